@@ -1,0 +1,62 @@
+//! Runs the real FreeBSD commands.
+
+use super::{Cmd, Host, Output, SpawnError};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// Spawns FreeBSD's own commands, by absolute path or from a stand-in directory.
+///
+/// Nothing is run through a shell: the argv goes to execve(2) as built. `LC_ALL=C` keeps the
+/// output in the format the parsers expect.
+#[derive(Debug, Clone, Default)]
+pub struct FreeBsdHost {
+    cmd_dir: Option<PathBuf>,
+    spawned: u64,
+}
+
+impl FreeBsdHost {
+    /// `cmd_dir` is `VIMAGE_CMD_DIR`: when set, `ifconfig` runs as `$VIMAGE_CMD_DIR/ifconfig`
+    /// instead of `/sbin/ifconfig` (how the end-to-end tests put `fbsd-sim` in place).
+    pub fn new(cmd_dir: Option<PathBuf>) -> FreeBsdHost {
+        FreeBsdHost { cmd_dir, spawned: 0 }
+    }
+
+    /// How many processes this host has started; the benchmarks count invocations with it.
+    pub fn spawned(&self) -> u64 {
+        self.spawned
+    }
+
+    fn path_of(&self, cmd: &Cmd) -> PathBuf {
+        match &self.cmd_dir {
+            Some(dir) => dir.join(cmd.program.name()),
+            None => PathBuf::from(cmd.program.absolute_path()),
+        }
+    }
+}
+
+impl Host for FreeBsdHost {
+    fn run(&mut self, cmd: &Cmd) -> Result<Output, SpawnError> {
+        let path = self.path_of(cmd);
+        self.spawned += 1;
+        let out = Command::new(&path)
+            .args(&cmd.args)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| SpawnError { path: path.display().to_string(), reason: e.to_string() })?;
+        let code = match out.status.code() {
+            Some(c) => c,
+            None => {
+                return Err(SpawnError {
+                    path: path.display().to_string(),
+                    reason: format!("terminated by {}", out.status),
+                });
+            }
+        };
+        Ok(Output {
+            code,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+}

@@ -1,0 +1,203 @@
+//! The only door to the kernel.
+//!
+//! Everything vimage learns about or changes on a FreeBSD host happens by running one of the
+//! base system's commands (`ifconfig`, `ngctl`, `jls`, …). [`Host`] runs one such command; the
+//! real implementation spawns it ([`FreeBsdHost`]), the simulated one hands the same argv to an
+//! in-process model of a FreeBSD kernel and its userland ([`SimHost`]). Keeping the seam at the
+//! command level means the argv we build and the output we parse are the same in tests, in the
+//! `fbsd-sim` end-to-end runs and on a real host.
+
+mod freebsd;
+mod sim;
+
+pub use freebsd::FreeBsdHost;
+pub use sim::SimHost;
+
+use std::fmt;
+
+/// The FreeBSD programs vimage may run. A closed set, so no value from a database or the
+/// command line can ever choose what gets executed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Program {
+    Ifconfig,
+    Ngctl,
+    Jail,
+    Jexec,
+    Jls,
+    Sysctl,
+    Kldstat,
+    Kldload,
+    Devfs,
+    Service,
+    Route,
+    Cbsd,
+}
+
+impl Program {
+    /// Every program, for building a `VIMAGE_CMD_DIR` of stand-ins.
+    pub const ALL: [Program; 12] = [
+        Program::Ifconfig,
+        Program::Ngctl,
+        Program::Jail,
+        Program::Jexec,
+        Program::Jls,
+        Program::Sysctl,
+        Program::Kldstat,
+        Program::Kldload,
+        Program::Devfs,
+        Program::Service,
+        Program::Route,
+        Program::Cbsd,
+    ];
+
+    /// The command's file name, which is also how it is spelled in dry-run output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Program::Ifconfig => "ifconfig",
+            Program::Ngctl => "ngctl",
+            Program::Jail => "jail",
+            Program::Jexec => "jexec",
+            Program::Jls => "jls",
+            Program::Sysctl => "sysctl",
+            Program::Kldstat => "kldstat",
+            Program::Kldload => "kldload",
+            Program::Devfs => "devfs",
+            Program::Service => "service",
+            Program::Route => "route",
+            Program::Cbsd => "cbsd",
+        }
+    }
+
+    /// Where FreeBSD installs it. Absolute, so `PATH` cannot redirect us.
+    pub fn absolute_path(self) -> &'static str {
+        match self {
+            Program::Ifconfig => "/sbin/ifconfig",
+            Program::Ngctl => "/usr/sbin/ngctl",
+            Program::Jail => "/usr/sbin/jail",
+            Program::Jexec => "/usr/sbin/jexec",
+            Program::Jls => "/usr/sbin/jls",
+            Program::Sysctl => "/sbin/sysctl",
+            Program::Kldstat => "/sbin/kldstat",
+            Program::Kldload => "/sbin/kldload",
+            Program::Devfs => "/sbin/devfs",
+            Program::Service => "/usr/sbin/service",
+            Program::Route => "/sbin/route",
+            Program::Cbsd => "/usr/local/bin/cbsd",
+        }
+    }
+
+    /// Reverse of [`Program::name`], used by the simulator's multi-call dispatch.
+    pub fn from_name(name: &str) -> Option<Program> {
+        Program::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// One command line: a program and its arguments, never interpreted by a shell.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cmd {
+    pub program: Program,
+    pub args: Vec<String>,
+}
+
+impl Cmd {
+    /// Builds a command from anything string-like.
+    pub fn new<I, S>(program: Program, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Cmd { program, args: args.into_iter().map(Into::into).collect() }
+    }
+}
+
+/// Renders the command as an admin would type it: program name, then arguments, each quoted
+/// for sh(1) only when it needs to be. Used for dry-run output, journal rows and errors.
+impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.program.name())?;
+        for a in &self.args {
+            f.write_str(" ")?;
+            f.write_str(&sh_quote(a))?;
+        }
+        Ok(())
+    }
+}
+
+/// Quotes a word for sh(1) when it holds anything beyond a conservative safe set.
+pub fn sh_quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/=+@%^".contains(&b));
+    if safe {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// What a finished command left behind. A non-zero exit is not an error at this level: callers
+/// decide, and some (a create that failed half-way) still need the stdout.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// True when the command exited 0.
+    pub fn ok(&self) -> bool {
+        self.code == 0
+    }
+}
+
+/// The command could not be run at all (not found, not executable, killed by a signal).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot run {path}: {reason}")]
+pub struct SpawnError {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Runs FreeBSD commands. The real or simulated implementation is chosen explicitly by the
+/// caller (`main`, a test), never by `cfg!(test)`.
+pub trait Host {
+    /// Runs one command to completion and returns its exit code and output.
+    fn run(&mut self, cmd: &Cmd) -> Result<Output, SpawnError>;
+}
+
+impl<H: Host + ?Sized> Host for &mut H {
+    fn run(&mut self, cmd: &Cmd) -> Result<Output, SpawnError> {
+        (**self).run(cmd)
+    }
+}
+
+impl<H: Host + ?Sized> Host for Box<H> {
+    fn run(&mut self, cmd: &Cmd) -> Result<Output, SpawnError> {
+        (**self).run(cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_quotes_only_what_sh_would_split() {
+        let c = Cmd::new(Program::Ifconfig, ["epair", "create", "description", "vimage:web1:eth0"]);
+        assert_eq!(c.to_string(), "ifconfig epair create description vimage:web1:eth0");
+        let c = Cmd::new(Program::Jexec, ["web 1", "it's"]);
+        assert_eq!(c.to_string(), r"jexec 'web 1' 'it'\''s'");
+        assert_eq!(sh_quote(""), "''");
+        assert_eq!(sh_quote("$(reboot)"), "'$(reboot)'");
+    }
+
+    #[test]
+    fn program_names_round_trip() {
+        for p in Program::ALL {
+            assert_eq!(Program::from_name(p.name()), Some(p));
+            assert!(p.absolute_path().ends_with(p.name()));
+        }
+    }
+}
