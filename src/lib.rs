@@ -3,14 +3,27 @@
 //! The pipeline, and the module that holds each part:
 //!
 //! ```text
-//!  CLI / CBSD DB / rc.conf ──► JailNet (model)          desired network of one jail
-//!  Host ──► discover ──► HostView (facts)               what the kernel and our records say
-//!  plan(JailNet, HostView) ──► Plan (plan)              pure: every name, MAC, check decided here
-//!  exec::apply(Host, Plan, Journal) ──► Report (exec)   journal each step, roll back on failure
+//!  CLI / CBSD DB / rc.conf ──► JailNet (model)              desired network of one jail
+//!  Host ──► facts::gather ──► HostView (facts)              what the kernel and the records say
+//!  plan::plan_bridge(JailNet, HostView) ──► Plan (plan)     pure: every name, MAC, check decided here
+//!  exec::apply(Host, Plan, StateDb) ──► Report (exec)       journal each step, roll back on failure
 //!  Host (host): FreeBsdHost spawns ifconfig/jls/…; SimHost runs them against sim::Sim
 //! ```
 //!
+//! `ops` strings these together for every front end; `cli` is the command line.
 //! Parsers of FreeBSD output live in `parse` and do no I/O.
 
+pub mod cli;
+pub mod error;
+pub mod exec;
+pub mod facts;
 pub mod host;
+pub mod lock;
+pub mod mac;
+pub mod model;
+pub mod ops;
+pub mod parse;
+pub mod paths;
+pub mod plan;
 pub mod sim;
+pub mod state;

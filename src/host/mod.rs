@@ -106,8 +106,35 @@ impl Cmd {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Cmd { program, args: args.into_iter().map(Into::into).collect() }
+        Cmd {
+            program,
+            args: args.into_iter().map(Into::into).collect(),
+        }
     }
+}
+
+impl Cmd {
+    /// The command as a line of a shell script where `$name` words are placeholders for
+    /// names the kernel has yet to choose (dry runs); every other word is quoted as needed.
+    pub fn script_line(&self) -> String {
+        let mut s = self.program.name().to_string();
+        for a in &self.args {
+            s.push(' ');
+            if is_placeholder(a) {
+                s.push_str(a);
+            } else {
+                s.push_str(&sh_quote(a));
+            }
+        }
+        s
+    }
+}
+
+fn is_placeholder(w: &str) -> bool {
+    w.strip_prefix('$').is_some_and(|v| {
+        v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 /// Renders the command as an admin would type it: program name, then arguments, each quoted
@@ -185,12 +212,21 @@ mod tests {
 
     #[test]
     fn display_quotes_only_what_sh_would_split() {
-        let c = Cmd::new(Program::Ifconfig, ["epair", "create", "description", "vimage:web1:eth0"]);
-        assert_eq!(c.to_string(), "ifconfig epair create description vimage:web1:eth0");
+        let c = Cmd::new(
+            Program::Ifconfig,
+            ["epair", "create", "description", "vimage:web1:eth0"],
+        );
+        assert_eq!(
+            c.to_string(),
+            "ifconfig epair create description vimage:web1:eth0"
+        );
         let c = Cmd::new(Program::Jexec, ["web 1", "it's"]);
         assert_eq!(c.to_string(), r"jexec 'web 1' 'it'\''s'");
         assert_eq!(sh_quote(""), "''");
         assert_eq!(sh_quote("$(reboot)"), "'$(reboot)'");
+        let c = Cmd::new(Program::Ifconfig, ["$eth0_b", "$(x)", "vnet", "3"]);
+        assert_eq!(c.script_line(), "ifconfig $eth0_b '$(x)' vnet 3");
+        assert_eq!(c.to_string(), "ifconfig '$eth0_b' '$(x)' vnet 3");
     }
 
     #[test]

@@ -1,0 +1,248 @@
+//! Turns argv into validated key values for one verb. No I/O.
+//!
+//! Accepts CBSD's `key=value` (as cbsdsh's `init()` does: split at the first `=`, surrounding
+//! double quotes stripped) and the conventional `--key value` / `--key=value` / `--flag`.
+
+use super::spec::{KeyKind, VerbSpec};
+use crate::error::{Error, Kind, Result};
+use std::collections::BTreeMap;
+
+/// What the command line asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Args {
+    pub values: BTreeMap<String, String>,
+    pub verbose: u8,
+    pub quiet: bool,
+    /// `--help`, `--desc` or `--args`: answered without running anything.
+    pub meta: Option<Meta>,
+}
+
+/// The self-describing options every verb answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meta {
+    Help,
+    Desc,
+    Args,
+}
+
+impl Args {
+    /// A value key's value.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// A flag key: `--dry-run`, `dry_run=1`, `dry-run=yes`.
+    pub fn flag(&self, key: &str) -> bool {
+        self.values.get(key).is_some_and(|v| truthy(v))
+    }
+}
+
+fn truthy(v: &str) -> bool {
+    matches!(v.to_ascii_lowercase().as_str(), "1" | "yes" | "true" | "on")
+}
+
+fn canonical(key: &str) -> String {
+    key.replace('_', "-")
+}
+
+fn strip_quotes(v: &str) -> &str {
+    v.strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(v)
+}
+
+/// Parses `argv` (without the program and verb) for `spec`.
+pub fn parse(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
+    let mut a = Args::default();
+    let mut it = argv.iter().peekable();
+    let mut positional: Vec<&String> = Vec::new();
+    while let Some(tok) = it.next() {
+        match tok.as_str() {
+            "-h" | "--help" | "help" => a.meta = Some(Meta::Help),
+            "--desc" => a.meta = Some(Meta::Desc),
+            "--args" => a.meta = Some(Meta::Args),
+            "-v" | "--verbose" => a.verbose += 1,
+            "-vv" => a.verbose += 2,
+            "-q" | "--quiet" => a.quiet = true,
+            t if t.starts_with("--") => {
+                let body = &t[2..];
+                let (k, inline) = match body.split_once('=') {
+                    Some((k, v)) => (k, Some(v.to_string())),
+                    None => (body, None),
+                };
+                let ks = find_key(spec, k)?;
+                let v = match (ks.kind, inline) {
+                    (_, Some(v)) => v,
+                    (KeyKind::Flag, None) => "1".to_string(),
+                    (KeyKind::Value, None) => it.next().cloned().ok_or_else(|| {
+                        usage(
+                            spec,
+                            format!("--{k} needs a value ({}={})", ks.name, ks.value),
+                        )
+                    })?,
+                };
+                set(spec, &mut a, ks.name, v)?;
+            }
+            t if t.starts_with('-') && t.len() > 1 => {
+                return Err(usage(spec, format!("unknown option {t}")));
+            }
+            t => match t.split_once('=') {
+                Some((k, v)) if is_key(k) => {
+                    let ks = find_key(spec, k)?;
+                    set(spec, &mut a, ks.name, strip_quotes(v).to_string())?;
+                }
+                _ => positional.push(tok),
+            },
+        }
+    }
+    if a.meta.is_some() {
+        return Ok(a);
+    }
+    // `cbsd jstart web1` style: a bare word is the jail name.
+    if let Some(p) = positional.first() {
+        if positional.len() > 1
+            || !spec.keys.iter().any(|k| k.name == "jname")
+            || a.values.contains_key("jname")
+        {
+            return Err(usage(
+                spec,
+                format!("unexpected argument {p:?} (keys are given as key=value)"),
+            ));
+        }
+        a.values.insert("jname".into(), (*p).clone());
+    }
+    for k in spec.keys.iter().filter(|k| k.required) {
+        if !a.values.contains_key(k.name) {
+            return Err(usage(
+                spec,
+                format!("{}= is required ({}={})", k.name, k.name, k.value),
+            ));
+        }
+    }
+    Ok(a)
+}
+
+fn is_key(k: &str) -> bool {
+    let mut c = k.chars();
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == '-')
+}
+
+fn set(spec: &VerbSpec, a: &mut Args, key: &str, v: String) -> Result<()> {
+    if let Some(old) = a.values.get(key) {
+        if *old != v {
+            return Err(usage(
+                spec,
+                format!("{key} given twice ({old:?} and {v:?})"),
+            ));
+        }
+    }
+    a.values.insert(key.to_string(), v);
+    Ok(())
+}
+
+fn find_key(spec: &VerbSpec, k: &str) -> Result<&'static super::spec::KeySpec> {
+    let want = canonical(k);
+    spec.keys.iter().find(|s| canonical(s.name) == want).ok_or_else(|| {
+        let mut msg = format!("unknown key '{k}' for vimage {}", spec.name);
+        if let Some(s) = suggest(k, spec.keys.iter().map(|s| s.name)) {
+            msg.push_str(&format!("; did you mean '{s}'?"));
+        }
+        usage(spec, msg).detail("vimage refuses unknown keys (CBSD would ignore them), so a typo cannot go unnoticed")
+    })
+}
+
+fn usage(spec: &VerbSpec, msg: String) -> Error {
+    Error::new(Kind::Usage, msg).detail(format!("see: vimage {} --help", spec.name))
+}
+
+/// The known name closest to `k`, if it is close enough to be a typo.
+pub fn suggest<'a>(k: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let k = canonical(k);
+    names
+        .map(|n| (distance(&k, &canonical(n)), n))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance over chars.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::spec::verb;
+
+    fn p(args: &[&str]) -> Result<Args> {
+        parse(
+            verb("bridge").unwrap(),
+            &args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn cbsd_and_gnu_styles_mean_the_same() {
+        let a = p(&["jname=web1", "interface=\"em0\"", "--dry-run"]).unwrap();
+        let b = p(&["--jname", "web1", "--interface=em0", "dry_run=1"]).unwrap();
+        assert_eq!(a.values, b.values);
+        assert!(a.flag("dry-run"));
+        assert_eq!(a.get("interface"), Some("em0"));
+    }
+
+    #[test]
+    fn value_may_contain_equals_and_spaces() {
+        let a = p(&["jname=web1", "ifname=a=b c"]).unwrap();
+        assert_eq!(a.get("ifname"), Some("a=b c"));
+    }
+
+    #[test]
+    fn bare_word_is_the_jail() {
+        assert_eq!(p(&["web1"]).unwrap().get("jname"), Some("web1"));
+        assert!(p(&["web1", "web2"]).is_err());
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_a_suggestion() {
+        let e = p(&["jnmae=web1"]).unwrap_err();
+        assert_eq!(e.kind, Kind::Usage);
+        assert!(e.message.contains("did you mean 'jname'"), "{e}");
+        let e = p(&["jname=web1", "--bogus"]).unwrap_err();
+        assert!(!e.message.contains("did you mean"), "{e}");
+    }
+
+    #[test]
+    fn missing_required_key_and_conflicting_repeats() {
+        assert!(p(&[]).unwrap_err().message.contains("jname= is required"));
+        assert!(p(&["jname=a", "jname=b"]).is_err());
+        assert!(p(&["jname=a", "jname=a"]).is_ok());
+        assert!(p(&["jname=a", "--interface"]).is_err());
+    }
+
+    #[test]
+    fn help_desc_args_win_over_missing_keys() {
+        assert_eq!(p(&["--help"]).unwrap().meta, Some(Meta::Help));
+        assert_eq!(p(&["--desc"]).unwrap().meta, Some(Meta::Desc));
+        assert_eq!(p(&["--args"]).unwrap().meta, Some(Meta::Args));
+    }
+
+    #[test]
+    fn never_panics_on_odd_tokens() {
+        for t in ["=", "==", "-", "--", "--=", "=x", "é=1", "\0", "--jname="] {
+            let _ = p(&[t]);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! `vimage bridge`: turn the keys into a JailNet, then plan and apply it.
+
+use super::args::Args;
+use super::{Ctx, Outcome, jail_arg, list, to_json};
+use crate::error::{Error, Kind, Result};
+use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
+use crate::ops::{Done, Session};
+use crate::plan::op::IfRef;
+use crate::plan::{Effect, render};
+use serde_json::json;
+
+/// The desired network from `interface=`, `ifname=` and `mac=`: one NIC per uplink (or per
+/// name, when more names than uplinks are given).
+pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
+    let bad = |e: crate::model::Invalid| Error::jail(Kind::Data, &jail, e.0);
+    let uplinks = list(a.get("interface"));
+    let names = list(a.get("ifname"));
+    let macs = list(a.get("mac"));
+    let n = uplinks.len().max(names.len()).max(macs.len()).max(1);
+    if uplinks.len() > 1 && uplinks.len() != n
+        || names.len() > 1 && names.len() != n
+        || macs.len() > 1 && macs.len() != n
+    {
+        return Err(Error::jail(
+            Kind::Usage,
+            &jail,
+            format!(
+                "interface=, ifname= and mac= list {}, {} and {} NICs; give one value or one per NIC",
+                uplinks.len(),
+                names.len(),
+                macs.len()
+            ),
+        ));
+    }
+    let pick = |v: &[String], i: usize| {
+        v.get(i)
+            .or(if v.len() == 1 { v.first() } else { None })
+            .cloned()
+    };
+    let mut nics = Vec::with_capacity(n);
+    for i in 0..n {
+        let uplink = pick(&uplinks, i)
+            .map(|u| Uplink::parse(&u))
+            .transpose()
+            .map_err(bad)?
+            .unwrap_or(Uplink::Auto);
+        let name = match names.get(i) {
+            Some(s) => IfName::parse(s).map_err(bad)?,
+            None => IfName::parse(&format!("eth{i}")).map_err(bad)?,
+        };
+        let mac = macs
+            .get(i)
+            .map(|m| Mac::parse_assignable(m))
+            .transpose()
+            .map_err(bad)?;
+        nics.push(NicSpec {
+            index: i as u32,
+            name,
+            uplink,
+            mac,
+        });
+    }
+    Ok(JailNet { jail, nics })
+}
+
+/// Runs `vimage bridge`.
+pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+    let jail = jail_arg(a)?;
+    let net = jailnet(jail.clone(), a)?;
+    let dry = a.flag("dry-run");
+    let mut s = Session::open(
+        ctx.host,
+        &ctx.paths,
+        &format!("bridge {jail}"),
+        dry,
+        ctx.lock_timeout,
+    )?;
+    let done = s.bridge(&net).map_err(|e| e.in_jail(&jail))?;
+    Ok(Outcome::ok(render_done(&done, &s.notes, dry, a)))
+}
+
+/// The text (or JSON) both bridge and unbridge print.
+pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -> String {
+    let plan = &done.plan;
+    if a.flag("json") {
+        let commands: Vec<String> = match &done.report {
+            Some(r) => r.commands.clone(),
+            None => render::commands(plan)
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+        };
+        let bindings = done
+            .report
+            .as_ref()
+            .map(|r| r.bindings.clone())
+            .unwrap_or_default();
+        let nics: Vec<_> = plan
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Attach { nic, nic_name, host_if, bridge, uplink, mac, jid } => Some(json!({
+                    "nic": nic, "name": nic_name, "host_if": resolve(host_if, &bindings), "bridge": resolve(bridge, &bindings),
+                    "uplink": uplink, "mac": mac.to_string(), "jid": jid,
+                })),
+                _ => None,
+            })
+            .collect();
+        return to_json(&json!({
+            "jail": plan.jail.as_str(),
+            "verb": plan.verb.as_str(),
+            "dry_run": dry,
+            "changed": done.report.is_some() && !plan.steps.is_empty(),
+            "commands": commands,
+            "notes": plan.notes,
+            "repairs": session_notes,
+            "nics": nics,
+        }));
+    }
+    if dry {
+        let mut out = format!(
+            "# vimage {} jname={} --dry-run: {} command(s); nothing was changed\n",
+            plan.verb.as_str(),
+            plan.jail,
+            plan.steps.len()
+        );
+        if plan.steps.iter().any(|s| s.op.binds().is_some()) {
+            out.push_str("# names the kernel picks when a command runs are shown as $variables\n");
+        }
+        out.push_str(&render::dry_run(plan));
+        return out;
+    }
+    let mut out = String::new();
+    for n in session_notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    for n in &plan.notes {
+        out.push_str(&format!("jail {}: {n}\n", plan.jail));
+    }
+    if let Some(r) = &done.report {
+        for e in &plan.effects {
+            if let Effect::Attach {
+                nic_name,
+                host_if,
+                bridge,
+                uplink,
+                mac,
+                ..
+            } = e
+            {
+                out.push_str(&format!(
+                    "jail {}: {nic_name} is up: host end {} on {} (uplink {uplink}), MAC {mac}\n",
+                    plan.jail,
+                    resolve(host_if, &r.bindings),
+                    resolve(bridge, &r.bindings)
+                ));
+            }
+        }
+        if plan.steps.is_empty() {
+            out.push_str(&format!(
+                "jail {}: records updated; no kernel change was needed\n",
+                plan.jail
+            ));
+        } else {
+            out.push_str(&format!(
+                "jail {}: done ({} command(s))\n",
+                plan.jail,
+                r.commands.len()
+            ));
+        }
+    }
+    out
+}
+
+fn resolve(r: &IfRef, b: &crate::plan::op::Bindings) -> String {
+    r.display(b)
+}

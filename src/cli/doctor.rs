@@ -1,0 +1,201 @@
+//! `vimage doctor`: can this kernel do what vimage needs? Each check says how to fix itself.
+
+use super::args::Args;
+use super::{Ctx, Outcome, to_json};
+use crate::error::{Error, Kind, Result};
+use crate::exec::run_cmd;
+use crate::facts::gather;
+use crate::host::{Cmd, Host, Program};
+use serde::Serialize;
+
+/// One check's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    /// `ok`, `missing` (vimage or a mode cannot work), `warn` (works, with a caveat), `info`.
+    pub status: String,
+    pub detail: String,
+    /// The command that fixes it now, if any.
+    pub fix: Option<String>,
+    /// What makes the fix survive a reboot, if anything.
+    pub persist: Option<String>,
+    /// Which mode needs it: `all`, `epair`, `netgraph`.
+    pub needed_by: String,
+}
+
+/// Kernel modules per mode, and whether the kernel loads them on first use by itself
+/// (ifconfig's ifmaybeload for cloners, ngctl mkpeer for node types); ng_ether never does,
+/// because its nodes are created when interfaces attach (ng_ether(4) BUGS).
+const MODULES: &[(&str, &str, bool)] = &[
+    ("if_epair", "epair", true),
+    ("if_bridge", "epair", true),
+    ("netgraph", "netgraph", true),
+    ("ng_socket", "netgraph", true),
+    ("ng_ether", "netgraph", false),
+    ("ng_bridge", "netgraph", true),
+    ("ng_eiface", "netgraph", true),
+];
+
+fn check(
+    name: &str,
+    status: &str,
+    detail: String,
+    fix: Option<String>,
+    persist: Option<String>,
+    needed_by: &str,
+) -> Check {
+    Check {
+        name: name.into(),
+        status: status.into(),
+        detail,
+        fix,
+        persist,
+        needed_by: needed_by.into(),
+    }
+}
+
+/// Runs every check; with `fix`, loads missing modules first.
+pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>)> {
+    let k = gather::kernel(host)?;
+    let mut out = Vec::new();
+    let mut fixed = Vec::new();
+    out.push(if k.vimage {
+        check(
+            "VIMAGE",
+            "ok",
+            "kern.features.vimage=1: jails can have their own network stack".into(),
+            None,
+            None,
+            "all",
+        )
+    } else {
+        check(
+            "VIMAGE",
+            "missing",
+            "sysctl kern.features.vimage is absent: this kernel was built without options VIMAGE"
+                .into(),
+            Some(
+                "build and boot a kernel with `options VIMAGE` (GENERIC has it since FreeBSD 12.0)"
+                    .into(),
+            ),
+            None,
+            "all",
+        )
+    });
+    for (m, mode, autoload) in MODULES {
+        let loaded = run_cmd(host, &Cmd::new(Program::Kldstat, ["-q", "-m", m])).ok();
+        let loaded = if !loaded && fix {
+            let out = run_cmd(host, &Cmd::new(Program::Kldload, ["-n", m]));
+            if out.ok() {
+                fixed.push(format!("kldload -n {m}"));
+                true
+            } else {
+                return Err(Error::new(
+                    Kind::Os,
+                    format!(
+                        "`kldload -n {m}` failed (exit {}): {}",
+                        out.code,
+                        out.stderr.trim()
+                    ),
+                ));
+            }
+        } else {
+            loaded
+        };
+        out.push(if loaded {
+            check(m, "ok", "loaded (or compiled into the kernel)".into(), None, None, mode)
+        } else if *autoload {
+            check(
+                m,
+                "warn",
+                "not loaded; FreeBSD loads it on first use, so this only matters where loading modules is forbidden (securelevel > 0)".into(),
+                Some(format!("kldload {m}")),
+                Some(format!("sysrc kld_list+={m}")),
+                mode,
+            )
+        } else {
+            check(
+                m,
+                "missing",
+                "not loaded, and it is never loaded on demand: netgraph mode cannot work without it".into(),
+                Some(format!("kldload {m}")),
+                Some(format!("sysrc kld_list+={m}")),
+                mode,
+            )
+        });
+    }
+    let fwd = run_cmd(
+        host,
+        &Cmd::new(Program::Sysctl, ["-n", "net.inet.ip.forwarding"]),
+    );
+    let on = fwd.ok() && fwd.stdout.trim() == "1";
+    out.push(check(
+        "ip forwarding",
+        "info",
+        if on {
+            "net.inet.ip.forwarding=1".into()
+        } else {
+            "net.inet.ip.forwarding=0: fine for bridged jails; routed or NAT setups need it".into()
+        },
+        (!on).then(|| "sysctl net.inet.ip.forwarding=1".into()),
+        (!on).then(|| "sysrc gateway_enable=YES".into()),
+        "routed",
+    ));
+    out.push(check(
+        "ifconfig -j",
+        if k.has_ifconfig_j() { "ok" } else { "info" },
+        if k.has_ifconfig_j() {
+            format!("kern.osreldate {}: interfaces are renamed inside jails with ifconfig -j", k.osreldate)
+        } else {
+            format!("kern.osreldate {}: before 14.0; interfaces are renamed with jexec <jail> ifconfig (needs ifconfig in the jail)", k.osreldate)
+        },
+        None,
+        None,
+        "epair",
+    ));
+    Ok((out, fixed))
+}
+
+/// Runs `vimage doctor`. Exits 69 when something every mode needs is missing.
+pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+    let (checks, fixed) = checks(ctx.host, a.flag("fix"))?;
+    let fatal = checks
+        .iter()
+        .any(|c| c.status == "missing" && c.needed_by == "all");
+    let code = if fatal {
+        Kind::Unavailable.exit_code()
+    } else {
+        0
+    };
+    if a.flag("json") {
+        return Ok(Outcome {
+            stdout: to_json(
+                &serde_json::json!({"checks": checks, "loaded": fixed, "usable": !fatal}),
+            ),
+            code,
+        });
+    }
+    let mut s = String::new();
+    for f in &fixed {
+        s.push_str(&format!("ran: {f}\n"));
+    }
+    for c in &checks {
+        s.push_str(&format!(
+            "{:<8} {:<14} ({}) {}\n",
+            c.status.to_uppercase(),
+            c.name,
+            c.needed_by,
+            c.detail
+        ));
+        if let Some(f) = &c.fix {
+            s.push_str(&format!("         fix: {f}\n"));
+        }
+        if let Some(p) = &c.persist {
+            s.push_str(&format!("         at boot: {p}\n"));
+        }
+    }
+    if fatal {
+        s.push_str("vimage cannot work on this host until the MISSING items for (all) are fixed\n");
+    }
+    Ok(Outcome { stdout: s, code })
+}

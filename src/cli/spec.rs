@@ -1,0 +1,245 @@
+//! The command table: every verb, its keys and their documentation, in one place.
+//!
+//! Parsing, `--help`, `--desc`, `--args` (and the man page) are all generated from this table,
+//! so they cannot drift apart.
+
+/// How a key takes its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// `key=value` or `--key value`.
+    Value,
+    /// `--key`, or `key=1` / `key=0` (CBSD passes everything as key=value).
+    Flag,
+}
+
+/// One key a verb accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct KeySpec {
+    pub name: &'static str,
+    pub kind: KeyKind,
+    pub required: bool,
+    /// Placeholder for the value in usage lines.
+    pub value: &'static str,
+    pub doc: &'static str,
+}
+
+/// One verb.
+#[derive(Debug, Clone, Copy)]
+pub struct VerbSpec {
+    pub name: &'static str,
+    /// The one line `--desc` prints and `cbsd help` shows.
+    pub desc: &'static str,
+    /// Longer help: what it does and what it never does.
+    pub about: &'static str,
+    pub keys: &'static [KeySpec],
+    /// Examples, one per line.
+    pub examples: &'static [&'static str],
+}
+
+const fn key(name: &'static str, value: &'static str, doc: &'static str) -> KeySpec {
+    KeySpec {
+        name,
+        kind: KeyKind::Value,
+        required: false,
+        value,
+        doc,
+    }
+}
+
+const fn req(name: &'static str, value: &'static str, doc: &'static str) -> KeySpec {
+    KeySpec {
+        name,
+        kind: KeyKind::Value,
+        required: true,
+        value,
+        doc,
+    }
+}
+
+const fn flag(name: &'static str, doc: &'static str) -> KeySpec {
+    KeySpec {
+        name,
+        kind: KeyKind::Flag,
+        required: false,
+        value: "",
+        doc,
+    }
+}
+
+const DRY_RUN: KeySpec = flag(
+    "dry-run",
+    "print the plan as the exact FreeBSD commands, in order, and change nothing",
+);
+const JSON: KeySpec = flag("json", "print one JSON document instead of text");
+const JNAME: KeySpec = req(
+    "jname",
+    "NAME",
+    "the jail (name as in jls(8); CBSD's jname)",
+);
+
+/// Every verb vimage has.
+pub const VERBS: &[VerbSpec] = &[
+    VerbSpec {
+        name: "bridge",
+        desc: "give a running vnet jail its network: epair interfaces bridged to a host uplink",
+        about: "For each NIC: reuses the bridge that already holds the uplink (or creates one, marked as vimage's),\n\
+                creates an epair whose host end joins that bridge, sets the jail end's MAC and MTU, moves it into\n\
+                the jail and renames it there (eth0, eth1, ...). MACs are locally administered, unique on the host,\n\
+                and stored so they stay the same across restarts. Running it again changes nothing.\n\
+                All checks happen before the first change; if a command fails, everything done so far is undone.",
+        keys: &[
+            JNAME,
+            key(
+                "interface",
+                "IF[,IF...]",
+                "uplink of each NIC (a NIC, VLAN or bridge); default: the interface of the default route ('auto')",
+            ),
+            key(
+                "ifname",
+                "NAME[,NAME...]",
+                "names of the NICs inside the jail (default eth0, eth1, ...); at most 15 bytes each",
+            ),
+            key(
+                "mac",
+                "MAC[,MAC...]",
+                "fixed MAC of each NIC (default: generated once, then stored)",
+            ),
+            DRY_RUN,
+            JSON,
+        ],
+        examples: &[
+            "vimage bridge jname=web1",
+            "vimage bridge jname=web1 interface=em0,em1",
+            "vimage-bridge jname=web1 --dry-run",
+        ],
+    },
+    VerbSpec {
+        name: "unbridge",
+        desc: "remove what vimage set up for a jail (its epairs, and a vimage bridge once unused)",
+        about: "Destroys each epair vimage created for the jail from its host end, which also removes the jail end\n\
+                wherever it is (so a renamed eth0 never comes back to the host). A bridge vimage created goes when\n\
+                its last jail leaves; the uplink and bridges vimage did not create are never changed.\n\
+                Keeps going past failures and reports all of them; running it again is a no-op.",
+        keys: &[JNAME, DRY_RUN, JSON],
+        examples: &["vimage unbridge jname=web1"],
+    },
+    VerbSpec {
+        name: "status",
+        desc: "show each jail's vimage interfaces, bridges and uplinks, and orphans",
+        about: "Per jail: mode, host-side and jail-side names, MAC, bridge, uplink. Orphans are vimage-marked objects\n\
+                whose jail is gone; `vimage unbridge` of that jail (or `vimage gc`) removes them.",
+        keys: &[
+            key("jname", "NAME", "only this jail"),
+            JSON,
+            flag(
+                "dot",
+                "print a Graphviz picture of uplinks, bridges, interfaces and jails",
+            ),
+        ],
+        examples: &[
+            "vimage status",
+            "vimage status jname=web1 --json",
+            "vimage status --dot | dot -Tsvg -o vimage.svg",
+        ],
+    },
+    VerbSpec {
+        name: "doctor",
+        desc: "check that the kernel can do what vimage needs, and say how to fix what is missing",
+        about: "Checks VIMAGE (sysctl kern.features.vimage), the kernel modules of each mode (if_epair, if_bridge;\n\
+                netgraph, ng_socket, ng_ether, ng_bridge, ng_eiface) and IP forwarding, each with the exact command\n\
+                that fixes it. With fix=1 it loads missing modules (kldload -n).",
+        keys: &[flag("fix", "load the missing kernel modules"), JSON],
+        examples: &["vimage doctor", "vimage doctor fix=1"],
+    },
+    VerbSpec {
+        name: "demo",
+        desc: "run bridge, status and unbridge against the built-in simulated FreeBSD host",
+        about: "Builds a simulated FreeBSD 14 host with uplink em0 and a running vnet jail web1, then runs\n\
+                bridge, bridge again, status, unbridge and unbridge again, showing the FreeBSD commands each\n\
+                one runs and the simulated kernel's state after it. Touches nothing on this machine.",
+        keys: &[],
+        examples: &["vimage demo"],
+    },
+];
+
+/// Looks a verb up by name.
+pub fn verb(name: &str) -> Option<&'static VerbSpec> {
+    VERBS.iter().find(|v| v.name == name)
+}
+
+/// `--desc`: one line, CBSD's `[module] description` shape.
+pub fn desc_line(v: &VerbSpec) -> String {
+    format!("[vimage] {}", v.desc)
+}
+
+/// `--args`: the keys, one per line, as CBSD's `--args` lists them.
+pub fn args_text(v: &VerbSpec) -> String {
+    v.keys.iter().map(|k| format!("{}\n", k.name)).collect()
+}
+
+/// `--help` for one verb.
+pub fn help(v: &VerbSpec, invoked_as: &str) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("{invoked_as}: {}\n\n", v.desc));
+    let mut usage = format!("usage: {invoked_as}");
+    for k in v.keys {
+        let one = match k.kind {
+            KeyKind::Value => format!("{}={}", k.name, k.value),
+            KeyKind::Flag => format!("--{}", k.name),
+        };
+        usage.push(' ');
+        usage.push_str(&if k.required { one } else { format!("[{one}]") });
+    }
+    s.push_str(&usage);
+    s.push_str("\n\n");
+    s.push_str(v.about);
+    s.push_str("\n\n");
+    if !v.keys.is_empty() {
+        s.push_str("keys:\n");
+        for k in v.keys {
+            let left = match k.kind {
+                KeyKind::Value => format!("{}={}", k.name, k.value),
+                KeyKind::Flag => format!("--{} | {}=1", k.name, k.name.replace('-', "_")),
+            };
+            let req = if k.required { " (required)" } else { "" };
+            s.push_str(&format!("  {left:<26} {}{req}\n", k.doc));
+        }
+        s.push('\n');
+    }
+    s.push_str(COMMON_HELP);
+    if !v.examples.is_empty() {
+        s.push_str("\nexamples:\n");
+        for e in v.examples {
+            s.push_str(&format!("  {e}\n"));
+        }
+    }
+    s
+}
+
+/// The part of every verb's help that is the same.
+pub const COMMON_HELP: &str = "\
+Keys are given CBSD-style as key=value (quotes are stripped) or as --key value. Unknown keys are
+an error (CBSD silently ignores them; vimage does not, so a typo cannot go unnoticed).
+  -v, --verbose   print each FreeBSD command as it runs (stderr)
+  -q, --quiet     print only errors
+  -h, --help      this help;  --desc  one-line description;  --args  the keys
+environment: workdir (CBSD workdir), VIMAGE_ROOT (prefix for host files, default /),
+  VIMAGE_CMD_DIR (run ifconfig, jls, ... from this directory instead of /sbin, /usr/sbin)
+exit codes: 0 ok, 64 usage, 65 bad data, 69 unavailable (no VIMAGE, jail not running, no uplink),
+  70 internal error, 71 a FreeBSD command failed, 73 cannot write state, 75 busy (try again)
+";
+
+/// `vimage --help` (no verb).
+pub fn main_help() -> String {
+    let mut s = String::from(
+        "vimage: vnet (VIMAGE) networking for FreeBSD jails\n\n\
+         usage: vimage <command> [key=value ...]   (also callable as vimage-<command>)\n\n\
+         commands:\n",
+    );
+    for v in VERBS {
+        s.push_str(&format!("  {:<10} {}\n", v.name, v.desc));
+    }
+    s.push_str("\n`vimage <command> --help` explains a command and its keys.\n\n");
+    s.push_str(COMMON_HELP);
+    s
+}

@@ -1,0 +1,377 @@
+//! `vimage status`: what vimage set up, per jail, checked against the kernel; and orphans.
+
+use super::args::Args;
+use super::{Ctx, Outcome, open_db_readonly, to_json};
+use crate::error::Result;
+use crate::facts::{JailInfo, gather};
+use crate::parse::ifconfig::IfStatus;
+use crate::plan::op::{GROUP, parse_epair_marker};
+use crate::state::{Attachment, BridgeRec};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One NIC's line in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct NicStatus {
+    pub nic: u32,
+    /// Name inside the jail.
+    pub name: String,
+    pub mode: String,
+    pub host_if: String,
+    pub mac: Option<String>,
+    pub bridge: Option<String>,
+    pub uplink: Option<String>,
+    /// `up`, `stale` (the jail restarted or stopped without unbridge) or `gone`.
+    pub state: String,
+}
+
+/// One jail's part of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct JailStatus {
+    pub jail: String,
+    pub jid: Option<u32>,
+    pub running: bool,
+    pub vnet: bool,
+    pub nics: Vec<NicStatus>,
+}
+
+/// A bridge vimage uses.
+#[derive(Debug, Clone, Serialize)]
+pub struct BridgeStatus {
+    pub name: String,
+    pub uplink: String,
+    pub owned: bool,
+    pub members: Vec<String>,
+    pub exists: bool,
+}
+
+/// A vimage-marked object that no running jail accounts for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Orphan {
+    pub object: String,
+    pub marker: String,
+    pub reason: String,
+}
+
+/// The whole report (`--json` prints exactly this).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub jails: Vec<JailStatus>,
+    pub bridges: Vec<BridgeStatus>,
+    pub orphans: Vec<Orphan>,
+}
+
+/// Builds the report from kernel facts and records. Pure, so it is tested without a host.
+pub fn build(
+    boottime: i64,
+    jails: &[JailInfo],
+    scan: &[IfStatus],
+    atts: &[Attachment],
+    bridges: &[BridgeRec],
+    only: Option<&str>,
+) -> Report {
+    let running: BTreeMap<&str, &JailInfo> = jails
+        .iter()
+        .filter(|j| !j.dying)
+        .map(|j| (j.name.as_str(), j))
+        .collect();
+    let by_name: BTreeMap<&str, &IfStatus> = scan.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut out = Report {
+        jails: Vec::new(),
+        bridges: Vec::new(),
+        orphans: Vec::new(),
+    };
+    let mut per_jail: BTreeMap<&str, Vec<&Attachment>> = BTreeMap::new();
+    for a in atts {
+        per_jail.entry(a.jail.as_str()).or_default().push(a);
+    }
+    for (jail, list) in &per_jail {
+        if only.is_some_and(|o| o != *jail) {
+            continue;
+        }
+        let info = running.get(jail);
+        let nics = list
+            .iter()
+            .map(|a| {
+                let exists = by_name.get(a.host_if.as_str()).is_some_and(|s| {
+                    s.description.as_deref().and_then(parse_epair_marker)
+                        == Some((a.jail.clone(), a.nic_name.clone()))
+                });
+                let live = info.is_some_and(|i| i.jid == a.jid) && a.boottime == boottime;
+                let state = match (exists, live) {
+                    (true, true) => "up",
+                    (true, false) => "stale",
+                    (false, _) => "gone",
+                };
+                NicStatus {
+                    nic: a.nic,
+                    name: a.nic_name.clone(),
+                    mode: a.mode.clone(),
+                    host_if: a.host_if.clone(),
+                    mac: a.mac.clone(),
+                    bridge: a.bridge.clone(),
+                    uplink: a.uplink.clone(),
+                    state: state.into(),
+                }
+            })
+            .collect();
+        out.jails.push(JailStatus {
+            jail: jail.to_string(),
+            jid: info.map(|i| i.jid),
+            running: info.is_some(),
+            vnet: info.is_some_and(|i| i.vnet),
+            nics,
+        });
+    }
+    for b in bridges {
+        let st = by_name.get(b.name.as_str());
+        if only.is_some()
+            && !out.jails.iter().any(|j| {
+                j.nics
+                    .iter()
+                    .any(|n| n.bridge.as_deref() == Some(b.name.as_str()))
+            })
+        {
+            continue;
+        }
+        out.bridges.push(BridgeStatus {
+            name: b.name.clone(),
+            uplink: b.uplink.clone(),
+            owned: b.owned,
+            members: st.map(|s| s.members.clone()).unwrap_or_default(),
+            exists: st.is_some() || !b.owned,
+        });
+    }
+    for s in scan {
+        let Some(marker) = s.description.clone() else {
+            continue;
+        };
+        if s.is_bridge() {
+            let uplink = marker
+                .strip_prefix("vimage:")
+                .unwrap_or_default()
+                .to_string();
+            if s.in_group(GROUP) && s.members.iter().all(|m| *m == uplink) && only.is_none() {
+                let reason = format!("vimage's bridge for {uplink} has no jail left");
+                out.orphans.push(Orphan {
+                    object: s.name.clone(),
+                    marker,
+                    reason,
+                });
+            }
+            continue;
+        }
+        let Some((jail, nic)) = parse_epair_marker(&marker) else {
+            continue;
+        };
+        if only.is_some_and(|o| o != jail) {
+            continue;
+        }
+        let rec = atts
+            .iter()
+            .find(|a| a.jail == jail && a.nic_name == nic && a.host_if == s.name);
+        let reason = match (running.get(jail.as_str()), rec) {
+            (None, _) => format!("jail {jail} is not running"),
+            (Some(_), None) => {
+                "no vimage record (made by a run that was interrupted, or records were lost)"
+                    .to_string()
+            }
+            (Some(i), Some(r)) if r.jid != i.jid || r.boottime != boottime => {
+                format!(
+                    "made for an earlier start of jail {jail} (jid {}, now {})",
+                    r.jid, i.jid
+                )
+            }
+            _ => continue,
+        };
+        out.orphans.push(Orphan {
+            object: s.name.clone(),
+            marker,
+            reason,
+        });
+    }
+    out
+}
+
+/// Runs `vimage status`.
+pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+    let only = a.get("jname");
+    if let Some(j) = only {
+        super::jail_arg(a).map(|_| ()).map_err(|e| e.in_jail(j))?;
+    }
+    let k = gather::kernel(ctx.host)?;
+    let jails = gather::all_jails(ctx.host)?;
+    let scan = gather::group(ctx.host, true)?;
+    let db = open_db_readonly(&ctx.paths)?;
+    let report = build(
+        k.boottime,
+        &jails,
+        &scan,
+        &db.all_attachments()?,
+        &db.all_bridges()?,
+        only,
+    );
+    let text = if a.flag("json") {
+        to_json(&report)
+    } else if a.flag("dot") {
+        dot(&report)
+    } else {
+        text(&report, only)
+    };
+    Ok(Outcome::ok(text))
+}
+
+fn text(r: &Report, only: Option<&str>) -> String {
+    let mut s = String::new();
+    if r.jails.is_empty() {
+        match only {
+            Some(j) => s.push_str(&format!("jail {j}: vimage has nothing set up for it\n")),
+            None => s.push_str("vimage has nothing set up for any jail\n"),
+        }
+    } else {
+        let mut rows = vec![
+            [
+                "JAIL", "JID", "NIC", "MODE", "HOST END", "MAC", "BRIDGE", "UPLINK", "STATE",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for j in &r.jails {
+            for n in &j.nics {
+                rows.push(vec![
+                    j.jail.clone(),
+                    j.jid.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
+                    n.name.clone(),
+                    n.mode.clone(),
+                    n.host_if.clone(),
+                    n.mac.clone().unwrap_or_else(|| "-".into()),
+                    n.bridge.clone().unwrap_or_else(|| "-".into()),
+                    n.uplink.clone().unwrap_or_else(|| "-".into()),
+                    n.state.clone(),
+                ]);
+            }
+        }
+        s.push_str(&table(&rows));
+    }
+    if !r.bridges.is_empty() {
+        s.push_str("\nbridges:\n");
+        for b in &r.bridges {
+            let who = if b.owned {
+                "created by vimage"
+            } else {
+                "not vimage's (left alone)"
+            };
+            let missing = if b.exists { "" } else { " MISSING" };
+            s.push_str(&format!(
+                "  {} uplink {} {who}{missing}; members: {}\n",
+                b.name,
+                b.uplink,
+                if b.members.is_empty() {
+                    "-".into()
+                } else {
+                    b.members.join(" ")
+                }
+            ));
+        }
+    }
+    if r.orphans.is_empty() {
+        s.push_str("\norphans: none\n");
+    } else {
+        s.push_str("\norphans (vimage unbridge jname=<jail> removes them):\n");
+        for o in &r.orphans {
+            s.push_str(&format!("  {} [{}]: {}\n", o.object, o.marker, o.reason));
+        }
+    }
+    s
+}
+
+fn table(rows: &[Vec<String>]) -> String {
+    let n = rows[0].len();
+    let w: Vec<usize> = (0..n)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut s = String::new();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = w[i]))
+            .collect();
+        s.push_str(line.join("  ").trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+fn q(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Graphviz: uplink → bridge → host end → jail-side interface, jails as clusters.
+fn dot(r: &Report) -> String {
+    let mut s = String::from("digraph vimage {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n");
+    for b in &r.bridges {
+        s.push_str(&format!(
+            "  {} [shape=box, label={}];\n",
+            q(&format!("if:{}", b.uplink)),
+            q(&format!("{}\\nuplink", b.uplink))
+        ));
+        let who = if b.owned { "vimage" } else { "not vimage's" };
+        s.push_str(&format!(
+            "  {} [shape=ellipse, label={}];\n",
+            q(&format!("if:{}", b.name)),
+            q(&format!("{}\\n{who}", b.name))
+        ));
+        if b.name != b.uplink {
+            s.push_str(&format!(
+                "  {} -> {} [dir=none];\n",
+                q(&format!("if:{}", b.uplink)),
+                q(&format!("if:{}", b.name))
+            ));
+        }
+    }
+    for j in &r.jails {
+        s.push_str(&format!(
+            "  subgraph {} {{\n    label={};\n",
+            q(&format!("cluster_{}", j.jail)),
+            q(&match j.jid {
+                Some(id) => format!("jail {} (jid {id})", j.jail),
+                None => format!("jail {} (not running)", j.jail),
+            })
+        ));
+        for n in &j.nics {
+            s.push_str(&format!(
+                "    {} [shape=box, style=rounded, label={}];\n",
+                q(&format!("jail:{}:{}", j.jail, n.name)),
+                q(&format!("{}\\n{}", n.name, n.mac.as_deref().unwrap_or("")))
+            ));
+        }
+        s.push_str("  }\n");
+        for n in &j.nics {
+            let host = q(&format!("if:{}", n.host_if));
+            s.push_str(&format!(
+                "  {host} [shape=box, label={}];\n",
+                q(&format!("{}\\n{}", n.host_if, n.state))
+            ));
+            if let Some(b) = &n.bridge {
+                s.push_str(&format!(
+                    "  {} -> {host} [dir=none];\n",
+                    q(&format!("if:{b}"))
+                ));
+            }
+            s.push_str(&format!(
+                "  {host} -> {} [label=\"epair\", dir=none];\n",
+                q(&format!("jail:{}:{}", j.jail, n.name))
+            ));
+        }
+    }
+    for o in &r.orphans {
+        s.push_str(&format!(
+            "  {} [shape=box, color=red, label={}];\n",
+            q(&format!("if:{}", o.object)),
+            q(&format!("{}\\norphan", o.object))
+        ));
+    }
+    s.push_str("}\n");
+    s
+}

@@ -1,0 +1,148 @@
+//! One error type whose text names the jail, the object and the failed command, and whose
+//! kind maps to a sysexits(3) exit code (DESIGN §3).
+
+use std::fmt;
+
+/// What went wrong, as far as the exit code is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bad command line: unknown key, missing `jname=` (EX_USAGE 64).
+    Usage,
+    /// A value or name that can never work: bad jail name, 16-byte interface name (EX_DATAERR 65).
+    Data,
+    /// Something needed is not there: no VIMAGE, unknown or stopped jail, missing uplink (EX_UNAVAILABLE 69).
+    Unavailable,
+    /// A bug in vimage (EX_SOFTWARE 70).
+    Internal,
+    /// A FreeBSD command failed or could not run (EX_OSERR 71).
+    Os,
+    /// vimage's own state could not be written (EX_CANTCREAT 73).
+    CantCreate,
+    /// Try again later: the host lock or a database is busy (EX_TEMPFAIL 75).
+    TempFail,
+}
+
+impl Kind {
+    /// The process exit code for this kind.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Kind::Usage => 64,
+            Kind::Data => 65,
+            Kind::Unavailable => 69,
+            Kind::Internal => 70,
+            Kind::Os => 71,
+            Kind::CantCreate => 73,
+            Kind::TempFail => 75,
+        }
+    }
+}
+
+/// An error with everything an admin needs to act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: Kind,
+    /// The jail concerned, when there is one; printed first.
+    pub jail: Option<String>,
+    pub message: String,
+    /// Further lines: rollback results, hints, secondary failures.
+    pub details: Vec<String>,
+}
+
+impl Error {
+    /// An error of `kind` about no particular jail.
+    pub fn new(kind: Kind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            jail: None,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// An error about jail `jail`.
+    pub fn jail(kind: Kind, jail: impl fmt::Display, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            jail: Some(jail.to_string()),
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// Adds a line of detail (a hint, a rollback outcome).
+    pub fn detail(mut self, line: impl Into<String>) -> Error {
+        self.details.push(line.into());
+        self
+    }
+
+    /// Sets the jail if none is set yet.
+    pub fn in_jail(mut self, jail: impl fmt::Display) -> Error {
+        if self.jail.is_none() {
+            self.jail = Some(jail.to_string());
+        }
+        self
+    }
+
+    /// The process exit code.
+    pub fn exit_code(&self) -> i32 {
+        self.kind.exit_code()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(j) = &self.jail {
+            write!(f, "jail {j}: ")?;
+        }
+        f.write_str(&self.message)?;
+        for d in &self.details {
+            write!(f, "\n  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        let busy = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
+        );
+        if busy {
+            Error::new(
+                Kind::TempFail,
+                format!("vimage state database is busy: {e}"),
+            )
+        } else {
+            Error::new(Kind::CantCreate, format!("vimage state database: {e}"))
+        }
+    }
+}
+
+impl From<crate::host::SpawnError> for Error {
+    fn from(e: crate::host::SpawnError) -> Error {
+        Error::new(Kind::Os, e.to_string())
+    }
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_jail_then_details() {
+        let e = Error::jail(Kind::Unavailable, "web1", "is not running")
+            .detail("start it with: cbsd jstart web1");
+        assert_eq!(
+            e.to_string(),
+            "jail web1: is not running\n  start it with: cbsd jstart web1"
+        );
+        assert_eq!(e.exit_code(), 69);
+        assert_eq!(Error::new(Kind::Usage, "x").exit_code(), 64);
+    }
+}

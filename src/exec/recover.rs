@@ -1,0 +1,151 @@
+//! Finishing what a killed vimage left behind: runs the journal shows as unfinished.
+//!
+//! A setup run is rolled back: the undo of every step that completed, and of a creating step
+//! that was in flight, found by the name it printed or, when the kill came before the name
+//! was journalled, by its marker. A teardown run is handed back to the caller to be planned
+//! and run again (teardown is idempotent). Every object is checked for vimage's marker before
+//! it is destroyed.
+
+use super::run_cmd;
+use crate::error::Result;
+use crate::host::{Cmd, Host, Program};
+use crate::parse::ifconfig::{IfStatus, parse_status};
+use crate::plan::op::{Bindings, GROUP, Op};
+use crate::state::{RunRow, StateDb, StepState};
+
+/// What recovery did, for the admin, and which jails still need a teardown.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    pub notes: Vec<String>,
+    pub teardowns: Vec<String>,
+    /// Undo commands that failed; the runs stay open.
+    pub errors: Vec<String>,
+}
+
+/// Closes every unfinished run in the journal. Call it with the host lock held, so no other
+/// vimage is in the middle of one.
+pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recovery> {
+    let mut rec = Recovery::default();
+    let mut scan: Option<Vec<IfStatus>> = None;
+    for run in db.unfinished_runs()? {
+        if run.boottime != boottime {
+            db.finish_run(run.id, "abandoned: from an earlier boot", |_| Ok(()))?;
+            continue;
+        }
+        if run.verb != "bridge" {
+            rec.notes.push(format!(
+                "jail {}: an interrupted {} (run {}) will be finished",
+                run.jail, run.verb, run.id
+            ));
+            rec.teardowns.push(run.jail.clone());
+            db.finish_run(run.id, "interrupted; redone", |_| Ok(()))?;
+            continue;
+        }
+        let before = rec.errors.len();
+        roll_back(host, db, &run, &mut scan, &mut rec);
+        if rec.errors.len() == before {
+            db.finish_run(run.id, "interrupted; rolled back", |_| Ok(()))?;
+            rec.notes.push(format!(
+                "jail {}: rolled back an interrupted bridge (run {})",
+                run.jail, run.id
+            ));
+        }
+    }
+    Ok(rec)
+}
+
+fn roll_back(
+    host: &mut dyn Host,
+    db: &StateDb,
+    run: &RunRow,
+    scan: &mut Option<Vec<IfStatus>>,
+    rec: &mut Recovery,
+) {
+    let mut b = Bindings::new();
+    for s in &run.steps {
+        if let (Some(slot), Some(name)) = (s.op.binds(), &s.binding) {
+            b.insert(slot.clone(), name.clone());
+        }
+    }
+    for s in run.steps.iter().rev() {
+        let in_flight = s.state == StepState::Intent;
+        let (Some(slot), Some(marker)) = (s.op.binds(), s.op.marker()) else {
+            continue;
+        };
+        if s.state == StepState::Undone {
+            continue;
+        }
+        let name = match b.get(slot) {
+            Some(n) => Some(n.clone()),
+            None if in_flight => find_by_marker(host, db, scan, &s.op, &marker),
+            None => None,
+        };
+        let Some(name) = name else { continue };
+        if !carries_marker(host, &name, &marker) {
+            rec.notes.push(format!(
+                "jail {}: {name} no longer carries {marker}; left alone",
+                run.jail
+            ));
+            continue;
+        }
+        let cmd = Cmd::new(Program::Ifconfig, [name.as_str(), "destroy"]);
+        let out = run_cmd(host, &cmd);
+        if out.ok() {
+            let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
+            rec.notes.push(format!("jail {}: {cmd}", run.jail));
+        } else {
+            rec.errors.push(format!(
+                "jail {}: `{cmd}` failed (exit {}): {}",
+                run.jail,
+                out.code,
+                out.stderr.trim()
+            ));
+        }
+    }
+}
+
+/// `ifconfig NAME` still shows vimage's marker for this object.
+fn carries_marker(host: &mut dyn Host, name: &str, marker: &str) -> bool {
+    let out = run_cmd(host, &Cmd::new(Program::Ifconfig, [name]));
+    out.ok()
+        && parse_status(&out.stdout)
+            .first()
+            .is_some_and(|s| s.description.as_deref() == Some(marker) && s.in_group(GROUP))
+}
+
+/// Finds an object a killed run created but never journalled the name of: one scan of group
+/// `vimage` for the marker, skipping objects the records already account for.
+fn find_by_marker(
+    host: &mut dyn Host,
+    db: &StateDb,
+    scan: &mut Option<Vec<IfStatus>>,
+    op: &Op,
+    marker: &str,
+) -> Option<String> {
+    if scan.is_none() {
+        let out = run_cmd(host, &Cmd::new(Program::Ifconfig, ["-a", "-g", GROUP]));
+        *scan = Some(if out.ok() {
+            parse_status(&out.stdout)
+        } else {
+            Vec::new()
+        });
+    }
+    let known: Vec<String> = db
+        .all_attachments()
+        .ok()?
+        .into_iter()
+        .map(|a| a.host_if)
+        .collect();
+    let bridges: Vec<String> = db.all_bridges().ok()?.into_iter().map(|b| b.name).collect();
+    scan.as_ref()?
+        .iter()
+        .filter(|s| s.description.as_deref() == Some(marker))
+        .filter(|s| !known.contains(&s.name) && !bridges.contains(&s.name))
+        .filter(|s| match op {
+            // A bridge found this way is only ours to remove if no jail joined it since.
+            Op::CreateBridge { uplink, .. } => s.members.iter().all(|m| m == uplink),
+            _ => true,
+        })
+        .map(|s| s.name.clone())
+        .next()
+}

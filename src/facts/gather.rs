@@ -1,0 +1,318 @@
+//! Asks the host what the planner needs, with as few and as narrow commands as possible.
+//!
+//! A start on a host with thousands of jails must not list every interface: vimage lists only
+//! interfaces outside its own group (`ifconfig -a -G vimage`: uplinks, other tools' bridges),
+//! the jail's own interfaces, and the few of its own objects its records name. A full scan of
+//! group `vimage` happens only when the records cannot be trusted (first run after a boot,
+//! lost records, a marker that does not match).
+
+use super::{HostView, JailInfo, KernelFacts};
+use crate::error::{Error, Kind, Result};
+use crate::exec::run_cmd;
+use crate::host::{Cmd, Host, Output, Program};
+use crate::mac;
+use crate::model::{JailName, JailNet, Mac, Uplink};
+use crate::parse::ifconfig::{IfStatus, parse_status};
+use crate::parse::{jls, route, sysctl};
+use crate::plan::op::{GROUP, bridge_marker};
+use crate::state::{BridgeRec, StateDb};
+
+/// Runs a query; a non-zero exit becomes an error naming the command and its stderr.
+pub fn query(host: &mut dyn Host, cmd: Cmd) -> Result<Output> {
+    let out = run_cmd(host, &cmd);
+    if out.ok() {
+        Ok(out)
+    } else {
+        Err(Error::new(
+            Kind::Os,
+            format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim()),
+        ))
+    }
+}
+
+/// Kernel facts from one `sysctl -i` (unknown OIDs, like `kern.features.vimage` on a kernel
+/// without VIMAGE, are simply absent).
+pub fn kernel(host: &mut dyn Host) -> Result<KernelFacts> {
+    let out = query(
+        host,
+        Cmd::new(
+            Program::Sysctl,
+            [
+                "-i",
+                "kern.features.vimage",
+                "kern.hostuuid",
+                "kern.osreldate",
+                "kern.boottime",
+                "net.link.bridge.member_ifaddrs",
+            ],
+        ),
+    )?;
+    let m = sysctl::parse(&out.stdout);
+    Ok(KernelFacts {
+        vimage: m.get("kern.features.vimage").is_some_and(|v| v == "1"),
+        hostuuid: m.get("kern.hostuuid").cloned().unwrap_or_default(),
+        osreldate: m
+            .get("kern.osreldate")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        boottime: m
+            .get("kern.boottime")
+            .and_then(|v| sysctl::boottime_sec(v))
+            .unwrap_or(0),
+        bridge_member_ifaddrs: m.get("net.link.bridge.member_ifaddrs").map(|v| v == "1"),
+    })
+}
+
+const JLS_PARAMS: [&str; 5] = ["jid", "name", "vnet", "dying", "path"];
+
+fn jail_info(p: &jls::JailParams) -> Option<JailInfo> {
+    Some(JailInfo {
+        jid: p.get("jid")?.parse().ok()?,
+        name: p.get("name")?.clone(),
+        vnet: p.get("vnet").is_some_and(|v| v == "new"),
+        dying: p.get("dying").is_some_and(|v| v == "true"),
+        path: p.get("path").cloned().unwrap_or_default(),
+    })
+}
+
+/// The jail named `name`, dying ones included; `None` when jls does not know it.
+pub fn jail(host: &mut dyn Host, name: &JailName) -> Result<Option<JailInfo>> {
+    let mut args = vec!["-d", "-n", "-q", "-j", name.as_str()];
+    args.extend(JLS_PARAMS);
+    let cmd = Cmd::new(Program::Jls, args);
+    let out = run_cmd(host, &cmd);
+    if !out.ok() {
+        if out.stderr.contains("not found") {
+            return Ok(None);
+        }
+        return Err(Error::jail(
+            Kind::Os,
+            name,
+            format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim()),
+        ));
+    }
+    Ok(jls::parse_nameval(&out.stdout).first().and_then(jail_info))
+}
+
+/// Every jail, dying ones included.
+pub fn all_jails(host: &mut dyn Host) -> Result<Vec<JailInfo>> {
+    let mut args = vec!["-d", "-n", "-q"];
+    args.extend(JLS_PARAMS);
+    let out = query(host, Cmd::new(Program::Jls, args))?;
+    Ok(jls::parse_nameval(&out.stdout)
+        .iter()
+        .filter_map(jail_info)
+        .collect())
+}
+
+/// The interfaces inside a vnet jail (`ifconfig -j`, or `jexec … ifconfig` before 14.0).
+pub fn jail_ifaces(host: &mut dyn Host, k: &KernelFacts, jid: u32) -> Result<Vec<IfStatus>> {
+    let jid = jid.to_string();
+    let cmd = if k.has_ifconfig_j() {
+        Cmd::new(Program::Ifconfig, ["-j", jid.as_str()])
+    } else {
+        Cmd::new(Program::Jexec, [jid.as_str(), "ifconfig"])
+    };
+    Ok(parse_status(&query(host, cmd)?.stdout))
+}
+
+/// One host interface, or `None` when it does not exist.
+pub fn iface(host: &mut dyn Host, name: &str) -> Result<Option<IfStatus>> {
+    let cmd = Cmd::new(Program::Ifconfig, [name]);
+    let out = run_cmd(host, &cmd);
+    if !out.ok() {
+        if out.stderr.contains("does not exist") {
+            return Ok(None);
+        }
+        return Err(Error::new(
+            Kind::Os,
+            format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim()),
+        ));
+    }
+    Ok(parse_status(&out.stdout)
+        .into_iter()
+        .find(|s| s.name == name))
+}
+
+/// Host interfaces outside group `vimage` (or, with `ours`, inside it).
+pub fn group(host: &mut dyn Host, ours: bool) -> Result<Vec<IfStatus>> {
+    let sel = if ours { "-g" } else { "-G" };
+    Ok(parse_status(
+        &query(host, Cmd::new(Program::Ifconfig, ["-a", sel, GROUP]))?.stdout,
+    ))
+}
+
+/// The interface of the default route, `None` when there is none.
+pub fn default_if(host: &mut dyn Host) -> Result<Option<String>> {
+    let out = run_cmd(host, &Cmd::new(Program::Route, ["-n", "get", "default"]));
+    Ok(if out.ok() {
+        route::default_interface(&out.stdout)
+    } else {
+        None
+    })
+}
+
+/// After a reboot (or with lost records) the records describe nothing that exists: forget
+/// them, and re-learn vimage's bridges from one scan of group `vimage`.
+pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts) -> Result<()> {
+    if db.synced_boottime()? == Some(k.boottime) {
+        return Ok(());
+    }
+    let bridges: Vec<BridgeRec> = group(host, true)?
+        .into_iter()
+        .filter(|s| s.is_bridge())
+        .filter_map(|s| {
+            let uplink = s
+                .description
+                .as_deref()?
+                .strip_prefix("vimage:")?
+                .to_string();
+            (s.description.as_deref() == Some(bridge_marker(&uplink).as_str())).then(|| BridgeRec {
+                name: s.name.clone(),
+                uplink,
+                owned: true,
+                boottime: k.boottime,
+            })
+        })
+        .collect();
+    db.resync(k.boottime, &[], &bridges)
+}
+
+/// Everything `plan_bridge` needs for `net`.
+pub fn for_bridge(
+    host: &mut dyn Host,
+    db: &StateDb,
+    k: &KernelFacts,
+    net: &JailNet,
+) -> Result<HostView> {
+    let mut v = HostView {
+        kernel: k.clone(),
+        ..HostView::default()
+    };
+    if !k.vimage {
+        return Ok(v);
+    }
+    v.jail = jail(host, &net.jail)?;
+    let Some(info) = v.jail.clone() else {
+        return Ok(v);
+    };
+    if !info.vnet || info.dying {
+        return Ok(v);
+    }
+    v.jail_ifaces = jail_ifaces(host, k, info.jid)?;
+    for s in group(host, false)? {
+        v.host_ifaces.insert(s.name.clone(), s);
+    }
+    v.attachments = db.attachments(net.jail.as_str())?;
+    v.bridges = db.bridges(k.boottime)?;
+    let mut wanted: Vec<String> = v
+        .attachments
+        .iter()
+        .filter(|a| a.boottime == k.boottime)
+        .map(|a| a.host_if.clone())
+        .collect();
+    for n in &net.nics {
+        match &n.uplink {
+            Uplink::Named(u) => wanted.push(u.to_string()),
+            Uplink::Auto if v.default_if.is_none() => {
+                v.default_if = default_if(host)?;
+                wanted.extend(v.default_if.clone());
+            }
+            Uplink::Auto => {}
+        }
+    }
+    for w in wanted {
+        if !v.host_ifaces.contains_key(&w) {
+            if let Some(s) = iface(host, &w)? {
+                v.host_ifaces.insert(w, s);
+            }
+        }
+    }
+    for s in v.host_ifaces.values().chain(&v.jail_ifaces) {
+        if let Some(m) = s.mac.as_deref().and_then(|m| Mac::parse(m).ok()) {
+            v.taken_macs
+                .entry(m)
+                .or_insert_with(|| format!("interface {}", s.name));
+        }
+    }
+    // A jail's own live NICs hold their MACs: not a collision with themselves.
+    for a in &v.attachments {
+        if let Some(m) = a.mac.as_deref().and_then(|m| Mac::parse(m).ok()) {
+            if v.jail_ifaces.iter().any(|i| i.name == a.nic_name) {
+                v.taken_macs.remove(&m);
+            }
+        }
+    }
+    for n in &net.nics {
+        if let Some(m) = db.stored_mac(net.jail.as_str(), n.index)? {
+            v.stored_macs.insert(n.index, m);
+        }
+        let fixed = n.mac.or_else(|| v.stored_macs.get(&n.index).copied());
+        let owner_of = |m: &Mac| -> Result<Option<String>> {
+            Ok(db
+                .mac_owner(m)?
+                .filter(|(j, i)| !(j == net.jail.as_str() && *i == n.index))
+                .map(|(j, i)| format!("NIC {i} of jail {j} (vimage's records)")))
+        };
+        match fixed {
+            Some(m) => {
+                if let Some(o) = owner_of(&m)? {
+                    v.taken_macs.insert(m, o);
+                }
+            }
+            None => {
+                for attempt in 0..mac::MAX_CANDIDATES {
+                    let c = mac::candidate(&k.hostuuid, &net.jail, n.index, attempt);
+                    match owner_of(&c)? {
+                        Some(o) => {
+                            v.taken_macs.insert(c, o);
+                        }
+                        None if !v.taken_macs.contains_key(&c) => break,
+                        None => {}
+                    }
+                }
+            }
+        }
+    }
+    Ok(v)
+}
+
+/// Everything `plan_unbridge` needs for `jail`: its recorded host ends, each checked by name
+/// for vimage's marker, and the bridges it may have been the last user of. Falls back to one
+/// scan of group `vimage` when a record is missing or does not match.
+pub fn for_unbridge(host: &mut dyn Host, db: &StateDb, jail: &JailName) -> Result<HostView> {
+    let mut v = HostView {
+        attachments: db.attachments(jail.as_str())?,
+        ..HostView::default()
+    };
+    let mut scan = v.attachments.is_empty();
+    for a in &v.attachments {
+        match iface(host, &a.host_if)? {
+            Some(s) if HostView::is_ours_for(&s, jail) => {
+                v.host_ifaces.insert(s.name.clone(), s);
+            }
+            _ => scan = true,
+        }
+    }
+    if scan {
+        for s in group(host, true)? {
+            v.host_ifaces.insert(s.name.clone(), s);
+        }
+    }
+    let mut bridges: Vec<String> = v
+        .attachments
+        .iter()
+        .filter_map(|a| a.bridge.clone())
+        .collect();
+    bridges.sort();
+    bridges.dedup();
+    for b in bridges {
+        if v.host_ifaces.contains_key(&b) || db.bridge_users(&b, jail.as_str())? > 0 {
+            continue;
+        }
+        if let Some(s) = iface(host, &b)? {
+            v.host_ifaces.insert(b, s);
+        }
+    }
+    Ok(v)
+}

@@ -1,0 +1,89 @@
+//! What the planner knows about the host: kernel facts, the jail, interfaces, and vimage's
+//! records, gathered before any change (see [`gather`]).
+//!
+//! The planner reads a [`HostView`] and nothing else, so it can be tested with hand-built
+//! views and never touches the kernel.
+
+pub mod gather;
+
+use crate::model::{JailName, Mac};
+use crate::parse::ifconfig::IfStatus;
+use crate::state::{Attachment, BridgeRec};
+use std::collections::BTreeMap;
+
+/// Kernel-wide facts from one `sysctl` call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KernelFacts {
+    /// `kern.features.vimage` is present: jails can have their own network stack.
+    pub vimage: bool,
+    /// `kern.hostuuid`: the host identity in every generated MAC.
+    pub hostuuid: String,
+    /// `kern.osreldate`: selects `ifconfig -j` (14.0+) and 15.x bridge rules.
+    pub osreldate: u32,
+    /// `kern.boottime` seconds: records from another boot describe objects that are gone.
+    pub boottime: i64,
+    /// `net.link.bridge.member_ifaddrs` (FreeBSD 15+): may a bridge member hold an address.
+    pub bridge_member_ifaddrs: Option<bool>,
+}
+
+impl KernelFacts {
+    /// `ifconfig -j` exists from FreeBSD 14.0 on; older releases need `jexec J ifconfig`.
+    pub fn has_ifconfig_j(&self) -> bool {
+        self.osreldate >= 1_400_000
+    }
+}
+
+/// A jail as `jls` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JailInfo {
+    pub jid: u32,
+    pub name: String,
+    /// Has its own vnet (`vnet=new`).
+    pub vnet: bool,
+    pub dying: bool,
+    pub path: String,
+}
+
+/// Everything [`crate::plan`] needs to decide, for one jail.
+#[derive(Debug, Clone, Default)]
+pub struct HostView {
+    pub kernel: KernelFacts,
+    /// The target jail, or `None` when jls does not know it.
+    pub jail: Option<JailInfo>,
+    /// Interfaces inside the jail's vnet (empty when it is not running or has no vnet).
+    pub jail_ifaces: Vec<IfStatus>,
+    /// Host interfaces vimage looked at: every interface outside group `vimage`, plus
+    /// vimage's own ones that were queried by name or by a full scan.
+    pub host_ifaces: BTreeMap<String, IfStatus>,
+    /// The interface that holds the default route, when one was needed and exists.
+    pub default_if: Option<String>,
+    /// vimage's records of this jail's NICs, valid for this boot.
+    pub attachments: Vec<Attachment>,
+    /// Bridges vimage created or uses, valid for this boot.
+    pub bridges: Vec<BridgeRec>,
+    /// MACs stored for this jail's NICs, by NIC index.
+    pub stored_macs: BTreeMap<u32, Mac>,
+    /// MACs anyone else holds: host interfaces, the jail's own, and vimage's records of other
+    /// jails (only the ones relevant to this plan's candidates are guaranteed present).
+    pub taken_macs: BTreeMap<Mac, String>,
+}
+
+impl HostView {
+    /// The target jail name is needed for messages even when jls did not find it.
+    pub fn jail_iface(&self, name: &str) -> Option<&IfStatus> {
+        self.jail_ifaces.iter().find(|i| i.name == name)
+    }
+
+    /// A host interface by name, if vimage looked at it.
+    pub fn host_iface(&self, name: &str) -> Option<&IfStatus> {
+        self.host_ifaces.get(name)
+    }
+
+    /// True when `st` is a host-side epair end that carries jail `jail`'s marker.
+    pub fn is_ours_for(st: &IfStatus, jail: &JailName) -> bool {
+        st.description
+            .as_deref()
+            .and_then(crate::plan::op::parse_epair_marker)
+            .is_some_and(|(j, _)| j == jail.as_str())
+    }
+}

@@ -1,0 +1,169 @@
+//! The operations every front end shares (CLI, CBSD hooks, rc.d service): open a session
+//! under the host lock, repair what an interrupted run left, then bridge or unbridge a jail.
+
+use crate::error::{Error, Kind, Result};
+use crate::exec::{self, Report, recover};
+use crate::facts::{KernelFacts, gather};
+use crate::host::Host;
+use crate::lock::HostLock;
+use crate::model::{JailName, JailNet};
+use crate::paths::Paths;
+use crate::plan::op::IfRef;
+use crate::plan::{Plan, plan_bridge, plan_unbridge};
+use crate::state::StateDb;
+use std::time::Duration;
+
+/// A plan and, unless it was a dry run or there was nothing to do, what running it did.
+#[derive(Debug)]
+pub struct Done {
+    pub plan: Plan,
+    pub report: Option<Report>,
+}
+
+/// One vimage invocation's hold on the host: lock, state database, kernel facts.
+pub struct Session<'h> {
+    pub host: &'h mut dyn Host,
+    pub db: StateDb,
+    pub kernel: KernelFacts,
+    /// What was repaired on the way in (interrupted runs of any jail).
+    pub notes: Vec<String>,
+    dry: bool,
+    _lock: Option<HostLock>,
+}
+
+impl<'h> Session<'h> {
+    /// Opens a session. A dry run takes no lock and writes nothing, not even vimage's own
+    /// database; a real one waits for the host lock, resyncs the records after a reboot and
+    /// finishes or rolls back any run a crash left open.
+    pub fn open(
+        host: &'h mut dyn Host,
+        paths: &Paths,
+        what: &str,
+        dry: bool,
+        lock_timeout: Duration,
+    ) -> Result<Session<'h>> {
+        if dry {
+            let kernel = gather::kernel(host)?;
+            let p = paths.state_db();
+            let db = if p.exists() {
+                StateDb::open(&p)?
+            } else {
+                StateDb::open_in_memory()?
+            };
+            return Ok(Session {
+                host,
+                db,
+                kernel,
+                notes: Vec::new(),
+                dry,
+                _lock: None,
+            });
+        }
+        let lock = HostLock::acquire(&paths.lock_file(), what, lock_timeout)?;
+        let db = StateDb::open(&paths.state_db())?;
+        let kernel = gather::kernel(host)?;
+        let mut s = Session {
+            host,
+            db,
+            kernel,
+            notes: Vec::new(),
+            dry,
+            _lock: Some(lock),
+        };
+        gather::resync_if_needed(s.host, &s.db, &s.kernel)?;
+        let r = recover::recover(s.host, &s.db, s.kernel.boottime)?;
+        s.notes.extend(r.notes);
+        for e in r.errors {
+            s.notes.push(format!("warning: {e}"));
+        }
+        for j in r.teardowns {
+            if let Ok(j) = JailName::parse(&j) {
+                match s.unbridge(&j) {
+                    Ok(d) => s
+                        .notes
+                        .extend(d.plan.notes.into_iter().map(|n| format!("jail {j}: {n}"))),
+                    Err(e) => s
+                        .notes
+                        .push(format!("warning: finishing the interrupted teardown: {e}")),
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    /// Gives `net.jail` the NICs in `net` (or just plans it, in a dry run).
+    pub fn bridge(&mut self, net: &JailNet) -> Result<Done> {
+        let mut retried = false;
+        loop {
+            let view = gather::for_bridge(self.host, &self.db, &self.kernel, net)?;
+            let plan = plan_bridge(net, &view)?;
+            if self.dry || (plan.steps.is_empty() && plan.effects.is_empty()) {
+                return Ok(Done { plan, report: None });
+            }
+            match exec::apply(self.host, &plan, &self.db, self.kernel.boottime) {
+                Ok(r) => {
+                    return Ok(Done {
+                        plan,
+                        report: Some(r),
+                    });
+                }
+                Err(e) if !retried && self.drop_vanished_bridges(&plan, &view)? => {
+                    retried = true;
+                    self.notes.push(format!(
+                        "a recorded bridge had vanished; planned again after: {}",
+                        e.message
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Bridges are trusted from the records (listing a bridge with thousands of members on
+    /// every start would make starts O(jails)); when a plan that used one fails, check that
+    /// it still exists, and forget it if not.
+    fn drop_vanished_bridges(
+        &mut self,
+        plan: &Plan,
+        view: &crate::facts::HostView,
+    ) -> Result<bool> {
+        let mut dropped = false;
+        for b in &view.bridges {
+            let used = plan.steps.iter().any(|s| {
+                matches!(&s.op, crate::plan::op::Op::AddMember { bridge: IfRef::Name(n), .. } if *n == b.name)
+            });
+            if used && gather::iface(self.host, &b.name)?.is_none_or(|s| !s.is_bridge()) {
+                self.db.delete_bridge(&b.name)?;
+                dropped = true;
+            }
+        }
+        Ok(dropped)
+    }
+
+    /// Removes what vimage made for `jail` (or just plans it, in a dry run).
+    pub fn unbridge(&mut self, jail: &JailName) -> Result<Done> {
+        let view = gather::for_unbridge(self.host, &self.db, jail)?;
+        let plan = plan_unbridge(jail, &view);
+        if self.dry || (plan.steps.is_empty() && plan.effects.is_empty()) {
+            return Ok(Done { plan, report: None });
+        }
+        let report = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
+        Ok(Done {
+            plan,
+            report: Some(report),
+        })
+    }
+}
+
+/// The default wait for the host lock.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Refuses to run the real FreeBSD backend where it cannot work, with what to do instead.
+pub fn check_platform(cmd_dir_set: bool) -> Result<()> {
+    if cfg!(target_os = "freebsd") || cmd_dir_set {
+        return Ok(());
+    }
+    Err(Error::new(Kind::Unavailable, "this is not FreeBSD, so there is no kernel for vimage to configure")
+        .detail("try `vimage demo`, or `vimage --simulate=STATE.json <command>` for the built-in simulated host,")
+        .detail("or point VIMAGE_CMD_DIR at a directory of stand-in commands (e.g. fbsd-sim)"))
+}

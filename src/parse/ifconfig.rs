@@ -1,0 +1,159 @@
+//! Reads `ifconfig` status output (sbin/ifconfig/ifconfig.c `status()`, ifbridge.c).
+//!
+//! Only what vimage decides on is kept: flags, MTU, MAC, description, groups, bridge members
+//! and addresses. Lines it does not know are skipped, so newer ifconfig versions that add
+//! lines (15.x extended errors, new options) do not break it.
+
+use serde::Serialize;
+
+/// One interface as `ifconfig` shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IfStatus {
+    pub name: String,
+    pub up: bool,
+    pub mtu: u32,
+    pub mac: Option<String>,
+    pub description: Option<String>,
+    pub groups: Vec<String>,
+    /// Bridge members, in the order ifconfig lists them (newest first).
+    pub members: Vec<String>,
+    /// `inet`/`inet6` addresses as printed (`192.168.1.10`, `fe80::1%em0`).
+    pub inet: Vec<String>,
+    pub inet6: Vec<String>,
+}
+
+impl IfStatus {
+    /// Bridges are recognised by their group, as jib does.
+    pub fn is_bridge(&self) -> bool {
+        self.groups.iter().any(|g| g == "bridge")
+    }
+
+    /// True when the interface is in interface group `g`.
+    pub fn in_group(&self, g: &str) -> bool {
+        self.groups.iter().any(|x| x == g)
+    }
+}
+
+/// Splits `ifconfig` / `ifconfig -a` / `ifconfig IF` output into interfaces.
+///
+/// A block starts with a line that does not begin with white space and contains `: flags=`.
+pub fn parse_status(text: &str) -> Vec<IfStatus> {
+    let mut out: Vec<IfStatus> = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() {
+            continue;
+        }
+        if !line.starts_with([' ', '\t']) {
+            if let Some(st) = parse_first_line(line) {
+                out.push(st);
+            }
+            continue;
+        }
+        let Some(cur) = out.last_mut() else { continue };
+        let l = line.trim_start();
+        if let Some(d) = l.strip_prefix("description: ") {
+            cur.description = Some(d.to_string());
+        } else if let Some(m) = l.strip_prefix("ether ") {
+            cur.mac = m.split_whitespace().next().map(str::to_string);
+        } else if let Some(g) = l.strip_prefix("groups: ") {
+            cur.groups = g.split_whitespace().map(str::to_string).collect();
+        } else if let Some(m) = l.strip_prefix("member: ") {
+            if let Some(name) = m.split_whitespace().next() {
+                cur.members.push(name.to_string());
+            }
+        } else if let Some(a) = l.strip_prefix("inet6 ") {
+            if let Some(addr) = a.split_whitespace().next() {
+                cur.inet6.push(addr.to_string());
+            }
+        } else if let Some(a) = l.strip_prefix("inet ") {
+            if let Some(addr) = a.split_whitespace().next() {
+                cur.inet.push(addr.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn parse_first_line(line: &str) -> Option<IfStatus> {
+    let (name, rest) = line.split_once(": flags=")?;
+    let mut st = IfStatus {
+        name: name.to_string(),
+        ..IfStatus::default()
+    };
+    // flags=1008843<UP,BROADCAST,...> metric 0 mtu 1500
+    if let (Some(open), Some(close)) = (rest.find('<'), rest.find('>')) {
+        if open < close {
+            st.up = rest[open + 1..close].split(',').any(|f| f == "UP");
+        }
+    }
+    let mut words = rest.split_whitespace();
+    while let Some(w) = words.next() {
+        if w == "mtu" {
+            st.mtu = words.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+        }
+    }
+    Some(st)
+}
+
+/// Reads `ifconfig -l` (names on one line).
+pub fn parse_names(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str =
+        "em0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
+\toptions=4e524bb<RXCSUM,TXCSUM,VLAN_MTU>
+\tether 00:1b:21:aa:bb:cc
+\tinet 192.168.1.10 netmask 0xffffff00 broadcast 192.168.1.255
+\tinet6 fe80::21b:21ff:feaa:bbcc%em0 prefixlen 64 scopeid 0x1
+\tmedia: Ethernet autoselect (1000baseT <full-duplex>)
+\tstatus: active
+\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>
+bridge0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
+\tdescription: vimage:em0
+\tether 58:9c:fc:10:ff:b6
+\tid 00:00:00:00:00:00 priority 32768 hellotime 2 fwddelay 15
+\tmaxage 20 holdcnt 6 proto rstp maxaddr 2000 timeout 1200
+\troot id 00:00:00:00:00:00 priority 32768 ifcost 0 port 0
+\tmember: epair0a flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
+\t        ifmaxaddr 0 port 5 priority 128 path cost 2000
+\tmember: em0 flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
+\t        ifmaxaddr 0 port 1 priority 128 path cost 20000
+\tgroups: bridge vimage
+\tnd6 options=9<PERFORMNUD,IFDISABLED>
+epair0b: flags=1008842<BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 9000
+\tdescription: has: colons and spaces
+\tether 02:59:9b:e2:cb:0b
+\tgroups: epair
+";
+
+    #[test]
+    fn reads_freebsd_14_status_blocks() {
+        let v = parse_status(SAMPLE);
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[0].name, "em0");
+        assert!(v[0].up);
+        assert_eq!(v[0].mtu, 1500);
+        assert_eq!(v[0].mac.as_deref(), Some("00:1b:21:aa:bb:cc"));
+        assert_eq!(v[0].inet, ["192.168.1.10"]);
+        assert_eq!(v[0].inet6.len(), 1);
+        assert!(v[1].is_bridge() && v[1].in_group("vimage"));
+        assert_eq!(v[1].members, ["epair0a", "em0"]);
+        assert_eq!(v[1].description.as_deref(), Some("vimage:em0"));
+        assert!(!v[2].up);
+        assert_eq!(v[2].mtu, 9000);
+        assert_eq!(v[2].description.as_deref(), Some("has: colons and spaces"));
+    }
+
+    #[test]
+    fn tolerates_garbage() {
+        assert!(parse_status("").is_empty());
+        assert!(parse_status("\tether 00:00:00:00:00:01\nnonsense\n").is_empty());
+        let v = parse_status("x: flags=zzz mtu\n");
+        assert_eq!(v[0].mtu, 0);
+    }
+}

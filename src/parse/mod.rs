@@ -1,0 +1,6 @@
+//! Pure readers of FreeBSD command output. No I/O here, so every format has table tests.
+
+pub mod ifconfig;
+pub mod jls;
+pub mod route;
+pub mod sysctl;

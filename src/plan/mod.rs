@@ -1,0 +1,127 @@
+//! The planner: from a desired [`JailNet`] and a [`HostView`] to a complete [`Plan`], with no
+//! I/O. Every refusal happens here, before the first change.
+
+pub mod bridge;
+pub mod op;
+pub mod render;
+pub mod unbridge;
+
+pub use bridge::plan_bridge;
+pub use unbridge::plan_unbridge;
+
+use crate::model::{JailName, Mac};
+use op::{IfRef, Op, Slot};
+use serde::Serialize;
+
+/// One step: the change and, as data, how to reverse it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub op: Op,
+    pub undo: Option<Op>,
+    /// Record changes that hold as soon as this step succeeds, even if a later one fails
+    /// (teardown, which keeps going past failures, records each destroy on its own).
+    pub effects: Vec<Effect>,
+}
+
+impl Step {
+    /// A step whose undo is the op's natural inverse.
+    pub fn new(op: Op) -> Step {
+        let undo = op.undo();
+        Step {
+            op,
+            undo,
+            effects: Vec::new(),
+        }
+    }
+
+    /// The same step, recording `e` when it succeeds.
+    pub fn with_effect(mut self, e: Effect) -> Step {
+        self.effects.push(e);
+        self
+    }
+}
+
+/// What a run changes in vimage's records (written in the same transaction that closes the
+/// run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Effect {
+    /// A NIC now exists.
+    Attach {
+        nic: u32,
+        nic_name: String,
+        host_if: IfRef,
+        bridge: IfRef,
+        uplink: String,
+        mac: Mac,
+        jid: u32,
+    },
+    /// A NIC is gone.
+    Detach { nic: u32 },
+    /// A bridge is in use for an uplink.
+    Bridge {
+        name: IfRef,
+        uplink: String,
+        owned: bool,
+    },
+    /// A bridge is gone (or no longer ours to track).
+    BridgeGone { name: String },
+    /// Remember a NIC's MAC for good.
+    Mac { nic: u32, mac: Mac },
+}
+
+/// Which verb a plan serves; recovery treats them differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Verb {
+    /// Setup: rolled back if interrupted.
+    Bridge,
+    /// Teardown: finished (replanned) if interrupted.
+    Unbridge,
+}
+
+impl Verb {
+    /// The journal's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Bridge => "bridge",
+            Verb::Unbridge => "unbridge",
+        }
+    }
+}
+
+/// A complete, validated set of changes for one jail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub jail: JailName,
+    pub verb: Verb,
+    pub steps: Vec<Step>,
+    /// Record changes that hold only if every step succeeds.
+    pub effects: Vec<Effect>,
+    /// Sentences for the admin: what was reused, what is already in place, and why.
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// A plan with no steps yet.
+    pub fn new(jail: JailName, verb: Verb) -> Plan {
+        Plan {
+            jail,
+            verb,
+            steps: Vec::new(),
+            effects: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// True when running it would change nothing in the kernel.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Every slot a step of this plan fills.
+    pub fn slots(&self) -> impl Iterator<Item = &Slot> {
+        self.steps.iter().filter_map(|s| s.op.binds())
+    }
+}
+
+#[cfg(test)]
+mod tests;

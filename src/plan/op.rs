@@ -1,0 +1,341 @@
+//! The kernel changes vimage makes, as data: each renders to exactly one FreeBSD command.
+//!
+//! Some names are only known once the kernel has chosen them (`ifconfig epair create` prints
+//! `epair7a`). A later step refers to such a name through a [`Slot`]; the executor fills the
+//! slot from the creating command's output. Dry runs print slots as `$name` variables, so the
+//! printed plan reads like the shell script it stands for.
+
+use crate::host::{Cmd, Program};
+use crate::model::{IfName, JailName, Mac};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A name the kernel will choose, identified by a label that says what it is for
+/// (`eth0_a`, `bridge_em0`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Slot(pub String);
+
+/// An interface named literally or through a slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IfRef {
+    /// A name known at plan time.
+    Name(String),
+    /// The interface a creating step printed (the epair's a-end, the new bridge).
+    Created(Slot),
+    /// The other end of the epair whose a-end is in the slot (`epair7a` → `epair7b`).
+    Peer(Slot),
+}
+
+impl IfRef {
+    /// A literal name.
+    pub fn name(s: impl Into<String>) -> IfRef {
+        IfRef::Name(s.into())
+    }
+
+    /// The concrete name, once known.
+    pub fn resolve(&self, b: &Bindings) -> Option<String> {
+        match self {
+            IfRef::Name(n) => Some(n.clone()),
+            IfRef::Created(s) => b.get(s).cloned(),
+            IfRef::Peer(s) => b.get(s).map(|a| epair_peer(a)),
+        }
+    }
+
+    /// How a dry run shows it: the name, or the slot as a shell variable.
+    pub fn display(&self, b: &Bindings) -> String {
+        match (self.resolve(b), self) {
+            (Some(n), _) => n,
+            (None, IfRef::Created(s)) => format!("${}", s.0),
+            (None, IfRef::Peer(s)) => format!("${}", peer_label(&s.0)),
+            (None, IfRef::Name(n)) => n.clone(),
+        }
+    }
+}
+
+/// Slot label of an epair's b-end, from its a-end's label (`eth0_a` → `eth0_b`).
+fn peer_label(a: &str) -> String {
+    match a.strip_suffix("_a") {
+        Some(stem) => format!("{stem}_b"),
+        None => format!("{a}_peer"),
+    }
+}
+
+/// `epair7a` → `epair7b`: the kernel names the b-end after the a-end (if_epair.c).
+pub fn epair_peer(a: &str) -> String {
+    match a.strip_suffix('a') {
+        Some(stem) => format!("{stem}b"),
+        None => format!("{a}b"),
+    }
+}
+
+/// Names the kernel chose during one run.
+pub type Bindings = BTreeMap<Slot, String>;
+
+/// The description vimage puts on an epair's host end: the ownership marker that teardown,
+/// `status` and `gc` look for (`vimage:<jail>:<nic>`).
+pub fn epair_marker(jail: &JailName, nic: &IfName) -> String {
+    format!("vimage:{jail}:{nic}")
+}
+
+/// The description vimage puts on a bridge it created for `uplink`.
+pub fn bridge_marker(uplink: &str) -> String {
+    format!("vimage:{uplink}")
+}
+
+/// The interface group that holds every host-side object vimage created.
+pub const GROUP: &str = "vimage";
+
+/// Reads a description written by [`epair_marker`]. Jail names may contain `:`, interface
+/// names may not, so the NIC is what follows the last colon.
+pub fn parse_epair_marker(descr: &str) -> Option<(String, String)> {
+    let rest = descr.strip_prefix("vimage:")?;
+    let (jail, nic) = rest.rsplit_once(':')?;
+    if jail.is_empty() || nic.is_empty() {
+        return None;
+    }
+    Some((jail.to_string(), nic.to_string()))
+}
+
+/// One change to the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    /// `ifconfig bridge create description vimage:<uplink> group vimage addm <uplink> up`
+    CreateBridge { slot: Slot, uplink: String },
+    /// `ifconfig epair create description vimage:<jail>:<nic> group vimage mtu <mtu> up`:
+    /// the host end, configured in the same call that creates it.
+    CreateEpair {
+        slot: Slot,
+        jail: JailName,
+        nic: IfName,
+        mtu: u32,
+    },
+    /// `ifconfig <bridge> addm <member>`
+    AddMember { bridge: IfRef, member: IfRef },
+    /// `ifconfig <iface> ether <mac> mtu <mtu> vnet <jid>`: the jail end's MAC and MTU, set
+    /// while it is still on the host, then the move. By JID, not name, so a jail that was
+    /// restarted since the plan was made is not silently given the interface.
+    MoveToJail {
+        iface: IfRef,
+        mac: Mac,
+        mtu: u32,
+        jail: JailName,
+        jid: u32,
+    },
+    /// `ifconfig -j <jid> <iface> name <name> up` (or `jexec <jid> ifconfig …` before
+    /// FreeBSD 14): renamed inside the jail, so host-side names never collide (CBSD #896).
+    RenameInJail {
+        jail: JailName,
+        jid: u32,
+        iface: IfRef,
+        name: IfName,
+        via_jexec: bool,
+    },
+    /// `ifconfig <iface> destroy`
+    Destroy { iface: IfRef },
+}
+
+impl Op {
+    /// The command that performs this op, with slots filled from `b` or shown as variables.
+    pub fn command(&self, b: &Bindings) -> Cmd {
+        let ifc = |args: Vec<String>| Cmd::new(Program::Ifconfig, args);
+        match self {
+            Op::CreateBridge { uplink, .. } => ifc(vec![
+                "bridge".into(),
+                "create".into(),
+                "description".into(),
+                bridge_marker(uplink),
+                "group".into(),
+                GROUP.into(),
+                "addm".into(),
+                uplink.clone(),
+                "up".into(),
+            ]),
+            Op::CreateEpair { jail, nic, mtu, .. } => ifc(vec![
+                "epair".into(),
+                "create".into(),
+                "description".into(),
+                epair_marker(jail, nic),
+                "group".into(),
+                GROUP.into(),
+                "mtu".into(),
+                mtu.to_string(),
+                "up".into(),
+            ]),
+            Op::AddMember { bridge, member } => {
+                ifc(vec![bridge.display(b), "addm".into(), member.display(b)])
+            }
+            Op::MoveToJail {
+                iface,
+                mac,
+                mtu,
+                jid,
+                ..
+            } => ifc(vec![
+                iface.display(b),
+                "ether".into(),
+                mac.to_string(),
+                "mtu".into(),
+                mtu.to_string(),
+                "vnet".into(),
+                jid.to_string(),
+            ]),
+            Op::RenameInJail {
+                jid,
+                iface,
+                name,
+                via_jexec,
+                ..
+            } => {
+                let tail = vec![
+                    iface.display(b),
+                    "name".into(),
+                    name.to_string(),
+                    "up".into(),
+                ];
+                if *via_jexec {
+                    let mut args = vec![jid.to_string(), "ifconfig".into()];
+                    args.extend(tail);
+                    Cmd::new(Program::Jexec, args)
+                } else {
+                    let mut args = vec!["-j".into(), jid.to_string()];
+                    args.extend(tail);
+                    ifc(args)
+                }
+            }
+            Op::Destroy { iface } => ifc(vec![iface.display(b), "destroy".into()]),
+        }
+    }
+
+    /// The slot this op fills from its command's output, if it creates something.
+    pub fn binds(&self) -> Option<&Slot> {
+        match self {
+            Op::CreateBridge { slot, .. } | Op::CreateEpair { slot, .. } => Some(slot),
+            _ => None,
+        }
+    }
+
+    /// The op that reverses this one, or `None` when a reversal is not needed because an
+    /// earlier step's undo covers it: destroying an epair from its host end destroys the jail
+    /// end wherever it is and drops it from its bridge (if_epair.c, if_bridge.c), so the
+    /// moves, renames and memberships of an epair need no undo of their own.
+    pub fn undo(&self) -> Option<Op> {
+        match self {
+            Op::CreateBridge { slot, .. } | Op::CreateEpair { slot, .. } => Some(Op::Destroy {
+                iface: IfRef::Created(slot.clone()),
+            }),
+            Op::AddMember { .. }
+            | Op::MoveToJail { .. }
+            | Op::RenameInJail { .. }
+            | Op::Destroy { .. } => None,
+        }
+    }
+
+    /// The kernel's name for what a creating command printed, checked against what that
+    /// command can print (a garbled line must never become an argument to `destroy`).
+    pub fn read_binding(&self, stdout: &str) -> Option<String> {
+        let prefix = match self {
+            Op::CreateBridge { .. } => "bridge",
+            Op::CreateEpair { .. } => "epair",
+            _ => return None,
+        };
+        let name = stdout.lines().map(str::trim).rfind(|l| !l.is_empty())?;
+        let digits = name.strip_prefix(prefix)?;
+        let digits = if prefix == "epair" {
+            digits.strip_suffix('a')?
+        } else {
+            digits
+        };
+        (!digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) && name.len() <= 15)
+            .then(|| name.to_string())
+    }
+
+    /// The description that marks what this op creates, so it can be found after a crash
+    /// that lost the printed name.
+    pub fn marker(&self) -> Option<String> {
+        match self {
+            Op::CreateBridge { uplink, .. } => Some(bridge_marker(uplink)),
+            Op::CreateEpair { jail, nic, .. } => Some(epair_marker(jail, nic)),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jail() -> JailName {
+        JailName::parse("web1").unwrap()
+    }
+
+    #[test]
+    fn commands_render_with_variables_until_bound() {
+        let s = Slot("eth0_a".into());
+        let op = Op::MoveToJail {
+            iface: IfRef::Peer(s.clone()),
+            mac: Mac::parse("02:00:00:00:00:01").unwrap(),
+            mtu: 1500,
+            jail: jail(),
+            jid: 3,
+        };
+        let mut b = Bindings::new();
+        assert_eq!(
+            op.command(&b).script_line(),
+            "ifconfig $eth0_b ether 02:00:00:00:00:01 mtu 1500 vnet 3"
+        );
+        b.insert(s, "epair7a".into());
+        assert_eq!(
+            op.command(&b).script_line(),
+            "ifconfig epair7b ether 02:00:00:00:00:01 mtu 1500 vnet 3"
+        );
+    }
+
+    #[test]
+    fn only_well_formed_kernel_names_are_bound() {
+        let op = Op::CreateEpair {
+            slot: Slot("x".into()),
+            jail: jail(),
+            nic: IfName::parse("eth0").unwrap(),
+            mtu: 1500,
+        };
+        assert_eq!(op.read_binding("epair12a\n").as_deref(), Some("epair12a"));
+        assert_eq!(op.read_binding("epair12b\n"), None);
+        assert_eq!(op.read_binding("em0\n"), None);
+        assert_eq!(op.read_binding(""), None);
+        let br = Op::CreateBridge {
+            slot: Slot("b".into()),
+            uplink: "em0".into(),
+        };
+        assert_eq!(br.read_binding("bridge3\n").as_deref(), Some("bridge3"));
+        assert_eq!(br.read_binding("bridge\n"), None);
+    }
+
+    #[test]
+    fn markers_round_trip_even_with_colons_in_jail_names() {
+        let j = JailName::parse("a:b").unwrap();
+        let m = epair_marker(&j, &IfName::parse("eth1").unwrap());
+        assert_eq!(m, "vimage:a:b:eth1");
+        assert_eq!(parse_epair_marker(&m), Some(("a:b".into(), "eth1".into())));
+        assert_eq!(parse_epair_marker("vimage:em0"), None);
+        assert_eq!(parse_epair_marker("web1-eth0"), None);
+    }
+
+    #[test]
+    fn creations_undo_by_destroy_and_the_rest_is_covered() {
+        let op = Op::CreateBridge {
+            slot: Slot("b".into()),
+            uplink: "em0".into(),
+        };
+        assert_eq!(
+            op.undo(),
+            Some(Op::Destroy {
+                iface: IfRef::Created(Slot("b".into()))
+            })
+        );
+        let add = Op::AddMember {
+            bridge: IfRef::name("bridge0"),
+            member: IfRef::name("epair0a"),
+        };
+        assert_eq!(add.undo(), None);
+    }
+}

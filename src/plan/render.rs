@@ -1,0 +1,42 @@
+//! Prints a plan as the FreeBSD commands it stands for (`--dry-run`) or as JSON.
+
+use super::Plan;
+use super::op::{Bindings, Op};
+use crate::host::Cmd;
+
+/// The plan's commands, in order, with names the kernel will choose shown as `$variables`.
+pub fn commands(plan: &Plan) -> Vec<Cmd> {
+    let none = Bindings::new();
+    plan.steps.iter().map(|s| s.op.command(&none)).collect()
+}
+
+/// The dry-run text: notes as `#` comments, then one command per line; a creating command
+/// says which variable its output fills.
+pub fn dry_run(plan: &Plan) -> String {
+    let none = Bindings::new();
+    let mut out = String::new();
+    for n in &plan.notes {
+        out.push_str("# ");
+        out.push_str(n);
+        out.push('\n');
+    }
+    for s in &plan.steps {
+        let line = s.op.command(&none).script_line();
+        out.push_str(&line);
+        if let Some(slot) = s.op.binds() {
+            let what = match &s.op {
+                Op::CreateEpair { .. } => format!(
+                    "   # prints the new host end: ${}; its jail end is ${}",
+                    slot.0,
+                    super::op::IfRef::Peer(slot.clone())
+                        .display(&none)
+                        .trim_start_matches('$')
+                ),
+                _ => format!("   # prints the new bridge: ${}", slot.0),
+            };
+            out.push_str(&what);
+        }
+        out.push('\n');
+    }
+    out
+}

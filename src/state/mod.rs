@@ -1,0 +1,160 @@
+//! vimage's own SQLite database: stored MACs, records of what exists, and the journal.
+//!
+//! Runs in WAL mode with `synchronous=NORMAL`: a commit survives the process being killed
+//! (it is in the OS cache), and what it could lose on power failure describes kernel objects
+//! that a reboot destroys anyway. Every statement binds its parameters.
+
+mod journal;
+mod records;
+
+pub use journal::{RunRow, StepRow, StepState};
+pub use records::{Attachment, BridgeRec};
+
+use crate::error::{Error, Kind, Result};
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::time::Duration;
+
+/// The schema version this build writes; older databases are migrated forward on open.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA_V1: &str = "
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nic_mac(
+    jail TEXT NOT NULL, nic INTEGER NOT NULL, mac TEXT NOT NULL UNIQUE,
+    PRIMARY KEY(jail, nic));
+CREATE TABLE IF NOT EXISTS attachment(
+    jail TEXT NOT NULL, nic INTEGER NOT NULL, nic_name TEXT NOT NULL, mode TEXT NOT NULL,
+    host_if TEXT NOT NULL, bridge TEXT, uplink TEXT, mac TEXT, jid INTEGER NOT NULL,
+    boottime INTEGER NOT NULL, run_id INTEGER,
+    PRIMARY KEY(jail, nic));
+CREATE INDEX IF NOT EXISTS attachment_bridge ON attachment(bridge);
+CREATE INDEX IF NOT EXISTS attachment_host_if ON attachment(host_if);
+CREATE TABLE IF NOT EXISTS bridge(
+    name TEXT PRIMARY KEY, uplink TEXT NOT NULL, owned INTEGER NOT NULL, boottime INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS run(
+    id INTEGER PRIMARY KEY AUTOINCREMENT, jail TEXT NOT NULL, verb TEXT NOT NULL, pid INTEGER,
+    boottime INTEGER NOT NULL, started INTEGER NOT NULL, finished INTEGER, outcome TEXT);
+CREATE INDEX IF NOT EXISTS run_open ON run(finished);
+CREATE TABLE IF NOT EXISTS step(
+    run_id INTEGER NOT NULL, seq INTEGER NOT NULL, command TEXT NOT NULL, op TEXT NOT NULL,
+    state TEXT NOT NULL, binding TEXT, error TEXT,
+    PRIMARY KEY(run_id, seq));
+";
+
+/// An open state database.
+#[derive(Debug)]
+pub struct StateDb {
+    conn: Connection,
+}
+
+impl StateDb {
+    /// Opens (creating directories, file and schema as needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<StateDb> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::new(
+                    Kind::CantCreate,
+                    format!("cannot create {}: {e}", dir.display()),
+                )
+            })?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| {
+            Error::new(
+                Kind::CantCreate,
+                format!("cannot open {}: {e}", path.display()),
+            )
+        })?;
+        Self::setup(conn, true)
+    }
+
+    /// A private database in memory (unit tests, dry runs without a state directory).
+    pub fn open_in_memory() -> Result<StateDb> {
+        Self::setup(Connection::open_in_memory()?, false)
+    }
+
+    fn setup(conn: Connection, wal: bool) -> Result<StateDb> {
+        conn.busy_timeout(Duration::from_secs(25))?;
+        if wal {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let db = StateDb { conn };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute_batch(SCHEMA_V1)?;
+        let v: Option<i64> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key='schema_version'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .ok()
+            .and_then(|s| s.parse().ok());
+        match v {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(Error::new(
+                    Kind::Unavailable,
+                    format!(
+                        "the state database has schema version {v}, newer than this vimage ({SCHEMA_VERSION}); upgrade vimage"
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1)",
+                    [SCHEMA_VERSION.to_string()],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A value from the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key=?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets a value in the `meta` table.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
+            [key, value],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_schema_and_refuses_newer_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("var/db/vimage/vimage.sqlite");
+        let db = StateDb::open(&p).unwrap();
+        assert_eq!(db.meta("schema_version").unwrap().as_deref(), Some("1"));
+        db.set_meta("schema_version", "99").unwrap();
+        drop(db);
+        let e = StateDb::open(&p).unwrap_err();
+        assert_eq!(e.kind, Kind::Unavailable);
+        assert!(e.message.contains("newer"), "{e}");
+    }
+}
