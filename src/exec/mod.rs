@@ -261,3 +261,6 @@ fn record(
 pub fn is_gone_error(op: &Op, out: &Output) -> bool {
     matches!(op, Op::Destroy { .. }) && out.stderr.contains("does not exist")
 }
+
+#[cfg(test)]
+mod tests;
