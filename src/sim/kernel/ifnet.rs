@@ -1,0 +1,185 @@
+//! The ifnet: one network interface as the simulated kernel keeps it.
+
+use super::types::{IfAddr, IfId, Mac, VnetId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `IFNAMSIZ` (net/if.h): names are at most 15 bytes plus the NUL.
+pub const IFNAMSIZ: usize = 16;
+/// `IF_MAXUNIT` (net/if.h): the largest unit number a cloner hands out.
+pub const IF_MAXUNIT: u32 = 0x7fff;
+/// `if_index` is 16 bits wide in `struct ifnet`.
+pub const IF_MAXINDEX: u32 = 0xffff;
+
+/// `IFF_*` bits (net/if.h) as printed in the `flags=` line.
+pub mod iff {
+    pub const UP: u32 = 0x1;
+    pub const BROADCAST: u32 = 0x2;
+    pub const DEBUG: u32 = 0x4;
+    pub const LOOPBACK: u32 = 0x8;
+    pub const RUNNING: u32 = 0x40;
+    pub const NOARP: u32 = 0x80;
+    pub const PROMISC: u32 = 0x100;
+    pub const SIMPLEX: u32 = 0x800;
+    pub const LINK0: u32 = 0x1000;
+    pub const LINK1: u32 = 0x2000;
+    pub const LINK2: u32 = 0x4000;
+    pub const MULTICAST: u32 = 0x8000;
+    pub const PPROMISC: u32 = 0x20000;
+    pub const MONITOR: u32 = 0x40000;
+    pub const STATICARP: u32 = 0x80000;
+    pub const LOWER_UP: u32 = 0x100_0000;
+    /// Bits `ifconfig` may set or clear with a keyword (everything but UP, which has its own
+    /// operation because moves and address changes touch it too).
+    pub const USER_SETTABLE: u32 = DEBUG | NOARP | LINK0 | LINK1 | LINK2 | PPROMISC | MONITOR | STATICARP;
+}
+
+/// `ND6_IFF_*` bits (netinet6/nd6.h) for the `nd6 options=` line.
+pub mod nd6 {
+    pub const PERFORMNUD: u32 = 0x1;
+    pub const ACCEPT_RTADV: u32 = 0x2;
+    pub const IFDISABLED: u32 = 0x8;
+    pub const AUTO_LINKLOCAL: u32 = 0x20;
+    pub const NO_RADR: u32 = 0x40;
+    pub const NO_DAD: u32 = 0x100;
+}
+
+/// What kind of device an ifnet is; decides which operations apply to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IfKind {
+    /// lo(4).
+    Loopback,
+    /// A physical Ethernet NIC (em, igb, vtnet, …): not cloned, always at home in vnet0.
+    Ether,
+    /// One end of an epair(4); `peer` is the other end.
+    Epair { peer: IfId },
+    /// An if_bridge(4).
+    Bridge(Bridge),
+}
+
+/// Members of a bridge, keyed by the order they joined.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bridge {
+    /// seq → member. The newest member has the largest seq and is printed first
+    /// (`CK_LIST_INSERT_HEAD` in if_bridge.c).
+    pub members: BTreeMap<u64, IfId>,
+    pub next_seq: u64,
+}
+
+/// One interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ifnet {
+    pub name: String,
+    /// Driver name (`if_dname`): epair, bridge, lo, em…; finds the cloner on destroy.
+    pub dname: String,
+    /// Cloner unit, held until destroy even when the interface is renamed.
+    pub unit: Option<u32>,
+    pub kind: IfKind,
+    /// Where the ifnet was created (`if_home_vnet`); it returns there when a jail dies.
+    pub home: VnetId,
+    pub vnet: VnetId,
+    pub index: u32,
+    pub up: bool,
+    /// Other `IFF_*` bits set with ifconfig keywords (debug, promisc, link0…).
+    pub xflags: u32,
+    pub metric: i32,
+    pub mtu: u32,
+    pub mac: Option<Mac>,
+    /// The address the driver read at attach time (`hwaddr` line when it differs).
+    pub hwaddr: Option<Mac>,
+    pub descr: Option<String>,
+    /// Groups in the order joined (the implicit `all` is not stored).
+    pub groups: Vec<String>,
+    pub addrs: Vec<IfAddr>,
+    /// Capabilities enabled (`options=`) and those the driver supports.
+    pub caps: u32,
+    pub caps_supported: u32,
+    pub nd6: u32,
+    /// Bridge this ifnet is a member of, with its join sequence number there.
+    pub bridge: Option<(IfId, u64)>,
+}
+
+impl Ifnet {
+    /// True for interfaces an if_bridge accepts as members (IFT_ETHER/L2VLAN/GIF).
+    pub fn is_ethernet(&self) -> bool {
+        matches!(self.kind, IfKind::Ether | IfKind::Epair { .. })
+    }
+
+    /// True for interfaces with a 6-byte link-level address (SIOCSIFLLADDR applies).
+    pub fn has_lladdr(&self) -> bool {
+        self.mac.is_some()
+    }
+
+    /// The other end of an epair.
+    pub fn peer(&self) -> Option<IfId> {
+        match self.kind {
+            IfKind::Epair { peer } => Some(peer),
+            _ => None,
+        }
+    }
+
+    /// The bridge state when this is a bridge.
+    pub fn bridge_state(&self) -> Option<&Bridge> {
+        match &self.kind {
+            IfKind::Bridge(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Media speed in Mbit/s, for the bridge member path cost (bstp_calc_path_cost).
+    pub fn speed_mbps(&self) -> Option<u64> {
+        match self.kind {
+            IfKind::Epair { .. } => Some(10_000),
+            IfKind::Ether => Some(1_000),
+            _ => None,
+        }
+    }
+
+    /// Link state as the driver reports it (LOWER_UP), before bridge aggregation.
+    fn link_up(&self) -> bool {
+        match self.kind {
+            IfKind::Epair { .. } | IfKind::Ether => true,
+            IfKind::Loopback => self.up,
+            IfKind::Bridge(_) => false,
+        }
+    }
+
+    /// `IFF_DRV_RUNNING` as ifconfig shows it: epair sets it at creation, the others when UP.
+    fn running(&self) -> bool {
+        match self.kind {
+            IfKind::Epair { .. } => true,
+            _ => self.up,
+        }
+    }
+
+    /// The `flags=` word; `member_link` says whether a bridge has a member with link (only
+    /// the kernel table can tell, so the caller passes it).
+    pub fn flags(&self, bridge_has_link: bool) -> u32 {
+        let mut f = match self.kind {
+            IfKind::Loopback => iff::LOOPBACK | iff::MULTICAST,
+            _ => iff::BROADCAST | iff::SIMPLEX | iff::MULTICAST,
+        };
+        if self.up {
+            f |= iff::UP;
+        }
+        if self.running() {
+            f |= iff::RUNNING;
+        }
+        let link = match self.kind {
+            IfKind::Bridge(_) => bridge_has_link,
+            _ => self.link_up(),
+        };
+        if link {
+            f |= iff::LOWER_UP;
+        }
+        if self.bridge.is_some() || self.xflags & iff::PPROMISC != 0 {
+            f |= iff::PROMISC;
+        }
+        f | self.xflags
+    }
+
+    /// True when the driver reports link (members count for a bridge's own link).
+    pub fn has_link(&self) -> bool {
+        self.link_up()
+    }
+}

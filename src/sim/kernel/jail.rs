@@ -1,0 +1,214 @@
+//! Jails (sys/kern/kern_jail.c): creation with or without their own vnet, lookup by name or
+//! JID, and removal — which returns borrowed interfaces home and destroys the ones created
+//! inside (`vnet_if_return`, cloner detach).
+
+use super::Kernel;
+use super::cred::Ctx;
+use super::types::VnetId;
+use super::vnet::Vnet;
+use crate::sim::Errno;
+use serde::{Deserialize, Serialize};
+
+/// `JAIL_MAX` (sys/jail.h): the largest JID before wrapping.
+const JAIL_MAX: u32 = 999_999;
+
+/// One jail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jail {
+    pub jid: u32,
+    pub name: String,
+    pub path: String,
+    pub hostname: String,
+    /// Its own vnet (`vnet=new`), or `None` (`vnet=inherit`).
+    pub vnet: Option<VnetId>,
+    pub persist: bool,
+    pub dying: bool,
+}
+
+/// What `jail -c` asks the kernel for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JailSpec {
+    pub name: String,
+    pub path: String,
+    pub hostname: Option<String>,
+    pub vnet: bool,
+    pub persist: bool,
+    pub jid: Option<u32>,
+}
+
+/// A refused `jail_set`: the errno and the kernel's `errmsg` text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JailError {
+    pub errno: Errno,
+    pub msg: String,
+}
+
+impl JailError {
+    fn new(errno: Errno, msg: impl Into<String>) -> JailError {
+        JailError { errno, msg: msg.into() }
+    }
+}
+
+impl Kernel {
+    /// `jail_set(JAIL_CREATE)`. Refuses: a numeric name other than the JID (EINVAL), a
+    /// hierarchical name (no nested jails here: ENOENT), a name or JID in use (EEXIST),
+    /// `vnet` on a kernel without VIMAGE (ENOENT, "unknown parameter").
+    pub(crate) fn jail_create(&mut self, ctx: Ctx, spec: &JailSpec) -> Result<u32, JailError> {
+        self.begin_op().map_err(|e| JailError::new(e, format!("jail_set: {}", e.strerror())))?;
+        if ctx.jailed() {
+            return Err(JailError::new(Errno::EPERM, "jail_set: Operation not permitted"));
+        }
+        if spec.vnet && !self.vimage {
+            return Err(JailError::new(Errno::ENOENT, "unknown parameter: vnet"));
+        }
+        let name = &spec.name;
+        if name.len() >= 256 {
+            return Err(JailError::new(Errno::ENAMETOOLONG, "name too long"));
+        }
+        if let Some((parent, _)) = name.rsplit_once('.') {
+            return Err(JailError::new(Errno::ENOENT, format!("jail \"{parent}\" not found")));
+        }
+        if let Some(j) = spec.jid
+            && self.jails.contains_key(&j)
+        {
+            return Err(JailError::new(Errno::EEXIST, format!("jail {j} already exists")));
+        }
+        if !name.is_empty() && self.jail_names.contains_key(name) {
+            return Err(JailError::new(Errno::EEXIST, format!("jail \"{name}\" already exists")));
+        }
+        let jid = match spec.jid {
+            Some(j) if j > 0 && j <= JAIL_MAX => j,
+            Some(j) => {
+                return Err(JailError::new(Errno::EINVAL, format!("jid {j} out of range")));
+            }
+            None => self.next_free_jid().ok_or_else(|| JailError::new(Errno::EAGAIN, "no available jail IDs"))?,
+        };
+        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) && name.parse::<u32>().ok() != Some(jid) {
+            return Err(JailError::new(Errno::EINVAL, "name cannot be numeric (unless it is the jid)"));
+        }
+        let vnet = if spec.vnet {
+            let v = VnetId(self.next_vnet);
+            self.next_vnet += 1;
+            self.vnets.insert(v, Vnet::new(Some(jid)));
+            self.attach_loopback(v, false);
+            Some(v)
+        } else {
+            None
+        };
+        let name = if name.is_empty() { jid.to_string() } else { name.clone() };
+        self.jail_names.insert(name.clone(), jid);
+        self.jails.insert(
+            jid,
+            super::Jail {
+                jid,
+                name,
+                path: spec.path.clone(),
+                hostname: spec.hostname.clone().unwrap_or_else(|| self.hostname.clone()),
+                vnet,
+                persist: spec.persist,
+                dying: false,
+            },
+        );
+        if spec.jid.is_none() || jid > self.last_jid {
+            self.last_jid = jid;
+        }
+        Ok(jid)
+    }
+
+    /// The kernel's JID choice: one past the last one handed out, skipping used ones.
+    fn next_free_jid(&self) -> Option<u32> {
+        let mut j = self.last_jid;
+        for _ in 0..JAIL_MAX {
+            j = if j >= JAIL_MAX { 1 } else { j + 1 };
+            if !self.jails.contains_key(&j) {
+                return Some(j);
+            }
+        }
+        None
+    }
+
+    /// `jail_remove(2)` and the death of the jail's vnet: interfaces borrowed from elsewhere
+    /// return to their home vnet keeping their jail-side name (duplicates allowed), DOWN,
+    /// addresses purged; interfaces created in the jail's vnet are destroyed wherever they
+    /// are (an epair's peer with it).
+    pub(crate) fn jail_remove(&mut self, ctx: Ctx, jid: u32) -> Result<(), Errno> {
+        self.begin_op()?;
+        if ctx.jailed() {
+            return Err(Errno::EPERM);
+        }
+        let j = self.jails.get(&jid).ok_or(Errno::EINVAL)?.clone();
+        if let Some(v) = j.vnet {
+            for id in self.ifnets_in(v) {
+                let home = self.ifp(id).map(|i| i.home);
+                if let Some(home) = home.filter(|&h| h != v) {
+                    let _ = self.vmove(id, home);
+                }
+            }
+            let homed: Vec<_> = self.vnet(v).map(|vn| vn.homed.iter().copied().collect()).unwrap_or_default();
+            for id in homed {
+                self.destroy_now(id);
+            }
+            self.vnets.remove(&v);
+        }
+        self.jails.remove(&jid);
+        if self.jail_names.get(&j.name) == Some(&jid) {
+            self.jail_names.remove(&j.name);
+        }
+        Ok(())
+    }
+
+    /// `jail_getid(3)` as the caller sees it: a JID or a name of a live jail, else libjail's
+    /// error text (`jail "x" not found`, `jail 9 not found`).
+    pub(crate) fn jail_getid(&self, ctx: Ctx, key: &str) -> Result<u32, String> {
+        let numeric = !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit());
+        let found = if ctx.jailed() {
+            None
+        } else if numeric {
+            key.parse::<u32>().ok().filter(|j| self.jails.get(j).is_some_and(|j| !j.dying))
+        } else {
+            self.jail_names.get(key).copied().filter(|j| self.jails.get(j).is_some_and(|j| !j.dying))
+        };
+        found.ok_or_else(|| {
+            if numeric {
+                format!("jail {} not found", key.trim_start_matches('0').parse::<u64>().unwrap_or(0))
+            } else {
+                format!("jail \"{key}\" not found")
+            }
+        })
+    }
+
+    /// Every jail, in JID order.
+    pub(crate) fn jail_list(&self) -> impl Iterator<Item = &Jail> {
+        self.jails.values()
+    }
+
+    /// A jail by JID.
+    pub(crate) fn jail(&self, jid: u32) -> Option<&Jail> {
+        self.jails.get(&jid)
+    }
+
+    /// Creates a jail the way `jail -c name=… path=… [vnet] persist` does (one counted
+    /// operation), for test setup.
+    pub fn create_jail(&mut self, name: &str, path: &str, vnet: bool) -> Result<u32, Errno> {
+        let spec =
+            JailSpec { name: name.to_string(), path: path.to_string(), hostname: None, vnet, persist: true, jid: None };
+        self.jail_create(Ctx::HOST, &spec).map_err(|e| e.errno)
+    }
+
+    /// Removes a jail by name or JID the way `jail -r` does (interfaces go home or die).
+    pub fn remove_jail(&mut self, name_or_jid: &str) -> Result<(), Errno> {
+        let jid = self.jail_getid(Ctx::HOST, name_or_jid).map_err(|_| Errno::ENOENT)?;
+        self.jail_remove(Ctx::HOST, jid)
+    }
+
+    /// The JID of a live jail.
+    pub fn jail_jid(&self, name: &str) -> Option<u32> {
+        self.jail_names.get(name).copied()
+    }
+
+    /// The vnet a jail (by name or JID) works in.
+    pub(crate) fn jail_vnet_by_key(&self, key: &str) -> Option<VnetId> {
+        let jid = self.jail_getid(Ctx::HOST, key).ok()?;
+        self.jails.get(&jid).map(|j| j.vnet.unwrap_or(VnetId::HOST))
+    }
+}

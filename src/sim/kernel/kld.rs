@@ -1,0 +1,121 @@
+//! Kernel modules (sys/kern/kern_linker.c as kldload/kldstat see it).
+
+use super::Kernel;
+use super::cred::Ctx;
+use crate::sim::Errno;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Modules the simulated host can load (`/boot/kernel/*.ko`), with their dependencies.
+pub const AVAILABLE_MODULES: &[(&str, &[&str])] = &[
+    ("if_epair", &[]),
+    ("bridgestp", &[]),
+    ("if_bridge", &["bridgestp"]),
+    ("netgraph", &[]),
+    ("ng_socket", &["netgraph"]),
+    ("ng_ether", &["netgraph"]),
+    ("ng_bridge", &["netgraph"]),
+    ("ng_eiface", &["netgraph"]),
+    ("ng_iface", &["netgraph"]),
+];
+
+/// One loaded module file (`NAME.ko`, containing the module `NAME`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadedFile {
+    pub fileid: u32,
+    pub modid: u32,
+    pub refs: u32,
+    pub size: u64,
+    pub address: u64,
+}
+
+/// The loaded module files, by module name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Modules {
+    pub loaded: BTreeMap<String, LoadedFile>,
+    pub next_fileid: u32,
+}
+
+impl Modules {
+    /// True when module `m` is loaded.
+    pub fn is_loaded(&self, m: &str) -> bool {
+        self.loaded.contains_key(m)
+    }
+
+    /// Names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.loaded.keys().cloned().collect()
+    }
+
+    /// Loads without checks (fixtures and the dependency chain).
+    pub fn force_load(&mut self, m: &str) {
+        if self.loaded.contains_key(m) {
+            return;
+        }
+        if self.next_fileid < 2 {
+            self.next_fileid = 2; // id 1 is the kernel
+        }
+        let fileid = self.next_fileid;
+        self.next_fileid += 1;
+        let size = 0x2000 + (u64::from(fileid) * 0x1337) % 0x30000;
+        self.loaded.insert(
+            m.to_string(),
+            LoadedFile {
+                fileid,
+                modid: 500 + fileid,
+                refs: 1,
+                size,
+                address: 0xffff_ffff_8290_0000 + u64::from(fileid) * 0x40000,
+            },
+        );
+    }
+
+    /// Unloads without checks.
+    pub fn force_unload(&mut self, m: &str) {
+        self.loaded.remove(m);
+    }
+}
+
+/// `if_bridge`, `if_bridge.ko` or `/boot/kernel/if_bridge.ko` → `if_bridge`.
+pub fn module_name(arg: &str) -> &str {
+    let base = arg.rsplit('/').next().unwrap_or(arg);
+    base.strip_suffix(".ko").unwrap_or(base)
+}
+
+impl Kernel {
+    /// `kldload(2)`: EEXIST when loaded, ENOENT when no such module file, EPERM in a jail.
+    /// Dependencies are loaded first. Returns the file id.
+    pub(crate) fn kld_load(&mut self, ctx: Ctx, arg: &str) -> Result<u32, Errno> {
+        self.begin_op()?;
+        if ctx.jailed() {
+            return Err(Errno::EPERM);
+        }
+        let m = module_name(arg);
+        if self.modules.is_loaded(m) {
+            return Err(Errno::EEXIST);
+        }
+        let deps = AVAILABLE_MODULES.iter().find(|(n, _)| *n == m).map(|(_, d)| *d).ok_or(Errno::ENOENT)?;
+        for d in deps {
+            self.modules.force_load(d);
+        }
+        self.modules.force_load(m);
+        Ok(self.modules.loaded.get(m).map_or(0, |f| f.fileid))
+    }
+
+    /// Loaded module files in file-id order, with their module names.
+    pub(crate) fn kld_files(&self) -> Vec<(&str, &LoadedFile)> {
+        let mut v: Vec<_> = self.modules.loaded.iter().map(|(n, f)| (n.as_str(), f)).collect();
+        v.sort_by_key(|(_, f)| f.fileid);
+        v
+    }
+
+    /// A loaded module by name (`modfind`).
+    pub(crate) fn kld_find(&self, m: &str) -> Option<&LoadedFile> {
+        self.modules.loaded.get(m)
+    }
+
+    /// True when module `m` is loaded.
+    pub(crate) fn module_loaded(&self, m: &str) -> bool {
+        self.modules.is_loaded(m)
+    }
+}

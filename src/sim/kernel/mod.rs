@@ -1,0 +1,219 @@
+//! The simulated FreeBSD kernel: vnets, ifnets, jails, modules and sysctls, and the rules the
+//! real kernel applies when they change.
+//!
+//! Every mutating operation goes through `Kernel::begin_op`, which counts it and applies the
+//! fault plan of [`Kernel::fail_at`] before anything is touched, so a failed operation changes
+//! nothing. Userland commands (`super::userland`) are built only on these operations.
+
+mod bridge;
+mod clone;
+mod config;
+mod cred;
+mod jail;
+mod kld;
+mod sysctl;
+mod table;
+pub(crate) mod types;
+mod view;
+mod vmove;
+
+pub(crate) mod ifnet;
+pub(crate) mod vnet;
+
+pub(crate) use config::DelAddr;
+pub(crate) use cred::Ctx;
+pub(crate) use jail::{Jail, JailSpec};
+pub use kld::AVAILABLE_MODULES;
+pub(crate) use kld::module_name as kld_module_name;
+pub(crate) use sysctl::SysctlValue;
+pub(crate) use types::{IfAddr, IfId, Mac, VnetId};
+pub use view::{IfSnap, IfView, JailSnap, Snapshot};
+
+use crate::sim::Errno;
+use ifnet::Ifnet;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use vnet::Vnet;
+
+/// The injected failure of [`Kernel::fail_at`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Fault {
+    /// Value of the op counter at which the operation fails.
+    at: u64,
+    errno: Errno,
+}
+
+/// The whole state of the simulated machine's kernel.
+///
+/// Exists so tests and the `fbsd-sim` program share one model with FreeBSD's rules; it is
+/// serialized whole to the `FBSD_SIM_STATE` file between `fbsd-sim` invocations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Kernel {
+    ifnets: Vec<Option<Ifnet>>,
+    free_slots: Vec<u32>,
+    vnets: BTreeMap<VnetId, Vnet>,
+    next_vnet: u32,
+    jails: BTreeMap<u32, Jail>,
+    jail_names: HashMap<String, u32>,
+    last_jid: u32,
+    modules: kld::Modules,
+    osreldate: u32,
+    vimage: bool,
+    hostuuid: String,
+    hostname: String,
+    boottime: i64,
+    /// Feeds the deterministic MAC generators (epair, `ether random`).
+    mac_seq: u64,
+    ops_done: u64,
+    fault: Option<Fault>,
+}
+
+/// `kern.hostuuid` of the simulated host.
+pub const HOSTUUID: &str = "3f1c2b7e-9a4d-11ef-8c2a-001b21aabbcc";
+/// `kern.boottime` seconds of the simulated host (Sun Nov 23 06:40:00 2025 UTC).
+pub const BOOTTIME: i64 = 1_763_880_000;
+
+impl Kernel {
+    /// A FreeBSD 14.2 host (osreldate 1402000) with VIMAGE, only lo0, fixed `kern.hostuuid`
+    /// and `kern.boottime`, and every module of [`AVAILABLE_MODULES`] loaded; the neutral
+    /// starting point tests add NICs and jails to.
+    pub fn freebsd14() -> Kernel {
+        let mut k = Kernel {
+            ifnets: Vec::new(),
+            free_slots: Vec::new(),
+            vnets: BTreeMap::new(),
+            next_vnet: 1,
+            jails: BTreeMap::new(),
+            jail_names: HashMap::new(),
+            last_jid: 0,
+            modules: kld::Modules::default(),
+            osreldate: 1_402_000,
+            vimage: true,
+            hostuuid: HOSTUUID.to_string(),
+            hostname: "fbsd14.example.org".to_string(),
+            boottime: BOOTTIME,
+            mac_seq: 0,
+            ops_done: 0,
+            fault: None,
+        };
+        k.vnets.insert(VnetId::HOST, Vnet::new(None));
+        k.attach_loopback(VnetId::HOST, true);
+        for (m, _) in AVAILABLE_MODULES {
+            k.modules.force_load(m);
+        }
+        k
+    }
+
+    /// The demo/test host: [`Kernel::freebsd14`] plus em0 (00:1b:21:aa:bb:cc, UP,
+    /// 192.168.1.10/24), a default route via 192.168.1.1, and the running vnet jail `web1`
+    /// (jid 1) that has only its own lo0. Starts with `ops_done() == 0`.
+    pub fn demo() -> Kernel {
+        let mut k = Kernel::freebsd14();
+        k.add_ether("em0", "00:1b:21:aa:bb:cc", 1500);
+        k.add_inet("em0", "192.168.1.10/24");
+        k.set_default_route("192.168.1.1", "em0");
+        if let Ok(jid) = k.create_jail("web1", "/usr/jails/jails/web1", true) {
+            if let Some(j) = k.jails.get_mut(&jid) {
+                j.hostname = "web1.example.org".to_string();
+            }
+            // The jail's rc has configured its loopback.
+            if let Some(vnet) = k.jails.get(&jid).and_then(|j| j.vnet) {
+                k.configure_loopback(vnet);
+            }
+        }
+        k.ops_done = 0;
+        k
+    }
+
+    /// Counts one mutating operation and applies the fault plan. Called first by every
+    /// operation that changes state, so an injected failure changes nothing.
+    pub(crate) fn begin_op(&mut self) -> Result<(), Errno> {
+        self.ops_done += 1;
+        if let Some(f) = self.fault
+            && f.at == self.ops_done
+        {
+            self.fault = None;
+            return Err(f.errno);
+        }
+        Ok(())
+    }
+
+    /// Makes the `n`-th mutating operation from now (1 = the next one) fail with `errno`,
+    /// then clears the plan; lets tests prove rollback after a failure at every step.
+    pub fn fail_at(&mut self, n: u64, errno: Errno) {
+        self.fault = Some(Fault { at: self.ops_done + n.max(1), errno });
+    }
+
+    /// Mutating kernel operations performed so far (failed ones included), so a test can
+    /// count the operations of an action and then fail each of them in turn.
+    pub fn ops_done(&self) -> u64 {
+        self.ops_done
+    }
+
+    /// Turns VIMAGE off (or on): off removes `kern.features.vimage` and makes `vnet` an
+    /// unknown jail parameter, for the "no VIMAGE" refusal paths.
+    pub fn set_vimage(&mut self, on: bool) {
+        self.vimage = on;
+    }
+
+    /// Unloads a module (and nothing else), for `doctor` tests of missing modules.
+    pub fn unload_module(&mut self, name: &str) {
+        self.modules.force_unload(name);
+    }
+
+    /// Loads a module without counting an operation (fixture setup).
+    pub fn load_module(&mut self, name: &str) {
+        self.modules.force_load(name);
+    }
+
+    /// Names of the loaded modules, sorted.
+    pub fn loaded_modules(&self) -> Vec<String> {
+        self.modules.names()
+    }
+
+    /// Sets `kern.osreldate`: below 1400000 there is no `ifconfig -j`; from 1500000 the 15.x
+    /// if_bridge rules (MTU sync, `member_ifaddrs`) apply.
+    pub fn set_osreldate(&mut self, v: u32) {
+        self.osreldate = v;
+    }
+
+    /// `kern.osreldate`.
+    pub fn osreldate(&self) -> u32 {
+        self.osreldate
+    }
+
+    /// `kern.hostuuid`.
+    pub fn hostuuid(&self) -> &str {
+        &self.hostuuid
+    }
+
+    /// True when the kernel has `options VIMAGE`.
+    pub fn vimage(&self) -> bool {
+        self.vimage
+    }
+
+    /// True when if_bridge follows the 15.x rules.
+    pub(crate) fn bridge_15(&self) -> bool {
+        self.osreldate >= 1_500_000
+    }
+
+    /// A fresh locally administered unicast MAC (`ifconfig X ether random`), deterministic
+    /// so test runs repeat.
+    pub(crate) fn random_mac(&mut self) -> Mac {
+        let s = self.next_mac_seed("random");
+        Mac([(s[0] & 0xfc) | 0x02, s[1], s[2], s[3], s[4], s[5]])
+    }
+
+    fn next_mac_seed(&mut self, what: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        self.mac_seq += 1;
+        let mut h = Sha256::new();
+        h.update(what.as_bytes());
+        h.update(self.hostuuid.as_bytes());
+        h.update(self.mac_seq.to_le_bytes());
+        h.finalize().into()
+    }
+}
+
+#[cfg(test)]
+mod tests;

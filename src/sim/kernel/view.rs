@@ -1,0 +1,222 @@
+//! Read-only views of the kernel for tests and the `fbsd-sim sim snapshot` command: one
+//! interface ([`IfView`]) and the whole observable state ([`Snapshot`]).
+
+use super::Kernel;
+use super::cred::Ctx;
+use super::types::{IfId, VnetId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An owned copy of one interface's observable state, so tests can assert on it without
+/// borrowing the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IfView {
+    /// Current name.
+    pub name: String,
+    /// IFF_UP.
+    pub up: bool,
+    /// MTU.
+    pub mtu: u32,
+    /// Link-level address, `xx:xx:xx:xx:xx:xx`.
+    pub mac: Option<String>,
+    /// `ifconfig … description` text.
+    pub description: Option<String>,
+    /// Interface groups in the order joined (`all` omitted).
+    pub groups: Vec<String>,
+    /// Bridge members by current name, newest first (empty unless a bridge).
+    pub members: Vec<String>,
+    /// `addr/prefix`, in the order the interface has them.
+    pub addrs: Vec<String>,
+    /// The other end of an epair, by its current name (wherever it is).
+    pub peer: Option<String>,
+    /// True when the interface was created in (or belongs to) the host's vnet.
+    pub home_is_host: bool,
+}
+
+/// One interface in a [`Snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IfSnap {
+    /// `host` or the name of the jail whose vnet holds it.
+    pub vnet: String,
+    /// Current name.
+    pub name: String,
+    /// `host` or the jail the interface was created in.
+    pub home: String,
+    /// IFF_UP.
+    pub up: bool,
+    /// MTU.
+    pub mtu: u32,
+    /// Link-level address.
+    pub mac: Option<String>,
+    /// Description text.
+    pub description: Option<String>,
+    /// Sorted: membership, not order, is state.
+    pub groups: Vec<String>,
+    /// Sorted member names.
+    pub members: Vec<String>,
+    /// `addr/prefix`, in the interface's order (the first IPv4 one is the primary).
+    pub addrs: Vec<String>,
+    /// Epair peer as (vnet label, name).
+    pub peer: Option<(String, String)>,
+}
+
+/// One jail in a [`Snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct JailSnap {
+    /// JID.
+    pub jid: u32,
+    /// Name.
+    pub name: String,
+    /// Root path.
+    pub path: String,
+    /// `host.hostname`.
+    pub hostname: String,
+    /// True for `vnet=new`.
+    pub vnet: bool,
+    /// The `persist` parameter.
+    pub persist: bool,
+    /// Removed but still referenced.
+    pub dying: bool,
+}
+
+/// Everything observable about the machine, and nothing that is mere bookkeeping
+/// (if_index, allocation cursors, op counters, logs): two snapshots are equal when no command
+/// could tell the machines apart by their configuration. Lets rollback tests compare
+/// before/after with one `assert_eq!`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Every interface of every vnet, sorted.
+    pub interfaces: Vec<IfSnap>,
+    /// Every jail, by JID.
+    pub jails: Vec<JailSnap>,
+    /// Loaded modules, sorted.
+    pub modules: Vec<String>,
+    /// `vnet label/oid` → value for per-vnet OIDs, plain OID for global ones.
+    pub sysctls: BTreeMap<String, String>,
+    /// vnet label → `gateway interface`.
+    pub default_routes: BTreeMap<String, String>,
+    /// `options VIMAGE`.
+    pub vimage: bool,
+    /// `kern.osreldate`.
+    pub osreldate: u32,
+}
+
+impl Kernel {
+    /// `host` or the owning jail's name.
+    pub(crate) fn vnet_label(&self, v: VnetId) -> String {
+        match self.vnet(v).and_then(|vn| vn.owner) {
+            None => "host".to_string(),
+            Some(j) => self.jail(j).map_or_else(|| format!("jail{j}"), |j| j.name.clone()),
+        }
+    }
+
+    fn view(&self, id: IfId) -> Option<IfView> {
+        let i = self.ifp(id)?;
+        Some(IfView {
+            name: i.name.clone(),
+            up: i.up,
+            mtu: i.mtu,
+            mac: i.mac.map(|m| m.to_string()),
+            description: i.descr.clone(),
+            groups: i.groups.clone(),
+            members: self.bridge_members(id).into_iter().filter_map(|m| self.ifp(m).map(|x| x.name.clone())).collect(),
+            addrs: i.addrs.iter().map(|a| a.cidr()).collect(),
+            peer: i.peer().and_then(|p| self.ifp(p)).map(|p| p.name.clone()),
+            home_is_host: i.home == VnetId::HOST,
+        })
+    }
+
+    /// An interface of the host vnet (the oldest one if a jail's death duplicated the name).
+    pub fn host_iface(&self, name: &str) -> Option<IfView> {
+        self.view(self.ifunit(VnetId::HOST, name)?)
+    }
+
+    /// An interface inside jail `jail`'s vnet (jail by name or JID).
+    pub fn jail_iface(&self, jail: &str, name: &str) -> Option<IfView> {
+        let v = self.jail_vnet_by_key(jail)?;
+        self.view(self.ifunit(v, name)?)
+    }
+
+    fn names_in(&self, v: VnetId) -> Vec<String> {
+        let mut n: Vec<String> =
+            self.ifnets_in(v).into_iter().filter_map(|id| self.ifp(id).map(|i| i.name.clone())).collect();
+        n.sort();
+        n
+    }
+
+    /// Names in the host vnet, sorted (a duplicated name appears twice).
+    pub fn host_ifnames(&self) -> Vec<String> {
+        self.names_in(VnetId::HOST)
+    }
+
+    /// Names in a jail's vnet, sorted, lo0 included (the host's names for a non-vnet jail).
+    pub fn jail_ifnames(&self, jail: &str) -> Vec<String> {
+        self.jail_vnet_by_key(jail).map(|v| self.names_in(v)).unwrap_or_default()
+    }
+
+    /// The observable state; see [`Snapshot`].
+    pub fn snapshot(&self) -> Snapshot {
+        let mut interfaces = Vec::new();
+        let mut sysctls = BTreeMap::new();
+        let mut default_routes = BTreeMap::new();
+        for (&v, vn) in &self.vnets {
+            let label = self.vnet_label(v);
+            for &id in vn.by_index.values() {
+                let Some(i) = self.ifp(id) else { continue };
+                let mut groups = i.groups.clone();
+                groups.sort();
+                let mut members: Vec<String> =
+                    self.bridge_members(id).into_iter().filter_map(|m| self.ifp(m).map(|x| x.name.clone())).collect();
+                members.sort();
+                interfaces.push(IfSnap {
+                    vnet: label.clone(),
+                    name: i.name.clone(),
+                    home: self.vnet_label(i.home),
+                    up: i.up,
+                    mtu: i.mtu,
+                    mac: i.mac.map(|m| m.to_string()),
+                    description: i.descr.clone(),
+                    groups,
+                    members,
+                    addrs: i.addrs.iter().map(|a| a.cidr()).collect(),
+                    peer: i.peer().and_then(|p| self.ifp(p)).map(|p| (self.vnet_label(p.vnet), p.name.clone())),
+                });
+            }
+            for (k, val) in &vn.sysctls {
+                sysctls.insert(format!("{label}/{k}"), val.to_string());
+            }
+            if let Some(r) = &vn.default_route {
+                let ifname = self.ifp(r.ifp).map(|i| i.name.clone()).unwrap_or_default();
+                default_routes.insert(label.clone(), format!("{} {ifname}", r.gateway));
+            }
+        }
+        interfaces.sort();
+        for e in self.sysctl_all(Ctx::HOST) {
+            if !e.name.starts_with("net.") {
+                sysctls.insert(e.name.clone(), format!("{:?}", e.value));
+            }
+        }
+        let jails = self
+            .jails
+            .values()
+            .map(|j| JailSnap {
+                jid: j.jid,
+                name: j.name.clone(),
+                path: j.path.clone(),
+                hostname: j.hostname.clone(),
+                vnet: j.vnet.is_some(),
+                persist: j.persist,
+                dying: j.dying,
+            })
+            .collect();
+        Snapshot {
+            interfaces,
+            jails,
+            modules: self.modules.names(),
+            sysctls,
+            default_routes,
+            vimage: self.vimage,
+            osreldate: self.osreldate,
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! A network stack (vnet): its interface namespace, `if_index` space, cloner units, routes
+//! and per-vnet sysctls. The host has vnet0; every `vnet=new` jail has its own.
+
+use super::types::{IfId, NumAlloc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::Ipv4Addr;
+
+/// The default route of a vnet (`route add default GW`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultRoute {
+    pub gateway: Ipv4Addr,
+    pub ifp: IfId,
+}
+
+/// One network stack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vnet {
+    /// The jail that owns this vnet; `None` for the host.
+    pub owner: Option<u32>,
+    /// Name → ifnets with that name, oldest `if_index` first. More than one only after a
+    /// jail's death returned an interface whose name was taken meanwhile (if.c does not check).
+    pub names: HashMap<String, Vec<IfId>>,
+    /// `if_index` → ifnet: the order `ifconfig` lists interfaces in.
+    pub by_index: BTreeMap<u32, IfId>,
+    pub index_alloc: NumAlloc,
+    /// Cloner name (`epair`, `bridge`, `lo`) → unit allocator. Units are per vnet
+    /// (`VNET_DEFINE_STATIC(struct if_clone *, epair_cloner)`).
+    pub units: BTreeMap<String, NumAlloc>,
+    pub default_route: Option<DefaultRoute>,
+    /// Interfaces created in this vnet (`if_home_vnet`), wherever they are now: they die
+    /// with it.
+    pub homed: BTreeSet<IfId>,
+    /// Per-vnet integer sysctls (`net.inet.ip.forwarding`, `net.link.bridge.*`).
+    pub sysctls: BTreeMap<String, i64>,
+    /// Reserved for the netgraph model (nodes are per vnet); unused until ngctl is simulated.
+    #[serde(default)]
+    pub netgraph: serde_json::Value,
+}
+
+impl Vnet {
+    /// An empty stack; the caller attaches its lo0.
+    pub fn new(owner: Option<u32>) -> Vnet {
+        let mut sysctls = BTreeMap::new();
+        for (k, v) in DEFAULT_VNET_SYSCTLS {
+            sysctls.insert(k.to_string(), *v);
+        }
+        Vnet {
+            owner,
+            names: HashMap::new(),
+            by_index: BTreeMap::new(),
+            index_alloc: NumAlloc::starting_at(1),
+            units: BTreeMap::new(),
+            default_route: None,
+            homed: BTreeSet::new(),
+            sysctls,
+            netgraph: serde_json::Value::Null,
+        }
+    }
+
+    /// `ifunit()`: the first interface (lowest `if_index`) with this name.
+    pub fn lookup(&self, name: &str) -> Option<IfId> {
+        self.names.get(name).and_then(|v| v.first().copied())
+    }
+
+    /// Adds `id` under `name`, keeping the oldest first.
+    pub fn index_name(&mut self, name: &str, id: IfId, index: u32, index_of: impl Fn(IfId) -> u32) {
+        let v = self.names.entry(name.to_string()).or_default();
+        let pos = v.iter().position(|&o| index_of(o) > index).unwrap_or(v.len());
+        v.insert(pos, id);
+    }
+
+    /// Removes `id` from under `name`.
+    pub fn unindex_name(&mut self, name: &str, id: IfId) {
+        if let Some(v) = self.names.get_mut(name) {
+            v.retain(|&o| o != id);
+            if v.is_empty() {
+                self.names.remove(name);
+            }
+        }
+    }
+}
+
+/// Per-vnet sysctls every stack starts with (defaults of FreeBSD 14; `net.link.bridge.*`
+/// exist only while if_bridge is loaded, `member_ifaddrs` only on 15.x — the sysctl layer
+/// hides them otherwise).
+pub const DEFAULT_VNET_SYSCTLS: &[(&str, i64)] = &[
+    ("net.inet.ip.forwarding", 0),
+    ("net.inet6.ip6.forwarding", 0),
+    ("net.link.bridge.allow_llz_overlap", 0),
+    ("net.link.bridge.inherit_mac", 0),
+    ("net.link.bridge.ipfw", 0),
+    ("net.link.bridge.ipfw_arp", 0),
+    ("net.link.bridge.log_stp", 0),
+    ("net.link.bridge.member_ifaddrs", 0),
+    ("net.link.bridge.pfil_bridge", 1),
+    ("net.link.bridge.pfil_local_phys", 0),
+    ("net.link.bridge.pfil_member", 1),
+    ("net.link.bridge.pfil_onlyip", 1),
+];

@@ -1,0 +1,215 @@
+//! `ifconfig` status blocks (sbin/ifconfig/ifconfig.c `status()`, af_link.c, af_inet.c,
+//! af_inet6.c, ifbridge.c `bridge_status`, ifgroup.c, ifmedia.c, af_nd6.c), FreeBSD 14
+//! layout.
+
+use crate::sim::kernel::ifnet::{IfKind, Ifnet};
+use crate::sim::kernel::{Ctx, IfAddr, IfId, Kernel};
+use std::fmt::Write;
+
+/// An address family keyword (`ifconfig IF inet`, `ifconfig -a ether`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Af {
+    Inet,
+    Inet6,
+    /// `link`, `ether` and `lladdr` (AF_LINK).
+    Link,
+}
+
+/// `af_getbyname`.
+pub(crate) fn af_by_name(s: &str) -> Option<Af> {
+    match s {
+        "inet" => Some(Af::Inet),
+        "inet6" => Some(Af::Inet6),
+        "link" | "ether" | "lladdr" => Some(Af::Link),
+        _ => None,
+    }
+}
+
+const IFFBITS: &[(u32, &str)] = &[
+    (0x1, "UP"),
+    (0x2, "BROADCAST"),
+    (0x4, "DEBUG"),
+    (0x8, "LOOPBACK"),
+    (0x10, "POINTOPOINT"),
+    (0x40, "RUNNING"),
+    (0x80, "NOARP"),
+    (0x100, "PROMISC"),
+    (0x200, "ALLMULTI"),
+    (0x400, "OACTIVE"),
+    (0x800, "SIMPLEX"),
+    (0x1000, "LINK0"),
+    (0x2000, "LINK1"),
+    (0x4000, "LINK2"),
+    (0x8000, "MULTICAST"),
+    (0x20000, "PPROMISC"),
+    (0x40000, "MONITOR"),
+    (0x80000, "STATICARP"),
+    (0x100_0000, "LOWER_UP"),
+];
+
+/// IFCAPBITS of FreeBSD 14 (sbin/ifconfig/ifconfig.c).
+pub(crate) const IFCAPBITS: &[(u32, &str)] = &[
+    (0x1, "RXCSUM"),
+    (0x2, "TXCSUM"),
+    (0x4, "NETCONS"),
+    (0x8, "VLAN_MTU"),
+    (0x10, "VLAN_HWTAGGING"),
+    (0x20, "JUMBO_MTU"),
+    (0x40, "POLLING"),
+    (0x80, "VLAN_HWCSUM"),
+    (0x100, "TSO4"),
+    (0x200, "TSO6"),
+    (0x400, "LRO"),
+    (0x800, "WOL_UCAST"),
+    (0x1000, "WOL_MCAST"),
+    (0x2000, "WOL_MAGIC"),
+    (0x4000, "TOE4"),
+    (0x8000, "TOE6"),
+    (0x10000, "VLAN_HWFILTER"),
+    (0x40000, "VLAN_HWTSO"),
+    (0x80000, "LINKSTATE"),
+    (0x100000, "NETMAP"),
+    (0x200000, "RXCSUM_IPV6"),
+    (0x400000, "TXCSUM_IPV6"),
+    (0x800000, "HWSTATS"),
+    (0x1000000, "TXRTLMT"),
+    (0x2000000, "HWRXTSTMP"),
+    (0x4000000, "NOMAP"),
+    (0x8000000, "TXTLS4"),
+    (0x10000000, "TXTLS6"),
+    (0x20000000, "VXLAN_HWCSUM"),
+    (0x40000000, "VXLAN_HWTSO"),
+    (0x80000000, "TXTLS_RTLMT"),
+];
+
+const ND6BITS: &[(u32, &str)] = &[
+    (0x1, "PERFORMNUD"),
+    (0x2, "ACCEPT_RTADV"),
+    (0x4, "PREFER_SOURCE"),
+    (0x8, "IFDISABLED"),
+    (0x10, "DONT_SET_IFROUTE"),
+    (0x20, "AUTO_LINKLOCAL"),
+    (0x40, "NO_RADR"),
+    (0x80, "NO_PREFER_IFACE"),
+    (0x100, "NO_DAD"),
+];
+
+/// printb(): `name=hex<BIT,BIT>`.
+pub(crate) fn printb(name: &str, v: u32, bits: &[(u32, &str)]) -> String {
+    let names: Vec<&str> = bits.iter().filter(|(b, _)| v & b != 0).map(|(_, n)| *n).collect();
+    format!("{name}={v:x}<{}>", names.join(","))
+}
+
+/// The interface's `flags=` word as ifconfig sees it.
+pub(crate) fn if_flags(k: &Kernel, id: IfId, i: &Ifnet) -> u32 {
+    i.flags(k.bridge_has_link(id))
+}
+
+/// Appends the status block of interface `id` to `out`. `af` limits the addresses shown;
+/// inside a jail without its own vnet no addresses are visible.
+pub(crate) fn status(k: &Kernel, ctx: Ctx, id: IfId, af: Option<Af>, out: &mut String) {
+    let Some(i) = k.ifp(id) else { return };
+    let all = af.is_none();
+    let _ =
+        writeln!(out, "{}: {} metric {} mtu {}", i.name, printb("flags", if_flags(k, id, i), IFFBITS), i.metric, i.mtu);
+    if let Some(d) = &i.descr {
+        let _ = writeln!(out, "\tdescription: {d}");
+    }
+    if i.caps != 0 {
+        let _ = writeln!(out, "\t{}", printb("options", i.caps, IFCAPBITS));
+    } else if matches!(i.kind, IfKind::Bridge(_)) {
+        // FreeBSD 14 prints a bridge's empty capability set this way (freebsd.md §3 sample).
+        out.push_str("\toptions=0\n");
+    }
+    if (all || af == Some(Af::Link))
+        && let Some(mac) = i.mac
+    {
+        let _ = writeln!(out, "\tether {mac}");
+        if let Some(hw) = i.hwaddr.filter(|hw| *hw != mac) {
+            let _ = writeln!(out, "\thwaddr {hw}");
+        }
+    }
+    let shows_addrs = !(ctx.jailed() && ctx.vnet == crate::sim::kernel::VnetId::HOST);
+    if shows_addrs {
+        for a in ordered_addrs(&i.addrs) {
+            match a {
+                IfAddr::V4 { addr, prefix, broadcast } if all || af == Some(Af::Inet) => {
+                    let _ = write!(out, "\tinet {addr} netmask 0x{:08x}", IfAddr::v4_mask(*prefix));
+                    if let Some(b) = broadcast.filter(|_| !matches!(i.kind, IfKind::Loopback)) {
+                        let _ = write!(out, " broadcast {b}");
+                    }
+                    out.push('\n');
+                }
+                IfAddr::V6 { addr, prefix } if all || af == Some(Af::Inet6) => {
+                    if addr.segments()[0] & 0xffc0 == 0xfe80 {
+                        let _ = writeln!(out, "\tinet6 {addr}%{} prefixlen {prefix} scopeid 0x{:x}", i.name, i.index);
+                    } else {
+                        let _ = writeln!(out, "\tinet6 {addr} prefixlen {prefix}");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if all {
+        if i.bridge_state().is_some() {
+            bridge_status(k, id, i, out);
+        }
+        if !i.groups.is_empty() {
+            let _ = writeln!(out, "\tgroups: {}", i.groups.join(" "));
+        }
+        match i.kind {
+            IfKind::Epair { .. } => {
+                out.push_str("\tmedia: Ethernet 10Gbase-T (10Gbase-T <full-duplex>)\n\tstatus: active\n");
+            }
+            IfKind::Ether => {
+                out.push_str("\tmedia: Ethernet autoselect (1000baseT <full-duplex>)\n\tstatus: active\n");
+            }
+            _ => {}
+        }
+    }
+    if all || af == Some(Af::Inet6) {
+        let _ = writeln!(out, "\t{}", printb("nd6 options", i.nd6, ND6BITS));
+    }
+}
+
+/// Addresses grouped by family in the order each family first appears (ifconfig.c
+/// `calcorders`/`sortifaddrs`).
+fn ordered_addrs(addrs: &[IfAddr]) -> Vec<&IfAddr> {
+    let v4_first = addrs.first().is_none_or(IfAddr::is_v4);
+    let (a, b): (Vec<&IfAddr>, Vec<&IfAddr>) = addrs.iter().partition(|x| x.is_v4() == v4_first);
+    a.into_iter().chain(b).collect()
+}
+
+/// ifbridge.c `bridge_status`: STP parameters and one `member:` pair of lines per member,
+/// newest member first.
+fn bridge_status(k: &Kernel, id: IfId, b: &Ifnet, out: &mut String) {
+    let bid = if b.up {
+        b.mac.map(|m| m.to_string()).unwrap_or_else(|| "00:00:00:00:00:00".into())
+    } else {
+        "00:00:00:00:00:00".to_string()
+    };
+    let _ = writeln!(out, "\tid {bid} priority 32768 hellotime 2 fwddelay 15");
+    out.push_str("\tmaxage 20 holdcnt 6 proto rstp maxaddr 2000 timeout 1200\n");
+    let _ = writeln!(out, "\troot id {bid} priority 32768 ifcost 0 port 0");
+    for m in k.bridge_members(id) {
+        let Some(mi) = k.ifp(m) else { continue };
+        let cost = match mi.speed_mbps() {
+            Some(s) if s > 0 => (20_000_000 / s).max(1),
+            _ => 20_000,
+        };
+        let _ = writeln!(out, "\tmember: {} flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>", mi.name);
+        let _ = writeln!(out, "\t        ifmaxaddr 0 port {} priority 128 path cost {cost}", mi.index & 0xfff);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printb_matches_ifconfig_for_an_epair() {
+        assert_eq!(printb("flags", 0x1008842, IFFBITS), "flags=1008842<BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP>");
+        assert_eq!(printb("options", 0, IFCAPBITS), "options=0<>");
+    }
+}

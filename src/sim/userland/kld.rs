@@ -1,0 +1,198 @@
+//! `kldstat` (sbin/kldstat/kldstat.c) and `kldload` (sbin/kldload/kldload.c).
+
+use super::Proc;
+use super::getopt::{Getopt, Opt};
+use crate::host::Output;
+use crate::sim::Errno;
+use crate::sim::kernel::{Ctx, Kernel};
+
+const KLDSTAT_USAGE: &str =
+    "usage: kldstat [-d] [-h] [-v] [-i id] [-n filename]\n       kldstat [-d] [-q] [-m modname]\n";
+
+/// Runs `kldstat args`: `-m MOD` (with `-q`: silent, exit 0/1), `-n FILE`, or the file table.
+pub(crate) fn kldstat(k: &mut Kernel, _ctx: Ctx, args: &[String]) -> Output {
+    let mut p = Proc::new("kldstat");
+    let (mut quiet, mut human) = (false, false);
+    let (mut modname, mut filename): (Option<String>, Option<String>) = (None, None);
+    let mut g = Getopt::new(args, "dhi:m:n:qv");
+    for o in g.by_ref() {
+        match o {
+            Opt::Flag('q', _) => quiet = true,
+            Opt::Flag('h', _) => human = true,
+            Opt::Flag('m', a) => modname = a,
+            Opt::Flag('n', a) => filename = a,
+            Opt::Flag(_, _) => {}
+            Opt::Bad(m) => {
+                p.warnx(&m);
+                p.stderr(KLDSTAT_USAGE);
+                return p.finish(1);
+            }
+        }
+    }
+    if !g.rest().is_empty() {
+        p.stderr(KLDSTAT_USAGE);
+        return p.finish(1);
+    }
+    if let Some(m) = modname {
+        return match k.kld_find(&m) {
+            None => {
+                if !quiet {
+                    p.warn(&format!("can't find module {m}"), Errno::ENOENT);
+                }
+                p.finish(1)
+            }
+            Some(_) if quiet => p.finish(0),
+            Some(f) => {
+                p.out.push_str("Id  Refs Name\n");
+                p.out.push_str(&format!("{:>3} {:>4} {m}\n", f.modid, f.refs));
+                p.finish(0)
+            }
+        };
+    }
+    let files = k.kld_files();
+    let selected: Vec<_> = match &filename {
+        Some(n) => {
+            let m = crate::sim::kernel::kld_module_name(n);
+            match files.iter().find(|(name, _)| *name == m) {
+                Some(f) => vec![*f],
+                None => {
+                    let _ = p.err(1, &format!("can't find file {n}"), Errno::ENOENT);
+                    return p.finish(1);
+                }
+            }
+        }
+        None => files,
+    };
+    p.out.push_str(&format!("Id Refs Address{:11} {:>8} Name\n", "", "Size"));
+    if filename.is_none() {
+        p.out.push_str(&format!(
+            " 1 {:>4} 0xffffffff80200000 {:>8} kernel\n",
+            selected.len() + 40,
+            size(0x1f3_c6c8, human)
+        ));
+    }
+    for (name, f) in selected {
+        p.out.push_str(&format!(
+            "{:>2} {:>4} 0x{:x} {:>8} {name}.ko\n",
+            f.fileid,
+            f.refs,
+            f.address,
+            size(f.size, human)
+        ));
+    }
+    p.finish(0)
+}
+
+fn size(v: u64, human: bool) -> String {
+    if !human {
+        return format!("{v:x}");
+    }
+    if v >= 1 << 20 { format!("{}M", v >> 20) } else { format!("{}K", v >> 10) }
+}
+
+/// Runs `kldload [-nqv] file…`: `can't load X: module already loaded or in kernel` (silent
+/// with `-n`), `can't load X: No such file or directory`.
+pub(crate) fn kldload(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
+    let mut p = Proc::new("kldload");
+    let (mut noerr_loaded, mut quiet, mut verbose) = (false, false, false);
+    let mut g = Getopt::new(args, "nqv");
+    for o in g.by_ref() {
+        match o {
+            Opt::Flag('n', _) => noerr_loaded = true,
+            Opt::Flag('q', _) => quiet = true,
+            Opt::Flag('v', _) => verbose = true,
+            Opt::Flag(_, _) => {}
+            Opt::Bad(m) => {
+                p.warnx(&m);
+                p.stderr("usage: kldload [-nqv] file ...\n");
+                return p.finish(1);
+            }
+        }
+    }
+    let rest = g.rest();
+    if rest.is_empty() {
+        p.stderr("usage: kldload [-nqv] file ...\n");
+        return p.finish(1);
+    }
+    let mut errors = 0;
+    for f in rest {
+        let m = crate::sim::kernel::kld_module_name(f).to_string();
+        if noerr_loaded && k.module_loaded(&m) {
+            continue;
+        }
+        match k.kld_load(ctx, f) {
+            Ok(id) => {
+                if verbose {
+                    p.out.push_str(&format!("Loaded {f}, id={id}\n"));
+                }
+            }
+            Err(Errno::EEXIST) => {
+                if !quiet {
+                    p.warnx(&format!("can't load {f}: module already loaded or in kernel"));
+                }
+                errors += 1;
+            }
+            Err(e) => {
+                if !quiet {
+                    p.warn(&format!("can't load {f}"), e);
+                }
+                errors += 1;
+            }
+        }
+    }
+    p.finish(if errors > 0 { 1 } else { 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(k: &mut Kernel, prog: &str, a: &[&str]) -> Output {
+        let a: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+        super::super::run(k, Ctx::HOST, prog, &a)
+    }
+
+    #[test]
+    fn kldstat_q_m_is_silent_with_status_kldstat_c() {
+        let mut k = Kernel::freebsd14();
+        let o = run(&mut k, "kldstat", &["-q", "-m", "if_bridge"]);
+        assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "", ""));
+        k.unload_module("ng_ether");
+        let o = run(&mut k, "kldstat", &["-q", "-m", "ng_ether"]);
+        assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (1, "", ""));
+        let o = run(&mut k, "kldstat", &["-m", "ng_ether"]);
+        assert_eq!(o.stderr, "kldstat: can't find module ng_ether: No such file or directory\n");
+        let o = run(&mut k, "kldstat", &["-m", "if_epair"]);
+        assert!(o.stdout.starts_with("Id  Refs Name\n"), "{}", o.stdout);
+        assert!(o.stdout.ends_with(" if_epair\n"));
+    }
+
+    #[test]
+    fn kldload_semantics_kldload_c() {
+        let mut k = Kernel::freebsd14();
+        let o = run(&mut k, "kldload", &["if_bridge"]);
+        assert_eq!(
+            (o.code, o.stderr.as_str()),
+            (1, "kldload: can't load if_bridge: module already loaded or in kernel\n")
+        );
+        let o = run(&mut k, "kldload", &["-n", "if_bridge"]);
+        assert_eq!((o.code, o.stderr.as_str()), (0, ""));
+        let o = run(&mut k, "kldload", &["if_nosuch"]);
+        assert_eq!((o.code, o.stderr.as_str()), (1, "kldload: can't load if_nosuch: No such file or directory\n"));
+        k.unload_module("ng_ether");
+        let before = k.ops_done();
+        let o = run(&mut k, "kldload", &["-n", "ng_ether"]);
+        assert_eq!(o.code, 0);
+        assert!(k.loaded_modules().contains(&"ng_ether".to_string()));
+        assert_eq!(k.ops_done(), before + 1);
+    }
+
+    #[test]
+    fn kldload_in_a_jail_is_eperm() {
+        let mut k = Kernel::demo();
+        k.unload_module("ng_ether");
+        let ctx = k.ctx_in_jail(1).unwrap();
+        let o = super::super::run(&mut k, ctx, "kldload", &["ng_ether".to_string()]);
+        assert_eq!(o.stderr, "kldload: can't load ng_ether: Operation not permitted\n");
+    }
+}

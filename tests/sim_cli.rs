@@ -1,0 +1,184 @@
+//! The `fbsd-sim` binary end to end: multi-call links, the state file, the lock, the log,
+//! and the `sim` admin commands.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use vimage::sim::{Kernel, Sim, Snapshot};
+
+struct Host {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    state: PathBuf,
+    log: PathBuf,
+}
+
+impl Host {
+    fn new(k: Kernel) -> Host {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        for p in vimage::sim::cli::COMMANDS {
+            std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_fbsd-sim"), bin.join(p)).unwrap();
+        }
+        let state = dir.path().join("state.json");
+        Sim::new(k).save(&state).unwrap();
+        let log = dir.path().join("sim.log");
+        Host { dir, bin, state, log }
+    }
+
+    fn cmd(&self, prog: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(self.bin.join(prog));
+        c.args(args).env("FBSD_SIM_STATE", &self.state).env("FBSD_SIM_LOG", &self.log);
+        c
+    }
+
+    fn run(&self, prog: &str, args: &[&str]) -> Output {
+        self.cmd(prog, args).output().unwrap()
+    }
+
+    fn kernel(&self) -> Kernel {
+        Sim::load(&self.state).unwrap().kernel
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn multi_call_links_run_the_commands_against_the_state_file() {
+    let h = Host::new(Kernel::demo());
+    let o = h.run("ifconfig", &["epair", "create", "up"]);
+    assert_eq!((o.status.code(), text(&o.stdout)), (Some(0), "epair0a\n".to_string()));
+    let o = h.run("ifconfig", &["epair0b", "vnet", "web1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = h.run("jexec", &["web1", "ifconfig", "epair0b", "name", "eth0"]);
+    assert_eq!(text(&o.stdout), "eth0\n");
+    let k = h.kernel();
+    assert!(k.host_iface("epair0a").unwrap().up);
+    assert!(k.jail_iface("web1", "eth0").is_some());
+    let o = h.run("jls", &["-n", "-q", "-j", "web1", "jid", "name", "vnet"]);
+    assert_eq!(text(&o.stdout), "jid=1 name=web1 vnet=new\n");
+    let o = Command::new(env!("CARGO_BIN_EXE_fbsd-sim"))
+        .args(["sysctl", "-n", "kern.osreldate"])
+        .env("FBSD_SIM_STATE", &h.state)
+        .output()
+        .unwrap();
+    assert_eq!(text(&o.stdout), "1402000\n");
+}
+
+#[test]
+fn exit_codes_and_stderr_are_the_simulated_programs() {
+    let h = Host::new(Kernel::demo());
+    let o = h.run("ifconfig", &["nosuch0", "up"]);
+    assert_eq!(
+        (o.status.code(), text(&o.stderr)),
+        (Some(1), "ifconfig: interface nosuch0 does not exist\n".to_string())
+    );
+    let o = h.run("sysctl", &["a.b", "c.d", "kern.osreldate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = h.run("jexec", &["nosuch", "ifconfig"]);
+    assert_eq!(text(&o.stderr), "jexec: jail \"nosuch\" not found\n");
+    let o = h.run("ngctl", &["list"]);
+    assert_eq!(o.status.code(), Some(127));
+    let o = h.run("route", &["-n", "get", "default"]);
+    assert!(text(&o.stdout).contains("  interface: em0\n"));
+}
+
+#[test]
+fn missing_or_unreadable_state_is_exit_70() {
+    let h = Host::new(Kernel::demo());
+    let o = Command::new(h.bin.join("ifconfig")).env_remove("FBSD_SIM_STATE").output().unwrap();
+    assert_eq!(o.status.code(), Some(70));
+    assert!(text(&o.stderr).contains("FBSD_SIM_STATE"));
+    let bad = h.dir.path().join("bad.json");
+    std::fs::write(&bad, "{not json").unwrap();
+    let o = h.cmd("ifconfig", &[]).env("FBSD_SIM_STATE", &bad).output().unwrap();
+    assert_eq!(o.status.code(), Some(70));
+    let o = h.cmd("ifconfig", &[]).env("FBSD_SIM_STATE", h.dir.path().join("absent.json")).output().unwrap();
+    assert_eq!(o.status.code(), Some(70));
+}
+
+#[test]
+fn read_only_commands_do_not_rewrite_the_state() {
+    let h = Host::new(Kernel::demo());
+    let before = std::fs::read(&h.state).unwrap();
+    let ino = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+    let i0 = ino(&h.state);
+    assert_eq!(h.run("ifconfig", &["-a"]).status.code(), Some(0));
+    assert_eq!(h.run("jls", &[]).status.code(), Some(0));
+    assert_eq!(std::fs::read(&h.state).unwrap(), before);
+    assert_eq!(ino(&h.state), i0, "not even replaced by rename");
+    assert_eq!(h.run("ifconfig", &["em0", "down"]).status.code(), Some(0));
+    assert_ne!(ino(&h.state), i0);
+}
+
+#[test]
+fn concurrent_invocations_serialize_on_the_lock_and_get_distinct_units() {
+    let h = Host::new(Kernel::freebsd14());
+    let children: Vec<_> = (0..12)
+        .map(|_| {
+            h.cmd("ifconfig", &["epair", "create"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        names.push(text(&o.stdout).trim().to_string());
+    }
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 12, "every process got its own unit: {names:?}");
+    let k = h.kernel();
+    for u in 0..12 {
+        assert!(k.host_iface(&format!("epair{u}a")).is_some(), "epair{u}a");
+    }
+    assert_eq!(std::fs::read_to_string(&h.log).unwrap().lines().count(), 12);
+}
+
+#[test]
+fn the_log_has_one_tab_separated_line_per_invocation() {
+    let h = Host::new(Kernel::demo());
+    h.run("ifconfig", &["bridge", "create", "description", "a b"]);
+    h.run("jls", &["-d"]);
+    let log = std::fs::read_to_string(&h.log).unwrap();
+    assert_eq!(log, "ifconfig\tbridge\tcreate\tdescription\ta b\njls\t-d\n");
+}
+
+#[test]
+fn sim_admin_commands_init_fail_at_and_snapshot() {
+    let h = Host::new(Kernel::demo());
+    let sim = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_fbsd-sim"))
+            .arg("sim")
+            .args(args)
+            .env("FBSD_SIM_STATE", &h.state)
+            .env("FBSD_SIM_LOG", &h.log)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(sim(&["init", "--preset", "freebsd14"]).status.code(), Some(0));
+    assert_eq!(h.kernel().host_ifnames(), vec!["lo0".to_string()]);
+    assert_eq!(sim(&["init"]).status.code(), Some(0));
+    assert!(h.kernel().host_iface("em0").is_some());
+    let snap = |o: Output| -> Snapshot { serde_json::from_slice(&o.stdout).unwrap() };
+    let before = snap(sim(&["snapshot"]));
+    assert_eq!(sim(&["fail-at", "2", "ENOMEM"]).status.code(), Some(0));
+    let o = h.run("ifconfig", &["bridge", "create", "addm", "em0", "up"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o.stdout), "bridge0\n");
+    assert_eq!(text(&o.stderr), "ifconfig: BRDGADD em0: Cannot allocate memory\n");
+    let after = snap(sim(&["snapshot"]));
+    assert_ne!(before, after, "the create (op 1) happened");
+    assert_eq!(h.run("ifconfig", &["bridge0", "destroy"]).status.code(), Some(0));
+    assert_eq!(snap(sim(&["snapshot"])), before);
+    let dump: serde_json::Value = serde_json::from_slice(&sim(&["dump"]).stdout).unwrap();
+    assert!(dump["kernel"].is_object());
+    assert_eq!(sim(&["fail-at", "1", "EWHAT"]).status.code(), Some(64));
+    assert!(!std::fs::read_to_string(&h.log).unwrap_or_default().contains("sim"), "admin commands are not logged");
+}
