@@ -51,22 +51,12 @@ pub struct Error {
 impl Error {
     /// An error of `kind` about no particular jail.
     pub fn new(kind: Kind, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            jail: None,
-            message: message.into(),
-            details: Vec::new(),
-        }
+        Error { kind, jail: None, message: message.into(), details: Vec::new() }
     }
 
     /// An error about jail `jail`.
     pub fn jail(kind: Kind, jail: impl fmt::Display, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            jail: Some(jail.to_string()),
-            message: message.into(),
-            details: Vec::new(),
-        }
+        Error { kind, jail: Some(jail.to_string()), message: message.into(), details: Vec::new() }
     }
 
     /// Adds a line of detail (a hint, a rollback outcome).
@@ -111,10 +101,7 @@ impl From<rusqlite::Error> for Error {
             Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
         );
         if busy {
-            Error::new(
-                Kind::TempFail,
-                format!("vimage state database is busy: {e}"),
-            )
+            Error::new(Kind::TempFail, format!("vimage state database is busy: {e}"))
         } else {
             Error::new(Kind::CantCreate, format!("vimage state database: {e}"))
         }
@@ -136,12 +123,8 @@ mod tests {
 
     #[test]
     fn display_names_jail_then_details() {
-        let e = Error::jail(Kind::Unavailable, "web1", "is not running")
-            .detail("start it with: cbsd jstart web1");
-        assert_eq!(
-            e.to_string(),
-            "jail web1: is not running\n  start it with: cbsd jstart web1"
-        );
+        let e = Error::jail(Kind::Unavailable, "web1", "is not running").detail("start it with: cbsd jstart web1");
+        assert_eq!(e.to_string(), "jail web1: is not running\n  start it with: cbsd jstart web1");
         assert_eq!(e.exit_code(), 69);
         assert_eq!(Error::new(Kind::Usage, "x").exit_code(), 64);
     }

@@ -23,12 +23,8 @@ impl HostLock {
     /// Waits up to `timeout` for the lock; `what` (e.g. "bridge web1") is shown to others.
     pub fn acquire(path: &Path, what: &str, timeout: Duration) -> Result<HostLock> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::new(
-                    Kind::CantCreate,
-                    format!("cannot create {}: {e}", dir.display()),
-                )
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::new(Kind::CantCreate, format!("cannot create {}: {e}", dir.display())))?;
         }
         let mut file = OpenOptions::new()
             .read(true)
@@ -36,12 +32,7 @@ impl HostLock {
             .create(true)
             .truncate(false)
             .open(path)
-            .map_err(|e| {
-                Error::new(
-                    Kind::CantCreate,
-                    format!("cannot open lock file {}: {e}", path.display()),
-                )
-            })?;
+            .map_err(|e| Error::new(Kind::CantCreate, format!("cannot open lock file {}: {e}", path.display())))?;
         let start = Instant::now();
         loop {
             match file.try_lock() {
@@ -59,20 +50,13 @@ impl HostLock {
                         format!(
                             "another vimage holds the host lock {} ({}); gave up after {}s",
                             path.display(),
-                            if holder.is_empty() {
-                                "holder unknown"
-                            } else {
-                                holder
-                            },
+                            if holder.is_empty() { "holder unknown" } else { holder },
                             timeout.as_secs()
                         ),
                     ));
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(Error::new(
-                        Kind::Os,
-                        format!("cannot lock {}: {e}", path.display()),
-                    ));
+                    return Err(Error::new(Kind::Os, format!("cannot lock {}: {e}", path.display())));
                 }
             }
         }
@@ -80,10 +64,7 @@ impl HostLock {
         let _ = file.seek(SeekFrom::Start(0));
         let _ = write!(file, "pid {} {what}", std::process::id());
         let _ = file.flush();
-        Ok(HostLock {
-            file,
-            path: path.to_path_buf(),
-        })
+        Ok(HostLock { file, path: path.to_path_buf() })
     }
 
     /// Where the lock lives.
@@ -111,10 +92,7 @@ mod tests {
         let e = HostLock::acquire(&p, "bridge web2", Duration::from_millis(100)).unwrap_err();
         assert_eq!(e.exit_code(), 75);
         assert!(e.message.contains("bridge web1"), "{e}");
-        assert!(
-            e.message.contains(&format!("pid {}", std::process::id())),
-            "{e}"
-        );
+        assert!(e.message.contains(&format!("pid {}", std::process::id())), "{e}");
         drop(a);
         HostLock::acquire(&p, "bridge web2", Duration::from_millis(100)).unwrap();
     }

@@ -35,15 +35,8 @@ pub fn candidate(hostuuid: &str, jail: &JailName, nic_index: u32, attempt: u32) 
 
 /// The first candidate not in `taken` (every MAC on the host and in vimage's records).
 /// `None` only after [`MAX_CANDIDATES`] collisions.
-pub fn choose(
-    hostuuid: &str,
-    jail: &JailName,
-    nic_index: u32,
-    taken: &HashSet<Mac>,
-) -> Option<Mac> {
-    (0..MAX_CANDIDATES)
-        .map(|a| candidate(hostuuid, jail, nic_index, a))
-        .find(|m| !taken.contains(m))
+pub fn choose(hostuuid: &str, jail: &JailName, nic_index: u32, taken: &HashSet<Mac>) -> Option<Mac> {
+    (0..MAX_CANDIDATES).map(|a| candidate(hostuuid, jail, nic_index, a)).find(|m| !taken.contains(m))
 }
 
 #[cfg(test)]
@@ -62,18 +55,9 @@ mod tests {
         let m = candidate("c0ffee00-0000-4000-8000-000000000001", &j("web1"), 0, 0);
         assert_eq!(m.to_string(), "c6:53:ce:a7:b0:48");
         assert!(m.is_local() && !m.is_multicast());
-        assert_ne!(
-            m,
-            candidate("c0ffee00-0000-4000-8000-000000000001", &j("web1"), 1, 0)
-        );
-        assert_ne!(
-            m,
-            candidate("c0ffee00-0000-4000-8000-000000000002", &j("web1"), 0, 0)
-        );
-        assert_ne!(
-            m,
-            candidate("c0ffee00-0000-4000-8000-000000000001", &j("web2"), 0, 0)
-        );
+        assert_ne!(m, candidate("c0ffee00-0000-4000-8000-000000000001", &j("web1"), 1, 0));
+        assert_ne!(m, candidate("c0ffee00-0000-4000-8000-000000000002", &j("web1"), 0, 0));
+        assert_ne!(m, candidate("c0ffee00-0000-4000-8000-000000000001", &j("web2"), 0, 0));
     }
 
     #[test]
@@ -83,17 +67,13 @@ mod tests {
         let taken: HashSet<Mac> = [first].into();
         assert_eq!(choose("u", &j("web1"), 0, &taken), Some(second));
         assert_eq!(choose("u", &j("web1"), 0, &taken), Some(second));
-        let all: HashSet<Mac> = (0..MAX_CANDIDATES)
-            .map(|a| candidate("u", &j("web1"), 0, a))
-            .collect();
+        let all: HashSet<Mac> = (0..MAX_CANDIDATES).map(|a| candidate("u", &j("web1"), 0, a)).collect();
         assert_eq!(choose("u", &j("web1"), 0, &all), None);
     }
 
     #[test]
     fn ten_thousand_jails_get_distinct_macs() {
-        let set: HashSet<Mac> = (0..10_000)
-            .map(|i| candidate("u", &j(&format!("jail{i}")), 0, 0))
-            .collect();
+        let set: HashSet<Mac> = (0..10_000).map(|i| candidate("u", &j(&format!("jail{i}")), 0, 0)).collect();
         assert_eq!(set.len(), 10_000);
     }
 

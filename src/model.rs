@@ -46,9 +46,7 @@ impl JailName {
             }
         }
         if s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Invalid(format!(
-                "jail name {s:?} is all digits; FreeBSD would take it for a JID"
-            )));
+            return Err(Invalid(format!("jail name {s:?} is all digits; FreeBSD would take it for a JID")));
         }
         Ok(JailName(s.to_string()))
     }
@@ -98,14 +96,9 @@ impl IfName {
             )));
         }
         if !s.as_bytes()[0].is_ascii_alphabetic() {
-            return Err(Invalid(format!(
-                "interface name {s:?} must start with a letter"
-            )));
+            return Err(Invalid(format!("interface name {s:?} must start with a letter")));
         }
-        if let Some(c) = s
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || "_-.".contains(*c)))
-        {
+        if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.".contains(*c))) {
             return Err(Invalid(format!("interface name {s:?} contains {c:?}")));
         }
         Ok(IfName(s.to_string()))
@@ -146,11 +139,7 @@ impl Mac {
     /// Parses `xx:xx:xx:xx:xx:xx` (also `-` separated, any case).
     pub fn parse(s: &str) -> Result<Mac, Invalid> {
         let parts: Vec<&str> = s.split([':', '-']).collect();
-        let bad = || {
-            Invalid(format!(
-                "{s:?} is not a MAC address (want xx:xx:xx:xx:xx:xx)"
-            ))
-        };
+        let bad = || Invalid(format!("{s:?} is not a MAC address (want xx:xx:xx:xx:xx:xx)"));
         if parts.len() != 6 {
             return Err(bad());
         }
@@ -169,9 +158,7 @@ impl Mac {
     pub fn parse_assignable(s: &str) -> Result<Mac, Invalid> {
         let m = Mac::parse(s)?;
         if m.is_multicast() {
-            return Err(Invalid(format!(
-                "{m} is a multicast address; an interface needs a unicast one"
-            )));
+            return Err(Invalid(format!("{m} is a multicast address; an interface needs a unicast one")));
         }
         if m.0 == [0; 6] {
             return Err(Invalid("00:00:00:00:00:00 cannot be assigned".into()));
@@ -206,11 +193,7 @@ impl From<Mac> for String {
 impl fmt::Display for Mac {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            m[0], m[1], m[2], m[3], m[4], m[5]
-        )
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
     }
 }
 
@@ -275,12 +258,7 @@ impl JailNet {
         let nics = uplinks
             .iter()
             .enumerate()
-            .map(|(i, u)| NicSpec {
-                index: i as u32,
-                name: IfName(format!("eth{i}")),
-                uplink: u.clone(),
-                mac: None,
-            })
+            .map(|(i, u)| NicSpec { index: i as u32, name: IfName(format!("eth{i}")), uplink: u.clone(), mac: None })
             .collect();
         JailNet { jail, nics }
     }
@@ -295,18 +273,7 @@ mod tests {
         for ok in ["web1", "a", "web-1", "x_y", "j@h", "100%", "a:b", "1web"] {
             assert!(JailName::parse(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "",
-            "-web",
-            "web 1",
-            "web;reboot",
-            "web.1",
-            "$(id)",
-            "wéb",
-            "123",
-            "a/b",
-            "a\nb",
-        ] {
+        for bad in ["", "-web", "web 1", "web;reboot", "web.1", "$(id)", "wéb", "123", "a/b", "a\nb"] {
             assert!(JailName::parse(bad).is_err(), "{bad:?}");
         }
         assert!(JailName::parse(&"a".repeat(65)).is_err());
@@ -332,19 +299,13 @@ mod tests {
         assert!(Mac::parse("02:ab:cd:00:01:fff").is_err());
         assert!(Mac::parse_assignable("01:00:5e:00:00:01").is_err());
         assert!(Mac::parse_assignable("00:00:00:00:00:00").is_err());
-        assert_eq!(
-            Mac::parse("58-9c-fc-00-00-01").unwrap().to_string(),
-            "58:9c:fc:00:00:01"
-        );
+        assert_eq!(Mac::parse("58-9c-fc-00-00-01").unwrap().to_string(), "58:9c:fc:00:00:01");
     }
 
     #[test]
     fn uplink_auto_spellings() {
         assert_eq!(Uplink::parse("auto").unwrap(), Uplink::Auto);
         assert_eq!(Uplink::parse("0").unwrap(), Uplink::Auto);
-        assert_eq!(
-            Uplink::parse("em0").unwrap(),
-            Uplink::Named(IfName::parse("em0").unwrap())
-        );
+        assert_eq!(Uplink::parse("em0").unwrap(), Uplink::Named(IfName::parse("em0").unwrap()));
     }
 }

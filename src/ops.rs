@@ -45,31 +45,13 @@ impl<'h> Session<'h> {
         if dry {
             let kernel = gather::kernel(host)?;
             let p = paths.state_db();
-            let db = if p.exists() {
-                StateDb::open(&p)?
-            } else {
-                StateDb::open_in_memory()?
-            };
-            return Ok(Session {
-                host,
-                db,
-                kernel,
-                notes: Vec::new(),
-                dry,
-                _lock: None,
-            });
+            let db = if p.exists() { StateDb::open(&p)? } else { StateDb::open_in_memory()? };
+            return Ok(Session { host, db, kernel, notes: Vec::new(), dry, _lock: None });
         }
         let lock = HostLock::acquire(&paths.lock_file(), what, lock_timeout)?;
         let db = StateDb::open(&paths.state_db())?;
         let kernel = gather::kernel(host)?;
-        let mut s = Session {
-            host,
-            db,
-            kernel,
-            notes: Vec::new(),
-            dry,
-            _lock: Some(lock),
-        };
+        let mut s = Session { host, db, kernel, notes: Vec::new(), dry, _lock: Some(lock) };
         gather::resync_if_needed(s.host, &s.db, &s.kernel)?;
         let r = recover::recover(s.host, &s.db, s.kernel.boottime)?;
         s.notes.extend(r.notes);
@@ -79,12 +61,8 @@ impl<'h> Session<'h> {
         for j in r.teardowns {
             if let Ok(j) = JailName::parse(&j) {
                 match s.unbridge(&j) {
-                    Ok(d) => s
-                        .notes
-                        .extend(d.plan.notes.into_iter().map(|n| format!("jail {j}: {n}"))),
-                    Err(e) => s
-                        .notes
-                        .push(format!("warning: finishing the interrupted teardown: {e}")),
+                    Ok(d) => s.notes.extend(d.plan.notes.into_iter().map(|n| format!("jail {j}: {n}"))),
+                    Err(e) => s.notes.push(format!("warning: finishing the interrupted teardown: {e}")),
                 }
             }
         }
@@ -102,17 +80,11 @@ impl<'h> Session<'h> {
             }
             match exec::apply(self.host, &plan, &self.db, self.kernel.boottime) {
                 Ok(r) => {
-                    return Ok(Done {
-                        plan,
-                        report: Some(r),
-                    });
+                    return Ok(Done { plan, report: Some(r) });
                 }
                 Err(e) if !retried && self.drop_vanished_bridges(&plan, &view)? => {
                     retried = true;
-                    self.notes.push(format!(
-                        "a recorded bridge had vanished; planned again after: {}",
-                        e.message
-                    ));
+                    self.notes.push(format!("a recorded bridge had vanished; planned again after: {}", e.message));
                 }
                 Err(e) => return Err(e),
             }
@@ -122,16 +94,12 @@ impl<'h> Session<'h> {
     /// Bridges are trusted from the records (listing a bridge with thousands of members on
     /// every start would make starts O(jails)); when a plan that used one fails, check that
     /// it still exists, and forget it if not.
-    fn drop_vanished_bridges(
-        &mut self,
-        plan: &Plan,
-        view: &crate::facts::HostView,
-    ) -> Result<bool> {
+    fn drop_vanished_bridges(&mut self, plan: &Plan, view: &crate::facts::HostView) -> Result<bool> {
         let mut dropped = false;
         for b in &view.bridges {
-            let used = plan.steps.iter().any(|s| {
-                matches!(&s.op, crate::plan::op::Op::AddMember { bridge: IfRef::Name(n), .. } if *n == b.name)
-            });
+            let used = plan.steps.iter().any(
+                |s| matches!(&s.op, crate::plan::op::Op::AddMember { bridge: IfRef::Name(n), .. } if *n == b.name),
+            );
             if used && gather::iface(self.host, &b.name)?.is_none_or(|s| !s.is_bridge()) {
                 self.db.delete_bridge(&b.name)?;
                 dropped = true;
@@ -148,10 +116,7 @@ impl<'h> Session<'h> {
             return Ok(Done { plan, report: None });
         }
         let report = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
-        Ok(Done {
-            plan,
-            report: Some(report),
-        })
+        Ok(Done { plan, report: Some(report) })
     }
 }
 

@@ -21,18 +21,13 @@ impl Paths {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/"));
-        let workdir = std::env::var_os("workdir")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from);
+        let workdir = std::env::var_os("workdir").filter(|v| !v.is_empty()).map(PathBuf::from);
         Paths { root, workdir }
     }
 
     /// Paths under `root` with no CBSD (tests, standalone use).
     pub fn rooted(root: impl Into<PathBuf>) -> Paths {
-        Paths {
-            root: root.into(),
-            workdir: None,
-        }
+        Paths { root: root.into(), workdir: None }
     }
 
     /// `path` (absolute, as on the host) re-rooted under `VIMAGE_ROOT`.
@@ -61,25 +56,10 @@ mod tests {
     #[test]
     fn host_paths_are_rerooted_and_state_follows_cbsd() {
         let p = Paths::rooted("/tmp/r");
-        assert_eq!(
-            p.host("/etc/devfs.rules"),
-            PathBuf::from("/tmp/r/etc/devfs.rules")
-        );
-        assert_eq!(
-            p.state_db(),
-            PathBuf::from("/tmp/r/var/db/vimage/vimage.sqlite")
-        );
-        assert_eq!(
-            Paths::rooted("/").lock_file(),
-            PathBuf::from("/var/run/vimage.lock")
-        );
-        let c = Paths {
-            root: "/".into(),
-            workdir: Some("/usr/jails".into()),
-        };
-        assert_eq!(
-            c.state_db(),
-            PathBuf::from("/usr/jails/var/db/vimage.sqlite")
-        );
+        assert_eq!(p.host("/etc/devfs.rules"), PathBuf::from("/tmp/r/etc/devfs.rules"));
+        assert_eq!(p.state_db(), PathBuf::from("/tmp/r/var/db/vimage/vimage.sqlite"));
+        assert_eq!(Paths::rooted("/").lock_file(), PathBuf::from("/var/run/vimage.lock"));
+        let c = Paths { root: "/".into(), workdir: Some("/usr/jails".into()) };
+        assert_eq!(c.state_db(), PathBuf::from("/usr/jails/var/db/vimage.sqlite"));
     }
 }

@@ -35,24 +35,18 @@ fn main() -> ExitCode {
 fn run(argv: &[String], simulate: Option<PathBuf>) -> Result<i32, Error> {
     let paths = Paths::from_env();
     let demo_or_meta = matches!(cli::verb_of(argv).0.as_deref(), Some("demo") | None)
-        || argv
-            .iter()
-            .any(|a| matches!(a.as_str(), "--help" | "-h" | "--desc" | "--args"));
+        || argv.iter().any(|a| matches!(a.as_str(), "--help" | "-h" | "--desc" | "--args"));
     let mut sim_host: Option<SimHost> = None;
     let mut real: Option<FreeBsdHost> = None;
     if let Some(state) = &simulate {
         let sim = if state.exists() {
-            Sim::load(state).map_err(|e| {
-                Error::new(Kind::Os, format!("cannot read {}: {e}", state.display()))
-            })?
+            Sim::load(state).map_err(|e| Error::new(Kind::Os, format!("cannot read {}: {e}", state.display())))?
         } else {
             Sim::new(Kernel::demo())
         };
         sim_host = Some(SimHost::new(sim));
     } else {
-        let dir = std::env::var_os("VIMAGE_CMD_DIR")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from);
+        let dir = std::env::var_os("VIMAGE_CMD_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);
         if !demo_or_meta {
             vimage::ops::check_platform(dir.is_some())?;
         }
@@ -63,19 +57,12 @@ fn run(argv: &[String], simulate: Option<PathBuf>) -> Result<i32, Error> {
         (None, Some(h)) => h,
         (None, None) => return Err(Error::new(Kind::Internal, "no host")),
     };
-    let mut ctx = Ctx {
-        paths,
-        host,
-        lock_timeout: vimage::ops::LOCK_TIMEOUT,
-    };
+    let mut ctx = Ctx { paths, host, lock_timeout: vimage::ops::LOCK_TIMEOUT };
     let out = cli::run(argv, &mut ctx);
     if let (Some(state), Some(h)) = (&simulate, &sim_host) {
-        h.sim().save(state).map_err(|e| {
-            Error::new(
-                Kind::CantCreate,
-                format!("cannot write {}: {e}", state.display()),
-            )
-        })?;
+        h.sim()
+            .save(state)
+            .map_err(|e| Error::new(Kind::CantCreate, format!("cannot write {}: {e}", state.display())))?;
     }
     let out = out?;
     print!("{}", out.stdout);

@@ -46,9 +46,7 @@ fn canonical(key: &str) -> String {
 }
 
 fn strip_quotes(v: &str) -> &str {
-    v.strip_prefix('"')
-        .and_then(|x| x.strip_suffix('"'))
-        .unwrap_or(v)
+    v.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(v)
 }
 
 /// Parses `argv` (without the program and verb) for `spec`.
@@ -74,12 +72,10 @@ pub fn parse(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
                 let v = match (ks.kind, inline) {
                     (_, Some(v)) => v,
                     (KeyKind::Flag, None) => "1".to_string(),
-                    (KeyKind::Value, None) => it.next().cloned().ok_or_else(|| {
-                        usage(
-                            spec,
-                            format!("--{k} needs a value ({}={})", ks.name, ks.value),
-                        )
-                    })?,
+                    (KeyKind::Value, None) => it
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| usage(spec, format!("--{k} needs a value ({}={})", ks.name, ks.value)))?,
                 };
                 set(spec, &mut a, ks.name, v)?;
             }
@@ -100,23 +96,14 @@ pub fn parse(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
     }
     // `cbsd jstart web1` style: a bare word is the jail name.
     if let Some(p) = positional.first() {
-        if positional.len() > 1
-            || !spec.keys.iter().any(|k| k.name == "jname")
-            || a.values.contains_key("jname")
-        {
-            return Err(usage(
-                spec,
-                format!("unexpected argument {p:?} (keys are given as key=value)"),
-            ));
+        if positional.len() > 1 || !spec.keys.iter().any(|k| k.name == "jname") || a.values.contains_key("jname") {
+            return Err(usage(spec, format!("unexpected argument {p:?} (keys are given as key=value)")));
         }
         a.values.insert("jname".into(), (*p).clone());
     }
     for k in spec.keys.iter().filter(|k| k.required) {
         if !a.values.contains_key(k.name) {
-            return Err(usage(
-                spec,
-                format!("{}= is required ({}={})", k.name, k.name, k.value),
-            ));
+            return Err(usage(spec, format!("{}= is required ({}={})", k.name, k.name, k.value)));
         }
     }
     Ok(a)
@@ -124,19 +111,15 @@ pub fn parse(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
 
 fn is_key(k: &str) -> bool {
     let mut c = k.chars();
-    c.next()
-        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
         && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == '-')
 }
 
 fn set(spec: &VerbSpec, a: &mut Args, key: &str, v: String) -> Result<()> {
-    if let Some(old) = a.values.get(key) {
-        if *old != v {
-            return Err(usage(
-                spec,
-                format!("{key} given twice ({old:?} and {v:?})"),
-            ));
-        }
+    if let Some(old) = a.values.get(key)
+        && *old != v
+    {
+        return Err(usage(spec, format!("{key} given twice ({old:?} and {v:?})")));
     }
     a.values.insert(key.to_string(), v);
     Ok(())
@@ -188,10 +171,7 @@ mod tests {
     use crate::cli::spec::verb;
 
     fn p(args: &[&str]) -> Result<Args> {
-        parse(
-            verb("bridge").unwrap(),
-            &args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        )
+        parse(verb("bridge").unwrap(), &args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
     }
 
     #[test]

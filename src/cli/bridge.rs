@@ -32,33 +32,16 @@ pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
             ),
         ));
     }
-    let pick = |v: &[String], i: usize| {
-        v.get(i)
-            .or(if v.len() == 1 { v.first() } else { None })
-            .cloned()
-    };
+    let pick = |v: &[String], i: usize| v.get(i).or(if v.len() == 1 { v.first() } else { None }).cloned();
     let mut nics = Vec::with_capacity(n);
     for i in 0..n {
-        let uplink = pick(&uplinks, i)
-            .map(|u| Uplink::parse(&u))
-            .transpose()
-            .map_err(bad)?
-            .unwrap_or(Uplink::Auto);
+        let uplink = pick(&uplinks, i).map(|u| Uplink::parse(&u)).transpose().map_err(bad)?.unwrap_or(Uplink::Auto);
         let name = match names.get(i) {
             Some(s) => IfName::parse(s).map_err(bad)?,
             None => IfName::parse(&format!("eth{i}")).map_err(bad)?,
         };
-        let mac = macs
-            .get(i)
-            .map(|m| Mac::parse_assignable(m))
-            .transpose()
-            .map_err(bad)?;
-        nics.push(NicSpec {
-            index: i as u32,
-            name,
-            uplink,
-            mac,
-        });
+        let mac = macs.get(i).map(|m| Mac::parse_assignable(m)).transpose().map_err(bad)?;
+        nics.push(NicSpec { index: i as u32, name, uplink, mac });
     }
     Ok(JailNet { jail, nics })
 }
@@ -68,13 +51,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let jail = jail_arg(a)?;
     let net = jailnet(jail.clone(), a)?;
     let dry = a.flag("dry-run");
-    let mut s = Session::open(
-        ctx.host,
-        &ctx.paths,
-        &format!("bridge {jail}"),
-        dry,
-        ctx.lock_timeout,
-    )?;
+    let mut s = Session::open(ctx.host, &ctx.paths, &format!("bridge {jail}"), dry, ctx.lock_timeout)?;
     let done = s.bridge(&net).map_err(|e| e.in_jail(&jail))?;
     Ok(Outcome::ok(render_done(&done, &s.notes, dry, a)))
 }
@@ -85,16 +62,9 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
     if a.flag("json") {
         let commands: Vec<String> = match &done.report {
             Some(r) => r.commands.clone(),
-            None => render::commands(plan)
-                .iter()
-                .map(|c| c.to_string())
-                .collect(),
+            None => render::commands(plan).iter().map(|c| c.to_string()).collect(),
         };
-        let bindings = done
-            .report
-            .as_ref()
-            .map(|r| r.bindings.clone())
-            .unwrap_or_default();
+        let bindings = done.report.as_ref().map(|r| r.bindings.clone()).unwrap_or_default();
         let nics: Vec<_> = plan
             .effects
             .iter()
@@ -139,15 +109,7 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
     }
     if let Some(r) = &done.report {
         for e in &plan.effects {
-            if let Effect::Attach {
-                nic_name,
-                host_if,
-                bridge,
-                uplink,
-                mac,
-                ..
-            } = e
-            {
+            if let Effect::Attach { nic_name, host_if, bridge, uplink, mac, .. } = e {
                 out.push_str(&format!(
                     "jail {}: {nic_name} is up: host end {} on {} (uplink {uplink}), MAC {mac}\n",
                     plan.jail,
@@ -157,16 +119,9 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
             }
         }
         if plan.steps.is_empty() {
-            out.push_str(&format!(
-                "jail {}: records updated; no kernel change was needed\n",
-                plan.jail
-            ));
+            out.push_str(&format!("jail {}: records updated; no kernel change was needed\n", plan.jail));
         } else {
-            out.push_str(&format!(
-                "jail {}: done ({} command(s))\n",
-                plan.jail,
-                r.commands.len()
-            ));
+            out.push_str(&format!("jail {}: done ({} command(s))\n", plan.jail, r.commands.len()));
         }
     }
     out

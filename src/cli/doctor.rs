@@ -44,14 +44,7 @@ fn check(
     persist: Option<String>,
     needed_by: &str,
 ) -> Check {
-    Check {
-        name: name.into(),
-        status: status.into(),
-        detail,
-        fix,
-        persist,
-        needed_by: needed_by.into(),
-    }
+    Check { name: name.into(), status: status.into(), detail, fix, persist, needed_by: needed_by.into() }
 }
 
 /// Runs every check; with `fix`, loads missing modules first.
@@ -72,12 +65,8 @@ pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>
         check(
             "VIMAGE",
             "missing",
-            "sysctl kern.features.vimage is absent: this kernel was built without options VIMAGE"
-                .into(),
-            Some(
-                "build and boot a kernel with `options VIMAGE` (GENERIC has it since FreeBSD 12.0)"
-                    .into(),
-            ),
+            "sysctl kern.features.vimage is absent: this kernel was built without options VIMAGE".into(),
+            Some("build and boot a kernel with `options VIMAGE` (GENERIC has it since FreeBSD 12.0)".into()),
             None,
             "all",
         )
@@ -92,11 +81,7 @@ pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>
             } else {
                 return Err(Error::new(
                     Kind::Os,
-                    format!(
-                        "`kldload -n {m}` failed (exit {}): {}",
-                        out.code,
-                        out.stderr.trim()
-                    ),
+                    format!("`kldload -n {m}` failed (exit {}): {}", out.code, out.stderr.trim()),
                 ));
             }
         } else {
@@ -124,10 +109,7 @@ pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>
             )
         });
     }
-    let fwd = run_cmd(
-        host,
-        &Cmd::new(Program::Sysctl, ["-n", "net.inet.ip.forwarding"]),
-    );
+    let fwd = run_cmd(host, &Cmd::new(Program::Sysctl, ["-n", "net.inet.ip.forwarding"]));
     let on = fwd.ok() && fwd.stdout.trim() == "1";
     out.push(check(
         "ip forwarding",
@@ -159,19 +141,11 @@ pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>
 /// Runs `vimage doctor`. Exits 69 when something every mode needs is missing.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let (checks, fixed) = checks(ctx.host, a.flag("fix"))?;
-    let fatal = checks
-        .iter()
-        .any(|c| c.status == "missing" && c.needed_by == "all");
-    let code = if fatal {
-        Kind::Unavailable.exit_code()
-    } else {
-        0
-    };
+    let fatal = checks.iter().any(|c| c.status == "missing" && c.needed_by == "all");
+    let code = if fatal { Kind::Unavailable.exit_code() } else { 0 };
     if a.flag("json") {
         return Ok(Outcome {
-            stdout: to_json(
-                &serde_json::json!({"checks": checks, "loaded": fixed, "usable": !fatal}),
-            ),
+            stdout: to_json(&serde_json::json!({"checks": checks, "loaded": fixed, "usable": !fatal})),
             code,
         });
     }
@@ -180,13 +154,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
         s.push_str(&format!("ran: {f}\n"));
     }
     for c in &checks {
-        s.push_str(&format!(
-            "{:<8} {:<14} ({}) {}\n",
-            c.status.to_uppercase(),
-            c.name,
-            c.needed_by,
-            c.detail
-        ));
+        s.push_str(&format!("{:<8} {:<14} ({}) {}\n", c.status.to_uppercase(), c.name, c.needed_by, c.detail));
         if let Some(f) = &c.fix {
             s.push_str(&format!("         fix: {f}\n"));
         }

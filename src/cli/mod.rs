@@ -40,19 +40,13 @@ impl Outcome {
 
 /// Splits argv into the verb and its arguments: `vimage bridge …` or `vimage-bridge …`.
 pub fn verb_of(argv: &[String]) -> (Option<String>, Vec<String>) {
-    let prog = argv
-        .first()
-        .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
-        .unwrap_or_default();
+    let prog = argv.first().map(|a| a.rsplit('/').next().unwrap_or(a).to_string()).unwrap_or_default();
     if let Some(v) = prog.strip_prefix("vimage-") {
         return (Some(v.to_string()), argv[1..].to_vec());
     }
     match argv.get(1) {
         Some(v) if !v.starts_with('-') && !v.contains('=') => (Some(v.clone()), argv[2..].to_vec()),
-        _ => (
-            None,
-            argv.get(1..).map(<[String]>::to_vec).unwrap_or_default(),
-        ),
+        _ => (None, argv.get(1..).map(<[String]>::to_vec).unwrap_or_default()),
     }
 }
 
@@ -61,23 +55,14 @@ pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let (verb, rest) = verb_of(argv);
     let Some(verb) = verb else {
         if rest.iter().any(|a| a == "--version" || a == "-V") {
-            return Ok(Outcome::ok(format!(
-                "vimage {}\n",
-                env!("CARGO_PKG_VERSION")
-            )));
+            return Ok(Outcome::ok(format!("vimage {}\n", env!("CARGO_PKG_VERSION"))));
         }
-        if rest.is_empty()
-            || rest
-                .iter()
-                .any(|a| a == "-h" || a == "--help" || a == "help")
-        {
+        if rest.is_empty() || rest.iter().any(|a| a == "-h" || a == "--help" || a == "help") {
             return Ok(Outcome::ok(spec::main_help()));
         }
-        return Err(Error::new(
-            Kind::Usage,
-            format!("no command given before {:?}", rest[0]),
-        )
-        .detail("see: vimage --help"));
+        return Err(
+            Error::new(Kind::Usage, format!("no command given before {:?}", rest[0])).detail("see: vimage --help")
+        );
     };
     let Some(vs) = spec::verb(&verb) else {
         let mut e = Error::new(Kind::Usage, format!("unknown command '{verb}'"));
@@ -94,25 +79,15 @@ pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
         Some(Meta::Args) => return Ok(Outcome::ok(spec::args_text(vs))),
         None => {}
     }
-    let mut logged = Logged {
-        inner: &mut *ctx.host,
-        verbose: a.verbose,
-    };
-    let mut sub = Ctx {
-        paths: ctx.paths.clone(),
-        host: &mut logged,
-        lock_timeout: ctx.lock_timeout,
-    };
+    let mut logged = Logged { inner: &mut *ctx.host, verbose: a.verbose };
+    let mut sub = Ctx { paths: ctx.paths.clone(), host: &mut logged, lock_timeout: ctx.lock_timeout };
     match vs.name {
         "bridge" => bridge::run(&a, &mut sub),
         "unbridge" => unbridge::run(&a, &mut sub),
         "status" => status::run(&a, &mut sub),
         "doctor" => doctor::run(&a, &mut sub),
         "demo" => demo::run(&a),
-        other => Err(Error::new(
-            Kind::Internal,
-            format!("verb {other} has no implementation"),
-        )),
+        other => Err(Error::new(Kind::Internal, format!("verb {other} has no implementation"))),
     }
 }
 
@@ -143,27 +118,18 @@ fn jail_arg(a: &Args) -> Result<crate::model::JailName> {
 
 /// Splits a list value: commas or blanks (`em0,em1`, `"em0 em1"`).
 fn list(v: Option<&str>) -> Vec<String> {
-    v.unwrap_or_default()
-        .split([',', ' ', '\t'])
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    v.unwrap_or_default().split([',', ' ', '\t']).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 /// Opens the state database for reading without creating it (dry runs change nothing).
 fn open_db_readonly(paths: &Paths) -> Result<crate::state::StateDb> {
     let p = paths.state_db();
-    if p.exists() {
-        crate::state::StateDb::open(&p)
-    } else {
-        crate::state::StateDb::open_in_memory()
-    }
+    if p.exists() { crate::state::StateDb::open(&p) } else { crate::state::StateDb::open_in_memory() }
 }
 
 /// JSON text of a serialisable value, pretty and newline-terminated.
 fn to_json<T: serde::Serialize>(v: &T) -> String {
-    let mut s =
-        serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }
@@ -178,14 +144,8 @@ mod tests {
 
     #[test]
     fn verb_from_argv0_or_first_word() {
-        assert_eq!(
-            verb_of(&s(&["/usr/local/bin/vimage-bridge", "jname=a"])),
-            (Some("bridge".into()), s(&["jname=a"]))
-        );
-        assert_eq!(
-            verb_of(&s(&["vimage", "status", "--json"])),
-            (Some("status".into()), s(&["--json"]))
-        );
+        assert_eq!(verb_of(&s(&["/usr/local/bin/vimage-bridge", "jname=a"])), (Some("bridge".into()), s(&["jname=a"])));
+        assert_eq!(verb_of(&s(&["vimage", "status", "--json"])), (Some("status".into()), s(&["--json"])));
         assert_eq!(verb_of(&s(&["vimage", "--help"])), (None, s(&["--help"])));
         assert_eq!(verb_of(&s(&["vimage"])), (None, vec![]));
     }

@@ -37,45 +37,20 @@ pub struct VerbSpec {
 }
 
 const fn key(name: &'static str, value: &'static str, doc: &'static str) -> KeySpec {
-    KeySpec {
-        name,
-        kind: KeyKind::Value,
-        required: false,
-        value,
-        doc,
-    }
+    KeySpec { name, kind: KeyKind::Value, required: false, value, doc }
 }
 
 const fn req(name: &'static str, value: &'static str, doc: &'static str) -> KeySpec {
-    KeySpec {
-        name,
-        kind: KeyKind::Value,
-        required: true,
-        value,
-        doc,
-    }
+    KeySpec { name, kind: KeyKind::Value, required: true, value, doc }
 }
 
 const fn flag(name: &'static str, doc: &'static str) -> KeySpec {
-    KeySpec {
-        name,
-        kind: KeyKind::Flag,
-        required: false,
-        value: "",
-        doc,
-    }
+    KeySpec { name, kind: KeyKind::Flag, required: false, value: "", doc }
 }
 
-const DRY_RUN: KeySpec = flag(
-    "dry-run",
-    "print the plan as the exact FreeBSD commands, in order, and change nothing",
-);
+const DRY_RUN: KeySpec = flag("dry-run", "print the plan as the exact FreeBSD commands, in order, and change nothing");
 const JSON: KeySpec = flag("json", "print one JSON document instead of text");
-const JNAME: KeySpec = req(
-    "jname",
-    "NAME",
-    "the jail (name as in jls(8); CBSD's jname)",
-);
+const JNAME: KeySpec = req("jname", "NAME", "the jail (name as in jls(8); CBSD's jname)");
 
 /// Every verb vimage has.
 pub const VERBS: &[VerbSpec] = &[
@@ -99,11 +74,7 @@ pub const VERBS: &[VerbSpec] = &[
                 "NAME[,NAME...]",
                 "names of the NICs inside the jail (default eth0, eth1, ...); at most 15 bytes each",
             ),
-            key(
-                "mac",
-                "MAC[,MAC...]",
-                "fixed MAC of each NIC (default: generated once, then stored)",
-            ),
+            key("mac", "MAC[,MAC...]", "fixed MAC of each NIC (default: generated once, then stored)"),
             DRY_RUN,
             JSON,
         ],
@@ -131,10 +102,7 @@ pub const VERBS: &[VerbSpec] = &[
         keys: &[
             key("jname", "NAME", "only this jail"),
             JSON,
-            flag(
-                "dot",
-                "print a Graphviz picture of uplinks, bridges, interfaces and jails",
-            ),
+            flag("dot", "print a Graphviz picture of uplinks, bridges, interfaces and jails"),
         ],
         examples: &[
             "vimage status",

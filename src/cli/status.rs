@@ -70,17 +70,9 @@ pub fn build(
     bridges: &[BridgeRec],
     only: Option<&str>,
 ) -> Report {
-    let running: BTreeMap<&str, &JailInfo> = jails
-        .iter()
-        .filter(|j| !j.dying)
-        .map(|j| (j.name.as_str(), j))
-        .collect();
+    let running: BTreeMap<&str, &JailInfo> = jails.iter().filter(|j| !j.dying).map(|j| (j.name.as_str(), j)).collect();
     let by_name: BTreeMap<&str, &IfStatus> = scan.iter().map(|s| (s.name.as_str(), s)).collect();
-    let mut out = Report {
-        jails: Vec::new(),
-        bridges: Vec::new(),
-        orphans: Vec::new(),
-    };
+    let mut out = Report { jails: Vec::new(), bridges: Vec::new(), orphans: Vec::new() };
     let mut per_jail: BTreeMap<&str, Vec<&Attachment>> = BTreeMap::new();
     for a in atts {
         per_jail.entry(a.jail.as_str()).or_default().push(a);
@@ -94,8 +86,7 @@ pub fn build(
             .iter()
             .map(|a| {
                 let exists = by_name.get(a.host_if.as_str()).is_some_and(|s| {
-                    s.description.as_deref().and_then(parse_epair_marker)
-                        == Some((a.jail.clone(), a.nic_name.clone()))
+                    s.description.as_deref().and_then(parse_epair_marker) == Some((a.jail.clone(), a.nic_name.clone()))
                 });
                 let live = info.is_some_and(|i| i.jid == a.jid) && a.boottime == boottime;
                 let state = match (exists, live) {
@@ -126,11 +117,7 @@ pub fn build(
     for b in bridges {
         let st = by_name.get(b.name.as_str());
         if only.is_some()
-            && !out.jails.iter().any(|j| {
-                j.nics
-                    .iter()
-                    .any(|n| n.bridge.as_deref() == Some(b.name.as_str()))
-            })
+            && !out.jails.iter().any(|j| j.nics.iter().any(|n| n.bridge.as_deref() == Some(b.name.as_str())))
         {
             continue;
         }
@@ -147,17 +134,10 @@ pub fn build(
             continue;
         };
         if s.is_bridge() {
-            let uplink = marker
-                .strip_prefix("vimage:")
-                .unwrap_or_default()
-                .to_string();
+            let uplink = marker.strip_prefix("vimage:").unwrap_or_default().to_string();
             if s.in_group(GROUP) && s.members.iter().all(|m| *m == uplink) && only.is_none() {
                 let reason = format!("vimage's bridge for {uplink} has no jail left");
-                out.orphans.push(Orphan {
-                    object: s.name.clone(),
-                    marker,
-                    reason,
-                });
+                out.orphans.push(Orphan { object: s.name.clone(), marker, reason });
             }
             continue;
         }
@@ -167,28 +147,18 @@ pub fn build(
         if only.is_some_and(|o| o != jail) {
             continue;
         }
-        let rec = atts
-            .iter()
-            .find(|a| a.jail == jail && a.nic_name == nic && a.host_if == s.name);
+        let rec = atts.iter().find(|a| a.jail == jail && a.nic_name == nic && a.host_if == s.name);
         let reason = match (running.get(jail.as_str()), rec) {
             (None, _) => format!("jail {jail} is not running"),
             (Some(_), None) => {
-                "no vimage record (made by a run that was interrupted, or records were lost)"
-                    .to_string()
+                "no vimage record (made by a run that was interrupted, or records were lost)".to_string()
             }
             (Some(i), Some(r)) if r.jid != i.jid || r.boottime != boottime => {
-                format!(
-                    "made for an earlier start of jail {jail} (jid {}, now {})",
-                    r.jid, i.jid
-                )
+                format!("made for an earlier start of jail {jail} (jid {}, now {})", r.jid, i.jid)
             }
             _ => continue,
         };
-        out.orphans.push(Orphan {
-            object: s.name.clone(),
-            marker,
-            reason,
-        });
+        out.orphans.push(Orphan { object: s.name.clone(), marker, reason });
     }
     out
 }
@@ -203,14 +173,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let jails = gather::all_jails(ctx.host)?;
     let scan = gather::group(ctx.host, true)?;
     let db = open_db_readonly(&ctx.paths)?;
-    let report = build(
-        k.boottime,
-        &jails,
-        &scan,
-        &db.all_attachments()?,
-        &db.all_bridges()?,
-        only,
-    );
+    let report = build(k.boottime, &jails, &scan, &db.all_attachments()?, &db.all_bridges()?, only);
     let text = if a.flag("json") {
         to_json(&report)
     } else if a.flag("dot") {
@@ -230,11 +193,7 @@ fn text(r: &Report, only: Option<&str>) -> String {
         }
     } else {
         let mut rows = vec![
-            [
-                "JAIL", "JID", "NIC", "MODE", "HOST END", "MAC", "BRIDGE", "UPLINK", "STATE",
-            ]
-            .map(String::from)
-            .to_vec(),
+            ["JAIL", "JID", "NIC", "MODE", "HOST END", "MAC", "BRIDGE", "UPLINK", "STATE"].map(String::from).to_vec(),
         ];
         for j in &r.jails {
             for n in &j.nics {
@@ -256,21 +215,13 @@ fn text(r: &Report, only: Option<&str>) -> String {
     if !r.bridges.is_empty() {
         s.push_str("\nbridges:\n");
         for b in &r.bridges {
-            let who = if b.owned {
-                "created by vimage"
-            } else {
-                "not vimage's (left alone)"
-            };
+            let who = if b.owned { "created by vimage" } else { "not vimage's (left alone)" };
             let missing = if b.exists { "" } else { " MISSING" };
             s.push_str(&format!(
                 "  {} uplink {} {who}{missing}; members: {}\n",
                 b.name,
                 b.uplink,
-                if b.members.is_empty() {
-                    "-".into()
-                } else {
-                    b.members.join(" ")
-                }
+                if b.members.is_empty() { "-".into() } else { b.members.join(" ") }
             ));
         }
     }
@@ -287,16 +238,10 @@ fn text(r: &Report, only: Option<&str>) -> String {
 
 fn table(rows: &[Vec<String>]) -> String {
     let n = rows[0].len();
-    let w: Vec<usize> = (0..n)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
+    let w: Vec<usize> = (0..n).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut s = String::new();
     for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = w[i]))
-            .collect();
+        let line: Vec<String> = r.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = w[i])).collect();
         s.push_str(line.join("  ").trim_end());
         s.push('\n');
     }
@@ -349,15 +294,9 @@ fn dot(r: &Report) -> String {
         s.push_str("  }\n");
         for n in &j.nics {
             let host = q(&format!("if:{}", n.host_if));
-            s.push_str(&format!(
-                "  {host} [shape=box, label={}];\n",
-                q(&format!("{}\\n{}", n.host_if, n.state))
-            ));
+            s.push_str(&format!("  {host} [shape=box, label={}];\n", q(&format!("{}\\n{}", n.host_if, n.state))));
             if let Some(b) = &n.bridge {
-                s.push_str(&format!(
-                    "  {} -> {host} [dir=none];\n",
-                    q(&format!("if:{b}"))
-                ));
+                s.push_str(&format!("  {} -> {host} [dir=none];\n", q(&format!("if:{b}"))));
             }
             s.push_str(&format!(
                 "  {host} -> {} [label=\"epair\", dir=none];\n",

@@ -10,13 +10,7 @@ use crate::ops::Session;
 pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let jail = jail_arg(a)?;
     let dry = a.flag("dry-run");
-    let mut s = Session::open(
-        ctx.host,
-        &ctx.paths,
-        &format!("unbridge {jail}"),
-        dry,
-        ctx.lock_timeout,
-    )?;
+    let mut s = Session::open(ctx.host, &ctx.paths, &format!("unbridge {jail}"), dry, ctx.lock_timeout)?;
     let done = s.unbridge(&jail).map_err(|e| e.in_jail(&jail))?;
     Ok(Outcome::ok(render_done(&done, &s.notes, dry, a)))
 }

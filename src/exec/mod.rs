@@ -28,10 +28,7 @@ pub struct Report {
 /// Teardown keeps going past failures and reports all of them.
 pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> Result<Report> {
     let run = db.begin_run(plan.jail.as_str(), plan.verb.as_str(), boottime)?;
-    let mut rep = Report {
-        run_id: run,
-        ..Report::default()
-    };
+    let mut rep = Report { run_id: run, ..Report::default() };
     let mut failures: Vec<Error> = Vec::new();
     let mut done_effects: Vec<&Effect> = Vec::new();
     for (seq, step) in plan.steps.iter().enumerate() {
@@ -45,21 +42,14 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         }
         let gone = plan.verb == Verb::Unbridge && is_gone_error(&step.op, &out);
         let ok = gone || out.ok() && (step.op.binds().is_none() || bound.is_some());
-        rep.commands
-            .push(step.op.command(&rep.bindings).to_string());
+        rep.commands.push(step.op.command(&rep.bindings).to_string());
         if ok {
             db.step_outcome(run, seq, StepState::Done, bound.as_deref(), None)?;
             done_effects.extend(&step.effects);
             continue;
         }
         let err = command_error(plan, &cmd, &out, step.op.binds().is_some() && out.ok());
-        db.step_outcome(
-            run,
-            seq,
-            StepState::Failed,
-            bound.as_deref(),
-            Some(&err.message),
-        )?;
+        db.step_outcome(run, seq, StepState::Failed, bound.as_deref(), Some(&err.message))?;
         if plan.verb == Verb::Unbridge {
             failures.push(err);
             continue;
@@ -73,11 +63,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
     }
     let outcome = if failures.is_empty() { "ok" } else { "partial" };
     db.finish_run(run, outcome, |db| {
-        for e in done_effects.iter().copied().chain(if failures.is_empty() {
-            plan.effects.iter()
-        } else {
-            [].iter()
-        }) {
+        for e in done_effects.iter().copied().chain(if failures.is_empty() { plan.effects.iter() } else { [].iter() }) {
             record(db, plan, e, &rep.bindings, boottime, run)?;
         }
         Ok(())
@@ -88,11 +74,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         let mut e = Error::jail(
             Kind::Os,
             &plan.jail,
-            format!(
-                "{} of {} teardown steps failed",
-                failures.len(),
-                plan.steps.len()
-            ),
+            format!("{} of {} teardown steps failed", failures.len(), plan.steps.len()),
         );
         for f in failures {
             e = e.detail(f.message);
@@ -106,20 +88,13 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
 pub(crate) fn run_cmd(host: &mut dyn Host, cmd: &Cmd) -> Output {
     match host.run(cmd) {
         Ok(o) => o,
-        Err(e) => Output {
-            code: 127,
-            stdout: String::new(),
-            stderr: e.to_string(),
-        },
+        Err(e) => Output { code: 127, stdout: String::new(), stderr: e.to_string() },
     }
 }
 
 fn command_error(plan: &Plan, cmd: &Cmd, out: &Output, no_name: bool) -> Error {
     let msg = if no_name {
-        format!(
-            "`{cmd}` succeeded but printed no interface name vimage could use (stdout {:?})",
-            out.stdout.trim()
-        )
+        format!("`{cmd}` succeeded but printed no interface name vimage could use (stdout {:?})", out.stdout.trim())
     } else {
         format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())
     };
@@ -129,45 +104,28 @@ fn command_error(plan: &Plan, cmd: &Cmd, out: &Output, no_name: bool) -> Error {
 /// Undoes, in reverse, every completed step before `failed` and the failed step itself if it
 /// created something before failing (ifconfig prints a clone's name even when a later
 /// parameter fails). Returns the undo failures; keeps going past them.
-fn rollback(
-    host: &mut dyn Host,
-    plan: &Plan,
-    failed: u32,
-    b: &Bindings,
-    db: &StateDb,
-    run: i64,
-) -> Vec<String> {
+fn rollback(host: &mut dyn Host, plan: &Plan, failed: u32, b: &Bindings, db: &StateDb, run: i64) -> Vec<String> {
     let mut errors = Vec::new();
     for seq in (0..=failed).rev() {
         let step = &plan.steps[seq as usize];
         let Some(undo) = &step.undo else { continue };
-        if let Some(slot) = step.op.binds() {
-            if !b.contains_key(slot) {
-                continue; // nothing was created
-            }
+        if let Some(slot) = step.op.binds()
+            && !b.contains_key(slot)
+        {
+            continue; // nothing was created
         }
         let cmd = undo.command(b);
         let out = run_cmd(host, &cmd);
         if out.ok() {
             let _ = db.step_outcome(run, seq, StepState::Undone, None, None);
         } else {
-            errors.push(format!(
-                "`{cmd}` failed (exit {}): {}",
-                out.code,
-                out.stderr.trim()
-            ));
+            errors.push(format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim()));
         }
     }
     errors
 }
 
-fn with_rollback(
-    mut err: Error,
-    plan: &Plan,
-    failed: u32,
-    b: &Bindings,
-    undo_errors: &[String],
-) -> Error {
+fn with_rollback(mut err: Error, plan: &Plan, failed: u32, b: &Bindings, undo_errors: &[String]) -> Error {
     let undone: Vec<String> = (0..=failed)
         .rev()
         .filter_map(|seq| {
@@ -183,10 +141,7 @@ fn with_rollback(
         if undone.is_empty() {
             err = err.detail("nothing had been changed yet; the host is as it was");
         } else {
-            err = err.detail(format!(
-                "rolled back, the host is as it was: {}",
-                undone.join("; ")
-            ));
+            err = err.detail(format!("rolled back, the host is as it was: {}", undone.join("; ")));
         }
     } else {
         err = err.detail("ROLLBACK INCOMPLETE; `vimage gc` will retry:");
@@ -198,34 +153,14 @@ fn with_rollback(
 }
 
 fn resolve(r: &crate::plan::op::IfRef, b: &Bindings) -> Result<String> {
-    r.resolve(b).ok_or_else(|| {
-        Error::new(
-            Kind::Internal,
-            format!("unbound interface {r:?} after a successful run"),
-        )
-    })
+    r.resolve(b).ok_or_else(|| Error::new(Kind::Internal, format!("unbound interface {r:?} after a successful run")))
 }
 
 /// Writes one effect to the records.
-fn record(
-    db: &StateDb,
-    plan: &Plan,
-    e: &Effect,
-    b: &Bindings,
-    boottime: i64,
-    run: i64,
-) -> Result<()> {
+fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, run: i64) -> Result<()> {
     let jail = plan.jail.as_str();
     match e {
-        Effect::Attach {
-            nic,
-            nic_name,
-            host_if,
-            bridge,
-            uplink,
-            mac,
-            jid,
-        } => db.put_attachment(
+        Effect::Attach { nic, nic_name, host_if, bridge, uplink, mac, jid } => db.put_attachment(
             &Attachment {
                 jail: jail.into(),
                 nic: *nic,
@@ -241,16 +176,9 @@ fn record(
             Some(run),
         ),
         Effect::Detach { nic } => db.delete_attachment(jail, *nic),
-        Effect::Bridge {
-            name,
-            uplink,
-            owned,
-        } => db.put_bridge(&BridgeRec {
-            name: resolve(name, b)?,
-            uplink: uplink.clone(),
-            owned: *owned,
-            boottime,
-        }),
+        Effect::Bridge { name, uplink, owned } => {
+            db.put_bridge(&BridgeRec { name: resolve(name, b)?, uplink: uplink.clone(), owned: *owned, boottime })
+        }
         Effect::BridgeGone { name } => db.delete_bridge(name),
         Effect::Mac { nic, mac } => db.remember_mac(jail, *nic, mac),
     }

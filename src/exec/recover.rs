@@ -33,10 +33,7 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
             continue;
         }
         if run.verb != "bridge" {
-            rec.notes.push(format!(
-                "jail {}: an interrupted {} (run {}) will be finished",
-                run.jail, run.verb, run.id
-            ));
+            rec.notes.push(format!("jail {}: an interrupted {} (run {}) will be finished", run.jail, run.verb, run.id));
             rec.teardowns.push(run.jail.clone());
             db.finish_run(run.id, "interrupted; redone", |_| Ok(()))?;
             continue;
@@ -45,22 +42,13 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
         roll_back(host, db, &run, &mut scan, &mut rec);
         if rec.errors.len() == before {
             db.finish_run(run.id, "interrupted; rolled back", |_| Ok(()))?;
-            rec.notes.push(format!(
-                "jail {}: rolled back an interrupted bridge (run {})",
-                run.jail, run.id
-            ));
+            rec.notes.push(format!("jail {}: rolled back an interrupted bridge (run {})", run.jail, run.id));
         }
     }
     Ok(rec)
 }
 
-fn roll_back(
-    host: &mut dyn Host,
-    db: &StateDb,
-    run: &RunRow,
-    scan: &mut Option<Vec<IfStatus>>,
-    rec: &mut Recovery,
-) {
+fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<Vec<IfStatus>>, rec: &mut Recovery) {
     let mut b = Bindings::new();
     for s in &run.steps {
         if let (Some(slot), Some(name)) = (s.op.binds(), &s.binding) {
@@ -82,10 +70,7 @@ fn roll_back(
         };
         let Some(name) = name else { continue };
         if !carries_marker(host, &name, &marker) {
-            rec.notes.push(format!(
-                "jail {}: {name} no longer carries {marker}; left alone",
-                run.jail
-            ));
+            rec.notes.push(format!("jail {}: {name} no longer carries {marker}; left alone", run.jail));
             continue;
         }
         let cmd = Cmd::new(Program::Ifconfig, [name.as_str(), "destroy"]);
@@ -94,12 +79,7 @@ fn roll_back(
             let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
             rec.notes.push(format!("jail {}: {cmd}", run.jail));
         } else {
-            rec.errors.push(format!(
-                "jail {}: `{cmd}` failed (exit {}): {}",
-                run.jail,
-                out.code,
-                out.stderr.trim()
-            ));
+            rec.errors.push(format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.stderr.trim()));
         }
     }
 }
@@ -124,18 +104,9 @@ fn find_by_marker(
 ) -> Option<String> {
     if scan.is_none() {
         let out = run_cmd(host, &Cmd::new(Program::Ifconfig, ["-a", "-g", GROUP]));
-        *scan = Some(if out.ok() {
-            parse_status(&out.stdout)
-        } else {
-            Vec::new()
-        });
+        *scan = Some(if out.ok() { parse_status(&out.stdout) } else { Vec::new() });
     }
-    let known: Vec<String> = db
-        .all_attachments()
-        .ok()?
-        .into_iter()
-        .map(|a| a.host_if)
-        .collect();
+    let known: Vec<String> = db.all_attachments().ok()?.into_iter().map(|a| a.host_if).collect();
     let bridges: Vec<String> = db.all_bridges().ok()?.into_iter().map(|b| b.name).collect();
     scan.as_ref()?
         .iter()

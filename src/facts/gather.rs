@@ -23,10 +23,7 @@ pub fn query(host: &mut dyn Host, cmd: Cmd) -> Result<Output> {
     if out.ok() {
         Ok(out)
     } else {
-        Err(Error::new(
-            Kind::Os,
-            format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim()),
-        ))
+        Err(Error::new(Kind::Os, format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())))
     }
 }
 
@@ -51,14 +48,8 @@ pub fn kernel(host: &mut dyn Host) -> Result<KernelFacts> {
     Ok(KernelFacts {
         vimage: m.get("kern.features.vimage").is_some_and(|v| v == "1"),
         hostuuid: m.get("kern.hostuuid").cloned().unwrap_or_default(),
-        osreldate: m
-            .get("kern.osreldate")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0),
-        boottime: m
-            .get("kern.boottime")
-            .and_then(|v| sysctl::boottime_sec(v))
-            .unwrap_or(0),
+        osreldate: m.get("kern.osreldate").and_then(|v| v.parse().ok()).unwrap_or(0),
+        boottime: m.get("kern.boottime").and_then(|v| sysctl::boottime_sec(v)).unwrap_or(0),
         bridge_member_ifaddrs: m.get("net.link.bridge.member_ifaddrs").map(|v| v == "1"),
     })
 }
@@ -85,11 +76,7 @@ pub fn jail(host: &mut dyn Host, name: &JailName) -> Result<Option<JailInfo>> {
         if out.stderr.contains("not found") {
             return Ok(None);
         }
-        return Err(Error::jail(
-            Kind::Os,
-            name,
-            format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim()),
-        ));
+        return Err(Error::jail(Kind::Os, name, format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())));
     }
     Ok(jls::parse_nameval(&out.stdout).first().and_then(jail_info))
 }
@@ -99,10 +86,7 @@ pub fn all_jails(host: &mut dyn Host) -> Result<Vec<JailInfo>> {
     let mut args = vec!["-d", "-n", "-q"];
     args.extend(JLS_PARAMS);
     let out = query(host, Cmd::new(Program::Jls, args))?;
-    Ok(jls::parse_nameval(&out.stdout)
-        .iter()
-        .filter_map(jail_info)
-        .collect())
+    Ok(jls::parse_nameval(&out.stdout).iter().filter_map(jail_info).collect())
 }
 
 /// The interfaces inside a vnet jail (`ifconfig -j`, or `jexec … ifconfig` before 14.0).
@@ -124,32 +108,21 @@ pub fn iface(host: &mut dyn Host, name: &str) -> Result<Option<IfStatus>> {
         if out.stderr.contains("does not exist") {
             return Ok(None);
         }
-        return Err(Error::new(
-            Kind::Os,
-            format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim()),
-        ));
+        return Err(Error::new(Kind::Os, format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())));
     }
-    Ok(parse_status(&out.stdout)
-        .into_iter()
-        .find(|s| s.name == name))
+    Ok(parse_status(&out.stdout).into_iter().find(|s| s.name == name))
 }
 
 /// Host interfaces outside group `vimage` (or, with `ours`, inside it).
 pub fn group(host: &mut dyn Host, ours: bool) -> Result<Vec<IfStatus>> {
     let sel = if ours { "-g" } else { "-G" };
-    Ok(parse_status(
-        &query(host, Cmd::new(Program::Ifconfig, ["-a", sel, GROUP]))?.stdout,
-    ))
+    Ok(parse_status(&query(host, Cmd::new(Program::Ifconfig, ["-a", sel, GROUP]))?.stdout))
 }
 
 /// The interface of the default route, `None` when there is none.
 pub fn default_if(host: &mut dyn Host) -> Result<Option<String>> {
     let out = run_cmd(host, &Cmd::new(Program::Route, ["-n", "get", "default"]));
-    Ok(if out.ok() {
-        route::default_interface(&out.stdout)
-    } else {
-        None
-    })
+    Ok(if out.ok() { route::default_interface(&out.stdout) } else { None })
 }
 
 /// After a reboot (or with lost records) the records describe nothing that exists: forget
@@ -162,11 +135,7 @@ pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts) -> R
         .into_iter()
         .filter(|s| s.is_bridge())
         .filter_map(|s| {
-            let uplink = s
-                .description
-                .as_deref()?
-                .strip_prefix("vimage:")?
-                .to_string();
+            let uplink = s.description.as_deref()?.strip_prefix("vimage:")?.to_string();
             (s.description.as_deref() == Some(bridge_marker(&uplink).as_str())).then(|| BridgeRec {
                 name: s.name.clone(),
                 uplink,
@@ -179,16 +148,8 @@ pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts) -> R
 }
 
 /// Everything `plan_bridge` needs for `net`.
-pub fn for_bridge(
-    host: &mut dyn Host,
-    db: &StateDb,
-    k: &KernelFacts,
-    net: &JailNet,
-) -> Result<HostView> {
-    let mut v = HostView {
-        kernel: k.clone(),
-        ..HostView::default()
-    };
+pub fn for_bridge(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, net: &JailNet) -> Result<HostView> {
+    let mut v = HostView { kernel: k.clone(), ..HostView::default() };
     if !k.vimage {
         return Ok(v);
     }
@@ -205,12 +166,8 @@ pub fn for_bridge(
     }
     v.attachments = db.attachments(net.jail.as_str())?;
     v.bridges = db.bridges(k.boottime)?;
-    let mut wanted: Vec<String> = v
-        .attachments
-        .iter()
-        .filter(|a| a.boottime == k.boottime)
-        .map(|a| a.host_if.clone())
-        .collect();
+    let mut wanted: Vec<String> =
+        v.attachments.iter().filter(|a| a.boottime == k.boottime).map(|a| a.host_if.clone()).collect();
     for n in &net.nics {
         match &n.uplink {
             Uplink::Named(u) => wanted.push(u.to_string()),
@@ -222,25 +179,23 @@ pub fn for_bridge(
         }
     }
     for w in wanted {
-        if !v.host_ifaces.contains_key(&w) {
-            if let Some(s) = iface(host, &w)? {
-                v.host_ifaces.insert(w, s);
-            }
+        if !v.host_ifaces.contains_key(&w)
+            && let Some(s) = iface(host, &w)?
+        {
+            v.host_ifaces.insert(w, s);
         }
     }
     for s in v.host_ifaces.values().chain(&v.jail_ifaces) {
         if let Some(m) = s.mac.as_deref().and_then(|m| Mac::parse(m).ok()) {
-            v.taken_macs
-                .entry(m)
-                .or_insert_with(|| format!("interface {}", s.name));
+            v.taken_macs.entry(m).or_insert_with(|| format!("interface {}", s.name));
         }
     }
     // A jail's own live NICs hold their MACs: not a collision with themselves.
     for a in &v.attachments {
-        if let Some(m) = a.mac.as_deref().and_then(|m| Mac::parse(m).ok()) {
-            if v.jail_ifaces.iter().any(|i| i.name == a.nic_name) {
-                v.taken_macs.remove(&m);
-            }
+        if let Some(m) = a.mac.as_deref().and_then(|m| Mac::parse(m).ok())
+            && v.jail_ifaces.iter().any(|i| i.name == a.nic_name)
+        {
+            v.taken_macs.remove(&m);
         }
     }
     for n in &net.nics {
@@ -281,10 +236,7 @@ pub fn for_bridge(
 /// for vimage's marker, and the bridges it may have been the last user of. Falls back to one
 /// scan of group `vimage` when a record is missing or does not match.
 pub fn for_unbridge(host: &mut dyn Host, db: &StateDb, jail: &JailName) -> Result<HostView> {
-    let mut v = HostView {
-        attachments: db.attachments(jail.as_str())?,
-        ..HostView::default()
-    };
+    let mut v = HostView { attachments: db.attachments(jail.as_str())?, ..HostView::default() };
     let mut scan = v.attachments.is_empty();
     for a in &v.attachments {
         match iface(host, &a.host_if)? {
@@ -299,11 +251,7 @@ pub fn for_unbridge(host: &mut dyn Host, db: &StateDb, jail: &JailName) -> Resul
             v.host_ifaces.insert(s.name.clone(), s);
         }
     }
-    let mut bridges: Vec<String> = v
-        .attachments
-        .iter()
-        .filter_map(|a| a.bridge.clone())
-        .collect();
+    let mut bridges: Vec<String> = v.attachments.iter().filter_map(|a| a.bridge.clone()).collect();
     bridges.sort();
     bridges.dedup();
     for b in bridges {

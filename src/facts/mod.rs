@@ -81,9 +81,6 @@ impl HostView {
 
     /// True when `st` is a host-side epair end that carries jail `jail`'s marker.
     pub fn is_ours_for(st: &IfStatus, jail: &JailName) -> bool {
-        st.description
-            .as_deref()
-            .and_then(crate::plan::op::parse_epair_marker)
-            .is_some_and(|(j, _)| j == jail.as_str())
+        st.description.as_deref().and_then(crate::plan::op::parse_epair_marker).is_some_and(|(j, _)| j == jail.as_str())
     }
 }

@@ -18,10 +18,7 @@ impl FreeBsdHost {
     /// `cmd_dir` is `VIMAGE_CMD_DIR`: when set, `ifconfig` runs as `$VIMAGE_CMD_DIR/ifconfig`
     /// instead of `/sbin/ifconfig` (how the end-to-end tests put `fbsd-sim` in place).
     pub fn new(cmd_dir: Option<PathBuf>) -> FreeBsdHost {
-        FreeBsdHost {
-            cmd_dir,
-            spawned: 0,
-        }
+        FreeBsdHost { cmd_dir, spawned: 0 }
     }
 
     /// How many processes this host has started; the benchmarks count invocations with it.
@@ -46,10 +43,7 @@ impl Host for FreeBsdHost {
             .env("LC_ALL", "C")
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| SpawnError {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| SpawnError { path: path.display().to_string(), reason: e.to_string() })?;
         let code = match out.status.code() {
             Some(c) => c,
             None => {

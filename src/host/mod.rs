@@ -106,10 +106,7 @@ impl Cmd {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Cmd {
-            program,
-            args: args.into_iter().map(Into::into).collect(),
-        }
+        Cmd { program, args: args.into_iter().map(Into::into).collect() }
     }
 }
 
@@ -152,15 +149,8 @@ impl fmt::Display for Cmd {
 
 /// Quotes a word for sh(1) when it holds anything beyond a conservative safe set.
 pub fn sh_quote(word: &str) -> String {
-    let safe = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/=+@%^".contains(&b));
-    if safe {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
+    let safe = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.,:/=+@%^".contains(&b));
+    if safe { word.to_string() } else { format!("'{}'", word.replace('\'', r"'\''")) }
 }
 
 /// What a finished command left behind. A non-zero exit is not an error at this level: callers
@@ -212,14 +202,8 @@ mod tests {
 
     #[test]
     fn display_quotes_only_what_sh_would_split() {
-        let c = Cmd::new(
-            Program::Ifconfig,
-            ["epair", "create", "description", "vimage:web1:eth0"],
-        );
-        assert_eq!(
-            c.to_string(),
-            "ifconfig epair create description vimage:web1:eth0"
-        );
+        let c = Cmd::new(Program::Ifconfig, ["epair", "create", "description", "vimage:web1:eth0"]);
+        assert_eq!(c.to_string(), "ifconfig epair create description vimage:web1:eth0");
         let c = Cmd::new(Program::Jexec, ["web 1", "it's"]);
         assert_eq!(c.to_string(), r"jexec 'web 1' 'it'\''s'");
         assert_eq!(sh_quote(""), "''");

@@ -17,11 +17,7 @@ pub struct SimHost {
 impl SimHost {
     /// Wraps a simulator; `record` keeps every command for later inspection.
     pub fn new(sim: Sim) -> SimHost {
-        SimHost {
-            sim,
-            invocations: Vec::new(),
-            record: true,
-        }
+        SimHost { sim, invocations: Vec::new(), record: true }
     }
 
     /// Stops keeping the command log (benchmarks with millions of commands).

@@ -65,10 +65,10 @@ pub fn parse_status(text: &str) -> Vec<IfStatus> {
             if let Some(addr) = a.split_whitespace().next() {
                 cur.inet6.push(addr.to_string());
             }
-        } else if let Some(a) = l.strip_prefix("inet ") {
-            if let Some(addr) = a.split_whitespace().next() {
-                cur.inet.push(addr.to_string());
-            }
+        } else if let Some(a) = l.strip_prefix("inet ")
+            && let Some(addr) = a.split_whitespace().next()
+        {
+            cur.inet.push(addr.to_string());
         }
     }
     out
@@ -76,15 +76,12 @@ pub fn parse_status(text: &str) -> Vec<IfStatus> {
 
 fn parse_first_line(line: &str) -> Option<IfStatus> {
     let (name, rest) = line.split_once(": flags=")?;
-    let mut st = IfStatus {
-        name: name.to_string(),
-        ..IfStatus::default()
-    };
+    let mut st = IfStatus { name: name.to_string(), ..IfStatus::default() };
     // flags=1008843<UP,BROADCAST,...> metric 0 mtu 1500
-    if let (Some(open), Some(close)) = (rest.find('<'), rest.find('>')) {
-        if open < close {
-            st.up = rest[open + 1..close].split(',').any(|f| f == "UP");
-        }
+    if let (Some(open), Some(close)) = (rest.find('<'), rest.find('>'))
+        && open < close
+    {
+        st.up = rest[open + 1..close].split(',').any(|f| f == "UP");
     }
     let mut words = rest.split_whitespace();
     while let Some(w) = words.next() {
@@ -104,8 +101,7 @@ pub fn parse_names(text: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    const SAMPLE: &str =
-        "em0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
+    const SAMPLE: &str = "em0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
 \toptions=4e524bb<RXCSUM,TXCSUM,VLAN_MTU>
 \tether 00:1b:21:aa:bb:cc
 \tinet 192.168.1.10 netmask 0xffffff00 broadcast 192.168.1.255

@@ -10,10 +10,7 @@ pub type JailParams = BTreeMap<String, String>;
 
 /// Parses every line; words without `=` are booleans (`dying` → "true", `nodying` → "false").
 pub fn parse_nameval(text: &str) -> Vec<JailParams> {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(parse_line)
-        .collect()
+    text.lines().filter(|l| !l.trim().is_empty()).map(parse_line).collect()
 }
 
 fn parse_line(line: &str) -> JailParams {

@@ -10,10 +10,7 @@ pub fn default_interface(text: &str) -> Option<String> {
 
 /// The `gateway:` line's value.
 pub fn gateway(text: &str) -> Option<String> {
-    text.lines()
-        .filter_map(|l| l.trim_start().strip_prefix("gateway: "))
-        .map(|v| v.trim().to_string())
-        .next()
+    text.lines().filter_map(|l| l.trim_start().strip_prefix("gateway: ")).map(|v| v.trim().to_string()).next()
 }
 
 #[cfg(test)]

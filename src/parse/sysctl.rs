@@ -4,19 +4,13 @@ use std::collections::BTreeMap;
 
 /// OID → value text. Unknown OIDs (with `-i`) are simply absent.
 pub fn parse(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .filter_map(|l| l.split_once(": "))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect()
+    text.lines().filter_map(|l| l.split_once(": ")).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect()
 }
 
 /// `kern.boottime: { sec = 1763880000, usec = 0 } Sun Nov 23 …` → 1763880000.
 pub fn boottime_sec(value: &str) -> Option<i64> {
     let rest = value.split("sec = ").nth(1)?;
-    rest.split(|c: char| !c.is_ascii_digit())
-        .next()?
-        .parse()
-        .ok()
+    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
 #[cfg(test)]

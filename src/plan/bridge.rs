@@ -6,8 +6,8 @@
 //! ifconfig bridge create description vimage:em0 group vimage addm em0 up      (first jail only)
 //! ifconfig epair create description vimage:web1:eth0 group vimage mtu 1500 up
 //! ifconfig $bridge addm $eth0_a
-//! ifconfig $eth0_b ether 02:… mtu 1500 vnet <jid>
-//! ifconfig -j <jid> $eth0_b name eth0 up
+//! ifconfig $eth0_b mtu 1500 vnet <jid>
+//! ifconfig -j <jid> $eth0_b ether 02:… name eth0 up
 //! ```
 
 use super::op::{IfRef, Op, Slot, parse_epair_marker};
@@ -49,31 +49,21 @@ fn check_jail<'a>(jail: &JailName, v: &'a HostView) -> Result<&'a JailInfo> {
         .detail("GENERIC has had options VIMAGE since FreeBSD 12.0; boot a kernel built with it"));
     }
     let Some(info) = v.jail.as_ref() else {
-        return Err(Error::jail(
-            Kind::Unavailable,
-            jail,
-            "is not running: jls knows no jail of that name",
-        )
-        .detail("vimage configures the network of a running vnet jail; start it first"));
+        return Err(Error::jail(Kind::Unavailable, jail, "is not running: jls knows no jail of that name")
+            .detail("vimage configures the network of a running vnet jail; start it first"));
     };
     if info.dying {
         return Err(Error::jail(
             Kind::Unavailable,
             jail,
-            format!(
-                "is dying (jid {}); wait until `jls -d` no longer lists it",
-                info.jid
-            ),
+            format!("is dying (jid {}); wait until `jls -d` no longer lists it", info.jid),
         ));
     }
     if !info.vnet {
         return Err(Error::jail(
             Kind::Unavailable,
             jail,
-            format!(
-                "runs without its own network stack (jid {}, vnet=inherit)",
-                info.jid
-            ),
+            format!("runs without its own network stack (jid {}, vnet=inherit)", info.jid),
         )
         .detail("restart it with the jail parameter vnet (CBSD: vnet=1) to give it one"));
     }
@@ -89,18 +79,10 @@ fn check_nics(jail: &JailName, nics: &[NicSpec]) -> Result<()> {
     let mut idx = BTreeSet::new();
     for n in nics {
         if !names.insert(n.name.as_str()) {
-            return Err(Error::jail(
-                Kind::Data,
-                jail,
-                format!("names two NICs {}", n.name),
-            ));
+            return Err(Error::jail(Kind::Data, jail, format!("names two NICs {}", n.name)));
         }
         if !idx.insert(n.index) {
-            return Err(Error::jail(
-                Kind::Data,
-                jail,
-                format!("has two NICs with index {}", n.index),
-            ));
+            return Err(Error::jail(Kind::Data, jail, format!("has two NICs with index {}", n.index)));
         }
     }
     Ok(())
@@ -125,16 +107,10 @@ impl Planner<'_> {
     fn nic(&mut self, nic: &NicSpec) -> Result<()> {
         let uplink = self.resolve_uplink(nic)?;
         let up = self.v.host_iface(&uplink).ok_or_else(|| {
-            self.err(
-                Kind::Unavailable,
-                format!("{}: uplink {uplink} does not exist on the host", nic.name),
-            )
+            self.err(Kind::Unavailable, format!("{}: uplink {uplink} does not exist on the host", nic.name))
         })?;
         if up.mtu == 0 {
-            return Err(self.err(
-                Kind::Os,
-                format!("{}: cannot read the MTU of uplink {uplink}", nic.name),
-            ));
+            return Err(self.err(Kind::Os, format!("{}: cannot read the MTU of uplink {uplink}", nic.name)));
         }
         let mac = self.decide_mac(nic)?;
         let rec = self.v.attachments.iter().find(|a| a.nic == nic.index);
@@ -145,8 +121,8 @@ impl Planner<'_> {
                 && in_jail.is_some_and(|i| i.mac.as_deref() == r.mac.as_deref())
         });
         if let Some(rec) = rec.filter(|_| live) {
-            let same = rec.uplink.as_deref() == Some(uplink.as_str())
-                && rec.mac.as_deref() == Some(mac.to_string().as_str());
+            let same =
+                rec.uplink.as_deref() == Some(uplink.as_str()) && rec.mac.as_deref() == Some(mac.to_string().as_str());
             if same {
                 self.plan.notes.push(format!(
                     "{}: already bridged: host end {} on {} (uplink {uplink}), MAC {mac}; nothing to change",
@@ -177,27 +153,14 @@ impl Planner<'_> {
         let slot = Slot(format!("{}_a", nic.name));
         let mtu = up.mtu;
         let jid = self.info.jid;
-        self.push(Op::CreateEpair {
-            slot: slot.clone(),
-            jail: self.jail.clone(),
-            nic: nic.name.clone(),
-            mtu,
-        });
-        self.push(Op::AddMember {
-            bridge: bridge.clone(),
-            member: IfRef::Created(slot.clone()),
-        });
-        self.push(Op::MoveToJail {
-            iface: IfRef::Peer(slot.clone()),
-            mac,
-            mtu,
-            jail: self.jail.clone(),
-            jid,
-        });
+        self.push(Op::CreateEpair { slot: slot.clone(), jail: self.jail.clone(), nic: nic.name.clone(), mtu });
+        self.push(Op::AddMember { bridge: bridge.clone(), member: IfRef::Created(slot.clone()) });
+        self.push(Op::MoveToJail { iface: IfRef::Peer(slot.clone()), mtu, jail: self.jail.clone(), jid });
         self.push(Op::RenameInJail {
             jail: self.jail.clone(),
             jid,
             iface: IfRef::Peer(slot.clone()),
+            mac,
             name: nic.name.clone(),
             via_jexec: !self.v.kernel.has_ifconfig_j(),
         });
@@ -211,10 +174,7 @@ impl Planner<'_> {
             jid,
         });
         if self.v.stored_macs.get(&nic.index) != Some(&mac) {
-            self.plan.effects.push(Effect::Mac {
-                nic: nic.index,
-                mac,
-            });
+            self.plan.effects.push(Effect::Mac { nic: nic.index, mac });
         }
         Ok(())
     }
@@ -229,10 +189,7 @@ impl Planner<'_> {
             Uplink::Auto => self.v.default_if.clone().ok_or_else(|| {
                 self.err(
                     Kind::Unavailable,
-                    format!(
-                        "{}: the host has no default route to take the uplink from",
-                        nic.name
-                    ),
+                    format!("{}: the host has no default route to take the uplink from", nic.name),
                 )
                 .detail("name the uplink explicitly, e.g. interface=em0")
             }),
@@ -242,22 +199,14 @@ impl Planner<'_> {
     /// The NIC's MAC: fixed by the admin, else stored, else a new unique one.
     fn decide_mac(&mut self, nic: &NicSpec) -> Result<Mac> {
         let own = |m: &Mac| {
-            self.v
-                .attachments
-                .iter()
-                .any(|a| a.nic == nic.index && a.mac.as_deref() == Some(m.to_string().as_str()))
+            self.v.attachments.iter().any(|a| a.nic == nic.index && a.mac.as_deref() == Some(m.to_string().as_str()))
         };
-        let fixed = nic
-            .mac
-            .or_else(|| self.v.stored_macs.get(&nic.index).copied());
+        let fixed = nic.mac.or_else(|| self.v.stored_macs.get(&nic.index).copied());
         let mac = match fixed {
             Some(m) => {
                 if let Some(owner) = self.v.taken_macs.get(&m).filter(|_| !own(&m)) {
                     return Err(self
-                        .err(
-                            Kind::Data,
-                            format!("{}: MAC {m} is already used by {owner}", nic.name),
-                        )
+                        .err(Kind::Data, format!("{}: MAC {m} is already used by {owner}", nic.name))
                         .detail("choose another MAC, or let vimage generate one"));
                 }
                 m
@@ -265,25 +214,16 @@ impl Planner<'_> {
             None => {
                 let mut taken: HashSet<Mac> = self.v.taken_macs.keys().copied().collect();
                 taken.extend(self.macs.iter().copied());
-                mac::choose(&self.v.kernel.hostuuid, self.jail, nic.index, &taken).ok_or_else(
-                    || {
-                        self.err(
-                            Kind::Internal,
-                            format!(
-                                "{}: {} MAC candidates were all taken",
-                                nic.name,
-                                mac::MAX_CANDIDATES
-                            ),
-                        )
-                    },
-                )?
+                mac::choose(&self.v.kernel.hostuuid, self.jail, nic.index, &taken).ok_or_else(|| {
+                    self.err(
+                        Kind::Internal,
+                        format!("{}: {} MAC candidates were all taken", nic.name, mac::MAX_CANDIDATES),
+                    )
+                })?
             }
         };
         if !self.macs.insert(mac) {
-            return Err(self.err(
-                Kind::Data,
-                format!("{}: MAC {mac} is given to two NICs of this jail", nic.name),
-            ));
+            return Err(self.err(Kind::Data, format!("{}: MAC {mac} is given to two NICs of this jail", nic.name)));
         }
         Ok(mac)
     }
@@ -297,17 +237,9 @@ impl Planner<'_> {
                 == Some((self.jail.to_string(), rec.nic_name.clone()))
         });
         if ours {
-            self.push(Op::Destroy {
-                iface: IfRef::name(&rec.host_if),
-            });
-            let why = if live {
-                "its uplink or MAC changed"
-            } else {
-                "left from an earlier start of the jail"
-            };
-            self.plan
-                .notes
-                .push(format!("{}: replacing {} ({why})", nic.name, rec.host_if));
+            self.push(Op::Destroy { iface: IfRef::name(&rec.host_if) });
+            let why = if live { "its uplink or MAC changed" } else { "left from an earlier start of the jail" };
+            self.plan.notes.push(format!("{}: replacing {} ({why})", nic.name, rec.host_if));
         }
         self.plan.effects.push(Effect::Detach { nic: rec.nic });
     }
@@ -331,11 +263,7 @@ impl Planner<'_> {
             .filter(|i| i.is_bridge())
             .find(|i| i.members.iter().any(|m| m == uplink))
             .or_else(|| {
-                self.v
-                    .host_ifaces
-                    .values()
-                    .filter(|i| i.is_bridge())
-                    .find(|i| i.description.as_deref() == Some(uplink))
+                self.v.host_ifaces.values().filter(|i| i.is_bridge()).find(|i| i.description.as_deref() == Some(uplink))
             });
         if let Some(b) = existing {
             let owned = b.in_group(super::op::GROUP);
@@ -355,19 +283,10 @@ impl Planner<'_> {
         }
         self.check_can_bridge(uplink, up)?;
         let slot = Slot(format!("bridge_{uplink}"));
-        self.push(Op::CreateBridge {
-            slot: slot.clone(),
-            uplink: uplink.to_string(),
-        });
+        self.push(Op::CreateBridge { slot: slot.clone(), uplink: uplink.to_string() });
         let r = IfRef::Created(slot);
-        self.plan.effects.push(Effect::Bridge {
-            name: r.clone(),
-            uplink: uplink.to_string(),
-            owned: true,
-        });
-        self.plan
-            .notes
-            .push(format!("creating a bridge for uplink {uplink}"));
+        self.plan.effects.push(Effect::Bridge { name: r.clone(), uplink: uplink.to_string(), owned: true });
+        self.plan.notes.push(format!("creating a bridge for uplink {uplink}"));
         self.new_bridges.insert(uplink.to_string(), r.clone());
         Ok(r)
     }
@@ -378,11 +297,7 @@ impl Planner<'_> {
         let line = format!("using {n} for uplink {uplink}: {why}");
         if !self.plan.notes.contains(&line) {
             self.plan.notes.push(line);
-            self.plan.effects.push(Effect::Bridge {
-                name,
-                uplink: uplink.to_string(),
-                owned,
-            });
+            self.plan.effects.push(Effect::Bridge { name, uplink: uplink.to_string(), owned });
         }
     }
 
@@ -391,10 +306,7 @@ impl Planner<'_> {
     /// anything, with the two ways out.
     fn check_can_bridge(&self, uplink: &str, up: &IfStatus) -> Result<()> {
         let has_addr = !up.inet.is_empty() || up.inet6.iter().any(|a| !a.starts_with("fe80:"));
-        if self.v.kernel.osreldate >= 1_500_000
-            && has_addr
-            && self.v.kernel.bridge_member_ifaddrs == Some(false)
-        {
+        if self.v.kernel.osreldate >= 1_500_000 && has_addr && self.v.kernel.bridge_member_ifaddrs == Some(false) {
             return Err(self
                 .err(
                     Kind::Unavailable,

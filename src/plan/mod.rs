@@ -27,11 +27,7 @@ impl Step {
     /// A step whose undo is the op's natural inverse.
     pub fn new(op: Op) -> Step {
         let undo = op.undo();
-        Step {
-            op,
-            undo,
-            effects: Vec::new(),
-        }
+        Step { op, undo, effects: Vec::new() }
     }
 
     /// The same step, recording `e` when it succeeds.
@@ -46,23 +42,11 @@ impl Step {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Effect {
     /// A NIC now exists.
-    Attach {
-        nic: u32,
-        nic_name: String,
-        host_if: IfRef,
-        bridge: IfRef,
-        uplink: String,
-        mac: Mac,
-        jid: u32,
-    },
+    Attach { nic: u32, nic_name: String, host_if: IfRef, bridge: IfRef, uplink: String, mac: Mac, jid: u32 },
     /// A NIC is gone.
     Detach { nic: u32 },
     /// A bridge is in use for an uplink.
-    Bridge {
-        name: IfRef,
-        uplink: String,
-        owned: bool,
-    },
+    Bridge { name: IfRef, uplink: String, owned: bool },
     /// A bridge is gone (or no longer ours to track).
     BridgeGone { name: String },
     /// Remember a NIC's MAC for good.
@@ -103,13 +87,7 @@ pub struct Plan {
 impl Plan {
     /// A plan with no steps yet.
     pub fn new(jail: JailName, verb: Verb) -> Plan {
-        Plan {
-            jail,
-            verb,
-            steps: Vec::new(),
-            effects: Vec::new(),
-            notes: Vec::new(),
-        }
+        Plan { jail, verb, steps: Vec::new(), effects: Vec::new(), notes: Vec::new() }
     }
 
     /// True when running it would change nothing in the kernel.

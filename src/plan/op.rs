@@ -103,33 +103,20 @@ pub enum Op {
     CreateBridge { slot: Slot, uplink: String },
     /// `ifconfig epair create description vimage:<jail>:<nic> group vimage mtu <mtu> up`:
     /// the host end, configured in the same call that creates it.
-    CreateEpair {
-        slot: Slot,
-        jail: JailName,
-        nic: IfName,
-        mtu: u32,
-    },
+    CreateEpair { slot: Slot, jail: JailName, nic: IfName, mtu: u32 },
     /// `ifconfig <bridge> addm <member>`
     AddMember { bridge: IfRef, member: IfRef },
-    /// `ifconfig <iface> ether <mac> mtu <mtu> vnet <jid>`: the jail end's MAC and MTU, set
-    /// while it is still on the host, then the move. By JID, not name, so a jail that was
-    /// restarted since the plan was made is not silently given the interface.
-    MoveToJail {
-        iface: IfRef,
-        mac: Mac,
-        mtu: u32,
-        jail: JailName,
-        jid: u32,
-    },
-    /// `ifconfig -j <jid> <iface> name <name> up` (or `jexec <jid> ifconfig …` before
-    /// FreeBSD 14): renamed inside the jail, so host-side names never collide (CBSD #896).
-    RenameInJail {
-        jail: JailName,
-        jid: u32,
-        iface: IfRef,
-        name: IfName,
-        via_jexec: bool,
-    },
+    /// `ifconfig <iface> mtu <mtu> vnet <jid>`: the jail end's MTU, then the move. By JID, not
+    /// name, so a jail that was restarted since the plan was made is not silently given the
+    /// interface.
+    MoveToJail { iface: IfRef, mtu: u32, jail: JailName, jid: u32 },
+    /// `ifconfig -j <jid> <iface> ether <mac> name <name> up` (or `jexec <jid> ifconfig …`
+    /// before FreeBSD 14): MAC and name set inside the jail, so host-side names never collide
+    /// (CBSD #896). The MAC cannot go with the move: ifconfig applies a link-layer address
+    /// after all other parameters (an address family's deferred set, sbin/ifconfig/ifconfig.c),
+    /// so it would be set after `vnet`, on an interface no longer in the host. Here it lands on
+    /// the renamed interface, inside the jail, where a vnet jail may set it.
+    RenameInJail { jail: JailName, jid: u32, iface: IfRef, mac: Mac, name: IfName, via_jexec: bool },
     /// `ifconfig <iface> destroy`
     Destroy { iface: IfRef },
 }
@@ -161,33 +148,15 @@ impl Op {
                 mtu.to_string(),
                 "up".into(),
             ]),
-            Op::AddMember { bridge, member } => {
-                ifc(vec![bridge.display(b), "addm".into(), member.display(b)])
+            Op::AddMember { bridge, member } => ifc(vec![bridge.display(b), "addm".into(), member.display(b)]),
+            Op::MoveToJail { iface, mtu, jid, .. } => {
+                ifc(vec![iface.display(b), "mtu".into(), mtu.to_string(), "vnet".into(), jid.to_string()])
             }
-            Op::MoveToJail {
-                iface,
-                mac,
-                mtu,
-                jid,
-                ..
-            } => ifc(vec![
-                iface.display(b),
-                "ether".into(),
-                mac.to_string(),
-                "mtu".into(),
-                mtu.to_string(),
-                "vnet".into(),
-                jid.to_string(),
-            ]),
-            Op::RenameInJail {
-                jid,
-                iface,
-                name,
-                via_jexec,
-                ..
-            } => {
+            Op::RenameInJail { jid, iface, mac, name, via_jexec, .. } => {
                 let tail = vec![
                     iface.display(b),
+                    "ether".into(),
+                    mac.to_string(),
                     "name".into(),
                     name.to_string(),
                     "up".into(),
@@ -220,13 +189,10 @@ impl Op {
     /// moves, renames and memberships of an epair need no undo of their own.
     pub fn undo(&self) -> Option<Op> {
         match self {
-            Op::CreateBridge { slot, .. } | Op::CreateEpair { slot, .. } => Some(Op::Destroy {
-                iface: IfRef::Created(slot.clone()),
-            }),
-            Op::AddMember { .. }
-            | Op::MoveToJail { .. }
-            | Op::RenameInJail { .. }
-            | Op::Destroy { .. } => None,
+            Op::CreateBridge { slot, .. } | Op::CreateEpair { slot, .. } => {
+                Some(Op::Destroy { iface: IfRef::Created(slot.clone()) })
+            }
+            Op::AddMember { .. } | Op::MoveToJail { .. } | Op::RenameInJail { .. } | Op::Destroy { .. } => None,
         }
     }
 
@@ -240,13 +206,8 @@ impl Op {
         };
         let name = stdout.lines().map(str::trim).rfind(|l| !l.is_empty())?;
         let digits = name.strip_prefix(prefix)?;
-        let digits = if prefix == "epair" {
-            digits.strip_suffix('a')?
-        } else {
-            digits
-        };
-        (!digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) && name.len() <= 15)
-            .then(|| name.to_string())
+        let digits = if prefix == "epair" { digits.strip_suffix('a')? } else { digits };
+        (!digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) && name.len() <= 15).then(|| name.to_string())
     }
 
     /// The description that marks what this op creates, so it can be found after a crash
@@ -271,41 +232,31 @@ mod tests {
     #[test]
     fn commands_render_with_variables_until_bound() {
         let s = Slot("eth0_a".into());
-        let op = Op::MoveToJail {
-            iface: IfRef::Peer(s.clone()),
-            mac: Mac::parse("02:00:00:00:00:01").unwrap(),
-            mtu: 1500,
+        let op = Op::MoveToJail { iface: IfRef::Peer(s.clone()), mtu: 1500, jail: jail(), jid: 3 };
+        let mut b = Bindings::new();
+        assert_eq!(op.command(&b).script_line(), "ifconfig $eth0_b mtu 1500 vnet 3");
+        b.insert(s.clone(), "epair7a".into());
+        assert_eq!(op.command(&b).script_line(), "ifconfig epair7b mtu 1500 vnet 3");
+        let op = Op::RenameInJail {
             jail: jail(),
             jid: 3,
+            iface: IfRef::Peer(s),
+            mac: Mac::parse("02:00:00:00:00:01").unwrap(),
+            name: IfName::parse("eth0").unwrap(),
+            via_jexec: false,
         };
-        let mut b = Bindings::new();
-        assert_eq!(
-            op.command(&b).script_line(),
-            "ifconfig $eth0_b ether 02:00:00:00:00:01 mtu 1500 vnet 3"
-        );
-        b.insert(s, "epair7a".into());
-        assert_eq!(
-            op.command(&b).script_line(),
-            "ifconfig epair7b ether 02:00:00:00:00:01 mtu 1500 vnet 3"
-        );
+        assert_eq!(op.command(&b).script_line(), "ifconfig -j 3 epair7b ether 02:00:00:00:00:01 name eth0 up");
     }
 
     #[test]
     fn only_well_formed_kernel_names_are_bound() {
-        let op = Op::CreateEpair {
-            slot: Slot("x".into()),
-            jail: jail(),
-            nic: IfName::parse("eth0").unwrap(),
-            mtu: 1500,
-        };
+        let op =
+            Op::CreateEpair { slot: Slot("x".into()), jail: jail(), nic: IfName::parse("eth0").unwrap(), mtu: 1500 };
         assert_eq!(op.read_binding("epair12a\n").as_deref(), Some("epair12a"));
         assert_eq!(op.read_binding("epair12b\n"), None);
         assert_eq!(op.read_binding("em0\n"), None);
         assert_eq!(op.read_binding(""), None);
-        let br = Op::CreateBridge {
-            slot: Slot("b".into()),
-            uplink: "em0".into(),
-        };
+        let br = Op::CreateBridge { slot: Slot("b".into()), uplink: "em0".into() };
         assert_eq!(br.read_binding("bridge3\n").as_deref(), Some("bridge3"));
         assert_eq!(br.read_binding("bridge\n"), None);
     }
@@ -322,20 +273,9 @@ mod tests {
 
     #[test]
     fn creations_undo_by_destroy_and_the_rest_is_covered() {
-        let op = Op::CreateBridge {
-            slot: Slot("b".into()),
-            uplink: "em0".into(),
-        };
-        assert_eq!(
-            op.undo(),
-            Some(Op::Destroy {
-                iface: IfRef::Created(Slot("b".into()))
-            })
-        );
-        let add = Op::AddMember {
-            bridge: IfRef::name("bridge0"),
-            member: IfRef::name("epair0a"),
-        };
+        let op = Op::CreateBridge { slot: Slot("b".into()), uplink: "em0".into() };
+        assert_eq!(op.undo(), Some(Op::Destroy { iface: IfRef::Created(Slot("b".into())) }));
+        let add = Op::AddMember { bridge: IfRef::name("bridge0"), member: IfRef::name("epair0a") };
         assert_eq!(add.undo(), None);
     }
 }

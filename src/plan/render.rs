@@ -28,9 +28,7 @@ pub fn dry_run(plan: &Plan) -> String {
                 Op::CreateEpair { .. } => format!(
                     "   # prints the new host end: ${}; its jail end is ${}",
                     slot.0,
-                    super::op::IfRef::Peer(slot.clone())
-                        .display(&none)
-                        .trim_start_matches('$')
+                    super::op::IfRef::Peer(slot.clone()).display(&none).trim_start_matches('$')
                 ),
                 _ => format!("   # prints the new bridge: ${}", slot.0),
             };

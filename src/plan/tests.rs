@@ -10,19 +10,16 @@ use crate::state::Attachment;
 
 const UUID: &str = "4c4c4544-0000-4000-8000-00000000cafe";
 
-const EM0: &str =
-    "em0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
+const EM0: &str = "em0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
 \tether 00:1b:21:aa:bb:cc
 \tinet 192.168.1.10 netmask 0xffffff00 broadcast 192.168.1.255
 \tmedia: Ethernet autoselect (1000baseT <full-duplex>)
 \tstatus: active
 ";
-const EM1: &str =
-    "em1: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 9000
+const EM1: &str = "em1: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 9000
 \tether 00:1b:21:aa:bb:cd
 ";
-const CBSD_BRIDGE: &str =
-    "bridge1: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
+const CBSD_BRIDGE: &str = "bridge1: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
 \tdescription: em0
 \tether 58:9c:fc:10:ff:b6
 \tmember: epair9a flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
@@ -48,9 +45,7 @@ fn view(host_text: &str) -> HostView {
             dying: false,
             path: "/usr/jails/jails/web1".into(),
         }),
-        jail_ifaces: parse_status(
-            "lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST> metric 0 mtu 16384\n",
-        ),
+        jail_ifaces: parse_status("lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST> metric 0 mtu 16384\n"),
         default_if: Some("em0".into()),
         ..HostView::default()
     };
@@ -81,8 +76,8 @@ fn golden_typical_jail_creates_bridge_and_epair() {
 ifconfig bridge create description vimage:em0 group vimage addm em0 up   # prints the new bridge: $bridge_em0
 ifconfig epair create description vimage:web1:eth0 group vimage mtu 1500 up   # prints the new host end: $eth0_a; its jail end is $eth0_b
 ifconfig $bridge_em0 addm $eth0_a
-ifconfig $eth0_b ether {} mtu 1500 vnet 3
-ifconfig -j 3 $eth0_b name eth0 up
+ifconfig $eth0_b mtu 1500 vnet 3
+ifconfig -j 3 $eth0_b ether {} name eth0 up
 ",
         mac0()
     );
@@ -95,10 +90,7 @@ ifconfig -j 3 $eth0_b name eth0 up
         .filter_map(|s| s.undo.as_ref())
         .map(|u| u.command(&Default::default()).script_line())
         .collect();
-    assert_eq!(
-        undos,
-        ["ifconfig $bridge_em0 destroy", "ifconfig $eth0_a destroy"]
-    );
+    assert_eq!(undos, ["ifconfig $bridge_em0 destroy", "ifconfig $eth0_a destroy"]);
 }
 
 #[test]
@@ -108,8 +100,8 @@ fn golden_uplink_that_already_has_a_bridge_reuses_it() {
         "# using bridge1 for uplink em0: an existing bridge with this uplink; vimage will never change or remove it
 ifconfig epair create description vimage:web1:eth0 group vimage mtu 1500 up   # prints the new host end: $eth0_a; its jail end is $eth0_b
 ifconfig bridge1 addm $eth0_a
-ifconfig $eth0_b ether {} mtu 1500 vnet 3
-ifconfig -j 3 $eth0_b name eth0 up
+ifconfig $eth0_b mtu 1500 vnet 3
+ifconfig -j 3 $eth0_b ether {} name eth0 up
 ",
         mac0()
     );
@@ -123,24 +115,20 @@ ifconfig -j 3 $eth0_b name eth0 up
 
 #[test]
 fn golden_second_nic_on_another_uplink_gets_its_own_bridge_and_mtu() {
-    let plan = plan_bridge(
-        &net(&["em0", "em1"]),
-        &view(&format!("{EM0}{EM1}{CBSD_BRIDGE}")),
-    )
-    .unwrap();
+    let plan = plan_bridge(&net(&["em0", "em1"]), &view(&format!("{EM0}{EM1}{CBSD_BRIDGE}"))).unwrap();
     let mac1 = crate::mac::candidate(UUID, &jail(), 1, 0);
     let want = format!(
         "# using bridge1 for uplink em0: an existing bridge with this uplink; vimage will never change or remove it
 # creating a bridge for uplink em1
 ifconfig epair create description vimage:web1:eth0 group vimage mtu 1500 up   # prints the new host end: $eth0_a; its jail end is $eth0_b
 ifconfig bridge1 addm $eth0_a
-ifconfig $eth0_b ether {} mtu 1500 vnet 3
-ifconfig -j 3 $eth0_b name eth0 up
+ifconfig $eth0_b mtu 1500 vnet 3
+ifconfig -j 3 $eth0_b ether {} name eth0 up
 ifconfig bridge create description vimage:em1 group vimage addm em1 up   # prints the new bridge: $bridge_em1
 ifconfig epair create description vimage:web1:eth1 group vimage mtu 9000 up   # prints the new host end: $eth1_a; its jail end is $eth1_b
 ifconfig $bridge_em1 addm $eth1_a
-ifconfig $eth1_b ether {mac1} mtu 9000 vnet 3
-ifconfig -j 3 $eth1_b name eth1 up
+ifconfig $eth1_b mtu 9000 vnet 3
+ifconfig -j 3 $eth1_b ether {mac1} name eth1 up
 ",
         mac0()
     );
@@ -151,11 +139,7 @@ ifconfig -j 3 $eth1_b name eth1 up
 #[test]
 fn two_nics_on_one_uplink_share_the_new_bridge() {
     let plan = plan_bridge(&net(&["em0", "em0"]), &view(EM0)).unwrap();
-    let creates = plan
-        .steps
-        .iter()
-        .filter(|s| matches!(s.op, op::Op::CreateBridge { .. }))
-        .count();
+    let creates = plan.steps.iter().filter(|s| matches!(s.op, op::Op::CreateBridge { .. })).count();
     assert_eq!(creates, 1);
     assert_eq!(plan.steps.len(), 9);
 }
@@ -165,14 +149,8 @@ fn freebsd_13_renames_through_jexec() {
     let mut v = view(EM0);
     v.kernel.osreldate = 1_302_000;
     let plan = plan_bridge(&net(&["em0"]), &v).unwrap();
-    let last = plan
-        .steps
-        .last()
-        .unwrap()
-        .op
-        .command(&Default::default())
-        .script_line();
-    assert_eq!(last, "jexec 3 ifconfig $eth0_b name eth0 up");
+    let last = plan.steps.last().unwrap().op.command(&Default::default()).script_line();
+    assert_eq!(last, format!("jexec 3 ifconfig $eth0_b ether {} name eth0 up", mac0()));
 }
 
 fn refusal(v: &HostView, n: &JailNet) -> crate::error::Error {
@@ -217,9 +195,7 @@ fn refusals_name_the_jail_and_reason_with_the_right_exit_code() {
 #[test]
 fn a_foreign_interface_with_the_nic_name_in_the_jail_is_refused() {
     let mut v = view(EM0);
-    v.jail_ifaces.extend(parse_status(
-        "eth0: flags=8843<UP> metric 0 mtu 1500\n\tether 02:ff:f0:00:00:01\n",
-    ));
+    v.jail_ifaces.extend(parse_status("eth0: flags=8843<UP> metric 0 mtu 1500\n\tether 02:ff:f0:00:00:01\n"));
     let e = refusal(&v, &net(&["em0"]));
     assert_eq!(e.kind, Kind::Data);
     assert!(e.message.contains("eth0 that vimage did not create"), "{e}");
@@ -240,15 +216,10 @@ fn fixed_mac_held_by_another_interface_is_refused() {
 #[test]
 fn taken_generated_mac_moves_to_the_next_candidate() {
     let mut v = view(EM0);
-    v.taken_macs
-        .insert(mac0(), "NIC 0 of jail other (vimage's records)".into());
+    v.taken_macs.insert(mac0(), "NIC 0 of jail other (vimage's records)".into());
     let plan = plan_bridge(&net(&["em0"]), &v).unwrap();
     let next = crate::mac::candidate(UUID, &jail(), 0, 1);
-    assert!(
-        plan.effects.contains(&Effect::Mac { nic: 0, mac: next }),
-        "{:?}",
-        plan.effects
-    );
+    assert!(plan.effects.contains(&Effect::Mac { nic: 0, mac: next }), "{:?}", plan.effects);
 }
 
 #[test]
@@ -284,17 +255,10 @@ fn an_already_bridged_jail_gets_an_empty_plan() {
     let mut v = view(&format!("{EM0}{CBSD_BRIDGE}{EPAIR4A}"));
     v.attachments.push(live_attachment(&v, mac0(), 3));
     v.stored_macs.insert(0, mac0());
-    v.jail_ifaces.extend(parse_status(&format!(
-        "eth0: flags=8843<UP> metric 0 mtu 1500\n\tether {}\n",
-        mac0()
-    )));
+    v.jail_ifaces.extend(parse_status(&format!("eth0: flags=8843<UP> metric 0 mtu 1500\n\tether {}\n", mac0())));
     let plan = plan_bridge(&net(&["em0"]), &v).unwrap();
     assert!(plan.is_empty() && plan.effects.is_empty(), "{plan:?}");
-    assert!(
-        plan.notes[0].contains("already bridged"),
-        "{:?}",
-        plan.notes
-    );
+    assert!(plan.notes[0].contains("already bridged"), "{:?}", plan.notes);
 }
 
 #[test]
@@ -303,12 +267,7 @@ fn an_epair_left_from_an_earlier_start_is_replaced() {
     v.attachments.push(live_attachment(&v, mac0(), 2)); // jid 2: the jail has been restarted since
     v.stored_macs.insert(0, mac0());
     let plan = plan_bridge(&net(&["em0"]), &v).unwrap();
-    assert_eq!(
-        plan.steps[0].op,
-        op::Op::Destroy {
-            iface: op::IfRef::name("epair4a")
-        }
-    );
+    assert_eq!(plan.steps[0].op, op::Op::Destroy { iface: op::IfRef::name("epair4a") });
     assert_eq!(plan.steps.len(), 5);
     assert!(plan.notes.iter().any(|n| n.contains("replacing epair4a")));
 }
@@ -323,12 +282,7 @@ fn a_recorded_host_end_that_lost_its_marker_is_never_destroyed() {
     );
     v.attachments.push(live_attachment(&v, mac0(), 2));
     let plan = plan_bridge(&net(&["em0"]), &v).unwrap();
-    assert!(
-        !plan
-            .steps
-            .iter()
-            .any(|s| matches!(&s.op, op::Op::Destroy { .. }))
-    );
+    assert!(!plan.steps.iter().any(|s| matches!(&s.op, op::Op::Destroy { .. })));
 }
 
 #[test]
@@ -346,10 +300,7 @@ fn freebsd_15_refuses_to_bridge_an_uplink_that_holds_an_address() {
 #[test]
 fn an_uplink_that_is_a_bridge_is_joined_directly() {
     let plan = plan_bridge(&net(&["bridge1"]), &view(&format!("{EM0}{CBSD_BRIDGE}"))).unwrap();
-    assert_eq!(
-        plan.steps[1].op.command(&Default::default()).script_line(),
-        "ifconfig bridge1 addm $eth0_a"
-    );
+    assert_eq!(plan.steps[1].op.command(&Default::default()).script_line(), "ifconfig bridge1 addm $eth0_a");
     assert_eq!(plan.steps.len(), 4);
 }
 
@@ -366,32 +317,18 @@ fn unbridge_destroys_marked_host_ends_then_the_emptied_vimage_bridge() {
     a.bridge = Some("bridge0".into());
     v.attachments.push(a);
     let plan = plan_unbridge(&jail(), &v);
-    let cmds: Vec<String> = plan
-        .steps
-        .iter()
-        .map(|s| s.op.command(&Default::default()).script_line())
-        .collect();
-    assert_eq!(
-        cmds,
-        ["ifconfig epair4a destroy", "ifconfig bridge0 destroy"]
-    );
+    let cmds: Vec<String> = plan.steps.iter().map(|s| s.op.command(&Default::default()).script_line()).collect();
+    assert_eq!(cmds, ["ifconfig epair4a destroy", "ifconfig bridge0 destroy"]);
     assert_eq!(plan.steps[0].effects, [Effect::Detach { nic: 0 }]);
     // Another jail still on the bridge keeps it.
     let mut v2 = v.clone();
-    v2.host_ifaces
-        .get_mut("bridge0")
-        .unwrap()
-        .members
-        .push("epair5a".into());
+    v2.host_ifaces.get_mut("bridge0").unwrap().members.push("epair5a".into());
     assert_eq!(plan_unbridge(&jail(), &v2).steps.len(), 1);
 }
 
 #[test]
 fn unbridge_never_touches_bridges_vimage_did_not_create() {
-    let mut v = view(&format!(
-        "{EM0}{EPAIR4A}{}",
-        CBSD_BRIDGE.replace("epair9a", "epair4a")
-    ));
+    let mut v = view(&format!("{EM0}{EPAIR4A}{}", CBSD_BRIDGE.replace("epair9a", "epair4a")));
     v.attachments.push(live_attachment(&v, mac0(), 3));
     let plan = plan_unbridge(&jail(), &v);
     assert_eq!(plan.steps.len(), 1);
@@ -406,11 +343,6 @@ fn unbridge_with_nothing_says_so() {
 
 #[test]
 fn nic_spec_uplinks_round_trip() {
-    let n = NicSpec {
-        index: 0,
-        name: IfName::parse("eth0").unwrap(),
-        uplink: Uplink::Auto,
-        mac: None,
-    };
+    let n = NicSpec { index: 0, name: IfName::parse("eth0").unwrap(), uplink: Uplink::Auto, mac: None };
     assert_eq!(n.uplink.to_string(), "auto");
 }

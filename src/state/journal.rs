@@ -67,10 +67,7 @@ pub struct RunRow {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// How many finished runs are kept for inspection.
@@ -115,59 +112,36 @@ impl StateDb {
 
     /// Closes a run. `apply` runs inside the same transaction, so the records it writes and
     /// the run's end are committed together or not at all.
-    pub fn finish_run(
-        &self,
-        run: i64,
-        outcome: &str,
-        apply: impl FnOnce(&StateDb) -> Result<()>,
-    ) -> Result<()> {
+    pub fn finish_run(&self, run: i64, outcome: &str, apply: impl FnOnce(&StateDb) -> Result<()>) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         apply(self)?;
-        tx.execute(
-            "UPDATE run SET finished=?2, outcome=?3 WHERE id=?1",
-            params![run, now(), outcome],
-        )?;
+        tx.execute("UPDATE run SET finished=?2, outcome=?3 WHERE id=?1", params![run, now(), outcome])?;
         tx.execute(
             "DELETE FROM step WHERE run_id IN (SELECT id FROM run WHERE id <= ?1 - ?2 AND finished IS NOT NULL)",
             params![run, KEEP_RUNS],
         )?;
-        tx.execute(
-            "DELETE FROM run WHERE id <= ?1 - ?2 AND finished IS NOT NULL",
-            params![run, KEEP_RUNS],
-        )?;
+        tx.execute("DELETE FROM run WHERE id <= ?1 - ?2 AND finished IS NOT NULL", params![run, KEEP_RUNS])?;
         tx.commit()?;
         Ok(())
     }
 
     /// Runs that never finished (crash, kill -9), oldest first, with their steps.
     pub fn unfinished_runs(&self) -> Result<Vec<RunRow>> {
-        let mut st = self.conn.prepare(
-            "SELECT id, jail, verb, pid, boottime FROM run WHERE finished IS NULL ORDER BY id",
-        )?;
+        let mut st =
+            self.conn.prepare("SELECT id, jail, verb, pid, boottime FROM run WHERE finished IS NULL ORDER BY id")?;
         let runs: Vec<(i64, String, String, Option<i64>, i64)> = st
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
             .collect::<rusqlite::Result<_>>()?;
         runs.into_iter()
-            .map(|(id, jail, verb, pid, boottime)| {
-                Ok(RunRow {
-                    id,
-                    jail,
-                    verb,
-                    pid,
-                    boottime,
-                    steps: self.steps(id)?,
-                })
-            })
+            .map(|(id, jail, verb, pid, boottime)| Ok(RunRow { id, jail, verb, pid, boottime, steps: self.steps(id)? }))
             .collect()
     }
 
     /// The steps of run `id`, in order.
     pub fn steps(&self, id: i64) -> Result<Vec<StepRow>> {
-        let mut st = self.conn.prepare(
-            "SELECT seq, command, op, state, binding, error FROM step WHERE run_id=?1 ORDER BY seq",
-        )?;
+        let mut st = self
+            .conn
+            .prepare("SELECT seq, command, op, state, binding, error FROM step WHERE run_id=?1 ORDER BY seq")?;
         let rows = st.query_map([id], |r| {
             Ok((
                 r.get::<_, u32>(0)?,
@@ -184,14 +158,7 @@ impl StateDb {
             // A row whose op cannot be read (written by a future version) is skipped rather
             // than guessed at; recovery then falls back to the markers.
             if let Ok(op) = serde_json::from_str::<Op>(&op) {
-                out.push(StepRow {
-                    seq,
-                    command,
-                    op,
-                    state: StepState::parse(&state),
-                    binding,
-                    error,
-                });
+                out.push(StepRow { seq, command, op, state: StepState::parse(&state), binding, error });
             }
         }
         Ok(out)
@@ -201,11 +168,9 @@ impl StateDb {
     pub fn last_run(&self, jail: &str) -> Result<Option<(i64, String, Option<String>)>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT id, verb, outcome FROM run WHERE jail=?1 ORDER BY id DESC LIMIT 1",
-                [jail],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            .query_row("SELECT id, verb, outcome FROM run WHERE jail=?1 ORDER BY id DESC LIMIT 1", [jail], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?)
     }
 }
@@ -219,15 +184,10 @@ mod tests {
     fn unfinished_runs_keep_their_steps_until_finished() {
         let db = StateDb::open_in_memory().unwrap();
         let run = db.begin_run("web1", "bridge", 10).unwrap();
-        let op = Op::Destroy {
-            iface: IfRef::name("epair0a"),
-        };
-        db.step_intent(run, 0, &op, "ifconfig epair0a destroy")
-            .unwrap();
-        db.step_outcome(run, 0, StepState::Done, Some("x"), None)
-            .unwrap();
-        db.step_intent(run, 1, &op, "ifconfig epair1a destroy")
-            .unwrap();
+        let op = Op::Destroy { iface: IfRef::name("epair0a") };
+        db.step_intent(run, 0, &op, "ifconfig epair0a destroy").unwrap();
+        db.step_outcome(run, 0, StepState::Done, Some("x"), None).unwrap();
+        db.step_intent(run, 1, &op, "ifconfig epair1a destroy").unwrap();
         let open = db.unfinished_runs().unwrap();
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].steps.len(), 2);
@@ -237,9 +197,6 @@ mod tests {
         assert_eq!(open[0].steps[1].op, op);
         db.finish_run(run, "ok", |_| Ok(())).unwrap();
         assert!(db.unfinished_runs().unwrap().is_empty());
-        assert_eq!(
-            db.last_run("web1").unwrap().map(|r| r.2),
-            Some(Some("ok".into()))
-        );
+        assert_eq!(db.last_run("web1").unwrap().map(|r| r.2), Some(Some("ok".into())));
     }
 }

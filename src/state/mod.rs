@@ -52,25 +52,14 @@ impl StateDb {
     /// Opens (creating directories, file and schema as needed) the database at `path`.
     pub fn open(path: &Path) -> Result<StateDb> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::new(
-                    Kind::CantCreate,
-                    format!("cannot create {}: {e}", dir.display()),
-                )
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::new(Kind::CantCreate, format!("cannot create {}: {e}", dir.display())))?;
         }
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| {
-            Error::new(
-                Kind::CantCreate,
-                format!("cannot open {}: {e}", path.display()),
-            )
-        })?;
+        .map_err(|e| Error::new(Kind::CantCreate, format!("cannot open {}: {e}", path.display())))?;
         Self::setup(conn, true)
     }
 
@@ -94,11 +83,7 @@ impl StateDb {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute_batch(SCHEMA_V1)?;
         let v: Option<i64> = tx
-            .query_row(
-                "SELECT value FROM meta WHERE key='schema_version'",
-                [],
-                |r| r.get::<_, String>(0),
-            )
+            .query_row("SELECT value FROM meta WHERE key='schema_version'", [], |r| r.get::<_, String>(0))
             .ok()
             .and_then(|s| s.parse().ok());
         match v {
@@ -125,18 +110,12 @@ impl StateDb {
     /// A value from the `meta` table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key=?1", [key], |r| r.get(0))
-            .optional()?)
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key=?1", [key], |r| r.get(0)).optional()?)
     }
 
     /// Sets a value in the `meta` table.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
-            [key, value],
-        )?;
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", [key, value])?;
         Ok(())
     }
 }

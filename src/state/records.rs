@@ -57,12 +57,7 @@ fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
 const ATT_COLS: &str = "jail, nic, nic_name, mode, host_if, bridge, uplink, mac, jid, boottime";
 
 fn bridge_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BridgeRec> {
-    Ok(BridgeRec {
-        name: r.get(0)?,
-        uplink: r.get(1)?,
-        owned: r.get::<_, i64>(2)? != 0,
-        boottime: r.get(3)?,
-    })
+    Ok(BridgeRec { name: r.get(0)?, uplink: r.get(1)?, owned: r.get::<_, i64>(2)? != 0, boottime: r.get(3)? })
 }
 
 impl StateDb {
@@ -70,11 +65,7 @@ impl StateDb {
     pub fn stored_mac(&self, jail: &str, nic: u32) -> Result<Option<Mac>> {
         let s: Option<String> = self
             .conn
-            .query_row(
-                "SELECT mac FROM nic_mac WHERE jail=?1 AND nic=?2",
-                params![jail, nic],
-                |r| r.get(0),
-            )
+            .query_row("SELECT mac FROM nic_mac WHERE jail=?1 AND nic=?2", params![jail, nic], |r| r.get(0))
             .optional()?;
         Ok(s.and_then(|s| Mac::parse(&s).ok()))
     }
@@ -83,11 +74,7 @@ impl StateDb {
     pub fn mac_owner(&self, mac: &Mac) -> Result<Option<(String, u32)>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT jail, nic FROM nic_mac WHERE mac=?1",
-                [mac.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT jail, nic FROM nic_mac WHERE mac=?1", [mac.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
@@ -103,27 +90,22 @@ impl StateDb {
 
     /// Every stored MAC (status, doctor).
     pub fn all_macs(&self) -> Result<Vec<(String, u32, String)>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT jail, nic, mac FROM nic_mac ORDER BY jail, nic")?;
+        let mut st = self.conn.prepare("SELECT jail, nic, mac FROM nic_mac ORDER BY jail, nic")?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// This jail's attachments.
     pub fn attachments(&self, jail: &str) -> Result<Vec<Attachment>> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {ATT_COLS} FROM attachment WHERE jail=?1 ORDER BY nic"
-        ))?;
+        let mut st =
+            self.conn.prepare_cached(&format!("SELECT {ATT_COLS} FROM attachment WHERE jail=?1 ORDER BY nic"))?;
         let rows = st.query_map([jail], attachment_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Every attachment (status, gc).
     pub fn all_attachments(&self) -> Result<Vec<Attachment>> {
-        let mut st = self.conn.prepare(&format!(
-            "SELECT {ATT_COLS} FROM attachment ORDER BY jail, nic"
-        ))?;
+        let mut st = self.conn.prepare(&format!("SELECT {ATT_COLS} FROM attachment ORDER BY jail, nic"))?;
         let rows = st.query_map([], attachment_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -150,27 +132,22 @@ impl StateDb {
 
     /// Forgets an attachment.
     pub fn delete_attachment(&self, jail: &str, nic: u32) -> Result<()> {
-        self.conn.execute(
-            "DELETE FROM attachment WHERE jail=?1 AND nic=?2",
-            params![jail, nic],
-        )?;
+        self.conn.execute("DELETE FROM attachment WHERE jail=?1 AND nic=?2", params![jail, nic])?;
         Ok(())
     }
 
     /// Bridges recorded for this boot.
     pub fn bridges(&self, boottime: i64) -> Result<Vec<BridgeRec>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT name, uplink, owned, boottime FROM bridge WHERE boottime=?1 ORDER BY name",
-        )?;
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT name, uplink, owned, boottime FROM bridge WHERE boottime=?1 ORDER BY name")?;
         let rows = st.query_map([boottime], bridge_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Every bridge record, of any boot (status, recovery).
     pub fn all_bridges(&self) -> Result<Vec<BridgeRec>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT name, uplink, owned, boottime FROM bridge ORDER BY name")?;
+        let mut st = self.conn.prepare("SELECT name, uplink, owned, boottime FROM bridge ORDER BY name")?;
         let rows = st.query_map([], bridge_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -186,19 +163,13 @@ impl StateDb {
 
     /// Forgets a bridge.
     pub fn delete_bridge(&self, name: &str) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM bridge WHERE name=?1", [name])?;
+        self.conn.execute("DELETE FROM bridge WHERE name=?1", [name])?;
         Ok(())
     }
 
     /// Replaces every record of kernel objects with what a full scan found, after a reboot or
     /// when the records were lost; stored MACs are kept (they outlive the objects).
-    pub fn resync(
-        &self,
-        boottime: i64,
-        attachments: &[Attachment],
-        bridges: &[BridgeRec],
-    ) -> Result<()> {
+    pub fn resync(&self, boottime: i64, attachments: &[Attachment], bridges: &[BridgeRec]) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute("DELETE FROM attachment", [])?;
         tx.execute("DELETE FROM bridge", [])?;
@@ -208,10 +179,7 @@ impl StateDb {
         for b in bridges {
             self.put_bridge(b)?;
         }
-        tx.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES('synced_boottime', ?1)",
-            [boottime.to_string()],
-        )?;
+        tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('synced_boottime', ?1)", [boottime.to_string()])?;
         tx.commit()?;
         Ok(())
     }
@@ -249,10 +217,7 @@ mod tests {
         db.remember_mac("web1", 0, &m1).unwrap();
         assert_eq!(db.stored_mac("web1", 0).unwrap(), Some(m1));
         assert_eq!(db.mac_owner(&m1).unwrap(), Some(("web1".into(), 0)));
-        assert!(
-            db.remember_mac("web2", 0, &m1).is_err(),
-            "a MAC belongs to one NIC"
-        );
+        assert!(db.remember_mac("web2", 0, &m1).is_err(), "a MAC belongs to one NIC");
         db.remember_mac("web1", 0, &m2).unwrap();
         assert_eq!(db.mac_owner(&m1).unwrap(), None);
     }
@@ -260,26 +225,15 @@ mod tests {
     #[test]
     fn attachments_and_bridge_users() {
         let db = StateDb::open_in_memory().unwrap();
-        db.put_attachment(&att("web1", 0, "bridge0"), Some(1))
-            .unwrap();
-        db.put_attachment(&att("web2", 0, "bridge0"), Some(2))
-            .unwrap();
+        db.put_attachment(&att("web1", 0, "bridge0"), Some(1)).unwrap();
+        db.put_attachment(&att("web2", 0, "bridge0"), Some(2)).unwrap();
         assert_eq!(db.attachments("web1").unwrap().len(), 1);
         assert_eq!(db.bridge_users("bridge0", "web1").unwrap(), 1);
         db.delete_attachment("web2", 0).unwrap();
         assert_eq!(db.bridge_users("bridge0", "web1").unwrap(), 0);
-        db.put_bridge(&BridgeRec {
-            name: "bridge0".into(),
-            uplink: "em0".into(),
-            owned: true,
-            boottime: 10,
-        })
-        .unwrap();
+        db.put_bridge(&BridgeRec { name: "bridge0".into(), uplink: "em0".into(), owned: true, boottime: 10 }).unwrap();
         assert_eq!(db.bridges(10).unwrap().len(), 1);
-        assert!(
-            db.bridges(11).unwrap().is_empty(),
-            "records of another boot are not trusted"
-        );
+        assert!(db.bridges(11).unwrap().is_empty(), "records of another boot are not trusted");
         db.resync(11, &[], &[]).unwrap();
         assert!(db.all_attachments().unwrap().is_empty());
         assert_eq!(db.synced_boottime().unwrap(), Some(11));

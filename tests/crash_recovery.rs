@@ -1,0 +1,116 @@
+//! A vimage that dies between two commands (here: a panic that unwinds past the executor, so no
+//! rollback runs, as with kill -9) leaves an open run in the journal; the next session must
+//! put the host back exactly as it was, whichever command it died at.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use vimage::host::{Cmd, Host, Output, SimHost, SpawnError};
+use vimage::model::{JailName, JailNet, Uplink};
+use vimage::ops::Session;
+use vimage::paths::Paths;
+use vimage::sim::{Kernel, Sim};
+
+/// Dies at the `n`-th command: before running it, or just after (effect done, not journalled).
+struct Dying<'a> {
+    inner: &'a mut SimHost,
+    n: usize,
+    after: bool,
+}
+
+impl Host for Dying<'_> {
+    fn run(&mut self, cmd: &Cmd) -> Result<Output, SpawnError> {
+        self.n -= 1;
+        if self.n == 0 && !self.after {
+            panic!("killed before {cmd}");
+        }
+        let out = self.inner.run(cmd);
+        if self.n == 0 {
+            panic!("killed after {cmd}");
+        }
+        out
+    }
+}
+
+fn net() -> JailNet {
+    JailNet::epairs(JailName::parse("web1").unwrap(), &[Uplink::Auto])
+}
+
+fn session<'h>(h: &'h mut dyn Host, root: &std::path::Path) -> Session<'h> {
+    Session::open(h, &Paths::rooted(root), "test", false, std::time::Duration::from_secs(5)).unwrap()
+}
+
+fn commands_of(f: impl Fn(&mut dyn Host, &std::path::Path), setup: impl Fn(&mut SimHost, &std::path::Path)) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = SimHost::new(Sim::new(Kernel::demo()));
+    setup(&mut h, dir.path());
+    h.clear_invocations();
+    f(&mut h, dir.path());
+    h.invocations().len()
+}
+
+#[test]
+fn a_bridge_killed_at_any_command_is_rolled_back_by_the_next_run() {
+    let bridge = |h: &mut dyn Host, root: &std::path::Path| {
+        session(h, root).bridge(&net()).unwrap();
+    };
+    let total = commands_of(bridge, |_, _| {});
+    for n in 1..=total {
+        for after in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut h = SimHost::new(Sim::new(Kernel::demo()));
+            let before = h.sim().kernel.snapshot();
+            let died = catch_unwind(AssertUnwindSafe(|| {
+                let mut d = Dying { inner: &mut h, n, after };
+                bridge(&mut d, dir.path());
+            }));
+            assert!(died.is_err(), "command {n} should have killed the run");
+            // The next run of anything repairs first; a dry-run-free status check here:
+            let s = session(&mut h, dir.path());
+            assert!(s.db.unfinished_runs().unwrap().is_empty(), "n={n} after={after}: {:?}", s.notes);
+            drop(s);
+            assert_eq!(h.sim().kernel.snapshot(), before, "n={n} after={after}: not rolled back");
+            // And the jail can be bridged and unbridged normally afterwards.
+            session(&mut h, dir.path()).bridge(&net()).unwrap();
+            session(&mut h, dir.path()).unbridge(&net().jail).unwrap();
+            assert_eq!(h.sim().kernel.snapshot(), before, "n={n} after={after}");
+        }
+    }
+}
+
+#[test]
+fn an_unbridge_killed_at_any_command_is_finished_by_the_next_run() {
+    let setup = |h: &mut SimHost, root: &std::path::Path| {
+        let mut k = Kernel::demo();
+        k.add_ether("em1", "00:1b:21:aa:bb:cd", 1500);
+        *h = SimHost::new(Sim::new(k));
+        let n = JailNet::epairs(JailName::parse("web1").unwrap(), &[Uplink::Auto, Uplink::parse("em1").unwrap()]);
+        session(h, root).bridge(&n).unwrap();
+    };
+    let unbridge = |h: &mut dyn Host, root: &std::path::Path| {
+        session(h, root).unbridge(&JailName::parse("web1").unwrap()).unwrap();
+    };
+    let total = commands_of(unbridge, setup);
+    for n in 1..=total {
+        for after in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut h = SimHost::new(Sim::new(Kernel::demo()));
+            setup(&mut h, dir.path());
+            let mut clean = Kernel::demo();
+            clean.add_ether("em1", "00:1b:21:aa:bb:cd", 1500);
+            let died = catch_unwind(AssertUnwindSafe(|| {
+                let mut d = Dying { inner: &mut h, n, after };
+                unbridge(&mut d, dir.path());
+            }));
+            assert!(died.is_err());
+            // Opening a session finishes an open teardown; the retried unbridge (what CBSD's
+            // stop hook or the admin does next) then has nothing or little left to do.
+            let s = session(&mut h, dir.path());
+            assert!(s.db.unfinished_runs().unwrap().is_empty());
+            drop(s);
+            unbridge(&mut h, dir.path());
+            let s = session(&mut h, dir.path());
+            assert!(s.db.attachments("web1").unwrap().is_empty(), "n={n} after={after}: {:?}", s.notes);
+            drop(s);
+            assert_eq!(h.sim().kernel.snapshot(), clean.snapshot(), "n={n} after={after}: teardown not finished");
+        }
+    }
+}

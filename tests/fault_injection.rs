@@ -1,0 +1,101 @@
+//! Fault injection: make every kernel operation of a bridge plan fail in turn; afterwards the
+//! simulated kernel must be exactly as before, the error must name the failed command, and
+//! the next bridge must succeed.
+
+mod common;
+
+use common::{World, code, stderr};
+use vimage::host::{Host, SimHost};
+use vimage::model::{JailName, JailNet, Uplink};
+use vimage::ops::Session;
+use vimage::paths::Paths;
+use vimage::sim::{Errno, Kernel, Sim};
+
+fn net(jail: &str, uplinks: &[&str]) -> JailNet {
+    let ups: Vec<Uplink> = uplinks.iter().map(|u| Uplink::parse(u).unwrap()).collect();
+    JailNet::epairs(JailName::parse(jail).unwrap(), &ups)
+}
+
+fn bridge(host: &mut dyn Host, root: &std::path::Path, n: &JailNet) -> vimage::error::Result<()> {
+    let paths = Paths::rooted(root);
+    let mut s = Session::open(host, &paths, "test", false, std::time::Duration::from_secs(5))?;
+    s.bridge(n).map(|_| ())
+}
+
+fn unbridge(host: &mut dyn Host, root: &std::path::Path, jail: &str) -> vimage::error::Result<()> {
+    let paths = Paths::rooted(root);
+    let mut s = Session::open(host, &paths, "test", false, std::time::Duration::from_secs(5))?;
+    s.unbridge(&JailName::parse(jail).unwrap()).map(|_| ())
+}
+
+/// A host with two uplinks so the plan includes two bridge creations, two epairs, and the
+/// second jail's shared-bridge path.
+fn kernel() -> Kernel {
+    let mut k = Kernel::demo();
+    k.add_ether("em1", "00:1b:21:aa:bb:cd", 9000);
+    k
+}
+
+fn every_op_fails_in_turn(n: &JailNet) {
+    // Count the kernel operations of a successful run.
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = SimHost::new(Sim::new(kernel()));
+    let before = h.sim().kernel.snapshot();
+    let ops0 = h.sim().kernel.ops_done();
+    bridge(&mut h, dir.path(), n).unwrap();
+    let total = h.sim().kernel.ops_done() - ops0;
+    assert!(total >= 10, "a bridge plan makes many kernel changes ({total})");
+    unbridge(&mut h, dir.path(), n.jail.as_str()).unwrap();
+    assert_eq!(h.sim().kernel.snapshot(), before);
+
+    for k in 1..=total {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = SimHost::new(Sim::new(kernel()));
+        h.sim_mut().kernel.fail_at(k, Errno::EIO);
+        let err = bridge(&mut h, dir.path(), n).expect_err(&format!("op {k} of {total} was made to fail"));
+        assert_eq!(h.sim().kernel.snapshot(), before, "op {k}: state not restored; error: {err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("`ifconfig") || text.contains("`jexec"),
+            "op {k}: error does not name the command: {text}"
+        );
+        assert!(text.contains("Input/output error"), "op {k}: error lacks the command's stderr: {text}");
+        assert!(text.contains("rolled back") || text.contains("nothing had been changed"), "op {k}: {text}");
+        assert_eq!(err.exit_code(), 71);
+        // The next attempt works, and the records were not polluted by the failed one.
+        bridge(&mut h, dir.path(), n).unwrap_or_else(|e| panic!("op {k}: retry failed: {e}"));
+        unbridge(&mut h, dir.path(), n.jail.as_str()).unwrap();
+        assert_eq!(h.sim().kernel.snapshot(), before, "op {k}: retry + unbridge left something");
+    }
+}
+
+#[test]
+fn every_kernel_operation_of_a_one_nic_bridge_fails_in_turn() {
+    every_op_fails_in_turn(&net("web1", &["em0"]));
+}
+
+#[test]
+fn every_kernel_operation_of_a_two_nic_two_uplink_bridge_fails_in_turn() {
+    every_op_fails_in_turn(&net("web1", &["em0", "em1"]));
+}
+
+#[test]
+fn a_failure_through_the_real_command_path_is_rolled_back_too() {
+    // Through fbsd-sim processes: the first, some middle ones, and the last kernel operation.
+    let probe = World::demo();
+    let ops0 = probe.kernel().ops_done();
+    assert_eq!(code(&probe.vimage(&["bridge", "jname=web1"])), 0);
+    let total = probe.kernel().ops_done() - ops0;
+    for k in [1, total / 3, total / 2, total - 1, total] {
+        let w = World::demo();
+        let before = w.kernel().snapshot();
+        w.edit(|kern| kern.fail_at(k, Errno::EBUSY));
+        let o = w.vimage(&["bridge", "jname=web1"]);
+        assert_eq!(code(&o), 71, "op {k}: {}", stderr(&o));
+        assert!(stderr(&o).contains("Device busy"), "op {k}: {}", stderr(&o));
+        assert!(stderr(&o).contains("jail web1"), "op {k}: {}", stderr(&o));
+        assert_eq!(w.kernel().snapshot(), before, "op {k}: {}", stderr(&o));
+        let o = w.vimage(&["bridge", "jname=web1"]);
+        assert_eq!(code(&o), 0, "op {k}: {}", stderr(&o));
+    }
+}
