@@ -15,8 +15,12 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;
 
+/// The migrations, in order: entry `i` brings a database from version `i` to `i + 1`. Append
+/// only; never edit an entry that has shipped.
+const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+
 /// The schema version this build writes; older databases are migrated forward on open.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,27 +85,28 @@ impl StateDb {
 
     fn migrate(&self) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
-        tx.execute_batch(SCHEMA_V1)?;
-        let v: Option<i64> = tx
+        tx.execute_batch("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);")?;
+        let v: i64 = tx
             .query_row("SELECT value FROM meta WHERE key='schema_version'", [], |r| r.get::<_, String>(0))
             .ok()
-            .and_then(|s| s.parse().ok());
-        match v {
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(Error::new(
-                    Kind::Unavailable,
-                    format!(
-                        "the state database has schema version {v}, newer than this vimage ({SCHEMA_VERSION}); upgrade vimage"
-                    ),
-                ));
-            }
-            Some(_) => {}
-            None => {
-                tx.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1)",
-                    [SCHEMA_VERSION.to_string()],
-                )?;
-            }
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        if v > SCHEMA_VERSION {
+            return Err(Error::new(
+                Kind::Unavailable,
+                format!(
+                    "the state database has schema version {v}, newer than this vimage ({SCHEMA_VERSION}); upgrade vimage"
+                ),
+            ));
+        }
+        for sql in &MIGRATIONS[v.max(0) as usize..] {
+            tx.execute_batch(sql)?;
+        }
+        if v < SCHEMA_VERSION {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?1)",
+                [SCHEMA_VERSION.to_string()],
+            )?;
         }
         tx.commit()?;
         Ok(())
