@@ -100,8 +100,15 @@ impl From<rusqlite::Error> for Error {
             e.sqlite_error_code(),
             Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
         );
+        let corrupt = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt)
+        );
         if busy {
             Error::new(Kind::TempFail, format!("vimage state database is busy: {e}"))
+        } else if corrupt {
+            Error::new(Kind::Data, format!("vimage state database is damaged: {e}"))
+                .detail("move it aside; vimage rebuilds its records from the kernel (stored MACs are lost)")
         } else {
             Error::new(Kind::CantCreate, format!("vimage state database: {e}"))
         }

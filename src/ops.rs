@@ -120,8 +120,54 @@ impl<'h> Session<'h> {
     }
 }
 
+/// What `gc` found and did.
+#[derive(Debug, Default)]
+pub struct GcDone {
+    pub orphans: crate::plan::gc::Orphans,
+    pub plans: Vec<Plan>,
+    /// Per plan: `None` on success (or dry run), the error otherwise; gc keeps going.
+    pub errors: Vec<Error>,
+}
+
+impl Session<'_> {
+    /// Removes every removable orphan and forgets every record that describes nothing. One
+    /// scan of group `vimage` and one `jls`; each jail's share is its own journalled run.
+    pub fn gc(&mut self) -> Result<GcDone> {
+        let scan = gather::group(self.host, true)?;
+        let jails = gather::all_jails(self.host)?;
+        let orphans = crate::plan::gc::find(
+            self.kernel.boottime,
+            &jails,
+            &scan,
+            &self.db.all_attachments()?,
+            &self.db.all_bridges()?,
+        );
+        let plans = crate::plan::gc::plans(&orphans);
+        let mut errors = Vec::new();
+        if !self.dry {
+            for p in &plans {
+                if let Err(e) = exec::apply(self.host, p, &self.db, self.kernel.boottime) {
+                    errors.push(e);
+                }
+            }
+        }
+        Ok(GcDone { orphans, plans, errors })
+    }
+}
+
 /// The default wait for the host lock.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The wait for the host lock: `VIMAGE_LOCK_TIMEOUT` seconds, else [`LOCK_TIMEOUT`]. Boot
+/// scripts starting many jails in parallel may want it longer; tests want it short.
+pub fn lock_timeout_from_env() -> Duration {
+    std::env::var("VIMAGE_LOCK_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(LOCK_TIMEOUT)
+}
 
 /// Refuses to run the real FreeBSD backend where it cannot work, with what to do instead.
 pub fn check_platform(cmd_dir_set: bool) -> Result<()> {

@@ -13,6 +13,11 @@ use vimage::paths::Paths;
 use vimage::sim::{Kernel, Sim};
 
 fn main() -> ExitCode {
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        // A failure to install a handler only means the default action (exit) stays; the
+        // journal still lets the next run repair what that leaves.
+        let _ = signal_hook::flag::register(sig, vimage::exec::stop_flag());
+    }
     let mut argv: Vec<String> = std::env::args().collect();
     let mut simulate: Option<PathBuf> = None;
     argv.retain(|a| match a.strip_prefix("--simulate=") {
@@ -57,7 +62,7 @@ fn run(argv: &[String], simulate: Option<PathBuf>) -> Result<i32, Error> {
         (None, Some(h)) => h,
         (None, None) => return Err(Error::new(Kind::Internal, "no host")),
     };
-    let mut ctx = Ctx { paths, host, lock_timeout: vimage::ops::LOCK_TIMEOUT };
+    let mut ctx = Ctx { paths, host, lock_timeout: vimage::ops::lock_timeout_from_env() };
     let out = cli::run(argv, &mut ctx);
     if let (Some(state), Some(h)) = (&simulate, &sim_host) {
         h.sim()

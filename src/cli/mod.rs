@@ -7,6 +7,7 @@ pub mod args;
 mod bridge;
 mod demo;
 mod doctor;
+mod gc;
 pub mod spec;
 mod status;
 mod unbridge;
@@ -86,6 +87,7 @@ pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
         "unbridge" => unbridge::run(&a, &mut sub),
         "status" => status::run(&a, &mut sub),
         "doctor" => doctor::run(&a, &mut sub),
+        "gc" => gc::run(&a, &mut sub),
         "demo" => demo::run(&a),
         other => Err(Error::new(Kind::Internal, format!("verb {other} has no implementation"))),
     }

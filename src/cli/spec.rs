@@ -111,6 +111,17 @@ pub const VERBS: &[VerbSpec] = &[
         ],
     },
     VerbSpec {
+        name: "gc",
+        desc: "remove vimage's orphans (objects whose jail is gone) and records that describe nothing",
+        about: "Scans every object carrying vimage's marker (interface group vimage) and vimage's records:\n\
+                host ends whose jail is not running or was restarted since, vimage bridges with no jail left,\n\
+                and records of objects that no longer exist. Removes them, one journalled run per jail.\n\
+                A marked host end whose jail is running but that vimage has no record of is reported and left\n\
+                alone: it may be carrying traffic. Runs interrupted by a crash are repaired first.",
+        keys: &[DRY_RUN, JSON],
+        examples: &["vimage gc --dry-run", "vimage gc"],
+    },
+    VerbSpec {
         name: "doctor",
         desc: "check that the kernel can do what vimage needs, and say how to fix what is missing",
         about: "Checks VIMAGE (sysctl kern.features.vimage), the kernel modules of each mode (if_epair, if_bridge;\n\
@@ -192,6 +203,7 @@ an error (CBSD silently ignores them; vimage does not, so a typo cannot go unnot
   -q, --quiet     print only errors
   -h, --help      this help;  --desc  one-line description;  --args  the keys
 environment: workdir (CBSD workdir), VIMAGE_ROOT (prefix for host files, default /),
+  VIMAGE_LOCK_TIMEOUT (seconds to wait for the host lock, default 60),
   VIMAGE_CMD_DIR (run ifconfig, jls, ... from this directory instead of /sbin, /usr/sbin)
 exit codes: 0 ok, 64 usage, 65 bad data, 69 unavailable (no VIMAGE, jail not running, no uplink),
   70 internal error, 71 a FreeBSD command failed, 73 cannot write state, 75 busy (try again)

@@ -5,7 +5,8 @@ use super::{Ctx, Outcome, open_db_readonly, to_json};
 use crate::error::Result;
 use crate::facts::{JailInfo, gather};
 use crate::parse::ifconfig::IfStatus;
-use crate::plan::op::{GROUP, parse_epair_marker};
+use crate::plan::gc::{self, Orphan};
+use crate::plan::op::parse_epair_marker;
 use crate::state::{Attachment, BridgeRec};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -43,14 +44,6 @@ pub struct BridgeStatus {
     pub owned: bool,
     pub members: Vec<String>,
     pub exists: bool,
-}
-
-/// A vimage-marked object that no running jail accounts for.
-#[derive(Debug, Clone, Serialize)]
-pub struct Orphan {
-    pub object: String,
-    pub marker: String,
-    pub reason: String,
 }
 
 /// The whole report (`--json` prints exactly this).
@@ -129,37 +122,11 @@ pub fn build(
             exists: st.is_some() || !b.owned,
         });
     }
-    for s in scan {
-        let Some(marker) = s.description.clone() else {
-            continue;
-        };
-        if s.is_bridge() {
-            let uplink = marker.strip_prefix("vimage:").unwrap_or_default().to_string();
-            if s.in_group(GROUP) && s.members.iter().all(|m| *m == uplink) && only.is_none() {
-                let reason = format!("vimage's bridge for {uplink} has no jail left");
-                out.orphans.push(Orphan { object: s.name.clone(), marker, reason });
-            }
-            continue;
-        }
-        let Some((jail, nic)) = parse_epair_marker(&marker) else {
-            continue;
-        };
-        if only.is_some_and(|o| o != jail) {
-            continue;
-        }
-        let rec = atts.iter().find(|a| a.jail == jail && a.nic_name == nic && a.host_if == s.name);
-        let reason = match (running.get(jail.as_str()), rec) {
-            (None, _) => format!("jail {jail} is not running"),
-            (Some(_), None) => {
-                "no vimage record (made by a run that was interrupted, or records were lost)".to_string()
-            }
-            (Some(i), Some(r)) if r.jid != i.jid || r.boottime != boottime => {
-                format!("made for an earlier start of jail {jail} (jid {}, now {})", r.jid, i.jid)
-            }
-            _ => continue,
-        };
-        out.orphans.push(Orphan { object: s.name.clone(), marker, reason });
-    }
+    out.orphans = gc::find(boottime, jails, scan, atts, bridges)
+        .objects
+        .into_iter()
+        .filter(|o| only.is_none() || o.jail.as_deref() == only)
+        .collect();
     out
 }
 
@@ -228,9 +195,10 @@ fn text(r: &Report, only: Option<&str>) -> String {
     if r.orphans.is_empty() {
         s.push_str("\norphans: none\n");
     } else {
-        s.push_str("\norphans (vimage unbridge jname=<jail> removes them):\n");
+        s.push_str("\norphans (`vimage gc` removes those not marked as left alone):\n");
         for o in &r.orphans {
-            s.push_str(&format!("  {} [{}]: {}\n", o.object, o.marker, o.reason));
+            let alone = if o.removable { "" } else { " (left alone)" };
+            s.push_str(&format!("  {} [{}]: {}{alone}\n", o.object, o.marker, o.reason));
         }
     }
     s

@@ -9,6 +9,19 @@ use crate::host::{Cmd, Host, Output};
 use crate::plan::op::{Bindings, Op};
 use crate::plan::{Effect, Plan, Verb};
 use crate::state::{Attachment, BridgeRec, StateDb, StepState};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
+
+/// Set by SIGINT/SIGTERM/SIGHUP (see [`stop_flag`]). A setup checks it between steps and,
+/// once set, undoes what it did instead of going on; a teardown ignores it and finishes, since
+/// stopping half-way would leave more behind than either end. The step in flight always
+/// completes: commands run in their own process group, so a terminal's ^C does not reach them.
+static STOP: LazyLock<Arc<AtomicBool>> = LazyLock::new(|| Arc::new(AtomicBool::new(false)));
+
+/// The flag signal handlers set to ask a running setup to roll back and stop.
+pub fn stop_flag() -> Arc<AtomicBool> {
+    Arc::clone(&STOP)
+}
 
 /// What a successful (or, for teardown, partly successful) run did.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +46,17 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
     let mut done_effects: Vec<&Effect> = Vec::new();
     for (seq, step) in plan.steps.iter().enumerate() {
         let seq = seq as u32;
+        if plan.verb == Verb::Bridge && STOP.load(Ordering::SeqCst) {
+            let err = Error::jail(Kind::TempFail, &plan.jail, "interrupted by a signal before all steps ran");
+            let undo_errors = if seq == 0 { Vec::new() } else { rollback(host, plan, seq - 1, &rep.bindings, db, run) };
+            if undo_errors.is_empty() {
+                db.finish_run(run, "interrupted; rolled back", |_| Ok(()))?;
+            }
+            if seq == 0 {
+                return Err(err.detail("nothing had been changed yet; the host is as it was"));
+            }
+            return Err(with_rollback(err, plan, seq - 1, &rep.bindings, &undo_errors));
+        }
         let cmd = step.op.command(&rep.bindings);
         db.step_intent(run, seq, &step.op, &cmd.to_string())?;
         let out = run_cmd(host, &cmd);

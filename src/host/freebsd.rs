@@ -1,6 +1,7 @@
 //! Runs the real FreeBSD commands.
 
 use super::{Cmd, Host, Output, SpawnError};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -42,6 +43,9 @@ impl Host for FreeBsdHost {
             .args(&cmd.args)
             .env("LC_ALL", "C")
             .stdin(Stdio::null())
+            // Its own process group: a ^C at the terminal reaches vimage, which finishes the
+            // step in flight and rolls back, instead of killing ifconfig half-way.
+            .process_group(0)
             .output()
             .map_err(|e| SpawnError { path: path.display().to_string(), reason: e.to_string() })?;
         let code = match out.status.code() {

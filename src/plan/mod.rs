@@ -2,6 +2,7 @@
 //! I/O. Every refusal happens here, before the first change.
 
 pub mod bridge;
+pub mod gc;
 pub mod op;
 pub mod render;
 pub mod unbridge;

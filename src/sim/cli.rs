@@ -34,7 +34,7 @@ impl CliOutput {
     }
 }
 
-const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, jls, jail, jexec, sysctl,\n                kldstat, kldload, route)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG (optional)\n";
+const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, jls, jail, jexec, sysctl,\n                kldstat, kldload, route)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG (optional), FBSD_SIM_DELAY_MS (optional)\n";
 
 /// Runs one invocation. `argv` includes `argv[0]`; `env` looks up environment variables (passed
 /// in so tests need not touch the process environment).
@@ -77,6 +77,10 @@ pub fn run(argv: &[String], env: &dyn Fn(&str) -> Option<String>) -> CliOutput {
         if let Err(e) = r {
             return CliOutput::fail(70, format!("cannot append to {log}: {e}"));
         }
+    }
+    // Lets a test make every command slow, to signal or kill a vimage in the middle of a run.
+    if let Some(ms) = env("FBSD_SIM_DELAY_MS").and_then(|v| v.parse::<u64>().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms.min(10_000)));
     }
     let mut sim = match Sim::load(&state) {
         Ok(s) => s,

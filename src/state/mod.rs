@@ -64,7 +64,7 @@ impl StateDb {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| Error::new(Kind::CantCreate, format!("cannot open {}: {e}", path.display())))?;
-        Self::setup(conn, true)
+        Self::setup(conn, true).map_err(|e| e.detail(format!("state database: {}", path.display())))
     }
 
     /// A private database in memory (unit tests, dry runs without a state directory).

@@ -1,0 +1,217 @@
+//! Finding and removing orphans: vimage-marked objects no running jail accounts for, and
+//! records that describe nothing.
+//!
+//! The classification is pure and shared by `status` (which reports) and `gc` (which removes).
+//! An object is only ever an orphan if it carries vimage's marker; a marked host end whose
+//! jail is running and has an interface of that NIC's name, but which vimage has no record
+//! of (records lost), is reported and left alone: it may be carrying that jail's traffic.
+
+use super::op::{GROUP, IfRef, Op, bridge_marker, parse_epair_marker};
+use super::{Effect, Plan, Step, Verb};
+use crate::facts::JailInfo;
+use crate::model::JailName;
+use crate::parse::ifconfig::IfStatus;
+use crate::state::{Attachment, BridgeRec};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The name under which gc journals work that belongs to no jail (an empty vimage bridge).
+/// `%` may start a CBSD jail name but no sane one looks like this.
+pub const GC_SCOPE: &str = "%vimage-gc";
+
+/// One thing gc would remove or has left alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Orphan {
+    pub object: String,
+    pub marker: String,
+    pub jail: Option<String>,
+    pub reason: String,
+    /// False for objects reported but deliberately left alone.
+    pub removable: bool,
+}
+
+/// What a full scan says is orphaned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Orphans {
+    pub objects: Vec<Orphan>,
+    /// Attachment records that describe no live object, as (jail, nic).
+    pub dead_records: Vec<(String, u32)>,
+    /// Bridge records whose bridge does not exist.
+    pub dead_bridges: Vec<String>,
+}
+
+/// Classifies everything in group `vimage` (`scan`) against the running jails and the records.
+pub fn find(
+    boottime: i64,
+    jails: &[JailInfo],
+    scan: &[IfStatus],
+    atts: &[Attachment],
+    bridges: &[BridgeRec],
+) -> Orphans {
+    let running: BTreeMap<&str, &JailInfo> = jails.iter().filter(|j| !j.dying).map(|j| (j.name.as_str(), j)).collect();
+    let by_name: BTreeMap<&str, &IfStatus> = scan.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut out = Orphans::default();
+    // Host ends first: a bridge is an orphan once every member but its uplink is one.
+    for s in scan.iter().filter(|s| !s.is_bridge()) {
+        let Some(marker) = s.description.clone() else { continue };
+        let Some((jail, nic)) = parse_epair_marker(&marker) else { continue };
+        let rec = atts.iter().find(|a| a.jail == jail && a.nic_name == nic && a.host_if == s.name);
+        let (reason, removable) = match (running.get(jail.as_str()), rec) {
+            (None, _) => (format!("jail {jail} is not running"), true),
+            (Some(i), Some(r)) if r.jid != i.jid || r.boottime != boottime => {
+                (format!("made for an earlier start of jail {jail} (jid {}, now {})", r.jid, i.jid), true)
+            }
+            (Some(_), Some(_)) => continue,
+            (Some(_), None) => (
+                "no vimage record (an interrupted run, or lost records); left alone because the jail is running".into(),
+                false,
+            ),
+        };
+        out.objects.push(Orphan { object: s.name.clone(), marker, jail: Some(jail), reason, removable });
+    }
+    let going: Vec<String> = out.objects.iter().filter(|o| o.removable).map(|o| o.object.clone()).collect();
+    for s in scan.iter().filter(|s| s.is_bridge() && s.in_group(GROUP)) {
+        let Some(marker) = s.description.clone() else { continue };
+        let Some(uplink) = marker.strip_prefix("vimage:") else { continue };
+        if marker == bridge_marker(uplink) && s.members.iter().all(|m| m == uplink || going.contains(m)) {
+            out.objects.push(Orphan {
+                object: s.name.clone(),
+                marker: marker.clone(),
+                jail: None,
+                reason: format!("vimage's bridge for {uplink} has no jail left"),
+                removable: true,
+            });
+        }
+    }
+    for a in atts {
+        let exists = by_name.get(a.host_if.as_str()).is_some_and(|s| {
+            s.description.as_deref().and_then(parse_epair_marker) == Some((a.jail.clone(), a.nic_name.clone()))
+        });
+        let live = running.get(a.jail.as_str()).is_some_and(|i| i.jid == a.jid) && a.boottime == boottime;
+        if !exists || !live {
+            out.dead_records.push((a.jail.clone(), a.nic));
+        }
+    }
+    for b in bridges {
+        if b.owned && !by_name.contains_key(b.name.as_str()) {
+            out.dead_bridges.push(b.name.clone());
+        }
+    }
+    out
+}
+
+/// The teardown plans that remove the removable orphans and dead records: one per jail (so
+/// the journal and errors name it), plus one under [`GC_SCOPE`] for jail-less bridges.
+pub fn plans(o: &Orphans) -> Vec<Plan> {
+    let mut per_jail: BTreeMap<String, Plan> = BTreeMap::new();
+    fn plan_for<'a>(m: &'a mut BTreeMap<String, Plan>, jail: &str) -> Option<&'a mut Plan> {
+        let j = JailName::parse(jail).ok()?;
+        Some(m.entry(jail.to_string()).or_insert_with(|| Plan::new(j, Verb::Unbridge)))
+    }
+    for x in o.objects.iter().filter(|x| x.removable && x.jail.is_some()) {
+        let jail = x.jail.as_deref().unwrap_or_default();
+        if let Some(p) = plan_for(&mut per_jail, jail) {
+            p.steps.push(Step::new(Op::Destroy { iface: IfRef::name(&x.object) }));
+            p.notes.push(format!("{}: {} [{}]", x.object, x.reason, x.marker));
+        }
+    }
+    for (jail, nic) in &o.dead_records {
+        if let Some(p) = plan_for(&mut per_jail, jail) {
+            p.effects.push(Effect::Detach { nic: *nic });
+        }
+    }
+    let mut out: Vec<Plan> = per_jail.into_values().collect();
+    let bridges: Vec<&Orphan> = o.objects.iter().filter(|x| x.removable && x.jail.is_none()).collect();
+    if (!bridges.is_empty() || !o.dead_bridges.is_empty())
+        && let Ok(scope) = JailName::parse(GC_SCOPE)
+    {
+        let mut p = Plan::new(scope, Verb::Unbridge);
+        for b in bridges {
+            p.steps.push(
+                Step::new(Op::Destroy { iface: IfRef::name(&b.object) })
+                    .with_effect(Effect::BridgeGone { name: b.object.clone() }),
+            );
+            p.notes.push(format!("{}: {}", b.object, b.reason));
+        }
+        for b in &o.dead_bridges {
+            p.effects.push(Effect::BridgeGone { name: b.clone() });
+        }
+        out.push(p);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::ifconfig::parse_status;
+
+    fn jail(name: &str, jid: u32) -> JailInfo {
+        JailInfo { jid, name: name.into(), vnet: true, dying: false, path: String::new() }
+    }
+
+    fn att(jail: &str, host_if: &str, jid: u32) -> Attachment {
+        Attachment {
+            jail: jail.into(),
+            nic: 0,
+            nic_name: "eth0".into(),
+            mode: "epair".into(),
+            host_if: host_if.into(),
+            bridge: Some("bridge0".into()),
+            uplink: Some("em0".into()),
+            mac: None,
+            jid,
+            boottime: 7,
+        }
+    }
+
+    const SCAN: &str = "epair0a: flags=8843<UP> metric 0 mtu 1500
+\tdescription: vimage:web1:eth0
+\tgroups: epair vimage
+epair1a: flags=8843<UP> metric 0 mtu 1500
+\tdescription: vimage:gone:eth0
+\tgroups: epair vimage
+epair2a: flags=8843<UP> metric 0 mtu 1500
+\tdescription: vimage:web2:eth0
+\tgroups: epair vimage
+epair3a: flags=8843<UP> metric 0 mtu 1500
+\tdescription: vimage:web3:eth0
+\tgroups: epair vimage
+bridge0: flags=8843<UP> metric 0 mtu 1500
+\tdescription: vimage:em0
+\tmember: epair0a flags=143<LEARNING>
+\tmember: em0 flags=143<LEARNING>
+\tgroups: bridge vimage
+bridge1: flags=8843<UP> metric 0 mtu 1500
+\tdescription: vimage:em1
+\tmember: em1 flags=143<LEARNING>
+\tgroups: bridge vimage
+";
+
+    #[test]
+    fn classifies_live_stale_gone_unrecorded_and_empty_bridges() {
+        let jails = [jail("web1", 1), jail("web2", 5), jail("web3", 6)];
+        let atts = [att("web1", "epair0a", 1), att("web2", "epair2a", 4), att("old", "epair9a", 2)];
+        let bridges = [BridgeRec { name: "bridge7".into(), uplink: "em2".into(), owned: true, boottime: 7 }];
+        let o = find(7, &jails, &parse_status(SCAN), &atts, &bridges);
+        let names: Vec<(&str, bool)> = o.objects.iter().map(|x| (x.object.as_str(), x.removable)).collect();
+        assert_eq!(names, [("epair1a", true), ("epair2a", true), ("epair3a", false), ("bridge1", true)]);
+        // bridge0 stays: its member epair0a is web1's live NIC.
+        assert_eq!(o.dead_records, [("web2".to_string(), 0), ("old".to_string(), 0)]);
+        assert_eq!(o.dead_bridges, ["bridge7"]);
+        let p = plans(&o);
+        let summary: Vec<(String, usize, usize)> =
+            p.iter().map(|p| (p.jail.to_string(), p.steps.len(), p.effects.len())).collect();
+        assert_eq!(
+            summary,
+            [("gone".into(), 1, 0), ("old".into(), 0, 1), ("web2".into(), 1, 1), (GC_SCOPE.into(), 1, 1)]
+        );
+    }
+
+    #[test]
+    fn nothing_to_collect_gives_no_plans() {
+        let o = find(7, &[jail("web1", 1)], &parse_status(SCAN)[..1], &[att("web1", "epair0a", 1)], &[]);
+        assert!(o.objects.is_empty() && o.dead_records.is_empty(), "{o:?}");
+        assert!(plans(&o).is_empty());
+    }
+}
