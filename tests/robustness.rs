@@ -4,35 +4,8 @@
 mod common;
 
 use common::{World, code, stderr, stdout};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn spawn(w: &World, args: &[&str], delay_ms: u64) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_vimage"))
-        .args(args)
-        .env("VIMAGE_CMD_DIR", &w.cmd_dir)
-        .env("FBSD_SIM_STATE", &w.state)
-        .env("FBSD_SIM_LOG", &w.log)
-        .env("FBSD_SIM_DELAY_MS", delay_ms.to_string())
-        .env("VIMAGE_ROOT", &w.root)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Waits until the simulator has logged a command starting with `prefix`.
-fn wait_for_log(w: &World, prefix: &str) {
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(30) {
-        let log = std::fs::read_to_string(&w.log).unwrap_or_default();
-        if log.lines().any(|l| l.replace('\t', " ").starts_with(prefix)) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("{prefix} never ran");
-}
+use std::process::{Child, Command};
+use std::time::Duration;
 
 fn signal(child: &Child, sig: &str) {
     let ok = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
@@ -44,8 +17,8 @@ fn sigterm_during_bridge_finishes_the_step_then_rolls_back() {
     for at in ["ifconfig epair create", "ifconfig bridge0 addm", "ifconfig epair0b"] {
         let w = World::demo();
         let before = w.kernel().snapshot();
-        let child = spawn(&w, &["bridge", "jname=web1"], 150);
-        wait_for_log(&w, at);
+        let child = w.spawn(&["bridge", "jname=web1"], 150);
+        w.wait_for_log(at);
         signal(&child, "-TERM");
         let o = child.wait_with_output().unwrap();
         assert_eq!(code(&o), 75, "at {at}: {}{}", stdout(&o), stderr(&o));
@@ -61,8 +34,8 @@ fn sigterm_during_unbridge_lets_the_teardown_finish() {
     let w = World::demo();
     let before = w.kernel().snapshot();
     assert_eq!(code(&w.vimage(&["bridge", "jname=web1"])), 0);
-    let child = spawn(&w, &["unbridge", "jname=web1"], 150);
-    wait_for_log(&w, "ifconfig epair0a destroy");
+    let child = w.spawn(&["unbridge", "jname=web1"], 150);
+    w.wait_for_log("ifconfig epair0a destroy");
     signal(&child, "-TERM");
     let o = child.wait_with_output().unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -82,8 +55,8 @@ fn kill_9_at_any_point_is_repaired_by_gc_or_the_next_bridge() {
         for repair in ["gc", "bridge"] {
             let w = World::demo();
             let before = w.kernel().snapshot();
-            let mut child = spawn(&w, &["bridge", "jname=web1"], 100);
-            wait_for_log(&w, at);
+            let mut child = w.spawn(&["bridge", "jname=web1"], 100);
+            w.wait_for_log(at);
             child.kill().unwrap();
             child.wait().unwrap();
             // Let the command in flight finish in fbsd-sim (it is its own process).
@@ -165,7 +138,7 @@ fn fifty_concurrent_bridges_get_no_colliding_units_names_or_macs() {
             k.create_jail(n, &format!("/j/{n}"), true).unwrap();
         }
     });
-    let kids: Vec<Child> = names.iter().map(|n| spawn(&w, &["bridge", &format!("jname={n}")], 0)).collect();
+    let kids: Vec<Child> = names.iter().map(|n| w.spawn(&["bridge", &format!("jname={n}")], 0)).collect();
     for (n, c) in names.iter().zip(kids) {
         let o = c.wait_with_output().unwrap();
         assert_eq!(code(&o), 0, "{n}: {}", stderr(&o));

@@ -3,9 +3,26 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 use vimage::host::Program;
 use vimage::sim::{Kernel, Sim};
+
+/// A built binary: Cargo's path when compiled as an integration test, else the path in the
+/// environment variable `var` (the campaign in examples/ runs with `VIMAGE_BIN`, `FBSD_SIM_BIN`).
+fn binary(built: Option<&'static str>, var: &str) -> PathBuf {
+    built.map(PathBuf::from).or_else(|| std::env::var_os(var).map(PathBuf::from)).unwrap_or_else(|| panic!("set {var}"))
+}
+
+/// The `vimage` binary under test.
+pub fn vimage_bin() -> PathBuf {
+    binary(option_env!("CARGO_BIN_EXE_vimage"), "VIMAGE_BIN")
+}
+
+/// The `fbsd-sim` binary.
+pub fn sim_bin() -> PathBuf {
+    binary(option_env!("CARGO_BIN_EXE_fbsd-sim"), "FBSD_SIM_BIN")
+}
 
 /// A simulated FreeBSD host on disk plus a VIMAGE_ROOT, in a temporary directory.
 pub struct World {
@@ -22,9 +39,9 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let cmd_dir = dir.path().join("bin");
         std::fs::create_dir_all(&cmd_dir).unwrap();
-        let sim = env!("CARGO_BIN_EXE_fbsd-sim");
+        let sim = sim_bin();
         for p in Program::ALL {
-            std::os::unix::fs::symlink(sim, cmd_dir.join(p.name())).unwrap();
+            std::os::unix::fs::symlink(&sim, cmd_dir.join(p.name())).unwrap();
         }
         let state = dir.path().join("sim.json");
         Sim::new(k).save(&state).unwrap();
@@ -46,7 +63,7 @@ impl World {
 
     /// Runs `vimage <args>` with extra environment.
     pub fn vimage_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_vimage"));
+        let mut c = Command::new(vimage_bin());
         c.args(args)
             .env("VIMAGE_CMD_DIR", &self.cmd_dir)
             .env("FBSD_SIM_STATE", &self.state)
@@ -58,6 +75,36 @@ impl World {
             c.env(k, v);
         }
         c.output().unwrap()
+    }
+
+    /// Starts `vimage <args>` without waiting; every simulated command takes `delay_ms`, so a
+    /// test can signal or kill it in the middle of a run.
+    pub fn spawn(&self, args: &[&str], delay_ms: u64) -> Child {
+        Command::new(vimage_bin())
+            .args(args)
+            .env("VIMAGE_CMD_DIR", &self.cmd_dir)
+            .env("FBSD_SIM_STATE", &self.state)
+            .env("FBSD_SIM_LOG", &self.log)
+            .env("FBSD_SIM_DELAY_MS", delay_ms.to_string())
+            .env("VIMAGE_ROOT", &self.root)
+            .env_remove("workdir")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Waits (up to 30 s) until the simulator has logged a command starting with `prefix`.
+    pub fn wait_for_log(&self, prefix: &str) {
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(30) {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if log.lines().any(|l| l.replace('\t', " ").starts_with(prefix)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("{prefix} never ran");
     }
 
     /// The simulated kernel as it is now.
@@ -77,6 +124,11 @@ impl World {
         let s = std::fs::read_to_string(&self.log).unwrap_or_default();
         let _ = std::fs::remove_file(&self.log);
         s.lines().map(|l| l.replace('\t', " ")).collect()
+    }
+
+    /// How many commands fbsd-sim has run so far (since the log was last taken).
+    pub fn log_len(&self) -> usize {
+        std::fs::read_to_string(&self.log).map(|s| s.lines().count()).unwrap_or(0)
     }
 
     /// vimage's state database under VIMAGE_ROOT.

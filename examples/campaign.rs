@@ -1,0 +1,270 @@
+//! The "never leak, never clobber" campaign against the simulator, as one table of figures.
+//! Run it with `tools/campaign` (which builds the binaries, runs the fuzzers, and passes their
+//! totals in); see README.md for the latest figures.
+//!
+//! Rows: every kernel operation of several setups made to fail (state must be restored);
+//! `kill -9` of vimage at every command of a bridge and an unbridge (gc must restore the host
+//! and leave no open journal row); rounds of 50 concurrent bridges (no duplicate MAC, name or
+//! bridge); hostile inputs (each refused with a usage/data/unavailable code, nothing changed,
+//! no panic); fuzz executions (no crash).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::World;
+use std::collections::BTreeSet;
+use std::time::Duration;
+use vimage::host::{Host, SimHost};
+use vimage::model::{JailName, JailNet, Uplink};
+use vimage::ops::Session;
+use vimage::paths::Paths;
+use vimage::sim::{Errno, Kernel, Sim};
+
+struct Row {
+    what: &'static str,
+    tried: u64,
+    held: u64,
+    lost: Vec<String>,
+}
+
+fn session<'h>(h: &'h mut dyn Host, root: &std::path::Path) -> vimage::error::Result<Session<'h>> {
+    Session::open(h, &Paths::rooted(root), "campaign", false, Duration::from_secs(5))
+}
+
+fn net(jail: &str, ups: &[&str]) -> JailNet {
+    let u: Vec<Uplink> = ups.iter().map(|x| Uplink::parse(x).unwrap()).collect();
+    JailNet::epairs(JailName::parse(jail).unwrap(), &u)
+}
+
+/// Setups whose every kernel operation is made to fail: (name, kernel, jails bridged first, jail under test).
+fn fault_scenarios() -> Vec<(&'static str, Kernel, Vec<JailNet>, JailNet)> {
+    let mut two = Kernel::demo();
+    two.add_ether("em1", "00:1b:21:aa:bb:cd", 9000);
+    let mut second = Kernel::demo();
+    second.create_jail("web2", "/j/web2", true).unwrap();
+    let mut foreign = Sim::new(Kernel::demo());
+    let args: Vec<String> =
+        ["bridge", "create", "description", "em0", "addm", "em0", "up"].iter().map(|s| s.to_string()).collect();
+    foreign.exec("ifconfig", &args);
+    vec![
+        ("one NIC, new bridge", Kernel::demo(), vec![], net("web1", &["auto"])),
+        ("two NICs, two uplinks", two, vec![], net("web1", &["em0", "em1"])),
+        ("second jail on vimage's bridge", second, vec![net("web1", &["em0"])], net("web2", &["em0"])),
+        ("CBSD-style bridge reused", foreign.kernel, vec![], net("web1", &["em0"])),
+    ]
+}
+
+fn faults() -> Row {
+    let mut row = Row { what: "kernel faults injected / states restored", tried: 0, held: 0, lost: vec![] };
+    for (name, kernel, pre, n) in fault_scenarios() {
+        let prepare = |root: &std::path::Path| {
+            let mut h = SimHost::new(Sim::new(kernel.clone()));
+            for p in &pre {
+                session(&mut h, root).unwrap().bridge(p).unwrap();
+            }
+            h
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = prepare(dir.path());
+        let ops0 = h.sim().kernel.ops_done();
+        session(&mut h, dir.path()).unwrap().bridge(&n).unwrap();
+        let total = h.sim().kernel.ops_done() - ops0;
+        for k in 1..=total {
+            row.tried += 1;
+            let dir = tempfile::tempdir().unwrap();
+            let mut h = prepare(dir.path());
+            let before = h.sim().kernel.snapshot();
+            h.sim_mut().kernel.fail_at(k, Errno::EIO);
+            let failed = session(&mut h, dir.path()).and_then(|mut s| s.bridge(&n)).is_err();
+            let restored = h.sim().kernel.snapshot() == before;
+            let retry = session(&mut h, dir.path()).and_then(|mut s| s.bridge(&n)).is_ok();
+            if failed && restored && retry {
+                row.held += 1;
+            } else {
+                row.lost.push(format!("{name}: op {k}: failed={failed} restored={restored} retry={retry}"));
+            }
+        }
+    }
+    row
+}
+
+fn kills() -> Row {
+    let mut row = Row { what: "kill -9 at every command / repaired (gc)", tried: 0, held: 0, lost: vec![] };
+    for verb in ["bridge", "unbridge"] {
+        // How many commands does a clean run take?
+        let probe = World::demo();
+        if verb == "unbridge" {
+            probe.vimage(&["bridge", "jname=web1"]);
+        }
+        probe.take_log();
+        probe.vimage(&[verb, "jname=web1"]);
+        let n = probe.take_log().len();
+        for k in 1..=n {
+            row.tried += 1;
+            let w = World::demo();
+            let before = w.kernel().snapshot();
+            if verb == "unbridge" {
+                w.vimage(&["bridge", "jname=web1"]);
+            }
+            // Killed before its first change, a run leaves the host as it found it.
+            let untouched = w.kernel().snapshot();
+            let _ = std::fs::remove_file(&w.log);
+            let mut child = w.spawn(&[verb, "jname=web1"], 20);
+            let t = std::time::Instant::now();
+            while w.log_len() < k && t.elapsed() < Duration::from_secs(30) {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            std::thread::sleep(Duration::from_millis(60));
+            let gc = w.vimage(&["gc"]);
+            let open = vimage::state::StateDb::open(&w.state_db()).map(|db| db.unfinished_runs().map(|r| r.len()));
+            let after = w.kernel().snapshot();
+            // gc leaves either nothing done or all done, never a half; the next unbridge then
+            // brings the host back to before the bridge.
+            let whole = after == before || after == untouched;
+            let finished = verb == "bridge" || w.vimage(&["unbridge", "jname=web1"]).status.success();
+            let clean = gc.status.success()
+                && whole
+                && finished
+                && w.kernel().snapshot() == before
+                && matches!(open, Ok(Ok(0)));
+            if clean {
+                row.held += 1;
+            } else {
+                row.lost.push(format!("{verb} killed at command {k}: gc exit {:?}", gc.status.code()));
+            }
+        }
+    }
+    row
+}
+
+fn concurrency(rounds: u32) -> Row {
+    let mut row = Row { what: "concurrent bridges / no collision", tried: 0, held: 0, lost: vec![] };
+    for r in 0..rounds {
+        let w = World::demo();
+        let names: Vec<String> = (0..50).map(|i| format!("r{r}j{i}")).collect();
+        w.edit(|k| {
+            for n in &names {
+                k.create_jail(n, &format!("/j/{n}"), true).unwrap();
+            }
+        });
+        let kids: Vec<_> = names.iter().map(|n| w.spawn(&["bridge", &format!("jname={n}")], 0)).collect();
+        let ok: Vec<bool> =
+            kids.into_iter().map(|c| c.wait_with_output().map(|o| o.status.success()).unwrap_or(false)).collect();
+        let k = w.kernel();
+        let mut macs = BTreeSet::new();
+        for (n, ok) in names.iter().zip(ok) {
+            row.tried += 1;
+            match k.jail_iface(n, "eth0") {
+                Some(e) if ok && e.up && e.mac.clone().is_some_and(|m| macs.insert(m)) => row.held += 1,
+                _ => row.lost.push(format!("round {r}: {n} collided or failed")),
+            }
+        }
+        let bridges = k.host_ifnames().into_iter().filter(|n| n.starts_with("bridge")).count();
+        if bridges != 1 {
+            row.lost.push(format!("round {r}: {bridges} bridges for one uplink"));
+        }
+    }
+    row
+}
+
+/// Hostile inputs: each must be refused with 64, 65, 69 or 75, say why, change nothing.
+fn bad_inputs() -> Row {
+    let mut row = Row { what: "hostile inputs / clean refusals", tried: 0, held: 0, lost: vec![] };
+    let long = "x".repeat(300);
+    let cases: Vec<Vec<String>> = [
+        vec!["bridge", "jname=web1;reboot"],
+        vec!["bridge", "jname=$(reboot)"],
+        vec!["bridge", "jname=`id`"],
+        vec!["bridge", "jname=web 1"],
+        vec!["bridge", "jname=wéb1"],
+        vec!["bridge", "jname=ジェイル"],
+        vec!["bridge", "jname=../../etc"],
+        vec!["bridge", "jname=web1\nreboot"],
+        vec!["bridge", "jname="],
+        vec!["bridge", "jname=-rf"],
+        vec!["bridge", "jname=12345"],
+        vec!["bridge", &format!("jname={long}")],
+        vec!["bridge", "jname=web1", "interface=em0;reboot"],
+        vec!["bridge", "jname=web1", "interface=$(id)"],
+        vec!["bridge", "jname=web1", "interface=em0,em1,em2", "ifname=a,b"],
+        vec!["bridge", "jname=web1", "ifname=eth0_is_too_long"],
+        vec!["bridge", "jname=web1", "ifname=0eth"],
+        vec!["bridge", "jname=web1", "ifname=eth0,eth0"],
+        vec!["bridge", "jname=web1", "mac=ff:ff:ff:ff:ff:ff"],
+        vec!["bridge", "jname=web1", "mac=01:00:5e:00:00:01"],
+        vec!["bridge", "jname=web1", "mac=00:00:00:00:00:00"],
+        vec!["bridge", "jname=web1", "mac=zz:zz:zz:zz:zz:zz"],
+        vec!["bridge", "jname=web1", "mac=02:00:00:00:00"],
+        vec!["bridge", "jname=web1", "interface=nosuch0"],
+        vec!["bridge", "jname=nosuch"],
+        vec!["bridge", "jname=web1", "bogus=1"],
+        vec!["bridge", "jname=web1", "--bogus"],
+        vec!["bridge", "jname=web1", "jname=web2"],
+        vec!["bridge", "--jname"],
+        vec!["bridge", "web1", "web2"],
+        vec!["nosuchverb"],
+        vec!["--nosuchflag"],
+        vec!["unbridge", "jname=a|b"],
+        vec!["status", "jname=a b"],
+        vec!["doctor", "fix=1", "extra=2"],
+        vec!["gc", "jname=web1"],
+    ]
+    .iter()
+    .map(|v| v.iter().map(|s| s.to_string()).collect())
+    .collect();
+    let w = World::demo();
+    let before = w.kernel().snapshot();
+    for c in &cases {
+        row.tried += 1;
+        let args: Vec<&str> = c.iter().map(String::as_str).collect();
+        let o = w.vimage(&args);
+        let code = o.status.code().unwrap_or(-1);
+        let err = String::from_utf8_lossy(&o.stderr);
+        let clean = [64, 65, 69, 75].contains(&code)
+            && err.starts_with("vimage: ")
+            && !err.contains("panicked")
+            && w.kernel().snapshot() == before;
+        if clean {
+            row.held += 1;
+        } else {
+            row.lost.push(format!("{args:?}: exit {code}: {}", err.trim()));
+        }
+    }
+    // A damaged state database.
+    row.tried += 1;
+    let w = World::demo();
+    std::fs::create_dir_all(w.state_db().parent().unwrap()).unwrap();
+    std::fs::write(w.state_db(), vec![0x5a; 4096]).unwrap();
+    let o = w.vimage(&["bridge", "jname=web1"]);
+    if o.status.code() == Some(65) && w.kernel().snapshot() == before {
+        row.held += 1;
+    } else {
+        row.lost.push(format!("damaged state DB: exit {:?}", o.status.code()));
+    }
+    row
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg =
+        |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).and_then(|v| v.parse::<u64>().ok());
+    let quick = args.iter().any(|a| a == "--quick");
+    let mut rows = vec![faults(), kills(), concurrency(if quick { 1 } else { 3 }), bad_inputs()];
+    if let (Some(execs), Some(crashes)) = (arg("--fuzz-execs"), arg("--fuzz-crashes")) {
+        let lost = if crashes == 0 { vec![] } else { vec![format!("{crashes} fuzz target(s) crashed")] };
+        rows.push(Row { what: "fuzz executions / no crash", tried: execs, held: execs - crashes.min(execs), lost });
+    }
+    println!("{:<46} {:>9} {:>9}  result", "campaign (against the simulated FreeBSD host)", "tried", "held");
+    let mut bad = false;
+    for r in &rows {
+        let result = if r.lost.is_empty() { "nothing lost".to_string() } else { format!("LOST {}", r.lost.len()) };
+        println!("{:<46} {:>9} {:>9}  {result}", r.what, r.tried, r.held);
+        for l in &r.lost {
+            println!("    {l}");
+            bad = true;
+        }
+    }
+    std::process::exit(if bad { 1 } else { 0 });
+}
