@@ -25,5 +25,6 @@ pub mod ops;
 pub mod parse;
 pub mod paths;
 pub mod plan;
+pub mod rcd;
 pub mod sim;
 pub mod state;

@@ -8,8 +8,9 @@ use crate::host::Host;
 use crate::lock::HostLock;
 use crate::model::{JailName, JailNet};
 use crate::paths::Paths;
-use crate::plan::op::IfRef;
-use crate::plan::{Plan, plan_bridge, plan_unbridge};
+use crate::plan::op::{IfRef, Op};
+use crate::plan::{Effect, Plan, Step, Verb, plan_bridge, plan_unbridge};
+use crate::rcd::VimageConf;
 use crate::state::StateDb;
 use std::time::Duration;
 
@@ -66,7 +67,127 @@ impl<'h> Session<'h> {
                 }
             }
         }
+        for (jail, state, boottime) in s.db.lifecycles()? {
+            let Ok(j) = JailName::parse(&jail) else { continue };
+            if boottime != s.kernel.boottime {
+                s.db.set_lifecycle(&jail, None, boottime)?;
+                continue;
+            }
+            s.notes.push(format!("jail {jail}: the service was interrupted while {state}; removing the jail"));
+            if let Err(e) = s.abandon(&j) {
+                s.notes.push(format!("warning: {e}"));
+            }
+        }
         Ok(s)
+    }
+
+    /// Takes a jail the service was starting or stopping all the way down: its network, then
+    /// the jail itself (if it still exists), then the lifecycle mark.
+    fn abandon(&mut self, jail: &JailName) -> Result<()> {
+        self.unbridge(jail)?;
+        let mut plan = Plan::new(jail.clone(), Verb::Stop);
+        if gather::jail(self.host, jail)?.is_some() {
+            plan.steps.push(Step::new(Op::RemoveJail { jail: jail.clone() }));
+        }
+        plan.effects.push(Effect::Lifecycle { state: None });
+        exec::apply(self.host, &plan, &self.db, self.kernel.boottime).map(|_| ())
+    }
+
+    /// The standalone service's start of one vimage: create the vnet jail, give it its
+    /// network, run its `exec_start`. Any failure takes the jail all the way down again, so a
+    /// vimage is either started completely or not at all.
+    pub fn start(&mut self, conf: &VimageConf) -> Result<Vec<Done>> {
+        let net = conf.jailnet()?;
+        let jail = &conf.name;
+        let mut done = Vec::new();
+        if let Some(info) = gather::jail(self.host, jail)? {
+            if info.dying {
+                return Err(Error::jail(Kind::TempFail, jail, "is still dying from its last stop; try again shortly"));
+            }
+            self.notes.push(format!("jail {jail}: already running (jid {}); checking its network", info.jid));
+            if !net.nics.is_empty() {
+                done.push(self.bridge(&net)?);
+            }
+            return Ok(done);
+        }
+        let mut create = Plan::new(jail.clone(), Verb::Start);
+        create.steps.push(Step::new(Op::CreateJail { jail: jail.clone(), params: conf.jail_params() }));
+        create.effects.push(Effect::Lifecycle { state: Some("starting".into()) });
+        let mut run = Plan::new(jail.clone(), Verb::Start);
+        if !conf.exec_start.trim().is_empty() {
+            run.steps.push(Step::new(Op::ExecInJail { jail: jail.clone(), command: conf.exec_start.clone() }));
+        }
+        run.effects.push(Effect::Lifecycle { state: None });
+        if self.dry {
+            create.notes.push(format!("then the network of {jail}, planned once the jail exists (vimage bridge)"));
+            done.push(Done { plan: create, report: None });
+            done.push(Done { plan: run, report: None });
+            return Ok(done);
+        }
+        let r = exec::apply(self.host, &create, &self.db, self.kernel.boottime)?;
+        done.push(Done { plan: create, report: Some(r) });
+        let rest = (|| -> Result<Vec<Done>> {
+            let mut d = Vec::new();
+            if !net.nics.is_empty() {
+                d.push(self.bridge(&net)?);
+            }
+            let r = exec::apply(self.host, &run, &self.db, self.kernel.boottime)?;
+            d.push(Done { plan: run.clone(), report: Some(r) });
+            Ok(d)
+        })();
+        match rest {
+            Ok(d) => {
+                done.extend(d);
+                Ok(done)
+            }
+            Err(e) => {
+                let e = e.in_jail(jail);
+                Err(match self.abandon(jail) {
+                    Ok(()) => e.detail("the jail was removed again; nothing of this start is left"),
+                    Err(u) => e.detail(format!("removing the jail again failed too; `vimage gc` will retry: {u}")),
+                })
+            }
+        }
+    }
+
+    /// The service's stop of one vimage: `exec_stop` (a failure is reported, not fatal),
+    /// then its network is taken back before the jail is removed, so renamed interfaces never
+    /// come back to the host.
+    pub fn stop(&mut self, jail: &JailName, exec_stop: &str) -> Result<Vec<Done>> {
+        let mut done = Vec::new();
+        let running = gather::jail(self.host, jail)?;
+        if running.is_none() {
+            self.notes.push(format!("jail {jail}: not running"));
+        }
+        if !self.dry {
+            self.db.set_lifecycle(jail.as_str(), Some("stopping"), self.kernel.boottime)?;
+        }
+        if running.is_some() && !exec_stop.trim().is_empty() {
+            let mut p = Plan::new(jail.clone(), Verb::Stop);
+            p.steps.push(Step::new(Op::ExecInJail { jail: jail.clone(), command: exec_stop.to_string() }));
+            if self.dry {
+                done.push(Done { plan: p, report: None });
+            } else {
+                match exec::apply(self.host, &p, &self.db, self.kernel.boottime) {
+                    Ok(r) => done.push(Done { plan: p, report: Some(r) }),
+                    Err(e) => self.notes.push(format!("warning: exec_stop failed, stopping anyway: {e}")),
+                }
+            }
+        }
+        let view = gather::for_unbridge(self.host, &self.db, jail)?;
+        let mut plan = plan_unbridge(jail, &view);
+        plan.verb = Verb::Stop;
+        if running.is_some() {
+            plan.steps.push(Step::new(Op::RemoveJail { jail: jail.clone() }));
+        }
+        plan.effects.push(Effect::Lifecycle { state: None });
+        if self.dry {
+            done.push(Done { plan, report: None });
+            return Ok(done);
+        }
+        let r = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
+        done.push(Done { plan, report: Some(r) });
+        Ok(done)
     }
 
     /// Gives `net.jail` the NICs in `net` (or just plans it, in a dry run).

@@ -8,6 +8,7 @@ mod bridge;
 mod demo;
 mod doctor;
 mod gc;
+mod service;
 pub mod spec;
 mod status;
 mod unbridge;
@@ -88,6 +89,8 @@ pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
         "status" => status::run(&a, &mut sub),
         "doctor" => doctor::run(&a, &mut sub),
         "gc" => gc::run(&a, &mut sub),
+        "start" => service::start(&a, &mut sub),
+        "stop" => service::stop(&a, &mut sub),
         "demo" => demo::run(&a),
         other => Err(Error::new(Kind::Internal, format!("verb {other} has no implementation"))),
     }

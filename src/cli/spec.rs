@@ -122,6 +122,27 @@ pub const VERBS: &[VerbSpec] = &[
         examples: &["vimage gc --dry-run", "vimage gc"],
     },
     VerbSpec {
+        name: "start",
+        desc: "start a vimage from rc.conf: create the vnet jail, network it, run its exec_start",
+        about: "The standalone service's start (what `service vimage start` runs for each name in vimage_list).\n\
+                Reads vimage_NAME_* from /etc/rc.conf, /etc/rc.conf.local and rc.conf.d/vimage; creates the jail\n\
+                (jail -c name=NAME path=ROOTDIR host.hostname=HOSTNAME vnet persist ...), gives it one epair NIC per\n\
+                uplink in vimage_NAME_epairs (as `vimage bridge` does), then runs vimage_NAME_exec_start inside it.\n\
+                If any part fails the jail is removed again: a vimage is started completely or not at all.\n\
+                A vimage that is already running only gets its network checked.",
+        keys: &[JNAME, DRY_RUN, JSON],
+        examples: &["vimage start web1", "service vimage start web1"],
+    },
+    VerbSpec {
+        name: "stop",
+        desc: "stop a vimage: run its exec_stop, take its network back, remove the jail",
+        about: "The standalone service's stop. Runs vimage_NAME_exec_stop inside the jail (a failure is reported\n\
+                but does not prevent the stop), destroys its interfaces from the host side while the jail still\n\
+                exists (so renamed interfaces never come back to the host), then removes the jail (jail -r).",
+        keys: &[JNAME, DRY_RUN, JSON],
+        examples: &["vimage stop web1", "service vimage stop web1"],
+    },
+    VerbSpec {
         name: "doctor",
         desc: "check that the kernel can do what vimage needs, and say how to fix what is missing",
         about: "Checks VIMAGE (sysctl kern.features.vimage), the kernel modules of each mode (if_epair, if_bridge;\n\

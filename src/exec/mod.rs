@@ -46,7 +46,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
     let mut done_effects: Vec<&Effect> = Vec::new();
     for (seq, step) in plan.steps.iter().enumerate() {
         let seq = seq as u32;
-        if plan.verb == Verb::Bridge && STOP.load(Ordering::SeqCst) {
+        if matches!(plan.verb, Verb::Bridge | Verb::Start) && STOP.load(Ordering::SeqCst) {
             let err = Error::jail(Kind::TempFail, &plan.jail, "interrupted by a signal before all steps ran");
             let undo_errors = if seq == 0 { Vec::new() } else { rollback(host, plan, seq - 1, &rep.bindings, db, run) };
             if undo_errors.is_empty() {
@@ -64,7 +64,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         if let (Some(slot), Some(name)) = (step.op.binds(), &bound) {
             rep.bindings.insert(slot.clone(), name.clone());
         }
-        let gone = plan.verb == Verb::Unbridge && is_gone_error(&step.op, &out);
+        let gone = matches!(plan.verb, Verb::Unbridge | Verb::Stop) && is_gone_error(&step.op, &out);
         let ok = gone || out.ok() && (step.op.binds().is_none() || bound.is_some());
         rep.commands.push(step.op.command(&rep.bindings).to_string());
         if ok {
@@ -74,7 +74,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         }
         let err = command_error(plan, &cmd, &out, step.op.binds().is_some() && out.ok());
         db.step_outcome(run, seq, StepState::Failed, bound.as_deref(), Some(&err.message))?;
-        if plan.verb == Verb::Unbridge {
+        if matches!(plan.verb, Verb::Unbridge | Verb::Stop) {
             failures.push(err);
             continue;
         }
@@ -205,13 +205,18 @@ fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, ru
         }
         Effect::BridgeGone { name } => db.delete_bridge(name),
         Effect::Mac { nic, mac } => db.remember_mac(jail, *nic, mac),
+        Effect::Lifecycle { state } => db.set_lifecycle(jail, state.as_deref(), boottime),
     }
 }
 
 /// A destroy that failed because the object is already gone (destroyed by someone else
 /// between planning and now) has done its job.
 pub fn is_gone_error(op: &Op, out: &Output) -> bool {
-    matches!(op, Op::Destroy { .. }) && out.stderr.contains("does not exist")
+    match op {
+        Op::Destroy { .. } => out.stderr.contains("does not exist"),
+        Op::RemoveJail { .. } => out.stderr.contains("not found"),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

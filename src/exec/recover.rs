@@ -17,22 +17,23 @@ use crate::state::{RunRow, StateDb, StepState};
 #[derive(Debug, Default)]
 pub struct Recovery {
     pub notes: Vec<String>,
+    /// Jails whose teardown (`unbridge`, or the service's `stop`) was interrupted.
     pub teardowns: Vec<String>,
     /// Undo commands that failed; the runs stay open.
     pub errors: Vec<String>,
 }
 
-/// Closes every unfinished run in the journal. Call it with the host lock held, so no other
-/// vimage is in the middle of one.
+/// Closes every unfinished run in the journal, newest first (the reverse of the order they
+/// were made in). Call it with the host lock held, so no other vimage is in the middle of one.
 pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recovery> {
     let mut rec = Recovery::default();
     let mut scan: Option<Vec<IfStatus>> = None;
-    for run in db.unfinished_runs()? {
+    for run in db.unfinished_runs()?.into_iter().rev() {
         if run.boottime != boottime {
             db.finish_run(run.id, "abandoned: from an earlier boot", |_| Ok(()))?;
             continue;
         }
-        if run.verb != "bridge" {
+        if run.verb != "bridge" && run.verb != "start" {
             rec.notes.push(format!("jail {}: an interrupted {} (run {}) will be finished", run.jail, run.verb, run.id));
             rec.teardowns.push(run.jail.clone());
             db.finish_run(run.id, "interrupted; redone", |_| Ok(()))?;
@@ -42,7 +43,7 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
         roll_back(host, db, &run, &mut scan, &mut rec);
         if rec.errors.len() == before {
             db.finish_run(run.id, "interrupted; rolled back", |_| Ok(()))?;
-            rec.notes.push(format!("jail {}: rolled back an interrupted bridge (run {})", run.jail, run.id));
+            rec.notes.push(format!("jail {}: rolled back an interrupted {} (run {})", run.jail, run.verb, run.id));
         }
     }
     Ok(rec)
@@ -57,12 +58,33 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
     }
     for s in run.steps.iter().rev() {
         let in_flight = s.state == StepState::Intent;
-        let (Some(slot), Some(marker)) = (s.op.binds(), s.op.marker()) else {
-            continue;
-        };
         if s.state == StepState::Undone {
             continue;
         }
+        if let Op::CreateJail { jail, .. } = &s.op {
+            // Undo only a jail this run made: one that exists (an in-flight `jail -c` may not
+            // have got that far) is removed, after its interfaces were taken back above.
+            let exists = run_cmd(host, &Cmd::new(Program::Jls, ["-j", jail.as_str(), "jid"])).ok();
+            if exists {
+                let cmd = Cmd::new(Program::Jail, ["-r", jail.as_str()]);
+                let out = run_cmd(host, &cmd);
+                if out.ok() {
+                    let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
+                    rec.notes.push(format!("jail {}: {cmd}", run.jail));
+                } else {
+                    rec.errors.push(format!(
+                        "jail {}: `{cmd}` failed (exit {}): {}",
+                        run.jail,
+                        out.code,
+                        out.stderr.trim()
+                    ));
+                }
+            }
+            continue;
+        }
+        let (Some(slot), Some(marker)) = (s.op.binds(), s.op.marker()) else {
+            continue;
+        };
         let name = match b.get(slot) {
             Some(n) => Some(n.clone()),
             None if in_flight => find_by_marker(host, db, scan, &s.op, &marker),

@@ -52,6 +52,9 @@ pub enum Effect {
     BridgeGone { name: String },
     /// Remember a NIC's MAC for good.
     Mac { nic: u32, mac: Mac },
+    /// Where the standalone service is in starting or stopping this jail (`None` clears it):
+    /// written in the same transaction as the run, so a crash between runs is recognised.
+    Lifecycle { state: Option<String> },
 }
 
 /// Which verb a plan serves; recovery treats them differently.
@@ -61,6 +64,10 @@ pub enum Verb {
     Bridge,
     /// Teardown: finished (replanned) if interrupted.
     Unbridge,
+    /// The service creating a jail: rolled back (the jail removed) if interrupted.
+    Start,
+    /// The service stopping a jail: finished if interrupted.
+    Stop,
 }
 
 impl Verb {
@@ -69,6 +76,8 @@ impl Verb {
         match self {
             Verb::Bridge => "bridge",
             Verb::Unbridge => "unbridge",
+            Verb::Start => "start",
+            Verb::Stop => "stop",
         }
     }
 }

@@ -119,6 +119,14 @@ pub enum Op {
     RenameInJail { jail: JailName, jid: u32, iface: IfRef, mac: Mac, name: IfName, via_jexec: bool },
     /// `ifconfig <iface> destroy`
     Destroy { iface: IfRef },
+    /// `jail -c name=N path=P host.hostname=H vnet persist …` (the standalone service).
+    CreateJail { jail: JailName, params: Vec<String> },
+    /// `jail -r <jail>`: after its interfaces were taken back, never before.
+    RemoveJail { jail: JailName },
+    /// `jexec <jail> /bin/sh -c <command>`: the admin's `exec_start`/`exec_stop`, run by the
+    /// jail's own shell as jail(8) runs `exec.start` (the jail name itself never goes through a
+    /// shell).
+    ExecInJail { jail: JailName, command: String },
 }
 
 impl Op {
@@ -172,6 +180,15 @@ impl Op {
                 }
             }
             Op::Destroy { iface } => ifc(vec![iface.display(b), "destroy".into()]),
+            Op::CreateJail { params, .. } => {
+                let mut args = vec!["-c".to_string()];
+                args.extend(params.iter().cloned());
+                Cmd::new(Program::Jail, args)
+            }
+            Op::RemoveJail { jail } => Cmd::new(Program::Jail, ["-r".to_string(), jail.to_string()]),
+            Op::ExecInJail { jail, command } => {
+                Cmd::new(Program::Jexec, [jail.to_string(), "/bin/sh".into(), "-c".into(), command.clone()])
+            }
         }
     }
 
@@ -192,7 +209,13 @@ impl Op {
             Op::CreateBridge { slot, .. } | Op::CreateEpair { slot, .. } => {
                 Some(Op::Destroy { iface: IfRef::Created(slot.clone()) })
             }
-            Op::AddMember { .. } | Op::MoveToJail { .. } | Op::RenameInJail { .. } | Op::Destroy { .. } => None,
+            Op::CreateJail { jail, .. } => Some(Op::RemoveJail { jail: jail.clone() }),
+            Op::AddMember { .. }
+            | Op::MoveToJail { .. }
+            | Op::RenameInJail { .. }
+            | Op::Destroy { .. }
+            | Op::RemoveJail { .. }
+            | Op::ExecInJail { .. } => None,
         }
     }
 

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 /// The migrations, in order: entry `i` brings a database from version `i` to `i + 1`. Append
 /// only; never edit an entry that has shipped.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2_LIFECYCLE];
 
 /// The schema version this build writes; older databases are migrated forward on open.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -44,6 +44,11 @@ CREATE TABLE IF NOT EXISTS step(
     run_id INTEGER NOT NULL, seq INTEGER NOT NULL, command TEXT NOT NULL, op TEXT NOT NULL,
     state TEXT NOT NULL, binding TEXT, error TEXT,
     PRIMARY KEY(run_id, seq));
+";
+
+/// The standalone service's view of each jail it starts or stops (see `crate::ops`).
+const SCHEMA_V2_LIFECYCLE: &str = "
+CREATE TABLE IF NOT EXISTS lifecycle(jail TEXT PRIMARY KEY, state TEXT NOT NULL, boottime INTEGER NOT NULL);
 ";
 
 /// An open state database.
@@ -112,6 +117,25 @@ impl StateDb {
         Ok(())
     }
 
+    /// Sets (or with `None` clears) the service's lifecycle state of `jail`.
+    pub fn set_lifecycle(&self, jail: &str, state: Option<&str>, boottime: i64) -> Result<()> {
+        match state {
+            Some(st) => self.conn.execute(
+                "INSERT OR REPLACE INTO lifecycle(jail, state, boottime) VALUES(?1, ?2, ?3)",
+                rusqlite::params![jail, st, boottime],
+            )?,
+            None => self.conn.execute("DELETE FROM lifecycle WHERE jail=?1", [jail])?,
+        };
+        Ok(())
+    }
+
+    /// Every jail the service was in the middle of starting or stopping: (jail, state, boottime).
+    pub fn lifecycles(&self) -> Result<Vec<(String, String, i64)>> {
+        let mut st = self.conn.prepare("SELECT jail, state, boottime FROM lifecycle ORDER BY jail")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// A value from the `meta` table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
@@ -134,7 +158,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("var/db/vimage/vimage.sqlite");
         let db = StateDb::open(&p).unwrap();
-        assert_eq!(db.meta("schema_version").unwrap().as_deref(), Some("1"));
+        assert_eq!(db.meta("schema_version").unwrap().as_deref(), Some(SCHEMA_VERSION.to_string().as_str()));
         db.set_meta("schema_version", "99").unwrap();
         drop(db);
         let e = StateDb::open(&p).unwrap_err();

@@ -12,6 +12,7 @@ mod jexec;
 mod jls;
 mod kld;
 mod route;
+mod sh;
 mod sysctl;
 
 use crate::host::Output;
@@ -33,6 +34,7 @@ pub(crate) fn run(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String]) -> O
         "kldstat" => kld::kldstat(k, ctx, args),
         "kldload" => kld::kldload(k, ctx, args),
         "route" => route::main(k, ctx, args),
+        "sh" => sh::main(k, ctx, args),
         p if NOT_YET.contains(&p) => {
             Output { code: 127, stdout: String::new(), stderr: format!("{p}: not simulated yet\n") }
         }
@@ -44,7 +46,7 @@ pub(crate) fn run(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String]) -> O
 /// between running a command and `execvp` failing.
 pub(crate) fn known_program(program: &str) -> bool {
     let prog = program.rsplit('/').next().unwrap_or(program);
-    matches!(prog, "ifconfig" | "jls" | "jail" | "jexec" | "sysctl" | "kldstat" | "kldload" | "route")
+    matches!(prog, "ifconfig" | "jls" | "jail" | "jexec" | "sysctl" | "kldstat" | "kldload" | "route" | "sh")
         || NOT_YET.contains(&prog)
 }
 

@@ -1,0 +1,219 @@
+//! The standalone service's configuration: `vimage_*` variables in rc.conf, as the original
+//! vimage rc.d script had them (reference/freebsd.md §9), turned into jail parameters and a
+//! `JailNet` for the same planner CBSD jails use.
+
+pub mod vars;
+
+use crate::error::{Error, Kind, Result};
+use crate::model::{IfName, JailName, JailNet, NicSpec, Uplink};
+use crate::paths::Paths;
+use serde::Serialize;
+use vars::Vars;
+
+/// The files rc.subr's `load_rc_config vimage` reads, in order (later wins). Under
+/// `VIMAGE_ROOT`; `/etc/defaults/rc.conf` has no `vimage_*` variables, so it is skipped.
+pub const RC_FILES: [&str; 4] =
+    ["/etc/rc.conf", "/etc/rc.conf.local", "/etc/rc.conf.d/vimage", "/usr/local/etc/rc.conf.d/vimage"];
+
+/// One vimage: a vnet jail started by the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VimageConf {
+    pub name: JailName,
+    /// `vimage_NAME_rootdir`, default `/` (several vimages may share one).
+    pub rootdir: String,
+    /// `vimage_NAME_hostname`, default NAME.
+    pub hostname: String,
+    /// `vimage_NAME_epairs`: uplinks, one epair NIC each (`eth0`, `eth1`, … or `_ifnames`).
+    pub epairs: Vec<String>,
+    /// `vimage_NAME_ifnames`: in-jail names of the epair NICs, for vimages sharing a rootdir.
+    pub ifnames: Vec<String>,
+    /// `vimage_NAME_bridges`: netgraph uplinks (`ng<i>_NAME`), when netgraph mode is built.
+    pub bridges: Vec<String>,
+    /// `vimage_NAME_vnets`: physical interfaces passed through, when passthrough is built.
+    pub vnets: Vec<String>,
+    /// `vimage_NAME_devfs_enable` (default YES): mount devfs in the jail.
+    pub devfs_enable: bool,
+    /// `vimage_NAME_devfs_ruleset` (default 5, FreeBSD's devfsrules_jail_vnet).
+    pub devfs_ruleset: u32,
+    /// `vimage_NAME_exec_start` (default `/bin/sh /etc/rc`), run inside the jail by its sh.
+    pub exec_start: String,
+    /// `vimage_NAME_exec_stop` (default `/bin/sh /etc/rc.shutdown jail`).
+    pub exec_stop: String,
+    /// `vimage_NAME_parameters`: extra `jail -c` parameters (`allow.raw_sockets children.max=2`).
+    pub parameters: Vec<String>,
+}
+
+/// The service's global settings and every vimage in `vimage_list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceConf {
+    pub enable: bool,
+    pub parallel_start: bool,
+    pub list: Vec<VimageConf>,
+}
+
+fn words(v: Option<&str>) -> Vec<String> {
+    v.unwrap_or_default().split_whitespace().map(str::to_string).collect()
+}
+
+/// Reads the rc.conf files under `paths`.
+pub fn load(paths: &Paths) -> Result<Vars> {
+    let mut v = Vars::default();
+    for f in RC_FILES {
+        let p = paths.host(f);
+        match std::fs::read_to_string(&p) {
+            Ok(t) => v.read(&t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::new(Kind::Os, format!("cannot read {}: {e}", p.display()))),
+        }
+    }
+    Ok(v)
+}
+
+/// The whole service configuration.
+pub fn service(v: &Vars) -> Result<ServiceConf> {
+    let list = words(v.get("vimage_list")).iter().map(|n| vimage(v, n)).collect::<Result<_>>()?;
+    Ok(ServiceConf { enable: v.yes("vimage_enable"), parallel_start: v.yes("vimage_parallel_start"), list })
+}
+
+/// The configuration of vimage `name` (whether or not it is in `vimage_list`).
+pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
+    let jail = JailName::parse(name).map_err(|e| Error::new(Kind::Data, format!("vimage_list: {e}")))?;
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(Error::jail(
+            Kind::Data,
+            name,
+            "cannot be a vimage: rc.conf variable names (vimage_NAME_…) allow only letters, digits and _",
+        ));
+    }
+    let get = |k: &str| v.get(&format!("vimage_{name}_{k}"));
+    let bad = |k: &str, why: String| Error::jail(Kind::Data, name, format!("vimage_{name}_{k}: {why}"));
+    let devfs_ruleset = match get("devfs_ruleset") {
+        None | Some("") => 5,
+        Some(s) => s.parse().map_err(|_| bad("devfs_ruleset", format!("{s:?} is not a ruleset number")))?,
+    };
+    let conf = VimageConf {
+        name: jail,
+        rootdir: get("rootdir").filter(|s| !s.is_empty()).unwrap_or("/").to_string(),
+        hostname: get("hostname").filter(|s| !s.is_empty()).unwrap_or(name).to_string(),
+        epairs: words(get("epairs")),
+        ifnames: words(get("ifnames")),
+        bridges: words(get("bridges")),
+        vnets: words(get("vnets")),
+        devfs_enable: get("devfs_enable").is_none_or(|_| v.yes(&format!("vimage_{name}_devfs_enable"))),
+        devfs_ruleset,
+        exec_start: get("exec_start").unwrap_or("/bin/sh /etc/rc").to_string(),
+        exec_stop: get("exec_stop").unwrap_or("/bin/sh /etc/rc.shutdown jail").to_string(),
+        parameters: words(get("parameters")),
+    };
+    if !conf.rootdir.starts_with('/') {
+        return Err(bad("rootdir", format!("{:?} is not an absolute path", conf.rootdir)));
+    }
+    for p in &conf.parameters {
+        let key = p.split('=').next().unwrap_or_default();
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_') {
+            return Err(bad("parameters", format!("{p:?} is not a jail parameter")));
+        }
+        if matches!(key, "name" | "path" | "vnet" | "host.hostname" | "persist" | "jid") {
+            return Err(bad("parameters", format!("{key} is set by vimage itself")));
+        }
+    }
+    if !conf.ifnames.is_empty() && conf.ifnames.len() != conf.epairs.len() {
+        return Err(bad(
+            "ifnames",
+            format!("names {} NICs but _epairs lists {}", conf.ifnames.len(), conf.epairs.len()),
+        ));
+    }
+    Ok(conf)
+}
+
+impl VimageConf {
+    /// The network the planner should give this vimage.
+    pub fn jailnet(&self) -> Result<JailNet> {
+        let bad = |e: crate::model::Invalid| Error::jail(Kind::Data, &self.name, e.0);
+        let mut nics = Vec::new();
+        for (i, up) in self.epairs.iter().enumerate() {
+            let name = match self.ifnames.get(i) {
+                Some(n) => IfName::parse(n).map_err(bad)?,
+                None => IfName::parse(&format!("eth{i}")).map_err(bad)?,
+            };
+            nics.push(NicSpec { index: i as u32, name, uplink: Uplink::parse(up).map_err(bad)?, mac: None });
+        }
+        if !self.bridges.is_empty() || !self.vnets.is_empty() {
+            return Err(Error::jail(
+                Kind::Unavailable,
+                &self.name,
+                "vimage_NAME_bridges (netgraph) and vimage_NAME_vnets (passthrough) are not supported by this build",
+            ));
+        }
+        Ok(JailNet { jail: self.name.clone(), nics })
+    }
+
+    /// `jail -c` parameters, as `key=value` words (no shell involved).
+    pub fn jail_params(&self) -> Vec<String> {
+        let mut p = vec![
+            format!("name={}", self.name),
+            format!("path={}", self.rootdir),
+            format!("host.hostname={}", self.hostname),
+            "vnet".to_string(),
+            "persist".to_string(),
+        ];
+        if self.devfs_enable {
+            p.push("mount.devfs".into());
+            p.push(format!("devfs_ruleset={}", self.devfs_ruleset));
+        }
+        p.extend(self.parameters.iter().cloned());
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(text: &str) -> Vars {
+        let mut v = Vars::default();
+        v.read(text);
+        v
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let v = vars(
+            "vimage_enable=YES\nvimage_list=\"web db\"\nvimage_web_epairs=\"em0 em1\"\nvimage_web_rootdir=/j/shared\n\
+             vimage_db_rootdir=/j/shared\nvimage_db_hostname=db.example.org\nvimage_db_devfs_enable=NO\n\
+             vimage_db_parameters=\"allow.raw_sockets children.max=2\"\n",
+        );
+        let s = service(&v).unwrap();
+        assert!(s.enable && !s.parallel_start);
+        assert_eq!(s.list.len(), 2);
+        let web = &s.list[0];
+        assert_eq!((web.rootdir.as_str(), web.hostname.as_str(), web.devfs_ruleset), ("/j/shared", "web", 5));
+        assert_eq!(web.exec_start, "/bin/sh /etc/rc");
+        let n = web.jailnet().unwrap();
+        assert_eq!(n.nics.iter().map(|n| n.name.to_string()).collect::<Vec<_>>(), ["eth0", "eth1"]);
+        assert_eq!(
+            web.jail_params(),
+            ["name=web", "path=/j/shared", "host.hostname=web", "vnet", "persist", "mount.devfs", "devfs_ruleset=5"]
+        );
+        let db = &s.list[1];
+        assert!(!db.devfs_enable);
+        assert_eq!(db.jail_params()[5..], ["allow.raw_sockets", "children.max=2"]);
+        assert!(db.jailnet().unwrap().nics.is_empty());
+    }
+
+    #[test]
+    fn refusals_name_the_variable() {
+        let e = service(&vars("vimage_list=\"we-b\"\n")).unwrap_err();
+        assert!(e.message.contains("letters, digits and _"), "{e}");
+        let e = service(&vars("vimage_list=a\nvimage_a_rootdir=rel\n")).unwrap_err();
+        assert!(e.message.contains("vimage_a_rootdir"), "{e}");
+        let e = service(&vars("vimage_list=a\nvimage_a_parameters=\"name=x\"\n")).unwrap_err();
+        assert!(e.message.contains("set by vimage"), "{e}");
+        let e = service(&vars("vimage_list=a\nvimage_a_parameters=\"$(reboot)\"\n")).unwrap_err();
+        assert_eq!(e.exit_code(), 65);
+        let e = service(&vars("vimage_list=a\nvimage_a_devfs_ruleset=x\n")).unwrap_err();
+        assert!(e.message.contains("not a ruleset number"), "{e}");
+        let e = service(&vars("vimage_list=a\nvimage_a_epairs=em0\nvimage_a_ifnames=\"a b\"\n")).unwrap_err();
+        assert!(e.message.contains("_ifnames") || e.message.contains("ifnames"), "{e}");
+    }
+}

@@ -1,0 +1,164 @@
+//! The standalone service: `vimage start NAME` / `stop NAME` configured from rc.conf, against
+//! fbsd-sim, with the simulated kernel's state asserted after each step.
+
+mod common;
+
+use common::{World, code, stderr, stdout};
+use vimage::host::{Host, SimHost};
+use vimage::model::JailName;
+use vimage::ops::Session;
+use vimage::paths::Paths;
+use vimage::sim::{Errno, Kernel, Sim};
+
+const RC_CONF: &str = r#"# two vimages sharing one rootdir
+vimage_enable="YES"
+vimage_list="web3 db"
+vimage_web3_rootdir="/vm/shared"
+vimage_web3_hostname="web3.example.org"
+vimage_web3_epairs="em0"
+vimage_db_rootdir="/vm/shared"
+vimage_db_epairs="em0"
+vimage_db_ifnames="e0db"
+vimage_bad_rootdir="/vm/bad"
+vimage_bad_epairs="em0"
+vimage_bad_exec_start="exit 3"
+"#;
+
+fn world() -> World {
+    let w = World::demo();
+    std::fs::create_dir_all(w.root.join("etc")).unwrap();
+    std::fs::write(w.root.join("etc/rc.conf"), RC_CONF).unwrap();
+    w
+}
+
+#[test]
+fn start_start_again_stop_with_a_shared_rootdir() {
+    let w = world();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["start", "web3"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let k = w.kernel();
+    let jid = k.jail_jid("web3").expect("jail web3 exists");
+    let eth0 = k.jail_iface("web3", "eth0").expect("eth0 in web3");
+    assert!(eth0.up);
+    let log = w.take_log();
+    let create = log
+        .iter()
+        .position(|l| l.starts_with("jail -c name=web3 path=/vm/shared host.hostname=web3.example.org vnet persist"));
+    let rc = log.iter().position(|l| l == "jexec web3 /bin/sh -c /bin/sh /etc/rc");
+    let rename = log.iter().position(|l| l.starts_with(&format!("ifconfig -j {jid} ")));
+    assert!(create < rename && rename < rc && rc.is_some(), "order: jail -c, network, exec_start: {log:?}");
+
+    // Starting again only checks the network.
+    let snap = w.kernel().snapshot();
+    let o = w.vimage(&["start", "web3"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("already running"), "{}", stdout(&o));
+    assert_eq!(w.kernel().snapshot(), snap);
+
+    // A second vimage on the same rootdir, with its own interface name.
+    assert_eq!(code(&w.vimage(&["start", "db"])), 0);
+    assert!(w.kernel().jail_iface("db", "e0db").is_some());
+
+    let o = w.vimage(&["stop", "web3"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let k = w.kernel();
+    assert!(k.jail_jid("web3").is_none());
+    assert!(!k.host_ifnames().contains(&"eth0".to_string()), "eth0 never comes back to the host");
+    assert!(k.jail_iface("db", "e0db").is_some(), "db is untouched");
+    let log = w.take_log();
+    let unplug = log.iter().position(|l| l.ends_with(" destroy"));
+    let remove = log.iter().position(|l| l == "jail -r web3");
+    assert!(unplug < remove && remove.is_some(), "interfaces are taken back before the jail goes: {log:?}");
+
+    assert_eq!(code(&w.vimage(&["stop", "db"])), 0);
+    assert_eq!(w.kernel().snapshot(), before);
+    let o = w.vimage(&["stop", "db"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("not running"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_failing_exec_start_removes_the_jail_again() {
+    let w = world();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["start", "bad"]);
+    assert_eq!(code(&o), 71, "{}", stderr(&o));
+    assert!(stderr(&o).contains("jail bad"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("exit 3"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing of this start is left"), "{}", stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn unknown_or_invalid_vimages_are_refused() {
+    let w = world();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["start", "we-b"]);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    let o = w.vimage(&["start", "jname=web3", "--dry-run"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("jail -c name=web3"), "{}", stdout(&o));
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn every_kernel_operation_of_a_start_fails_in_turn_and_nothing_is_left() {
+    let conf = {
+        let mut v = vimage::rcd::vars::Vars::default();
+        v.read(RC_CONF);
+        vimage::rcd::vimage(&v, "web3").unwrap()
+    };
+    let start = |h: &mut dyn Host, root: &std::path::Path| -> vimage::error::Result<()> {
+        let mut s = Session::open(h, &Paths::rooted(root), "t", false, std::time::Duration::from_secs(5))?;
+        s.start(&conf).map(|_| ())
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = SimHost::new(Sim::new(Kernel::demo()));
+    let before = h.sim().kernel.snapshot();
+    let ops0 = h.sim().kernel.ops_done();
+    start(&mut h, dir.path()).unwrap();
+    let total = h.sim().kernel.ops_done() - ops0;
+    for k in 1..=total {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = SimHost::new(Sim::new(Kernel::demo()));
+        h.sim_mut().kernel.fail_at(k, Errno::EIO);
+        let e = start(&mut h, dir.path()).expect_err("must fail");
+        assert_eq!(h.sim().kernel.snapshot(), before, "op {k}: {e}");
+        start(&mut h, dir.path()).unwrap_or_else(|e| panic!("op {k}: retry: {e}"));
+        let mut s =
+            Session::open(&mut h, &Paths::rooted(dir.path()), "t", false, std::time::Duration::from_secs(5)).unwrap();
+        s.stop(&JailName::parse("web3").unwrap(), "").unwrap();
+        drop(s);
+        assert_eq!(h.sim().kernel.snapshot(), before, "op {k}: retry + stop left something");
+    }
+}
+
+#[test]
+fn a_start_killed_at_any_command_is_undone_by_the_next_run() {
+    let probe = world();
+    probe.take_log();
+    assert_eq!(code(&probe.vimage(&["start", "web3"])), 0);
+    let n = probe.take_log().len();
+    for k in 1..=n {
+        let w = world();
+        let before = w.kernel().snapshot();
+        let _ = std::fs::remove_file(&w.log);
+        let mut child = w.spawn(&["start", "web3"], 20);
+        while w.log_len() < k {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(60));
+        let o = w.vimage(&["gc"]);
+        assert_eq!(code(&o), 0, "k={k}: {}", stderr(&o));
+        let after = w.kernel().snapshot();
+        if after != before {
+            // Killed after the start completed: then it is a complete, running vimage.
+            assert!(w.kernel().jail_iface("web3", "eth0").is_some(), "k={k}: half-started vimage left: {}", stdout(&o));
+            assert_eq!(code(&w.vimage(&["stop", "web3"])), 0);
+        }
+        assert_eq!(w.kernel().snapshot(), before, "k={k}");
+    }
+}

@@ -1,0 +1,103 @@
+//! share/rc.d/vimage, run on Linux by sh(1) with a stand-in rc.subr and a recording `vimage`:
+//! for a given rc.conf the right invocations happen, in the right order.
+
+use std::path::Path;
+use std::process::Command;
+
+const SCRIPT: &str = "share/rc.d/vimage";
+
+/// Runs `sh vimage ARGS` with `rc_conf` and an executable recording stub as `vimage`; returns
+/// (its invocations, stdout, stderr).
+fn run(rc_conf: &str, args: &[&str]) -> (Vec<String>, String, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let subr = root.join("tests/fixtures/rc/rc.subr");
+    let script =
+        std::fs::read_to_string(root.join(SCRIPT)).unwrap().replace(". /etc/rc.subr", &format!(". {}", subr.display()));
+    let sp = dir.path().join("vimage.rc");
+    std::fs::write(&sp, script).unwrap();
+    let rec = dir.path().join("calls");
+    let stub = dir.path().join("vimage-stub");
+    std::fs::write(&stub, format!("#!/bin/sh\necho \"$*\" >> {}\n", rec.display())).unwrap();
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let conf = dir.path().join("rc.conf");
+    std::fs::write(&conf, format!("{rc_conf}\nvimage_program=\"{}\"\n", stub.display())).unwrap();
+    let o = Command::new("sh").arg(&sp).args(args).env("TEST_RC_CONF", &conf).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let calls = std::fs::read_to_string(&rec).unwrap_or_default().lines().map(str::to_string).collect();
+    (calls, String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+const ON: &str = "vimage_enable=\"YES\"\nvimage_list=\"web1 db mail\"";
+
+#[test]
+fn sh_n_is_clean() {
+    let o = Command::new("sh").args(["-n", SCRIPT]).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn start_sweeps_then_starts_in_list_order() {
+    let (calls, out, _) = run(ON, &["start"]);
+    assert_eq!(calls, ["gc -q", "start -q web1", "start -q db", "start -q mail"]);
+    assert!(out.contains("Starting vimages: web1 db mail."), "{out}");
+}
+
+#[test]
+fn stop_goes_in_reverse_order() {
+    let (calls, _, _) = run(ON, &["stop"]);
+    assert_eq!(calls, ["stop -q mail", "stop -q db", "stop -q web1"]);
+}
+
+#[test]
+fn names_on_the_command_line_win_over_the_list() {
+    let (calls, _, _) = run(ON, &["start", "db"]);
+    assert_eq!(calls, ["gc -q", "start -q db"]);
+    let (calls, _, _) = run(ON, &["stop", "db", "mail"]);
+    assert_eq!(calls, ["stop -q mail", "stop -q db"]);
+}
+
+#[test]
+fn restart_is_stop_then_start() {
+    let (calls, _, _) = run(ON, &["restart"]);
+    assert_eq!(
+        calls,
+        ["stop -q mail", "stop -q db", "stop -q web1", "gc -q", "start -q web1", "start -q db", "start -q mail"]
+    );
+}
+
+#[test]
+fn disabled_does_nothing_unless_onestart() {
+    let off = "vimage_list=\"web1\"";
+    let (calls, _, err) = run(off, &["start"]);
+    assert!(calls.is_empty());
+    assert!(err.contains("Set vimage_enable to YES"), "{err}");
+    let (calls, _, _) = run(off, &["onestart"]);
+    assert_eq!(calls, ["gc -q", "start -q web1"]);
+}
+
+#[test]
+fn parallel_start_starts_them_all() {
+    let (calls, _, _) = run(&format!("{ON}\nvimage_parallel_start=\"YES\""), &["start"]);
+    assert_eq!(calls[0], "gc -q");
+    let mut rest = calls[1..].to_vec();
+    rest.sort();
+    assert_eq!(rest, ["start -q db", "start -q mail", "start -q web1"]);
+}
+
+#[test]
+fn status_and_an_empty_list() {
+    let (calls, _, _) = run(ON, &["status"]);
+    assert_eq!(calls, ["status"]);
+    let (calls, _, _) = run("vimage_enable=YES", &["start"]);
+    assert!(calls.is_empty());
+}
+
+#[test]
+fn rcorder_keywords_fit_boot_and_shutdown() {
+    let s = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SCRIPT)).unwrap();
+    assert!(s.contains("# PROVIDE: vimage"));
+    assert!(s.contains("# REQUIRE: NETWORKING"), "after networking");
+    assert!(s.contains("# KEYWORD: nojail shutdown"), "stopped at shutdown, never inside a jail");
+}
