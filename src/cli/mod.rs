@@ -8,6 +8,7 @@ mod bridge;
 mod demo;
 mod doctor;
 mod gc;
+pub mod man;
 mod service;
 pub mod spec;
 mod status;
@@ -56,6 +57,9 @@ pub fn verb_of(argv: &[String]) -> (Option<String>, Vec<String>) {
 pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let (verb, rest) = verb_of(argv);
     let Some(verb) = verb else {
+        if rest.iter().any(|a| a == "--man") {
+            return Ok(Outcome::ok(man::page()));
+        }
         if rest.iter().any(|a| a == "--version" || a == "-V") {
             return Ok(Outcome::ok(format!("vimage {}\n", env!("CARGO_PKG_VERSION"))));
         }

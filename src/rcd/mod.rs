@@ -15,6 +15,30 @@ use vars::Vars;
 pub const RC_FILES: [&str; 4] =
     ["/etc/rc.conf", "/etc/rc.conf.local", "/etc/rc.conf.d/vimage", "/usr/local/etc/rc.conf.d/vimage"];
 
+/// Every rc.conf variable the service reads: (name, default, meaning). The man page's
+/// RC.CONF VARIABLES section is generated from this table.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("vimage_enable", "NO", "start the vimages in vimage_list at boot"),
+    ("vimage_list", "", "the vimages, in start order (stopped in reverse)"),
+    ("vimage_parallel_start", "NO", "start all vimages at once instead of one after another"),
+    ("vimage_program", "/usr/local/bin/vimage", "the vimage binary the rc.d script runs"),
+    ("vimage_NAME_rootdir", "/", "the jail's root directory; several vimages may share one"),
+    ("vimage_NAME_hostname", "NAME", "the jail's host.hostname"),
+    ("vimage_NAME_epairs", "", "uplinks, one epair NIC each, named eth0, eth1, ... inside the jail"),
+    (
+        "vimage_NAME_ifnames",
+        "",
+        "in-jail names of the epair NICs (keeps configurations of vimages sharing a rootdir apart)",
+    ),
+    ("vimage_NAME_bridges", "", "netgraph uplinks, one ng_eiface each, named ng0_NAME, ng1_NAME, ... (netgraph mode)"),
+    ("vimage_NAME_vnets", "", "physical interfaces moved into the jail and returned on stop (passthrough)"),
+    ("vimage_NAME_devfs_enable", "YES", "mount devfs in the jail"),
+    ("vimage_NAME_devfs_ruleset", "5", "the devfs ruleset of the jail's /dev"),
+    ("vimage_NAME_exec_start", "/bin/sh /etc/rc", "run inside the jail by its /bin/sh once the network is up"),
+    ("vimage_NAME_exec_stop", "/bin/sh /etc/rc.shutdown jail", "run inside the jail before its network is taken back"),
+    ("vimage_NAME_parameters", "", "further jail(8) parameters, e.g. \"allow.raw_sockets children.max=2\""),
+];
+
 /// One vimage: a vnet jail started by the service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VimageConf {
