@@ -13,6 +13,7 @@
 //! `ops` strings these together for every front end; `cli` is the command line.
 //! Parsers of FreeBSD output live in `parse` and do no I/O.
 
+pub mod cbsd;
 pub mod cli;
 pub mod error;
 pub mod exec;
@@ -26,5 +27,6 @@ pub mod parse;
 pub mod paths;
 pub mod plan;
 pub mod rcd;
+pub mod shvars;
 pub mod sim;
 pub mod state;

@@ -1,0 +1,251 @@
+//! A line-preserving editor for files of sh variable assignments: CBSD's jconf and
+//! `nc.inventory`, a jail's `/etc/rc.conf`, the host's `/etc/rc.conf`.
+//!
+//! These files are sourced by sh and hand-edited by admins, so an editor must keep every
+//! byte it does not own: comments, blank lines, order, quoting style, `;` terminators, lines
+//! it does not understand. General INI/dotenv crates drop comments and quotes (see
+//! reference/rust-crates.md §3), which turns `exec_start="/bin/sh /etc/rc"` into a command.
+//!
+//! Model: the text is a sequence of items that together are exactly the input. An item is
+//! either an assignment (`[indent][export ]KEY=WORD[blanks][;][blanks][# comment]` up to and
+//! including its newline; WORD may span lines inside quotes) or a verbatim block (anything
+//! else, one logical line, extended while a quote is open). Editing replaces one item's WORD
+//! or whole assignment items; [`ShFile::render`] concatenates the items again.
+//!
+//! Reading follows sh: the last assignment wins, quotes are removed, values are taken
+//! literally (no `$var` expansion, no command substitution). Two assignments on one line
+//! (`a=1; b=2`) are not understood and stay verbatim.
+//!
+//! Values containing a newline, carriage return or NUL are refused by [`ShFile::set`]: sh could hold them
+//! in quotes, but the other tools that edit these files (`sysrc`, CBSD's `cbsdsysrc`, `jset
+//! jconf=`) work line by line and would tear such a value apart.
+
+mod file;
+#[cfg(test)]
+mod tests;
+mod word;
+
+pub use file::{DEFAULT_LOCK_TIMEOUT, with_file_lock, with_file_lock_timeout, write_atomic};
+
+use crate::error::{Error, Kind, Result};
+
+/// One piece of the file; the pieces concatenate to the original text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    /// Kept byte for byte: comments, blank lines, commands, anything not understood.
+    Raw(String),
+    /// `KEY=WORD` on its own line.
+    Assign(Assign),
+}
+
+/// An assignment split so that only `word` is ever rewritten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Assign {
+    /// Indentation, an optional `export `, the key and the `=`.
+    lead: String,
+    key: String,
+    /// The value exactly as written (quotes included).
+    word: String,
+    /// Blanks, an optional `;`, an optional comment, and the newline (absent at end of file).
+    tail: String,
+}
+
+impl Item {
+    fn text_len(&self) -> usize {
+        match self {
+            Item::Raw(s) => s.len(),
+            Item::Assign(a) => a.lead.len() + a.word.len() + a.tail.len(),
+        }
+    }
+}
+
+/// A parsed sh variable file that renders back byte for byte unless edited.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShFile {
+    items: Vec<Item>,
+}
+
+impl ShFile {
+    /// Splits `text` into assignments and verbatim blocks. Never fails: what is not
+    /// understood is kept as is.
+    pub fn parse(text: &str) -> ShFile {
+        let mut items = Vec::new();
+        let mut pos = 0;
+        while pos < text.len() {
+            let rest = &text[pos..];
+            let item = match parse_assign(rest) {
+                Some(a) => Item::Assign(a),
+                None => Item::Raw(rest[..word::logical_line_end(rest)].to_string()),
+            };
+            // Every item is non-empty, so the loop always advances.
+            pos += item.text_len().max(1);
+            items.push(item);
+        }
+        ShFile { items }
+    }
+
+    /// The value sh would hold for `key` after sourcing the file (last assignment wins),
+    /// unquoted but not expanded; `None` if the file never assigns it.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.last_index(key).and_then(|i| match &self.items[i] {
+            Item::Assign(a) => Some(word::unquote(&a.word)),
+            Item::Raw(_) => None,
+        })
+    }
+
+    /// Every key assigned somewhere, in order of first appearance, each once.
+    pub fn keys(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for item in &self.items {
+            if let Item::Assign(a) = item
+                && !out.contains(&a.key)
+            {
+                out.push(a.key.clone());
+            }
+        }
+        out
+    }
+
+    /// Sets `key` to `value`: rewrites only the value of the last assignment (keeping its
+    /// indentation, quoting style where possible, `;` and comment), or appends `key="value"`
+    /// as a new last line. Refuses invalid keys and values with a newline or NUL.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        check_key(key)?;
+        if let Some(c) = value.chars().find(|c| matches!(c, '\n' | '\r' | '\0')) {
+            return Err(Error::new(
+                Kind::Data,
+                format!(
+                    "value for {key} contains {c:?}; sh variable files are edited line by line (sysrc, cbsdsysrc), so vimage writes single-line values only"
+                ),
+            ));
+        }
+        let before = self.clone();
+        match self.last_index(key) {
+            Some(i) => {
+                if let Item::Assign(a) = &mut self.items[i] {
+                    a.word = word::requote_like(&a.word, value);
+                }
+            }
+            None => {
+                match self.items.last_mut() {
+                    Some(Item::Raw(s)) if !s.ends_with('\n') => s.push('\n'),
+                    Some(Item::Assign(a)) if !a.tail.ends_with('\n') => a.tail.push('\n'),
+                    _ => {}
+                }
+                self.items.push(Item::Assign(Assign {
+                    lead: format!("{key}="),
+                    key: key.to_string(),
+                    word: word::double_quote(value),
+                    tail: "\n".to_string(),
+                }));
+            }
+        }
+        // The edit must read back; it cannot when, say, the file ends inside an open quote.
+        if ShFile::parse(&self.render()).get(key).as_deref() != Some(value) {
+            *self = before;
+            return Err(Error::new(
+                Kind::Data,
+                format!(
+                    "cannot set {key}: the file ends inside an unclosed quote, so a new line would not be read as an assignment"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Removes every assignment of `key` (whole lines, comments on them included); returns
+    /// whether there was one.
+    pub fn remove(&mut self, key: &str) -> bool {
+        let n = self.items.len();
+        self.items.retain(|i| !matches!(i, Item::Assign(a) if a.key == key));
+        self.items.len() != n
+    }
+
+    /// The text again: identical to the input of [`ShFile::parse`] when nothing was changed.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(self.items.iter().map(Item::text_len).sum());
+        for item in &self.items {
+            match item {
+                Item::Raw(s) => out.push_str(s),
+                Item::Assign(a) => {
+                    out.push_str(&a.lead);
+                    out.push_str(&a.word);
+                    out.push_str(&a.tail);
+                }
+            }
+        }
+        out
+    }
+
+    /// The last line that starts like an assignment of `key` but could not be read (an
+    /// unclosed quote, trailing garbage). Lets a reader say "damaged" rather than "missing".
+    pub fn unparsed_assignment(&self, key: &str) -> Option<&str> {
+        let prefix = format!("{key}=");
+        self.items.iter().rev().find_map(|i| match i {
+            Item::Raw(s) => {
+                let t = s.trim_start_matches([' ', '\t']);
+                let t = t.strip_prefix("export").map(|r| r.trim_start_matches([' ', '\t'])).unwrap_or(t);
+                t.starts_with(&prefix).then_some(s.as_str())
+            }
+            Item::Assign(_) => None,
+        })
+    }
+
+    fn last_index(&self, key: &str) -> Option<usize> {
+        self.items.iter().rposition(|i| matches!(i, Item::Assign(a) if a.key == key))
+    }
+}
+
+/// A sh variable name: a letter or `_`, then letters, digits and `_`.
+pub fn is_valid_key(key: &str) -> bool {
+    let mut b = key.bytes();
+    b.next().is_some_and(|f| f.is_ascii_alphabetic() || f == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+fn check_key(key: &str) -> Result<()> {
+    if is_valid_key(key) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            Kind::Data,
+            format!("{key:?} is not a sh variable name (letters, digits, _; not starting with a digit)"),
+        ))
+    }
+}
+
+/// An assignment at the start of `s`, or `None` if the first logical line is anything else.
+fn parse_assign(s: &str) -> Option<Assign> {
+    let blanks = |t: &str| t.len() - t.trim_start_matches([' ', '\t']).len();
+    let mut p = blanks(s);
+    if let Some(r) = s[p..].strip_prefix("export")
+        && r.starts_with([' ', '\t'])
+    {
+        p += "export".len() + blanks(r);
+    }
+    let key_len = s[p..].bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+    let key = &s[p..p + key_len];
+    if !is_valid_key(key) || s.as_bytes().get(p + key_len) != Some(&b'=') {
+        return None;
+    }
+    let lead_end = p + key_len + 1;
+    let word_end = lead_end + word::scan_word(&s[lead_end..])?;
+    let line_end = s[word_end..].find('\n').map_or(s.len(), |n| word_end + n + 1);
+    let tail = &s[word_end..line_end];
+    if !valid_tail(tail) {
+        return None;
+    }
+    Some(Assign {
+        lead: s[..lead_end].to_string(),
+        key: key.to_string(),
+        word: s[lead_end..word_end].to_string(),
+        tail: tail.to_string(),
+    })
+}
+
+/// What may follow the value on its line: blanks, one `;`, blanks, a comment.
+fn valid_tail(t: &str) -> bool {
+    let t = t.strip_suffix('\n').unwrap_or(t);
+    let t = t.trim_start_matches([' ', '\t', '\r']);
+    let t = t.strip_prefix(';').map(|r| r.trim_start_matches([' ', '\t', '\r'])).unwrap_or(t);
+    t.is_empty() || t.starts_with('#')
+}
