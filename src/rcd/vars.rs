@@ -1,7 +1,9 @@
-//! Reads sh variable assignments the way rc.subr's `load_rc_config` ends up seeing them:
-//! later assignments win, quotes are removed. Values are taken literally (no `$var`
-//! expansion, no command substitution): vimage never runs rc.conf through a shell.
+//! Reads sh variable assignments across the rc.conf files the way rc.subr's
+//! `load_rc_config` ends up seeing them: later files and later assignments win, quotes are
+//! removed (by [`ShFile`]). Values are taken literally (no `$var` expansion, no command
+//! substitution): vimage never runs rc.conf through a shell.
 
+use crate::shvars::ShFile;
 use std::collections::BTreeMap;
 
 /// Assignments read from one or more files, last one wins.
@@ -13,8 +15,9 @@ pub struct Vars {
 impl Vars {
     /// Adds the assignments of `text` (one file) on top of what is already there.
     pub fn read(&mut self, text: &str) {
-        for line in text.lines() {
-            if let Some((k, v)) = assignment(line) {
+        let f = ShFile::parse(text);
+        for k in f.keys() {
+            if let Some(v) = f.get(&k) {
                 self.map.insert(k, v);
             }
         }
@@ -29,54 +32,6 @@ impl Vars {
     pub fn yes(&self, key: &str) -> bool {
         self.get(key).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1"))
     }
-}
-
-/// `[export ]NAME=VALUE[;] [# comment]` with VALUE bare, "double-quoted" (backslash escapes)
-/// or 'single-quoted'. Anything else (commands, functions, conditionals) is not an assignment
-/// vimage can read and is skipped.
-fn assignment(line: &str) -> Option<(String, String)> {
-    let l = line.trim_start();
-    let l = l.strip_prefix("export ").map(str::trim_start).unwrap_or(l);
-    let eq = l.find('=')?;
-    let key = &l[..eq];
-    let mut c = key.chars();
-    if !c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
-        || !c.all(|x| x.is_ascii_alphanumeric() || x == '_')
-    {
-        return None;
-    }
-    let mut rest = l[eq + 1..].chars().peekable();
-    let mut val = String::new();
-    loop {
-        match rest.next() {
-            None => break,
-            Some('"') => loop {
-                match rest.next() {
-                    None => return None,
-                    Some('"') => break,
-                    Some('\\') => match rest.next() {
-                        Some(n @ ('"' | '\\' | '$' | '`')) => val.push(n),
-                        Some(n) => {
-                            val.push('\\');
-                            val.push(n);
-                        }
-                        None => return None,
-                    },
-                    Some(ch) => val.push(ch),
-                }
-            },
-            Some('\'') => loop {
-                match rest.next() {
-                    None => return None,
-                    Some('\'') => break,
-                    Some(ch) => val.push(ch),
-                }
-            },
-            Some(ch) if ch.is_whitespace() || ch == ';' || ch == '#' => break,
-            Some(ch) => val.push(ch),
-        }
-    }
-    Some((key.to_string(), val))
 }
 
 #[cfg(test)]
