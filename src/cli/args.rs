@@ -49,8 +49,39 @@ fn strip_quotes(v: &str) -> &str {
     v.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(v)
 }
 
-/// Parses `argv` (without the program and verb) for `spec`.
+/// Parses `argv` (without the program and verb) for `spec`, with CBSD's `H_CBSD_<key>`
+/// environment overrides taken from the process environment.
 pub fn parse(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
+    parse_with_env(spec, argv, &|k| std::env::var(k).ok())
+}
+
+/// [`parse`] with the environment given: like cbsdsh's `init()` (nc.subr), `H_CBSD_<key>`
+/// presets a key that the command line does not give.
+pub fn parse_with_env(spec: &VerbSpec, argv: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Args> {
+    let mut a = parse_argv(spec, argv)?;
+    if a.meta.is_none() {
+        for k in spec.keys {
+            if !a.values.contains_key(k.name) {
+                if let Some(v) = env(&format!("H_CBSD_{}", k.name.replace('-', "_"))) {
+                    a.values.insert(k.name.to_string(), strip_quotes(&v).to_string());
+                }
+            }
+        }
+        check_required(spec, &a)?;
+    }
+    Ok(a)
+}
+
+fn check_required(spec: &VerbSpec, a: &Args) -> Result<()> {
+    for k in spec.keys.iter().filter(|k| k.required) {
+        if !a.values.contains_key(k.name) {
+            return Err(usage(spec, format!("{}= is required ({}={})", k.name, k.name, k.value)));
+        }
+    }
+    Ok(())
+}
+
+fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
     let mut a = Args::default();
     let mut it = argv.iter().peekable();
     let mut positional: Vec<&String> = Vec::new();
@@ -100,11 +131,6 @@ pub fn parse(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
             return Err(usage(spec, format!("unexpected argument {p:?} (keys are given as key=value)")));
         }
         a.values.insert("jname".into(), (*p).clone());
-    }
-    for k in spec.keys.iter().filter(|k| k.required) {
-        if !a.values.contains_key(k.name) {
-            return Err(usage(spec, format!("{}= is required ({}={})", k.name, k.name, k.value)));
-        }
     }
     Ok(a)
 }
@@ -217,6 +243,19 @@ mod tests {
         assert_eq!(p(&["--help"]).unwrap().meta, Some(Meta::Help));
         assert_eq!(p(&["--desc"]).unwrap().meta, Some(Meta::Desc));
         assert_eq!(p(&["--args"]).unwrap().meta, Some(Meta::Args));
+    }
+
+    #[test]
+    fn h_cbsd_environment_presets_keys_the_command_line_does_not_give() {
+        let spec = verb("bridge").unwrap();
+        let env = |k: &str| match k {
+            "H_CBSD_jname" => Some("\"web9\"".to_string()),
+            "H_CBSD_interface" => Some("em1".to_string()),
+            _ => None,
+        };
+        let a = parse_with_env(spec, &["interface=em0".to_string()], &env).unwrap();
+        assert_eq!(a.get("jname"), Some("web9"), "quotes stripped as init() does");
+        assert_eq!(a.get("interface"), Some("em0"), "the command line wins");
     }
 
     #[test]

@@ -218,8 +218,9 @@ pub fn help(v: &VerbSpec, invoked_as: &str) -> String {
 
 /// The part of every verb's help that is the same.
 pub const COMMON_HELP: &str = "\
-Keys are given CBSD-style as key=value (quotes are stripped) or as --key value. Unknown keys are
-an error (CBSD silently ignores them; vimage does not, so a typo cannot go unnoticed).
+Keys are given CBSD-style as key=value (quotes are stripped) or as --key value; as with CBSD,
+H_CBSD_<key> in the environment presets a key. Unknown keys are an error (CBSD silently ignores
+them; vimage does not, so a typo cannot go unnoticed).
   -v, --verbose   print each FreeBSD command as it runs (stderr)
   -q, --quiet     print only errors
   -h, --help      this help;  --desc  one-line description;  --args  the keys
