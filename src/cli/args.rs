@@ -81,7 +81,29 @@ fn check_required(spec: &VerbSpec, a: &Args) -> Result<()> {
     Ok(())
 }
 
+/// Re-joins a `key="two words"` value that reached us split at blanks, as cbsdsh's `init()`
+/// does (CBSD passes `jconfig` arguments on unquoted: `myconf ${cfgargs}`).
+fn rejoin_quoted(argv: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(argv.len());
+    let mut open = false;
+    for tok in argv {
+        if open {
+            let last = out.last_mut().expect("open implies a previous token");
+            last.push(' ');
+            last.push_str(tok);
+            open = !tok.ends_with('"');
+            continue;
+        }
+        let unclosed =
+            tok.split_once('=').is_some_and(|(_, v)| v.starts_with('"') && (v.len() == 1 || !v.ends_with('"')));
+        out.push(tok.clone());
+        open = unclosed;
+    }
+    out
+}
+
 fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
+    let argv = rejoin_quoted(argv);
     let mut a = Args::default();
     let mut it = argv.iter().peekable();
     let mut positional: Vec<&String> = Vec::new();
@@ -243,6 +265,14 @@ mod tests {
         assert_eq!(p(&["--help"]).unwrap().meta, Some(Meta::Help));
         assert_eq!(p(&["--desc"]).unwrap().meta, Some(Meta::Desc));
         assert_eq!(p(&["--args"]).unwrap().meta, Some(Meta::Args));
+    }
+
+    #[test]
+    fn quoted_values_split_by_cbsd_are_joined_again() {
+        let a = p(&["jname=web1", "interface=\"em0", "em1\"", "ifname=\"a", "b", "c\""]).unwrap();
+        assert_eq!(a.get("interface"), Some("em0 em1"));
+        assert_eq!(a.get("ifname"), Some("a b c"));
+        assert!(p(&["jname=web1", "interface=\"em0"]).is_ok(), "an unterminated quote just ends the value");
     }
 
     #[test]

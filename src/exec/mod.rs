@@ -58,7 +58,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
             return Err(with_rollback(err, plan, seq - 1, &rep.bindings, &undo_errors));
         }
         let cmd = step.op.command(&rep.bindings);
-        db.step_intent(run, seq, &step.op, &cmd.to_string())?;
+        db.step_intent(run, seq, &step.op, step.undo.as_ref(), &cmd.to_string())?;
         let out = run_cmd(host, &cmd);
         let bound = step.op.read_binding(&out.stdout);
         if let (Some(slot), Some(name)) = (step.op.binds(), &bound) {

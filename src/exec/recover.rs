@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::host::{Cmd, Host, Program};
 use crate::parse::ifconfig::{IfStatus, parse_status};
 use crate::plan::op::{Bindings, GROUP, Op};
-use crate::state::{RunRow, StateDb, StepState};
+use crate::state::{RunRow, StateDb, StepRow, StepState};
 
 /// What recovery did, for the admin, and which jails still need a teardown.
 #[derive(Debug, Default)]
@@ -83,6 +83,7 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
             continue;
         }
         let (Some(slot), Some(marker)) = (s.op.binds(), s.op.marker()) else {
+            replay_undo(host, db, run, s, &b, rec);
             continue;
         };
         let name = match b.get(slot) {
@@ -103,6 +104,30 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
         } else {
             rec.errors.push(format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.stderr.trim()));
         }
+    }
+}
+
+/// Runs the journalled undo of a step that creates nothing by name (taking over a CBSD epair,
+/// moving or renaming an interface vimage did not create). A completed step's undo must work;
+/// an in-flight one may not have happened, so its undo is tried and a failure ignored.
+fn replay_undo(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: &Bindings, rec: &mut Recovery) {
+    let Some(undo) = &s.undo else { return };
+    let worth = match s.state {
+        StepState::Done | StepState::Intent => true,
+        // A failed ifconfig may have applied some parameters (the new description) first.
+        StepState::Failed => matches!(s.op, Op::Adopt { .. }),
+        StepState::Undone => false,
+    };
+    if !worth {
+        return;
+    }
+    let cmd = undo.command(b);
+    let out = run_cmd(host, &cmd);
+    if out.ok() {
+        let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
+        rec.notes.push(format!("jail {}: {cmd}", run.jail));
+    } else if s.state == StepState::Done {
+        rec.errors.push(format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.stderr.trim()));
     }
 }
 

@@ -149,6 +149,10 @@ impl Planner<'_> {
         if let Some(rec) = rec {
             self.remove_stale(nic, rec, live);
         }
+        if let Some((a, b)) = self.adoptable(nic) {
+            self.adopt(nic, &a, &b, uplink, up.mtu, mac);
+            return Ok(());
+        }
         let bridge = self.choose_bridge(&uplink, up)?;
         let slot = Slot(format!("{}_a", nic.name));
         let mtu = up.mtu;
@@ -183,6 +187,77 @@ impl Planner<'_> {
         self.plan.steps.push(Step::new(op));
     }
 
+    /// An epair CBSD's `jstart` made for this NIC and has not moved into the jail yet: its
+    /// host end carries CBSD's description `<jail>-eth<N>` (sudoexec/jstart) and its jail
+    /// end is still on the host. vimage takes it over instead of making a second one.
+    fn adoptable(&self, nic: &NicSpec) -> Option<(String, String)> {
+        let want = format!("{}-eth{}", self.jail, nic.index);
+        let a = self.v.host_ifaces.values().find(|s| {
+            s.description.as_deref() == Some(want.as_str())
+                && s.name
+                    .strip_prefix("epair")
+                    .and_then(|r| r.strip_suffix('a'))
+                    .is_some_and(|u| !u.is_empty() && u.bytes().all(|c| c.is_ascii_digit()))
+        })?;
+        let b = super::op::epair_peer(&a.name);
+        self.v.host_ifaces.contains_key(&b).then(|| (a.name.clone(), b))
+    }
+
+    /// Takes over CBSD's epair: mark the host end as vimage's, move the jail end in, rename
+    /// it there. Each step's undo gives it back as CBSD left it (nothing of CBSD's is ever
+    /// destroyed by a rollback).
+    fn adopt(&mut self, nic: &NicSpec, a: &str, b: &str, uplink: String, mtu: u32, mac: Mac) {
+        let jid = self.info.jid;
+        let via_jexec = !self.v.kernel.has_ifconfig_j();
+        let cbsd_descr = format!("{}-eth{}", self.jail, nic.index);
+        self.plan.steps.push(Step {
+            op: Op::Adopt { iface: a.to_string(), jail: self.jail.clone(), nic: nic.name.clone() },
+            undo: Some(Op::Unadopt { iface: a.to_string(), description: cbsd_descr }),
+            effects: Vec::new(),
+        });
+        self.plan.steps.push(Step {
+            op: Op::MoveToJail { iface: IfRef::name(b), mtu, jail: self.jail.clone(), jid },
+            undo: Some(Op::Reclaim { iface: b.to_string(), jid }),
+            effects: Vec::new(),
+        });
+        self.plan.steps.push(Step {
+            op: Op::RenameInJail {
+                jail: self.jail.clone(),
+                jid,
+                iface: IfRef::name(b),
+                mac,
+                name: nic.name.clone(),
+                via_jexec,
+            },
+            undo: Some(Op::RenameBackInJail { jid, from: nic.name.clone(), to: b.to_string(), via_jexec }),
+            effects: Vec::new(),
+        });
+        let bridge = self
+            .v
+            .host_ifaces
+            .values()
+            .find(|s| s.is_bridge() && s.members.iter().any(|m| m == a))
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| "-".into());
+        self.plan.notes.push(format!(
+            "{}: taking over {a}/{b}, which CBSD's jstart made for this NIC (so there is no second epair); \
+             {b} moves in as {}",
+            nic.name, nic.name
+        ));
+        self.plan.effects.push(Effect::Attach {
+            nic: nic.index,
+            nic_name: nic.name.to_string(),
+            host_if: IfRef::name(a),
+            bridge: IfRef::Name(bridge),
+            uplink,
+            mac,
+            jid,
+        });
+        if self.v.stored_macs.get(&nic.index) != Some(&mac) {
+            self.plan.effects.push(Effect::Mac { nic: nic.index, mac });
+        }
+    }
+
     fn resolve_uplink(&self, nic: &NicSpec) -> Result<String> {
         match &nic.uplink {
             Uplink::Named(n) => Ok(n.to_string()),
@@ -198,8 +273,11 @@ impl Planner<'_> {
 
     /// The NIC's MAC: fixed by the admin, else stored, else a new unique one.
     fn decide_mac(&mut self, nic: &NicSpec) -> Result<Mac> {
+        // CBSD sets the jail end of the epair it made to nic_hwaddr: holding it is not a clash.
+        let adopted_end = self.adoptable(nic).map(|(_, b)| format!("interface {b}"));
         let own = |m: &Mac| {
             self.v.attachments.iter().any(|a| a.nic == nic.index && a.mac.as_deref() == Some(m.to_string().as_str()))
+                || adopted_end.is_some() && self.v.taken_macs.get(m) == adopted_end.as_ref()
         };
         let fixed = nic.mac.or_else(|| self.v.stored_macs.get(&nic.index).copied());
         let mac = match fixed {

@@ -119,6 +119,18 @@ pub enum Op {
     RenameInJail { jail: JailName, jid: u32, iface: IfRef, mac: Mac, name: IfName, via_jexec: bool },
     /// `ifconfig <iface> destroy`
     Destroy { iface: IfRef },
+    /// `ifconfig <iface> description vimage:<jail>:<nic> group vimage`: takes over the host end
+    /// of an epair CBSD's jstart made for this NIC (CBSD marks it `<jail>-eth<N>`), so it is
+    /// moved in by vimage (renamed inside the jail, not on the host) and CBSD does not make a
+    /// second one. Undone by [`Op::Unadopt`].
+    Adopt { iface: String, jail: JailName, nic: IfName },
+    /// `ifconfig <iface> description <old> -group vimage`: gives an adopted host end back.
+    Unadopt { iface: String, description: String },
+    /// `ifconfig <iface> -vnet <jid>`: takes an interface back from a jail (undo of a move of an
+    /// interface vimage did not create).
+    Reclaim { iface: String, jid: u32 },
+    /// `ifconfig -j <jid> <from> name <to>` (or via jexec): undo of an in-jail rename.
+    RenameBackInJail { jid: u32, from: IfName, to: String, via_jexec: bool },
     /// `jail -c name=N path=P host.hostname=H vnet persist …` (the standalone service).
     CreateJail { jail: JailName, params: Vec<String> },
     /// `jail -r <jail>`: after its interfaces were taken back, never before.
@@ -180,6 +192,25 @@ impl Op {
                 }
             }
             Op::Destroy { iface } => ifc(vec![iface.display(b), "destroy".into()]),
+            Op::Adopt { iface, jail, nic } => {
+                ifc(vec![iface.clone(), "description".into(), epair_marker(jail, nic), "group".into(), GROUP.into()])
+            }
+            Op::Unadopt { iface, description } => {
+                ifc(vec![iface.clone(), "description".into(), description.clone(), "-group".into(), GROUP.into()])
+            }
+            Op::Reclaim { iface, jid } => ifc(vec![iface.clone(), "-vnet".into(), jid.to_string()]),
+            Op::RenameBackInJail { jid, from, to, via_jexec } => {
+                let tail = vec![from.to_string(), "name".into(), to.clone()];
+                if *via_jexec {
+                    let mut args = vec![jid.to_string(), "ifconfig".into()];
+                    args.extend(tail);
+                    Cmd::new(Program::Jexec, args)
+                } else {
+                    let mut args = vec!["-j".into(), jid.to_string()];
+                    args.extend(tail);
+                    ifc(args)
+                }
+            }
             Op::CreateJail { params, .. } => {
                 let mut args = vec!["-c".to_string()];
                 args.extend(params.iter().cloned());
@@ -215,7 +246,12 @@ impl Op {
             | Op::RenameInJail { .. }
             | Op::Destroy { .. }
             | Op::RemoveJail { .. }
-            | Op::ExecInJail { .. } => None,
+            | Op::ExecInJail { .. }
+            | Op::Unadopt { .. }
+            | Op::Reclaim { .. }
+            | Op::RenameBackInJail { .. } => None,
+            // Adoption's undo needs the old description, which only the planner knows.
+            Op::Adopt { .. } => None,
         }
     }
 

@@ -49,6 +49,8 @@ pub struct StepRow {
     pub seq: u32,
     pub command: String,
     pub op: Op,
+    /// How the executor would have undone it (`None`: nothing to undo).
+    pub undo: Option<Op>,
     pub state: StepState,
     /// The name the kernel chose, for creating steps.
     pub binding: Option<String>,
@@ -83,12 +85,13 @@ impl StateDb {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Records that step `seq` is about to run.
-    pub fn step_intent(&self, run: i64, seq: u32, op: &Op, command: &str) -> Result<()> {
+    /// Records that step `seq` is about to run, with how to undo it.
+    pub fn step_intent(&self, run: i64, seq: u32, op: &Op, undo: Option<&Op>, command: &str) -> Result<()> {
         let op_json = serde_json::to_string(op).unwrap_or_default();
+        let undo_json = undo.and_then(|u| serde_json::to_string(u).ok());
         self.conn.execute(
-            "INSERT OR REPLACE INTO step(run_id, seq, command, op, state) VALUES(?1, ?2, ?3, ?4, 'intent')",
-            params![run, seq, command, op_json],
+            "INSERT OR REPLACE INTO step(run_id, seq, command, op, state, undo) VALUES(?1, ?2, ?3, ?4, 'intent', ?5)",
+            params![run, seq, command, op_json, undo_json],
         )?;
         Ok(())
     }
@@ -141,7 +144,7 @@ impl StateDb {
     pub fn steps(&self, id: i64) -> Result<Vec<StepRow>> {
         let mut st = self
             .conn
-            .prepare("SELECT seq, command, op, state, binding, error FROM step WHERE run_id=?1 ORDER BY seq")?;
+            .prepare("SELECT seq, command, op, state, binding, error, undo FROM step WHERE run_id=?1 ORDER BY seq")?;
         let rows = st.query_map([id], |r| {
             Ok((
                 r.get::<_, u32>(0)?,
@@ -150,15 +153,17 @@ impl StateDb {
                 r.get::<_, String>(3)?,
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, command, op, state, binding, error) = row?;
+            let (seq, command, op, state, binding, error, undo) = row?;
+            let undo = undo.and_then(|u| serde_json::from_str::<Op>(&u).ok());
             // A row whose op cannot be read (written by a future version) is skipped rather
             // than guessed at; recovery then falls back to the markers.
             if let Ok(op) = serde_json::from_str::<Op>(&op) {
-                out.push(StepRow { seq, command, op, state: StepState::parse(&state), binding, error });
+                out.push(StepRow { seq, command, op, undo, state: StepState::parse(&state), binding, error });
             }
         }
         Ok(out)
@@ -185,9 +190,9 @@ mod tests {
         let db = StateDb::open_in_memory().unwrap();
         let run = db.begin_run("web1", "bridge", 10).unwrap();
         let op = Op::Destroy { iface: IfRef::name("epair0a") };
-        db.step_intent(run, 0, &op, "ifconfig epair0a destroy").unwrap();
+        db.step_intent(run, 0, &op, None, "ifconfig epair0a destroy").unwrap();
         db.step_outcome(run, 0, StepState::Done, Some("x"), None).unwrap();
-        db.step_intent(run, 1, &op, "ifconfig epair1a destroy").unwrap();
+        db.step_intent(run, 1, &op, Some(&op), "ifconfig epair1a destroy").unwrap();
         let open = db.unfinished_runs().unwrap();
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].steps.len(), 2);
@@ -195,6 +200,7 @@ mod tests {
         assert_eq!(open[0].steps[0].binding.as_deref(), Some("x"));
         assert_eq!(open[0].steps[1].state, StepState::Intent);
         assert_eq!(open[0].steps[1].op, op);
+        assert_eq!(open[0].steps[1].undo.as_ref(), Some(&op));
         db.finish_run(run, "ok", |_| Ok(())).unwrap();
         assert!(db.unfinished_runs().unwrap().is_empty());
         assert_eq!(db.last_run("web1").unwrap().map(|r| r.2), Some(Some("ok".into())));

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 /// The migrations, in order: entry `i` brings a database from version `i` to `i + 1`. Append
 /// only; never edit an entry that has shipped.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2_LIFECYCLE];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2_LIFECYCLE, SCHEMA_V3_SETTINGS, SCHEMA_V4_STEP_UNDO];
 
 /// The schema version this build writes; older databases are migrated forward on open.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -50,6 +50,16 @@ CREATE TABLE IF NOT EXISTS step(
 const SCHEMA_V2_LIFECYCLE: &str = "
 CREATE TABLE IF NOT EXISTS lifecycle(jail TEXT PRIMARY KEY, state TEXT NOT NULL, boottime INTEGER NOT NULL);
 ";
+
+/// Per-jail settings CBSD has no column for (`vimage set`).
+const SCHEMA_V3_SETTINGS: &str = "
+CREATE TABLE IF NOT EXISTS jail_setting(jail TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY(jail, key));
+";
+
+/// Each step's undo, journalled, so recovery can replay undos the planner chose for a step
+/// (giving back an adopted CBSD epair) rather than only the op's natural inverse.
+const SCHEMA_V4_STEP_UNDO: &str = "ALTER TABLE step ADD COLUMN undo TEXT;";
 
 /// An open state database.
 #[derive(Debug)]
@@ -134,6 +144,24 @@ impl StateDb {
         let mut st = self.conn.prepare("SELECT jail, state, boottime FROM lifecycle ORDER BY jail")?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The `vimage set` settings of `jail`, by key.
+    pub fn settings(&self, jail: &str) -> Result<std::collections::BTreeMap<String, String>> {
+        let mut st = self.conn.prepare_cached("SELECT key, value FROM jail_setting WHERE jail=?1")?;
+        let rows = st.query_map([jail], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets (or with `None` removes) one setting of `jail`.
+    pub fn set_setting(&self, jail: &str, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self
+                .conn
+                .execute("INSERT OR REPLACE INTO jail_setting(jail, key, value) VALUES(?1, ?2, ?3)", [jail, key, v])?,
+            None => self.conn.execute("DELETE FROM jail_setting WHERE jail=?1 AND key=?2", [jail, key])?,
+        };
+        Ok(())
     }
 
     /// A value from the `meta` table.
