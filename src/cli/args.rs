@@ -61,10 +61,10 @@ pub fn parse_with_env(spec: &VerbSpec, argv: &[String], env: &dyn Fn(&str) -> Op
     let mut a = parse_argv(spec, argv)?;
     if a.meta.is_none() {
         for k in spec.keys {
-            if !a.values.contains_key(k.name) {
-                if let Some(v) = env(&format!("H_CBSD_{}", k.name.replace('-', "_"))) {
-                    a.values.insert(k.name.to_string(), strip_quotes(&v).to_string());
-                }
+            if !a.values.contains_key(k.name)
+                && let Some(v) = env(&format!("H_CBSD_{}", k.name.replace('-', "_")))
+            {
+                a.values.insert(k.name.to_string(), strip_quotes(&v).to_string());
             }
         }
         check_required(spec, &a)?;
