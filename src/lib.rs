@@ -15,6 +15,7 @@
 
 pub mod cbsd;
 pub mod cli;
+pub mod desired;
 pub mod error;
 pub mod exec;
 pub mod facts;
@@ -27,6 +28,7 @@ pub mod parse;
 pub mod paths;
 pub mod plan;
 pub mod rcd;
+pub mod settings;
 pub mod shvars;
 pub mod sim;
 pub mod state;

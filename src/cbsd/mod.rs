@@ -14,6 +14,7 @@
 
 pub mod db;
 pub mod fixture;
+pub mod integration;
 pub mod inventory;
 pub mod jailnic;
 pub mod jails;

@@ -2,11 +2,14 @@
 
 use super::args::Args;
 use super::{Ctx, Outcome, jail_arg, list, to_json};
+use crate::cbsd::Workdir;
+use crate::desired;
 use crate::error::{Error, Kind, Result};
 use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
 use crate::ops::{Done, Session};
 use crate::plan::op::IfRef;
 use crate::plan::{Effect, render};
+use crate::settings::JailSettings;
 use serde_json::json;
 
 /// The desired network from `interface=`, `ifname=` and `mac=`: one NIC per uplink (or per
@@ -46,13 +49,37 @@ pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
     Ok(JailNet { jail, nics })
 }
 
-/// Runs `vimage bridge`.
+/// Runs `vimage bridge`. The NICs come from the command line, else CBSD's inventory of the
+/// jail, else `vimage set`, else one `eth0` on the default route's interface.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let jail = jail_arg(a)?;
-    let net = jailnet(jail.clone(), a)?;
+    let cli = ["interface", "ifname", "mac"]
+        .iter()
+        .any(|k| a.get(k).is_some())
+        .then(|| jailnet(jail.clone(), a))
+        .transpose()?;
     let dry = a.flag("dry-run");
+    let wd = Workdir::from_paths(&ctx.paths);
     let mut s = Session::open(ctx.host, &ctx.paths, &format!("bridge {jail}"), dry, ctx.lock_timeout)?;
-    let done = s.bridge(&net).map_err(|e| e.in_jail(&jail))?;
+    let settings = JailSettings { map: s.db.settings(jail.as_str())? };
+    let want = desired::resolve(&jail, cli, &settings, wd.as_ref())?;
+    if want.source == desired::Source::Cbsd {
+        s.notes.push(format!("NICs from CBSD's jailnic table of {jail}"));
+    }
+    let done = s.bridge(&want.net).map_err(|e| e.in_jail(&jail))?;
+    if let (Some(c), Some(wd), Some(_)) = (&want.cbsd, &wd, &done.report) {
+        let macs: Vec<(u32, Mac)> = done
+            .plan
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Attach { nic, mac, .. } => Some((*nic, *mac)),
+                _ => None,
+            })
+            .collect();
+        let notes = desired::write_back_macs(s.host, wd, c, &macs)?;
+        s.notes.extend(notes);
+    }
     Ok(Outcome::ok(render_done(&done, &s.notes, dry, a)))
 }
 

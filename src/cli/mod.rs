@@ -10,6 +10,7 @@ mod doctor;
 mod gc;
 pub mod man;
 mod service;
+mod set;
 pub mod spec;
 mod status;
 mod unbridge;
@@ -93,6 +94,7 @@ pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
         "status" => status::run(&a, &mut sub),
         "doctor" => doctor::run(&a, &mut sub),
         "gc" => gc::run(&a, &mut sub),
+        "set" => set::run(&a, &mut sub),
         "start" => service::start(&a, &mut sub),
         "stop" => service::stop(&a, &mut sub),
         "demo" => demo::run(&a),

@@ -122,6 +122,39 @@ pub const VERBS: &[VerbSpec] = &[
         examples: &["vimage gc --dry-run", "vimage gc"],
     },
     VerbSpec {
+        name: "set",
+        desc: "show or change a jail's vimage settings, its MACs in CBSD, and the CBSD integration",
+        about: "Settings CBSD has no column for, kept in vimage's database: the uplinks and names of the jail's\n\
+                epair NICs when `vimage bridge` is not told them, and netgraph/passthrough NICs. With CBSD\n\
+                (workdir set): nic_hwaddr= writes MACs into the jail's jailnic rows, and enable=1 makes the jail\n\
+                a vimage jail: every NIC without a MAC gets vimage's, the jail's exec_poststart runs\n\
+                `vimage bridge` right after jail(8) creates it (before CBSD moves its own epairs in and before\n\
+                /etc/rc), a master_prestop.d hook runs `vimage unbridge` before the jail is removed, and\n\
+                `cbsd jconfig jname=X vimage key=value` reaches this command. enable=0 undoes all of it.\n\
+                Every value is checked before anything is written; an empty value clears a setting.",
+        keys: &[
+            JNAME,
+            key(
+                "interface",
+                "IF[,IF...]",
+                "uplinks of the epair NICs, in order (auto = the default route's interface)",
+            ),
+            key("ifname", "NAME[,NAME...]", "names of the epair NICs inside the jail"),
+            key("mode", "epair|netgraph", "how the jail's NICs are made"),
+            key("bridges", "IF[,IF...]", "netgraph uplinks, one ng<i>_<jail> interface each"),
+            key("vnets", "IF[,IF...]", "physical interfaces to pass through"),
+            key("nic_hwaddr", "MAC[,MAC...]", "MACs of the jail's NICs, written into CBSD's jailnic rows (CBSD only)"),
+            key("enable", "1|0", "install (1) or remove (0) the CBSD integration for the jail (CBSD only)"),
+            DRY_RUN,
+            JSON,
+        ],
+        examples: &[
+            "cbsd vimage-set jname=web1 enable=1",
+            "vimage set jname=web1 interface=em1",
+            "cbsd jconfig jname=web1 vimage interface=em0,em1",
+        ],
+    },
+    VerbSpec {
         name: "start",
         desc: "start a vimage from rc.conf: create the vnet jail, network it, run its exec_start",
         about: "The standalone service's start (what `service vimage start` runs for each name in vimage_list).\n\

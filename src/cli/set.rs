@@ -1,0 +1,140 @@
+//! `vimage set jname=X key=value …`: a jail's settings that CBSD has no column for, its MACs
+//! in CBSD's inventory, and switching the CBSD integration on or off. Every value is checked
+//! before anything is written. Without keys it shows the settings.
+
+use super::args::Args;
+use super::{Ctx, Outcome, jail_arg, list, to_json};
+use crate::cbsd::{self, DbOptions, Workdir, integration};
+use crate::error::{Error, Kind, Result};
+use crate::mac;
+use crate::model::{JailName, Mac};
+use crate::ops::Session;
+use crate::settings::{self, JailSettings};
+use serde_json::json;
+
+fn need_cbsd<'a>(wd: &'a Option<Workdir>, jail: &JailName, what: &str) -> Result<&'a Workdir> {
+    wd.as_ref().filter(|w| w.local_db().exists()).ok_or_else(|| {
+        Error::jail(
+            Kind::Unavailable,
+            jail,
+            format!("{what} needs CBSD: run it as `cbsd vimage-set` (workdir is not set)"),
+        )
+    })
+}
+
+/// Runs `vimage set`.
+pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+    let jail = jail_arg(a)?;
+    let wd = Workdir::from_paths(&ctx.paths);
+    // Check everything first.
+    let mut updates = Vec::new();
+    for (k, _) in settings::KEYS {
+        if let Some(v) = a.get(k) {
+            updates.push((*k, settings::validate(&jail, k, v)?));
+        }
+    }
+    let macs = list(a.get("nic_hwaddr"))
+        .iter()
+        .map(|m| Mac::parse_assignable(m).map_err(|e| Error::jail(Kind::Data, &jail, format!("nic_hwaddr: {}", e.0))))
+        .collect::<Result<Vec<_>>>()?;
+    let enable = match a.get("enable") {
+        None => None,
+        Some("1" | "yes" | "on" | "true") => Some(true),
+        Some("0" | "no" | "off" | "false") => Some(false),
+        Some(v) => return Err(Error::jail(Kind::Data, &jail, format!("enable={v:?}: use 1 or 0"))),
+    };
+    let cbsd_jail = if !macs.is_empty() || enable.is_some() {
+        let wd = need_cbsd(&wd, &jail, if enable.is_some() { "enable=" } else { "nic_hwaddr=" })?;
+        Some(cbsd::load_cbsd_jail(wd, &jail, &DbOptions::default())?)
+    } else {
+        None
+    };
+    if let Some(c) = &cbsd_jail
+        && macs.len() > c.nics.rows.len()
+    {
+        return Err(Error::jail(
+            Kind::Data,
+            &jail,
+            format!("nic_hwaddr lists {} MACs but the jail has {} jailnic rows", macs.len(), c.nics.rows.len()),
+        ));
+    }
+    let dry = a.flag("dry-run");
+    let s = Session::open(ctx.host, &ctx.paths, &format!("set {jail}"), dry, ctx.lock_timeout)?;
+    let mut notes: Vec<String> = Vec::new();
+    if !dry {
+        for (k, v) in &updates {
+            s.db.set_setting(jail.as_str(), k, (!v.is_empty()).then_some(v.as_str()))?;
+            notes.push(if v.is_empty() { format!("{k} cleared") } else { format!("{k}={v}") });
+        }
+    }
+    if let (Some(c), Some(wd)) = (&cbsd_jail, &wd) {
+        let mut to_write: Vec<(u32, Mac)> = macs.iter().enumerate().map(|(i, m)| (i as u32, *m)).collect();
+        if enable == Some(true) {
+            // Give every NIC without a MAC vimage's now, so CBSD applies it from the first start
+            // (otherwise its jstart would pick a random one in the NetApp OUI, 00:a0:98).
+            for (i, row) in c.nics.rows.iter().enumerate() {
+                if row.nic_hwaddr.is_none() && !to_write.iter().any(|(n, _)| *n as usize == i) {
+                    let taken = |m: &Mac| {
+                        s.db.mac_owner(m).ok().flatten().is_some_and(|(j, n)| !(j == jail.as_str() && n == i as u32))
+                    };
+                    let m = (0..mac::MAX_CANDIDATES)
+                        .map(|att| mac::candidate(&s.kernel.hostuuid, &jail, i as u32, att))
+                        .find(|m| !taken(m))
+                        .ok_or_else(|| Error::jail(Kind::Internal, &jail, "no free MAC candidate"))?;
+                    to_write.push((i as u32, m));
+                }
+            }
+        }
+        if !dry {
+            for (i, m) in &to_write {
+                s.db.remember_mac(jail.as_str(), *i, m)?;
+            }
+            // Overwrite rows the admin named explicitly, fill the others.
+            let mut c2 = c.clone();
+            for (i, _) in macs.iter().enumerate() {
+                if let Some(r) = c2.nics.rows.get_mut(i) {
+                    r.nic_hwaddr = None;
+                }
+            }
+            notes.extend(crate::desired::write_back_macs(s.host, wd, &c2, &to_write)?);
+            let poststart = c.row.columns.get("exec_poststart").cloned().flatten();
+            match enable {
+                Some(true) => {
+                    let ch = integration::enable(s.host, wd, &jail, poststart.as_deref())?;
+                    if let Some(saved) = &ch.saved_poststart {
+                        s.db.set_setting(jail.as_str(), "saved_exec_poststart", Some(saved))?;
+                    }
+                    s.db.set_setting(jail.as_str(), "cbsd", Some("1"))?;
+                    notes.extend(ch.notes);
+                }
+                Some(false) => {
+                    let saved = s.db.settings(jail.as_str())?.get("saved_exec_poststart").cloned();
+                    notes.extend(integration::disable(s.host, wd, &jail, poststart.as_deref(), saved.as_deref())?);
+                    s.db.set_setting(jail.as_str(), "cbsd", None)?;
+                    s.db.set_setting(jail.as_str(), "saved_exec_poststart", None)?;
+                }
+                None => {}
+            }
+        } else {
+            notes.extend(to_write.iter().map(|(i, m)| format!("would set NIC {i}'s nic_hwaddr={m}")));
+            if let Some(e) = enable {
+                notes.push(format!("would {} the CBSD integration", if e { "install" } else { "remove" }));
+            }
+        }
+    }
+    let current = JailSettings { map: s.db.settings(jail.as_str())? };
+    if a.flag("json") {
+        return Ok(Outcome::ok(to_json(&json!({"jail": jail.as_str(), "changes": notes, "settings": current.map}))));
+    }
+    let mut out = String::new();
+    for n in &notes {
+        out.push_str(&format!("jail {jail}: {n}\n"));
+    }
+    if current.map.is_empty() {
+        out.push_str(&format!("jail {jail}: no vimage settings (NICs come from CBSD or the command line)\n"));
+    }
+    for (k, v) in &current.map {
+        out.push_str(&format!("{k}={v}\n"));
+    }
+    Ok(Outcome::ok(out))
+}

@@ -1,0 +1,89 @@
+//! Per-jail settings CBSD has no column for, kept in vimage's own database (`vimage set`):
+//! which uplinks and names a jail's NICs get when the command line does not say, and (with
+//! netgraph and passthrough) the mode and its interface lists. Validated on the way in, so a
+//! stored setting is always usable.
+
+use crate::error::{Error, Kind, Result};
+use crate::model::{IfName, JailName, Uplink};
+use std::collections::BTreeMap;
+
+/// Keys `vimage set` stores, with what they mean (for errors and `--help`).
+pub const KEYS: &[(&str, &str)] = &[
+    ("interface", "uplink of each epair NIC, comma or blank separated (auto = default route)"),
+    ("ifname", "names of the epair NICs inside the jail"),
+    ("mode", "epair (default) or netgraph"),
+    ("bridges", "netgraph uplinks, one ng<i>_<jail> interface each (netgraph mode)"),
+    ("vnets", "physical interfaces passed through into the jail"),
+];
+
+fn list(v: &str) -> Vec<String> {
+    v.split([',', ' ', '\t']).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+/// Checks one setting and returns it in its stored (normalised) form; `""` clears it.
+pub fn validate(jail: &JailName, key: &str, value: &str) -> Result<String> {
+    let bad = |why: String| Error::jail(Kind::Data, jail, format!("{key}={value:?}: {why}"));
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    match key {
+        "interface" => {
+            let v = list(value);
+            for u in &v {
+                Uplink::parse(u).map_err(|e| bad(e.0))?;
+            }
+            Ok(v.join(" "))
+        }
+        "ifname" | "bridges" | "vnets" => {
+            let v = list(value);
+            for n in &v {
+                IfName::parse(n).map_err(|e| bad(e.0))?;
+            }
+            Ok(v.join(" "))
+        }
+        "mode" => match value {
+            "epair" | "netgraph" => Ok(value.to_string()),
+            _ => Err(bad("mode is epair or netgraph".into())),
+        },
+        _ => Err(Error::jail(Kind::Usage, jail, format!("unknown setting {key}"))),
+    }
+}
+
+/// A jail's stored settings, read back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JailSettings {
+    pub map: BTreeMap<String, String>,
+}
+
+impl JailSettings {
+    /// A stored list setting, split.
+    pub fn list(&self, key: &str) -> Vec<String> {
+        self.map.get(key).map(|v| list(v)).unwrap_or_default()
+    }
+
+    /// Whether the CBSD integration (hooks, exec_poststart) was installed by `vimage set`.
+    pub fn cbsd_enabled(&self) -> bool {
+        self.map.get("cbsd").is_some_and(|v| v == "1")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn j() -> JailName {
+        JailName::parse("web1").unwrap()
+    }
+
+    #[test]
+    fn validates_and_normalises() {
+        assert_eq!(validate(&j(), "interface", "em0,auto").unwrap(), "em0 auto");
+        assert_eq!(validate(&j(), "bridges", "em0  em0").unwrap(), "em0 em0");
+        assert_eq!(validate(&j(), "mode", "netgraph").unwrap(), "netgraph");
+        assert_eq!(validate(&j(), "mode", "").unwrap(), "");
+        assert_eq!(validate(&j(), "mode", "vlan").unwrap_err().exit_code(), 65);
+        assert_eq!(validate(&j(), "ifname", "averyveryverylongname").unwrap_err().exit_code(), 65);
+        assert_eq!(validate(&j(), "interface", "em0;reboot").unwrap_err().exit_code(), 65);
+        assert_eq!(validate(&j(), "bogus", "1").unwrap_err().exit_code(), 64);
+    }
+}
