@@ -215,3 +215,79 @@ fn a_failing_vimage_at_jail_start_stops_the_start_and_leaves_nothing() {
     };
     assert_eq!(host(&c.w.kernel().snapshot()), host(&before));
 }
+
+#[test]
+fn hostile_or_damaged_cbsd_data_is_refused_with_the_right_code_and_changes_nothing() {
+    let c = Cbsd::new();
+    let before = c.w.kernel().snapshot();
+    let jdb = "jails-system/web1/local.sqlite";
+    let env = [("workdir", c.workdir.to_str().unwrap())];
+    let cases: &[(&str, &str, i32, &str)] = &[
+        (jdb, "UPDATE jailnic SET nic_parent='em0;reboot' WHERE name='epairb'", 65, "nic_parent"),
+        (jdb, "UPDATE jailnic SET nic_parent='$(reboot)' WHERE name='epairb'", 65, "nic_parent"),
+        (jdb, "UPDATE jailnic SET nic_hwaddr='$(reboot)' WHERE name='epairb'", 65, "nic_hwaddr"),
+        (jdb, "UPDATE jailnic SET nic_hwaddr='ff:ff:ff:ff:ff:ff' WHERE name='epairb'", 65, "multicast"),
+        (jdb, "UPDATE jailnic SET nic_hwaddr='02:00:00:00:00' WHERE name='epairb'", 65, "nic_hwaddr"),
+        (jdb, "UPDATE jailnic SET nic_order='x' WHERE name='nic1'", 65, "nic_order"),
+        (jdb, "DROP TABLE jailnic", 65, "jailnic"),
+    ];
+    for (db, sql, want, text) in cases {
+        let c = Cbsd::new();
+        let o = Command::new("sqlite3").arg(c.workdir.join(db)).arg(sql).output().unwrap();
+        assert!(o.status.success(), "{sql}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = c.w.vimage_env(&["bridge", "jname=web1"], &[("workdir", c.workdir.to_str().unwrap())]);
+        assert_eq!(code(&o), *want, "{sql}: {}", stderr(&o));
+        assert!(stderr(&o).contains(text), "{sql}: {}", stderr(&o));
+        assert!(stderr(&o).contains("web1"), "names the jail: {}", stderr(&o));
+        assert_eq!(c.w.kernel().snapshot(), before, "{sql}");
+    }
+    // A damaged CBSD database: 65, naming the file.
+    std::fs::write(c.workdir.join(jdb), vec![0x42; 2048]).unwrap();
+    let o = c.w.vimage_env(&["bridge", "jname=web1"], &env);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    assert!(stderr(&o).contains("local.sqlite"), "{}", stderr(&o));
+    // A missing per-jail database: 69.
+    std::fs::remove_file(c.workdir.join(jdb)).unwrap();
+    let o = c.w.vimage_env(&["bridge", "jname=web1"], &env);
+    assert_eq!(code(&o), 69, "{}", stderr(&o));
+    assert_eq!(c.w.kernel().snapshot(), before);
+}
+
+#[test]
+fn a_cbsd_database_locked_by_a_writer_is_75() {
+    let c = Cbsd::new();
+    // A writer holding the jails database in the rollback-journal mode CBSD used before WAL:
+    // readers wait for it, then give up with 75.
+    let db = c.workdir.join("var/db/local.sqlite");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    conn.execute_batch("BEGIN EXCLUSIVE; UPDATE jails SET status=status;").unwrap();
+    let o = c.w.vimage_env(
+        &["bridge", "jname=web1"],
+        &[("workdir", c.workdir.to_str().unwrap()), ("VIMAGE_DB_BUSY_TIMEOUT", "0.3")],
+    );
+    assert_eq!(code(&o), 75, "{}", stderr(&o));
+    conn.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn doctor_warns_when_cbsd_inventory_disagrees_with_the_kernel() {
+    let c = Cbsd::new();
+    let env = [("workdir", c.workdir.to_str().unwrap())];
+    let o = c.w.vimage_env(&["doctor", "--json"], &env);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let inv = j["checks"].as_array().unwrap().iter().find(|x| x["name"] == "nc.inventory").cloned().unwrap();
+    assert_eq!(inv["status"], "ok", "{inv}");
+    let p = c.workdir.join("nc.inventory");
+    let t = std::fs::read_to_string(&p).unwrap().replace("vimage_feature=\"1\"", "vimage_feature=\"0\"");
+    std::fs::write(&p, t).unwrap();
+    let o = c.w.vimage_env(&["doctor"], &env);
+    assert_eq!(code(&o), 69, "{}", stdout(&o));
+    assert!(stdout(&o).contains("cbsd initenv"), "{}", stdout(&o));
+    // Truncated mid-line: a warning, not a crash.
+    let t = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, &t[..t.find("vimage_feature").unwrap() + 17]).unwrap();
+    let o = c.w.vimage_env(&["doctor"], &env);
+    assert!(matches!(code(&o), 0 | 69), "{}", stderr(&o));
+    assert!(stdout(&o).contains("nc.inventory"), "{}", stdout(&o));
+}

@@ -24,9 +24,20 @@ pub struct DbOptions {
 }
 
 impl Default for DbOptions {
+    /// CBSD's 25 s, or `VIMAGE_DB_BUSY_TIMEOUT` seconds (a hook that must not hang a jail
+    /// start for long, or a test).
     fn default() -> DbOptions {
-        DbOptions { busy_timeout: CBSD_BUSY_TIMEOUT }
+        DbOptions { busy_timeout: busy_timeout_from_env().unwrap_or(CBSD_BUSY_TIMEOUT) }
     }
+}
+
+/// `VIMAGE_DB_BUSY_TIMEOUT` as a duration, if set to a usable number of seconds.
+pub fn busy_timeout_from_env() -> Option<Duration> {
+    std::env::var("VIMAGE_DB_BUSY_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
 }
 
 /// An open CBSD database and the file it came from (every error names it).

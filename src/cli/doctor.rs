@@ -138,10 +138,55 @@ pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>
     Ok((out, fixed))
 }
 
+/// With CBSD: does `nc.inventory` agree with the kernel? CBSD's jstart turns `vnet=1` off
+/// when the inventory says `vimage_feature=0` (sudoexec/jstart), so a stale inventory silently
+/// starts vimage jails without their own network stack.
+fn inventory_check(paths: &crate::paths::Paths, kernel_vimage: bool) -> Option<Check> {
+    let wd = crate::cbsd::Workdir::from_paths(paths)?;
+    let path = wd.inventory();
+    let inv = match crate::cbsd::Inventory::read(&path) {
+        Ok(i) => i,
+        Err(e) => return Some(check("nc.inventory", "warn", e.message, Some("cbsd initenv".into()), None, "cbsd")),
+    };
+    Some(match inv.vimage_feature() {
+        Ok(v) if v == kernel_vimage => check(
+            "nc.inventory",
+            "ok",
+            format!("vimage_feature={} agrees with the kernel", v as u8),
+            None,
+            None,
+            "cbsd",
+        ),
+        Ok(v) => check(
+            "nc.inventory",
+            "missing",
+            format!(
+                "{} says vimage_feature={}, the kernel says {}: CBSD would start vnet jails without vnet",
+                path.display(),
+                v as u8,
+                kernel_vimage as u8
+            ),
+            Some("cbsd initenv".into()),
+            None,
+            "cbsd",
+        ),
+        Err(e) => check(
+            "nc.inventory",
+            "warn",
+            format!("{}: {}", path.display(), e.message),
+            Some("cbsd initenv".into()),
+            None,
+            "cbsd",
+        ),
+    })
+}
+
 /// Runs `vimage doctor`. Exits 69 when something every mode needs is missing.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
-    let (checks, fixed) = checks(ctx.host, a.flag("fix"))?;
-    let fatal = checks.iter().any(|c| c.status == "missing" && c.needed_by == "all");
+    let (mut checks, fixed) = checks(ctx.host, a.flag("fix"))?;
+    let kernel_vimage = checks.iter().any(|c| c.name == "VIMAGE" && c.status == "ok");
+    checks.extend(inventory_check(&ctx.paths, kernel_vimage));
+    let fatal = checks.iter().any(|c| c.status == "missing" && (c.needed_by == "all" || c.needed_by == "cbsd"));
     let code = if fatal { Kind::Unavailable.exit_code() } else { 0 };
     if a.flag("json") {
         return Ok(Outcome {

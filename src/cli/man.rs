@@ -134,6 +134,10 @@ pub fn page() -> String {
             "Run ifconfig, jls, jail, jexec, sysctl, kldstat, kldload, route, ngctl, devfs, service and cbsd from this directory instead of /sbin, /usr/sbin and /usr/local/bin.",
         ),
         ("VIMAGE_LOCK_TIMEOUT", "Seconds to wait for the host lock (default 60)."),
+        (
+            "VIMAGE_DB_BUSY_TIMEOUT",
+            "Seconds to wait for a busy SQLite database, CBSD's or vimage's (default 25, as CBSD).",
+        ),
         ("NO_COLOR", "Never colour output."),
     ] {
         line(&format!(".It Ev {k}"));

@@ -258,7 +258,8 @@ them; vimage does not, so a typo cannot go unnoticed).
   -q, --quiet     print only errors
   -h, --help      this help;  --desc  one-line description;  --args  the keys
 environment: workdir (CBSD workdir), VIMAGE_ROOT (prefix for host files, default /),
-  VIMAGE_LOCK_TIMEOUT (seconds to wait for the host lock, default 60),
+  VIMAGE_LOCK_TIMEOUT (seconds to wait for the host lock, default 60), VIMAGE_DB_BUSY_TIMEOUT
+  (seconds to wait for a busy SQLite database, default 25),
   VIMAGE_CMD_DIR (run ifconfig, jls, ... from this directory instead of /sbin, /usr/sbin)
 exit codes: 0 ok, 64 usage, 65 bad data, 69 unavailable (no VIMAGE, jail not running, no uplink),
   70 internal error, 71 a FreeBSD command failed, 73 cannot write state, 75 busy (try again)

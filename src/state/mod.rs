@@ -88,7 +88,7 @@ impl StateDb {
     }
 
     fn setup(conn: Connection, wal: bool) -> Result<StateDb> {
-        conn.busy_timeout(Duration::from_secs(25))?;
+        conn.busy_timeout(crate::cbsd::db::busy_timeout_from_env().unwrap_or(Duration::from_secs(25)))?;
         if wal {
             conn.pragma_update(None, "journal_mode", "WAL")?;
         }
