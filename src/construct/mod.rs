@@ -14,7 +14,7 @@ mod tests;
 pub mod validate;
 
 pub use defaults::Defaults;
-pub use render::{render, set_args, template_name};
+pub use render::{render, set_args, summary, template_name};
 
 use crate::model::{Invalid, JailName, Uplink};
 use std::fmt;

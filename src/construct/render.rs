@@ -97,3 +97,27 @@ pub fn set_args(spec: &JailSpec) -> Option<Vec<String>> {
         ]),
     }
 }
+
+/// What the jail will be, for the admin to check before it is created.
+pub fn summary(spec: &JailSpec, out: &std::path::Path) -> String {
+    let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+    let (addrs, routers) = match &spec.addressing {
+        super::Addressing::Dhcp => ("REALDHCP (dhclient inside the jail)".to_string(), "- (from DHCP)".to_string()),
+        super::Addressing::Static { addrs, routers } => (
+            list(&addrs.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            list(&routers.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        ),
+    };
+    let uplinks = spec.uplinks.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let rows = [
+        ("jail", spec.jname.to_string()),
+        ("host name", spec.host_hostname.as_str().to_string()),
+        ("mode", spec.mode.as_str().to_string()),
+        (if uplinks.len() > 1 { "uplinks" } else { "uplink" }, uplinks.join(" ")),
+        ("addresses", addrs),
+        ("routers", routers),
+        ("devfs ruleset", spec.devfs_ruleset.to_string()),
+        ("jconf", format!("{} (template {})", out.display(), template_name(spec))),
+    ];
+    rows.iter().map(|(k, v)| format!("  {k:<14} {v}\n")).collect()
+}

@@ -116,7 +116,8 @@ fn build_takes_defaults_and_names_the_bad_key() {
     assert_eq!((s.mode, s.uplinks.clone(), s.devfs_ruleset), (Mode::Epair, vec![Uplink::Auto], 5));
     assert_eq!(s.addressing, Addressing::Dhcp);
     assert_eq!(build(&Answers::default()).unwrap_err(), SpecError::Missing("jname"));
-    let cases: [(&dyn Fn(&mut Answers), &str); 9] = [
+    type Edit<'a> = &'a dyn Fn(&mut Answers);
+    let cases: [(Edit, &str); 9] = [
         (&|a| a.jname = Some("web.3".into()), "jname"),
         (&|a| a.host_hostname = Some("a b".into()), "host_hostname"),
         (&|a| a.mode = Some("bhyve".into()), "mode"),
