@@ -17,6 +17,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// Asks what was not given (only on a terminal, only without jname= or --yes), validates,
+/// writes the jconf, and creates the jail or says how to.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let mut answers = answers_from(a);
     let wd = Workdir::from_paths(&ctx.paths);

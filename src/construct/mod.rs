@@ -53,7 +53,9 @@ impl Hostname {
 /// An interface address with its prefix length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {
+    /// The interface's own address.
     pub addr: IpAddr,
+    /// Its prefix length: 1–32 for IPv4, 1–128 for IPv6.
     pub prefix: u8,
 }
 
@@ -114,12 +116,17 @@ fn join<T: fmt::Display>(items: &[T], sep: &str) -> String {
 /// Everything a new vimage jail is made from, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JailSpec {
+    /// The jail's name in CBSD and jail(8).
     pub jname: JailName,
+    /// `host.hostname` inside the jail.
     pub host_hostname: Hostname,
+    /// How vimage builds the NICs.
     pub mode: Mode,
     /// One per NIC, in order: exactly one for epair, 1..=[`validate::MAX_NICS`] for netgraph.
     pub uplinks: Vec<Uplink>,
+    /// DHCP or static addresses with their routers.
     pub addressing: Addressing,
+    /// The devfs ruleset of the jail's /dev.
     pub devfs_ruleset: u16,
 }
 
