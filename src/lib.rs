@@ -15,6 +15,7 @@
 
 pub mod cbsd;
 pub mod cli;
+pub mod construct;
 pub mod desired;
 pub mod error;
 pub mod exec;

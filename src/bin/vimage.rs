@@ -39,7 +39,8 @@ fn main() -> ExitCode {
 
 fn run(argv: &[String], simulate: Option<PathBuf>) -> Result<i32, Error> {
     let paths = Paths::from_env();
-    let demo_or_meta = matches!(cli::verb_of(argv).0.as_deref(), Some("demo") | None)
+    // demo, help and construct (which only writes a jconf and runs cbsd) touch no kernel.
+    let demo_or_meta = matches!(cli::verb_of(argv).0.as_deref(), Some("demo" | "construct") | None)
         || argv.iter().any(|a| matches!(a.as_str(), "--help" | "-h" | "--desc" | "--args"));
     let mut sim_host: Option<SimHost> = None;
     let mut real: Option<FreeBsdHost> = None;

@@ -5,6 +5,7 @@
 
 pub mod args;
 mod bridge;
+mod construct;
 mod demo;
 mod doctor;
 mod gc;
@@ -14,6 +15,7 @@ mod set;
 pub mod spec;
 mod status;
 mod unbridge;
+mod wizard;
 
 use crate::error::{Error, Kind, Result};
 use crate::host::{Cmd, Host, Output, SpawnError};
@@ -97,6 +99,7 @@ pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
         "set" => set::run(&a, &mut sub),
         "start" => service::start(&a, &mut sub),
         "stop" => service::stop(&a, &mut sub),
+        "construct" => construct::run(&a, &mut sub),
         "demo" => demo::run(&a),
         other => Err(Error::new(Kind::Internal, format!("verb {other} has no implementation"))),
     }

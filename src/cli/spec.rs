@@ -185,6 +185,68 @@ pub const VERBS: &[VerbSpec] = &[
         examples: &["vimage doctor", "vimage doctor fix=1"],
     },
     VerbSpec {
+        name: "construct",
+        desc: "create a vnet jail for CBSD: ask (or take as keys) its name, network and devfs ruleset, write its jconf",
+        about: "An interactive wizard, in order: jail name, host name, mode (epair or netgraph), uplink(s) (the\n\
+                NICs in CBSD's nc.inventory, or auto), DHCP or static addresses (IPv4 and/or IPv6 with prefix, and\n\
+                default routers), devfs ruleset; then a summary and \"create the jail now?\". Defaults come from\n\
+                ${workdir}/nc.inventory (domain from nodename, nics, jail_interface). Writes the jconf (from\n\
+                vimage's jconf templates) to ${workdir}/tmp/NAME.jconf or out=, then runs `cbsd jcreate jconf=PATH`\n\
+                and, for netgraph, `vimage set jname=NAME mode=netgraph bridges=\"...\"` (VIMAGE_CMD_DIR/vimage\n\
+                stands in for vimage when present); or, with create=0, prints those commands.\n\
+                Every question is also a key. With jname= given, with --yes, or when stdin is not a terminal it\n\
+                asks nothing: unanswered keys take their defaults, and a missing jname= is a usage error (64).\n\
+                Without a terminal the jail is only created with create=1 or --yes.\n\
+                A jail that CBSD already has (${workdir}/jails-system/NAME exists) is refused.",
+        keys: &[
+            key("jname", "NAME", "the new jail's name (CBSD and jail(8) rules; no dots)"),
+            key(
+                "host_hostname",
+                "FQDN",
+                "host name inside the jail (default NAME.DOMAIN, DOMAIN from nc.inventory's nodename)",
+            ),
+            key("mode", "epair|netgraph", "how vimage builds the NICs (default epair)"),
+            key(
+                "interface",
+                "IF",
+                "uplink of the first NIC, or auto (default: nc.inventory's jail_interface, else auto)",
+            ),
+            key(
+                "bridges",
+                "IF[,IF...]",
+                "netgraph: one uplink per NIC, in order, comma- or blank-separated (default: interface)",
+            ),
+            key(
+                "ip4_addr",
+                "REALDHCP|ADDR/PFX[,ADDR/PFX]",
+                "REALDHCP (dhclient in the jail; the default) or one IPv4 and/or one IPv6 address with prefix",
+            ),
+            key(
+                "ci_gw4",
+                "0|ROUTER[,ROUTER]",
+                "default routers, one per address family, inside the subnets (default 0: none)",
+            ),
+            key(
+                "devfs_ruleset",
+                "N",
+                "devfs ruleset (default 5, devfsrules_jail_vnet, no bpf; DHCP needs vimage's bpf ruleset: vimage devfs)",
+            ),
+            flag("create", "create=1: run cbsd jcreate; create=0: only write the jconf and print the commands"),
+            key(
+                "out",
+                "PATH",
+                "where to write the jconf (default ${workdir}/tmp/NAME.jconf, or ./NAME.jconf without workdir)",
+            ),
+            flag("yes", "ask nothing: take the defaults for every key not given, and create the jail"),
+        ],
+        examples: &[
+            "vimage construct",
+            "vimage construct jname=web3 interface=em0 create=1",
+            "vimage construct jname=web4 ip4_addr=192.0.2.14/24,2001:db8::14/64 ci_gw4=192.0.2.1,2001:db8::1 --yes",
+            "vimage construct jname=ng1 mode=netgraph bridges=\"em0 em1\" create=0 out=/tmp/ng1.jconf",
+        ],
+    },
+    VerbSpec {
         name: "demo",
         desc: "run bridge, status and unbridge against the built-in simulated FreeBSD host",
         about: "Builds a simulated FreeBSD 14 host with uplink em0 and a running vnet jail web1, then runs\n\

@@ -2,6 +2,8 @@
 //! links to `fbsd-sim`, whose kernel state lives in a JSON file the test reads afterwards.
 #![allow(dead_code)]
 
+pub mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
