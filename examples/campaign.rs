@@ -2,9 +2,9 @@
 //! Run it with `tools/campaign` (which builds the binaries, runs the fuzzers, and passes their
 //! totals in); see README.md for the latest figures.
 //!
-//! Rows: every kernel operation of several setups made to fail (state must be restored);
-//! `kill -9` of vimage at every command of a bridge and an unbridge (gc must restore the host
-//! and leave no open journal row); rounds of 50 concurrent bridges (no duplicate MAC, name or
+//! Rows: every kernel operation of several setups (and of a service start) made to fail
+//! (state must be restored); `kill -9` of vimage at every command of bridge, unbridge, start
+//! and stop (gc must repair it and leave no open journal row); rounds of 50 concurrent bridges (no duplicate MAC, name or
 //! bridge); hostile inputs (each refused with a usage/data/unavailable code, nothing changed,
 //! no panic); fuzz executions (no crash).
 
@@ -88,28 +88,83 @@ fn faults() -> Row {
     row
 }
 
+/// One kill scenario: the command killed, what runs before it, and what takes the host back
+/// to where it started once gc has repaired the kill.
+struct KillCase {
+    args: &'static [&'static str],
+    setup: &'static [&'static [&'static str]],
+    finish: &'static [&'static str],
+}
+
+const RC_CONF: &str = "vimage_list=\"web3\"\nvimage_web3_rootdir=\"/vm/web3\"\nvimage_web3_epairs=\"em0\"\n";
+
+fn kill_world() -> World {
+    let w = World::demo();
+    std::fs::create_dir_all(w.root.join("etc")).unwrap();
+    std::fs::write(w.root.join("etc/rc.conf"), RC_CONF).unwrap();
+    w
+}
+
+/// Every kernel operation of a standalone-service start made to fail in turn.
+fn start_faults(row: &mut Row) {
+    let mut v = vimage::rcd::vars::Vars::default();
+    v.read(RC_CONF);
+    let conf = vimage::rcd::vimage(&v, "web3").unwrap();
+    let start = |h: &mut SimHost, root: &std::path::Path| session(h, root).and_then(|mut s| s.start(&conf).map(|_| ()));
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = SimHost::new(Sim::new(Kernel::demo()));
+    let ops0 = h.sim().kernel.ops_done();
+    start(&mut h, dir.path()).unwrap();
+    let total = h.sim().kernel.ops_done() - ops0;
+    for k in 1..=total {
+        row.tried += 1;
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = SimHost::new(Sim::new(Kernel::demo()));
+        let before = h.sim().kernel.snapshot();
+        h.sim_mut().kernel.fail_at(k, Errno::EIO);
+        let failed = start(&mut h, dir.path()).is_err();
+        let restored = h.sim().kernel.snapshot() == before;
+        let retry = start(&mut h, dir.path()).is_ok();
+        if failed && restored && retry {
+            row.held += 1;
+        } else {
+            row.lost.push(format!("service start: op {k}: failed={failed} restored={restored} retry={retry}"));
+        }
+    }
+}
+
 fn kills() -> Row {
     let mut row = Row { what: "kill -9 at every command / repaired (gc)", tried: 0, held: 0, lost: vec![] };
-    for verb in ["bridge", "unbridge"] {
+    let cases = [
+        KillCase { args: &["bridge", "jname=web1"], setup: &[], finish: &["unbridge", "jname=web1"] },
+        KillCase {
+            args: &["unbridge", "jname=web1"],
+            setup: &[&["bridge", "jname=web1"]],
+            finish: &["unbridge", "jname=web1"],
+        },
+        KillCase { args: &["start", "web3"], setup: &[], finish: &["stop", "web3"] },
+        KillCase { args: &["stop", "web3"], setup: &[&["start", "web3"]], finish: &["stop", "web3"] },
+    ];
+    for case in &cases {
         // How many commands does a clean run take?
-        let probe = World::demo();
-        if verb == "unbridge" {
-            probe.vimage(&["bridge", "jname=web1"]);
+        let probe = kill_world();
+        for s in case.setup {
+            probe.vimage(s);
         }
         probe.take_log();
-        probe.vimage(&[verb, "jname=web1"]);
+        probe.vimage(case.args);
         let n = probe.take_log().len();
         for k in 1..=n {
             row.tried += 1;
-            let w = World::demo();
+            let w = kill_world();
             let before = w.kernel().snapshot();
-            if verb == "unbridge" {
-                w.vimage(&["bridge", "jname=web1"]);
+            for s in case.setup {
+                w.vimage(s);
             }
             // Killed before its first change, a run leaves the host as it found it.
             let untouched = w.kernel().snapshot();
             let _ = std::fs::remove_file(&w.log);
-            let mut child = w.spawn(&[verb, "jname=web1"], 20);
+            let mut child = w.spawn(case.args, 20);
             let t = std::time::Instant::now();
             while w.log_len() < k && t.elapsed() < Duration::from_secs(30) {
                 std::thread::sleep(Duration::from_millis(2));
@@ -120,10 +175,10 @@ fn kills() -> Row {
             let gc = w.vimage(&["gc"]);
             let open = vimage::state::StateDb::open(&w.state_db()).map(|db| db.unfinished_runs().map(|r| r.len()));
             let after = w.kernel().snapshot();
-            // gc leaves either nothing done or all done, never a half; the next unbridge then
-            // brings the host back to before the bridge.
+            // gc leaves either nothing done or all undone, never a half; finishing the action
+            // then brings the host back to where it started.
             let whole = after == before || after == untouched;
-            let finished = verb == "bridge" || w.vimage(&["unbridge", "jname=web1"]).status.success();
+            let finished = w.vimage(case.finish).status.success();
             let clean = gc.status.success()
                 && whole
                 && finished
@@ -132,7 +187,7 @@ fn kills() -> Row {
             if clean {
                 row.held += 1;
             } else {
-                row.lost.push(format!("{verb} killed at command {k}: gc exit {:?}", gc.status.code()));
+                row.lost.push(format!("{} killed at command {k}: gc exit {:?}", case.args.join(" "), gc.status.code()));
             }
         }
     }
@@ -251,7 +306,9 @@ fn main() {
     let arg =
         |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).and_then(|v| v.parse::<u64>().ok());
     let quick = args.iter().any(|a| a == "--quick");
-    let mut rows = vec![faults(), kills(), concurrency(if quick { 1 } else { 3 }), bad_inputs()];
+    let mut f = faults();
+    start_faults(&mut f);
+    let mut rows = vec![f, kills(), concurrency(if quick { 1 } else { 3 }), bad_inputs()];
     if let (Some(execs), Some(crashes)) = (arg("--fuzz-execs"), arg("--fuzz-crashes")) {
         let lost = if crashes == 0 { vec![] } else { vec![format!("{crashes} fuzz target(s) crashed")] };
         rows.push(Row { what: "fuzz executions / no crash", tried: execs, held: execs - crashes.min(execs), lost });
