@@ -287,6 +287,37 @@ fn bad_inputs() -> Row {
             row.lost.push(format!("{args:?}: exit {code}: {}", err.trim()));
         }
     }
+    // Hostile values in CBSD's databases, which vimage reads when run under a CBSD workdir.
+    let jdb = "jails-system/web1/local.sqlite";
+    for (db, sql) in [
+        (jdb, "UPDATE jailnic SET nic_parent='em0;reboot' WHERE name='epairb'"),
+        (jdb, "UPDATE jailnic SET nic_parent='$(reboot)' WHERE name='epairb'"),
+        (jdb, "UPDATE jailnic SET nic_hwaddr='`reboot`' WHERE name='epairb'"),
+        (jdb, "UPDATE jailnic SET nic_hwaddr='ff:ff:ff:ff:ff:ff' WHERE name='epairb'"),
+        (jdb, "UPDATE jailnic SET nic_order='x' WHERE name='nic1'"),
+        (jdb, "DROP TABLE jailnic"),
+        ("var/db/local.sqlite", "UPDATE jails SET devfs_ruleset='5; reboot' WHERE jname='web1'"),
+    ] {
+        row.tried += 1;
+        let w = World::new(Kernel::demo());
+        let wd = w.path().join("cbsd");
+        let spec = vimage::cbsd::fixture::FixtureSpec::from_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cbsd"),
+        )
+        .unwrap();
+        vimage::cbsd::fixture::build_workdir(&wd, &spec).unwrap();
+        let applied =
+            std::process::Command::new("sqlite3").arg(wd.join(db)).arg(sql).status().is_ok_and(|s| s.success());
+        let before = w.kernel().snapshot();
+        let o = w.vimage_env(&["bridge", "jname=web1"], &[("workdir", wd.to_str().unwrap())]);
+        let code = o.status.code().unwrap_or(-1);
+        let err = String::from_utf8_lossy(&o.stderr);
+        if applied && [64, 65, 69, 75].contains(&code) && !err.contains("panicked") && w.kernel().snapshot() == before {
+            row.held += 1;
+        } else {
+            row.lost.push(format!("CBSD {sql}: exit {code}: {}", err.trim()));
+        }
+    }
     // A damaged state database.
     row.tried += 1;
     let w = World::demo();
