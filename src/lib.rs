@@ -13,7 +13,9 @@
 //! `ops` strings these together for every front end; `cli` is the command line.
 //! Parsers of FreeBSD output live in `parse` and do no I/O.
 
+pub mod addr;
 pub mod cli;
+pub mod devfs;
 pub mod error;
 pub mod exec;
 pub mod facts;
@@ -25,5 +27,6 @@ pub mod ops;
 pub mod parse;
 pub mod paths;
 pub mod plan;
+pub mod rcconf;
 pub mod sim;
 pub mod state;
