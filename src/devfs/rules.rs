@@ -450,7 +450,7 @@ mod tests {
             // newline if it had none).
             if ours_at.is_none() {
                 let want = if text.is_empty() || text.ends_with('\n') { text.clone() }
-                    else { format!("{text}{}", if crlf { "\r\n" } else { "\n" }) };
+                    else { format!("{text}{}", if text.contains("\r\n") { "\r\n" } else { "\n" }) };
                 prop_assert_eq!(g.render(), want);
             }
         }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// Names `fbsd-sim` answers to as `argv[0]` (the programs vimage runs, simulated or not yet).
 pub const COMMANDS: &[&str] = &[
     "ifconfig", "jls", "jail", "jexec", "sysctl", "kldstat", "kldload", "route", "ngctl", "devfs", "service",
-    "dhclient", "sysrc",
+    "dhclient", "sysrc", "cbsd",
 ];
 
 /// What the process prints and its exit status.
