@@ -16,19 +16,19 @@
 //! Items are separated by commas (blanks are ignored around them); CBSD's `|` separator for
 //! `nic|ip` is accepted as `#`. Items without `nic#` go to the first NIC.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// An IPv4 address with its prefix length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Cidr4 {
     pub addr: Ipv4Addr,
     pub prefix: u8,
 }
 
 /// An IPv6 address with its prefix length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Cidr6 {
     pub addr: Ipv6Addr,
     pub prefix: u8,
@@ -63,7 +63,7 @@ impl fmt::Display for Cidr6 {
 }
 
 /// How a NIC gets its IPv4 address.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum V4 {
     /// No IPv4 configuration.
     #[default]
@@ -75,7 +75,7 @@ pub enum V4 {
 }
 
 /// How a NIC gets its IPv6 address.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum V6 {
     /// No IPv6 configuration.
     #[default]
@@ -87,7 +87,7 @@ pub enum V6 {
 }
 
 /// Addressing of one NIC.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NicAddrs {
     pub v4: V4,
     pub v6: V6,
@@ -103,10 +103,45 @@ impl NicAddrs {
     pub fn wants_dhcp(&self) -> bool {
         self.v4 == V4::Dhcp
     }
+
+    /// Adds `other`'s addresses (the same NIC named twice: by name and by uplink), with the
+    /// same rules as items of one list: DHCP and static IPv4 do not mix, nor SLAAC and
+    /// static IPv6, nor the same address twice.
+    pub fn merge(&mut self, other: NicAddrs) -> Result<(), ParseError> {
+        self.v4 = match (std::mem::take(&mut self.v4), other.v4) {
+            (V4::None, x) | (x, V4::None) => x,
+            (V4::Dhcp, V4::Dhcp) => V4::Dhcp,
+            (V4::Static(mut a), V4::Static(b)) => {
+                for c in b {
+                    if a.iter().any(|x| x.addr == c.addr) {
+                        return Err(format!("ip4_addr gives {} twice", c.addr));
+                    }
+                    a.push(c);
+                }
+                V4::Static(a)
+            }
+            _ => return Err("a NIC gets its IPv4 address by DHCP or statically, not both".into()),
+        };
+        self.v6 = match (std::mem::take(&mut self.v6), other.v6) {
+            (V6::None, x) | (x, V6::None) => x,
+            (V6::Slaac, V6::Slaac) => V6::Slaac,
+            (V6::Static(mut a), V6::Static(b)) => {
+                for c in b {
+                    if a.iter().any(|x| x.addr == c.addr) {
+                        return Err(format!("ip4_addr gives {} twice", c.addr));
+                    }
+                    a.push(c);
+                }
+                V6::Static(a)
+            }
+            _ => return Err("a NIC gets its IPv6 address by SLAAC or statically, not both".into()),
+        };
+        Ok(())
+    }
 }
 
 /// Which NIC an `ip4_addr` item is for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Target {
     /// No `nic#` prefix: the first NIC.
     First,
@@ -115,7 +150,7 @@ pub enum Target {
 }
 
 /// A parsed `ip4_addr`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Ip4Addr {
     /// Empty for `0`: leave the jail alone.
     pub nics: Vec<(Target, NicAddrs)>,
@@ -265,7 +300,7 @@ fn add_item(n: &mut NicAddrs, item: &str, what: &str) -> Result<(), ParseError> 
 }
 
 /// CBSD's `ci_gw4`: the jail's default router(s).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Gateway {
     /// `0` or empty: vimage does not manage the default router.
     #[default]
@@ -278,7 +313,7 @@ pub enum Gateway {
 }
 
 /// An IPv6 router, optionally link-local with the jail NIC it is reached through.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gw6 {
     pub addr: Ipv6Addr,
     /// `eth0` in `fe80::1%eth0`.
@@ -434,6 +469,16 @@ mod tests {
             let e = parse_ip4_addr(input).unwrap_err();
             assert!(e.contains(why), "{input:?}: {e}");
         }
+    }
+
+    #[test]
+    fn one_nic_named_twice_merges() {
+        let mut a = NicAddrs { v4: V4::Static(vec![c4("10.0.0.5/24")]), v6: V6::None };
+        a.merge(NicAddrs { v4: V4::Static(vec![c4("10.0.0.6/24")]), v6: V6::Slaac }).unwrap();
+        assert_eq!(a, NicAddrs { v4: V4::Static(vec![c4("10.0.0.5/24"), c4("10.0.0.6/24")]), v6: V6::Slaac });
+        assert!(a.clone().merge(NicAddrs { v4: V4::Dhcp, v6: V6::None }).is_err());
+        assert!(a.clone().merge(NicAddrs { v4: V4::Static(vec![c4("10.0.0.5/16")]), v6: V6::None }).is_err());
+        assert!(a.merge(NicAddrs { v4: V4::None, v6: V6::Static(vec![c6("2001:db8::1/64")]) }).is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod devfs;
 pub mod error;
 pub mod exec;
 pub mod facts;
+pub mod fsedit;
 pub mod host;
 pub mod lock;
 pub mod mac;

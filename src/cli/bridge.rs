@@ -2,15 +2,17 @@
 
 use super::args::Args;
 use super::{Ctx, Outcome, jail_arg, list, to_json};
+use crate::addr::{Target, parse_ci_gw4, parse_ip4_addr};
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
+use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicSpec, Uplink};
 use crate::ops::{Done, Session};
 use crate::plan::op::IfRef;
 use crate::plan::{Effect, render};
 use serde_json::json;
 
-/// The desired network from `interface=`, `ifname=` and `mac=`: one NIC per uplink (or per
-/// name, when more names than uplinks are given).
+/// The desired network from `interface=`, `ifname=`, `mac=`, `ip4_addr=`, `ci_gw4=`,
+/// `devfs_ruleset=` and `rcconf=`: one NIC per uplink (or per name, when more names than
+/// uplinks are given).
 pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
     let bad = |e: crate::model::Invalid| Error::jail(Kind::Data, &jail, e.0);
     let uplinks = list(a.get("interface"));
@@ -41,9 +43,48 @@ pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
             None => IfName::parse(&format!("eth{i}")).map_err(bad)?,
         };
         let mac = macs.get(i).map(|m| Mac::parse_assignable(m)).transpose().map_err(bad)?;
-        nics.push(NicSpec { index: i as u32, name, uplink, mac });
+        nics.push(NicSpec { index: i as u32, name, uplink, mac, addrs: Default::default() });
     }
-    Ok(JailNet { jail, nics })
+    let data = |m: String| Error::jail(Kind::Data, &jail, m);
+    let ip = parse_ip4_addr(a.get("ip4_addr").unwrap_or("0")).map_err(data)?;
+    for (target, addrs) in ip.nics {
+        let i = match &target {
+            Target::First => 0,
+            Target::Named(n) => nics
+                .iter()
+                .position(|x| x.name.as_str() == n)
+                .or_else(|| {
+                    let by_uplink: Vec<usize> = nics
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, x)| matches!(&x.uplink, Uplink::Named(u) if u.as_str() == n))
+                        .map(|(i, _)| i)
+                        .collect();
+                    (by_uplink.len() == 1).then(|| by_uplink[0])
+                })
+                .ok_or_else(|| {
+                    data(format!(
+                        "ip4_addr names NIC {n}, but the jail's NICs are {} (uplinks {})",
+                        nics.iter().map(|x| x.name.to_string()).collect::<Vec<_>>().join(", "),
+                        nics.iter().map(|x| x.uplink.to_string()).collect::<Vec<_>>().join(", ")
+                    ))
+                })?,
+        };
+        let name = nics[i].name.clone();
+        nics[i].addrs.merge(addrs).map_err(|e| data(format!("NIC {name}: {e}")))?;
+    }
+    let gateway = parse_ci_gw4(a.get("ci_gw4").unwrap_or("0")).map_err(data)?;
+    let devfs_ruleset = match a.get("devfs_ruleset").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => {
+            Some(v.parse::<u16>().map_err(|_| data(format!("devfs_ruleset={v}: not a ruleset number (1-65535)")))?)
+        }
+    };
+    let rcconf = a.get("rcconf").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+    if rcconf.as_ref().is_some_and(|p| !p.is_absolute()) {
+        return Err(Error::jail(Kind::Usage, &jail, "rcconf= must be an absolute path"));
+    }
+    Ok(JailNet { jail, nics, addressing: Addressing { gateway, devfs_ruleset, rcconf } })
 }
 
 /// Runs `vimage bridge`.
@@ -76,15 +117,18 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
                 _ => None,
             })
             .collect();
+        let files: Vec<String> = plan.files.iter().flat_map(|f| f.describe()).collect();
         return to_json(&json!({
             "jail": plan.jail.as_str(),
             "verb": plan.verb.as_str(),
             "dry_run": dry,
-            "changed": done.report.is_some() && !plan.steps.is_empty(),
+            "changed": done.report.is_some() && !(plan.steps.is_empty() && done.results.is_empty()),
             "commands": commands,
             "notes": plan.notes,
             "repairs": session_notes,
             "nics": nics,
+            "files": files,
+            "results": done.results,
         }));
     }
     if dry {
@@ -98,6 +142,9 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
             out.push_str("# names the kernel picks when a command runs are shown as $variables\n");
         }
         out.push_str(&render::dry_run(plan));
+        for f in plan.files.iter().flat_map(|f| f.describe()) {
+            out.push_str(&format!("# then, once every command succeeded, write {f}\n"));
+        }
         return out;
     }
     let mut out = String::new();
@@ -117,6 +164,9 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
                     resolve(bridge, &r.bindings)
                 ));
             }
+        }
+        for r in &done.results {
+            out.push_str(&format!("jail {}: {r}\n", plan.jail));
         }
         if plan.steps.is_empty() {
             out.push_str(&format!("jail {}: records updated; no kernel change was needed\n", plan.jail));

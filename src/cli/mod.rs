@@ -6,6 +6,7 @@
 pub mod args;
 mod bridge;
 mod demo;
+mod devfs;
 mod doctor;
 pub mod spec;
 mod status;
@@ -84,6 +85,7 @@ pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
     match vs.name {
         "bridge" => bridge::run(&a, &mut sub),
         "unbridge" => unbridge::run(&a, &mut sub),
+        "devfs" => devfs::run(&a, &mut sub),
         "status" => status::run(&a, &mut sub),
         "doctor" => doctor::run(&a, &mut sub),
         "demo" => demo::run(&a),

@@ -7,7 +7,7 @@ pub mod recover;
 use crate::error::{Error, Kind, Result};
 use crate::host::{Cmd, Host, Output};
 use crate::plan::op::{Bindings, Op};
-use crate::plan::{Effect, Plan, Verb};
+use crate::plan::{Effect, Plan};
 use crate::state::{Attachment, BridgeRec, StateDb, StepState};
 
 /// What a successful (or, for teardown, partly successful) run did.
@@ -40,7 +40,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         if let (Some(slot), Some(name)) = (step.op.binds(), &bound) {
             rep.bindings.insert(slot.clone(), name.clone());
         }
-        let gone = plan.verb == Verb::Unbridge && is_gone_error(&step.op, &out);
+        let gone = !plan.verb.is_setup() && is_gone_error(&step.op, &out);
         let ok = gone || out.ok() && (step.op.binds().is_none() || bound.is_some());
         rep.commands.push(step.op.command(&rep.bindings).to_string());
         if ok {
@@ -50,7 +50,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         }
         let err = command_error(plan, &cmd, &out, step.op.binds().is_some() && out.ok());
         db.step_outcome(run, seq, StepState::Failed, bound.as_deref(), Some(&err.message))?;
-        if plan.verb == Verb::Unbridge {
+        if !plan.verb.is_setup() {
             failures.push(err);
             continue;
         }
@@ -181,6 +181,15 @@ fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, ru
         }
         Effect::BridgeGone { name } => db.delete_bridge(name),
         Effect::Mac { nic, mac } => db.remember_mac(jail, *nic, mac),
+        Effect::DevfsUse { ruleset, prev, jid, cbsd } => db.put_devfs_user(&crate::state::DevfsUser {
+            jail: jail.into(),
+            ruleset: *ruleset,
+            prev: *prev,
+            jid: *jid,
+            boottime,
+            cbsd: *cbsd,
+        }),
+        Effect::DevfsRelease => db.delete_devfs_user(jail),
     }
 }
 

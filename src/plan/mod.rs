@@ -1,7 +1,9 @@
 //! The planner: from a desired [`JailNet`] and a [`HostView`] to a complete [`Plan`], with no
 //! I/O. Every refusal happens here, before the first change.
 
+pub mod addr;
 pub mod bridge;
+pub mod devfs;
 pub mod op;
 pub mod render;
 pub mod unbridge;
@@ -51,6 +53,47 @@ pub enum Effect {
     BridgeGone { name: String },
     /// Remember a NIC's MAC for good.
     Mac { nic: u32, mac: Mac },
+    /// The jail uses vimage's devfs ruleset (its /dev had `prev`; CBSD was told when `cbsd`).
+    DevfsUse { ruleset: u16, prev: u16, jid: u32, cbsd: bool },
+    /// The jail no longer uses it.
+    DevfsRelease,
+}
+
+/// A change to a file on the host, made after every kernel step succeeded (so a failed run
+/// leaves the files as they were), as an edit of the file's contents at that moment: lines
+/// vimage does not own stay byte for byte, even if someone changed the file since planning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum FileEdit {
+    /// vimage's section of `/etc/devfs.rules`: `Some(n)` makes it `[vimage_vnet_bpf=n]` with
+    /// vimage's rules, `None` removes it.
+    DevfsRules { set: Option<u16> },
+    /// Lines of the jail's rc.conf.
+    RcConf {
+        path: std::path::PathBuf,
+        /// How messages name the file.
+        shown: String,
+        set: Vec<(String, String)>,
+        remove: Vec<String>,
+    },
+}
+
+impl FileEdit {
+    /// One line per change, for the admin (dry run, report).
+    pub fn describe(&self) -> Vec<String> {
+        match self {
+            FileEdit::DevfsRules { set: Some(n) } => {
+                vec![format!("/etc/devfs.rules: vimage's section [{}={n}] (ruleset 5 plus bpf)", crate::devfs::SECTION)]
+            }
+            FileEdit::DevfsRules { set: None } => {
+                vec![format!("/etc/devfs.rules: remove vimage's section [{}=…]", crate::devfs::SECTION)]
+            }
+            FileEdit::RcConf { shown, set, remove, .. } => set
+                .iter()
+                .map(|(k, v)| format!("{shown}: {k}=\"{v}\""))
+                .chain(remove.iter().map(|k| format!("{shown}: remove {k}")))
+                .collect(),
+        }
+    }
 }
 
 /// Which verb a plan serves; recovery treats them differently.
@@ -60,6 +103,8 @@ pub enum Verb {
     Bridge,
     /// Teardown: finished (replanned) if interrupted.
     Unbridge,
+    /// `vimage devfs`: setup, rolled back if interrupted.
+    Devfs,
 }
 
 impl Verb {
@@ -68,7 +113,13 @@ impl Verb {
         match self {
             Verb::Bridge => "bridge",
             Verb::Unbridge => "unbridge",
+            Verb::Devfs => "devfs",
         }
+    }
+
+    /// Setup verbs are all or nothing: rolled back on failure and after a crash.
+    pub fn is_setup(self) -> bool {
+        !matches!(self, Verb::Unbridge)
     }
 }
 
@@ -82,17 +133,24 @@ pub struct Plan {
     pub effects: Vec<Effect>,
     /// Sentences for the admin: what was reused, what is already in place, and why.
     pub notes: Vec<String>,
+    /// File changes made once every step succeeded.
+    pub files: Vec<FileEdit>,
 }
 
 impl Plan {
     /// A plan with no steps yet.
     pub fn new(jail: JailName, verb: Verb) -> Plan {
-        Plan { jail, verb, steps: Vec::new(), effects: Vec::new(), notes: Vec::new() }
+        Plan { jail, verb, steps: Vec::new(), effects: Vec::new(), notes: Vec::new(), files: Vec::new() }
     }
 
     /// True when running it would change nothing in the kernel.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
+    }
+
+    /// True when running it would change nothing at all: no kernel step, record or file.
+    pub fn changes_nothing(&self) -> bool {
+        self.steps.is_empty() && self.effects.is_empty() && self.files.is_empty()
     }
 
     /// Every slot a step of this plan fills.

@@ -4,9 +4,11 @@
 //! (it is in the OS cache), and what it could lose on power failure describes kernel objects
 //! that a reboot destroys anyway. Every statement binds its parameters.
 
+mod devfs;
 mod journal;
 mod records;
 
+pub use devfs::DevfsUser;
 pub use journal::{RunRow, StepRow, StepState};
 pub use records::{Attachment, BridgeRec};
 
@@ -17,7 +19,7 @@ use std::time::Duration;
 
 /// The migrations, in order: entry `i` brings a database from version `i` to `i + 1`. Append
 /// only; never edit an entry that has shipped.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
 
 /// The schema version this build writes; older databases are migrated forward on open.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -44,6 +46,13 @@ CREATE TABLE IF NOT EXISTS step(
     run_id INTEGER NOT NULL, seq INTEGER NOT NULL, command TEXT NOT NULL, op TEXT NOT NULL,
     state TEXT NOT NULL, binding TEXT, error TEXT,
     PRIMARY KEY(run_id, seq));
+";
+
+/// V2: jails that use vimage's devfs ruleset, and what their /dev had before.
+const SCHEMA_V2: &str = "
+CREATE TABLE IF NOT EXISTS devfs_user(
+    jail TEXT PRIMARY KEY, ruleset INTEGER NOT NULL, prev INTEGER NOT NULL,
+    jid INTEGER NOT NULL, boottime INTEGER NOT NULL, cbsd INTEGER NOT NULL);
 ";
 
 /// An open state database.
@@ -134,11 +143,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("var/db/vimage/vimage.sqlite");
         let db = StateDb::open(&p).unwrap();
-        assert_eq!(db.meta("schema_version").unwrap().as_deref(), Some("1"));
+        assert_eq!(db.meta("schema_version").unwrap(), Some(SCHEMA_VERSION.to_string()));
         db.set_meta("schema_version", "99").unwrap();
         drop(db);
         let e = StateDb::open(&p).unwrap_err();
         assert_eq!(e.kind, Kind::Unavailable);
         assert!(e.message.contains("newer"), "{e}");
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v.sqlite");
+        {
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch(SCHEMA_V1).unwrap();
+            c.execute("INSERT INTO meta(key, value) VALUES('schema_version', '1')", []).unwrap();
+        }
+        let db = StateDb::open(&p).unwrap();
+        assert_eq!(db.meta("schema_version").unwrap(), Some(SCHEMA_VERSION.to_string()));
+        assert!(db.devfs_users().unwrap().is_empty());
     }
 }
