@@ -334,6 +334,17 @@ impl Op {
         }
     }
 
+    /// True when a command that exited 0 still did not do its job: ifconfig only warns when
+    /// it cannot change an interface's ND6 flags (af_inet6.c `setnd6flags`:
+    /// `warn("ioctl(SIOCSIFINFO_IN6)")`) and goes on, so an IPv6 address would be added to an
+    /// interface whose IPv6 stays disabled.
+    pub fn failed_despite_success(&self, stderr: &str) -> bool {
+        match self {
+            Op::AddrAdd { v6: true, .. } | Op::Slaac { .. } => stderr.contains("SIOCSIFINFO_IN6"),
+            _ => false,
+        }
+    }
+
     /// True for steps whose undo a crash recovery runs even without a name the kernel printed:
     /// settings that outlive the epair (devfs rulesets and mounts, CBSD's database). Their
     /// undos are idempotent, so running one for a step that never happened is harmless.
