@@ -161,3 +161,6 @@ impl Plan {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_addr;
