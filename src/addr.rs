@@ -23,14 +23,18 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// An IPv4 address with its prefix length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Cidr4 {
+    /// The address.
     pub addr: Ipv4Addr,
+    /// Its prefix length.
     pub prefix: u8,
 }
 
 /// An IPv6 address with its prefix length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Cidr6 {
+    /// The address.
     pub addr: Ipv6Addr,
+    /// Its prefix length.
     pub prefix: u8,
 }
 
@@ -89,7 +93,9 @@ pub enum V6 {
 /// Addressing of one NIC.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NicAddrs {
+    /// IPv4.
     pub v4: V4,
+    /// IPv6.
     pub v6: V6,
 }
 
@@ -309,12 +315,18 @@ pub enum Gateway {
     /// jail's subnet, else the host's default gateway when it is in the jail's subnet).
     Auto,
     /// Explicit routers: at most one IPv4 and one IPv6 (a link-local one may carry `%nic`).
-    Fixed { v4: Option<Ipv4Addr>, v6: Option<Gw6> },
+    Fixed {
+        /// The IPv4 router (`defaultrouter`).
+        v4: Option<Ipv4Addr>,
+        /// The IPv6 router (`ipv6_defaultrouter`).
+        v6: Option<Gw6>,
+    },
 }
 
 /// An IPv6 router, optionally link-local with the jail NIC it is reached through.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gw6 {
+    /// The router.
     pub addr: Ipv6Addr,
     /// `eth0` in `fe80::1%eth0`.
     pub scope: Option<String>,

@@ -92,7 +92,9 @@ pub struct RcConfFacts {
 /// A default route as `route -n get` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteFact {
+    /// `gateway:` (an IPv6 link-local one with `%scope`).
     pub gateway: String,
+    /// `interface:`, so a route through an interface being replaced counts as gone.
     pub interface: String,
 }
 
@@ -126,8 +128,9 @@ pub struct HostView {
     pub rcconf: Option<RcConfFacts>,
     /// The gateway of the host's default route (for `ci_gw4=auto`).
     pub host_gateway: Option<String>,
-    /// The jail's IPv4 and IPv6 default routes, when vimage manages its routers.
+    /// The jail's IPv4 default route, when vimage manages its routers.
     pub jail_route4: Option<RouteFact>,
+    /// The jail's IPv6 default route, when vimage manages its routers.
     pub jail_route6: Option<RouteFact>,
 }
 

@@ -53,7 +53,8 @@ pub enum Effect {
     BridgeGone { name: String },
     /// Remember a NIC's MAC for good.
     Mac { nic: u32, mac: Mac },
-    /// The jail uses vimage's devfs ruleset (its /dev had `prev`; CBSD was told when `cbsd`).
+    /// The jail uses vimage's devfs ruleset `ruleset` in jail instance `jid` (its /dev had
+    /// `prev`; CBSD was told when `cbsd`).
     DevfsUse { ruleset: u16, prev: u16, jid: u32, cbsd: bool },
     /// The jail no longer uses it.
     DevfsRelease,
@@ -69,10 +70,13 @@ pub enum FileEdit {
     DevfsRules { set: Option<u16> },
     /// Lines of the jail's rc.conf.
     RcConf {
+        /// The file as vimage opens it (under `VIMAGE_ROOT`, or `rcconf=`).
         path: std::path::PathBuf,
         /// How messages name the file.
         shown: String,
+        /// Keys to set, in order, to these values.
         set: Vec<(String, String)>,
+        /// Keys whose every assignment goes.
         remove: Vec<String>,
     },
 }

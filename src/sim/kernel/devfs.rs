@@ -30,10 +30,15 @@ pub struct DevRule {
     pub dev_type: Option<String>,
     /// `path PATTERN`.
     pub path: Option<String>,
+    /// `hide`.
     pub hide: bool,
+    /// `unhide`.
     pub unhide: bool,
+    /// `user U` (kept, no effect here).
     pub user: Option<String>,
+    /// `group G` (kept, no effect here).
     pub group: Option<String>,
+    /// `mode M` (kept, no effect here).
     pub mode: Option<String>,
     /// `include N`.
     pub include: Option<u16>,
@@ -74,20 +79,25 @@ impl DevRule {
 /// A ruleset: rules by number, and how many mounts and includes refer to it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RuleSet {
+    /// Rules by number, run in that order.
     pub rules: BTreeMap<u16, DevRule>,
+    /// Mounts using it plus rules including it; an empty set with none is reaped.
     pub refcount: u32,
 }
 
 /// A devfs mount: its active ruleset and the device names it hides.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DevMount {
+    /// The active ruleset (0: none).
     pub ruleset: u16,
+    /// Device names hidden on this mount.
     pub hidden: BTreeSet<String>,
 }
 
 /// The devfs state of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Devfs {
+    /// Loaded rulesets by number.
     pub sets: BTreeMap<u16, RuleSet>,
     /// Mount point (`/dev`, `/usr/jails/jails/web1/dev`) → mount.
     pub mounts: BTreeMap<String, DevMount>,

@@ -15,8 +15,11 @@ use std::net::Ipv4Addr;
 pub struct DhcpServer {
     /// The router option it hands out (and the server's own address).
     pub router: Ipv4Addr,
+    /// The LAN's prefix length, given with each lease.
     pub prefix: u8,
+    /// First address of the pool.
     pub first: Ipv4Addr,
+    /// Last address of the pool.
     pub last: Ipv4Addr,
 }
 
