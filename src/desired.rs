@@ -3,11 +3,12 @@
 //! under a CBSD `workdir` and CBSD knows the jail), vimage's own settings (`vimage set`), or
 //! the default: one NIC, `eth0`, on the interface of the default route.
 
+use crate::addr::{Target, parse_ci_gw4, parse_ip4_addr};
 use crate::cbsd::{self, CbsdJail, DbOptions, NicShape, Workdir};
 use crate::error::{Error, Kind, Result};
 use crate::exec::run_cmd;
 use crate::host::{Cmd, Host, Program};
-use crate::model::{IfName, JailName, JailNet, Mac, Uplink};
+use crate::model::{Addressing, IfName, JailName, JailNet, Mac, Uplink};
 use crate::settings::JailSettings;
 
 /// Which source won, so the admin can be told.
@@ -47,6 +48,7 @@ pub fn resolve(jail: &JailName, cli: Option<JailNet>, set: &JailSettings, wd: Op
             Ok(c) if !c.net.nics.is_empty() => {
                 let mut net = c.net.clone();
                 override_from_settings(&mut net, set)?;
+                apply_cbsd_addressing(&mut net, &c)?;
                 return Ok(Desired { net, source: Source::Cbsd, cbsd: Some(c) });
             }
             Ok(_) => {}
@@ -62,6 +64,75 @@ pub fn resolve(jail: &JailName, cli: Option<JailNet>, set: &JailSettings, wd: Op
         return Ok(Desired { net, source: Source::Settings, cbsd: None });
     }
     Ok(Desired { net: JailNet::epairs(jail.clone(), &[Uplink::Auto]), source: Source::Default, cbsd: None })
+}
+
+/// A CBSD jail's `ip4_addr`, `ci_gw4` and `devfs_ruleset` columns, and its rc.conf under its
+/// data directory. CBSD's stock rulesets (4, 5) and `0` mean "not chosen": vimage then puts
+/// its own bpf ruleset in place when a NIC uses DHCP.
+fn apply_cbsd_addressing(net: &mut JailNet, c: &CbsdJail) -> Result<()> {
+    let ruleset = c.row.devfs_ruleset.filter(|n| !matches!(n, 0 | 4 | 5)).map(|n| n.to_string());
+    let rcconf = c.row.data.as_deref().map(|d| std::path::Path::new(d).join("etc/rc.conf"));
+    apply_addressing(
+        net,
+        c.row.ip4_addr.as_deref().unwrap_or("0"),
+        c.row.ci_gw4.as_deref().unwrap_or("0"),
+        ruleset.as_deref(),
+        rcconf,
+    )
+    .map_err(|e| e.detail("(from CBSD's jails table: ip4_addr, ci_gw4, devfs_ruleset)"))
+}
+
+/// Attaches CBSD-style `ip4_addr` (per NIC, `nic#ip` or in order), `ci_gw4`, an explicit
+/// devfs ruleset and the rc.conf to edit to `net`. Shared by the command line and CBSD.
+pub fn apply_addressing(
+    net: &mut JailNet,
+    ip4_addr: &str,
+    ci_gw4: &str,
+    devfs_ruleset: Option<&str>,
+    rcconf: Option<std::path::PathBuf>,
+) -> Result<()> {
+    let jail = net.jail.clone();
+    let data = |m: String| Error::jail(Kind::Data, &jail, m);
+    let nics = &mut net.nics;
+    let ip = parse_ip4_addr(ip4_addr).map_err(data)?;
+    for (target, addrs) in ip.nics {
+        let i = match &target {
+            Target::First => 0,
+            Target::Named(n) => nics
+                .iter()
+                .position(|x| x.name.as_str() == n)
+                .or_else(|| {
+                    let by_uplink: Vec<usize> = nics
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, x)| matches!(&x.uplink, Uplink::Named(u) if u.as_str() == n))
+                        .map(|(i, _)| i)
+                        .collect();
+                    (by_uplink.len() == 1).then(|| by_uplink[0])
+                })
+                .ok_or_else(|| {
+                    data(format!(
+                        "ip4_addr names NIC {n}, but the jail's NICs are {} (uplinks {})",
+                        nics.iter().map(|x| x.name.to_string()).collect::<Vec<_>>().join(", "),
+                        nics.iter().map(|x| x.uplink.to_string()).collect::<Vec<_>>().join(", ")
+                    ))
+                })?,
+        };
+        let name = nics[i].name.clone();
+        nics[i].addrs.merge(addrs).map_err(|e| data(format!("NIC {name}: {e}")))?;
+    }
+    let gateway = parse_ci_gw4(ci_gw4).map_err(data)?;
+    let devfs_ruleset = match devfs_ruleset.filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => {
+            Some(v.parse::<u16>().map_err(|_| data(format!("devfs_ruleset={v}: not a ruleset number (1-65535)")))?)
+        }
+    };
+    if rcconf.as_ref().is_some_and(|p| !p.is_absolute()) {
+        return Err(Error::jail(Kind::Usage, &jail, "rcconf= must be an absolute path"));
+    }
+    net.addressing = Addressing { gateway, devfs_ruleset, rcconf };
+    Ok(())
 }
 
 fn parse_uplinks(jail: &JailName, v: &[String]) -> Result<Vec<Uplink>> {

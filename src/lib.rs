@@ -13,13 +13,16 @@
 //! `ops` strings these together for every front end; `cli` is the command line.
 //! Parsers of FreeBSD output live in `parse` and do no I/O.
 
+pub mod addr;
 pub mod cbsd;
 pub mod cli;
 pub mod construct;
 pub mod desired;
+pub mod devfs;
 pub mod error;
 pub mod exec;
 pub mod facts;
+pub mod fsedit;
 pub mod host;
 pub mod lock;
 pub mod mac;
@@ -28,6 +31,7 @@ pub mod ops;
 pub mod parse;
 pub mod paths;
 pub mod plan;
+pub mod rcconf;
 pub mod rcd;
 pub mod settings;
 pub mod shvars;

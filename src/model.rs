@@ -242,6 +242,24 @@ pub struct NicSpec {
     pub uplink: Uplink,
     /// A MAC the admin or CBSD fixed; `None` lets vimage generate and remember one.
     pub mac: Option<Mac>,
+    /// Its addresses (from `ip4_addr`); empty: vimage leaves its addresses alone.
+    #[serde(default)]
+    pub addrs: crate::addr::NicAddrs,
+}
+
+/// What, beyond its NICs, a jail's network needs: default routers, the devfs ruleset that lets
+/// DHCP work, and where its rc.conf is. Kept apart from the NIC list so callers that only
+/// wire interfaces (tests, `JailNet::epairs`) need not know about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Addressing {
+    /// CBSD's `ci_gw4`.
+    pub gateway: crate::addr::Gateway,
+    /// A devfs ruleset number the admin chose (`devfs_ruleset=`); `None` lets vimage pick one
+    /// when a NIC uses DHCP.
+    pub devfs_ruleset: Option<u16>,
+    /// The jail's rc.conf, when not `<jail path>/etc/rc.conf` under `VIMAGE_ROOT`; a real
+    /// path, used as given.
+    pub rcconf: Option<std::path::PathBuf>,
 }
 
 /// The desired network of one jail: what every source of configuration (command line, CBSD
@@ -250,6 +268,8 @@ pub struct NicSpec {
 pub struct JailNet {
     pub jail: JailName,
     pub nics: Vec<NicSpec>,
+    #[serde(default)]
+    pub addressing: Addressing,
 }
 
 impl JailNet {
@@ -258,9 +278,30 @@ impl JailNet {
         let nics = uplinks
             .iter()
             .enumerate()
-            .map(|(i, u)| NicSpec { index: i as u32, name: IfName(format!("eth{i}")), uplink: u.clone(), mac: None })
+            .map(|(i, u)| NicSpec {
+                index: i as u32,
+                name: IfName(format!("eth{i}")),
+                uplink: u.clone(),
+                mac: None,
+                addrs: Default::default(),
+            })
             .collect();
-        JailNet { jail, nics }
+        JailNet { jail, nics, addressing: Addressing::default() }
+    }
+
+    /// True when some NIC gets its address by DHCP, so the jail needs bpf in its /dev.
+    pub fn wants_dhcp(&self) -> bool {
+        self.nics.iter().any(|n| n.addrs.wants_dhcp())
+    }
+
+    /// True when vimage must set up its devfs ruleset for this jail.
+    pub fn wants_devfs(&self) -> bool {
+        self.wants_dhcp() || self.addressing.devfs_ruleset.is_some()
+    }
+
+    /// True when vimage manages some address, router or rc.conf line of this jail.
+    pub fn manages_addresses(&self) -> bool {
+        self.nics.iter().any(|n| !n.addrs.is_empty()) || self.addressing.gateway != crate::addr::Gateway::Unmanaged
     }
 }
 

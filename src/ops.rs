@@ -19,6 +19,14 @@ use std::time::Duration;
 pub struct Done {
     pub plan: Plan,
     pub report: Option<Report>,
+    /// What the run found afterwards (a DHCP lease) and which files it changed.
+    pub results: Vec<String>,
+}
+
+impl Done {
+    fn planned(plan: Plan) -> Done {
+        Done { plan, report: None, results: Vec::new() }
+    }
 }
 
 /// One vimage invocation's hold on the host: lock, state database, kernel facts.
@@ -29,6 +37,7 @@ pub struct Session<'h> {
     /// What was repaired on the way in (interrupted runs of any jail).
     pub notes: Vec<String>,
     dry: bool,
+    paths: Paths,
     _lock: Option<HostLock>,
 }
 
@@ -47,12 +56,12 @@ impl<'h> Session<'h> {
             let kernel = gather::kernel(host)?;
             let p = paths.state_db();
             let db = if p.exists() { StateDb::open(&p)? } else { StateDb::open_in_memory()? };
-            return Ok(Session { host, db, kernel, notes: Vec::new(), dry, _lock: None });
+            return Ok(Session { host, db, kernel, notes: Vec::new(), dry, paths: paths.clone(), _lock: None });
         }
         let lock = HostLock::acquire(&paths.lock_file(), what, lock_timeout)?;
         let db = StateDb::open(&paths.state_db())?;
         let kernel = gather::kernel(host)?;
-        let mut s = Session { host, db, kernel, notes: Vec::new(), dry, _lock: Some(lock) };
+        let mut s = Session { host, db, kernel, notes: Vec::new(), dry, paths: paths.clone(), _lock: Some(lock) };
         gather::resync_if_needed(s.host, &s.db, &s.kernel)?;
         let r = recover::recover(s.host, &s.db, s.kernel.boottime)?;
         s.notes.extend(r.notes);
@@ -120,19 +129,19 @@ impl<'h> Session<'h> {
         run.effects.push(Effect::Lifecycle { state: None });
         if self.dry {
             create.notes.push(format!("then the network of {jail}, planned once the jail exists (vimage bridge)"));
-            done.push(Done { plan: create, report: None });
-            done.push(Done { plan: run, report: None });
+            done.push(Done { plan: create, report: None, results: Vec::new() });
+            done.push(Done { plan: run, report: None, results: Vec::new() });
             return Ok(done);
         }
         let r = exec::apply(self.host, &create, &self.db, self.kernel.boottime)?;
-        done.push(Done { plan: create, report: Some(r) });
+        done.push(Done { plan: create, report: Some(r), results: Vec::new() });
         let rest = (|| -> Result<Vec<Done>> {
             let mut d = Vec::new();
             if !net.nics.is_empty() {
                 d.push(self.bridge(&net)?);
             }
             let r = exec::apply(self.host, &run, &self.db, self.kernel.boottime)?;
-            d.push(Done { plan: run.clone(), report: Some(r) });
+            d.push(Done { plan: run.clone(), report: Some(r), results: Vec::new() });
             Ok(d)
         })();
         match rest {
@@ -166,15 +175,15 @@ impl<'h> Session<'h> {
             let mut p = Plan::new(jail.clone(), Verb::Stop);
             p.steps.push(Step::new(Op::ExecInJail { jail: jail.clone(), command: exec_stop.to_string() }));
             if self.dry {
-                done.push(Done { plan: p, report: None });
+                done.push(Done { plan: p, report: None, results: Vec::new() });
             } else {
                 match exec::apply(self.host, &p, &self.db, self.kernel.boottime) {
-                    Ok(r) => done.push(Done { plan: p, report: Some(r) }),
+                    Ok(r) => done.push(Done { plan: p, report: Some(r), results: Vec::new() }),
                     Err(e) => self.notes.push(format!("warning: exec_stop failed, stopping anyway: {e}")),
                 }
             }
         }
-        let view = gather::for_unbridge(self.host, &self.db, jail)?;
+        let view = gather::for_unbridge(self.host, &self.db, &self.kernel, jail, &self.paths)?;
         let mut plan = plan_unbridge(jail, &view);
         plan.verb = Verb::Stop;
         if running.is_some() {
@@ -182,11 +191,11 @@ impl<'h> Session<'h> {
         }
         plan.effects.push(Effect::Lifecycle { state: None });
         if self.dry {
-            done.push(Done { plan, report: None });
+            done.push(Done::planned(plan));
             return Ok(done);
         }
         let r = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
-        done.push(Done { plan, report: Some(r) });
+        done.push(Done { plan, report: Some(r), results: Vec::new() });
         Ok(done)
     }
 
@@ -194,14 +203,16 @@ impl<'h> Session<'h> {
     pub fn bridge(&mut self, net: &JailNet) -> Result<Done> {
         let mut retried = false;
         loop {
-            let view = gather::for_bridge(self.host, &self.db, &self.kernel, net)?;
+            let view = gather::for_bridge(self.host, &self.db, &self.kernel, net, &self.paths)?;
             let plan = plan_bridge(net, &view)?;
-            if self.dry || (plan.steps.is_empty() && plan.effects.is_empty()) {
-                return Ok(Done { plan, report: None });
+            if self.dry || plan.changes_nothing() {
+                return Ok(Done::planned(plan));
             }
             match exec::apply(self.host, &plan, &self.db, self.kernel.boottime) {
                 Ok(r) => {
-                    return Ok(Done { plan, report: Some(r) });
+                    let mut results = self.leases(&plan, &view);
+                    results.extend(self.write_files(&plan)?);
+                    return Ok(Done { plan, report: Some(r), results });
                 }
                 Err(e) if !retried && self.drop_vanished_bridges(&plan, &view)? => {
                     retried = true;
@@ -231,13 +242,75 @@ impl<'h> Session<'h> {
 
     /// Removes what vimage made for `jail` (or just plans it, in a dry run).
     pub fn unbridge(&mut self, jail: &JailName) -> Result<Done> {
-        let view = gather::for_unbridge(self.host, &self.db, jail)?;
+        let view = gather::for_unbridge(self.host, &self.db, &self.kernel, jail, &self.paths)?;
         let plan = plan_unbridge(jail, &view);
-        if self.dry || (plan.steps.is_empty() && plan.effects.is_empty()) {
-            return Ok(Done { plan, report: None });
+        if self.dry || plan.changes_nothing() {
+            return Ok(Done::planned(plan));
         }
         let report = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
-        Ok(Done { plan, report: Some(report) })
+        let results = self.write_files(&plan)?;
+        Ok(Done { plan, report: Some(report), results })
+    }
+
+    /// Gives `jail`'s /dev vimage's devfs ruleset (number `want`, or vimage's choice), and
+    /// nothing else: `vimage devfs`.
+    pub fn devfs(&mut self, jail: &JailName, want: Option<u16>) -> Result<Done> {
+        let view = gather::for_devfs(self.host, &self.db, &self.kernel, jail, want, &self.paths)?;
+        let info = match view.jail.as_ref() {
+            Some(i) if !i.dying => i.clone(),
+            _ => {
+                return Err(Error::jail(Kind::Unavailable, jail, "is not running: jls knows no jail of that name")
+                    .detail("vimage gives a running jail's /dev its ruleset; start the jail first"));
+            }
+        };
+        let mut plan = Plan::new(jail.clone(), Verb::Devfs);
+        let n = crate::plan::devfs::plan_use(&mut plan, jail, &info, &view, want)?;
+        if plan.changes_nothing() {
+            plan.notes.push(format!("devfs: ruleset {n} is in place for {}; nothing to do", info.dev_mount()));
+        }
+        if self.dry || plan.changes_nothing() {
+            return Ok(Done::planned(plan));
+        }
+        let report = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
+        let results = self.write_files(&plan)?;
+        Ok(Done { plan, report: Some(report), results })
+    }
+
+    /// After a run that started dhclient: the lease each NIC got (or that it got none yet).
+    fn leases(&mut self, plan: &Plan, view: &crate::facts::HostView) -> Vec<String> {
+        let nics: Vec<(u32, String)> = plan
+            .steps
+            .iter()
+            .filter_map(|s| match &s.op {
+                Op::Dhclient { jid, iface, .. } => Some((*jid, iface.to_string())),
+                _ => None,
+            })
+            .collect();
+        let Some(&(jid, _)) = nics.first() else { return Vec::new() };
+        let live = gather::jail_ifaces(self.host, &view.kernel, jid).unwrap_or_default();
+        nics.iter()
+            .map(|(_, n)| match live.iter().find(|i| i.name == *n).and_then(|i| i.inet_cidr.first()) {
+                Some((a, p)) => format!("{n}: DHCP lease {a}/{p}"),
+                None => format!("{n}: no DHCP lease yet: no server answered; dhclient keeps trying inside the jail"),
+            })
+            .collect()
+    }
+
+    /// Makes the plan's file edits, now that every kernel step succeeded.
+    fn write_files(&mut self, plan: &Plan) -> Result<Vec<String>> {
+        let mut done = Vec::new();
+        for e in &plan.files {
+            match crate::fsedit::apply(&self.paths, e) {
+                Ok(true) => done.extend(e.describe().into_iter().map(|d| format!("wrote {d}"))),
+                Ok(false) => {}
+                Err(err) => {
+                    return Err(err.in_jail(&plan.jail).detail(
+                        "the kernel changes are in place and recorded; fix the file's problem and run vimage again",
+                    ));
+                }
+            }
+        }
+        Ok(done)
     }
 }
 

@@ -114,3 +114,48 @@ fn an_unbridge_killed_at_any_command_is_finished_by_the_next_run() {
         }
     }
 }
+
+/// web1 with `ip4_addr=REALDHCP,2001:db8::5/64`: devfs ruleset steps, dhclient and an IPv6
+/// address on top of the epair.
+fn dhcp_net() -> JailNet {
+    let mut n = net();
+    n.nics[0].addrs = vimage::addr::parse_ip4_addr("REALDHCP,2001:db8::5/64").unwrap().nics[0].1.clone();
+    n
+}
+
+fn jail_root(root: &std::path::Path) {
+    std::fs::create_dir_all(root.join("usr/jails/jails/web1/etc")).unwrap();
+}
+
+#[test]
+fn a_dhcp_bridge_killed_at_any_command_is_rolled_back_devfs_included() {
+    let bridge = |h: &mut dyn Host, root: &std::path::Path| {
+        jail_root(root);
+        session(h, root).bridge(&dhcp_net()).unwrap();
+    };
+    // The last command is the look at the lease after the run closed; a kill there leaves a
+    // finished bridge, not one to roll back.
+    let total = commands_of(bridge, |_, _| {}) - 1;
+    for n in 1..=total {
+        for after in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut h = SimHost::new(Sim::new(Kernel::demo()));
+            let before = h.sim().kernel.snapshot();
+            let died = catch_unwind(AssertUnwindSafe(|| {
+                let mut d = Dying { inner: &mut h, n, after };
+                bridge(&mut d, dir.path());
+            }));
+            assert!(died.is_err(), "command {n} should have killed the run");
+            let s = session(&mut h, dir.path());
+            assert!(s.db.unfinished_runs().unwrap().is_empty(), "n={n} after={after}: {:?}", s.notes);
+            drop(s);
+            assert_eq!(h.sim().kernel.snapshot(), before, "n={n} after={after}: not rolled back");
+            assert!(!dir.path().join("etc/devfs.rules").exists(), "n={n}: no file before the run succeeds");
+            session(&mut h, dir.path()).bridge(&dhcp_net()).unwrap();
+            assert!(h.sim().kernel.devfs_visible("/usr/jails/jails/web1/dev").unwrap().iter().any(|d| d == "bpf"));
+            session(&mut h, dir.path()).unbridge(&net().jail).unwrap();
+            assert_eq!(h.sim().kernel.snapshot(), before, "n={n} after={after}");
+            assert_eq!(std::fs::read_to_string(dir.path().join("etc/devfs.rules")).unwrap(), "");
+        }
+    }
+}

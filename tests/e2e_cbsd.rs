@@ -21,6 +21,7 @@ fn host() -> Kernel {
     k.add_inet("em0", "192.168.1.10/24");
     k.set_default_route("192.168.1.1", "em0");
     k.add_ether("em1", "00:1b:21:aa:bb:cd", 1500);
+    k.add_dhcp_server("em0", "192.168.1.1", 24, "192.168.1.100", "192.168.1.199");
     k
 }
 
@@ -31,6 +32,10 @@ impl Cbsd {
         let spec = FixtureSpec::from_dir(&root.join("tests/fixtures/cbsd")).unwrap();
         let workdir = w.path().join("cbsd");
         build_workdir(&workdir, &spec).unwrap();
+        // Every CBSD jail has a data directory with an /etc (the fixture's `data` column).
+        for j in ["web1", "web2"] {
+            w.jail_rc(&format!("/usr/jails/jails-data/{j}-data"), "hostname=\"{j}\"\n".replace("{j}", j).as_str());
+        }
         // `cbsd initenv` links the enabled modules' commands into ${workdir}/modules; the
         // module's files point at /usr/local/bin/vimage, here the binary under test.
         std::fs::create_dir_all(workdir.join("modules")).unwrap();
@@ -109,6 +114,11 @@ fn enable_then_jstart_gives_vimage_nics_and_jstop_leaves_nothing() {
         assert!(v.groups.contains(&"vimage".to_string()));
     }
     assert!(!k.host_ifnames().iter().any(|n| n.starts_with("eth")), "no ethN left on the host");
+    // CBSD's ip4_addr=REALDHCP: a lease inside, bpf visible on the jail's /dev, the rc.conf line.
+    assert_eq!(eth0.addrs, ["192.168.1.100/24"]);
+    assert!(k.devfs_visible("/usr/jails/jails/web1/dev").unwrap().iter().any(|d| d == "bpf"));
+    let rc = c.w.root.join("usr/jails/jails-data/web1-data/etc/rc.conf");
+    assert_eq!(std::fs::read_to_string(&rc).unwrap(), "hostname=\"web1\"\nifconfig_eth0=\"DHCP\"\n");
 
     let o = c.w.vimage_env(&["status", "--json"], &[("workdir", c.workdir.to_str().unwrap())]);
     ok(&o);

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{World, code, stderr};
+use vimage::addr::{parse_ci_gw4, parse_ip4_addr};
 use vimage::host::{Host, SimHost};
 use vimage::model::{JailName, JailNet, Uplink};
 use vimage::ops::Session;
@@ -36,9 +37,33 @@ fn kernel() -> Kernel {
     k
 }
 
+/// `net` with `ip4_addr` for its first NIC and `ci_gw4`.
+fn addressed(mut n: JailNet, ip4_addr: &str, ci_gw4: &str) -> JailNet {
+    let ip = parse_ip4_addr(ip4_addr).unwrap();
+    n.nics[0].addrs = ip.nics[0].1.clone();
+    n.addressing.gateway = parse_ci_gw4(ci_gw4).unwrap();
+    n
+}
+
+const RC: &str = "hostname=\"web1\"\n";
+
+/// A VIMAGE_ROOT with web1's rc.conf in place.
+fn root() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("usr/jails/jails/web1/etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(etc.join("rc.conf"), RC).unwrap();
+    dir
+}
+
+fn files_untouched(root: &std::path::Path) -> bool {
+    std::fs::read_to_string(root.join("usr/jails/jails/web1/etc/rc.conf")).unwrap() == RC
+        && !root.join("etc/devfs.rules").exists()
+}
+
 fn every_op_fails_in_turn(n: &JailNet) {
     // Count the kernel operations of a successful run.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = root();
     let mut h = SimHost::new(Sim::new(kernel()));
     let before = h.sim().kernel.snapshot();
     let ops0 = h.sim().kernel.ops_done();
@@ -49,14 +74,15 @@ fn every_op_fails_in_turn(n: &JailNet) {
     assert_eq!(h.sim().kernel.snapshot(), before);
 
     for k in 1..=total {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = root();
         let mut h = SimHost::new(Sim::new(kernel()));
         h.sim_mut().kernel.fail_at(k, Errno::EIO);
         let err = bridge(&mut h, dir.path(), n).expect_err(&format!("op {k} of {total} was made to fail"));
         assert_eq!(h.sim().kernel.snapshot(), before, "op {k}: state not restored; error: {err}");
+        assert!(files_untouched(dir.path()), "op {k}: a file was written by a failed run");
         let text = err.to_string();
         assert!(
-            text.contains("`ifconfig") || text.contains("`jexec"),
+            text.contains("`ifconfig") || text.contains("`jexec") || text.contains("`devfs"),
             "op {k}: error does not name the command: {text}"
         );
         assert!(text.contains("Input/output error"), "op {k}: error lacks the command's stderr: {text}");
@@ -77,6 +103,16 @@ fn every_kernel_operation_of_a_one_nic_bridge_fails_in_turn() {
 #[test]
 fn every_kernel_operation_of_a_two_nic_two_uplink_bridge_fails_in_turn() {
     every_op_fails_in_turn(&net("web1", &["em0", "em1"]));
+}
+
+#[test]
+fn every_kernel_operation_of_a_dhcp_jail_with_ipv6_fails_in_turn() {
+    every_op_fails_in_turn(&addressed(net("web1", &["em0"]), "REALDHCP,2001:db8::5/64", "2001:db8::1"));
+}
+
+#[test]
+fn every_kernel_operation_of_a_static_two_nic_jail_fails_in_turn() {
+    every_op_fails_in_turn(&addressed(net("web1", &["em0", "em1"]), "192.168.1.50/24,192.168.1.51", "192.168.1.1"));
 }
 
 #[test]

@@ -44,7 +44,7 @@ pub fn to_jailnet(jail: &JailRow, nics: &NicTable) -> Result<JailNet> {
             None => None,
             Some(m) => Some(Mac::parse_assignable(m).map_err(|e| bad("nic_hwaddr", m, e.0))?),
         };
-        out.push(NicSpec { index, name, uplink, mac });
+        out.push(NicSpec { index, name, uplink, mac, addrs: Default::default() });
     }
     if let Some((a, b)) = first_duplicate(&out) {
         return Err(Error::jail(
@@ -53,7 +53,7 @@ pub fn to_jailnet(jail: &JailRow, nics: &NicTable) -> Result<JailNet> {
             format!("jailnic rows {a} and {b} both name the interface {}", out[b].name),
         ));
     }
-    Ok(JailNet { jail: jname, nics: out })
+    Ok(JailNet { jail: jname, nics: out, addressing: Default::default() })
 }
 
 fn first_duplicate(nics: &[NicSpec]) -> Option<(usize, usize)> {

@@ -5,15 +5,16 @@ use super::{Ctx, Outcome, jail_arg, list, to_json};
 use crate::cbsd::Workdir;
 use crate::desired;
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
+use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicSpec, Uplink};
 use crate::ops::{Done, Session};
 use crate::plan::op::IfRef;
 use crate::plan::{Effect, render};
 use crate::settings::JailSettings;
 use serde_json::json;
 
-/// The desired network from `interface=`, `ifname=` and `mac=`: one NIC per uplink (or per
-/// name, when more names than uplinks are given).
+/// The desired network from `interface=`, `ifname=`, `mac=`, `ip4_addr=`, `ci_gw4=`,
+/// `devfs_ruleset=` and `rcconf=`: one NIC per uplink (or per name, when more names than
+/// uplinks are given).
 pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
     let bad = |e: crate::model::Invalid| Error::jail(Kind::Data, &jail, e.0);
     let uplinks = list(a.get("interface"));
@@ -44,9 +45,57 @@ pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
             None => IfName::parse(&format!("eth{i}")).map_err(bad)?,
         };
         let mac = macs.get(i).map(|m| Mac::parse_assignable(m)).transpose().map_err(bad)?;
-        nics.push(NicSpec { index: i as u32, name, uplink, mac });
+        nics.push(NicSpec { index: i as u32, name, uplink, mac, addrs: Default::default() });
     }
-    Ok(JailNet { jail, nics })
+    let mut net = JailNet { jail, nics, addressing: Addressing::default() };
+    apply_cli_addressing(&mut net, a)?;
+    Ok(net)
+}
+
+/// Whether the command line says anything about addresses, routers or devfs.
+fn addressing_given(a: &Args) -> bool {
+    ["ip4_addr", "ci_gw4", "devfs_ruleset", "rcconf"].iter().any(|k| a.get(k).is_some())
+}
+
+/// `ip4_addr=`, `ci_gw4=`, `devfs_ruleset=` and `rcconf=` from the command line.
+fn apply_cli_addressing(net: &mut JailNet, a: &Args) -> Result<()> {
+    let rcconf = a.get("rcconf").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+    if rcconf.as_ref().is_some_and(|p| !p.is_absolute()) {
+        return Err(Error::jail(Kind::Usage, &net.jail, "rcconf= must be an absolute path"));
+    }
+    desired::apply_addressing(
+        net,
+        a.get("ip4_addr").unwrap_or("0"),
+        a.get("ci_gw4").unwrap_or("0"),
+        a.get("devfs_ruleset").filter(|v| !v.is_empty()),
+        rcconf,
+    )
+}
+
+/// Lets the command line override, key by key, what CBSD or `vimage set` said about
+/// addresses, router, ruleset and rc.conf; keys not given keep the stored values.
+fn override_addressing(net: &mut JailNet, a: &Args) -> Result<()> {
+    let mut cli = net.clone();
+    cli.addressing = Addressing::default();
+    for nic in &mut cli.nics {
+        nic.addrs = Default::default();
+    }
+    apply_cli_addressing(&mut cli, a)?;
+    if a.get("ip4_addr").is_some() {
+        for (nic, from) in net.nics.iter_mut().zip(cli.nics) {
+            nic.addrs = from.addrs;
+        }
+    }
+    if a.get("ci_gw4").is_some() {
+        net.addressing.gateway = cli.addressing.gateway;
+    }
+    if a.get("devfs_ruleset").is_some() {
+        net.addressing.devfs_ruleset = cli.addressing.devfs_ruleset;
+    }
+    if a.get("rcconf").is_some() {
+        net.addressing.rcconf = cli.addressing.rcconf;
+    }
+    Ok(())
 }
 
 /// Runs `vimage bridge`. The NICs come from the command line, else CBSD's inventory of the
@@ -62,7 +111,10 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let wd = Workdir::from_paths(&ctx.paths);
     let mut s = Session::open(ctx.host, &ctx.paths, &format!("bridge {jail}"), dry, ctx.lock_timeout)?;
     let settings = JailSettings { map: s.db.settings(jail.as_str())? };
-    let want = desired::resolve(&jail, cli, &settings, wd.as_ref())?;
+    let mut want = desired::resolve(&jail, cli, &settings, wd.as_ref())?;
+    if want.source != desired::Source::CommandLine && addressing_given(a) {
+        override_addressing(&mut want.net, a)?;
+    }
     if want.source == desired::Source::Cbsd {
         s.notes.push(format!("NICs from CBSD's jailnic table of {jail}"));
     }
@@ -103,15 +155,18 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
                 _ => None,
             })
             .collect();
+        let files: Vec<String> = plan.files.iter().flat_map(|f| f.describe()).collect();
         return to_json(&json!({
             "jail": plan.jail.as_str(),
             "verb": plan.verb.as_str(),
             "dry_run": dry,
-            "changed": done.report.is_some() && !plan.steps.is_empty(),
+            "changed": done.report.is_some() && !(plan.steps.is_empty() && done.results.is_empty()),
             "commands": commands,
             "notes": plan.notes,
             "repairs": session_notes,
             "nics": nics,
+            "files": files,
+            "results": done.results,
         }));
     }
     if dry {
@@ -125,6 +180,9 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
             out.push_str("# names the kernel picks when a command runs are shown as $variables\n");
         }
         out.push_str(&render::dry_run(plan));
+        for f in plan.files.iter().flat_map(|f| f.describe()) {
+            out.push_str(&format!("# then, once every command succeeded, write {f}\n"));
+        }
         return out;
     }
     let mut out = String::new();
@@ -144,6 +202,9 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
                     resolve(bridge, &r.bindings)
                 ));
             }
+        }
+        for r in &done.results {
+            out.push_str(&format!("jail {}: {r}\n", plan.jail));
         }
         if plan.steps.is_empty() {
             out.push_str(&format!("jail {}: records updated; no kernel change was needed\n", plan.jail));

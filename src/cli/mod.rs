@@ -7,6 +7,7 @@ pub mod args;
 mod bridge;
 mod construct;
 mod demo;
+mod devfs;
 mod doctor;
 mod gc;
 pub mod man;
@@ -93,6 +94,7 @@ pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
     match vs.name {
         "bridge" => bridge::run(&a, &mut sub),
         "unbridge" => unbridge::run(&a, &mut sub),
+        "devfs" => devfs::run(&a, &mut sub),
         "status" => status::run(&a, &mut sub),
         "doctor" => doctor::run(&a, &mut sub),
         "gc" => gc::run(&a, &mut sub),

@@ -75,22 +75,60 @@ pub const VERBS: &[VerbSpec] = &[
                 "names of the NICs inside the jail (default eth0, eth1, ...); at most 15 bytes each",
             ),
             key("mac", "MAC[,MAC...]", "fixed MAC of each NIC (default: generated once, then stored)"),
+            key(
+                "ip4_addr",
+                "ITEM[,ITEM...]",
+                "addresses, CBSD's syntax: A.B.C.D[/N] (default /24), IPv6[/N] (default /64), REALDHCP (dhclient), \
+                 SLAAC, nic#ITEM for another NIC (eth1 or its uplink), 0 = leave alone (default)",
+            ),
+            key(
+                "ci_gw4",
+                "0|ADDR[,ADDR6]|auto",
+                "default router(s) in the jail; auto = the LAN's router (default 0: not managed)",
+            ),
+            key(
+                "devfs_ruleset",
+                "N",
+                "number of vimage's devfs ruleset (ruleset 5 plus bpf, for DHCP); default 50, or the next free one",
+            ),
+            key("rcconf", "PATH", "the jail's rc.conf (default: <jail path>/etc/rc.conf)"),
             DRY_RUN,
             JSON,
         ],
         examples: &[
             "vimage bridge jname=web1",
             "vimage bridge jname=web1 interface=em0,em1",
+            "vimage bridge jname=web1 ip4_addr=REALDHCP",
+            "vimage bridge jname=web1 ip4_addr=10.0.0.5/24,2001:db8::5/64 ci_gw4=10.0.0.1",
+            "vimage bridge jname=web1 interface=em0,em1 ip4_addr=10.0.0.5,eth1#10.1.0.5/16",
             "vimage-bridge jname=web1 --dry-run",
         ],
+    },
+    VerbSpec {
+        name: "devfs",
+        desc: "give a running jail's /dev vimage's devfs ruleset (stock ruleset 5 plus bpf, for DHCP)",
+        about: "Writes vimage's section [vimage_vnet_bpf=N] to /etc/devfs.rules (every other line stays as it is),\n\
+                loads it into the running kernel (devfs rule -s N add ...), applies it to the jail's /dev\n\
+                (devfs -m <path>/dev ruleset N; rule -s N applyset) and, under CBSD, sets the jail's devfs_ruleset.\n\
+                N is ruleset=, else vimage's existing number, else 50 or the next free number; a number that\n\
+                FreeBSD or another tool uses is refused. `vimage bridge` does this by itself for DHCP jails;\n\
+                `vimage unbridge` gives it back, and removes the section when no jail uses it.",
+        keys: &[
+            JNAME,
+            key("ruleset", "N", "the ruleset number (default: vimage's, else 50 or the next free)"),
+            DRY_RUN,
+            JSON,
+        ],
+        examples: &["vimage devfs jname=web1", "vimage devfs jname=web1 ruleset=60"],
     },
     VerbSpec {
         name: "unbridge",
         desc: "remove what vimage set up for a jail (its epairs, and a vimage bridge once unused)",
         about: "Destroys each epair vimage created for the jail from its host end, which also removes the jail end\n\
                 wherever it is (so a renamed eth0 never comes back to the host). A bridge vimage created goes when\n\
-                its last jail leaves; the uplink and bridges vimage did not create are never changed.\n\
-                Keeps going past failures and reports all of them; running it again is a no-op.",
+                its last jail leaves; the uplink and bridges vimage did not create are never changed. A jail that\n\
+                used vimage's devfs ruleset gets its old one back; the ruleset goes with its last jail.\n\
+                The jail's rc.conf is kept. Keeps going past failures and reports all of them; running it again is a no-op.",
         keys: &[JNAME, DRY_RUN, JSON],
         examples: &["vimage unbridge jname=web1"],
     },

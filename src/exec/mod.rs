@@ -64,8 +64,11 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         if let (Some(slot), Some(name)) = (step.op.binds(), &bound) {
             rep.bindings.insert(slot.clone(), name.clone());
         }
-        let gone = matches!(plan.verb, Verb::Unbridge | Verb::Stop) && is_gone_error(&step.op, &out);
-        let ok = gone || out.ok() && (step.op.binds().is_none() || bound.is_some());
+        let gone = !plan.verb.is_setup() && is_gone_error(&step.op, &out);
+        let ok = gone
+            || out.ok()
+                && (step.op.binds().is_none() || bound.is_some())
+                && !step.op.failed_despite_success(&out.stderr);
         rep.commands.push(step.op.command(&rep.bindings).to_string());
         if ok {
             db.step_outcome(run, seq, StepState::Done, bound.as_deref(), None)?;
@@ -74,7 +77,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         }
         let err = command_error(plan, &cmd, &out, step.op.binds().is_some() && out.ok());
         db.step_outcome(run, seq, StepState::Failed, bound.as_deref(), Some(&err.message))?;
-        if matches!(plan.verb, Verb::Unbridge | Verb::Stop) {
+        if !plan.verb.is_setup() {
             failures.push(err);
             continue;
         }
@@ -119,24 +122,33 @@ pub(crate) fn run_cmd(host: &mut dyn Host, cmd: &Cmd) -> Output {
 fn command_error(plan: &Plan, cmd: &Cmd, out: &Output, no_name: bool) -> Error {
     let msg = if no_name {
         format!("`{cmd}` succeeded but printed no interface name vimage could use (stdout {:?})", out.stdout.trim())
+    } else if out.ok() {
+        format!("`{cmd}` did not do its job: {}", out.stderr.trim())
     } else {
         format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())
     };
     Error::jail(Kind::Os, &plan.jail, msg)
 }
 
-/// Undoes, in reverse, every completed step before `failed` and the failed step itself if it
-/// created something before failing (ifconfig prints a clone's name even when a later
-/// parameter fails). Returns the undo failures; keeps going past them.
+/// Whether rolling back must undo step `seq`: every completed step before `failed`, and the
+/// failed step itself only if it created something before failing (ifconfig prints a clone's
+/// name even when a later parameter fails); any other failed command changed nothing.
+fn needs_undo(step: &crate::plan::Step, seq: u32, failed: u32, b: &Bindings) -> bool {
+    match step.op.binds() {
+        Some(slot) => b.contains_key(slot),
+        None => seq != failed,
+    }
+}
+
+/// Undoes, in reverse, every step [`needs_undo`] names. Returns the undo failures; keeps
+/// going past them.
 fn rollback(host: &mut dyn Host, plan: &Plan, failed: u32, b: &Bindings, db: &StateDb, run: i64) -> Vec<String> {
     let mut errors = Vec::new();
     for seq in (0..=failed).rev() {
         let step = &plan.steps[seq as usize];
         let Some(undo) = &step.undo else { continue };
-        if let Some(slot) = step.op.binds()
-            && !b.contains_key(slot)
-        {
-            continue; // nothing was created
+        if !needs_undo(step, seq, failed, b) {
+            continue;
         }
         let cmd = undo.command(b);
         let out = run_cmd(host, &cmd);
@@ -155,7 +167,7 @@ fn with_rollback(mut err: Error, plan: &Plan, failed: u32, b: &Bindings, undo_er
         .filter_map(|seq| {
             let s = &plan.steps[seq as usize];
             let undo = s.undo.as_ref()?;
-            if s.op.binds().is_some_and(|slot| !b.contains_key(slot)) {
+            if !needs_undo(s, seq, failed, b) {
                 return None;
             }
             Some(undo.command(b).to_string())
@@ -206,6 +218,15 @@ fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, ru
         Effect::BridgeGone { name } => db.delete_bridge(name),
         Effect::Mac { nic, mac } => db.remember_mac(jail, *nic, mac),
         Effect::Lifecycle { state } => db.set_lifecycle(jail, state.as_deref(), boottime),
+        Effect::DevfsUse { ruleset, prev, jid, cbsd } => db.put_devfs_user(&crate::state::DevfsUser {
+            jail: jail.into(),
+            ruleset: *ruleset,
+            prev: *prev,
+            jid: *jid,
+            boottime,
+            cbsd: *cbsd,
+        }),
+        Effect::DevfsRelease => db.delete_devfs_user(jail),
     }
 }
 

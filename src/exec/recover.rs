@@ -33,7 +33,7 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
             db.finish_run(run.id, "abandoned: from an earlier boot", |_| Ok(()))?;
             continue;
         }
-        if run.verb != "bridge" && run.verb != "start" {
+        if run.verb != "bridge" && run.verb != "start" && run.verb != "devfs" {
             rec.notes.push(format!("jail {}: an interrupted {} (run {}) will be finished", run.jail, run.verb, run.id));
             rec.teardowns.push(run.jail.clone());
             db.finish_run(run.id, "interrupted; redone", |_| Ok(()))?;
@@ -58,6 +58,30 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
     }
     for s in run.steps.iter().rev() {
         let in_flight = s.state == StepState::Intent;
+        if s.op.undo_after_crash() && matches!(s.state, StepState::Intent | StepState::Done) {
+            if let Some(undo) = s.op.undo() {
+                let cmd = undo.command(&b);
+                let out = run_cmd(host, &cmd);
+                // A jail that died since took its /dev along: nothing left to restore.
+                let gone = matches!(undo, Op::DevfsUse { .. } | Op::DevfsApply { .. })
+                    && out.stderr.contains("No such file or directory");
+                if out.ok() || in_flight || gone {
+                    // An in-flight step may never have happened; its undo failing is fine.
+                    let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
+                    if out.ok() {
+                        rec.notes.push(format!("jail {}: {cmd}", run.jail));
+                    }
+                } else {
+                    rec.errors.push(format!(
+                        "jail {}: `{cmd}` failed (exit {}): {}",
+                        run.jail,
+                        out.code,
+                        out.stderr.trim()
+                    ));
+                }
+            }
+            continue;
+        }
         if s.state == StepState::Undone {
             continue;
         }

@@ -6,7 +6,8 @@
 //! group `vimage` happens only when the records cannot be trusted (first run after a boot,
 //! lost records, a marker that does not match).
 
-use super::{HostView, JailInfo, KernelFacts};
+use super::{HostView, JailInfo, KernelFacts, RcConfFacts, RouteFact};
+use crate::addr::Gateway;
 use crate::error::{Error, Kind, Result};
 use crate::exec::run_cmd;
 use crate::host::{Cmd, Host, Output, Program};
@@ -14,6 +15,7 @@ use crate::mac;
 use crate::model::{JailName, JailNet, Mac, Uplink};
 use crate::parse::ifconfig::{IfStatus, parse_status};
 use crate::parse::{jls, route, sysctl};
+use crate::paths::Paths;
 use crate::plan::op::{GROUP, bridge_marker};
 use crate::state::{BridgeRec, StateDb};
 
@@ -54,7 +56,7 @@ pub fn kernel(host: &mut dyn Host) -> Result<KernelFacts> {
     })
 }
 
-const JLS_PARAMS: [&str; 5] = ["jid", "name", "vnet", "dying", "path"];
+const JLS_PARAMS: [&str; 6] = ["jid", "name", "vnet", "dying", "path", "devfs_ruleset"];
 
 fn jail_info(p: &jls::JailParams) -> Option<JailInfo> {
     Some(JailInfo {
@@ -63,6 +65,7 @@ fn jail_info(p: &jls::JailParams) -> Option<JailInfo> {
         vnet: p.get("vnet").is_some_and(|v| v == "new"),
         dying: p.get("dying").is_some_and(|v| v == "true"),
         path: p.get("path").cloned().unwrap_or_default(),
+        devfs_ruleset: p.get("devfs_ruleset").and_then(|v| v.parse().ok()).unwrap_or(0),
     })
 }
 
@@ -121,8 +124,44 @@ pub fn group(host: &mut dyn Host, ours: bool) -> Result<Vec<IfStatus>> {
 
 /// The interface of the default route, `None` when there is none.
 pub fn default_if(host: &mut dyn Host) -> Result<Option<String>> {
+    Ok(default_route(host)?.map(|r| r.interface))
+}
+
+/// The host's default route, `None` when there is none.
+pub fn default_route(host: &mut dyn Host) -> Result<Option<RouteFact>> {
     let out = run_cmd(host, &Cmd::new(Program::Route, ["-n", "get", "default"]));
-    Ok(if out.ok() { route::default_interface(&out.stdout) } else { None })
+    Ok(route_fact(&out))
+}
+
+fn route_fact(out: &crate::host::Output) -> Option<RouteFact> {
+    if !out.ok() {
+        return None;
+    }
+    Some(RouteFact { gateway: route::gateway(&out.stdout)?, interface: route::default_interface(&out.stdout)? })
+}
+
+/// A jail's default route of one family (`jexec <jid> route -n get [-inet6] default`).
+pub fn jail_route(host: &mut dyn Host, jid: u32, v6: bool) -> Result<Option<RouteFact>> {
+    let jid = jid.to_string();
+    let mut args = vec![jid.as_str(), "route", "-n", "get"];
+    if v6 {
+        args.push("-inet6");
+    }
+    args.push("default");
+    let out = run_cmd(host, &Cmd::new(Program::Jexec, args));
+    Ok(route_fact(&out))
+}
+
+/// The jail's rc.conf: `rcconf=` (CBSD: `<data>/etc/rc.conf`), else `<jail path>/etc/rc.conf`;
+/// like every host path, under `VIMAGE_ROOT`.
+pub fn rcconf(paths: &Paths, net: &JailNet, info: &JailInfo) -> Result<RcConfFacts> {
+    let shown = match &net.addressing.rcconf {
+        Some(p) => p.display().to_string(),
+        None => format!("{}/etc/rc.conf", info.path.trim_end_matches('/')),
+    };
+    let path = paths.host(&shown);
+    let text = super::devfs::read_file(&path)?;
+    Ok(RcConfFacts { path, shown, text })
 }
 
 /// After a reboot (or with lost records) the records describe nothing that exists: forget
@@ -148,8 +187,14 @@ pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts) -> R
 }
 
 /// Everything `plan_bridge` needs for `net`.
-pub fn for_bridge(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, net: &JailNet) -> Result<HostView> {
-    let mut v = HostView { kernel: k.clone(), ..HostView::default() };
+pub fn for_bridge(
+    host: &mut dyn Host,
+    db: &StateDb,
+    k: &KernelFacts,
+    net: &JailNet,
+    paths: &Paths,
+) -> Result<HostView> {
+    let mut v = HostView { kernel: k.clone(), cbsd: paths.workdir.is_some(), ..HostView::default() };
     if !k.vimage {
         return Ok(v);
     }
@@ -168,14 +213,40 @@ pub fn for_bridge(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, net: &Jail
     v.bridges = db.bridges(k.boottime)?;
     let mut wanted: Vec<String> =
         v.attachments.iter().filter(|a| a.boottime == k.boottime).map(|a| a.host_if.clone()).collect();
+    let mut host_route: Option<Option<RouteFact>> = None;
     for n in &net.nics {
         match &n.uplink {
             Uplink::Named(u) => wanted.push(u.to_string()),
-            Uplink::Auto if v.default_if.is_none() => {
-                v.default_if = default_if(host)?;
+            Uplink::Auto if host_route.is_none() => {
+                let r = default_route(host)?;
+                v.default_if = r.as_ref().map(|r| r.interface.clone());
                 wanted.extend(v.default_if.clone());
+                host_route = Some(r);
             }
             Uplink::Auto => {}
+        }
+    }
+    if net.wants_devfs() {
+        v.devfs =
+            Some(super::devfs::gather(host, db, paths, &net.addressing.devfs_ruleset.into_iter().collect::<Vec<_>>())?);
+    }
+    if net.manages_addresses() {
+        v.rcconf = Some(rcconf(paths, net, &info)?);
+        let gw = &net.addressing.gateway;
+        if *gw == Gateway::Auto && host_route.is_none() {
+            host_route = Some(default_route(host)?);
+        }
+        v.host_gateway = host_route.flatten().map(|r| r.gateway);
+        let (w4, w6) = match gw {
+            Gateway::Unmanaged => (false, false),
+            Gateway::Auto => (true, false),
+            Gateway::Fixed { v4, v6 } => (v4.is_some(), v6.is_some()),
+        };
+        if w4 {
+            v.jail_route4 = jail_route(host, info.jid, false)?;
+        }
+        if w6 {
+            v.jail_route6 = jail_route(host, info.jid, true)?;
         }
     }
     for w in wanted {
@@ -232,11 +303,44 @@ pub fn for_bridge(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, net: &Jail
     Ok(v)
 }
 
+/// Everything `vimage devfs` needs: the jail and the devfs facts.
+pub fn for_devfs(
+    host: &mut dyn Host,
+    db: &StateDb,
+    k: &KernelFacts,
+    jail: &JailName,
+    want: Option<u16>,
+    paths: &Paths,
+) -> Result<HostView> {
+    let mut v = HostView { kernel: k.clone(), cbsd: paths.workdir.is_some(), ..HostView::default() };
+    v.jail = self::jail(host, jail)?;
+    if v.jail.as_ref().is_some_and(|j| !j.dying) {
+        v.devfs = Some(super::devfs::gather(host, db, paths, &want.into_iter().collect::<Vec<_>>())?);
+    }
+    Ok(v)
+}
+
 /// Everything `plan_unbridge` needs for `jail`: its recorded host ends, each checked by name
 /// for vimage's marker, and the bridges it may have been the last user of. Falls back to one
-/// scan of group `vimage` when a record is missing or does not match.
-pub fn for_unbridge(host: &mut dyn Host, db: &StateDb, jail: &JailName) -> Result<HostView> {
-    let mut v = HostView { attachments: db.attachments(jail.as_str())?, ..HostView::default() };
+/// scan of group `vimage` when a record is missing or does not match. When the jail uses
+/// vimage's devfs ruleset, also the jail (is the same instance running?) and devfs facts.
+pub fn for_unbridge(
+    host: &mut dyn Host,
+    db: &StateDb,
+    k: &KernelFacts,
+    jail: &JailName,
+    paths: &Paths,
+) -> Result<HostView> {
+    let mut v = HostView {
+        kernel: k.clone(),
+        attachments: db.attachments(jail.as_str())?,
+        cbsd: paths.workdir.is_some(),
+        ..HostView::default()
+    };
+    if db.devfs_user(jail.as_str())?.is_some() {
+        v.jail = self::jail(host, jail)?;
+        v.devfs = Some(super::devfs::gather(host, db, paths, &[])?);
+    }
     let mut scan = v.attachments.is_empty();
     for a in &v.attachments {
         match iface(host, &a.host_if)? {

@@ -4,12 +4,14 @@
 //! The planner reads a [`HostView`] and nothing else, so it can be tested with hand-built
 //! views and never touches the kernel.
 
+pub mod devfs;
 pub mod gather;
 
 use crate::model::{JailName, Mac};
 use crate::parse::ifconfig::IfStatus;
-use crate::state::{Attachment, BridgeRec};
-use std::collections::BTreeMap;
+use crate::state::{Attachment, BridgeRec, DevfsUser};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 /// Kernel-wide facts from one `sysctl` call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,6 +44,58 @@ pub struct JailInfo {
     pub vnet: bool,
     pub dying: bool,
     pub path: String,
+    /// The `devfs_ruleset` jail parameter (0: none set).
+    pub devfs_ruleset: u16,
+}
+
+impl JailInfo {
+    /// The jail's devfs mount point, as `devfs -m` takes it.
+    pub fn dev_mount(&self) -> String {
+        format!("{}/dev", self.path.trim_end_matches('/'))
+    }
+
+    /// The ruleset the jail's /dev was mounted with: its `devfs_ruleset`, or jail(8)'s
+    /// default for `mount.devfs`, 4, when the parameter is 0 (jail(8): "or a default of
+    /// ruleset 4").
+    pub fn effective_devfs_ruleset(&self) -> u16 {
+        if self.devfs_ruleset == 0 { 4 } else { self.devfs_ruleset }
+    }
+}
+
+/// What vimage knows about devfs rulesets: the two rules files, the kernel's loaded sets and
+/// its own records. Gathered only when a jail needs vimage's ruleset (or leaves it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DevfsFacts {
+    /// `/etc/defaults/devfs.rules` (`None`: unreadable, FreeBSD's stock numbers are assumed).
+    pub defaults: Option<String>,
+    /// `/etc/devfs.rules` (`None`: the file does not exist yet).
+    pub rules: Option<String>,
+    /// `devfs rule showsets`.
+    pub loaded: BTreeSet<u16>,
+    /// `devfs rule -s N show`, for the loaded numbers vimage may own.
+    pub shown: BTreeMap<u16, Vec<String>>,
+    /// Every jail recorded as using vimage's ruleset.
+    pub users: Vec<DevfsUser>,
+}
+
+/// The jail's rc.conf: where it is and what it holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RcConfFacts {
+    /// The file itself (under `VIMAGE_ROOT`, or the `rcconf=` path).
+    pub path: PathBuf,
+    /// How messages name it: the jail's view or the path given.
+    pub shown: String,
+    /// Its text; `None` when it does not exist yet.
+    pub text: Option<String>,
+}
+
+/// A default route as `route -n get` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteFact {
+    /// `gateway:` (an IPv6 link-local one with `%scope`).
+    pub gateway: String,
+    /// `interface:`, so a route through an interface being replaced counts as gone.
+    pub interface: String,
 }
 
 /// Everything [`crate::plan`] needs to decide, for one jail.
@@ -66,6 +120,18 @@ pub struct HostView {
     /// MACs anyone else holds: host interfaces, the jail's own, and vimage's records of other
     /// jails (only the ones relevant to this plan's candidates are guaranteed present).
     pub taken_macs: BTreeMap<Mac, String>,
+    /// vimage runs as a CBSD module (`workdir` is set), so CBSD is told the devfs ruleset.
+    pub cbsd: bool,
+    /// devfs facts, when the plan involves vimage's ruleset.
+    pub devfs: Option<DevfsFacts>,
+    /// The jail's rc.conf, when vimage manages its addresses.
+    pub rcconf: Option<RcConfFacts>,
+    /// The gateway of the host's default route (for `ci_gw4=auto`).
+    pub host_gateway: Option<String>,
+    /// The jail's IPv4 default route, when vimage manages its routers.
+    pub jail_route4: Option<RouteFact>,
+    /// The jail's IPv6 default route, when vimage manages its routers.
+    pub jail_route6: Option<RouteFact>,
 }
 
 impl HostView {

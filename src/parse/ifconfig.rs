@@ -5,6 +5,7 @@
 //! lines (15.x extended errors, new options) do not break it.
 
 use serde::Serialize;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// One interface as `ifconfig` shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -20,6 +21,12 @@ pub struct IfStatus {
     /// `inet`/`inet6` addresses as printed (`192.168.1.10`, `fe80::1%em0`).
     pub inet: Vec<String>,
     pub inet6: Vec<String>,
+    /// `inet` addresses with their prefix length (from `netmask 0x…`).
+    pub inet_cidr: Vec<(Ipv4Addr, u8)>,
+    /// `inet6` addresses (scope dropped) with their `prefixlen`.
+    pub inet6_cidr: Vec<(Ipv6Addr, u8)>,
+    /// The `nd6 options=…<…>` flag names (`IFDISABLED`, `ACCEPT_RTADV`, …).
+    pub nd6: Vec<String>,
 }
 
 impl IfStatus {
@@ -62,13 +69,31 @@ pub fn parse_status(text: &str) -> Vec<IfStatus> {
                 cur.members.push(name.to_string());
             }
         } else if let Some(a) = l.strip_prefix("inet6 ") {
-            if let Some(addr) = a.split_whitespace().next() {
+            let w: Vec<&str> = a.split_whitespace().collect();
+            if let Some(addr) = w.first() {
                 cur.inet6.push(addr.to_string());
+                let plen = w.iter().position(|x| *x == "prefixlen").and_then(|i| w.get(i + 1)?.parse().ok());
+                if let (Ok(ip), Some(p)) = (addr.split('%').next().unwrap_or(addr).parse::<Ipv6Addr>(), plen) {
+                    cur.inet6_cidr.push((ip, p));
+                }
             }
-        } else if let Some(a) = l.strip_prefix("inet ")
-            && let Some(addr) = a.split_whitespace().next()
+        } else if let Some(a) = l.strip_prefix("inet ") {
+            let w: Vec<&str> = a.split_whitespace().collect();
+            if let Some(addr) = w.first() {
+                cur.inet.push(addr.to_string());
+                let mask = w.iter().position(|x| *x == "netmask").and_then(|i| {
+                    let m = w.get(i + 1)?.strip_prefix("0x")?;
+                    u32::from_str_radix(m, 16).ok()
+                });
+                if let (Ok(ip), Some(m)) = (addr.parse::<Ipv4Addr>(), mask) {
+                    cur.inet_cidr.push((ip, m.leading_ones() as u8));
+                }
+            }
+        } else if let Some(o) = l.strip_prefix("nd6 options=")
+            && let (Some(open), Some(close)) = (o.find('<'), o.rfind('>'))
+            && open < close
         {
-            cur.inet.push(addr.to_string());
+            cur.nd6 = o[open + 1..close].split(',').filter(|f| !f.is_empty()).map(str::to_string).collect();
         }
     }
     out
@@ -136,7 +161,10 @@ epair0b: flags=1008842<BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mt
         assert_eq!(v[0].mtu, 1500);
         assert_eq!(v[0].mac.as_deref(), Some("00:1b:21:aa:bb:cc"));
         assert_eq!(v[0].inet, ["192.168.1.10"]);
+        assert_eq!(v[0].inet_cidr, [("192.168.1.10".parse().unwrap(), 24)]);
         assert_eq!(v[0].inet6.len(), 1);
+        assert_eq!(v[0].inet6_cidr, [("fe80::21b:21ff:feaa:bbcc".parse().unwrap(), 64)]);
+        assert_eq!(v[0].nd6, ["PERFORMNUD", "IFDISABLED", "AUTO_LINKLOCAL"]);
         assert!(v[1].is_bridge() && v[1].in_group("vimage"));
         assert_eq!(v[1].members, ["epair0a", "em0"]);
         assert_eq!(v[1].description.as_deref(), Some("vimage:em0"));

@@ -32,9 +32,16 @@ pub fn plan_bridge(net: &JailNet, v: &HostView) -> Result<Plan> {
         new_bridges: BTreeMap::new(),
         macs: HashSet::new(),
     };
-    for nic in &net.nics {
-        p.nic(nic)?;
+    if net.wants_devfs() {
+        super::devfs::plan_use(&mut p.plan, jail, info, v, net.addressing.devfs_ruleset)?;
     }
+    let mut states = BTreeMap::new();
+    for nic in &net.nics {
+        let (created, bridge) = p.nic(nic)?;
+        let bridge = bridge.and_then(|b| v.host_iface(&b));
+        states.insert(nic.name.to_string(), super::addr::NicState { created, bridge });
+    }
+    super::addr::plan_addresses(&mut p.plan, net, info, v, &states)?;
     Ok(p.plan)
 }
 
@@ -104,7 +111,9 @@ impl Planner<'_> {
         Error::jail(kind, self.jail, msg)
     }
 
-    fn nic(&mut self, nic: &NicSpec) -> Result<()> {
+    /// Plans one NIC; says whether this plan creates it (so it has no address yet) and, when
+    /// known by name, the bridge its host end is on.
+    fn nic(&mut self, nic: &NicSpec) -> Result<(bool, Option<String>)> {
         let uplink = self.resolve_uplink(nic)?;
         let up = self.v.host_iface(&uplink).ok_or_else(|| {
             self.err(Kind::Unavailable, format!("{}: uplink {uplink} does not exist on the host", nic.name))
@@ -130,7 +139,7 @@ impl Planner<'_> {
                     rec.host_if,
                     rec.bridge.as_deref().unwrap_or("?"),
                 ));
-                return Ok(());
+                return Ok((false, rec.bridge.clone()));
             }
         } else if let Some(i) = in_jail {
             // Not ours: a restarted jail's old jail end went back to the host, so an interface
@@ -150,8 +159,8 @@ impl Planner<'_> {
             self.remove_stale(nic, rec, live);
         }
         if let Some((a, b)) = self.adoptable(nic) {
-            self.adopt(nic, &a, &b, uplink, up.mtu, mac);
-            return Ok(());
+            let bridge = self.adopt(nic, &a, &b, uplink, up.mtu, mac);
+            return Ok((true, Some(bridge).filter(|b| b != "-")));
         }
         let bridge = self.choose_bridge(&uplink, up)?;
         let slot = Slot(format!("{}_a", nic.name));
@@ -168,6 +177,10 @@ impl Planner<'_> {
             name: nic.name.clone(),
             via_jexec: !self.v.kernel.has_ifconfig_j(),
         });
+        let bridge_name = match &bridge {
+            IfRef::Name(n) => Some(n.clone()),
+            _ => None,
+        };
         self.plan.effects.push(Effect::Attach {
             nic: nic.index,
             nic_name: nic.name.to_string(),
@@ -180,7 +193,7 @@ impl Planner<'_> {
         if self.v.stored_macs.get(&nic.index) != Some(&mac) {
             self.plan.effects.push(Effect::Mac { nic: nic.index, mac });
         }
-        Ok(())
+        Ok((true, bridge_name))
     }
 
     fn push(&mut self, op: Op) {
@@ -206,7 +219,7 @@ impl Planner<'_> {
     /// Takes over CBSD's epair: mark the host end as vimage's, move the jail end in, rename
     /// it there. Each step's undo gives it back as CBSD left it (nothing of CBSD's is ever
     /// destroyed by a rollback).
-    fn adopt(&mut self, nic: &NicSpec, a: &str, b: &str, uplink: String, mtu: u32, mac: Mac) {
+    fn adopt(&mut self, nic: &NicSpec, a: &str, b: &str, uplink: String, mtu: u32, mac: Mac) -> String {
         let jid = self.info.jid;
         let via_jexec = !self.v.kernel.has_ifconfig_j();
         let cbsd_descr = format!("{}-eth{}", self.jail, nic.index);
@@ -248,7 +261,7 @@ impl Planner<'_> {
             nic: nic.index,
             nic_name: nic.name.to_string(),
             host_if: IfRef::name(a),
-            bridge: IfRef::Name(bridge),
+            bridge: IfRef::Name(bridge.clone()),
             uplink,
             mac,
             jid,
@@ -256,6 +269,7 @@ impl Planner<'_> {
         if self.v.stored_macs.get(&nic.index) != Some(&mac) {
             self.plan.effects.push(Effect::Mac { nic: nic.index, mac });
         }
+        bridge
     }
 
     fn resolve_uplink(&self, nic: &NicSpec) -> Result<String> {

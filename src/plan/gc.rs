@@ -147,7 +147,7 @@ mod tests {
     use crate::parse::ifconfig::parse_status;
 
     fn jail(name: &str, jid: u32) -> JailInfo {
-        JailInfo { jid, name: name.into(), vnet: true, dying: false, path: String::new() }
+        JailInfo { jid, name: name.into(), vnet: true, dying: false, path: String::new(), devfs_ruleset: 0 }
     }
 
     fn att(jail: &str, host_if: &str, jid: u32) -> Attachment {

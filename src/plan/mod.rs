@@ -1,7 +1,9 @@
 //! The planner: from a desired [`JailNet`] and a [`HostView`] to a complete [`Plan`], with no
 //! I/O. Every refusal happens here, before the first change.
 
+pub mod addr;
 pub mod bridge;
+pub mod devfs;
 pub mod gc;
 pub mod op;
 pub mod render;
@@ -55,6 +57,51 @@ pub enum Effect {
     /// Where the standalone service is in starting or stopping this jail (`None` clears it):
     /// written in the same transaction as the run, so a crash between runs is recognised.
     Lifecycle { state: Option<String> },
+    /// The jail uses vimage's devfs ruleset `ruleset` in jail instance `jid` (its /dev had
+    /// `prev`; CBSD was told when `cbsd`).
+    DevfsUse { ruleset: u16, prev: u16, jid: u32, cbsd: bool },
+    /// The jail no longer uses it.
+    DevfsRelease,
+}
+
+/// A change to a file on the host, made after every kernel step succeeded (so a failed run
+/// leaves the files as they were), as an edit of the file's contents at that moment: lines
+/// vimage does not own stay byte for byte, even if someone changed the file since planning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum FileEdit {
+    /// vimage's section of `/etc/devfs.rules`: `Some(n)` makes it `[vimage_vnet_bpf=n]` with
+    /// vimage's rules, `None` removes it.
+    DevfsRules { set: Option<u16> },
+    /// Lines of the jail's rc.conf.
+    RcConf {
+        /// The file as vimage opens it (under `VIMAGE_ROOT`, or `rcconf=`).
+        path: std::path::PathBuf,
+        /// How messages name the file.
+        shown: String,
+        /// Keys to set, in order, to these values.
+        set: Vec<(String, String)>,
+        /// Keys whose every assignment goes.
+        remove: Vec<String>,
+    },
+}
+
+impl FileEdit {
+    /// One line per change, for the admin (dry run, report).
+    pub fn describe(&self) -> Vec<String> {
+        match self {
+            FileEdit::DevfsRules { set: Some(n) } => {
+                vec![format!("/etc/devfs.rules: vimage's section [{}={n}] (ruleset 5 plus bpf)", crate::devfs::SECTION)]
+            }
+            FileEdit::DevfsRules { set: None } => {
+                vec![format!("/etc/devfs.rules: remove vimage's section [{}=…]", crate::devfs::SECTION)]
+            }
+            FileEdit::RcConf { shown, set, remove, .. } => set
+                .iter()
+                .map(|(k, v)| format!("{shown}: {k}=\"{v}\""))
+                .chain(remove.iter().map(|k| format!("{shown}: remove {k}")))
+                .collect(),
+        }
+    }
 }
 
 /// Which verb a plan serves; recovery treats them differently.
@@ -68,6 +115,8 @@ pub enum Verb {
     Start,
     /// The service stopping a jail: finished if interrupted.
     Stop,
+    /// `vimage devfs`: setup, rolled back if interrupted.
+    Devfs,
 }
 
 impl Verb {
@@ -78,7 +127,13 @@ impl Verb {
             Verb::Unbridge => "unbridge",
             Verb::Start => "start",
             Verb::Stop => "stop",
+            Verb::Devfs => "devfs",
         }
+    }
+
+    /// Setup verbs are all or nothing: rolled back on failure and after a crash.
+    pub fn is_setup(self) -> bool {
+        !matches!(self, Verb::Unbridge | Verb::Stop)
     }
 }
 
@@ -92,17 +147,24 @@ pub struct Plan {
     pub effects: Vec<Effect>,
     /// Sentences for the admin: what was reused, what is already in place, and why.
     pub notes: Vec<String>,
+    /// File changes made once every step succeeded.
+    pub files: Vec<FileEdit>,
 }
 
 impl Plan {
     /// A plan with no steps yet.
     pub fn new(jail: JailName, verb: Verb) -> Plan {
-        Plan { jail, verb, steps: Vec::new(), effects: Vec::new(), notes: Vec::new() }
+        Plan { jail, verb, steps: Vec::new(), effects: Vec::new(), notes: Vec::new(), files: Vec::new() }
     }
 
     /// True when running it would change nothing in the kernel.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
+    }
+
+    /// True when running it would change nothing at all: no kernel step, record or file.
+    pub fn changes_nothing(&self) -> bool {
+        self.steps.is_empty() && self.effects.is_empty() && self.files.is_empty()
     }
 
     /// Every slot a step of this plan fills.
@@ -113,3 +175,6 @@ impl Plan {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_addr;

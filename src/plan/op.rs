@@ -139,6 +139,54 @@ pub enum Op {
     /// jail's own shell as jail(8) runs `exec.start` (the jail name itself never goes through a
     /// shell).
     ExecInJail { jail: JailName, command: String },
+    /// `devfs rule -s <set> add <words…>`: one rule of vimage's ruleset, loaded into the
+    /// running kernel. `new_set`: the set did not exist, so undoing this rule means `delset`.
+    DevfsRuleAdd { set: u16, words: Vec<String>, new_set: bool },
+    /// `devfs rule -s <set> delset`
+    DevfsDelset { set: u16 },
+    /// `devfs -m <mount> ruleset <set>`: the mount's active ruleset (what devices appearing
+    /// later get); `prev` is what it had, for the undo.
+    DevfsUse { mount: String, set: u16, prev: u16 },
+    /// `devfs -m <mount> rule -s <set> applyset`: runs the ruleset over the mount's existing
+    /// nodes, which is what makes bpf appear in a running jail's /dev.
+    DevfsApply { mount: String, set: u16, prev: u16 },
+    /// `cbsd jset jname=<jail> <key>=<value>`: CBSD's own setting, so the jail's next start
+    /// mounts /dev with vimage's ruleset.
+    CbsdJset { jail: JailName, key: String, value: String, prev: String },
+    /// `ifconfig -j <jid> <iface> inet <a/p> alias` (or `inet6 -ifdisabled <a/p> alias`):
+    /// an address inside the jail; `alias` so it never replaces another one.
+    AddrAdd { jail: JailName, jid: u32, iface: IfName, cidr: String, v6: bool, via_jexec: bool },
+    /// `ifconfig -j <jid> <iface> inet <a> -alias`: an address vimage no longer wants.
+    AddrDel { jail: JailName, jid: u32, iface: IfName, cidr: String, v6: bool, via_jexec: bool },
+    /// `ifconfig -j <jid> <iface> inet6 -ifdisabled accept_rtadv`: IPv6 autoconfiguration.
+    Slaac { jail: JailName, jid: u32, iface: IfName, via_jexec: bool },
+    /// `jexec <jid> dhclient <iface>`: a DHCP lease (dhclient stays in the jail, renewing it).
+    Dhclient { jail: JailName, jid: u32, iface: IfName },
+    /// `jexec <jid> route add|change [-inet6] default <gw>`; `old` is the router being
+    /// replaced (`change`), `None` when there was none (`add`).
+    RouteDefault { jail: JailName, jid: u32, v6: bool, gw: String, old: Option<String> },
+    /// `jexec <jid> route delete [-inet6] default`
+    RouteDelete { jail: JailName, jid: u32, v6: bool },
+}
+
+/// `ifconfig -j <jid> <args>`, or `jexec <jid> ifconfig <args>` before FreeBSD 14.
+fn in_jail_ifconfig(jid: u32, via_jexec: bool, tail: Vec<String>) -> Cmd {
+    let mut args =
+        if via_jexec { vec![jid.to_string(), "ifconfig".into()] } else { vec!["-j".into(), jid.to_string()] };
+    args.extend(tail);
+    Cmd::new(if via_jexec { Program::Jexec } else { Program::Ifconfig }, args)
+}
+
+/// `jexec <jid> <program> <args>`: a command that exists only as itself inside the jail.
+fn jexec(jid: u32, program: &str, tail: Vec<String>) -> Cmd {
+    let mut args = vec![jid.to_string(), program.to_string()];
+    args.extend(tail);
+    Cmd::new(Program::Jexec, args)
+}
+
+/// The address part of `a/p`.
+fn addr_only(cidr: &str) -> String {
+    cidr.split('/').next().unwrap_or(cidr).to_string()
 }
 
 impl Op {
@@ -220,6 +268,58 @@ impl Op {
             Op::ExecInJail { jail, command } => {
                 Cmd::new(Program::Jexec, [jail.to_string(), "/bin/sh".into(), "-c".into(), command.clone()])
             }
+            Op::DevfsRuleAdd { set, words, .. } => {
+                let mut a = vec!["rule".to_string(), "-s".into(), set.to_string(), "add".into()];
+                a.extend(words.iter().cloned());
+                Cmd::new(Program::Devfs, a)
+            }
+            Op::DevfsDelset { set } => {
+                Cmd::new(Program::Devfs, ["rule".to_string(), "-s".into(), set.to_string(), "delset".into()])
+            }
+            Op::DevfsUse { mount, set, .. } => {
+                Cmd::new(Program::Devfs, ["-m".to_string(), mount.clone(), "ruleset".into(), set.to_string()])
+            }
+            Op::DevfsApply { mount, set, .. } => Cmd::new(
+                Program::Devfs,
+                ["-m".to_string(), mount.clone(), "rule".into(), "-s".into(), set.to_string(), "applyset".into()],
+            ),
+            Op::CbsdJset { jail, key, value, .. } => {
+                Cmd::new(Program::Cbsd, ["jset".to_string(), format!("jname={jail}"), format!("{key}={value}")])
+            }
+            Op::AddrAdd { jid, iface, cidr, v6, via_jexec, .. } => {
+                let tail = if *v6 {
+                    vec![iface.to_string(), "inet6".into(), "-ifdisabled".into(), cidr.clone(), "alias".into()]
+                } else {
+                    vec![iface.to_string(), "inet".into(), cidr.clone(), "alias".into()]
+                };
+                in_jail_ifconfig(*jid, *via_jexec, tail)
+            }
+            Op::AddrDel { jid, iface, cidr, v6, via_jexec, .. } => {
+                let af = if *v6 { "inet6" } else { "inet" };
+                in_jail_ifconfig(*jid, *via_jexec, vec![iface.to_string(), af.into(), addr_only(cidr), "-alias".into()])
+            }
+            Op::Slaac { jid, iface, via_jexec, .. } => in_jail_ifconfig(
+                *jid,
+                *via_jexec,
+                vec![iface.to_string(), "inet6".into(), "-ifdisabled".into(), "accept_rtadv".into()],
+            ),
+            Op::Dhclient { jid, iface, .. } => jexec(*jid, "dhclient", vec![iface.to_string()]),
+            Op::RouteDefault { jid, v6, gw, old, .. } => {
+                let mut t = vec![if old.is_some() { "change" } else { "add" }.to_string()];
+                if *v6 {
+                    t.push("-inet6".into());
+                }
+                t.extend(["default".to_string(), gw.clone()]);
+                jexec(*jid, "route", t)
+            }
+            Op::RouteDelete { jid, v6, .. } => {
+                let mut t = vec!["delete".to_string()];
+                if *v6 {
+                    t.push("-inet6".into());
+                }
+                t.push("default".into());
+                jexec(*jid, "route", t)
+            }
         }
     }
 
@@ -235,6 +335,11 @@ impl Op {
     /// earlier step's undo covers it: destroying an epair from its host end destroys the jail
     /// end wherever it is and drops it from its bridge (if_epair.c, if_bridge.c), so the
     /// moves, renames and memberships of an epair need no undo of their own.
+    ///
+    /// Addresses and routes inside the jail are undone one by one (a NIC that already existed
+    /// keeps its other addresses); a DHCP lease or SLAAC flags are not (they go with the
+    /// epair, and on an existing NIC they harm nothing). devfs and CBSD settings are put
+    /// back to what they were.
     pub fn undo(&self) -> Option<Op> {
         match self {
             Op::CreateBridge { slot, .. } | Op::CreateEpair { slot, .. } => {
@@ -252,7 +357,61 @@ impl Op {
             | Op::RenameBackInJail { .. } => None,
             // Adoption's undo needs the old description, which only the planner knows.
             Op::Adopt { .. } => None,
+            Op::DevfsRuleAdd { set, new_set: true, .. } => Some(Op::DevfsDelset { set: *set }),
+            Op::DevfsRuleAdd { .. } | Op::DevfsDelset { .. } => None,
+            Op::DevfsUse { mount, set, prev } => Some(Op::DevfsUse { mount: mount.clone(), set: *prev, prev: *set }),
+            Op::DevfsApply { mount, set, prev } if *prev != 0 => {
+                Some(Op::DevfsApply { mount: mount.clone(), set: *prev, prev: *set })
+            }
+            Op::DevfsApply { .. } => None,
+            Op::CbsdJset { jail, key, value, prev } => {
+                Some(Op::CbsdJset { jail: jail.clone(), key: key.clone(), value: prev.clone(), prev: value.clone() })
+            }
+            Op::AddrAdd { jail, jid, iface, cidr, v6, via_jexec } => Some(Op::AddrDel {
+                jail: jail.clone(),
+                jid: *jid,
+                iface: iface.clone(),
+                cidr: cidr.clone(),
+                v6: *v6,
+                via_jexec: *via_jexec,
+            }),
+            Op::AddrDel { jail, jid, iface, cidr, v6, via_jexec } => Some(Op::AddrAdd {
+                jail: jail.clone(),
+                jid: *jid,
+                iface: iface.clone(),
+                cidr: cidr.clone(),
+                v6: *v6,
+                via_jexec: *via_jexec,
+            }),
+            Op::Slaac { .. } | Op::Dhclient { .. } | Op::RouteDelete { .. } => None,
+            Op::RouteDefault { jail, jid, v6, gw, old } => Some(match old {
+                Some(o) => {
+                    Op::RouteDefault { jail: jail.clone(), jid: *jid, v6: *v6, gw: o.clone(), old: Some(gw.clone()) }
+                }
+                None => Op::RouteDelete { jail: jail.clone(), jid: *jid, v6: *v6 },
+            }),
         }
+    }
+
+    /// True when a command that exited 0 still did not do its job: ifconfig only warns when
+    /// it cannot change an interface's ND6 flags (af_inet6.c `setnd6flags`:
+    /// `warn("ioctl(SIOCSIFINFO_IN6)")`) and goes on, so an IPv6 address would be added to an
+    /// interface whose IPv6 stays disabled.
+    pub fn failed_despite_success(&self, stderr: &str) -> bool {
+        match self {
+            Op::AddrAdd { v6: true, .. } | Op::Slaac { .. } => stderr.contains("SIOCSIFINFO_IN6"),
+            _ => false,
+        }
+    }
+
+    /// True for steps whose undo a crash recovery runs even without a name the kernel printed:
+    /// settings that outlive the epair (devfs rulesets and mounts, CBSD's database). Their
+    /// undos are idempotent, so running one for a step that never happened is harmless.
+    pub fn undo_after_crash(&self) -> bool {
+        matches!(
+            self,
+            Op::DevfsRuleAdd { new_set: true, .. } | Op::DevfsUse { .. } | Op::DevfsApply { .. } | Op::CbsdJset { .. }
+        )
     }
 
     /// The kernel's name for what a creating command printed, checked against what that

@@ -44,6 +44,7 @@ fn view(host_text: &str) -> HostView {
             vnet: true,
             dying: false,
             path: "/usr/jails/jails/web1".into(),
+            devfs_ruleset: 5,
         }),
         jail_ifaces: parse_status("lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST> metric 0 mtu 16384\n"),
         default_if: Some("em0".into()),
@@ -343,6 +344,12 @@ fn unbridge_with_nothing_says_so() {
 
 #[test]
 fn nic_spec_uplinks_round_trip() {
-    let n = NicSpec { index: 0, name: IfName::parse("eth0").unwrap(), uplink: Uplink::Auto, mac: None };
+    let n = NicSpec {
+        index: 0,
+        name: IfName::parse("eth0").unwrap(),
+        uplink: Uplink::Auto,
+        mac: None,
+        addrs: Default::default(),
+    };
     assert_eq!(n.uplink.to_string(), "auto");
 }

@@ -56,7 +56,8 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
             plan.notes.push(format!("{}: destroying vimage's bridge for {uplink}: its last jail left", b.name));
         }
     }
-    if plan.steps.is_empty() && plan.effects.is_empty() {
+    super::devfs::plan_release(&mut plan, jail, v.jail.as_ref(), v);
+    if plan.changes_nothing() {
         plan.notes.push("nothing to do: vimage has nothing set up for this jail".into());
     }
     plan

@@ -160,7 +160,13 @@ impl VimageConf {
                 Some(n) => IfName::parse(n).map_err(bad)?,
                 None => IfName::parse(&format!("eth{i}")).map_err(bad)?,
             };
-            nics.push(NicSpec { index: i as u32, name, uplink: Uplink::parse(up).map_err(bad)?, mac: None });
+            nics.push(NicSpec {
+                index: i as u32,
+                name,
+                uplink: Uplink::parse(up).map_err(bad)?,
+                mac: None,
+                addrs: Default::default(),
+            });
         }
         if !self.bridges.is_empty() || !self.vnets.is_empty() {
             return Err(Error::jail(
@@ -169,7 +175,7 @@ impl VimageConf {
                 "vimage_NAME_bridges (netgraph) and vimage_NAME_vnets (passthrough) are not supported by this build",
             ));
         }
-        Ok(JailNet { jail: self.name.clone(), nics })
+        Ok(JailNet { jail: self.name.clone(), nics, addressing: Default::default() })
     }
 
     /// `jail -c` parameters, as `key=value` words (no shell involved).

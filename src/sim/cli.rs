@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// Names `fbsd-sim` answers to as `argv[0]` (the programs vimage runs, simulated or not yet).
 pub const COMMANDS: &[&str] = &[
     "ifconfig", "jls", "jail", "jexec", "sysctl", "kldstat", "kldload", "route", "ngctl", "devfs", "service",
-    "dhclient", "sysrc",
+    "dhclient", "sysrc", "cbsd",
 ];
 
 /// What the process prints and its exit status.
@@ -34,7 +34,7 @@ impl CliOutput {
     }
 }
 
-const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, jls, jail, jexec, sysctl,\n                kldstat, kldload, route)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG (optional), FBSD_SIM_DELAY_MS (optional)\n";
+const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, jls, jail, jexec, sysctl,\n                kldstat, kldload, route, devfs, dhclient, cbsd)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG (optional), FBSD_SIM_DELAY_MS (optional)\n";
 
 /// Runs one invocation. `argv` includes `argv[0]`; `env` looks up environment variables (passed
 /// in so tests need not touch the process environment).

@@ -40,8 +40,12 @@ pub enum Errno {
     ENOTDIR,
     /// errno 22.
     EINVAL,
+    /// errno 25.
+    ENOTTY,
     /// errno 28.
     ENOSPC,
+    /// errno 34.
+    ERANGE,
     /// errno 35.
     EAGAIN,
     /// errno 45.
@@ -56,6 +60,8 @@ pub enum Errno {
     EADDRNOTAVAIL,
     /// errno 50.
     ENETDOWN,
+    /// errno 51.
+    ENETUNREACH,
     /// errno 55.
     ENOBUFS,
     /// errno 56.
@@ -72,7 +78,7 @@ pub enum Errno {
     ENOTEMPTY,
 }
 
-const ALL: [Errno; 28] = [
+const ALL: [Errno; 31] = [
     Errno::EPERM,
     Errno::ENOENT,
     Errno::ESRCH,
@@ -86,7 +92,9 @@ const ALL: [Errno; 28] = [
     Errno::ENODEV,
     Errno::ENOTDIR,
     Errno::EINVAL,
+    Errno::ENOTTY,
     Errno::ENOSPC,
+    Errno::ERANGE,
     Errno::EAGAIN,
     Errno::EOPNOTSUPP,
     Errno::EPFNOSUPPORT,
@@ -94,6 +102,7 @@ const ALL: [Errno; 28] = [
     Errno::EADDRINUSE,
     Errno::EADDRNOTAVAIL,
     Errno::ENETDOWN,
+    Errno::ENETUNREACH,
     Errno::ENOBUFS,
     Errno::EISCONN,
     Errno::ENOTCONN,
@@ -121,7 +130,9 @@ impl Errno {
             Errno::ENODEV => "Operation not supported by device",
             Errno::ENOTDIR => "Not a directory",
             Errno::EINVAL => "Invalid argument",
+            Errno::ENOTTY => "Inappropriate ioctl for device",
             Errno::ENOSPC => "No space left on device",
+            Errno::ERANGE => "Result too large",
             Errno::EAGAIN => "Resource temporarily unavailable",
             Errno::EOPNOTSUPP => "Operation not supported",
             Errno::EPFNOSUPPORT => "Protocol family not supported",
@@ -129,6 +140,7 @@ impl Errno {
             Errno::EADDRINUSE => "Address already in use",
             Errno::EADDRNOTAVAIL => "Can't assign requested address",
             Errno::ENETDOWN => "Network is down",
+            Errno::ENETUNREACH => "Network is unreachable",
             Errno::ENOBUFS => "No buffer space available",
             Errno::EISCONN => "Socket is already connected",
             Errno::ENOTCONN => "Socket is not connected",
@@ -155,7 +167,9 @@ impl Errno {
             Errno::ENODEV => "ENODEV",
             Errno::ENOTDIR => "ENOTDIR",
             Errno::EINVAL => "EINVAL",
+            Errno::ENOTTY => "ENOTTY",
             Errno::ENOSPC => "ENOSPC",
+            Errno::ERANGE => "ERANGE",
             Errno::EAGAIN => "EAGAIN",
             Errno::EOPNOTSUPP => "EOPNOTSUPP",
             Errno::EPFNOSUPPORT => "EPFNOSUPPORT",
@@ -163,6 +177,7 @@ impl Errno {
             Errno::EADDRINUSE => "EADDRINUSE",
             Errno::EADDRNOTAVAIL => "EADDRNOTAVAIL",
             Errno::ENETDOWN => "ENETDOWN",
+            Errno::ENETUNREACH => "ENETUNREACH",
             Errno::ENOBUFS => "ENOBUFS",
             Errno::EISCONN => "EISCONN",
             Errno::ENOTCONN => "ENOTCONN",

@@ -1,7 +1,9 @@
 //! A simulated FreeBSD host: a kernel model ([`Kernel`]) with FreeBSD's rules for vnets,
-//! epair(4), if_bridge(4), jails, modules and sysctls, and the userland commands (`ifconfig`,
-//! `jls`, `jail`, `jexec`, `sysctl`, `kldstat`, `kldload`, `route`) that print what FreeBSD
-//! prints. We have no FreeBSD machine; everything that touches the kernel is tested here.
+//! epair(4), if_bridge(4), jails, devfs rulesets, default routes, modules and sysctls, a DHCP
+//! server on the LAN, and the userland commands (`ifconfig`, `jls`, `jail`, `jexec`, `sysctl`,
+//! `kldstat`, `kldload`, `route`, `devfs`, `dhclient`, and a `cbsd jset` stand-in) that print
+//! what FreeBSD prints. We have no FreeBSD machine; everything that touches the kernel is
+//! tested here.
 //!
 //! [`Sim::exec`] runs one command line in the host context. The `fbsd-sim` program
 //! ([`cli`]) runs the same commands from a state file, so the real argv-building and

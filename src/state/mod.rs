@@ -4,9 +4,11 @@
 //! (it is in the OS cache), and what it could lose on power failure describes kernel objects
 //! that a reboot destroys anyway. Every statement binds its parameters.
 
+mod devfs;
 mod journal;
 mod records;
 
+pub use devfs::DevfsUser;
 pub use journal::{RunRow, StepRow, StepState};
 pub use records::{Attachment, BridgeRec};
 
@@ -17,7 +19,7 @@ use std::time::Duration;
 
 /// The migrations, in order: entry `i` brings a database from version `i` to `i + 1`. Append
 /// only; never edit an entry that has shipped.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2_LIFECYCLE, SCHEMA_V3_SETTINGS, SCHEMA_V4_STEP_UNDO];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2_LIFECYCLE, SCHEMA_V3_SETTINGS, SCHEMA_V4_STEP_UNDO, SCHEMA_V5_DEVFS];
 
 /// The schema version this build writes; older databases are migrated forward on open.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -60,6 +62,13 @@ CREATE TABLE IF NOT EXISTS jail_setting(jail TEXT NOT NULL, key TEXT NOT NULL, v
 /// Each step's undo, journalled, so recovery can replay undos the planner chose for a step
 /// (giving back an adopted CBSD epair) rather than only the op's natural inverse.
 const SCHEMA_V4_STEP_UNDO: &str = "ALTER TABLE step ADD COLUMN undo TEXT;";
+
+/// Jails that use vimage's devfs ruleset, and what their /dev had before.
+const SCHEMA_V5_DEVFS: &str = "
+CREATE TABLE IF NOT EXISTS devfs_user(
+    jail TEXT PRIMARY KEY, ruleset INTEGER NOT NULL, prev INTEGER NOT NULL,
+    jid INTEGER NOT NULL, boottime INTEGER NOT NULL, cbsd INTEGER NOT NULL);
+";
 
 /// An open state database.
 #[derive(Debug)]
@@ -186,11 +195,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("var/db/vimage/vimage.sqlite");
         let db = StateDb::open(&p).unwrap();
-        assert_eq!(db.meta("schema_version").unwrap().as_deref(), Some(SCHEMA_VERSION.to_string().as_str()));
+        assert_eq!(db.meta("schema_version").unwrap(), Some(SCHEMA_VERSION.to_string()));
         db.set_meta("schema_version", "99").unwrap();
         drop(db);
         let e = StateDb::open(&p).unwrap_err();
         assert_eq!(e.kind, Kind::Unavailable);
         assert!(e.message.contains("newer"), "{e}");
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v.sqlite");
+        {
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch(SCHEMA_V1).unwrap();
+            c.execute("INSERT INTO meta(key, value) VALUES('schema_version', '1')", []).unwrap();
+        }
+        let db = StateDb::open(&p).unwrap();
+        assert_eq!(db.meta("schema_version").unwrap(), Some(SCHEMA_VERSION.to_string()));
+        assert!(db.devfs_users().unwrap().is_empty());
     }
 }

@@ -142,6 +142,28 @@ impl World {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+
+    /// A jail's root under VIMAGE_ROOT with an `etc/rc.conf` holding `rc` (the jail's own
+    /// lines, which vimage must keep); returns the rc.conf's path.
+    pub fn jail_rc(&self, jail_path: &str, rc: &str) -> PathBuf {
+        let etc = self.root.join(jail_path.trim_start_matches('/')).join("etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        let p = etc.join("rc.conf");
+        std::fs::write(&p, rc).unwrap();
+        p
+    }
+
+    /// A host file under VIMAGE_ROOT (`/etc/devfs.rules`), or "" when it does not exist.
+    pub fn host_file(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root.join(path.trim_start_matches('/'))).unwrap_or_default()
+    }
+
+    /// Writes a host file under VIMAGE_ROOT.
+    pub fn put_host_file(&self, path: &str, text: &str) {
+        let p = self.root.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
 }
 
 /// stdout as text.

@@ -23,6 +23,12 @@ pub struct Jail {
     pub vnet: Option<VnetId>,
     pub persist: bool,
     pub dying: bool,
+    /// The `devfs_ruleset` jail parameter (0 = none enforced).
+    #[serde(default)]
+    pub devfs_ruleset: u16,
+    /// jail(8) mounted devfs on `<path>/dev` (`mount.devfs`).
+    #[serde(default)]
+    pub mount_devfs: bool,
 }
 
 /// What `jail -c` asks the kernel for.
@@ -34,6 +40,11 @@ pub struct JailSpec {
     pub vnet: bool,
     pub persist: bool,
     pub jid: Option<u32>,
+    /// The `devfs_ruleset` parameter.
+    pub devfs_ruleset: Option<u16>,
+    /// `mount.devfs`: jail(8) mounts devfs on `<path>/dev` with `devfs_ruleset`, "or a
+    /// default of ruleset 4" (jail(8)).
+    pub mount_devfs: bool,
 }
 
 /// A refused `jail_set`: the errno and the kernel's `errmsg` text.
@@ -107,8 +118,14 @@ impl Kernel {
                 vnet,
                 persist: spec.persist,
                 dying: false,
+                devfs_ruleset: spec.devfs_ruleset.unwrap_or(0),
+                mount_devfs: spec.mount_devfs,
             },
         );
+        if spec.mount_devfs {
+            let m = format!("{}/dev", spec.path.trim_end_matches('/'));
+            self.devfs_mount(&m, spec.devfs_ruleset.unwrap_or(4));
+        }
         if spec.jid.is_none() || jid > self.last_jid {
             self.last_jid = jid;
         }
@@ -151,6 +168,9 @@ impl Kernel {
             self.vnets.remove(&v);
         }
         self.jails.remove(&jid);
+        if j.mount_devfs {
+            self.devfs_unmount(&format!("{}/dev", j.path.trim_end_matches('/')));
+        }
         if self.jail_names.get(&j.name) == Some(&jid) {
             self.jail_names.remove(&j.name);
         }
@@ -187,11 +207,25 @@ impl Kernel {
         self.jails.get(&jid)
     }
 
-    /// Creates a jail the way `jail -c name=… path=… [vnet] persist` does (one counted
-    /// operation), for test setup.
+    /// Creates a jail the way CBSD's `jail -c name=… path=… [vnet] persist mount.devfs
+    /// devfs_ruleset=5|4` does (one counted operation), for test setup: vnet jails get ruleset
+    /// 5, others 4, as CBSD's profiles give them.
     pub fn create_jail(&mut self, name: &str, path: &str, vnet: bool) -> Result<u32, Errno> {
-        let spec =
-            JailSpec { name: name.to_string(), path: path.to_string(), hostname: None, vnet, persist: true, jid: None };
+        self.create_jail_with(name, path, vnet, Some(if vnet { 5 } else { 4 }))
+    }
+
+    /// [`Kernel::create_jail`] with a chosen `devfs_ruleset` (`None`: devfs is not mounted).
+    pub fn create_jail_with(&mut self, name: &str, path: &str, vnet: bool, devfs: Option<u16>) -> Result<u32, Errno> {
+        let spec = JailSpec {
+            name: name.to_string(),
+            path: path.to_string(),
+            hostname: None,
+            vnet,
+            persist: true,
+            jid: None,
+            devfs_ruleset: devfs,
+            mount_devfs: devfs.is_some(),
+        };
         self.jail_create(Ctx::HOST, &spec).map_err(|e| e.errno)
     }
 

@@ -9,8 +9,11 @@ mod bridge;
 mod clone;
 mod config;
 mod cred;
+pub(crate) mod devfs;
+mod dhcp;
 mod jail;
 mod kld;
+pub(crate) mod route;
 mod sysctl;
 mod table;
 pub(crate) mod types;
@@ -22,6 +25,7 @@ pub(crate) mod vnet;
 
 pub(crate) use config::DelAddr;
 pub(crate) use cred::Ctx;
+pub use dhcp::DhcpServer;
 pub(crate) use jail::{Jail, JailSpec};
 pub use kld::AVAILABLE_MODULES;
 pub(crate) use kld::module_name as kld_module_name;
@@ -66,6 +70,18 @@ pub struct Kernel {
     mac_seq: u64,
     ops_done: u64,
     fault: Option<Fault>,
+    /// devfs rulesets and mounts.
+    #[serde(default)]
+    devfs: devfs::Devfs,
+    /// DHCP servers, by the host interface whose LAN they serve.
+    #[serde(default)]
+    dhcp: BTreeMap<String, DhcpServer>,
+    /// Leases the DHCP servers gave, by client MAC.
+    #[serde(default)]
+    leases: BTreeMap<String, std::net::Ipv4Addr>,
+    /// The CBSD stand-in's jail settings (`cbsd jset`), by jail and key.
+    #[serde(default)]
+    cbsd: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// `kern.hostuuid` of the simulated host.
@@ -95,9 +111,16 @@ impl Kernel {
             mac_seq: 0,
             ops_done: 0,
             fault: None,
+            devfs: devfs::Devfs::default(),
+            dhcp: BTreeMap::new(),
+            leases: BTreeMap::new(),
+            cbsd: BTreeMap::new(),
         };
         k.vnets.insert(VnetId::HOST, Vnet::new(None));
         k.attach_loopback(VnetId::HOST, true);
+        // rc.d/devfs at boot: /dev mounted, the stock rulesets loaded (devfs_load_rulesets=YES).
+        k.devfs_mount("/dev", 0);
+        k.load_devfs_rules(crate::devfs::rules::STOCK_FILE);
         for (m, _) in AVAILABLE_MODULES {
             k.modules.force_load(m);
         }
@@ -105,13 +128,15 @@ impl Kernel {
     }
 
     /// The demo/test host: [`Kernel::freebsd14`] plus em0 (00:1b:21:aa:bb:cc, UP,
-    /// 192.168.1.10/24), a default route via 192.168.1.1, and the running vnet jail `web1`
-    /// (jid 1) that has only its own lo0. Starts with `ops_done() == 0`.
+    /// 192.168.1.10/24) with a DHCP server on its LAN (router 192.168.1.1, pool .100–.199),
+    /// a default route via 192.168.1.1, and the running vnet jail `web1` (jid 1, devfs
+    /// ruleset 5) that has only its own lo0. Starts with `ops_done() == 0`.
     pub fn demo() -> Kernel {
         let mut k = Kernel::freebsd14();
         k.add_ether("em0", "00:1b:21:aa:bb:cc", 1500);
         k.add_inet("em0", "192.168.1.10/24");
         k.set_default_route("192.168.1.1", "em0");
+        k.add_dhcp_server("em0", "192.168.1.1", 24, "192.168.1.100", "192.168.1.199");
         if let Ok(jid) = k.create_jail("web1", "/usr/jails/jails/web1", true) {
             if let Some(j) = k.jails.get_mut(&jid) {
                 j.hostname = "web1.example.org".to_string();

@@ -98,6 +98,9 @@ impl Kernel {
             if vn.default_route.as_ref().is_some_and(|r| r.ifp == id) {
                 vn.default_route = None;
             }
+            if vn.default_route6.as_ref().is_some_and(|r| r.ifp == id) {
+                vn.default_route6 = None;
+            }
         }
     }
 

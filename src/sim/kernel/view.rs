@@ -95,6 +95,15 @@ pub struct Snapshot {
     pub sysctls: BTreeMap<String, String>,
     /// vnet label → `gateway interface`.
     pub default_routes: BTreeMap<String, String>,
+    /// vnet label → IPv6 `gateway interface`.
+    pub default_routes6: BTreeMap<String, String>,
+    /// Loaded devfs rulesets as `devfs rule -s N show` prints them (empty ones included: a
+    /// mount or an include still refers to them).
+    pub devfs_rulesets: BTreeMap<u16, Vec<String>>,
+    /// devfs mounts: path → (active ruleset, visible device names).
+    pub devfs_mounts: BTreeMap<String, (u16, Vec<String>)>,
+    /// What the CBSD stand-in was told (`cbsd jset`): jail → key → value.
+    pub cbsd: BTreeMap<String, BTreeMap<String, String>>,
     /// `options VIMAGE`.
     pub vimage: bool,
     /// `kern.osreldate`.
@@ -159,6 +168,7 @@ impl Kernel {
         let mut interfaces = Vec::new();
         let mut sysctls = BTreeMap::new();
         let mut default_routes = BTreeMap::new();
+        let mut default_routes6 = BTreeMap::new();
         for (&v, vn) in &self.vnets {
             let label = self.vnet_label(v);
             for &id in vn.by_index.values() {
@@ -189,6 +199,14 @@ impl Kernel {
                 let ifname = self.ifp(r.ifp).map(|i| i.name.clone()).unwrap_or_default();
                 default_routes.insert(label.clone(), format!("{} {ifname}", r.gateway));
             }
+            if let Some(r) = &vn.default_route6 {
+                let ifname = self.ifp(r.ifp).map(|i| i.name.clone()).unwrap_or_default();
+                let gw = match &r.scope {
+                    Some(s) => format!("{}%{s}", r.gateway),
+                    None => r.gateway.to_string(),
+                };
+                default_routes6.insert(label.clone(), format!("{gw} {ifname}"));
+            }
         }
         interfaces.sort();
         for e in self.sysctl_all(Ctx::HOST) {
@@ -215,6 +233,15 @@ impl Kernel {
             modules: self.modules.names(),
             sysctls,
             default_routes,
+            default_routes6,
+            devfs_rulesets: self.devfs.sets.keys().filter_map(|n| Some((*n, self.devfs_show(*n)?))).collect(),
+            devfs_mounts: self
+                .devfs
+                .mounts
+                .iter()
+                .map(|(p, m)| (p.clone(), (m.ruleset, self.devfs_visible(p).unwrap_or_default())))
+                .collect(),
+            cbsd: self.cbsd.clone(),
             vimage: self.vimage,
             osreldate: self.osreldate,
         }

@@ -4,12 +4,21 @@
 use super::types::{IfId, NumAlloc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// The default route of a vnet (`route add default GW`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DefaultRoute {
     pub gateway: Ipv4Addr,
+    pub ifp: IfId,
+}
+
+/// The IPv6 default route of a vnet (`route add -inet6 default GW`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultRoute6 {
+    pub gateway: Ipv6Addr,
+    /// The interface named after `%` in a link-local gateway.
+    pub scope: Option<String>,
     pub ifp: IfId,
 }
 
@@ -28,6 +37,8 @@ pub struct Vnet {
     /// (`VNET_DEFINE_STATIC(struct if_clone *, epair_cloner)`).
     pub units: BTreeMap<String, NumAlloc>,
     pub default_route: Option<DefaultRoute>,
+    #[serde(default)]
+    pub default_route6: Option<DefaultRoute6>,
     /// Interfaces created in this vnet (`if_home_vnet`), wherever they are now: they die
     /// with it.
     pub homed: BTreeSet<IfId>,
@@ -52,6 +63,7 @@ impl Vnet {
             index_alloc: NumAlloc::starting_at(1),
             units: BTreeMap::new(),
             default_route: None,
+            default_route6: None,
             homed: BTreeSet::new(),
             sysctls,
             netgraph: serde_json::Value::Null,

@@ -213,6 +213,12 @@ fn create_jail(
                 "inherit" | "2" => spec.vnet = false,
                 _ => bad.push(format!("vnet: unknown jailsys value \"{v}\"")),
             },
+            "devfs_ruleset" => match v.parse::<u16>() {
+                Ok(n) => spec.devfs_ruleset = Some(n),
+                Err(_) => bad.push(format!("devfs_ruleset: non-integer value \"{v}\"")),
+            },
+            "mount.devfs" => spec.mount_devfs = !bare_no && !matches!(v, "false" | "0"),
+            "mount.nodevfs" => spec.mount_devfs = false,
             "vnet.interface" => {
                 ifaces.extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
             }

@@ -63,7 +63,7 @@ fn param(k: &Kernel, j: &Jail, name: &str) -> Option<Val> {
         "enforce_statfs" => Val::Int(2),
         "parent" | "children.cur" | "children.max" => Val::Int(0),
         "cpuset.id" => Val::Int(i64::from(j.jid) + 1),
-        "devfs_ruleset" => Val::Int(if j.vnet.is_some() { 5 } else { 4 }),
+        "devfs_ruleset" => Val::Int(i64::from(j.devfs_ruleset)),
         "securelevel" => Val::Int(-1),
         "osreldate" => Val::Int(i64::from(k.osreldate())),
         "osrelease" => Val::Str(k.osrelease()),

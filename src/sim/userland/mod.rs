@@ -1,6 +1,9 @@
 //! The simulated FreeBSD userland: each command parses its argv the way the real one does and
 //! prints the real one's output, error texts and exit codes, using only kernel operations.
 
+mod cbsd;
+mod devfs;
+mod dhclient;
 mod getopt;
 mod ifconfig;
 mod ifconfig_addr;
@@ -19,8 +22,12 @@ use crate::host::Output;
 use crate::sim::Errno;
 use crate::sim::kernel::{Ctx, Kernel};
 
-/// Programs other engineers will add (netgraph, devfs, …): answered with exit 127.
-const NOT_YET: &[&str] = &["ngctl", "devfs", "service", "dhclient", "sysrc"];
+/// Programs other engineers will add (netgraph, …): answered with exit 127.
+const NOT_YET: &[&str] = &["ngctl", "service", "sysrc"];
+
+/// Every program [`run`] simulates.
+const SIMULATED: &[&str] =
+    &["ifconfig", "jls", "jail", "jexec", "sysctl", "kldstat", "kldload", "route", "devfs", "dhclient", "cbsd", "sh"];
 
 /// Runs one command as the process `ctx` would (host, or inside a jail via jexec).
 pub(crate) fn run(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String]) -> Output {
@@ -35,6 +42,9 @@ pub(crate) fn run(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String]) -> O
         "kldload" => kld::kldload(k, ctx, args),
         "route" => route::main(k, ctx, args),
         "sh" => sh::main(k, ctx, args),
+        "devfs" => devfs::main(k, ctx, args),
+        "dhclient" => dhclient::main(k, ctx, args),
+        "cbsd" => cbsd::main(k, ctx, args),
         p if NOT_YET.contains(&p) => {
             Output { code: 127, stdout: String::new(), stderr: format!("{p}: not simulated yet\n") }
         }
@@ -46,8 +56,7 @@ pub(crate) fn run(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String]) -> O
 /// between running a command and `execvp` failing.
 pub(crate) fn known_program(program: &str) -> bool {
     let prog = program.rsplit('/').next().unwrap_or(program);
-    matches!(prog, "ifconfig" | "jls" | "jail" | "jexec" | "sysctl" | "kldstat" | "kldload" | "route" | "sh")
-        || NOT_YET.contains(&prog)
+    SIMULATED.contains(&prog) || NOT_YET.contains(&prog)
 }
 
 /// A command exiting with this status; the message is already in the process's stderr.

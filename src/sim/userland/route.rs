@@ -1,22 +1,54 @@
-//! `route` (sbin/route/route.c): `route [-n] get default` only, for now.
+//! `route` (sbin/route/route.c): `route [-n] [-q] get|add|change|delete [-inet|-inet6|-4|-6]
+//! default [GW]` — the default route of the caller's vnet, IPv4 and IPv6.
+//!
+//! `newroute`: on success (without `-q`) prints `add net default: gateway GW`; a failed
+//! routing-socket write prints `route: writing to routing socket: <strerror>` (warn) and
+//! `add net default: gateway GW fib 0: <msg>` with route.c's special texts for ESRCH
+//! (`not in table`) and EEXIST (`route already in table`), exit 1; EPERM is fatal at once
+//! (`err(1, "writing to routing socket")`). `get` prints `print_getmsg`'s block or
+//! `route: route has not been found`.
 
 use super::Proc;
 use crate::host::Output;
+use crate::sim::Errno;
+use crate::sim::kernel::route::Gw;
 use crate::sim::kernel::{Ctx, Kernel};
+use std::net::IpAddr;
 
-/// Runs `route args`. `get default` prints route.c's `print_getmsg` block; without a default
-/// route: `route: route has not been found` (1).
+const USAGE: &str = "usage: route [-46dnqtv] command [[modifiers] args]\n";
+
+/// Runs `route args`.
 pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
     let mut p = Proc::new("route");
     let mut words: Vec<&str> = Vec::new();
+    let mut quiet = false;
+    let mut v6 = false;
     for a in args {
         match a.as_str() {
-            "-n" | "-q" | "-v" | "-4" => {}
+            "-n" | "-v" | "-4" | "-inet" => {}
+            "-q" => quiet = true,
+            "-6" | "-inet6" => v6 = true,
             w => words.push(w),
         }
     }
     match words.as_slice() {
-        ["get", "default"] | ["get", "-inet", "default"] | ["get", "0.0.0.0"] | ["get", "0.0.0.0/0"] => {}
+        ["get", "default"] | ["get", "0.0.0.0"] | ["get", "0.0.0.0/0"] | ["get", "::/0"] => get(k, ctx, v6, p),
+        [cmd @ ("add" | "change"), "default", gw] => {
+            let Some(gw) = parse_gw(gw) else {
+                let _ = p.errx(68, &format!("bad address: {gw}"));
+                return p.finish(68);
+            };
+            if matches!(gw.addr, IpAddr::V6(_)) != v6 {
+                let _ = p.errx(68, &format!("bad address: {}", words[2]));
+                return p.finish(68);
+            }
+            let r = k.route_set_default(ctx, &gw, *cmd == "change");
+            finish(p, cmd, Some(words[2]), r, quiet)
+        }
+        ["delete", "default"] | ["delete", "default", _] => {
+            let r = k.route_delete_default(ctx, v6);
+            finish(p, "delete", words.get(2).copied(), r, quiet)
+        }
         ["get", ..]
         | ["add", ..]
         | ["delete", ..]
@@ -24,24 +56,87 @@ pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
         | ["flush", ..]
         | ["monitor", ..]
         | ["show", ..] => {
-            let _ = p.errx(1, "only `route -n get default` is simulated");
-            return p.finish(1);
+            let _ = p.errx(1, "only the default route is simulated");
+            p.finish(1)
         }
         _ => {
-            p.stderr("usage: route [-46dnqtv] command [[modifiers] args]\n");
-            return p.finish(64);
+            p.stderr(USAGE);
+            p.finish(64)
         }
     }
-    let Some(r) = k.vnet(ctx.vnet).and_then(|v| v.default_route.clone()) else {
+}
+
+fn parse_gw(s: &str) -> Option<Gw> {
+    let (a, scope) = match s.split_once('%') {
+        Some((a, sc)) => (a, Some(sc.to_string())),
+        None => (s, None),
+    };
+    let addr: IpAddr = a.parse().ok()?;
+    if scope.is_some() && addr.is_ipv4() {
+        return None;
+    }
+    Some(Gw { addr, scope })
+}
+
+fn finish(mut p: Proc, cmd: &str, gw: Option<&str>, r: Result<(), Errno>, quiet: bool) -> Output {
+    let head = match gw {
+        Some(g) => format!("{cmd} net default: gateway {g}"),
+        None => format!("{cmd} net default"),
+    };
+    match r {
+        Ok(()) => {
+            if !quiet {
+                p.out.push_str(&format!("{head}\n"));
+            }
+            p.finish(0)
+        }
+        Err(Errno::EPERM) => {
+            let _ = p.err(1, "writing to routing socket", Errno::EPERM);
+            p.finish(1)
+        }
+        Err(e) => {
+            p.warn("writing to routing socket", e);
+            if !quiet {
+                let msg = match e {
+                    Errno::ESRCH => "not in table",
+                    Errno::EBUSY => "entry in use",
+                    Errno::ENOBUFS => "not enough memory",
+                    Errno::EADDRINUSE => "gateway uses the same route",
+                    Errno::EEXIST => "route already in table",
+                    e => e.strerror(),
+                };
+                p.out.push_str(&format!("{head} fib 0: {msg}\n"));
+            }
+            p.finish(1)
+        }
+    }
+}
+
+fn get(k: &Kernel, ctx: Ctx, v6: bool, mut p: Proc) -> Output {
+    let found = if v6 {
+        k.default_route6_of(ctx).map(|(g, sc, ifname)| {
+            let g = match sc {
+                Some(s) => format!("{g}%{s}"),
+                None => g.to_string(),
+            };
+            let mtu = k.ifunit(ctx.vnet, &ifname).and_then(|id| k.ifp(id)).map_or(0, |i| i.mtu);
+            (g, ifname, mtu)
+        })
+    } else {
+        k.vnet(ctx.vnet).and_then(|v| v.default_route.clone()).map(|r| {
+            let (ifname, mtu) = k.ifp(r.ifp).map(|i| (i.name.clone(), i.mtu)).unwrap_or_default();
+            (r.gateway.to_string(), ifname, mtu)
+        })
+    };
+    let Some((gateway, ifname, mtu)) = found else {
         let _ = p.errx(1, "route has not been found");
         return p.finish(1);
     };
-    let (ifname, mtu) = k.ifp(r.ifp).map(|i| (i.name.clone(), i.mtu)).unwrap_or_default();
     let o = &mut p.out;
     o.push_str("   route to: default\n");
     o.push_str("destination: default\n");
     o.push_str("       mask: default\n");
-    o.push_str(&format!("    gateway: {}\n", r.gateway));
+    o.push_str(&format!("    gateway: {gateway}\n"));
     o.push_str("        fib: 0\n");
     o.push_str(&format!("  interface: {ifname}\n"));
     o.push_str("      flags: <UP,GATEWAY,DONE,STATIC>\n");
@@ -57,17 +152,77 @@ pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
 mod tests {
     use super::*;
 
+    fn route(k: &mut Kernel, ctx: Ctx, line: &str) -> Output {
+        let a: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        main(k, ctx, &a)
+    }
+
     #[test]
     fn get_default_prints_print_getmsg_block_route_c() {
         let mut k = Kernel::demo();
-        let o = main(&mut k, Ctx::HOST, &["-n".into(), "get".into(), "default".into()]);
+        let o = route(&mut k, Ctx::HOST, "-n get default");
         assert_eq!(o.code, 0);
         assert_eq!(
             o.stdout,
             "   route to: default\ndestination: default\n       mask: default\n    gateway: 192.168.1.1\n        fib: 0\n  interface: em0\n      flags: <UP,GATEWAY,DONE,STATIC>\n recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire\n       0         0         0         0      1500         1         0 \n"
         );
         let ctx = k.ctx_in_jail(1).unwrap();
-        let o = main(&mut k, ctx, &["-n".into(), "get".into(), "default".into()]);
+        let o = route(&mut k, ctx, "-n get default");
         assert_eq!((o.code, o.stderr.as_str()), (1, "route: route has not been found\n"));
+    }
+
+    #[test]
+    fn add_change_delete_default_in_a_vnet_jail() {
+        let mut k = Kernel::demo();
+        let ctx = k.ctx_in_jail(1).unwrap();
+        let o = route(&mut k, ctx, "add default 10.0.0.1");
+        assert_eq!(
+            (o.code, o.stdout.as_str()),
+            (1, "add net default: gateway 10.0.0.1 fib 0: Network is unreachable\n")
+        );
+        assert_eq!(o.stderr, "route: writing to routing socket: Network is unreachable\n");
+        // Give lo0 a 10/8 address the gateway is on (any UP interface will do).
+        let ifc: Vec<String> = ["lo0", "inet", "10.0.0.5/8", "alias"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(super::super::ifconfig::main(&mut k, ctx, &ifc).code, 0);
+        let o = route(&mut k, ctx, "add default 10.0.0.1");
+        assert_eq!((o.code, o.stdout.as_str()), (0, "add net default: gateway 10.0.0.1\n"));
+        let o = route(&mut k, ctx, "add default 10.0.0.2");
+        assert_eq!(o.stdout, "add net default: gateway 10.0.0.2 fib 0: route already in table\n");
+        assert_eq!(o.stderr, "route: writing to routing socket: File exists\n");
+        let o = route(&mut k, ctx, "-n get default");
+        assert!(o.stdout.contains("gateway: 10.0.0.1") && o.stdout.contains("interface: lo0"), "{}", o.stdout);
+        assert_eq!(route(&mut k, ctx, "change default 10.0.0.2").stdout, "change net default: gateway 10.0.0.2\n");
+        assert_eq!(route(&mut k, ctx, "delete default").stdout, "delete net default\n");
+        let o = route(&mut k, ctx, "delete default");
+        assert_eq!((o.code, o.stdout.as_str()), (1, "delete net default fib 0: not in table\n"));
+        assert_eq!(route(&mut k, Ctx::HOST, "-n get default").code, 0, "the host's route is another vnet's");
+    }
+
+    #[test]
+    fn inet6_default_routes() {
+        let mut k = Kernel::demo();
+        let ctx = k.ctx_in_jail(1).unwrap();
+        let ifc: Vec<String> = ["lo0", "inet6", "2001:db8::5/64"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(super::super::ifconfig::main(&mut k, ctx, &ifc).code, 0);
+        assert_eq!(
+            route(&mut k, ctx, "add -inet6 default 2001:db8::1").stdout,
+            "add net default: gateway 2001:db8::1\n"
+        );
+        let o = route(&mut k, ctx, "-n get -inet6 default");
+        assert!(o.stdout.contains("gateway: 2001:db8::1"), "{}", o.stdout);
+        assert_eq!(route(&mut k, ctx, "-n get default").code, 1, "no IPv4 default");
+        assert_eq!(route(&mut k, ctx, "add -inet6 default fe80::1%lo0").code, 1, "one default per family");
+        assert_eq!(route(&mut k, ctx, "change -inet6 default fe80::1%lo0").code, 0);
+        assert!(route(&mut k, ctx, "-n get -inet6 default").stdout.contains("gateway: fe80::1%lo0"));
+        assert_eq!(route(&mut k, ctx, "add default 2001:db8::1").code, 68, "an IPv6 gateway needs -inet6");
+    }
+
+    #[test]
+    fn a_non_vnet_jail_may_not_change_routes() {
+        let mut k = Kernel::demo();
+        let jid = k.create_jail("plain", "/j/plain", false).unwrap();
+        let ctx = k.ctx_in_jail(jid).unwrap();
+        let o = route(&mut k, ctx, "add default 192.168.1.1");
+        assert_eq!((o.code, o.stderr.as_str()), (1, "route: writing to routing socket: Operation not permitted\n"));
     }
 }

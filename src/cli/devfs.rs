@@ -1,0 +1,24 @@
+//! `vimage devfs`: give a running jail's /dev vimage's devfs ruleset (stock ruleset 5 plus
+//! bpf), and nothing else.
+
+use super::args::Args;
+use super::bridge::render_done;
+use super::{Ctx, Outcome, jail_arg};
+use crate::error::{Error, Kind, Result};
+use crate::ops::Session;
+
+/// Runs `vimage devfs`.
+pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+    let jail = jail_arg(a)?;
+    let want = match a.get("ruleset").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(
+            v.parse::<u16>()
+                .map_err(|_| Error::jail(Kind::Data, &jail, format!("ruleset={v}: not a ruleset number (1-65535)")))?,
+        ),
+    };
+    let dry = a.flag("dry-run");
+    let mut s = Session::open(ctx.host, &ctx.paths, &format!("devfs {jail}"), dry, ctx.lock_timeout)?;
+    let done = s.devfs(&jail, want).map_err(|e| e.in_jail(&jail))?;
+    Ok(Outcome::ok(render_done(&done, &s.notes, dry, a)))
+}

@@ -1,0 +1,162 @@
+//! Editing host files safely: under a lock, from the file's current contents, replaced
+//! atomically (temporary file in the same directory, fsync, rename), keeping its mode.
+//!
+//! Used for `/etc/devfs.rules` and a jail's rc.conf. The host lock already serialises vimage
+//! processes; the edit lock (`/var/run/vimage.edit.lock`) also covers a future caller that
+//! edits without the host lock. Other programs (an admin's editor, sysrc) take no lock, which
+//! is why every edit starts from the file as it is at that moment and a rename makes the
+//! switch atomic: a reader sees the old file or the new one, never half of each.
+
+use crate::devfs::rules::RulesFile;
+use crate::devfs::section_rules;
+use crate::error::{Error, Kind, Result};
+use crate::paths::Paths;
+use crate::plan::FileEdit;
+use crate::rcconf::RcConf;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+/// Replaces `path` with `data`: temporary file beside it, fsync, rename, fsync of the
+/// directory. A new file gets mode 0644; an existing one keeps its mode.
+pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mode = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let mut tmp = tempfile::Builder::new().prefix(".vimage.").tempfile_in(dir)?;
+    tmp.write_all(data)?;
+    tmp.as_file().sync_all()?;
+    match mode {
+        Some(m) => tmp.as_file().set_permissions(m)?,
+        None => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+            }
+        }
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Runs `f` holding the edit lock.
+pub fn with_edit_lock<T>(paths: &Paths, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let p = paths.host("/var/run/vimage.edit.lock");
+    if let Some(d) = p.parent() {
+        std::fs::create_dir_all(d)
+            .map_err(|e| Error::new(Kind::CantCreate, format!("cannot create {}: {e}", d.display())))?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&p)
+        .map_err(|e| Error::new(Kind::CantCreate, format!("cannot open {}: {e}", p.display())))?;
+    file.lock().map_err(|e| Error::new(Kind::Os, format!("cannot lock {}: {e}", p.display())))?;
+    let r = f();
+    let _ = file.unlock();
+    r
+}
+
+fn cant(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::new(Kind::CantCreate, format!("cannot write {}: {e}", path.display()))
+}
+
+/// Makes one planned edit against the file as it is now. Returns whether the file changed.
+pub fn apply(paths: &Paths, edit: &FileEdit) -> Result<bool> {
+    with_edit_lock(paths, || match edit {
+        FileEdit::DevfsRules { set } => {
+            let path = paths.host(crate::facts::devfs::RULES_PATH);
+            let old = crate::facts::devfs::read_file(&path)?;
+            if old.is_none() && set.is_none() {
+                return Ok(false);
+            }
+            let mut f = RulesFile::parse(old.as_deref().unwrap_or(""));
+            let changed = match set {
+                Some(n) => f.set_ours(*n, &section_rules()),
+                None => f.remove_ours(),
+            };
+            if changed {
+                if let Some(d) = path.parent() {
+                    std::fs::create_dir_all(d).map_err(|e| cant(&path, e))?;
+                }
+                write_atomic(&path, f.render().as_bytes()).map_err(|e| cant(&path, e))?;
+            }
+            Ok(changed)
+        }
+        FileEdit::RcConf { path, set, remove, .. } => {
+            if !path.parent().is_some_and(|d| d.is_dir()) {
+                return Err(cant(
+                    path,
+                    "its directory does not exist (is the jail's path right? rcconf= names the file)",
+                ));
+            }
+            let old = crate::facts::devfs::read_file(path)?;
+            let mut rc = RcConf::parse(old.as_deref().unwrap_or(""));
+            let mut changed = false;
+            for k in remove {
+                changed |= rc.remove(k);
+            }
+            for (k, v) in set {
+                changed |= rc.set(k, v);
+            }
+            if changed {
+                write_atomic(path, rc.render().as_bytes()).map_err(|e| cant(path, e))?;
+            }
+            Ok(changed)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_keep_other_lines_and_the_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::rooted(dir.path());
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        let rules = dir.path().join("etc/devfs.rules");
+        std::fs::write(&rules, "[mine=7]\nadd hide\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&rules, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        assert!(apply(&paths, &FileEdit::DevfsRules { set: Some(50) }).unwrap());
+        let text = std::fs::read_to_string(&rules).unwrap();
+        assert!(text.starts_with("[mine=7]\nadd hide\n[vimage_vnet_bpf=50]\n"), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&rules).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        assert!(!apply(&paths, &FileEdit::DevfsRules { set: Some(50) }).unwrap(), "no change the second time");
+        assert!(apply(&paths, &FileEdit::DevfsRules { set: None }).unwrap());
+        assert_eq!(std::fs::read_to_string(&rules).unwrap(), "[mine=7]\nadd hide\n");
+        let rc = dir.path().join("etc/rc.conf");
+        let e = FileEdit::RcConf {
+            path: rc.clone(),
+            shown: "/etc/rc.conf".into(),
+            set: vec![("ifconfig_eth0".into(), "DHCP".into())],
+            remove: vec!["ifconfig_eth0_ipv6".into()],
+        };
+        std::fs::write(&rc, "# mine\nifconfig_eth0_ipv6=\"inet6 -ifdisabled\"\nsshd_enable=YES\n").unwrap();
+        assert!(apply(&paths, &e).unwrap());
+        assert_eq!(std::fs::read_to_string(&rc).unwrap(), "# mine\nsshd_enable=YES\nifconfig_eth0=\"DHCP\"\n");
+        let bad = FileEdit::RcConf {
+            path: dir.path().join("no/such/rc.conf"),
+            shown: "x".into(),
+            set: vec![],
+            remove: vec![],
+        };
+        assert_eq!(apply(&paths, &bad).unwrap_err().kind, Kind::CantCreate);
+    }
+}
