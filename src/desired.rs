@@ -8,7 +8,7 @@ use crate::cbsd::{self, CbsdJail, DbOptions, NicShape, Workdir};
 use crate::error::{Error, Kind, Result};
 use crate::exec::run_cmd;
 use crate::host::{Cmd, Host, Program};
-use crate::model::{Addressing, IfName, JailName, JailNet, Mac, Uplink};
+use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicMode, Uplink};
 use crate::settings::JailSettings;
 
 /// Which source won, so the admin can be told.
@@ -30,16 +30,6 @@ pub struct Desired {
 
 /// Resolves the desired network of `jail` (see the module doc for the order).
 pub fn resolve(jail: &JailName, cli: Option<JailNet>, set: &JailSettings, wd: Option<&Workdir>) -> Result<Desired> {
-    if set.map.get("mode").is_some_and(|m| m == "netgraph")
-        || !set.list("bridges").is_empty()
-        || !set.list("vnets").is_empty()
-    {
-        return Err(Error::jail(
-            Kind::Unavailable,
-            jail,
-            "is set to netgraph or passthrough NICs (vimage set mode=/bridges=/vnets=), which this build does not support",
-        ));
-    }
     if let Some(net) = cli {
         return Ok(Desired { net, source: Source::CommandLine, cbsd: None });
     }
@@ -48,6 +38,7 @@ pub fn resolve(jail: &JailName, cli: Option<JailNet>, set: &JailSettings, wd: Op
             Ok(c) if !c.net.nics.is_empty() => {
                 let mut net = c.net.clone();
                 override_from_settings(&mut net, set)?;
+                apply_modes(&mut net, set)?;
                 apply_cbsd_addressing(&mut net, &c)?;
                 return Ok(Desired { net, source: Source::Cbsd, cbsd: Some(c) });
             }
@@ -57,10 +48,17 @@ pub fn resolve(jail: &JailName, cli: Option<JailNet>, set: &JailSettings, wd: Op
         }
     }
     let uplinks = set.list("interface");
-    if !uplinks.is_empty() || !set.list("ifname").is_empty() {
-        let ups: Vec<Uplink> = if uplinks.is_empty() { vec![Uplink::Auto] } else { parse_uplinks(jail, &uplinks)? };
+    let extra = !set.list("bridges").is_empty() || !set.list("vnets").is_empty();
+    if !uplinks.is_empty() || !set.list("ifname").is_empty() || set.map.contains_key("mode") || extra {
+        let ups: Vec<Uplink> = match (uplinks.is_empty(), extra) {
+            (false, _) => parse_uplinks(jail, &uplinks)?,
+            // Only bridges=/vnets= set: those are the jail's NICs.
+            (true, true) if set.list("ifname").is_empty() => Vec::new(),
+            (true, _) => vec![Uplink::Auto],
+        };
         let mut net = JailNet::epairs(jail.clone(), &ups);
         override_from_settings(&mut net, set)?;
+        apply_modes(&mut net, set)?;
         return Ok(Desired { net, source: Source::Settings, cbsd: None });
     }
     Ok(Desired { net: JailNet::epairs(jail.clone(), &[Uplink::Auto]), source: Source::Default, cbsd: None })
@@ -105,7 +103,7 @@ pub fn apply_addressing(
                     let by_uplink: Vec<usize> = nics
                         .iter()
                         .enumerate()
-                        .filter(|(_, x)| matches!(&x.uplink, Uplink::Named(u) if u.as_str() == n))
+                        .filter(|(_, x)| matches!(x.uplink(), Some(Uplink::Named(u)) if u.as_str() == n))
                         .map(|(i, _)| i)
                         .collect();
                     (by_uplink.len() == 1).then(|| by_uplink[0])
@@ -114,7 +112,7 @@ pub fn apply_addressing(
                     data(format!(
                         "ip4_addr names NIC {n}, but the jail's NICs are {} (uplinks {})",
                         nics.iter().map(|x| x.name.to_string()).collect::<Vec<_>>().join(", "),
-                        nics.iter().map(|x| x.uplink.to_string()).collect::<Vec<_>>().join(", ")
+                        nics.iter().filter_map(|x| x.uplink()).map(|u| u.to_string()).collect::<Vec<_>>().join(", ")
                     ))
                 })?,
         };
@@ -139,13 +137,41 @@ fn parse_uplinks(jail: &JailName, v: &[String]) -> Result<Vec<Uplink>> {
     v.iter().map(|u| Uplink::parse(u).map_err(|e| Error::jail(Kind::Data, jail, e.0))).collect()
 }
 
+/// Stored `mode=netgraph` turns the epair NICs into netgraph ones (keeping uplinks and fixed
+/// MACs); `bridges` adds netgraph NICs and `vnets` passed-through interfaces, numbered after
+/// them, in the order the command line uses.
+fn apply_modes(net: &mut JailNet, set: &JailSettings) -> Result<()> {
+    let mut ng: Vec<(Uplink, Option<Mac>)> = Vec::new();
+    if set.map.get("mode").is_some_and(|m| m == "netgraph") {
+        for nic in std::mem::take(&mut net.nics) {
+            match nic.mode {
+                NicMode::Epair { uplink } => ng.push((uplink, nic.mac)),
+                _ => net.nics.push(nic),
+            }
+        }
+    }
+    ng.extend(parse_uplinks(&net.jail, &set.list("bridges"))?.into_iter().map(|u| (u, None)));
+    let first = net.nics.len();
+    net.add_netgraph(&ng.iter().map(|(u, _)| u.clone()).collect::<Vec<_>>());
+    for (nic, (_, mac)) in net.nics[first..].iter_mut().zip(ng) {
+        nic.mac = mac;
+    }
+    let vnets = set.list("vnets");
+    let ifaces = vnets
+        .iter()
+        .map(|v| IfName::parse(v).map_err(|e| Error::jail(Kind::Data, &net.jail, e.0)))
+        .collect::<Result<Vec<_>>>()?;
+    net.add_passthrough(&ifaces);
+    Ok(())
+}
+
 /// Stored `interface`/`ifname` settings override uplinks and names NIC by NIC.
 fn override_from_settings(net: &mut JailNet, set: &JailSettings) -> Result<()> {
     let ups = parse_uplinks(&net.jail, &set.list("interface"))?;
     let names = set.list("ifname");
     for (i, nic) in net.nics.iter_mut().enumerate() {
-        if let Some(u) = ups.get(i) {
-            nic.uplink = u.clone();
+        if let (Some(u), NicMode::Epair { uplink } | NicMode::Netgraph { uplink }) = (ups.get(i), &mut nic.mode) {
+            *uplink = u.clone();
         }
         if let Some(n) = names.get(i) {
             nic.name = IfName::parse(n).map_err(|e| Error::jail(Kind::Data, &net.jail, e.0))?;

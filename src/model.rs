@@ -231,16 +231,41 @@ impl fmt::Display for Uplink {
     }
 }
 
+/// How a NIC reaches the jail. The modes combine freely within one jail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NicMode {
+    /// An epair(4) whose host end joins an if_bridge(4) with the uplink; jail end `eth<i>`.
+    Epair { uplink: Uplink },
+    /// An ng_eiface(4) on an ng_bridge(4) attached to the uplink's ng_ether(4) node; named
+    /// `ng<i>_<jail>` in the jail (see [`ng_ifname`]).
+    Netgraph { uplink: Uplink },
+    /// A physical interface moved into the jail as it is (the original vimage's `vnets`).
+    Passthrough { iface: IfName },
+}
+
+impl NicMode {
+    /// The record's and the report's word for it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NicMode::Epair { .. } => "epair",
+            NicMode::Netgraph { .. } => "netgraph",
+            NicMode::Passthrough { .. } => "passthrough",
+        }
+    }
+}
+
 /// One interface the jail should have.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NicSpec {
-    /// Position among the jail's NICs; part of the MAC hash, so it must be stable.
+    /// Position among the jail's NICs; part of the MAC hash and the records' key, so it must
+    /// be stable: epair NICs first, then netgraph ones, then passed-through ones.
     pub index: u32,
-    /// The name inside the jail (`eth0`, …).
+    /// The name inside the jail (`eth0`, `ng0_web1`, `em1`).
     pub name: IfName,
-    /// Where it is bridged to.
-    pub uplink: Uplink,
-    /// A MAC the admin or CBSD fixed; `None` lets vimage generate and remember one.
+    /// How it gets there.
+    pub mode: NicMode,
+    /// A MAC the admin or CBSD fixed; `None` lets vimage generate and remember one (unused for
+    /// passthrough: a physical interface keeps its own).
     pub mac: Option<Mac>,
     /// Its addresses (from `ip4_addr`); empty: vimage leaves its addresses alone.
     #[serde(default)]
@@ -262,18 +287,32 @@ pub struct Addressing {
     pub rcconf: Option<std::path::PathBuf>,
 }
 
+impl NicSpec {
+    /// The uplink of an epair or netgraph NIC.
+    pub fn uplink(&self) -> Option<&Uplink> {
+        match &self.mode {
+            NicMode::Epair { uplink } | NicMode::Netgraph { uplink } => Some(uplink),
+            NicMode::Passthrough { .. } => None,
+        }
+    }
+}
+
 /// The desired network of one jail: what every source of configuration (command line, CBSD
 /// database, rc.conf) is turned into, so a single planner serves them all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JailNet {
     pub jail: JailName,
     pub nics: Vec<NicSpec>,
+    /// Addresses, routers, devfs ruleset and rc.conf (`ip4_addr`, `ci_gw4`, ...).
     #[serde(default)]
     pub addressing: Addressing,
+    /// Move passthrough interfaces even when that cuts the host off (`force=1`).
+    #[serde(default)]
+    pub force: bool,
 }
 
 impl JailNet {
-    /// The usual shape: NIC i is named `eth<i>` and bridged to the i-th uplink.
+    /// The usual shape: NIC i is named `eth<i>` and bridged by epair to the i-th uplink.
     pub fn epairs(jail: JailName, uplinks: &[Uplink]) -> JailNet {
         let nics = uplinks
             .iter()
@@ -281,12 +320,12 @@ impl JailNet {
             .map(|(i, u)| NicSpec {
                 index: i as u32,
                 name: IfName(format!("eth{i}")),
-                uplink: u.clone(),
+                mode: NicMode::Epair { uplink: u.clone() },
                 mac: None,
                 addrs: Default::default(),
             })
             .collect();
-        JailNet { jail, nics, addressing: Addressing::default() }
+        JailNet { jail, nics, addressing: Addressing::default(), force: false }
     }
 
     /// True when some NIC gets its address by DHCP, so the jail needs bpf in its /dev.
@@ -303,6 +342,73 @@ impl JailNet {
     pub fn manages_addresses(&self) -> bool {
         self.nics.iter().any(|n| !n.addrs.is_empty()) || self.addressing.gateway != crate::addr::Gateway::Unmanaged
     }
+
+    /// Appends one netgraph NIC per entry of `uplinks` (the original vimage's
+    /// `vimage_NAME_bridges`), named `ng<i>_<jail>` with `i` counting netgraph NICs from 0.
+    pub fn add_netgraph(&mut self, uplinks: &[Uplink]) {
+        for (i, u) in uplinks.iter().enumerate() {
+            let index = self.nics.len() as u32;
+            let name = ng_ifname(&self.jail, i as u32, 0);
+            self.nics.push(NicSpec {
+                index,
+                name,
+                mode: NicMode::Netgraph { uplink: u.clone() },
+                mac: None,
+                addrs: Default::default(),
+            });
+        }
+    }
+
+    /// Appends one passthrough NIC per physical interface (`vimage_NAME_vnets`); each keeps its
+    /// name in the jail.
+    pub fn add_passthrough(&mut self, ifaces: &[IfName]) {
+        for f in ifaces {
+            let index = self.nics.len() as u32;
+            self.nics.push(NicSpec {
+                index,
+                name: f.clone(),
+                mode: NicMode::Passthrough { iface: f.clone() },
+                mac: None,
+                addrs: Default::default(),
+            });
+        }
+    }
+}
+
+/// The name of netgraph NIC `i` of `jail` inside the jail, which is also its ng_eiface node's
+/// name in the host's netgraph (where all jails' nodes share one namespace).
+///
+/// The rule (documented in the README): `ng<i>_<jail>` when that fits in 15 bytes (IFNAMSIZ)
+/// and the jail name has only letters, digits, `_` and `-`. Otherwise the jail part is
+/// shortened: `ng<i>_<stem>_<hhhh>`, where `<stem>` is the start of the jail name with other
+/// characters turned into `_`, cut so the whole name is 15 bytes, and `<hhhh>` is the first 4
+/// hex digits of SHA-256 of the jail name — so two long names that share a start still differ.
+/// `attempt` > 0 (a collision with another jail's node name in vimage's records) adds
+/// `attempt` to the hash input and always takes the hashed form; the planner tries 1, 2, …
+/// until the name is free. Deterministic: the same jail gets the same name on every start.
+pub fn ng_ifname(jail: &JailName, i: u32, attempt: u32) -> IfName {
+    use sha2::{Digest, Sha256};
+    let prefix = format!("ng{i}_");
+    let plain = format!("{prefix}{jail}");
+    let simple = jail.as_str().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if attempt == 0 && simple && plain.len() <= IFNAMSIZ_VISIBLE {
+        return IfName(plain);
+    }
+    let mut h = Sha256::new();
+    h.update(jail.as_str().as_bytes());
+    if attempt > 0 {
+        h.update([0]);
+        h.update(attempt.to_le_bytes());
+    }
+    let d = h.finalize();
+    let room = IFNAMSIZ_VISIBLE.saturating_sub(prefix.len() + 5);
+    let stem: String = jail
+        .as_str()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .take(room)
+        .collect();
+    IfName(format!("{prefix}{stem}_{:02x}{:02x}", d[0], d[1]))
 }
 
 #[cfg(test)]
@@ -341,6 +447,42 @@ mod tests {
         assert!(Mac::parse_assignable("01:00:5e:00:00:01").is_err());
         assert!(Mac::parse_assignable("00:00:00:00:00:00").is_err());
         assert_eq!(Mac::parse("58-9c-fc-00-00-01").unwrap().to_string(), "58:9c:fc:00:00:01");
+    }
+
+    #[test]
+    fn netgraph_names_fit_ifnamsiz_and_shortened_ones_carry_a_hash() {
+        let j = |s: &str| JailName::parse(s).unwrap();
+        assert_eq!(ng_ifname(&j("web1"), 0, 0).as_str(), "ng0_web1");
+        assert_eq!(ng_ifname(&j("abcdefghijk"), 0, 0).as_str(), "ng0_abcdefghijk", "exactly 15 bytes");
+        let long = ng_ifname(&j("webfrontend-prod"), 0, 0);
+        assert_eq!(long.as_str().len(), 15);
+        assert!(long.as_str().starts_with("ng0_webfro_"), "{long}");
+        let other = ng_ifname(&j("webfrontend-test"), 0, 0);
+        assert_ne!(long, other, "same start, different hash");
+        assert_eq!(ng_ifname(&j("webfrontend-prod"), 0, 0), long, "deterministic");
+        let retry = ng_ifname(&j("webfrontend-prod"), 0, 1);
+        assert!(retry.as_str().starts_with("ng0_webfro_") && retry != long);
+        // Characters interfaces and node names do not take become `_`, and then a hash is due.
+        let odd = ng_ifname(&j("a:b"), 0, 0);
+        assert!(odd.as_str().starts_with("ng0_a_b_") && odd.as_str().len() == 12, "{odd}");
+        assert_ne!(odd, ng_ifname(&j("a_b"), 0, 0));
+        // A plain name that collides is hashed on the next attempt.
+        assert!(ng_ifname(&j("web1"), 0, 1).as_str().starts_with("ng0_web1_"));
+        assert_eq!(ng_ifname(&j("x"), 123, 3).as_str().len(), 12);
+    }
+
+    #[test]
+    fn mixed_jailnets_number_nics_in_mode_order() {
+        let mut n = JailNet::epairs(JailName::parse("web1").unwrap(), &[Uplink::Auto]);
+        let em0 = Uplink::parse("em0").unwrap();
+        n.add_netgraph(&[em0.clone(), em0]);
+        n.add_passthrough(&[IfName::parse("em2").unwrap()]);
+        let names: Vec<(&str, u32, &str)> =
+            n.nics.iter().map(|x| (x.name.as_str(), x.index, x.mode.as_str())).collect();
+        assert_eq!(
+            names,
+            [("eth0", 0, "epair"), ("ng0_web1", 1, "netgraph"), ("ng1_web1", 2, "netgraph"), ("em2", 3, "passthrough")]
+        );
     }
 
     #[test]

@@ -228,7 +228,23 @@ impl<'h> Session<'h> {
     /// it still exists, and forget it if not.
     fn drop_vanished_bridges(&mut self, plan: &Plan, view: &crate::facts::HostView) -> Result<bool> {
         let mut dropped = false;
-        for b in &view.bridges {
+        for b in view.bridges.iter().filter(|b| b.is_netgraph()) {
+            // Used by the batch: is the uplink's ng_ether node still hooked to it?
+            let used = plan.steps.iter().any(|s| match &s.op {
+                crate::plan::op::Op::NgScript { lines, .. } => {
+                    lines.iter().any(|l| l.cmd.starts_with(&format!("mkpeer {}:", b.name)))
+                }
+                _ => false,
+            });
+            if used {
+                let st = gather::ng_uplink(self.host, &b.uplink)?;
+                if st.hooks.get("lower").is_none_or(|p| p.name != b.name) {
+                    self.db.delete_bridge(&b.name)?;
+                    dropped = true;
+                }
+            }
+        }
+        for b in view.bridges.iter().filter(|b| !b.is_netgraph()) {
             let used = plan.steps.iter().any(
                 |s| matches!(&s.op, crate::plan::op::Op::AddMember { bridge: IfRef::Name(n), .. } if *n == b.name),
             );

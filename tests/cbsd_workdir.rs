@@ -163,16 +163,16 @@ fn cbsd_jails_become_jailnets() {
     let (_d, wd) = workdir();
     let web1 = cbsd::load_cbsd_jail(&wd, &j("web1"), &quick()).unwrap().net;
     assert_eq!(names(&web1), ["eth0", "eth1"], "14.x: positional names, not epairb/nic1");
-    assert_eq!(web1.nics[0].uplink, Uplink::Auto);
+    assert_eq!(web1.nics[0].uplink(), Some(&Uplink::Auto));
     assert_eq!(web1.nics[0].mac, None);
-    assert_eq!(web1.nics[1].uplink, Uplink::Named(IfName::parse("em1").unwrap()));
+    assert_eq!(web1.nics[1].uplink(), Some(&Uplink::Named(IfName::parse("em1").unwrap())));
     assert_eq!(web1.nics[1].mac, Some(Mac::parse("00:a0:98:12:34:56").unwrap()));
     assert_eq!(web1.nics.iter().map(|n| n.index).collect::<Vec<_>>(), [0, 1]);
 
     let web2 = cbsd::load_cbsd_jail(&wd, &j("web2"), &quick()).unwrap();
     assert_eq!(names(&web2.net), ["eth0", "eth1"]);
-    assert_eq!(web2.net.nics[0].uplink, Uplink::Named(IfName::parse("em0").unwrap()));
-    assert_eq!(web2.net.nics[1].uplink, Uplink::Named(IfName::parse("bridge0").unwrap()));
+    assert_eq!(web2.net.nics[0].uplink(), Some(&Uplink::Named(IfName::parse("em0").unwrap())));
+    assert_eq!(web2.net.nics[1].uplink(), Some(&Uplink::Named(IfName::parse("bridge0").unwrap())));
     assert_eq!(web2.net.nics[1].mac, Some(Mac::parse("02:ff:f0:aa:bb:01").unwrap()));
 
     // A 15.x name is the in-jail name, and nic_order decides the order before id.

@@ -47,33 +47,39 @@ fn commands_of(f: impl Fn(&mut dyn Host, &std::path::Path), setup: impl Fn(&mut 
     h.invocations().len()
 }
 
-#[test]
-fn a_bridge_killed_at_any_command_is_rolled_back_by_the_next_run() {
+/// Kills `bridge` of `net` on `kernel` at every command (before and after it takes effect)
+/// and checks that the next session rolls the host back exactly, and that the jail can then
+/// be bridged and unbridged normally.
+fn bridge_killed_everywhere_rolls_back(kernel: fn() -> Kernel, net: fn() -> JailNet) {
     let bridge = |h: &mut dyn Host, root: &std::path::Path| {
         session(h, root).bridge(&net()).unwrap();
     };
-    let total = commands_of(bridge, |_, _| {});
+    let total = commands_of(bridge, |h, _| *h = SimHost::new(Sim::new(kernel())));
     for n in 1..=total {
         for after in [false, true] {
             let dir = tempfile::tempdir().unwrap();
-            let mut h = SimHost::new(Sim::new(Kernel::demo()));
+            let mut h = SimHost::new(Sim::new(kernel()));
             let before = h.sim().kernel.snapshot();
             let died = catch_unwind(AssertUnwindSafe(|| {
                 let mut d = Dying { inner: &mut h, n, after };
                 bridge(&mut d, dir.path());
             }));
             assert!(died.is_err(), "command {n} should have killed the run");
-            // The next run of anything repairs first; a dry-run-free status check here:
+            // The next run of anything repairs first; opening a session is enough.
             let s = session(&mut h, dir.path());
             assert!(s.db.unfinished_runs().unwrap().is_empty(), "n={n} after={after}: {:?}", s.notes);
             drop(s);
             assert_eq!(h.sim().kernel.snapshot(), before, "n={n} after={after}: not rolled back");
-            // And the jail can be bridged and unbridged normally afterwards.
             session(&mut h, dir.path()).bridge(&net()).unwrap();
             session(&mut h, dir.path()).unbridge(&net().jail).unwrap();
             assert_eq!(h.sim().kernel.snapshot(), before, "n={n} after={after}");
         }
     }
+}
+
+#[test]
+fn a_bridge_killed_at_any_command_is_rolled_back_by_the_next_run() {
+    bridge_killed_everywhere_rolls_back(Kernel::demo, net);
 }
 
 #[test]
@@ -156,6 +162,56 @@ fn a_dhcp_bridge_killed_at_any_command_is_rolled_back_devfs_included() {
             session(&mut h, dir.path()).unbridge(&net().jail).unwrap();
             assert_eq!(h.sim().kernel.snapshot(), before, "n={n} after={after}");
             assert_eq!(std::fs::read_to_string(dir.path().join("etc/devfs.rules")).unwrap(), "");
+        }
+    }
+}
+
+/// The demo host plus em2 to pass through.
+fn mixed_kernel() -> Kernel {
+    let mut k = Kernel::demo();
+    k.add_ether("em2", "00:1b:21:aa:bb:ce", 1500);
+    k
+}
+
+/// eth0 by epair, ng0_web1 and ng1_web1 by netgraph, em2 passed through.
+fn mixed_net() -> JailNet {
+    let mut n = net();
+    n.add_netgraph(&[Uplink::parse("em0").unwrap(), Uplink::parse("em0").unwrap()]);
+    n.add_passthrough(&[vimage::model::IfName::parse("em2").unwrap()]);
+    n
+}
+
+#[test]
+fn a_mixed_bridge_killed_at_any_command_is_rolled_back_by_the_next_run() {
+    bridge_killed_everywhere_rolls_back(mixed_kernel, mixed_net);
+}
+
+#[test]
+fn a_mixed_unbridge_killed_at_any_command_is_finished_by_the_next_run() {
+    let setup = |h: &mut SimHost, root: &std::path::Path| {
+        *h = SimHost::new(Sim::new(mixed_kernel()));
+        session(h, root).bridge(&mixed_net()).unwrap();
+    };
+    let unbridge = |h: &mut dyn Host, root: &std::path::Path| {
+        session(h, root).unbridge(&JailName::parse("web1").unwrap()).unwrap();
+    };
+    let total = commands_of(unbridge, setup);
+    for n in 1..=total {
+        for after in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut h = SimHost::new(Sim::new(mixed_kernel()));
+            setup(&mut h, dir.path());
+            let died = catch_unwind(AssertUnwindSafe(|| {
+                let mut d = Dying { inner: &mut h, n, after };
+                unbridge(&mut d, dir.path());
+            }));
+            assert!(died.is_err());
+            drop(session(&mut h, dir.path()));
+            unbridge(&mut h, dir.path());
+            let s = session(&mut h, dir.path());
+            assert!(s.db.attachments("web1").unwrap().is_empty(), "n={n} after={after}: {:?}", s.notes);
+            drop(s);
+            assert_eq!(h.sim().kernel.snapshot(), mixed_kernel().snapshot(), "n={n} after={after}");
         }
     }
 }

@@ -80,9 +80,36 @@ fn exit_codes_and_stderr_are_the_simulated_programs() {
     let o = h.run("jexec", &["nosuch", "ifconfig"]);
     assert_eq!(text(&o.stderr), "jexec: jail \"nosuch\" not found\n");
     let o = h.run("ngctl", &["list"]);
-    assert_eq!(o.status.code(), Some(127));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with("There are 2 total nodes:\n"), "{}", text(&o.stdout));
+    let o = h.run("service", &["vimage", "status"]);
+    assert_eq!(o.status.code(), Some(127), "not simulated");
     let o = h.run("route", &["-n", "get", "default"]);
     assert!(text(&o.stdout).contains("  interface: em0\n"));
+}
+
+#[test]
+fn ngctl_f_dash_reads_its_batch_from_stdin() {
+    use std::io::Write;
+    let h = Host::new(Kernel::demo());
+    let mut child = h
+        .cmd("ngctl", &["-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"mkpeer em0: bridge lower link0\nname em0:lower br0\nmkpeer br0: eiface link2 ether\nmsg br0:link2 getifname\nname em0: em0\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(71));
+    assert!(text(&o.stdout).contains("Args:\t\"ngeth0\""), "{}", text(&o.stdout));
+    assert_eq!(text(&o.stderr), "ngctl: send msg: Address already in use\nngctl: line 5: error in file\n");
+    assert!(h.kernel().host_iface("ngeth0").is_some(), "lines 1-4 stay done");
 }
 
 #[test]

@@ -2,12 +2,21 @@
 //! `jls`, `jail`, `jexec`, `sysctl`, `kldstat`, `kldload`, `route`, … or call
 //! `fbsd-sim <command> args…`). See `vimage::sim::cli`.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
-    let out = vimage::sim::cli::run(&argv, &|k| std::env::var(k).ok());
+    // Only `ngctl -f -` reads its standard input; nothing else may block on it.
+    let is_ngctl = argv.iter().take(2).any(|a| a.rsplit('/').next() == Some("ngctl"));
+    let stdin = if is_ngctl && argv.iter().any(|a| a == "-f" || a.starts_with("-f")) {
+        let mut s = String::new();
+        let _ = std::io::stdin().read_to_string(&mut s);
+        Some(s)
+    } else {
+        None
+    };
+    let out = vimage::sim::cli::run_with_stdin(&argv, &|k| std::env::var(k).ok(), stdin.as_deref());
     let _ = std::io::stdout().write_all(out.stdout.as_bytes());
     let _ = std::io::stderr().write_all(out.stderr.as_bytes());
     ExitCode::from((out.code & 0xff) as u8)

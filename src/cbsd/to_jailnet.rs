@@ -13,7 +13,7 @@
 use super::jailnic::{NicShape, NicTable};
 use super::jails::JailRow;
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
+use crate::model::{IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink};
 
 /// The 14.x default row name; never an interface name inside a jail.
 const LEGACY_DEFAULT_NAME: &str = "epairb";
@@ -44,7 +44,7 @@ pub fn to_jailnet(jail: &JailRow, nics: &NicTable) -> Result<JailNet> {
             None => None,
             Some(m) => Some(Mac::parse_assignable(m).map_err(|e| bad("nic_hwaddr", m, e.0))?),
         };
-        out.push(NicSpec { index, name, uplink, mac, addrs: Default::default() });
+        out.push(NicSpec { index, name, mode: NicMode::Epair { uplink }, mac, addrs: Default::default() });
     }
     if let Some((a, b)) = first_duplicate(&out) {
         return Err(Error::jail(
@@ -53,7 +53,7 @@ pub fn to_jailnet(jail: &JailRow, nics: &NicTable) -> Result<JailNet> {
             format!("jailnic rows {a} and {b} both name the interface {}", out[b].name),
         ));
     }
-    Ok(JailNet { jail: jname, nics: out, addressing: Default::default() })
+    Ok(JailNet { jail: jname, nics: out, addressing: Default::default(), force: false })
 }
 
 fn first_duplicate(nics: &[NicSpec]) -> Option<(usize, usize)> {
@@ -105,14 +105,14 @@ mod tests {
         let rows = vec![nic(1, "epairb", Some("auto"), None), nic(2, "nic1", Some("em1"), Some("02:00:00:00:00:01"))];
         let n = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V14, rows: rows.clone() }).unwrap();
         assert_eq!(n.nics.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(), ["eth0", "eth1"]);
-        assert_eq!(n.nics[0].uplink, Uplink::Auto);
-        assert_eq!(n.nics[1].uplink, Uplink::Named(IfName::parse("em1").unwrap()));
+        assert_eq!(n.nics[0].uplink(), Some(&Uplink::Auto));
+        assert_eq!(n.nics[1].uplink(), Some(&Uplink::Named(IfName::parse("em1").unwrap())));
         assert_eq!(n.nics[1].mac, Some(Mac::parse("02:00:00:00:00:01").unwrap()));
         assert_eq!(n.nics[1].index, 1);
         let rows = vec![nic(1, "epairb", None, None), nic(2, "wan", Some("0"), None)];
         let n = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V15, rows }).unwrap();
         assert_eq!(n.nics.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(), ["eth0", "wan"]);
-        assert_eq!(n.nics[1].uplink, Uplink::Auto);
+        assert_eq!(n.nics[1].uplink(), Some(&Uplink::Auto));
     }
 
     #[test]

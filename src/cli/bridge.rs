@@ -5,49 +5,87 @@ use super::{Ctx, Outcome, jail_arg, list, to_json};
 use crate::cbsd::Workdir;
 use crate::desired;
 use crate::error::{Error, Kind, Result};
-use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicSpec, Uplink};
+use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink};
 use crate::ops::{Done, Session};
 use crate::plan::op::IfRef;
 use crate::plan::{Effect, render};
 use crate::settings::JailSettings;
 use serde_json::json;
 
-/// The desired network from `interface=`, `ifname=`, `mac=`, `ip4_addr=`, `ci_gw4=`,
-/// `devfs_ruleset=` and `rcconf=`: one NIC per uplink (or per name, when more names than
-/// uplinks are given).
+/// The desired network from the keys: `interface=`, `ifname=` and `mac=` give one NIC per uplink
+/// (or per name) in the mode `mode=` says (epair by default; one NIC on the default-route
+/// interface when none is listed and nothing else is asked for); `bridges=` adds a netgraph NIC
+/// per entry (an uplink may repeat: `bridges="em0 em0"`), `vnets=` a passed-through interface
+/// per entry. NICs are numbered in that order: the `interface=` ones, then `bridges=`, then
+/// `vnets=` (the number is part of each generated MAC, so keep the order). `ip4_addr=`,
+/// `ci_gw4=`, `devfs_ruleset=` and `rcconf=` add addressing.
 pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
     let bad = |e: crate::model::Invalid| Error::jail(Kind::Data, &jail, e.0);
+    let usage = |m: String| Error::jail(Kind::Usage, &jail, m);
+    let netgraph = match a.get("mode").unwrap_or("epair") {
+        "epair" => false,
+        "netgraph" | "ng" => true,
+        other => return Err(usage(format!("mode={other}: use mode=epair or mode=netgraph"))),
+    };
     let uplinks = list(a.get("interface"));
     let names = list(a.get("ifname"));
     let macs = list(a.get("mac"));
-    let n = uplinks.len().max(names.len()).max(macs.len()).max(1);
+    let bridges = list(a.get("bridges"));
+    let vnets = list(a.get("vnets"));
+    if netgraph && !names.is_empty() {
+        return Err(usage("ifname= names epair NICs; netgraph NICs are always ng<i>_<jail>".into()));
+    }
+    let listed = uplinks.len().max(names.len()).max(macs.len());
+    let n = if listed == 0 && (!bridges.is_empty() || !vnets.is_empty()) { 0 } else { listed.max(1) };
     if uplinks.len() > 1 && uplinks.len() != n
         || names.len() > 1 && names.len() != n
         || macs.len() > 1 && macs.len() != n
     {
-        return Err(Error::jail(
-            Kind::Usage,
-            &jail,
-            format!(
-                "interface=, ifname= and mac= list {}, {} and {} NICs; give one value or one per NIC",
-                uplinks.len(),
-                names.len(),
-                macs.len()
-            ),
-        ));
+        return Err(usage(format!(
+            "interface=, ifname= and mac= list {}, {} and {} NICs; give one value or one per NIC",
+            uplinks.len(),
+            names.len(),
+            macs.len()
+        )));
     }
     let pick = |v: &[String], i: usize| v.get(i).or(if v.len() == 1 { v.first() } else { None }).cloned();
-    let mut nics = Vec::with_capacity(n);
+    let mut net = JailNet {
+        jail: jail.clone(),
+        nics: Vec::with_capacity(n),
+        addressing: Addressing::default(),
+        force: a.flag("force"),
+    };
+    let mut ng_uplinks = Vec::new();
     for i in 0..n {
         let uplink = pick(&uplinks, i).map(|u| Uplink::parse(&u)).transpose().map_err(bad)?.unwrap_or(Uplink::Auto);
+        if netgraph {
+            ng_uplinks.push(uplink);
+            continue;
+        }
         let name = match names.get(i) {
             Some(s) => IfName::parse(s).map_err(bad)?,
             None => IfName::parse(&format!("eth{i}")).map_err(bad)?,
         };
         let mac = macs.get(i).map(|m| Mac::parse_assignable(m)).transpose().map_err(bad)?;
-        nics.push(NicSpec { index: i as u32, name, uplink, mac, addrs: Default::default() });
+        net.nics.push(NicSpec {
+            index: i as u32,
+            name,
+            mode: NicMode::Epair { uplink },
+            mac,
+            addrs: Default::default(),
+        });
     }
-    let mut net = JailNet { jail, nics, addressing: Addressing::default() };
+    for b in &bridges {
+        ng_uplinks.push(Uplink::parse(b).map_err(bad)?);
+    }
+    net.add_netgraph(&ng_uplinks);
+    if netgraph {
+        for (nic, m) in net.nics.iter_mut().zip(&macs) {
+            nic.mac = Some(Mac::parse_assignable(m).map_err(bad)?);
+        }
+    }
+    let ifaces = vnets.iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?;
+    net.add_passthrough(&ifaces);
     apply_cli_addressing(&mut net, a)?;
     Ok(net)
 }
@@ -102,7 +140,7 @@ fn override_addressing(net: &mut JailNet, a: &Args) -> Result<()> {
 /// jail, else `vimage set`, else one `eth0` on the default route's interface.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let jail = jail_arg(a)?;
-    let cli = ["interface", "ifname", "mac"]
+    let cli = ["interface", "ifname", "mac", "mode", "bridges", "vnets"]
         .iter()
         .any(|k| a.get(k).is_some())
         .then(|| jailnet(jail.clone(), a))
@@ -112,6 +150,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let mut s = Session::open(ctx.host, &ctx.paths, &format!("bridge {jail}"), dry, ctx.lock_timeout)?;
     let settings = JailSettings { map: s.db.settings(jail.as_str())? };
     let mut want = desired::resolve(&jail, cli, &settings, wd.as_ref())?;
+    want.net.force |= a.flag("force");
     if want.source != desired::Source::CommandLine && addressing_given(a) {
         override_addressing(&mut want.net, a)?;
     }
@@ -125,7 +164,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
             .effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Attach { nic, mac, .. } => Some((*nic, *mac)),
+                Effect::Attach(f) => f.mac.map(|m| (f.nic, m)),
                 _ => None,
             })
             .collect();
@@ -148,9 +187,12 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
             .effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Attach { nic, nic_name, host_if, bridge, uplink, mac, jid } => Some(json!({
-                    "nic": nic, "name": nic_name, "host_if": resolve(host_if, &bindings), "bridge": resolve(bridge, &bindings),
-                    "uplink": uplink, "mac": mac.to_string(), "jid": jid,
+                Effect::Attach(f) => Some(json!({
+                    "nic": f.nic, "name": f.nic_name, "mode": f.mode, "host_if": resolve(&f.host_if, &bindings),
+                    "bridge": f.bridge.as_ref().map(|b| resolve(b, &bindings)), "uplink": f.uplink,
+                    "mac": f.mac.map(|m| m.to_string()), "jid": f.jid, "link": f.ng_link,
+                    "node_id": f.ng_node.as_ref().and_then(|s| bindings.get(s)).map(|h| format!("[{h}]")),
+                    "name_wanted": f.wanted_name,
                 })),
                 _ => None,
             })
@@ -194,13 +236,22 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
     }
     if let Some(r) = &done.report {
         for e in &plan.effects {
-            if let Effect::Attach { nic_name, host_if, bridge, uplink, mac, .. } = e {
-                out.push_str(&format!(
-                    "jail {}: {nic_name} is up: host end {} on {} (uplink {uplink}), MAC {mac}\n",
-                    plan.jail,
-                    resolve(host_if, &r.bindings),
-                    resolve(bridge, &r.bindings)
-                ));
+            let Effect::Attach(f) = e else { continue };
+            let line = match f.mode.as_str() {
+                "passthrough" => format!("{} is up: passed through", f.nic_name),
+                mode => format!(
+                    "{} is up: {} {} on {} (uplink {}), MAC {}",
+                    f.nic_name,
+                    if mode == "netgraph" { "netgraph node" } else { "host end" },
+                    resolve(&f.host_if, &r.bindings),
+                    f.bridge.as_ref().map(|b| resolve(b, &r.bindings)).unwrap_or_default(),
+                    f.uplink.as_deref().unwrap_or("?"),
+                    f.mac.map(|m| m.to_string()).unwrap_or_default()
+                ),
+            };
+            out.push_str(&format!("jail {}: {line}\n", plan.jail));
+            if let Some(w) = &f.wanted_name {
+                out.push_str(&format!("jail {}: {} is {w} shortened to fit 15 bytes\n", plan.jail, f.nic_name));
             }
         }
         for r in &done.results {
@@ -217,4 +268,47 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
 
 fn resolve(r: &IfRef, b: &crate::plan::op::Bindings) -> String {
     r.display(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::spec::verb;
+
+    fn net(args: &[&str]) -> Result<JailNet> {
+        let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let a = crate::cli::args::parse(verb("bridge").unwrap(), &argv)?;
+        jailnet(JailName::parse("web1").unwrap(), &a)
+    }
+
+    fn shape(n: &JailNet) -> Vec<(u32, String, &'static str)> {
+        n.nics.iter().map(|x| (x.index, x.name.to_string(), x.mode.as_str())).collect()
+    }
+
+    #[test]
+    fn keys_make_nics_in_mode_order() {
+        let n = net(&["jname=web1", "interface=em0", "bridges=\"em0 em0\"", "vnets=em2"]).unwrap();
+        let want: Vec<(u32, String, &str)> = vec![
+            (0, "eth0".into(), "epair"),
+            (1, "ng0_web1".into(), "netgraph"),
+            (2, "ng1_web1".into(), "netgraph"),
+            (3, "em2".into(), "passthrough"),
+        ];
+        assert_eq!(shape(&n), want);
+        // bridges= or vnets= alone: no default epair NIC.
+        assert_eq!(shape(&net(&["jname=web1", "bridges=em0"]).unwrap()).len(), 1);
+        assert_eq!(shape(&net(&["jname=web1", "vnets=em2"]).unwrap())[0].2, "passthrough");
+        // mode=netgraph alone: one netgraph NIC on the default-route interface.
+        let n = net(&["jname=web1", "mode=netgraph"]).unwrap();
+        assert_eq!(shape(&n), [(0, "ng0_web1".to_string(), "netgraph")]);
+        assert_eq!(n.nics[0].uplink(), Some(&Uplink::Auto));
+        assert!(net(&["jname=web1", "vnets=em2", "force=1"]).unwrap().force);
+    }
+
+    #[test]
+    fn bad_mode_keys_are_usage_errors() {
+        assert_eq!(net(&["jname=web1", "mode=vlan"]).unwrap_err().exit_code(), 64);
+        assert_eq!(net(&["jname=web1", "mode=netgraph", "ifname=x0"]).unwrap_err().exit_code(), 64);
+        assert_eq!(net(&["jname=web1", "vnets=em-9999999999999999"]).unwrap_err().exit_code(), 65);
+    }
 }

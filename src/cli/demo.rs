@@ -39,6 +39,16 @@ fn kernel_state(h: &SimHost) -> String {
         &k.jail_ifnames("web1").iter().map(|n| describe(n, k.jail_iface("web1", n))).collect::<Vec<_>>().join(", "),
     );
     s.push('\n');
+    let nodes: Vec<String> = k
+        .ng_snapshot()
+        .into_iter()
+        .filter(|n| n.vnet == "host")
+        .map(|n| match (n.type_name.as_str(), n.ether_flags) {
+            ("ether", Some((p, a))) => format!("{} (ether, promisc {}, autosrc {})", n.name, u8::from(p), u8::from(a)),
+            (t, _) => format!("{} ({t}, {} hooks)", n.name, n.hooks.len()),
+        })
+        .collect();
+    s.push_str(&format!("   kernel, host netgraph: {}\n", nodes.join(", ")));
     s
 }
 
@@ -55,7 +65,7 @@ pub fn run(_a: &Args) -> Result<Outcome> {
          uplink em0 192.168.1.10/24 holds the default route; vnet jail web1 is running (jid 1)\n\n",
     );
     out.push_str(&kernel_state(&host));
-    let steps: [&[&str]; 7] = [
+    let steps: [&[&str]; 10] = [
         &["vimage", "bridge", "jname=web1", "--dry-run"],
         &["vimage", "bridge", "jname=web1"],
         &["vimage", "bridge", "jname=web1"],
@@ -63,6 +73,9 @@ pub fn run(_a: &Args) -> Result<Outcome> {
         &["vimage", "unbridge", "jname=web1"],
         &["vimage", "unbridge", "jname=web1"],
         &["vimage", "status"],
+        &["vimage", "bridge", "jname=web1", "bridges=em0 em0"],
+        &["vimage", "status"],
+        &["vimage", "unbridge", "jname=web1"],
     ];
     for argv in steps {
         let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
@@ -76,7 +89,7 @@ pub fn run(_a: &Args) -> Result<Outcome> {
         let cmds = host.invocations();
         out.push_str(&format!("   FreeBSD commands run ({}):\n", cmds.len()));
         for c in cmds {
-            out.push_str(&format!("     {c}\n"));
+            out.push_str(&format!("     {}\n", c.to_string().replace('\n', "\n       ")));
         }
         out.push_str(&kernel_state(&host));
     }

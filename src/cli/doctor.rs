@@ -133,7 +133,7 @@ pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>
         },
         None,
         None,
-        "epair",
+        "all",
     ));
     Ok((out, fixed))
 }

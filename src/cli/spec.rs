@@ -56,12 +56,24 @@ const JNAME: KeySpec = req("jname", "NAME", "the jail (name as in jls(8); CBSD's
 pub const VERBS: &[VerbSpec] = &[
     VerbSpec {
         name: "bridge",
-        desc: "give a running vnet jail its network: epair interfaces bridged to a host uplink",
-        about: "For each NIC: reuses the bridge that already holds the uplink (or creates one, marked as vimage's),\n\
-                creates an epair whose host end joins that bridge, sets the jail end's MAC and MTU, moves it into\n\
-                the jail and renames it there (eth0, eth1, ...). MACs are locally administered, unique on the host,\n\
-                and stored so they stay the same across restarts. Running it again changes nothing.\n\
-                All checks happen before the first change; if a command fails, everything done so far is undone.",
+        desc: "give a running vnet jail its network: epair or netgraph interfaces bridged to host uplinks, or NICs passed through",
+        about: "epair (default): for each NIC reuses the bridge that already holds the uplink (or creates one, marked as\n\
+                vimage's), creates an epair whose host end joins that bridge, sets the jail end's MAC and MTU, moves it\n\
+                into the jail and renames it there (eth0, eth1, ...).\n\
+                netgraph (mode=netgraph, or bridges=): an ng_bridge on each uplink's ng_ether node (made on first use,\n\
+                shared by every jail there), and per entry an ng_eiface on a free link of it, moved into the jail as\n\
+                ng<i>_<jail> (shortened to 15 bytes with a hash when longer; status shows the mapping). All netgraph\n\
+                changes of a start are one ngctl batch. Needs ng_ether loaded (vimage doctor fix=1).\n\
+                passthrough (vnets=): moves physical interfaces into the jail as they are; refuses the default-route\n\
+                interface, bridge uplinks and interfaces holding addresses unless force=1 (exit 65).\n\
+                Modes mix in one jail; NICs are numbered interface= first, then bridges=, then vnets=.\n\
+                Without NIC keys the NICs come from CBSD's jailnic table, else `vimage set`, else one eth0 on the\n\
+                default route's interface. ip4_addr= (CBSD's syntax) and ci_gw4= set addresses and default routers\n\
+                inside the jail and the matching lines of its rc.conf; REALDHCP runs dhclient there and gives the\n\
+                jail's /dev vimage's devfs ruleset, which unhides bpf.\n\
+                MACs are locally administered, unique on the host, and stored so they stay the same across restarts.\n\
+                Running it again changes nothing. All checks happen before the first change; if a command fails,\n\
+                everything done so far is undone.",
         keys: &[
             JNAME,
             key(
@@ -75,6 +87,14 @@ pub const VERBS: &[VerbSpec] = &[
                 "names of the NICs inside the jail (default eth0, eth1, ...); at most 15 bytes each",
             ),
             key("mac", "MAC[,MAC...]", "fixed MAC of each NIC (default: generated once, then stored)"),
+            key("mode", "epair|netgraph", "how the interface= NICs are made (default epair)"),
+            key(
+                "bridges",
+                "IF[ IF...]",
+                "netgraph NICs: one ng_eiface per entry on that uplink's ng_bridge (an uplink may repeat)",
+            ),
+            key("vnets", "IF[ IF...]", "physical interfaces to move into the jail as they are (passthrough)"),
+            flag("force", "pass interfaces through even if that cuts the host off (default route, bridge uplink)"),
             key(
                 "ip4_addr",
                 "ITEM[,ITEM...]",
@@ -101,6 +121,8 @@ pub const VERBS: &[VerbSpec] = &[
             "vimage bridge jname=web1 ip4_addr=REALDHCP",
             "vimage bridge jname=web1 ip4_addr=10.0.0.5/24,2001:db8::5/64 ci_gw4=10.0.0.1",
             "vimage bridge jname=web1 interface=em0,em1 ip4_addr=10.0.0.5,eth1#10.1.0.5/16",
+            "vimage bridge jname=web1 mode=netgraph bridges=\"em0 em1\"",
+            "vimage bridge jname=web1 interface=em0 bridges=\"em0 em0\" vnets=em2",
             "vimage-bridge jname=web1 --dry-run",
         ],
     },
@@ -123,12 +145,15 @@ pub const VERBS: &[VerbSpec] = &[
     },
     VerbSpec {
         name: "unbridge",
-        desc: "remove what vimage set up for a jail (its epairs, and a vimage bridge once unused)",
+        desc: "remove what vimage set up for a jail (its epairs and eifaces, passed-through NICs, unused vimage bridges)",
         about: "Destroys each epair vimage created for the jail from its host end, which also removes the jail end\n\
-                wherever it is (so a renamed eth0 never comes back to the host). A bridge vimage created goes when\n\
-                its last jail leaves; the uplink and bridges vimage did not create are never changed. A jail that\n\
-                used vimage's devfs ruleset gets its old one back; the ruleset goes with its last jail.\n\
-                The jail's rc.conf is kept. Keeps going past failures and reports all of them; running it again is a no-op.",
+                wherever it is (so a renamed eth0 never comes back to the host); shuts down each of its ng_eiface\n\
+                nodes (by node ID), which removes the interface inside the jail; gives each passed-through interface\n\
+                back (ifconfig X -vnet J). A bridge vimage created goes when its last jail leaves (an ng_bridge with\n\
+                the uplink's ng_ether flags put back); the uplink and bridges vimage did not create are never changed.\n\
+                A jail that used vimage's devfs ruleset gets its old one back; the ruleset goes with its last jail.\n\
+                The jail's rc.conf is kept. Run it before the jail is removed. Keeps going past failures and reports\n\
+                all of them; running it again is a no-op.",
         keys: &[JNAME, DRY_RUN, JSON],
         examples: &["vimage unbridge jname=web1"],
     },
@@ -288,8 +313,9 @@ pub const VERBS: &[VerbSpec] = &[
         name: "demo",
         desc: "run bridge, status and unbridge against the built-in simulated FreeBSD host",
         about: "Builds a simulated FreeBSD 14 host with uplink em0 and a running vnet jail web1, then runs\n\
-                bridge, bridge again, status, unbridge and unbridge again, showing the FreeBSD commands each\n\
-                one runs and the simulated kernel's state after it. Touches nothing on this machine.",
+                bridge, bridge again, status, unbridge and unbridge again (epair), then a netgraph bridge with two\n\
+                NICs (bridges=\"em0 em0\"), status and unbridge, showing the FreeBSD commands each one runs and the\n\
+                simulated kernel's state after it. Touches nothing on this machine.",
         keys: &[],
         examples: &["vimage demo"],
     },

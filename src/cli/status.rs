@@ -24,6 +24,11 @@ pub struct NicStatus {
     pub uplink: Option<String>,
     /// `up`, `stale` (the jail restarted or stopped without unbridge) or `gone`.
     pub state: String,
+    /// netgraph: the bridge link and the eiface node's ID (`[1a]`).
+    pub link: Option<u32>,
+    pub node_id: Option<String>,
+    /// netgraph: the name before it was shortened to 15 bytes (the mapping).
+    pub name_wanted: Option<String>,
 }
 
 /// One jail's part of the report.
@@ -40,8 +45,11 @@ pub struct JailStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct BridgeStatus {
     pub name: String,
+    /// `if_bridge` or `netgraph`.
+    pub kind: String,
     pub uplink: String,
     pub owned: bool,
+    /// if_bridge: its members; ng_bridge: the recorded NICs' nodes.
     pub members: Vec<String>,
     pub exists: bool,
 }
@@ -55,12 +63,14 @@ pub struct Report {
 }
 
 /// Builds the report from kernel facts and records. Pure, so it is tested without a host.
+/// `ng_alive` holds the eiface node IDs that answered (with their interface's name now).
 pub fn build(
     boottime: i64,
     jails: &[JailInfo],
     scan: &[IfStatus],
     atts: &[Attachment],
     bridges: &[BridgeRec],
+    ng_alive: &BTreeMap<u32, String>,
     only: Option<&str>,
 ) -> Report {
     let running: BTreeMap<&str, &JailInfo> = jails.iter().filter(|j| !j.dying).map(|j| (j.name.as_str(), j)).collect();
@@ -78,10 +88,16 @@ pub fn build(
         let nics = list
             .iter()
             .map(|a| {
-                let exists = by_name.get(a.host_if.as_str()).is_some_and(|s| {
-                    s.description.as_deref().and_then(parse_epair_marker) == Some((a.jail.clone(), a.nic_name.clone()))
-                });
                 let live = info.is_some_and(|i| i.jid == a.jid) && a.boottime == boottime;
+                let exists = match a.mode.as_str() {
+                    "netgraph" => a.ng_node.is_some_and(|id| ng_alive.contains_key(&id)) && a.boottime == boottime,
+                    // The kernel gives it back when the jail dies: in the jail while that runs.
+                    "passthrough" => live,
+                    _ => by_name.get(a.host_if.as_str()).is_some_and(|s| {
+                        s.description.as_deref().and_then(parse_epair_marker)
+                            == Some((a.jail.clone(), a.nic_name.clone()))
+                    }),
+                };
                 let state = match (exists, live) {
                     (true, true) => "up",
                     (true, false) => "stale",
@@ -96,6 +112,9 @@ pub fn build(
                     bridge: a.bridge.clone(),
                     uplink: a.uplink.clone(),
                     state: state.into(),
+                    link: a.ng_link,
+                    node_id: a.ng_node.map(|id| format!("[{id:x}]")),
+                    name_wanted: a.wanted_name.clone(),
                 }
             })
             .collect();
@@ -114,8 +133,35 @@ pub fn build(
         {
             continue;
         }
+        if b.is_netgraph() {
+            let users: Vec<&Attachment> =
+                atts.iter().filter(|a| a.bridge.as_deref() == Some(b.name.as_str())).collect();
+            if users.is_empty() && only.is_none() {
+                let reason = format!("vimage's netgraph bridge for {} has no jail left in the records", b.uplink);
+                out.orphans.push(Orphan {
+                    object: b.name.clone(),
+                    marker: "netgraph node name".into(),
+                    jail: None,
+                    reason,
+                    // `vimage gc` does not remove netgraph nodes yet.
+                    removable: false,
+                });
+            }
+            out.bridges.push(BridgeStatus {
+                name: b.name.clone(),
+                kind: b.kind.clone(),
+                uplink: b.uplink.clone(),
+                owned: true,
+                members: users.iter().map(|a| format!("{}@link{}", a.host_if, a.ng_link.unwrap_or(0))).collect(),
+                // Not listed (ngctl show of a big bridge does not fit its socket buffer): known to
+                // exist while one of its NICs' nodes answers.
+                exists: users.iter().any(|a| a.ng_node.is_some_and(|id| ng_alive.contains_key(&id))),
+            });
+            continue;
+        }
         out.bridges.push(BridgeStatus {
             name: b.name.clone(),
+            kind: b.kind.clone(),
             uplink: b.uplink.clone(),
             owned: b.owned,
             members: st.map(|s| s.members.clone()).unwrap_or_default(),
@@ -140,7 +186,14 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let jails = gather::all_jails(ctx.host)?;
     let scan = gather::group(ctx.host, true)?;
     let db = open_db_readonly(&ctx.paths)?;
-    let report = build(k.boottime, &jails, &scan, &db.all_attachments()?, &db.all_bridges()?, only);
+    let atts = db.all_attachments()?;
+    let ids: Vec<u32> = atts
+        .iter()
+        .filter(|a| a.mode == "netgraph" && a.boottime == k.boottime && only.is_none_or(|o| o == a.jail))
+        .filter_map(|a| a.ng_node)
+        .collect();
+    let alive = gather::ng_nodes_alive(ctx.host, &ids)?;
+    let report = build(k.boottime, &jails, &scan, &atts, &db.all_bridges()?, &alive, only);
     let text = if a.flag("json") {
         to_json(&report)
     } else if a.flag("dot") {
@@ -178,11 +231,27 @@ fn text(r: &Report, only: Option<&str>) -> String {
             }
         }
         s.push_str(&table(&rows));
+        let shortened: Vec<(&str, &NicStatus)> = r
+            .jails
+            .iter()
+            .flat_map(|j| j.nics.iter().map(move |n| (j.jail.as_str(), n)))
+            .filter(|(_, n)| n.name_wanted.is_some())
+            .collect();
+        if !shortened.is_empty() {
+            s.push_str("\nshortened netgraph names (IFNAMSIZ is 15 bytes):\n");
+            for (j, n) in shortened {
+                s.push_str(&format!("  jail {j}: {} = {}\n", n.name, n.name_wanted.as_deref().unwrap_or_default()));
+            }
+        }
     }
     if !r.bridges.is_empty() {
         s.push_str("\nbridges:\n");
         for b in &r.bridges {
-            let who = if b.owned { "created by vimage" } else { "not vimage's (left alone)" };
+            let who = match (b.kind.as_str(), b.owned) {
+                ("netgraph", _) => "ng_bridge created by vimage",
+                (_, true) => "created by vimage",
+                _ => "not vimage's (left alone)",
+            };
             let missing = if b.exists { "" } else { " MISSING" };
             s.push_str(&format!(
                 "  {} uplink {} {who}{missing}; members: {}\n",
@@ -229,7 +298,11 @@ fn dot(r: &Report) -> String {
             q(&format!("if:{}", b.uplink)),
             q(&format!("{}\\nuplink", b.uplink))
         ));
-        let who = if b.owned { "vimage" } else { "not vimage's" };
+        let who = match (b.kind.as_str(), b.owned) {
+            ("netgraph", _) => "ng_bridge, vimage",
+            (_, true) => "vimage",
+            _ => "not vimage's",
+        };
         s.push_str(&format!(
             "  {} [shape=ellipse, label={}];\n",
             q(&format!("if:{}", b.name)),
@@ -261,15 +334,24 @@ fn dot(r: &Report) -> String {
         }
         s.push_str("  }\n");
         for n in &j.nics {
-            let host = q(&format!("if:{}", n.host_if));
-            s.push_str(&format!("  {host} [shape=box, label={}];\n", q(&format!("{}\\n{}", n.host_if, n.state))));
+            let jail_if = q(&format!("jail:{}:{}", j.jail, n.name));
+            if n.mode == "passthrough" {
+                let host = q(&format!("if:{}", n.host_if));
+                s.push_str(&format!("  {host} [shape=box, label={}];\n", q(&format!("{}\\nphysical", n.host_if))));
+                s.push_str(&format!("  {host} -> {jail_if} [label=\"vnet\", style=dashed];\n"));
+                continue;
+            }
+            let host = q(&format!("{}:{}", if n.mode == "netgraph" { "ng" } else { "if" }, n.host_if));
+            let label = match (&n.node_id, n.link) {
+                (Some(id), Some(l)) => format!("{} {id}\\nlink{l}, {}", n.host_if, n.state),
+                _ => format!("{}\\n{}", n.host_if, n.state),
+            };
+            s.push_str(&format!("  {host} [shape=box, label={}];\n", q(&label)));
             if let Some(b) = &n.bridge {
                 s.push_str(&format!("  {} -> {host} [dir=none];\n", q(&format!("if:{b}"))));
             }
-            s.push_str(&format!(
-                "  {host} -> {} [label=\"epair\", dir=none];\n",
-                q(&format!("jail:{}:{}", j.jail, n.name))
-            ));
+            let how = if n.mode == "netgraph" { "ng_eiface" } else { "epair" };
+            s.push_str(&format!("  {host} -> {jail_if} [label=\"{how}\", dir=none];\n"));
         }
     }
     for o in &r.orphans {

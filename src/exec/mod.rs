@@ -60,23 +60,23 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         let cmd = step.op.command(&rep.bindings);
         db.step_intent(run, seq, &step.op, step.undo.as_ref(), &cmd.to_string())?;
         let out = run_cmd(host, &cmd);
-        let bound = step.op.read_binding(&out.stdout);
-        if let (Some(slot), Some(name)) = (step.op.binds(), &bound) {
+        let bound = step.op.read_bindings(&out);
+        for (slot, name) in &bound {
             rep.bindings.insert(slot.clone(), name.clone());
         }
-        let gone = !plan.verb.is_setup() && is_gone_error(&step.op, &out);
-        let ok = gone
-            || out.ok()
-                && (step.op.binds().is_none() || bound.is_some())
-                && !step.op.failed_despite_success(&out.stderr);
+        let journal = step.op.encode_bindings(&bound);
+        // A stale node's shutdown in a setup may find it gone as well.
+        let gone = (!plan.verb.is_setup() || matches!(step.op, Op::NgShutdown { .. })) && is_gone_error(&step.op, &out);
+        let complete = step.op.bindings_complete(&bound);
+        let ok = gone || out.ok() && complete && !step.op.failed_despite_success(&out.stderr);
         rep.commands.push(step.op.command(&rep.bindings).to_string());
         if ok {
-            db.step_outcome(run, seq, StepState::Done, bound.as_deref(), None)?;
+            db.step_outcome(run, seq, StepState::Done, journal.as_deref(), None)?;
             done_effects.extend(&step.effects);
             continue;
         }
-        let err = command_error(plan, &cmd, &out, step.op.binds().is_some() && out.ok());
-        db.step_outcome(run, seq, StepState::Failed, bound.as_deref(), Some(&err.message))?;
+        let err = command_error(plan, &step.op, &cmd, &out, out.ok() && !complete);
+        db.step_outcome(run, seq, StepState::Failed, journal.as_deref(), Some(&err.message))?;
         if !plan.verb.is_setup() {
             failures.push(err);
             continue;
@@ -119,37 +119,53 @@ pub(crate) fn run_cmd(host: &mut dyn Host, cmd: &Cmd) -> Output {
     }
 }
 
-fn command_error(plan: &Plan, cmd: &Cmd, out: &Output, no_name: bool) -> Error {
-    let msg = if no_name {
-        format!("`{cmd}` succeeded but printed no interface name vimage could use (stdout {:?})", out.stdout.trim())
+fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool) -> Error {
+    let shown = short(cmd);
+    let mut msg = if no_name {
+        format!("`{shown}` succeeded but printed no interface name vimage could use (stdout {:?})", out.stdout.trim())
     } else if out.ok() {
-        format!("`{cmd}` did not do its job: {}", out.stderr.trim())
+        format!("`{shown}` did not do its job: {}", out.stderr.trim())
     } else {
-        format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())
+        format!("`{shown}` failed (exit {}): {}", out.code, out.stderr.trim())
     };
+    // Say which line of a batch it was.
+    if let Op::NgScript { lines, .. } = op {
+        let done = crate::plan::ngscript::completed(lines.len(), out);
+        if let Some(l) = lines.get(done).filter(|_| !out.ok()) {
+            msg.push_str(&format!(" [line {}: {}]", done + 1, l.cmd));
+        }
+    }
     Error::jail(Kind::Os, &plan.jail, msg)
 }
 
-/// Whether rolling back must undo step `seq`: every completed step before `failed`, and the
-/// failed step itself only if it created something before failing (ifconfig prints a clone's
-/// name even when a later parameter fails); any other failed command changed nothing.
-fn needs_undo(step: &crate::plan::Step, seq: u32, failed: u32, b: &Bindings) -> bool {
-    match step.op.binds() {
-        Some(slot) => b.contains_key(slot),
-        None => seq != failed,
+/// A command as errors show it: a batch's script is left out (the failing line is named).
+fn short(cmd: &Cmd) -> String {
+    let mut c = cmd.clone();
+    c.stdin = None;
+    c.to_string()
+}
+
+/// The undo to run for step `seq` when rolling back after step `failed` failed: a completed
+/// step's undo, or the failed step's when its output shows it changed something before
+/// failing (ifconfig prints a clone's name even when a later parameter fails; a batch stops
+/// part way).
+fn undo_of<'p>(plan: &'p Plan, seq: u32, failed: u32, b: &Bindings) -> Option<&'p Op> {
+    let step = &plan.steps[seq as usize];
+    let undo = step.undo.as_ref()?;
+    match step.op.made_changes(b) {
+        Some(true) => Some(undo),
+        Some(false) => None,
+        None => (seq != failed).then_some(undo),
     }
 }
 
-/// Undoes, in reverse, every step [`needs_undo`] names. Returns the undo failures; keeps
-/// going past them.
+/// Undoes, in reverse, every completed step before `failed` and the failed step itself if it
+/// created something before failing (ifconfig prints a clone's name even when a later
+/// parameter fails). Returns the undo failures; keeps going past them.
 fn rollback(host: &mut dyn Host, plan: &Plan, failed: u32, b: &Bindings, db: &StateDb, run: i64) -> Vec<String> {
     let mut errors = Vec::new();
     for seq in (0..=failed).rev() {
-        let step = &plan.steps[seq as usize];
-        let Some(undo) = &step.undo else { continue };
-        if !needs_undo(step, seq, failed, b) {
-            continue;
-        }
+        let Some(undo) = undo_of(plan, seq, failed, b) else { continue };
         let cmd = undo.command(b);
         let out = run_cmd(host, &cmd);
         if out.ok() {
@@ -162,17 +178,8 @@ fn rollback(host: &mut dyn Host, plan: &Plan, failed: u32, b: &Bindings, db: &St
 }
 
 fn with_rollback(mut err: Error, plan: &Plan, failed: u32, b: &Bindings, undo_errors: &[String]) -> Error {
-    let undone: Vec<String> = (0..=failed)
-        .rev()
-        .filter_map(|seq| {
-            let s = &plan.steps[seq as usize];
-            let undo = s.undo.as_ref()?;
-            if !needs_undo(s, seq, failed, b) {
-                return None;
-            }
-            Some(undo.command(b).to_string())
-        })
-        .collect();
+    let undone: Vec<String> =
+        (0..=failed).rev().filter_map(|seq| undo_of(plan, seq, failed, b)).map(|u| u.command(b).to_string()).collect();
     if undo_errors.is_empty() {
         if undone.is_empty() {
             err = err.detail("nothing had been changed yet; the host is as it was");
@@ -196,25 +203,50 @@ fn resolve(r: &crate::plan::op::IfRef, b: &Bindings) -> Result<String> {
 fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, run: i64) -> Result<()> {
     let jail = plan.jail.as_str();
     match e {
-        Effect::Attach { nic, nic_name, host_if, bridge, uplink, mac, jid } => db.put_attachment(
-            &Attachment {
-                jail: jail.into(),
-                nic: *nic,
-                nic_name: nic_name.clone(),
-                mode: "epair".into(),
-                host_if: resolve(host_if, b)?,
-                bridge: Some(resolve(bridge, b)?),
-                uplink: Some(uplink.clone()),
-                mac: Some(mac.to_string()),
-                jid: *jid,
-                boottime,
-            },
-            Some(run),
-        ),
+        Effect::Attach(f) => {
+            let ng_node = match &f.ng_node {
+                Some(s) => Some(b.get(s).and_then(|hex| u32::from_str_radix(hex, 16).ok()).ok_or_else(|| {
+                    Error::new(Kind::Internal, format!("no node ID for {} after a successful run", f.nic_name))
+                })?),
+                None => None,
+            };
+            let bridge = match &f.bridge {
+                Some(r) => Some(resolve(r, b)?),
+                None => None,
+            };
+            db.put_attachment(
+                &Attachment {
+                    jail: jail.into(),
+                    nic: f.nic,
+                    nic_name: f.nic_name.clone(),
+                    mode: f.mode.clone(),
+                    host_if: resolve(&f.host_if, b)?,
+                    bridge,
+                    uplink: f.uplink.clone(),
+                    mac: f.mac.map(|m| m.to_string()),
+                    jid: f.jid,
+                    boottime,
+                    ng_node,
+                    ng_link: f.ng_link,
+                    wanted_name: f.wanted_name.clone(),
+                    was_up: f.was_up,
+                },
+                Some(run),
+            )
+        }
         Effect::Detach { nic } => db.delete_attachment(jail, *nic),
         Effect::Bridge { name, uplink, owned } => {
-            db.put_bridge(&BridgeRec { name: resolve(name, b)?, uplink: uplink.clone(), owned: *owned, boottime })
+            db.put_bridge(&BridgeRec::if_bridge(&resolve(name, b)?, uplink, *owned, boottime))
         }
+        Effect::NgBridge { name, uplink, promisc, autosrc } => db.put_bridge(&BridgeRec {
+            name: name.clone(),
+            uplink: uplink.clone(),
+            owned: true,
+            boottime,
+            kind: "netgraph".into(),
+            ng_promisc: Some(*promisc),
+            ng_autosrc: Some(*autosrc),
+        }),
         Effect::BridgeGone { name } => db.delete_bridge(name),
         Effect::Mac { nic, mac } => db.remember_mac(jail, *nic, mac),
         Effect::Lifecycle { state } => db.set_lifecycle(jail, state.as_deref(), boottime),
@@ -230,12 +262,21 @@ fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, ru
     }
 }
 
-/// A destroy that failed because the object is already gone (destroyed by someone else
-/// between planning and now) has done its job.
+/// A teardown command that failed because its object is already gone (destroyed by someone
+/// else between planning and now, or given back by the kernel) has done its job.
 pub fn is_gone_error(op: &Op, out: &Output) -> bool {
     match op {
         Op::Destroy { .. } => out.stderr.contains("does not exist"),
         Op::RemoveJail { .. } => out.stderr.contains("not found"),
+        Op::NgShutdown { .. } => out.stderr.contains("No such file or directory"),
+        // The jail is gone (jail_getid) or the interface is no longer in it (SIOCSIFRVNET ENXIO).
+        Op::Unvnet { .. } => out.stderr.contains("not found") || out.stderr.contains("Device not configured"),
+        // A bridge teardown batch whose bridge vanished: the `shutdown` line found nothing.
+        Op::NgScript { lines, .. } => {
+            let done = crate::plan::ngscript::completed(lines.len(), out);
+            lines.get(done).is_some_and(|l| l.cmd.starts_with("shutdown "))
+                && out.stderr.contains("No such file or directory")
+        }
         _ => false,
     }
 }

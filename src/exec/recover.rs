@@ -52,8 +52,8 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
 fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<Vec<IfStatus>>, rec: &mut Recovery) {
     let mut b = Bindings::new();
     for s in &run.steps {
-        if let (Some(slot), Some(name)) = (s.op.binds(), &s.binding) {
-            b.insert(slot.clone(), name.clone());
+        if let Some(stored) = &s.binding {
+            b.extend(s.op.decode_bindings(stored));
         }
     }
     for s in run.steps.iter().rev() {
@@ -83,6 +83,10 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
             continue;
         }
         if s.state == StepState::Undone {
+            continue;
+        }
+        if matches!(s.op, Op::NgScript { .. } | Op::Vnet { .. }) {
+            undo_plain(host, db, run, s, &b, rec);
             continue;
         }
         if let Op::CreateJail { jail, .. } = &s.op {
@@ -152,6 +156,47 @@ fn replay_undo(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: 
         rec.notes.push(format!("jail {}: {cmd}", run.jail));
     } else if s.state == StepState::Done {
         rec.errors.push(format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.stderr.trim()));
+    }
+}
+
+/// Undoes a netgraph batch or a passthrough move. When the journal knows how far the step got,
+/// its undo runs as planned (a batch reverses exactly its completed lines). When the kill came
+/// while it ran, every inverse is tried as its own command, and "already gone" answers are
+/// fine: each inverse then finds either its object or nothing.
+fn undo_plain(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: &Bindings, rec: &mut Recovery) {
+    let Some(undo) = s.op.undo() else { return };
+    let known = match &s.op {
+        Op::NgScript { slot, .. } => b.contains_key(slot),
+        _ => s.state != StepState::Intent,
+    };
+    if s.state == StepState::Failed && s.op.made_changes(b) != Some(true) {
+        return;
+    }
+    let cmds: Vec<(Cmd, bool)> = if known {
+        vec![(undo.command(b), false)]
+    } else {
+        match &undo {
+            Op::NgUndo { lines, .. } => crate::plan::ngscript::undo_script(lines, lines.len())
+                .lines()
+                .map(|l| (Cmd::new(Program::Ngctl, l.split_whitespace()), true))
+                .collect(),
+            other => vec![(other.command(b), true)],
+        }
+    };
+    let mut failed = false;
+    for (cmd, tolerant) in cmds {
+        let out = run_cmd(host, &cmd);
+        let gone =
+            ["No such file or directory", "Device not configured", "not found"].iter().any(|t| out.stderr.contains(t));
+        if out.ok() || (tolerant && gone) {
+            rec.notes.push(format!("jail {}: {cmd}", run.jail));
+        } else {
+            failed = true;
+            rec.errors.push(format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.stderr.trim()));
+        }
+    }
+    if !failed {
+        let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
     }
 }
 

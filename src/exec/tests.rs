@@ -51,15 +51,15 @@ fn setup_plan() -> Plan {
         p.steps.push(Step::new(op));
     }
     p.effects.push(Effect::Bridge { name: IfRef::Created(b.clone()), uplink: "em0".into(), owned: true });
-    p.effects.push(Effect::Attach {
-        nic: 0,
-        nic_name: "eth0".into(),
-        host_if: IfRef::Created(a),
-        bridge: IfRef::Created(b),
-        uplink: "em0".into(),
-        mac: Mac::parse("02:00:00:00:00:01").unwrap(),
-        jid: 1,
-    });
+    p.effects.push(Effect::Attach(crate::plan::NicFx::epair(
+        0,
+        "eth0",
+        IfRef::Created(a),
+        IfRef::Created(b),
+        "em0",
+        Mac::parse("02:00:00:00:00:01").unwrap(),
+        1,
+    )));
     p
 }
 
@@ -150,18 +150,7 @@ fn teardown_keeps_going_and_records_what_succeeded() {
     let db = StateDb::open_in_memory().unwrap();
     for (nic, host_if) in [(0, "epair1a"), (1, "epair2a")] {
         db.put_attachment(
-            &crate::state::Attachment {
-                jail: "web1".into(),
-                nic,
-                nic_name: format!("eth{nic}"),
-                mode: "epair".into(),
-                host_if: host_if.into(),
-                bridge: None,
-                uplink: None,
-                mac: None,
-                jid: 1,
-                boottime: 42,
-            },
+            &crate::state::Attachment::basic("web1", nic, &format!("eth{nic}"), "epair", host_if, 1, 42),
             None,
         )
         .unwrap();
@@ -184,4 +173,65 @@ fn teardown_of_an_already_vanished_object_counts_as_done() {
     p.steps.push(Step::new(Op::Destroy { iface: IfRef::name("epair1a") }));
     let mut h = Script::new(&[("ifconfig epair1a", 1, "", "ifconfig: interface epair1a does not exist\n")]);
     apply(&mut h, &p, &db, 42).unwrap();
+}
+
+fn ng_plan() -> Plan {
+    use crate::plan::ngscript::NgLine;
+    let mut p = Plan::new(jail(), Verb::Bridge);
+    let lines = vec![
+        NgLine::undone_by("mkpeer em0: bridge lower link0", "rmhook em0: lower"),
+        NgLine::new("name em0:lower vimage_em0"),
+        NgLine::undone_by("mkpeer vimage_em0: eiface link2 ether", "shutdown vimage_em0:link2"),
+        NgLine::new("name vimage_em0:link2 ng0_web1"),
+        NgLine::getifname("ng0_web1", Slot("ng0_web1".into())),
+    ];
+    p.steps.push(Step::new(Op::NgScript { slot: Slot("ngctl".into()), lines }));
+    p.steps.push(Step::new(Op::MoveToJail {
+        iface: IfRef::Created(Slot("ng0_web1".into())),
+        mtu: 1500,
+        jail: jail(),
+        jid: 1,
+    }));
+    p
+}
+
+#[test]
+fn a_batch_that_stops_at_line_4_undoes_exactly_lines_1_to_3() {
+    let db = StateDb::open_in_memory().unwrap();
+    let mut h = Script::new(&[
+        (
+            "ngctl -f - <<'EOF'\nmkpeer",
+            71,
+            "",
+            "ngctl: send msg: Address already in use\nngctl: line 4: error in file\n",
+        ),
+        ("ngctl -f - <<'EOF'\nshutdown", 0, "", ""),
+    ]);
+    let e = apply(&mut h, &ng_plan(), &db, 42).unwrap_err();
+    assert_eq!(h.seen.len(), 2);
+    assert_eq!(h.seen[1], "ngctl -f - <<'EOF'\nshutdown vimage_em0:link2\nrmhook em0: lower\nEOF");
+    assert!(e.message.contains("[line 4: name vimage_em0:link2 ng0_web1]"), "{e}");
+    assert!(!e.message.contains("mkpeer em0"), "the script itself is left out of the message: {e}");
+    let run = db.last_run("web1").unwrap().unwrap();
+    let steps = db.steps(run.0).unwrap();
+    assert_eq!(steps[0].binding.as_deref(), Some(r#"{"ngctl":"3"}"#));
+    assert_eq!(steps[0].state, StepState::Undone);
+}
+
+#[test]
+fn a_batch_that_stops_at_its_first_line_needs_no_undo_and_a_later_failure_undoes_it_all() {
+    let db = StateDb::open_in_memory().unwrap();
+    let mut h = Script::new(&[("ngctl -f -", 71, "", "ngctl: send msg: Device busy\nngctl: line 1: error in file\n")]);
+    let e = apply(&mut h, &ng_plan(), &db, 42).unwrap_err();
+    assert_eq!(h.seen.len(), 1, "{:?}", h.seen);
+    assert!(e.to_string().contains("nothing had been changed"), "{e}");
+    // All five lines done, the move fails: the whole batch is reversed.
+    let reply = "Rec'd response \"getifname\" (1) from \"[9]:\":\nArgs:\t\"ngeth4\"\n";
+    let mut h = Script::new(&[
+        ("ngctl -f - <<'EOF'\nmkpeer", 0, reply, ""),
+        ("ifconfig ngeth4 mtu 1500 vnet 1", 1, "", "ifconfig: SIOCSIFVNET: Device busy\n"),
+        ("ngctl -f - <<'EOF'\nshutdown", 0, "", ""),
+    ]);
+    apply(&mut h, &ng_plan(), &db, 42).unwrap_err();
+    assert_eq!(h.seen[2], "ngctl -f - <<'EOF'\nshutdown vimage_em0:link2\nrmhook em0: lower\nEOF");
 }

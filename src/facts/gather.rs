@@ -6,17 +6,18 @@
 //! group `vimage` happens only when the records cannot be trusted (first run after a boot,
 //! lost records, a marker that does not match).
 
-use super::{HostView, JailInfo, KernelFacts, RcConfFacts, RouteFact};
+use super::{HostView, JailInfo, KernelFacts, NgPeer, NgUplink, RcConfFacts, RouteFact};
 use crate::addr::Gateway;
 use crate::error::{Error, Kind, Result};
 use crate::exec::run_cmd;
 use crate::host::{Cmd, Host, Output, Program};
 use crate::mac;
-use crate::model::{JailName, JailNet, Mac, Uplink};
+use crate::model::{JailName, JailNet, Mac, NicMode, Uplink, ng_ifname};
 use crate::parse::ifconfig::{IfStatus, parse_status};
-use crate::parse::{jls, route, sysctl};
+use crate::parse::{jls, ngctl, route, sysctl};
 use crate::paths::Paths;
 use crate::plan::op::{GROUP, bridge_marker};
+use crate::plan::{netgraph as ngplan, ngscript};
 use crate::state::{BridgeRec, StateDb};
 
 /// Runs a query; a non-zero exit becomes an error naming the command and its stderr.
@@ -175,12 +176,8 @@ pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts) -> R
         .filter(|s| s.is_bridge())
         .filter_map(|s| {
             let uplink = s.description.as_deref()?.strip_prefix("vimage:")?.to_string();
-            (s.description.as_deref() == Some(bridge_marker(&uplink).as_str())).then(|| BridgeRec {
-                name: s.name.clone(),
-                uplink,
-                owned: true,
-                boottime: k.boottime,
-            })
+            (s.description.as_deref() == Some(bridge_marker(&uplink).as_str()))
+                .then(|| BridgeRec::if_bridge(&s.name, &uplink, true, k.boottime))
         })
         .collect();
     db.resync(k.boottime, &[], &bridges)
@@ -211,19 +208,25 @@ pub fn for_bridge(
     }
     v.attachments = db.attachments(net.jail.as_str())?;
     v.bridges = db.bridges(k.boottime)?;
-    let mut wanted: Vec<String> =
-        v.attachments.iter().filter(|a| a.boottime == k.boottime).map(|a| a.host_if.clone()).collect();
+    let mut wanted: Vec<String> = v
+        .attachments
+        .iter()
+        .filter(|a| a.boottime == k.boottime && a.mode == "epair")
+        .map(|a| a.host_if.clone())
+        .collect();
+    // Passthrough is refused for the default-route interface, so it is needed then too.
+    let need_route = net.nics.iter().any(|n| matches!(n.mode, NicMode::Passthrough { .. }));
     let mut host_route: Option<Option<RouteFact>> = None;
     for n in &net.nics {
-        match &n.uplink {
-            Uplink::Named(u) => wanted.push(u.to_string()),
-            Uplink::Auto if host_route.is_none() => {
+        match n.uplink() {
+            Some(Uplink::Named(u)) => wanted.push(u.to_string()),
+            Some(Uplink::Auto) | None if host_route.is_none() && (n.uplink().is_some() || need_route) => {
                 let r = default_route(host)?;
                 v.default_if = r.as_ref().map(|r| r.interface.clone());
                 wanted.extend(v.default_if.clone());
                 host_route = Some(r);
             }
-            Uplink::Auto => {}
+            _ => {}
         }
     }
     if net.wants_devfs() {
@@ -269,7 +272,8 @@ pub fn for_bridge(
             v.taken_macs.remove(&m);
         }
     }
-    for n in &net.nics {
+    netgraph_facts(host, db, net, &mut v)?;
+    for n in net.nics.iter().filter(|n| !matches!(n.mode, NicMode::Passthrough { .. })) {
         if let Some(m) = db.stored_mac(net.jail.as_str(), n.index)? {
             v.stored_macs.insert(n.index, m);
         }
@@ -320,6 +324,123 @@ pub fn for_devfs(
     Ok(v)
 }
 
+/// What netgraph NICs need: the uplinks without a recorded vimage ng_bridge (one `ngctl`
+/// query each), the lowest free links of the recorded ones (records only: never a listing of
+/// the bridge, whose reply would not even fit ngctl's socket buffer past ~150 links), and the
+/// node names other jails already hold.
+fn netgraph_facts(host: &mut dyn Host, db: &StateDb, net: &JailNet, v: &mut HostView) -> Result<()> {
+    let mut per_bridge: std::collections::BTreeMap<String, usize> = Default::default();
+    for (ordinal, n) in net.nics.iter().filter(|n| matches!(n.mode, NicMode::Netgraph { .. })).enumerate() {
+        let uplink = match n.uplink() {
+            Some(Uplink::Named(u)) => Some(u.to_string()),
+            _ => v.default_if.clone(),
+        };
+        if let Some(u) = uplink {
+            match v.bridges.iter().find(|b| b.is_netgraph() && b.uplink == u) {
+                Some(b) => *per_bridge.entry(b.name.clone()).or_default() += 1,
+                None if !v.ng_uplinks.contains_key(&u) => {
+                    let st = ng_uplink(host, &u)?;
+                    v.ng_uplinks.insert(u, st);
+                }
+                None => {}
+            }
+        }
+        let rec = v.attachments.iter().find(|a| a.nic == n.index && a.mode == "netgraph").map(|a| a.nic_name.clone());
+        let mut candidates: Vec<String> = rec.into_iter().collect();
+        candidates.extend((0..ngplan::NAME_ATTEMPTS).map(|a| ng_ifname(&net.jail, ordinal as u32, a).to_string()));
+        for c in candidates {
+            match db.ng_name_owner(&c, net.jail.as_str())? {
+                Some(j) => {
+                    v.ng_names_taken.insert(c, j);
+                }
+                None => break,
+            }
+        }
+    }
+    for (b, count) in per_bridge {
+        let free = db.ng_free_links(&b, ngplan::FIRST_LINK, count)?;
+        v.ng_free_links.insert(b, free);
+    }
+    Ok(())
+}
+
+/// One `ngctl -f -` query of an uplink's ng_ether node: `show`, `getpromisc`, `getautosrc`.
+/// A node that is not there (ng_ether not loaded; not an Ethernet interface) is reported as
+/// such, not as an error.
+pub fn ng_uplink(host: &mut dyn Host, uplink: &str) -> Result<NgUplink> {
+    let node = ngplan::ether_node(uplink);
+    let script = format!(
+        "show {node}:
+msg {node}: getpromisc
+msg {node}: getautosrc
+"
+    );
+    let cmd = Cmd::new(Program::Ngctl, ["-f", "-"]).with_stdin(script);
+    let out = run_cmd(host, &cmd);
+    if !out.ok() {
+        if ngscript::completed(3, &out) == 0 && out.stderr.contains("No such file or directory") {
+            return Ok(NgUplink { node, ..NgUplink::default() });
+        }
+        return Err(Error::new(
+            Kind::Os,
+            format!("`ngctl -f -` (show {node}:) failed (exit {}): {}", out.code, out.stderr.trim()),
+        ));
+    }
+    let shown = node.clone();
+    let bad = || Error::new(Kind::Os, format!("cannot read `ngctl show {shown}:` output: {:?}", out.stdout));
+    let (_, rows) = ngctl::parse_show(&out.stdout).ok_or_else(bad)?;
+    let replies = ngctl::replies(&out.stdout);
+    let flag = |cmd: &str| replies.iter().find(|r| r.cmd == cmd).map(|r| r.args.trim() != "0");
+    let hooks = rows
+        .into_iter()
+        .map(|r| {
+            let peer = NgPeer {
+                name: r.peer_name.unwrap_or_else(|| "<unnamed>".into()),
+                type_name: r.peer_type,
+                id: r.peer_id,
+                peer_hook: r.peer_hook,
+            };
+            (r.hook, peer)
+        })
+        .collect();
+    Ok(NgUplink {
+        node,
+        exists: true,
+        hooks,
+        promisc: flag("getpromisc").ok_or_else(bad)?,
+        autosrc: flag("getautosrc").ok_or_else(bad)?,
+    })
+}
+
+/// Which eiface nodes (by ID) still exist, with their interface's current name: one
+/// `ngctl -f -` of `msg [id]: getifname` lines. A batch stops at the first node that is gone, so
+/// it is run again from the next line: one invocation, plus one per missing node.
+pub fn ng_nodes_alive(host: &mut dyn Host, ids: &[u32]) -> Result<std::collections::BTreeMap<u32, String>> {
+    let mut alive = std::collections::BTreeMap::new();
+    let mut rest = ids;
+    while !rest.is_empty() {
+        let script: String = rest.iter().map(|id| format!("msg [{id:x}]: getifname\n")).collect();
+        let out = run_cmd(host, &Cmd::new(Program::Ngctl, ["-f", "-"]).with_stdin(script));
+        let done = ngscript::completed(rest.len(), &out);
+        for (id, r) in rest.iter().zip(ngctl::replies(&out.stdout)).take(done) {
+            if let Some(name) = ngctl::unquote(&r.args) {
+                alive.insert(*id, name.to_string());
+            }
+        }
+        if out.ok() {
+            break;
+        }
+        if done == 0 && !out.stderr.contains("line 1: error in file") {
+            return Err(Error::new(
+                Kind::Os,
+                format!("`ngctl -f -` failed (exit {}): {}", out.code, out.stderr.trim()),
+            ));
+        }
+        rest = &rest[(done + 1).min(rest.len())..];
+    }
+    Ok(alive)
+}
+
 /// Everything `plan_unbridge` needs for `jail`: its recorded host ends, each checked by name
 /// for vimage's marker, and the bridges it may have been the last user of. Falls back to one
 /// scan of group `vimage` when a record is missing or does not match. When the jail uses
@@ -342,7 +463,19 @@ pub fn for_unbridge(
         v.devfs = Some(super::devfs::gather(host, db, paths, &[])?);
     }
     let mut scan = v.attachments.is_empty();
-    for a in &v.attachments {
+    if v.attachments.iter().any(|a| a.mode == "passthrough") {
+        v.jail = self::jail(host, jail)?;
+    }
+    let recorded: Vec<BridgeRec> = db.all_bridges()?;
+    for a in v.attachments.iter().filter(|a| a.mode == "netgraph") {
+        if let Some(b) = a.bridge.as_deref()
+            && !v.bridge_users.contains_key(b)
+        {
+            v.bridge_users.insert(b.to_string(), db.bridge_users(b, jail.as_str())?);
+            v.bridges.extend(recorded.iter().filter(|r| r.name == b && r.is_netgraph()).cloned());
+        }
+    }
+    for a in v.attachments.iter().filter(|a| a.mode == "epair") {
         match iface(host, &a.host_if)? {
             Some(s) if HostView::is_ours_for(&s, jail) => {
                 v.host_ifaces.insert(s.name.clone(), s);
@@ -355,7 +488,8 @@ pub fn for_unbridge(
             v.host_ifaces.insert(s.name.clone(), s);
         }
     }
-    let mut bridges: Vec<String> = v.attachments.iter().filter_map(|a| a.bridge.clone()).collect();
+    let mut bridges: Vec<String> =
+        v.attachments.iter().filter(|a| a.mode == "epair").filter_map(|a| a.bridge.clone()).collect();
     bridges.sort();
     bridges.dedup();
     for b in bridges {

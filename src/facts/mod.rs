@@ -132,6 +132,40 @@ pub struct HostView {
     pub jail_route4: Option<RouteFact>,
     /// The jail's IPv6 default route, when vimage manages its routers.
     pub jail_route6: Option<RouteFact>,
+    /// Netgraph state of the uplinks that have no recorded vimage ng_bridge yet, by uplink
+    /// (one `ngctl -f -` query each).
+    pub ng_uplinks: BTreeMap<String, NgUplink>,
+    /// The lowest free `link<N>` numbers of each recorded ng_bridge this plan uses, as many as
+    /// it has NICs there (from the records, see [`crate::state::StateDb::ng_free_links`]).
+    pub ng_free_links: BTreeMap<String, Vec<u32>>,
+    /// Candidate netgraph node names of this jail that another jail's NIC already has, with
+    /// that jail (from the records).
+    pub ng_names_taken: BTreeMap<String, String>,
+    /// Teardown: how many other jails' records use each bridge this jail's records name.
+    pub bridge_users: BTreeMap<String, u64>,
+}
+
+/// A peer across a hook, as `ngctl show` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NgPeer {
+    pub name: String,
+    pub type_name: String,
+    pub id: u32,
+    pub peer_hook: String,
+}
+
+/// An uplink's ng_ether node as one `ngctl -f -` query found it: `show NODE:`, then its
+/// `getpromisc` and `getautosrc`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NgUplink {
+    /// The node's name (the interface name with `.` and `:` as `_`).
+    pub node: String,
+    /// False when there is no such node (ng_ether not loaded, or not an Ethernet interface).
+    pub exists: bool,
+    /// Hook name → peer, for the hooks that are connected.
+    pub hooks: BTreeMap<String, NgPeer>,
+    pub promisc: bool,
+    pub autosrc: bool,
 }
 
 impl HostView {

@@ -39,15 +39,32 @@ impl Host for FreeBsdHost {
     fn run(&mut self, cmd: &Cmd) -> Result<Output, SpawnError> {
         let path = self.path_of(cmd);
         self.spawned += 1;
-        let out = Command::new(&path)
-            .args(&cmd.args)
-            .env("LC_ALL", "C")
-            .stdin(Stdio::null())
-            // Its own process group: a ^C at the terminal reaches vimage, which finishes the
-            // step in flight and rolls back, instead of killing ifconfig half-way.
-            .process_group(0)
-            .output()
-            .map_err(|e| SpawnError { path: path.display().to_string(), reason: e.to_string() })?;
+        let spawn_err = |e: std::io::Error| SpawnError { path: path.display().to_string(), reason: e.to_string() };
+        let mut c = Command::new(&path);
+        c.args(&cmd.args).env("LC_ALL", "C").stdout(Stdio::piped()).stderr(Stdio::piped());
+        // Its own process group: a ^C at the terminal reaches vimage, which finishes the step
+        // in flight and rolls back, instead of killing ifconfig half-way.
+        c.process_group(0);
+        let out = match &cmd.stdin {
+            None => c.stdin(Stdio::null()).output().map_err(spawn_err)?,
+            Some(text) => {
+                let mut child = c.stdin(Stdio::piped()).spawn().map_err(spawn_err)?;
+                // Written from a thread, so a child that fills its stdout before reading all
+                // of stdin cannot deadlock us; dropping the pipe is its EOF.
+                let writer = child.stdin.take().map(|mut w| {
+                    let text = text.clone();
+                    std::thread::spawn(move || {
+                        use std::io::Write;
+                        let _ = w.write_all(text.as_bytes());
+                    })
+                });
+                let out = child.wait_with_output().map_err(spawn_err)?;
+                if let Some(t) = writer {
+                    let _ = t.join();
+                }
+                out
+            }
+        };
         let code = match out.status.code() {
             Some(c) => c,
             None => {

@@ -92,11 +92,17 @@ impl Program {
     }
 }
 
-/// One command line: a program and its arguments, never interpreted by a shell.
+/// One command line: a program and its arguments, never interpreted by a shell, and what it
+/// reads on stdin.
+///
+/// `stdin` exists for one command: `ngctl -f -`, which runs a whole batch of netgraph commands
+/// in one process (one socket node, one fork) read from its standard input. Every other
+/// command gets `None`, which the hosts turn into an empty stdin.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cmd {
     pub program: Program,
     pub args: Vec<String>,
+    pub stdin: Option<String>,
 }
 
 impl Cmd {
@@ -106,7 +112,13 @@ impl Cmd {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Cmd { program, args: args.into_iter().map(Into::into).collect() }
+        Cmd { program, args: args.into_iter().map(Into::into).collect(), stdin: None }
+    }
+
+    /// The same command, reading `text` on its standard input.
+    pub fn with_stdin(mut self, text: impl Into<String>) -> Cmd {
+        self.stdin = Some(text.into());
+        self
     }
 }
 
@@ -123,6 +135,7 @@ impl Cmd {
                 s.push_str(&sh_quote(a));
             }
         }
+        push_heredoc(&mut s, self.stdin.as_deref());
         s
     }
 }
@@ -143,7 +156,21 @@ impl fmt::Display for Cmd {
             f.write_str(" ")?;
             f.write_str(&sh_quote(a))?;
         }
-        Ok(())
+        let mut tail = String::new();
+        push_heredoc(&mut tail, self.stdin.as_deref());
+        f.write_str(&tail)
+    }
+}
+
+/// Shows stdin the way a shell script would give it: a quoted here-document.
+fn push_heredoc(s: &mut String, stdin: Option<&str>) {
+    if let Some(text) = stdin {
+        s.push_str(" <<'EOF'\n");
+        s.push_str(text);
+        if !text.ends_with('\n') {
+            s.push('\n');
+        }
+        s.push_str("EOF");
     }
 }
 
@@ -211,6 +238,13 @@ mod tests {
         let c = Cmd::new(Program::Ifconfig, ["$eth0_b", "$(x)", "vnet", "3"]);
         assert_eq!(c.script_line(), "ifconfig $eth0_b '$(x)' vnet 3");
         assert_eq!(c.to_string(), "ifconfig '$eth0_b' '$(x)' vnet 3");
+    }
+
+    #[test]
+    fn stdin_is_shown_as_a_here_document() {
+        let c = Cmd::new(Program::Ngctl, ["-f", "-"]).with_stdin("mkpeer em0: bridge lower link0\n");
+        assert_eq!(c.to_string(), "ngctl -f - <<'EOF'\nmkpeer em0: bridge lower link0\nEOF");
+        assert_eq!(c.script_line(), c.to_string());
     }
 
     #[test]

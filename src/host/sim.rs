@@ -57,6 +57,6 @@ impl Host for SimHost {
         if self.record {
             self.invocations.push(cmd.clone());
         }
-        Ok(self.sim.exec(cmd.program.name(), &cmd.args))
+        Ok(self.sim.exec_with_input(cmd.program.name(), &cmd.args, cmd.stdin.as_deref()))
     }
 }

@@ -2,5 +2,6 @@
 
 pub mod ifconfig;
 pub mod jls;
+pub mod ngctl;
 pub mod route;
 pub mod sysctl;

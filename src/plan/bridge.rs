@@ -1,22 +1,17 @@
-//! Planning `vimage bridge`: one epair per NIC, its host end on a bridge with the uplink, its
-//! jail end moved into the jail and renamed there.
-//!
-//! Per NIC the plan is at most four commands (five for the first jail on an uplink):
-//! ```text
-//! ifconfig bridge create description vimage:em0 group vimage addm em0 up      (first jail only)
-//! ifconfig epair create description vimage:web1:eth0 group vimage mtu 1500 up
-//! ifconfig $bridge addm $eth0_a
-//! ifconfig $eth0_b mtu 1500 vnet <jid>
-//! ifconfig -j <jid> $eth0_b ether 02:… name eth0 up
-//! ```
+//! Planning `vimage bridge`: the checks every NIC shares (the jail, the NIC list, MACs, what
+//! vimage already set up), then each mode's own steps: [`super::epair`], [`super::netgraph`],
+//! [`super::passthrough`]. Steps come in NIC order by mode: epair NICs, the one netgraph batch
+//! and its NICs' moves, then passed-through interfaces.
 
-use super::op::{IfRef, Op, Slot, parse_epair_marker};
+use super::netgraph::NgPlan;
+use super::op::{IfRef, Op, parse_epair_marker};
 use super::{Effect, Plan, Step, Verb};
 use crate::error::{Error, Kind, Result};
 use crate::facts::{HostView, JailInfo};
 use crate::mac;
-use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
+use crate::model::{IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink};
 use crate::parse::ifconfig::IfStatus;
+use crate::state::Attachment;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Plans the changes that give `net.jail` the NICs in `net`, or refuses with the reason.
@@ -31,17 +26,29 @@ pub fn plan_bridge(net: &JailNet, v: &HostView) -> Result<Plan> {
         plan: Plan::new(jail.clone(), Verb::Bridge),
         new_bridges: BTreeMap::new(),
         macs: HashSet::new(),
+        ng: NgPlan::default(),
+        stale: Vec::new(),
+        force: net.force,
     };
     if net.wants_devfs() {
         super::devfs::plan_use(&mut p.plan, jail, info, v, net.addressing.devfs_ruleset)?;
     }
-    let mut states = BTreeMap::new();
-    for nic in &net.nics {
-        let (created, bridge) = p.nic(nic)?;
-        let bridge = bridge.and_then(|b| v.host_iface(&b));
-        states.insert(nic.name.to_string(), super::addr::NicState { created, bridge });
+    for nic in net.nics.iter().filter(|n| matches!(n.mode, NicMode::Epair { .. })) {
+        p.epair_nic(nic)?;
     }
-    super::addr::plan_addresses(&mut p.plan, net, info, v, &states)?;
+    let ng: Vec<&NicSpec> = net.nics.iter().filter(|n| matches!(n.mode, NicMode::Netgraph { .. })).collect();
+    for (ordinal, nic) in ng.into_iter().enumerate() {
+        p.netgraph_nic(nic, ordinal as u32)?;
+    }
+    p.finish_netgraph();
+    for nic in net.nics.iter().filter(|n| matches!(n.mode, NicMode::Passthrough { .. })) {
+        p.passthrough_nic(nic, net)?;
+    }
+    // What stale records left goes first, so no new interface meets an old one's name.
+    let stale = std::mem::take(&mut p.stale);
+    p.plan.steps.splice(0..0, stale);
+    let (named, states) = nic_states(net, v, &p.plan);
+    super::addr::plan_addresses(&mut p.plan, &named, info, v, &states)?;
     Ok(p.plan)
 }
 
@@ -95,185 +102,96 @@ fn check_nics(jail: &JailName, nics: &[NicSpec]) -> Result<()> {
     Ok(())
 }
 
-struct Planner<'a> {
-    jail: &'a JailName,
-    info: &'a JailInfo,
-    v: &'a HostView,
-    plan: Plan,
-    /// Bridges this plan creates, by uplink, so a second NIC on the same uplink reuses it.
-    new_bridges: BTreeMap<String, IfRef>,
+/// The planner's working state for one jail; each mode's module adds its methods.
+pub(super) struct Planner<'a> {
+    pub jail: &'a JailName,
+    pub info: &'a JailInfo,
+    pub v: &'a HostView,
+    pub plan: Plan,
+    /// if_bridges this plan creates, by uplink, so a second NIC on the same uplink reuses it.
+    pub new_bridges: BTreeMap<String, IfRef>,
     /// MACs this plan hands out, so two NICs of one jail never share one.
-    macs: HashSet<Mac>,
+    pub macs: HashSet<Mac>,
+    /// The netgraph batch being assembled.
+    pub ng: NgPlan,
+    /// Removals of what stale records left; they run before everything else.
+    pub stale: Vec<Step>,
+    /// `force=1`: pass interfaces through despite the conflicts passthrough refuses.
+    pub force: bool,
 }
 
-impl Planner<'_> {
-    fn err(&self, kind: Kind, msg: impl Into<String>) -> Error {
+/// What to do with a NIC, given vimage's record of it and the jail's interfaces.
+pub(super) enum Prelude {
+    /// It is there as wanted: nothing to do (a note says so).
+    InPlace,
+    /// Set it up (a stale record, if any, has been dealt with).
+    Proceed,
+}
+
+impl<'a> Planner<'a> {
+    pub fn err(&self, kind: Kind, msg: impl Into<String>) -> Error {
         Error::jail(kind, self.jail, msg)
     }
 
-    /// Plans one NIC; says whether this plan creates it (so it has no address yet) and, when
-    /// known by name, the bridge its host end is on.
-    fn nic(&mut self, nic: &NicSpec) -> Result<(bool, Option<String>)> {
-        let uplink = self.resolve_uplink(nic)?;
-        let up = self.v.host_iface(&uplink).ok_or_else(|| {
-            self.err(Kind::Unavailable, format!("{}: uplink {uplink} does not exist on the host", nic.name))
-        })?;
-        if up.mtu == 0 {
-            return Err(self.err(Kind::Os, format!("{}: cannot read the MTU of uplink {uplink}", nic.name)));
-        }
-        let mac = self.decide_mac(nic)?;
+    /// The checks every mode shares. A record of this NIC for the running jail instance, with
+    /// the interface present in the jail under `name` with the recorded MAC, means it is in
+    /// place (if mode, uplink and MAC are still what is wanted) or must be replaced. An
+    /// interface named `name` in the jail without such a record was made by someone else:
+    /// refused. A record from an earlier jail instance is stale: what it left is removed.
+    pub fn prelude(&mut self, nic: &NicSpec, name: &str, uplink: Option<&str>, mac: Option<Mac>) -> Result<Prelude> {
         let rec = self.v.attachments.iter().find(|a| a.nic == nic.index);
-        let in_jail = self.v.jail_iface(nic.name.as_str());
+        let in_jail = self.v.jail_iface(name);
         let live = rec.is_some_and(|r| {
             r.jid == self.info.jid
                 && r.boottime == self.v.kernel.boottime
+                && r.nic_name == name
                 && in_jail.is_some_and(|i| i.mac.as_deref() == r.mac.as_deref())
         });
         if let Some(rec) = rec.filter(|_| live) {
-            let same =
-                rec.uplink.as_deref() == Some(uplink.as_str()) && rec.mac.as_deref() == Some(mac.to_string().as_str());
+            let same = rec.mode == nic.mode.as_str()
+                && rec.uplink.as_deref() == uplink
+                && mac.is_none_or(|m| rec.mac.as_deref() == Some(m.to_string().as_str()));
             if same {
-                self.plan.notes.push(format!(
-                    "{}: already bridged: host end {} on {} (uplink {uplink}), MAC {mac}; nothing to change",
-                    nic.name,
-                    rec.host_if,
-                    rec.bridge.as_deref().unwrap_or("?"),
-                ));
-                return Ok((false, rec.bridge.clone()));
+                let how = match rec.mode.as_str() {
+                    "passthrough" => "already passed through; nothing to change".to_string(),
+                    mode => format!(
+                        "already bridged: {} {} on {} (uplink {}), MAC {}; nothing to change",
+                        if mode == "netgraph" { "netgraph node" } else { "host end" },
+                        rec.host_if,
+                        rec.bridge.as_deref().unwrap_or("?"),
+                        rec.uplink.as_deref().unwrap_or("?"),
+                        rec.mac.as_deref().unwrap_or("?")
+                    ),
+                };
+                self.plan.notes.push(format!("{name}: {how}"));
+                return Ok(Prelude::InPlace);
             }
         } else if let Some(i) = in_jail {
-            // Not ours: a restarted jail's old jail end went back to the host, so an interface
-            // of this name in the running jail was made by someone else.
+            // Not ours: a restarted jail's old interface went back to the host, so an
+            // interface of this name in the running jail was made by someone else.
             return Err(self
                 .err(
                     Kind::Data,
                     format!(
-                        "already has an interface named {} that vimage did not create (MAC {})",
-                        nic.name,
+                        "already has an interface named {name} that vimage did not create (MAC {})",
                         i.mac.as_deref().unwrap_or("none")
                     ),
                 )
                 .detail("remove it or give this NIC another name"));
         }
         if let Some(rec) = rec {
-            self.remove_stale(nic, rec, live);
+            self.remove_stale(rec, live);
         }
-        if let Some((a, b)) = self.adoptable(nic) {
-            let bridge = self.adopt(nic, &a, &b, uplink, up.mtu, mac);
-            return Ok((true, Some(bridge).filter(|b| b != "-")));
-        }
-        let bridge = self.choose_bridge(&uplink, up)?;
-        let slot = Slot(format!("{}_a", nic.name));
-        let mtu = up.mtu;
-        let jid = self.info.jid;
-        self.push(Op::CreateEpair { slot: slot.clone(), jail: self.jail.clone(), nic: nic.name.clone(), mtu });
-        self.push(Op::AddMember { bridge: bridge.clone(), member: IfRef::Created(slot.clone()) });
-        self.push(Op::MoveToJail { iface: IfRef::Peer(slot.clone()), mtu, jail: self.jail.clone(), jid });
-        self.push(Op::RenameInJail {
-            jail: self.jail.clone(),
-            jid,
-            iface: IfRef::Peer(slot.clone()),
-            mac,
-            name: nic.name.clone(),
-            via_jexec: !self.v.kernel.has_ifconfig_j(),
-        });
-        let bridge_name = match &bridge {
-            IfRef::Name(n) => Some(n.clone()),
-            _ => None,
-        };
-        self.plan.effects.push(Effect::Attach {
-            nic: nic.index,
-            nic_name: nic.name.to_string(),
-            host_if: IfRef::Created(slot),
-            bridge,
-            uplink,
-            mac,
-            jid,
-        });
-        if self.v.stored_macs.get(&nic.index) != Some(&mac) {
-            self.plan.effects.push(Effect::Mac { nic: nic.index, mac });
-        }
-        Ok((true, bridge_name))
+        Ok(Prelude::Proceed)
     }
 
-    fn push(&mut self, op: Op) {
+    pub fn push(&mut self, op: Op) {
         self.plan.steps.push(Step::new(op));
     }
 
-    /// An epair CBSD's `jstart` made for this NIC and has not moved into the jail yet: its
-    /// host end carries CBSD's description `<jail>-eth<N>` (sudoexec/jstart) and its jail
-    /// end is still on the host. vimage takes it over instead of making a second one.
-    fn adoptable(&self, nic: &NicSpec) -> Option<(String, String)> {
-        let want = format!("{}-eth{}", self.jail, nic.index);
-        let a = self.v.host_ifaces.values().find(|s| {
-            s.description.as_deref() == Some(want.as_str())
-                && s.name
-                    .strip_prefix("epair")
-                    .and_then(|r| r.strip_suffix('a'))
-                    .is_some_and(|u| !u.is_empty() && u.bytes().all(|c| c.is_ascii_digit()))
-        })?;
-        let b = super::op::epair_peer(&a.name);
-        self.v.host_ifaces.contains_key(&b).then(|| (a.name.clone(), b))
-    }
-
-    /// Takes over CBSD's epair: mark the host end as vimage's, move the jail end in, rename
-    /// it there. Each step's undo gives it back as CBSD left it (nothing of CBSD's is ever
-    /// destroyed by a rollback).
-    fn adopt(&mut self, nic: &NicSpec, a: &str, b: &str, uplink: String, mtu: u32, mac: Mac) -> String {
-        let jid = self.info.jid;
-        let via_jexec = !self.v.kernel.has_ifconfig_j();
-        let cbsd_descr = format!("{}-eth{}", self.jail, nic.index);
-        self.plan.steps.push(Step {
-            op: Op::Adopt { iface: a.to_string(), jail: self.jail.clone(), nic: nic.name.clone() },
-            undo: Some(Op::Unadopt { iface: a.to_string(), description: cbsd_descr }),
-            effects: Vec::new(),
-        });
-        self.plan.steps.push(Step {
-            op: Op::MoveToJail { iface: IfRef::name(b), mtu, jail: self.jail.clone(), jid },
-            undo: Some(Op::Reclaim { iface: b.to_string(), jid }),
-            effects: Vec::new(),
-        });
-        self.plan.steps.push(Step {
-            op: Op::RenameInJail {
-                jail: self.jail.clone(),
-                jid,
-                iface: IfRef::name(b),
-                mac,
-                name: nic.name.clone(),
-                via_jexec,
-            },
-            undo: Some(Op::RenameBackInJail { jid, from: nic.name.clone(), to: b.to_string(), via_jexec }),
-            effects: Vec::new(),
-        });
-        let bridge = self
-            .v
-            .host_ifaces
-            .values()
-            .find(|s| s.is_bridge() && s.members.iter().any(|m| m == a))
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| "-".into());
-        self.plan.notes.push(format!(
-            "{}: taking over {a}/{b}, which CBSD's jstart made for this NIC (so there is no second epair); \
-             {b} moves in as {}",
-            nic.name, nic.name
-        ));
-        self.plan.effects.push(Effect::Attach {
-            nic: nic.index,
-            nic_name: nic.name.to_string(),
-            host_if: IfRef::name(a),
-            bridge: IfRef::Name(bridge.clone()),
-            uplink,
-            mac,
-            jid,
-        });
-        if self.v.stored_macs.get(&nic.index) != Some(&mac) {
-            self.plan.effects.push(Effect::Mac { nic: nic.index, mac });
-        }
-        bridge
-    }
-
-    fn resolve_uplink(&self, nic: &NicSpec) -> Result<String> {
-        match &nic.uplink {
+    /// The uplink's name: as given, or the default-route interface.
+    pub fn resolve_uplink(&self, nic: &NicSpec) -> Result<String> {
+        match nic.uplink().unwrap_or(&Uplink::Auto) {
             Uplink::Named(n) => Ok(n.to_string()),
             Uplink::Auto => self.v.default_if.clone().ok_or_else(|| {
                 self.err(
@@ -285,8 +203,21 @@ impl Planner<'_> {
         }
     }
 
+    /// The NIC's uplink and its status, refusing an uplink that is missing or whose MTU cannot
+    /// be read (every NIC copies the uplink's MTU, so planning cannot go on without it).
+    pub fn existing_uplink(&self, nic: &NicSpec) -> Result<(String, &'a IfStatus)> {
+        let uplink = self.resolve_uplink(nic)?;
+        let up = self.v.host_iface(&uplink).ok_or_else(|| {
+            self.err(Kind::Unavailable, format!("{}: uplink {uplink} does not exist on the host", nic.name))
+        })?;
+        if up.mtu == 0 {
+            return Err(self.err(Kind::Os, format!("{}: cannot read the MTU of uplink {uplink}", nic.name)));
+        }
+        Ok((uplink, up))
+    }
+
     /// The NIC's MAC: fixed by the admin, else stored, else a new unique one.
-    fn decide_mac(&mut self, nic: &NicSpec) -> Result<Mac> {
+    pub fn decide_mac(&mut self, nic: &NicSpec) -> Result<Mac> {
         // CBSD sets the jail end of the epair it made to nic_hwaddr: holding it is not a clash.
         let adopted_end = self.adoptable(nic).map(|(_, b)| format!("interface {b}"));
         let own = |m: &Mac| {
@@ -320,95 +251,82 @@ impl Planner<'_> {
         Ok(mac)
     }
 
-    /// Destroys the host end of an attachment that no longer serves this jail instance (the
-    /// jail was restarted without `unbridge`, or the NIC's uplink or MAC changed), after
-    /// checking that it still carries this NIC's marker.
-    fn remove_stale(&mut self, nic: &NicSpec, rec: &crate::state::Attachment, live: bool) {
-        let ours = self.v.host_iface(&rec.host_if).is_some_and(|st| {
-            st.description.as_deref().and_then(parse_epair_marker)
-                == Some((self.jail.to_string(), rec.nic_name.clone()))
-        });
-        if ours {
-            self.push(Op::Destroy { iface: IfRef::name(&rec.host_if) });
-            let why = if live { "its uplink or MAC changed" } else { "left from an earlier start of the jail" };
-            self.plan.notes.push(format!("{}: replacing {} ({why})", nic.name, rec.host_if));
+    /// Removes what a record left that no longer serves this jail instance (the jail was
+    /// restarted without `unbridge`, or the NIC's mode, uplink or MAC changed): an epair by its
+    /// host end after checking its marker, an eiface node by its ID (same boot only: IDs are
+    /// not reused while the kernel runs). A passed-through interface went back to the host
+    /// when the old jail died, so there is nothing to run.
+    fn remove_stale(&mut self, rec: &Attachment, live: bool) {
+        let why = if live { "its mode, uplink or MAC changed" } else { "left from an earlier start of the jail" };
+        match rec.mode.as_str() {
+            "netgraph" => {
+                if let (Some(id), true) = (rec.ng_node, rec.boottime == self.v.kernel.boottime) {
+                    self.stale.push(Step::new(Op::NgShutdown { id, name: rec.host_if.clone() }));
+                    self.plan.notes.push(format!("{}: replacing netgraph node {} ({why})", rec.nic_name, rec.host_if));
+                }
+            }
+            "passthrough" => {
+                if live {
+                    let op = Op::Unvnet { iface: rec.host_if.clone(), jid: rec.jid, up: rec.was_up == Some(true) };
+                    self.stale.push(Step::new(op));
+                }
+            }
+            _ => {
+                let ours = self.v.host_iface(&rec.host_if).is_some_and(|st| {
+                    st.description.as_deref().and_then(parse_epair_marker)
+                        == Some((self.jail.to_string(), rec.nic_name.clone()))
+                });
+                if ours {
+                    self.stale.push(Step::new(Op::Destroy { iface: IfRef::name(&rec.host_if) }));
+                    self.plan.notes.push(format!("{}: replacing {} ({why})", rec.nic_name, rec.host_if));
+                }
+            }
         }
         self.plan.effects.push(Effect::Detach { nic: rec.nic });
     }
 
-    /// The bridge this NIC joins: the uplink itself if it is a bridge, an existing bridge
-    /// that has the uplink as member (CBSD's counts), vimage's recorded one, or a new one.
-    fn choose_bridge(&mut self, uplink: &str, up: &IfStatus) -> Result<IfRef> {
-        if up.is_bridge() {
-            self.note_bridge(
-                IfRef::name(uplink),
-                uplink,
-                up.in_group(super::op::GROUP),
-                "the uplink is itself a bridge",
-            );
-            return Ok(IfRef::name(uplink));
+    /// Remembers a NIC's MAC for good, unless it is already stored.
+    pub fn store_mac(&mut self, nic: &NicSpec, mac: Mac) {
+        if self.v.stored_macs.get(&nic.index) != Some(&mac) {
+            self.plan.effects.push(Effect::Mac { nic: nic.index, mac });
         }
-        let existing = self
-            .v
-            .host_ifaces
-            .values()
-            .filter(|i| i.is_bridge())
-            .find(|i| i.members.iter().any(|m| m == uplink))
-            .or_else(|| {
-                self.v.host_ifaces.values().filter(|i| i.is_bridge()).find(|i| i.description.as_deref() == Some(uplink))
-            });
-        if let Some(b) = existing {
-            let owned = b.in_group(super::op::GROUP);
-            let why = if owned {
-                "vimage's bridge for this uplink"
-            } else {
-                "an existing bridge with this uplink; vimage will never change or remove it"
-            };
-            self.note_bridge(IfRef::name(&b.name), uplink, owned, why);
-            return Ok(IfRef::name(&b.name));
-        }
-        if let Some(r) = self.v.bridges.iter().find(|b| b.uplink == uplink) {
-            return Ok(IfRef::name(&r.name));
-        }
-        if let Some(r) = self.new_bridges.get(uplink) {
-            return Ok(r.clone());
-        }
-        self.check_can_bridge(uplink, up)?;
-        let slot = Slot(format!("bridge_{uplink}"));
-        self.push(Op::CreateBridge { slot: slot.clone(), uplink: uplink.to_string() });
-        let r = IfRef::Created(slot);
-        self.plan.effects.push(Effect::Bridge { name: r.clone(), uplink: uplink.to_string(), owned: true });
-        self.plan.notes.push(format!("creating a bridge for uplink {uplink}"));
-        self.new_bridges.insert(uplink.to_string(), r.clone());
-        Ok(r)
     }
+}
 
-    /// Says which existing bridge is used and why, once per bridge, and records it.
-    fn note_bridge(&mut self, name: IfRef, uplink: &str, owned: bool, why: &str) {
-        let n = name.display(&Default::default());
-        let line = format!("using {n} for uplink {uplink}: {why}");
-        if !self.plan.notes.contains(&line) {
-            self.plan.notes.push(line);
-            self.plan.effects.push(Effect::Bridge { name, uplink: uplink.to_string(), owned });
+/// Each NIC as the address planner needs it: whether this plan creates it (so it has no
+/// address yet) and the if_bridge its host end is on (for `ci_gw4=auto`); and `net` with each
+/// NIC under the name it really has in the jail (a netgraph name may have been shortened).
+fn nic_states<'v>(
+    net: &JailNet,
+    v: &'v HostView,
+    plan: &Plan,
+) -> (JailNet, BTreeMap<String, super::addr::NicState<'v>>) {
+    let mut named = net.clone();
+    let mut states = BTreeMap::new();
+    for nic in &mut named.nics {
+        let fx = plan.effects.iter().find_map(|e| match e {
+            Effect::Attach(f) if f.nic == nic.index => Some(f),
+            _ => None,
+        });
+        let rec = v.attachments.iter().find(|a| a.nic == nic.index);
+        let (created, bridge, name) = match (fx, rec) {
+            (Some(f), _) => {
+                let bridge = match &f.bridge {
+                    Some(IfRef::Name(n)) => Some(n.clone()),
+                    _ => None,
+                };
+                (true, bridge, f.nic_name.clone())
+            }
+            (None, Some(r)) => (false, r.bridge.clone(), r.nic_name.clone()),
+            (None, None) => (false, None, nic.name.to_string()),
+        };
+        if let Ok(n) = IfName::parse(&name) {
+            nic.name = n;
         }
+        let bridge = bridge.and_then(|b| v.host_iface(&b));
+        states.insert(nic.name.to_string(), super::addr::NicState { created, bridge });
     }
-
-    /// FreeBSD 15 refuses to make an interface that holds an IP address a bridge member
-    /// (net.link.bridge.member_ifaddrs=0, if_bridge(4) in 15.0). Refuse before changing
-    /// anything, with the two ways out.
-    fn check_can_bridge(&self, uplink: &str, up: &IfStatus) -> Result<()> {
-        let has_addr = !up.inet.is_empty() || up.inet6.iter().any(|a| !a.starts_with("fe80:"));
-        if self.v.kernel.osreldate >= 1_500_000 && has_addr && self.v.kernel.bridge_member_ifaddrs == Some(false) {
-            return Err(self
-                .err(
-                    Kind::Unavailable,
-                    format!("uplink {uplink} holds an IP address, and FreeBSD 15 refuses to make such an interface a bridge member"),
-                )
-                .detail("move the host's address from the uplink to a bridge and give interface=<that bridge>,")
-                .detail("or allow it with: sysctl net.link.bridge.member_ifaddrs=1"));
-        }
-        Ok(())
-    }
+    (named, states)
 }
 
 /// The NIC list most callers mean: `eth0…` on the given uplinks.

@@ -162,6 +162,10 @@ mod tests {
             mac: None,
             jid,
             boottime: 7,
+            ng_node: None,
+            ng_link: None,
+            wanted_name: None,
+            was_up: None,
         }
     }
 
@@ -192,7 +196,7 @@ bridge1: flags=8843<UP> metric 0 mtu 1500
     fn classifies_live_stale_gone_unrecorded_and_empty_bridges() {
         let jails = [jail("web1", 1), jail("web2", 5), jail("web3", 6)];
         let atts = [att("web1", "epair0a", 1), att("web2", "epair2a", 4), att("old", "epair9a", 2)];
-        let bridges = [BridgeRec { name: "bridge7".into(), uplink: "em2".into(), owned: true, boottime: 7 }];
+        let bridges = [BridgeRec::if_bridge("bridge7", "em2", true, 7)];
         let o = find(7, &jails, &parse_status(SCAN), &atts, &bridges);
         let names: Vec<(&str, bool)> = o.objects.iter().map(|x| (x.object.as_str(), x.removable)).collect();
         assert_eq!(names, [("epair1a", true), ("epair2a", true), ("epair3a", false), ("bridge1", true)]);

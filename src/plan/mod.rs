@@ -4,8 +4,12 @@
 pub mod addr;
 pub mod bridge;
 pub mod devfs;
+mod epair;
 pub mod gc;
+pub mod netgraph;
+pub mod ngscript;
 pub mod op;
+mod passthrough;
 pub mod render;
 pub mod unbridge;
 
@@ -40,16 +44,63 @@ impl Step {
     }
 }
 
+/// The record of one NIC as a plan means to write it; names the kernel chooses are slots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NicFx {
+    pub nic: u32,
+    /// Name inside the jail.
+    pub nic_name: String,
+    /// `epair`, `netgraph`, `passthrough`.
+    pub mode: String,
+    /// epair: the host end; netgraph: the eiface node's name; passthrough: the interface.
+    pub host_if: IfRef,
+    /// The if_bridge or ng_bridge it hangs on.
+    pub bridge: Option<IfRef>,
+    pub uplink: Option<String>,
+    pub mac: Option<Mac>,
+    pub jid: u32,
+    /// netgraph: the slot holding the eiface node's ID (hex), and the bridge link it uses.
+    pub ng_node: Option<Slot>,
+    pub ng_link: Option<u32>,
+    /// netgraph: `ng<i>_<jail>` before shortening, when the name had to be shortened.
+    pub wanted_name: Option<String>,
+    /// passthrough: the interface was UP on the host, so it is brought up when it returns.
+    pub was_up: Option<bool>,
+}
+
+impl NicFx {
+    /// An epair NIC: host end and bridge, both possibly still to be created.
+    pub fn epair(nic: u32, nic_name: &str, host_if: IfRef, bridge: IfRef, uplink: &str, mac: Mac, jid: u32) -> NicFx {
+        NicFx {
+            nic,
+            nic_name: nic_name.to_string(),
+            mode: "epair".into(),
+            host_if,
+            bridge: Some(bridge),
+            uplink: Some(uplink.to_string()),
+            mac: Some(mac),
+            jid,
+            ng_node: None,
+            ng_link: None,
+            wanted_name: None,
+            was_up: None,
+        }
+    }
+}
+
 /// What a run changes in vimage's records (written in the same transaction that closes the
 /// run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Effect {
     /// A NIC now exists.
-    Attach { nic: u32, nic_name: String, host_if: IfRef, bridge: IfRef, uplink: String, mac: Mac, jid: u32 },
+    Attach(NicFx),
     /// A NIC is gone.
     Detach { nic: u32 },
     /// A bridge is in use for an uplink.
     Bridge { name: IfRef, uplink: String, owned: bool },
+    /// vimage made ng_bridge `name` on `uplink`'s ng_ether node, whose flags were `promisc`
+    /// and `autosrc` before (restored when the bridge goes).
+    NgBridge { name: String, uplink: String, promisc: bool, autosrc: bool },
     /// A bridge is gone (or no longer ours to track).
     BridgeGone { name: String },
     /// Remember a NIC's MAC for good.
@@ -178,3 +229,5 @@ mod tests;
 
 #[cfg(test)]
 mod tests_addr;
+#[cfg(test)]
+mod tests_modes;

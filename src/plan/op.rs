@@ -5,7 +5,8 @@
 //! slot from the creating command's output. Dry runs print slots as `$name` variables, so the
 //! printed plan reads like the shell script it stands for.
 
-use crate::host::{Cmd, Program};
+use super::ngscript::{self, NgLine};
+use crate::host::{Cmd, Output, Program};
 use crate::model::{IfName, JailName, Mac};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -70,6 +71,11 @@ pub fn epair_peer(a: &str) -> String {
 
 /// Names the kernel chose during one run.
 pub type Bindings = BTreeMap<Slot, String>;
+
+/// `ngctl -f -` reading `script` on stdin.
+fn ngctl_batch(script: String) -> Cmd {
+    Cmd::new(Program::Ngctl, ["-f", "-"]).with_stdin(script)
+}
 
 /// The description vimage puts on an epair's host end: the ownership marker that teardown,
 /// `status` and `gc` look for (`vimage:<jail>:<nic>`).
@@ -167,6 +173,25 @@ pub enum Op {
     RouteDefault { jail: JailName, jid: u32, v6: bool, gw: String, old: Option<String> },
     /// `jexec <jid> route delete [-inet6] default`
     RouteDelete { jail: JailName, jid: u32, v6: bool },
+    /// `ngctl -f -` with every netgraph change of one start (see [`super::ngscript`]); `slot`
+    /// gets the number of lines that completed, so the undo reverses exactly those.
+    NgScript { slot: Slot, lines: Vec<NgLine> },
+    /// The undo of the [`Op::NgScript`] whose progress is in `of`: `ngctl -f -` with the
+    /// inverse of its completed lines, newest first.
+    NgUndo { of: Slot, lines: Vec<NgLine> },
+    /// `ngctl shutdown [<id>]:`: removes an ng_eiface node and with it its ifnet, wherever that
+    /// is (ng_eiface.c `ng_eiface_rmnode`). By ID, which the kernel never reuses while it runs,
+    /// so it cannot hit another node that took the name since; `name` is for the admin.
+    NgShutdown { id: u32, name: String },
+    /// `ifconfig <iface> vnet <jid>`: a physical interface into the jail (passthrough);
+    /// `was_up` (it was UP on the host) makes the undo bring it up again.
+    Vnet { iface: String, jail: JailName, jid: u32, was_up: bool },
+    /// `ifconfig <iface> -vnet <jid> [up]`: takes it back; `up` when it was up on the host before
+    /// (the move cleared IFF_UP). Run even when the jail is about to go, because the kernel
+    /// does not always give the interface back (the original vimage script does the same).
+    Unvnet { iface: String, jid: u32, up: bool },
+    /// `ifconfig -j <jid> <iface> up` (`jexec <jid> ifconfig …` before 14.0).
+    UpInJail { jid: u32, iface: String, via_jexec: bool },
 }
 
 /// `ifconfig -j <jid> <args>`, or `jexec <jid> ifconfig <args>` before FreeBSD 14.
@@ -320,6 +345,83 @@ impl Op {
                 t.push("default".into());
                 jexec(*jid, "route", t)
             }
+            Op::NgScript { lines, .. } => ngctl_batch(ngscript::script(lines)),
+            Op::NgUndo { of, lines } => {
+                let done = ngscript::progress(b, of).unwrap_or(lines.len());
+                ngctl_batch(ngscript::undo_script(lines, done))
+            }
+            Op::NgShutdown { id, .. } => Cmd::new(Program::Ngctl, ["shutdown".to_string(), format!("[{id:x}]:")]),
+            Op::Vnet { iface, jid, .. } => ifc(vec![iface.clone(), "vnet".into(), jid.to_string()]),
+            Op::Unvnet { iface, jid, up } => {
+                let mut a = vec![iface.clone(), "-vnet".into(), jid.to_string()];
+                if *up {
+                    a.push("up".into());
+                }
+                ifc(a)
+            }
+            Op::UpInJail { jid, iface, via_jexec } => {
+                if *via_jexec {
+                    Cmd::new(Program::Jexec, [jid.to_string(), "ifconfig".into(), iface.clone(), "up".into()])
+                } else {
+                    ifc(vec!["-j".into(), jid.to_string(), iface.clone(), "up".into()])
+                }
+            }
+        }
+    }
+
+    /// Every slot this op's output fills: the created interface of a creating command, or a
+    /// script's progress and the names its `getifname` replies gave.
+    pub fn read_bindings(&self, out: &Output) -> Vec<(Slot, String)> {
+        match self {
+            Op::NgScript { slot, lines } => ngscript::bindings(slot, lines, out),
+            _ => match (self.binds(), self.read_binding(&out.stdout)) {
+                (Some(s), Some(n)) => vec![(s.clone(), n)],
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// True when a successful run of this op bound everything later steps need.
+    pub fn bindings_complete(&self, bound: &[(Slot, String)]) -> bool {
+        let has = |s: &Slot| bound.iter().any(|(x, _)| x == s);
+        match self {
+            Op::NgScript { lines, .. } => lines.iter().filter_map(|l| l.reply.as_ref()).all(has),
+            _ => self.binds().is_none_or(has),
+        }
+    }
+
+    /// Whether this op changed anything, judged from what it bound: `Some(false)` for a
+    /// creating command that printed no name or a script that completed no line, `None` when
+    /// its output cannot tell (then only a completed run counts as a change).
+    pub fn made_changes(&self, b: &Bindings) -> Option<bool> {
+        match self {
+            Op::NgScript { slot, lines } => {
+                let done = ngscript::progress(b, slot)?;
+                Some(lines.iter().take(done).any(|l| l.undo.is_some()))
+            }
+            _ => self.binds().map(|s| b.contains_key(s)),
+        }
+    }
+
+    /// How the journal keeps what this op bound: the name itself for a creating command, a
+    /// JSON object for a script.
+    pub fn encode_bindings(&self, bound: &[(Slot, String)]) -> Option<String> {
+        match self {
+            Op::NgScript { .. } => {
+                let m: BTreeMap<&str, &str> = bound.iter().map(|(s, v)| (s.0.as_str(), v.as_str())).collect();
+                serde_json::to_string(&m).ok()
+            }
+            _ => bound.first().map(|(_, n)| n.clone()),
+        }
+    }
+
+    /// Reads back what [`Op::encode_bindings`] stored.
+    pub fn decode_bindings(&self, stored: &str) -> Vec<(Slot, String)> {
+        match self {
+            Op::NgScript { .. } => serde_json::from_str::<BTreeMap<String, String>>(stored)
+                .map(|m| m.into_iter().map(|(k, v)| (Slot(k), v)).collect())
+                .unwrap_or_default(),
+            _ => self.binds().map(|s| vec![(s.clone(), stored.to_string())]).unwrap_or_default(),
         }
     }
 
@@ -346,6 +448,8 @@ impl Op {
                 Some(Op::Destroy { iface: IfRef::Created(slot.clone()) })
             }
             Op::CreateJail { jail, .. } => Some(Op::RemoveJail { jail: jail.clone() }),
+            Op::NgScript { slot, lines } => Some(Op::NgUndo { of: slot.clone(), lines: lines.clone() }),
+            Op::Vnet { iface, jid, was_up, .. } => Some(Op::Unvnet { iface: iface.clone(), jid: *jid, up: *was_up }),
             Op::AddMember { .. }
             | Op::MoveToJail { .. }
             | Op::RenameInJail { .. }
@@ -354,7 +458,11 @@ impl Op {
             | Op::ExecInJail { .. }
             | Op::Unadopt { .. }
             | Op::Reclaim { .. }
-            | Op::RenameBackInJail { .. } => None,
+            | Op::RenameBackInJail { .. }
+            | Op::NgUndo { .. }
+            | Op::NgShutdown { .. }
+            | Op::Unvnet { .. }
+            | Op::UpInJail { .. } => None,
             // Adoption's undo needs the old description, which only the planner knows.
             Op::Adopt { .. } => None,
             Op::DevfsRuleAdd { set, new_set: true, .. } => Some(Op::DevfsDelset { set: *set }),

@@ -21,7 +21,17 @@ pub fn dry_run(plan: &Plan) -> String {
         out.push('\n');
     }
     for s in &plan.steps {
-        let line = s.op.command(&none).script_line();
+        let mut line = s.op.command(&none).script_line();
+        if let Op::NgScript { lines, .. } = &s.op {
+            // The comment goes on the command's own line: a here-document ends at a bare EOF.
+            let names: Vec<String> =
+                lines.iter().filter_map(|l| l.reply.as_ref()).map(|r| format!("${}", r.0)).collect();
+            if !names.is_empty()
+                && let Some((first, rest)) = line.split_once('\n')
+            {
+                line = format!("{first}   # prints each new eiface's name: {}\n{rest}", names.join(" "));
+            }
+        }
         out.push_str(&line);
         if let Some(slot) = s.op.binds() {
             let what = match &s.op {

@@ -231,18 +231,11 @@ fn duplicate_nic_names_are_refused() {
 }
 
 fn live_attachment(v: &HostView, mac: Mac, jid: u32) -> Attachment {
-    Attachment {
-        jail: "web1".into(),
-        nic: 0,
-        nic_name: "eth0".into(),
-        mode: "epair".into(),
-        host_if: "epair4a".into(),
-        bridge: Some("bridge1".into()),
-        uplink: Some("em0".into()),
-        mac: Some(mac.to_string()),
-        jid,
-        boottime: v.kernel.boottime,
-    }
+    let mut a = Attachment::basic("web1", 0, "eth0", "epair", "epair4a", jid, v.kernel.boottime);
+    a.bridge = Some("bridge1".into());
+    a.uplink = Some("em0".into());
+    a.mac = Some(mac.to_string());
+    a
 }
 
 const EPAIR4A: &str = "epair4a: flags=8843<UP> metric 0 mtu 1500
@@ -347,9 +340,9 @@ fn nic_spec_uplinks_round_trip() {
     let n = NicSpec {
         index: 0,
         name: IfName::parse("eth0").unwrap(),
-        uplink: Uplink::Auto,
+        mode: crate::model::NicMode::Epair { uplink: Uplink::Auto },
         mac: None,
         addrs: Default::default(),
     };
-    assert_eq!(n.uplink.to_string(), "auto");
+    assert_eq!(n.uplink().map(|u| u.to_string()).as_deref(), Some("auto"));
 }

@@ -167,6 +167,10 @@ fn a_live_nic_is_reconciled_address_by_address_and_route_by_route() {
         mac: Some(mac.to_string()),
         jid: 3,
         boottime: 100,
+        ng_node: None,
+        ng_link: None,
+        wanted_name: None,
+        was_up: None,
     });
     v.jail_route4 = Some(RouteFact { gateway: "10.0.0.254".into(), interface: "eth0".into() });
     v.rcconf.as_mut().unwrap().text = Some("ifconfig_eth0=\"inet 10.0.0.5/24\"\nifconfig_eth0_alias0=\"inet 10.0.0.9/24\"\nifconfig_eth0_alias1=\"inet 10.0.0.8/24\"\n".into());

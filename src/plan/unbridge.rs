@@ -1,7 +1,11 @@
-//! Planning `vimage unbridge`: destroy each host end that carries this jail's marker (which
-//! destroys the jail end too, wherever it is), then each vimage bridge that lost its last jail.
+//! Planning `vimage unbridge`: destroy each epair host end that carries this jail's marker
+//! (which destroys the jail end too, wherever it is), shut down each of its ng_eiface nodes (by
+//! ID: the interface goes wherever it is), give each passed-through interface back
+//! (`ifconfig X -vnet J`), then remove each vimage bridge that lost its last jail.
 
-use super::op::{GROUP, IfRef, Op, bridge_marker, parse_epair_marker};
+use super::netgraph::{ether_node, safe_node_name};
+use super::ngscript::NgLine;
+use super::op::{GROUP, IfRef, Op, Slot, bridge_marker, parse_epair_marker};
 use super::{Effect, Plan, Step, Verb};
 use crate::facts::HostView;
 use crate::model::JailName;
@@ -27,10 +31,12 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
         plan.notes.push(format!("{nic}: destroying {} (and with it the jail end)", st.name));
         destroyed.insert(nic);
     }
-    for a in v.attachments.iter().filter(|a| !destroyed.contains(&a.nic_name)) {
+    for a in v.attachments.iter().filter(|a| a.mode == "epair" && !destroyed.contains(&a.nic_name)) {
         plan.notes.push(format!("{}: recorded host end {} is already gone", a.nic_name, a.host_if));
         plan.effects.push(Effect::Detach { nic: a.nic });
     }
+    netgraph(&mut plan, v);
+    passthrough(&mut plan, v);
     let destroyed: BTreeSet<String> = plan
         .steps
         .iter()
@@ -39,7 +45,8 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
             _ => None,
         })
         .collect();
-    let recorded: BTreeSet<&str> = v.attachments.iter().filter_map(|a| a.bridge.as_deref()).collect();
+    let recorded: BTreeSet<&str> =
+        v.attachments.iter().filter(|a| a.mode == "epair").filter_map(|a| a.bridge.as_deref()).collect();
     for b in v.host_ifaces.values().filter(|b| b.is_bridge() && b.in_group(GROUP)) {
         let Some(uplink) = b.description.as_deref().and_then(|d| d.strip_prefix("vimage:")) else {
             continue;
@@ -61,4 +68,69 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
         plan.notes.push("nothing to do: vimage has nothing set up for this jail".into());
     }
     plan
+}
+
+/// Each eiface node by its recorded ID (records of an earlier boot are gone with it), then each
+/// vimage ng_bridge no other jail's records use: its uplink's ng_ether flags back as they were,
+/// and the bridge shut down (which disconnects the uplink's lower and upper hooks).
+fn netgraph(plan: &mut Plan, v: &HostView) {
+    let mut bridges: BTreeSet<&str> = BTreeSet::new();
+    for a in v.attachments.iter().filter(|a| a.mode == "netgraph") {
+        match a.ng_node.filter(|_| a.boottime == v.kernel.boottime) {
+            Some(id) => {
+                let step = Step::new(Op::NgShutdown { id, name: a.host_if.clone() })
+                    .with_effect(Effect::Detach { nic: a.nic });
+                plan.steps.push(step);
+                plan.notes.push(format!(
+                    "{}: shutting down netgraph node {} [{id:x}] (and with it the interface)",
+                    a.nic_name, a.host_if
+                ));
+            }
+            None => {
+                plan.notes
+                    .push(format!("{}: recorded netgraph node {} is from an earlier boot", a.nic_name, a.host_if));
+                plan.effects.push(Effect::Detach { nic: a.nic });
+            }
+        }
+        bridges.extend(a.bridge.as_deref());
+    }
+    for b in bridges {
+        let Some(rec) = v.bridges.iter().find(|r| r.name == b && r.is_netgraph()) else { continue };
+        if v.bridge_users.get(b).copied().unwrap_or(0) > 0 {
+            continue;
+        }
+        let node = ether_node(&rec.uplink);
+        if !safe_node_name(b) || !safe_node_name(&node) {
+            plan.notes.push(format!("{b:?}: not a node name vimage would write; leaving that bridge record alone"));
+            continue;
+        }
+        let (p, a) = (u8::from(rec.ng_promisc == Some(true)), u8::from(rec.ng_autosrc == Some(true)));
+        // Shutting the bridge down disconnects the ether node's last hooks, which resets its
+        // promiscuous mode (ng_ether.c ng_ether_disconnect); so promisc is set after.
+        let lines = vec![
+            NgLine::new(format!("msg {node}: setautosrc {a}")),
+            NgLine::new(format!("shutdown {b}:")),
+            NgLine::new(format!("msg {node}: setpromisc {p}")),
+        ];
+        let step = Step::new(Op::NgScript { slot: Slot("ngctl".into()), lines })
+            .with_effect(Effect::BridgeGone { name: b.to_string() });
+        plan.steps.push(step);
+        plan.notes.push(format!("{b}: removing vimage's netgraph bridge on {node}: (its last jail left)"));
+    }
+}
+
+/// Each passed-through interface back to the host while the jail that has it still runs (the
+/// kernel gives it back when the jail dies, but not always promptly); brought up if it was up.
+fn passthrough(plan: &mut Plan, v: &HostView) {
+    for a in v.attachments.iter().filter(|a| a.mode == "passthrough") {
+        let live = v.jail.as_ref().is_some_and(|j| j.jid == a.jid && !j.dying) && a.boottime == v.kernel.boottime;
+        if live {
+            let op = Op::Unvnet { iface: a.host_if.clone(), jid: a.jid, up: a.was_up == Some(true) };
+            plan.steps.push(Step::new(op).with_effect(Effect::Detach { nic: a.nic }));
+            plan.notes.push(format!("{}: giving it back to the host", a.host_if));
+        } else {
+            plan.notes.push(format!("{}: already back on the host (the jail it was given to is gone)", a.host_if));
+            plan.effects.push(Effect::Detach { nic: a.nic });
+        }
+    }
 }

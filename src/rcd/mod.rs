@@ -5,7 +5,7 @@
 pub mod vars;
 
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, JailNet, NicSpec, Uplink};
+use crate::model::{IfName, JailName, JailNet, NicMode, NicSpec, Uplink};
 use crate::paths::Paths;
 use serde::Serialize;
 use vars::Vars;
@@ -51,9 +51,9 @@ pub struct VimageConf {
     pub epairs: Vec<String>,
     /// `vimage_NAME_ifnames`: in-jail names of the epair NICs, for vimages sharing a rootdir.
     pub ifnames: Vec<String>,
-    /// `vimage_NAME_bridges`: netgraph uplinks (`ng<i>_NAME`), when netgraph mode is built.
+    /// `vimage_NAME_bridges`: netgraph uplinks (`ng<i>_NAME`).
     pub bridges: Vec<String>,
-    /// `vimage_NAME_vnets`: physical interfaces passed through, when passthrough is built.
+    /// `vimage_NAME_vnets`: physical interfaces passed through.
     pub vnets: Vec<String>,
     /// `vimage_NAME_devfs_enable` (default YES): mount devfs in the jail.
     pub devfs_enable: bool,
@@ -163,19 +163,15 @@ impl VimageConf {
             nics.push(NicSpec {
                 index: i as u32,
                 name,
-                uplink: Uplink::parse(up).map_err(bad)?,
+                mode: NicMode::Epair { uplink: Uplink::parse(up).map_err(bad)? },
                 mac: None,
                 addrs: Default::default(),
             });
         }
-        if !self.bridges.is_empty() || !self.vnets.is_empty() {
-            return Err(Error::jail(
-                Kind::Unavailable,
-                &self.name,
-                "vimage_NAME_bridges (netgraph) and vimage_NAME_vnets (passthrough) are not supported by this build",
-            ));
-        }
-        Ok(JailNet { jail: self.name.clone(), nics, addressing: Default::default() })
+        let mut net = JailNet { jail: self.name.clone(), nics, addressing: Default::default(), force: false };
+        net.add_netgraph(&self.bridges.iter().map(|b| Uplink::parse(b).map_err(bad)).collect::<Result<Vec<_>>>()?);
+        net.add_passthrough(&self.vnets.iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?);
+        Ok(net)
     }
 
     /// `jail -c` parameters, as `key=value` words (no shell involved).

@@ -34,11 +34,16 @@ impl CliOutput {
     }
 }
 
-const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, jls, jail, jexec, sysctl,\n                kldstat, kldload, route, devfs, dhclient, cbsd)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG (optional), FBSD_SIM_DELAY_MS (optional)\n";
+const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, ngctl, jls, jail, jexec,\n                sysctl, kldstat, kldload, route, devfs, dhclient, cbsd)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG (optional), FBSD_SIM_DELAY_MS (optional)\n";
 
 /// Runs one invocation. `argv` includes `argv[0]`; `env` looks up environment variables (passed
 /// in so tests need not touch the process environment).
 pub fn run(argv: &[String], env: &dyn Fn(&str) -> Option<String>) -> CliOutput {
+    run_with_stdin(argv, env, None)
+}
+
+/// [`run`] with the process's standard input (what `ngctl -f -` reads).
+pub fn run_with_stdin(argv: &[String], env: &dyn Fn(&str) -> Option<String>, stdin: Option<&str>) -> CliOutput {
     let prog = argv
         .first()
         .map(|a| Path::new(a).file_name().map_or(a.clone(), |f| f.to_string_lossy().into_owned()))
@@ -89,7 +94,7 @@ pub fn run(argv: &[String], env: &dyn Fn(&str) -> Option<String>) -> CliOutput {
         }
     };
     let before = serde_json::to_string(&sim).unwrap_or_default();
-    let out = sim.exec(&command, args);
+    let out = sim.exec_with_input(&command, args, stdin);
     let after = serde_json::to_string(&sim).unwrap_or_default();
     if before != after
         && let Err(e) = sim.save(&state)

@@ -68,6 +68,8 @@ pub enum Errno {
     EISCONN,
     /// errno 57.
     ENOTCONN,
+    /// errno 62 (ng_bridge refuses a hook whose peer is the bridge itself).
+    ELOOP,
     /// errno 60.
     ETIMEDOUT,
     /// errno 63.
@@ -76,9 +78,11 @@ pub enum Errno {
     EHOSTUNREACH,
     /// errno 66.
     ENOTEMPTY,
+    /// errno 78 (netgraph: a message name the node type does not know).
+    ENOSYS,
 }
 
-const ALL: [Errno; 31] = [
+const ALL: [Errno; 33] = [
     Errno::EPERM,
     Errno::ENOENT,
     Errno::ESRCH,
@@ -106,10 +110,12 @@ const ALL: [Errno; 31] = [
     Errno::ENOBUFS,
     Errno::EISCONN,
     Errno::ENOTCONN,
+    Errno::ELOOP,
     Errno::ETIMEDOUT,
     Errno::ENAMETOOLONG,
     Errno::EHOSTUNREACH,
     Errno::ENOTEMPTY,
+    Errno::ENOSYS,
 ];
 
 impl Errno {
@@ -144,10 +150,12 @@ impl Errno {
             Errno::ENOBUFS => "No buffer space available",
             Errno::EISCONN => "Socket is already connected",
             Errno::ENOTCONN => "Socket is not connected",
+            Errno::ELOOP => "Too many levels of symbolic links",
             Errno::ETIMEDOUT => "Operation timed out",
             Errno::ENAMETOOLONG => "File name too long",
             Errno::EHOSTUNREACH => "No route to host",
             Errno::ENOTEMPTY => "Directory not empty",
+            Errno::ENOSYS => "Function not implemented",
         }
     }
 
@@ -181,10 +189,12 @@ impl Errno {
             Errno::ENOBUFS => "ENOBUFS",
             Errno::EISCONN => "EISCONN",
             Errno::ENOTCONN => "ENOTCONN",
+            Errno::ELOOP => "ELOOP",
             Errno::ETIMEDOUT => "ETIMEDOUT",
             Errno::ENAMETOOLONG => "ENAMETOOLONG",
             Errno::EHOSTUNREACH => "EHOSTUNREACH",
             Errno::ENOTEMPTY => "ENOTEMPTY",
+            Errno::ENOSYS => "ENOSYS",
         }
     }
 }

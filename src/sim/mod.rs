@@ -1,7 +1,8 @@
 //! A simulated FreeBSD host: a kernel model ([`Kernel`]) with FreeBSD's rules for vnets,
-//! epair(4), if_bridge(4), jails, devfs rulesets, default routes, modules and sysctls, a DHCP
-//! server on the LAN, and the userland commands (`ifconfig`, `jls`, `jail`, `jexec`, `sysctl`,
-//! `kldstat`, `kldload`, `route`, `devfs`, `dhclient`, and a `cbsd jset` stand-in) that print
+//! epair(4), if_bridge(4), netgraph (ng_ether, ng_bridge, ng_eiface), jails, devfs rulesets,
+//! default routes, modules and sysctls, a DHCP server on the LAN, and the userland commands
+//! (`ifconfig`, `ngctl`, `jls`, `jail`, `jexec`, `sysctl`, `kldstat`, `kldload`, `route`,
+//! `devfs`, `dhclient`, and a `cbsd jset` stand-in) that print
 //! what FreeBSD prints. We have no FreeBSD machine; everything that touches the kernel is
 //! tested here.
 //!
@@ -43,6 +44,12 @@ impl Sim {
     /// panics; an unknown program exits 127 with `<prog>: not found`.
     pub fn exec(&mut self, program: &str, args: &[String]) -> Output {
         userland::run(&mut self.kernel, kernel::Ctx::HOST, program, args)
+    }
+
+    /// [`Sim::exec`] with `stdin` for the process to read: how `ngctl -f -` gets its batch of
+    /// commands. Commands that do not read stdin ignore it.
+    pub fn exec_with_input(&mut self, program: &str, args: &[String], stdin: Option<&str>) -> Output {
+        userland::run_input(&mut self.kernel, kernel::Ctx::HOST, program, args, stdin)
     }
 
     /// Reads a state file written by [`Sim::save`].

@@ -19,7 +19,8 @@ use std::time::Duration;
 
 /// The migrations, in order: entry `i` brings a database from version `i` to `i + 1`. Append
 /// only; never edit an entry that has shipped.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2_LIFECYCLE, SCHEMA_V3_SETTINGS, SCHEMA_V4_STEP_UNDO, SCHEMA_V5_DEVFS];
+const MIGRATIONS: &[&str] =
+    &[SCHEMA_V1, SCHEMA_V2_LIFECYCLE, SCHEMA_V3_SETTINGS, SCHEMA_V4_STEP_UNDO, SCHEMA_V5_DEVFS, SCHEMA_V6_NETGRAPH];
 
 /// The schema version this build writes; older databases are migrated forward on open.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -68,6 +69,27 @@ const SCHEMA_V5_DEVFS: &str = "
 CREATE TABLE IF NOT EXISTS devfs_user(
     jail TEXT PRIMARY KEY, ruleset INTEGER NOT NULL, prev INTEGER NOT NULL,
     jid INTEGER NOT NULL, boottime INTEGER NOT NULL, cbsd INTEGER NOT NULL);
+";
+
+/// Netgraph and passthrough NICs. An attachment may hang on an ng_bridge link
+/// (`ng_node` is the eiface node's ID, `ng_link` the bridge's `link<N>`), may have had its name
+/// shortened (`wanted_name`), or may be a physical interface that was UP on the host
+/// (`was_up`). A bridge record says whether it is an if_bridge or an ng_bridge, and for an
+/// ng_bridge the uplink's ng_ether flags before vimage changed them. `ng_free_link` holds the
+/// links of an ng_bridge that were used and are free again, so the lowest free link is one
+/// index lookup, however many jails hang on the bridge.
+const SCHEMA_V6_NETGRAPH: &str = "
+ALTER TABLE attachment ADD COLUMN ng_node INTEGER;
+ALTER TABLE attachment ADD COLUMN ng_link INTEGER;
+ALTER TABLE attachment ADD COLUMN wanted_name TEXT;
+ALTER TABLE attachment ADD COLUMN was_up INTEGER;
+CREATE INDEX IF NOT EXISTS attachment_bridge_link ON attachment(bridge, ng_link);
+ALTER TABLE bridge ADD COLUMN kind TEXT NOT NULL DEFAULT 'if_bridge';
+ALTER TABLE bridge ADD COLUMN ng_promisc INTEGER;
+ALTER TABLE bridge ADD COLUMN ng_autosrc INTEGER;
+CREATE TABLE IF NOT EXISTS ng_free_link(
+    bridge TEXT NOT NULL, link INTEGER NOT NULL,
+    PRIMARY KEY(bridge, link));
 ";
 
 /// An open state database.
@@ -204,16 +226,23 @@ mod tests {
     }
 
     #[test]
-    fn a_version_1_database_is_migrated_forward() {
+    fn a_version_1_database_is_migrated_forward_keeping_its_rows() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("v.sqlite");
+        let p = dir.path().join("v1.sqlite");
         {
             let c = Connection::open(&p).unwrap();
             c.execute_batch(SCHEMA_V1).unwrap();
             c.execute("INSERT INTO meta(key, value) VALUES('schema_version', '1')", []).unwrap();
+            c.execute(
+                "INSERT INTO attachment(jail, nic, nic_name, mode, host_if, jid, boottime) VALUES('web1', 0, 'eth0', 'epair', 'epair0a', 1, 10)",
+                [],
+            )
+            .unwrap();
         }
         let db = StateDb::open(&p).unwrap();
         assert_eq!(db.meta("schema_version").unwrap(), Some(SCHEMA_VERSION.to_string()));
         assert!(db.devfs_users().unwrap().is_empty());
+        let a = db.attachments("web1").unwrap();
+        assert_eq!((a[0].host_if.as_str(), a[0].ng_link), ("epair0a", None));
     }
 }

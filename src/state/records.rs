@@ -27,6 +27,44 @@ pub struct Attachment {
     /// The jail instance it was given to; a restarted jail has a new JID.
     pub jid: u32,
     pub boottime: i64,
+    /// netgraph: the ng_eiface node's ID (never reused while the kernel runs).
+    pub ng_node: Option<u32>,
+    /// netgraph: N of the ng_bridge hook `link<N>` the eiface hangs on.
+    pub ng_link: Option<u32>,
+    /// netgraph: `ng<i>_<jail>` as it would be unshortened, when `nic_name` is shortened.
+    pub wanted_name: Option<String>,
+    /// passthrough: the interface was UP on the host before it was moved.
+    pub was_up: Option<bool>,
+}
+
+impl Attachment {
+    /// A record with only the fields every mode has.
+    pub fn basic(
+        jail: &str,
+        nic: u32,
+        nic_name: &str,
+        mode: &str,
+        host_if: &str,
+        jid: u32,
+        boottime: i64,
+    ) -> Attachment {
+        Attachment {
+            jail: jail.into(),
+            nic,
+            nic_name: nic_name.into(),
+            mode: mode.into(),
+            host_if: host_if.into(),
+            bridge: None,
+            uplink: None,
+            mac: None,
+            jid,
+            boottime,
+            ng_node: None,
+            ng_link: None,
+            wanted_name: None,
+            was_up: None,
+        }
+    }
 }
 
 /// A bridge vimage uses for an uplink.
@@ -37,6 +75,31 @@ pub struct BridgeRec {
     /// vimage created it (and will destroy it when its last jail leaves).
     pub owned: bool,
     pub boottime: i64,
+    /// `if_bridge` or `netgraph`.
+    pub kind: String,
+    /// ng_bridge: the uplink's ng_ether `promisc` and `autosrc` before vimage set them.
+    pub ng_promisc: Option<bool>,
+    pub ng_autosrc: Option<bool>,
+}
+
+impl BridgeRec {
+    /// An if_bridge(4) record.
+    pub fn if_bridge(name: &str, uplink: &str, owned: bool, boottime: i64) -> BridgeRec {
+        BridgeRec {
+            name: name.into(),
+            uplink: uplink.into(),
+            owned,
+            boottime,
+            kind: "if_bridge".into(),
+            ng_promisc: None,
+            ng_autosrc: None,
+        }
+    }
+
+    /// True for an ng_bridge(4).
+    pub fn is_netgraph(&self) -> bool {
+        self.kind == "netgraph"
+    }
 }
 
 fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
@@ -51,14 +114,29 @@ fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
         mac: r.get(7)?,
         jid: r.get(8)?,
         boottime: r.get(9)?,
+        ng_node: r.get(10)?,
+        ng_link: r.get(11)?,
+        wanted_name: r.get(12)?,
+        was_up: r.get::<_, Option<i64>>(13)?.map(|v| v != 0),
     })
 }
 
-const ATT_COLS: &str = "jail, nic, nic_name, mode, host_if, bridge, uplink, mac, jid, boottime";
+const ATT_COLS: &str =
+    "jail, nic, nic_name, mode, host_if, bridge, uplink, mac, jid, boottime, ng_node, ng_link, wanted_name, was_up";
 
 fn bridge_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BridgeRec> {
-    Ok(BridgeRec { name: r.get(0)?, uplink: r.get(1)?, owned: r.get::<_, i64>(2)? != 0, boottime: r.get(3)? })
+    Ok(BridgeRec {
+        name: r.get(0)?,
+        uplink: r.get(1)?,
+        owned: r.get::<_, i64>(2)? != 0,
+        boottime: r.get(3)?,
+        kind: r.get(4)?,
+        ng_promisc: r.get::<_, Option<i64>>(5)?.map(|v| v != 0),
+        ng_autosrc: r.get::<_, Option<i64>>(6)?.map(|v| v != 0),
+    })
 }
+
+const BRIDGE_COLS: &str = "name, uplink, owned, boottime, kind, ng_promisc, ng_autosrc";
 
 impl StateDb {
     /// The MAC stored for NIC `nic` of `jail`.
@@ -120,34 +198,90 @@ impl StateDb {
         Ok(n.max(0) as u64)
     }
 
-    /// Records (or replaces) an attachment.
+    /// Records (or replaces) an attachment; an ng_bridge link it takes is no longer free.
     pub fn put_attachment(&self, a: &Attachment, run_id: Option<i64>) -> Result<()> {
+        if let (Some(bridge), Some(link)) = (&a.bridge, a.ng_link) {
+            self.conn.execute("DELETE FROM ng_free_link WHERE bridge=?1 AND link=?2", params![bridge, link])?;
+        }
         self.conn.execute(
-            "INSERT OR REPLACE INTO attachment(jail, nic, nic_name, mode, host_if, bridge, uplink, mac, jid, boottime, run_id)
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![a.jail, a.nic, a.nic_name, a.mode, a.host_if, a.bridge, a.uplink, a.mac, a.jid, a.boottime, run_id],
+            "INSERT OR REPLACE INTO attachment(jail, nic, nic_name, mode, host_if, bridge, uplink, mac, jid, boottime, run_id,
+                 ng_node, ng_link, wanted_name, was_up)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            params![
+                a.jail,
+                a.nic,
+                a.nic_name,
+                a.mode,
+                a.host_if,
+                a.bridge,
+                a.uplink,
+                a.mac,
+                a.jid,
+                a.boottime,
+                run_id,
+                a.ng_node,
+                a.ng_link,
+                a.wanted_name,
+                a.was_up.map(i64::from)
+            ],
         )?;
         Ok(())
     }
 
-    /// Forgets an attachment.
+    /// Forgets an attachment; an ng_bridge link it held becomes free.
     pub fn delete_attachment(&self, jail: &str, nic: u32) -> Result<()> {
+        let held: Option<(Option<String>, Option<u32>)> = self
+            .conn
+            .query_row("SELECT bridge, ng_link FROM attachment WHERE jail=?1 AND nic=?2", params![jail, nic], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if let Some((Some(bridge), Some(link))) = held {
+            self.conn
+                .execute("INSERT OR IGNORE INTO ng_free_link(bridge, link) VALUES(?1, ?2)", params![bridge, link])?;
+        }
         self.conn.execute("DELETE FROM attachment WHERE jail=?1 AND nic=?2", params![jail, nic])?;
         Ok(())
     }
 
-    /// Bridges recorded for this boot.
-    pub fn bridges(&self, boottime: i64) -> Result<Vec<BridgeRec>> {
+    /// The `n` lowest free `link<N>` numbers (N ≥ `first`) of ng_bridge `bridge`, from vimage's
+    /// records: links freed earlier, then the ones above the highest in use. Index lookups only,
+    /// never a scan of the bridge's links (vimage allocates lowest-first, so every link below
+    /// the highest in use is either in use or in `ng_free_link`).
+    pub fn ng_free_links(&self, bridge: &str, first: u32, n: usize) -> Result<Vec<u32>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT name, uplink, owned, boottime FROM bridge WHERE boottime=?1 ORDER BY name")?;
+            .prepare_cached("SELECT link FROM ng_free_link WHERE bridge=?1 AND link>=?2 ORDER BY link LIMIT ?3")?;
+        let mut free: Vec<u32> =
+            st.query_map(params![bridge, first, n as i64], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let top: Option<u32> = self.conn.query_row(
+            "SELECT MAX(ng_link) FROM attachment WHERE bridge=?1 AND ng_link IS NOT NULL",
+            [bridge],
+            |r| r.get(0),
+        )?;
+        let mut next = top.map_or(first, |t| t.saturating_add(1).max(first));
+        while free.len() < n {
+            if !free.contains(&next) {
+                free.push(next);
+            }
+            next = next.saturating_add(1);
+        }
+        free.sort_unstable();
+        free.truncate(n);
+        Ok(free)
+    }
+
+    /// Bridges recorded for this boot.
+    pub fn bridges(&self, boottime: i64) -> Result<Vec<BridgeRec>> {
+        let mut st =
+            self.conn.prepare_cached(&format!("SELECT {BRIDGE_COLS} FROM bridge WHERE boottime=?1 ORDER BY name"))?;
         let rows = st.query_map([boottime], bridge_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Every bridge record, of any boot (status, recovery).
     pub fn all_bridges(&self) -> Result<Vec<BridgeRec>> {
-        let mut st = self.conn.prepare("SELECT name, uplink, owned, boottime FROM bridge ORDER BY name")?;
+        let mut st = self.conn.prepare(&format!("SELECT {BRIDGE_COLS} FROM bridge ORDER BY name"))?;
         let rows = st.query_map([], bridge_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -155,16 +289,48 @@ impl StateDb {
     /// Records a bridge in use.
     pub fn put_bridge(&self, b: &BridgeRec) -> Result<()> {
         self.conn.execute(
-            "INSERT OR REPLACE INTO bridge(name, uplink, owned, boottime) VALUES(?1, ?2, ?3, ?4)",
-            params![b.name, b.uplink, b.owned as i64, b.boottime],
+            "INSERT OR REPLACE INTO bridge(name, uplink, owned, boottime, kind, ng_promisc, ng_autosrc)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                b.name,
+                b.uplink,
+                b.owned as i64,
+                b.boottime,
+                b.kind,
+                b.ng_promisc.map(i64::from),
+                b.ng_autosrc.map(i64::from)
+            ],
         )?;
         Ok(())
     }
 
-    /// Forgets a bridge.
+    /// Forgets a bridge (and, for an ng_bridge, its free links: a new one starts afresh).
     pub fn delete_bridge(&self, name: &str) -> Result<()> {
         self.conn.execute("DELETE FROM bridge WHERE name=?1", [name])?;
+        self.conn.execute("DELETE FROM ng_free_link WHERE bridge=?1", [name])?;
         Ok(())
+    }
+
+    /// The `link<N>` numbers of ng_bridge `bridge` that recorded NICs hang on (one indexed
+    /// query; the kernel is never asked, see `plan::netgraph`).
+    pub fn ng_links(&self, bridge: &str) -> Result<std::collections::BTreeSet<u32>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT ng_link FROM attachment WHERE bridge=?1 AND ng_link IS NOT NULL ORDER BY ng_link",
+        )?;
+        let rows = st.query_map([bridge], |r| r.get::<_, u32>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The jail whose netgraph NIC's node is named `name`, other than `except_jail`.
+    pub fn ng_name_owner(&self, name: &str, except_jail: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT jail FROM attachment WHERE mode='netgraph' AND host_if=?1 AND jail<>?2 LIMIT 1",
+                [name, except_jail],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// Replaces every record of kernel objects with what a full scan found, after a reboot or
@@ -173,6 +339,7 @@ impl StateDb {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute("DELETE FROM attachment", [])?;
         tx.execute("DELETE FROM bridge", [])?;
+        tx.execute("DELETE FROM ng_free_link", [])?;
         for a in attachments {
             self.put_attachment(a, None)?;
         }
@@ -195,18 +362,10 @@ mod tests {
     use super::*;
 
     fn att(jail: &str, nic: u32, bridge: &str) -> Attachment {
-        Attachment {
-            jail: jail.into(),
-            nic,
-            nic_name: format!("eth{nic}"),
-            mode: "epair".into(),
-            host_if: format!("epair{nic}a"),
-            bridge: Some(bridge.into()),
-            uplink: Some("em0".into()),
-            mac: None,
-            jid: 1,
-            boottime: 10,
-        }
+        let mut a = Attachment::basic(jail, nic, &format!("eth{nic}"), "epair", &format!("epair{nic}a"), 1, 10);
+        a.bridge = Some(bridge.into());
+        a.uplink = Some("em0".into());
+        a
     }
 
     #[test]
@@ -231,11 +390,35 @@ mod tests {
         assert_eq!(db.bridge_users("bridge0", "web1").unwrap(), 1);
         db.delete_attachment("web2", 0).unwrap();
         assert_eq!(db.bridge_users("bridge0", "web1").unwrap(), 0);
-        db.put_bridge(&BridgeRec { name: "bridge0".into(), uplink: "em0".into(), owned: true, boottime: 10 }).unwrap();
+        db.put_bridge(&BridgeRec::if_bridge("bridge0", "em0", true, 10)).unwrap();
         assert_eq!(db.bridges(10).unwrap().len(), 1);
         assert!(db.bridges(11).unwrap().is_empty(), "records of another boot are not trusted");
         db.resync(11, &[], &[]).unwrap();
         assert!(db.all_attachments().unwrap().is_empty());
         assert_eq!(db.synced_boottime().unwrap(), Some(11));
+    }
+
+    #[test]
+    fn netgraph_links_and_node_names_come_from_the_records() {
+        let db = StateDb::open_in_memory().unwrap();
+        for (j, link) in [("web1", 2), ("web2", 3), ("web3", 5)] {
+            let mut a = Attachment::basic(j, 0, &format!("ng0_{j}"), "netgraph", &format!("ng0_{j}"), 1, 10);
+            a.bridge = Some("vimage_em0".into());
+            a.ng_link = Some(link);
+            a.ng_node = Some(7);
+            db.put_attachment(&a, None).unwrap();
+        }
+        assert_eq!(db.ng_links("vimage_em0").unwrap().into_iter().collect::<Vec<_>>(), [2, 3, 5]);
+        assert_eq!(db.ng_free_links("vimage_em0", 2, 2).unwrap(), [6, 7], "nothing freed yet: above the top");
+        assert_eq!(db.ng_name_owner("ng0_web2", "web1").unwrap().as_deref(), Some("web2"));
+        assert_eq!(db.ng_name_owner("ng0_web2", "web2").unwrap(), None);
+        db.delete_attachment("web2", 0).unwrap();
+        assert_eq!(db.ng_free_links("vimage_em0", 2, 3).unwrap(), [3, 6, 7]);
+        assert_eq!(db.ng_free_links("nosuch", 2, 1).unwrap(), [2]);
+        let mut b = BridgeRec::if_bridge("vimage_em0", "em0", true, 10);
+        b.kind = "netgraph".into();
+        b.ng_autosrc = Some(true);
+        db.put_bridge(&b).unwrap();
+        assert_eq!(db.bridges(10).unwrap(), [b]);
     }
 }

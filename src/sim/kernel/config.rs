@@ -13,6 +13,8 @@ const IF_MINMTU: i64 = 72;
 const IF_MAXMTU: i64 = 65535;
 /// Largest MTU a simulated physical NIC accepts (jumbo frames).
 const ETHER_MAXMTU: i64 = 9216;
+/// `ETHER_MAX_LEN_JUMBO` (net/ethernet.h), ng_eiface's largest MTU.
+const EIFACE_MAXMTU: i64 = 9018;
 /// `net.link.ifdescr_maxlen` default.
 const IFDESCR_MAXLEN: usize = 1024;
 
@@ -86,6 +88,8 @@ impl Kernel {
         }
         match &ifp.kind {
             IfKind::Ether if i64::from(mtu) > ETHER_MAXMTU => return Err(Errno::EINVAL),
+            // ng_eiface_ioctl: NG_EIFACE_MTU_MIN (72) .. NG_EIFACE_MTU_MAX (ETHER_MAX_LEN_JUMBO).
+            IfKind::Eiface { .. } if i64::from(mtu) > EIFACE_MAXMTU => return Err(Errno::EINVAL),
             IfKind::Bridge(s) => {
                 let members: Vec<IfId> = s.members.values().copied().collect();
                 if self.bridge_15() {

@@ -55,6 +55,9 @@ pub enum IfKind {
     Epair { peer: IfId },
     /// An if_bridge(4).
     Bridge(Bridge),
+    /// The ifnet of an ng_eiface(4) node (`node`, in the graph of the ifnet's home vnet);
+    /// `link` is LINK_STATE_UP while the node's `ether` hook is connected.
+    Eiface { node: u32, link: bool },
 }
 
 /// Members of a bridge, keyed by the order they joined.
@@ -97,12 +100,18 @@ pub struct Ifnet {
     pub nd6: u32,
     /// Bridge this ifnet is a member of, with its join sequence number there.
     pub bridge: Option<(IfId, u64)>,
+    /// Its ng_ether node (`IFP2NG`), in the graph of the vnet the ifnet is in.
+    #[serde(default)]
+    pub ng_ether: Option<u32>,
+    /// Promiscuous mode asked for by the ng_ether node (`setpromisc 1` → `ifpromisc`).
+    #[serde(default)]
+    pub ng_promisc: bool,
 }
 
 impl Ifnet {
     /// True for interfaces an if_bridge accepts as members (IFT_ETHER/L2VLAN/GIF).
     pub fn is_ethernet(&self) -> bool {
-        matches!(self.kind, IfKind::Ether | IfKind::Epair { .. })
+        matches!(self.kind, IfKind::Ether | IfKind::Epair { .. } | IfKind::Eiface { .. })
     }
 
     /// True for interfaces with a 6-byte link-level address (SIOCSIFLLADDR applies).
@@ -130,7 +139,7 @@ impl Ifnet {
     pub fn speed_mbps(&self) -> Option<u64> {
         match self.kind {
             IfKind::Epair { .. } => Some(10_000),
-            IfKind::Ether => Some(1_000),
+            IfKind::Ether | IfKind::Eiface { .. } => Some(1_000),
             _ => None,
         }
     }
@@ -141,6 +150,7 @@ impl Ifnet {
             IfKind::Epair { .. } | IfKind::Ether => true,
             IfKind::Loopback => self.up,
             IfKind::Bridge(_) => false,
+            IfKind::Eiface { link, .. } => link,
         }
     }
 
@@ -172,7 +182,7 @@ impl Ifnet {
         if link {
             f |= iff::LOWER_UP;
         }
-        if self.bridge.is_some() || self.xflags & iff::PPROMISC != 0 {
+        if self.bridge.is_some() || self.xflags & iff::PPROMISC != 0 || self.ng_promisc {
             f |= iff::PROMISC;
         }
         f | self.xflags

@@ -99,6 +99,9 @@ impl Kernel {
             self.modules.force_load(d);
         }
         self.modules.force_load(m);
+        if m == "ng_ether" {
+            self.ng_ether_attach_all();
+        }
         Ok(self.modules.loaded.get(m).map_or(0, |f| f.fileid))
     }
 

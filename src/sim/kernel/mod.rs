@@ -13,6 +13,7 @@ pub(crate) mod devfs;
 mod dhcp;
 mod jail;
 mod kld;
+pub(crate) mod netgraph;
 pub(crate) mod route;
 mod sysctl;
 mod table;
@@ -82,6 +83,9 @@ pub struct Kernel {
     /// The CBSD stand-in's jail settings (`cbsd jset`), by jail and key.
     #[serde(default)]
     cbsd: BTreeMap<String, BTreeMap<String, String>>,
+    /// Feeds simulated process IDs (`ngctl<pid>` socket node names).
+    #[serde(default)]
+    pid_seq: u32,
 }
 
 /// `kern.hostuuid` of the simulated host.
@@ -115,6 +119,7 @@ impl Kernel {
             dhcp: BTreeMap::new(),
             leases: BTreeMap::new(),
             cbsd: BTreeMap::new(),
+            pid_seq: 0,
         };
         k.vnets.insert(VnetId::HOST, Vnet::new(None));
         k.attach_loopback(VnetId::HOST, true);
@@ -183,12 +188,18 @@ impl Kernel {
 
     /// Unloads a module (and nothing else), for `doctor` tests of missing modules.
     pub fn unload_module(&mut self, name: &str) {
+        if name == "ng_ether" {
+            self.ng_ether_detach_all();
+        }
         self.modules.force_unload(name);
     }
 
     /// Loads a module without counting an operation (fixture setup).
     pub fn load_module(&mut self, name: &str) {
         self.modules.force_load(name);
+        if name == "ng_ether" {
+            self.ng_ether_attach_all();
+        }
     }
 
     /// Names of the loaded modules, sorted.
@@ -220,6 +231,12 @@ impl Kernel {
     /// True when if_bridge follows the 15.x rules.
     pub(crate) fn bridge_15(&self) -> bool {
         self.osreldate >= 1_500_000
+    }
+
+    /// The process ID of the next simulated process that needs one (deterministic).
+    pub(crate) fn next_pid(&mut self) -> u32 {
+        self.pid_seq = self.pid_seq.wrapping_add(1);
+        4000 + self.pid_seq % 90_000
     }
 
     /// A fresh locally administered unicast MAC (`ifconfig X ether random`), deterministic

@@ -65,6 +65,7 @@ impl Kernel {
         if let Some(vn) = self.vnets.get_mut(&home) {
             vn.homed.insert(id);
         }
+        self.ng_ether_attach(id);
         Ok(id)
     }
 
@@ -129,6 +130,7 @@ impl Kernel {
         if let Some(vn) = self.vnets.get_mut(&vnet) {
             vn.index_name(new, id, index, index_of);
         }
+        self.ng_ether_renamed(id);
     }
 
     fn unlink_name_only(&mut self, id: IfId) {
@@ -142,6 +144,7 @@ impl Kernel {
 
     /// Frees an ifnet completely (after it left any bridge).
     pub(crate) fn free_ifnet(&mut self, id: IfId) {
+        self.ng_ether_detach(id);
         self.unlink_from_vnet(id);
         if let Some(slot) = self.ifnets.get_mut(id.0 as usize)
             && let Some(old) = slot.take()
@@ -176,6 +179,8 @@ impl Kernel {
             caps_supported: 0,
             nd6: nd6::PERFORMNUD | nd6::IFDISABLED | nd6::AUTO_LINKLOCAL,
             bridge: None,
+            ng_ether: None,
+            ng_promisc: false,
         }
     }
 

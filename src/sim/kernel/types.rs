@@ -106,6 +106,11 @@ impl NumAlloc {
         n < self.next && !self.free.contains(&n)
     }
 
+    /// The lowest number not handed out, without taking it (O(log n)).
+    pub fn lowest_free(&self) -> u32 {
+        self.free.first().copied().unwrap_or(self.next)
+    }
+
     /// Takes the lowest free number that `skip` does not reject and that is `<= max`.
     pub fn alloc_lowest(&mut self, max: u32, skip: impl Fn(u32) -> bool) -> Option<u32> {
         let mut found = None;

@@ -108,6 +108,9 @@ pub struct Snapshot {
     pub vimage: bool,
     /// `kern.osreldate`.
     pub osreldate: u32,
+    /// Netgraph nodes of every vnet (IDs and ngctl's sockets left out), sorted.
+    #[serde(default)]
+    pub netgraph: Vec<super::netgraph::NodeSnap>,
 }
 
 impl Kernel {
@@ -244,6 +247,7 @@ impl Kernel {
             cbsd: self.cbsd.clone(),
             vimage: self.vimage,
             osreldate: self.osreldate,
+            netgraph: self.ng_snapshot(),
         }
     }
 }

@@ -67,6 +67,8 @@ impl Kernel {
         if full {
             return Err(Errno::ENOSPC);
         }
+        // ether_reassign (if_ethersubr.c): the ng_ether node dies here and is made again there.
+        self.ng_ether_detach(id);
         self.leave_bridge(id);
         self.release_members(id);
         self.unlink_from_vnet(id);
@@ -77,10 +79,12 @@ impl Kernel {
             let cloned = !matches!(i.kind, super::ifnet::IfKind::Ether);
             i.groups.retain(|g| cloned && *g == cloner);
         }
-        self.relink_into(id, dest).or_else(|e| {
+        let r = self.relink_into(id, dest).or_else(|e| {
             // Cannot happen after the check above; put it back rather than lose it.
             self.relink_into(id, origin)?;
             Err(e)
-        })
+        });
+        self.ng_ether_attach(id);
+        r
     }
 }

@@ -44,9 +44,9 @@ pub struct Vnet {
     pub homed: BTreeSet<IfId>,
     /// Per-vnet integer sysctls (`net.inet.ip.forwarding`, `net.link.bridge.*`).
     pub sysctls: BTreeMap<String, i64>,
-    /// Reserved for the netgraph model (nodes are per vnet); unused until ngctl is simulated.
+    /// This vnet's netgraph: nodes, names, IDs and hooks are per vnet (ng_base.c `V_ng_*`).
     #[serde(default)]
-    pub netgraph: serde_json::Value,
+    pub netgraph: super::netgraph::Graph,
 }
 
 impl Vnet {
@@ -66,7 +66,7 @@ impl Vnet {
             default_route6: None,
             homed: BTreeSet::new(),
             sysctls,
-            netgraph: serde_json::Value::Null,
+            netgraph: super::netgraph::Graph::default(),
         }
     }
 

@@ -81,6 +81,26 @@ const WORDS: &[&str] = &[
     "-tso",
     "ifdisabled",
     "*",
+    "mkpeer",
+    "em0:",
+    "em0:lower",
+    "bridge",
+    "eiface",
+    "lower",
+    "upper",
+    "link0",
+    "link2",
+    "uplink1",
+    "ether",
+    "shutdown",
+    "rmhook",
+    "connect",
+    "msg",
+    "show",
+    "setpromisc",
+    "getstats",
+    ".",
+    "[1]:",
 ];
 
 fn word() -> impl Strategy<Value = String> {
@@ -95,7 +115,7 @@ proptest! {
 
     #[test]
     fn no_argv_panics_any_command(
-        prog in proptest::sample::select(&["ifconfig", "jls", "jail", "jexec", "sysctl", "kldstat", "kldload", "route"][..]),
+        prog in proptest::sample::select(&["ifconfig", "jls", "jail", "jexec", "sysctl", "kldstat", "kldload", "route", "ngctl"][..]),
         args in proptest::collection::vec(word(), 0..8),
     ) {
         let mut k = Kernel::demo();
@@ -103,6 +123,11 @@ proptest! {
         if !o.stderr.is_empty() && o.code == 0 {
             // Only warnings (nd6 flags, the inet mask deprecation) may accompany success.
             prop_assert!(o.stderr.contains("WARNING") || o.stderr.contains("SIOCSIFINFO_IN6"), "{}", o.stderr);
+        }
+        // ngctl also runs the words as a batch from stdin.
+        if prog == "ngctl" {
+            let script = args.join(" ") + "\n" + &args.iter().rev().cloned().collect::<Vec<_>>().join(" ");
+            let _ = super::run_input(&mut k, Ctx::HOST, "ngctl", &["-f".to_string(), "-".to_string()], Some(&script));
         }
         // The state still serializes and the snapshot is consistent.
         let _ = k.snapshot();

@@ -165,6 +165,14 @@ pub(crate) fn status(k: &Kernel, ctx: Ctx, id: IfId, af: Option<Af>, out: &mut S
             IfKind::Ether => {
                 out.push_str("\tmedia: Ethernet autoselect (1000baseT <full-duplex>)\n\tstatus: active\n");
             }
+            // ng_eiface_mediastatus: autoselect, active (1000baseT full-duplex) while the node's
+            // ether hook is connected.
+            IfKind::Eiface { link: true, .. } => {
+                out.push_str("\tmedia: Ethernet autoselect (1000baseT <full-duplex>)\n\tstatus: active\n");
+            }
+            IfKind::Eiface { link: false, .. } => {
+                out.push_str("\tmedia: Ethernet autoselect\n\tstatus: no carrier\n");
+            }
             _ => {}
         }
     }

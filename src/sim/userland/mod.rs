@@ -14,6 +14,8 @@ mod jail;
 mod jexec;
 mod jls;
 mod kld;
+mod ngctl;
+mod ngctl_cmds;
 mod route;
 mod sh;
 mod sysctl;
@@ -22,17 +24,26 @@ use crate::host::Output;
 use crate::sim::Errno;
 use crate::sim::kernel::{Ctx, Kernel};
 
-/// Programs other engineers will add (netgraph, …): answered with exit 127.
-const NOT_YET: &[&str] = &["ngctl", "service", "sysrc"];
+/// Programs other engineers will add: answered with exit 127.
+const NOT_YET: &[&str] = &["service", "sysrc"];
 
 /// Every program [`run`] simulates.
-const SIMULATED: &[&str] =
-    &["ifconfig", "jls", "jail", "jexec", "sysctl", "kldstat", "kldload", "route", "devfs", "dhclient", "cbsd", "sh"];
+const SIMULATED: &[&str] = &[
+    "ifconfig", "ngctl", "jls", "jail", "jexec", "sysctl", "kldstat", "kldload", "route", "devfs", "dhclient", "cbsd",
+    "sh",
+];
 
-/// Runs one command as the process `ctx` would (host, or inside a jail via jexec).
+/// Runs one command as the process `ctx` would (host, or inside a jail via jexec), with an empty
+/// stdin.
 pub(crate) fn run(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String]) -> Output {
+    run_input(k, ctx, program, args, None)
+}
+
+/// [`run`] with `stdin` for the process to read (only `ngctl -f -` reads it).
+pub(crate) fn run_input(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String], stdin: Option<&str>) -> Output {
     let prog = program.rsplit('/').next().unwrap_or(program);
     match prog {
+        "ngctl" => ngctl::main(k, ctx, args, stdin),
         "ifconfig" => ifconfig::main(k, ctx, args),
         "jls" => jls::main(k, ctx, args),
         "jail" => jail::main(k, ctx, args),
@@ -227,7 +238,7 @@ mod tests {
         let o = run(&mut k, Ctx::HOST, "frobnicate", &[]);
         assert_eq!(o.code, 127);
         assert_eq!(o.stderr, "frobnicate: not found\n");
-        let o = run(&mut k, Ctx::HOST, "ngctl", &["list".to_string()]);
+        let o = run(&mut k, Ctx::HOST, "service", &["vimage".to_string(), "status".to_string()]);
         assert_eq!(o.code, 127);
         assert!(o.stderr.contains("not simulated yet"));
     }
@@ -238,3 +249,6 @@ mod ifconfig_tests;
 
 #[cfg(test)]
 mod fuzz_tests;
+
+#[cfg(test)]
+mod ngctl_tests;

@@ -1,0 +1,191 @@
+//! Planning an epair NIC: its host end on an if_bridge with the uplink, its jail end moved into
+//! the jail and renamed there.
+//!
+//! Per NIC the plan is at most four commands (five for the first jail on an uplink):
+//! ```text
+//! ifconfig bridge create description vimage:em0 group vimage addm em0 up      (first jail only)
+//! ifconfig epair create description vimage:web1:eth0 group vimage mtu 1500 up
+//! ifconfig $bridge addm $eth0_a
+//! ifconfig $eth0_b mtu 1500 vnet <jid>
+//! ifconfig -j <jid> $eth0_b ether 02:… name eth0 up
+//! ```
+
+use super::bridge::{Planner, Prelude};
+use super::op::{IfRef, Op, Slot};
+use super::{Effect, NicFx, Step};
+use crate::error::{Kind, Result};
+use crate::model::{Mac, NicMode, NicSpec};
+use crate::parse::ifconfig::IfStatus;
+
+impl Planner<'_> {
+    /// Plans one epair NIC.
+    pub fn epair_nic(&mut self, nic: &NicSpec) -> Result<()> {
+        let (uplink, up) = self.existing_uplink(nic)?;
+        let mac = self.decide_mac(nic)?;
+        if let Prelude::InPlace = self.prelude(nic, nic.name.as_str(), Some(&uplink), Some(mac))? {
+            return Ok(());
+        }
+        if let Some((a, b)) = self.adoptable(nic) {
+            self.adopt(nic, &a, &b, &uplink, up.mtu, mac);
+            return Ok(());
+        }
+        let bridge = self.choose_bridge(&uplink, up)?;
+        let slot = Slot(format!("{}_a", nic.name));
+        let mtu = up.mtu;
+        let jid = self.info.jid;
+        self.push(Op::CreateEpair { slot: slot.clone(), jail: self.jail.clone(), nic: nic.name.clone(), mtu });
+        self.push(Op::AddMember { bridge: bridge.clone(), member: IfRef::Created(slot.clone()) });
+        self.push(Op::MoveToJail { iface: IfRef::Peer(slot.clone()), mtu, jail: self.jail.clone(), jid });
+        self.push(Op::RenameInJail {
+            jail: self.jail.clone(),
+            jid,
+            iface: IfRef::Peer(slot.clone()),
+            mac,
+            name: nic.name.clone(),
+            via_jexec: !self.v.kernel.has_ifconfig_j(),
+        });
+        let fx = NicFx::epair(nic.index, nic.name.as_str(), IfRef::Created(slot), bridge, &uplink, mac, jid);
+        self.plan.effects.push(Effect::Attach(fx));
+        self.store_mac(nic, mac);
+        Ok(())
+    }
+
+    /// An epair CBSD's `jstart` made for this NIC and has not moved into the jail yet: its
+    /// host end carries CBSD's description `<jail>-eth<N>` (sudoexec/jstart) and its jail
+    /// end is still on the host. vimage takes it over instead of making a second one.
+    pub(super) fn adoptable(&self, nic: &NicSpec) -> Option<(String, String)> {
+        if !matches!(nic.mode, NicMode::Epair { .. }) {
+            return None;
+        }
+        let want = format!("{}-eth{}", self.jail, nic.index);
+        let a = self.v.host_ifaces.values().find(|s| {
+            s.description.as_deref() == Some(want.as_str())
+                && s.name
+                    .strip_prefix("epair")
+                    .and_then(|r| r.strip_suffix('a'))
+                    .is_some_and(|u| !u.is_empty() && u.bytes().all(|c| c.is_ascii_digit()))
+        })?;
+        let b = super::op::epair_peer(&a.name);
+        self.v.host_ifaces.contains_key(&b).then(|| (a.name.clone(), b))
+    }
+
+    /// Takes over CBSD's epair: mark the host end as vimage's, move the jail end in, rename
+    /// it there. Each step's undo gives it back as CBSD left it (nothing of CBSD's is ever
+    /// destroyed by a rollback).
+    fn adopt(&mut self, nic: &NicSpec, a: &str, b: &str, uplink: &str, mtu: u32, mac: Mac) {
+        let jid = self.info.jid;
+        let via_jexec = !self.v.kernel.has_ifconfig_j();
+        let cbsd_descr = format!("{}-eth{}", self.jail, nic.index);
+        self.plan.steps.push(Step {
+            op: Op::Adopt { iface: a.to_string(), jail: self.jail.clone(), nic: nic.name.clone() },
+            undo: Some(Op::Unadopt { iface: a.to_string(), description: cbsd_descr }),
+            effects: Vec::new(),
+        });
+        self.plan.steps.push(Step {
+            op: Op::MoveToJail { iface: IfRef::name(b), mtu, jail: self.jail.clone(), jid },
+            undo: Some(Op::Reclaim { iface: b.to_string(), jid }),
+            effects: Vec::new(),
+        });
+        self.plan.steps.push(Step {
+            op: Op::RenameInJail {
+                jail: self.jail.clone(),
+                jid,
+                iface: IfRef::name(b),
+                mac,
+                name: nic.name.clone(),
+                via_jexec,
+            },
+            undo: Some(Op::RenameBackInJail { jid, from: nic.name.clone(), to: b.to_string(), via_jexec }),
+            effects: Vec::new(),
+        });
+        let bridge = self
+            .v
+            .host_ifaces
+            .values()
+            .find(|s| s.is_bridge() && s.members.iter().any(|m| m == a))
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| "-".into());
+        self.plan.notes.push(format!(
+            "{}: taking over {a}/{b}, which CBSD's jstart made for this NIC (so there is no second epair); \
+             {b} moves in as {}",
+            nic.name, nic.name
+        ));
+        let fx = NicFx::epair(nic.index, nic.name.as_str(), IfRef::name(a), IfRef::Name(bridge), uplink, mac, jid);
+        self.plan.effects.push(Effect::Attach(fx));
+        self.store_mac(nic, mac);
+    }
+
+    /// The bridge this NIC joins: the uplink itself if it is a bridge, an existing bridge
+    /// that has the uplink as member (CBSD's counts), vimage's recorded one, or a new one.
+    fn choose_bridge(&mut self, uplink: &str, up: &IfStatus) -> Result<IfRef> {
+        if up.is_bridge() {
+            self.note_bridge(
+                IfRef::name(uplink),
+                uplink,
+                up.in_group(super::op::GROUP),
+                "the uplink is itself a bridge",
+            );
+            return Ok(IfRef::name(uplink));
+        }
+        let existing = self
+            .v
+            .host_ifaces
+            .values()
+            .filter(|i| i.is_bridge())
+            .find(|i| i.members.iter().any(|m| m == uplink))
+            .or_else(|| {
+                self.v.host_ifaces.values().filter(|i| i.is_bridge()).find(|i| i.description.as_deref() == Some(uplink))
+            });
+        if let Some(b) = existing {
+            let owned = b.in_group(super::op::GROUP);
+            let why = if owned {
+                "vimage's bridge for this uplink"
+            } else {
+                "an existing bridge with this uplink; vimage will never change or remove it"
+            };
+            self.note_bridge(IfRef::name(&b.name), uplink, owned, why);
+            return Ok(IfRef::name(&b.name));
+        }
+        if let Some(r) = self.v.bridges.iter().find(|b| b.uplink == uplink && !b.is_netgraph()) {
+            return Ok(IfRef::name(&r.name));
+        }
+        if let Some(r) = self.new_bridges.get(uplink) {
+            return Ok(r.clone());
+        }
+        self.check_can_bridge(uplink, up)?;
+        let slot = Slot(format!("bridge_{uplink}"));
+        self.push(Op::CreateBridge { slot: slot.clone(), uplink: uplink.to_string() });
+        let r = IfRef::Created(slot);
+        self.plan.effects.push(Effect::Bridge { name: r.clone(), uplink: uplink.to_string(), owned: true });
+        self.plan.notes.push(format!("creating a bridge for uplink {uplink}"));
+        self.new_bridges.insert(uplink.to_string(), r.clone());
+        Ok(r)
+    }
+
+    /// Says which existing bridge is used and why, once per bridge, and records it.
+    fn note_bridge(&mut self, name: IfRef, uplink: &str, owned: bool, why: &str) {
+        let n = name.display(&Default::default());
+        let line = format!("using {n} for uplink {uplink}: {why}");
+        if !self.plan.notes.contains(&line) {
+            self.plan.notes.push(line);
+            self.plan.effects.push(Effect::Bridge { name, uplink: uplink.to_string(), owned });
+        }
+    }
+
+    /// FreeBSD 15 refuses to make an interface that holds an IP address a bridge member
+    /// (net.link.bridge.member_ifaddrs=0, if_bridge(4) in 15.0). Refuse before changing
+    /// anything, with the two ways out.
+    fn check_can_bridge(&self, uplink: &str, up: &IfStatus) -> Result<()> {
+        let has_addr = !up.inet.is_empty() || up.inet6.iter().any(|a| !a.starts_with("fe80:"));
+        if self.v.kernel.osreldate >= 1_500_000 && has_addr && self.v.kernel.bridge_member_ifaddrs == Some(false) {
+            return Err(self
+                .err(
+                    Kind::Unavailable,
+                    format!("uplink {uplink} holds an IP address, and FreeBSD 15 refuses to make such an interface a bridge member"),
+                )
+                .detail("move the host's address from the uplink to a bridge and give interface=<that bridge>,")
+                .detail("or allow it with: sysctl net.link.bridge.member_ifaddrs=1"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,244 @@
+//! End to end for netgraph and passthrough NICs: the `vimage` binary against `fbsd-sim`
+//! through `VIMAGE_CMD_DIR` (the real FreeBsdHost path, stdin batches included), asserting the
+//! simulated kernel's state, netgraph included, after every command.
+
+mod common;
+
+use common::{World, code, stderr, stdout};
+use vimage::sim::Kernel;
+
+/// The demo host plus em1 (jumbo) and em2 (an unused NIC, up, no address) to pass through.
+fn world() -> World {
+    let mut k = Kernel::demo();
+    k.add_ether("em1", "00:1b:21:aa:bb:cd", 9000);
+    k.add_ether("em2", "00:1b:21:aa:bb:ce", 1500);
+    World::new(k)
+}
+
+fn ok(o: &std::process::Output) {
+    assert_eq!(code(o), 0, "stdout:\n{}\nstderr:\n{}", stdout(o), stderr(o));
+}
+
+#[test]
+fn netgraph_bridge_status_bridge_unbridge_restores_everything() {
+    let w = world();
+    let before = w.kernel().snapshot();
+    w.take_log();
+    let o = w.vimage(&["bridge", "jname=web1", "bridges=em0 em0"]);
+    ok(&o);
+    let log = w.take_log();
+    assert_eq!(log.iter().filter(|l| l.starts_with("ngctl -f -")).count(), 2, "a query and one batch: {log:#?}");
+    let changes: Vec<&String> = log.iter().skip_while(|l| !l.starts_with("ngctl -f -")).skip(2).collect();
+    assert_eq!(changes.len(), 4, "two commands per NIC after the batch: {log:#?}");
+
+    let k = w.kernel();
+    for (n, mtu) in [("ng0_web1", 1500), ("ng1_web1", 1500)] {
+        let i = k.jail_iface("web1", n).unwrap_or_else(|| panic!("{n} in the jail: {:?}", k.jail_ifnames("web1")));
+        assert!(i.up && i.mtu == mtu, "{n}: {i:?}");
+        let m = vimage::model::Mac::parse(i.mac.as_deref().unwrap()).unwrap();
+        assert!(m.is_local() && !m.is_multicast() && m.0 != [0; 6], "{n}: {m}");
+    }
+    let br = k.ng_host_node("vimage_em0").expect("the bridge");
+    let hooks: Vec<(&str, &str, &str)> =
+        br.hooks.iter().map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str())).collect();
+    assert_eq!(
+        hooks,
+        [
+            ("link0", "em0", "lower"),
+            ("link1", "em0", "upper"),
+            ("link2", "ng0_web1", "ether"),
+            ("link3", "ng1_web1", "ether")
+        ]
+    );
+    assert_eq!(k.ng_host_node("em0").unwrap().ether_flags, Some((true, false)), "promisc on, autosrc off");
+    assert!(k.host_iface("em0").unwrap().up, "the uplink stays usable on the host");
+    assert!(k.host_ifnames().iter().all(|n| !n.starts_with("ngeth")), "{:?}", k.host_ifnames());
+
+    let o = w.vimage(&["status", "--json"]);
+    ok(&o);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let nics = j["jails"][0]["nics"].as_array().unwrap();
+    assert_eq!(nics.len(), 2);
+    assert_eq!((nics[0]["mode"].as_str(), nics[0]["state"].as_str()), (Some("netgraph"), Some("up")));
+    assert_eq!((nics[0]["link"].as_u64(), nics[1]["link"].as_u64()), (Some(2), Some(3)));
+    assert!(nics[0]["node_id"].as_str().unwrap().starts_with('['));
+    assert_eq!(j["bridges"][0]["kind"], "netgraph");
+    assert_eq!(j["orphans"].as_array().unwrap().len(), 0);
+    let o = w.vimage(&["status", "--dot"]);
+    assert!(stdout(&o).contains("ng_eiface"), "{}", stdout(&o));
+
+    // Again: nothing changes, no batch runs.
+    let snap = w.kernel().snapshot();
+    w.take_log();
+    let o = w.vimage(&["bridge", "jname=web1", "bridges=em0 em0"]);
+    ok(&o);
+    assert!(stdout(&o).contains("already bridged"), "{}", stdout(&o));
+    assert_eq!(w.kernel().snapshot(), snap);
+    let log = w.take_log();
+    assert!(
+        log.iter().all(|l| !(l.starts_with("ngctl") || l.starts_with("ifconfig") && l.contains(" vnet "))),
+        "{log:#?}"
+    );
+
+    let o = w.vimage(&["unbridge", "jname=web1"]);
+    ok(&o);
+    assert_eq!(w.kernel().snapshot(), before, "eifaces, bridge, hooks and ng_ether flags all as before");
+    let o = w.vimage(&["unbridge", "jname=web1"]);
+    ok(&o);
+    assert!(stdout(&o).contains("nothing to do"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_second_jail_shares_the_netgraph_bridge_and_it_goes_with_the_last() {
+    let w = world();
+    w.edit(|k| {
+        k.create_jail("web2", "/usr/jails/jails/web2", true).unwrap();
+    });
+    let before = w.kernel().snapshot();
+    ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
+    w.take_log();
+    ok(&w.vimage(&["bridge", "jname=web2", "mode=netgraph"]));
+    let log = w.take_log();
+    assert_eq!(log.iter().filter(|l| l.starts_with("ngctl")).count(), 1, "no query, no probing: {log:#?}");
+    let k = w.kernel();
+    assert_eq!(k.ng_host_bridge_links("vimage_em0"), Some((4, 4)), "links 0-3 used");
+    assert_ne!(k.jail_iface("web1", "ng0_web1").unwrap().mac, k.jail_iface("web2", "ng0_web2").unwrap().mac);
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().ng_host_bridge_links("vimage_em0"), Some((3, 2)), "web2 still uses it");
+    // A third jail takes the link web1 left.
+    w.edit(|k| {
+        k.create_jail("web3", "/usr/jails/jails/web3", true).unwrap();
+    });
+    ok(&w.vimage(&["bridge", "jname=web3", "bridges=em0"]));
+    let o = w.vimage(&["status", "jname=web3", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["jails"][0]["nics"][0]["link"], 2);
+    ok(&w.vimage(&["unbridge", "jname=web3"]));
+    ok(&w.vimage(&["unbridge", "jname=web2"]));
+    w.edit(|k| {
+        k.remove_jail("web3").unwrap();
+    });
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn passthrough_moves_the_nic_and_gives_it_back() {
+    let w = world();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "vnets=em2"]);
+    ok(&o);
+    let k = w.kernel();
+    let em2 = k.jail_iface("web1", "em2").expect("em2 in the jail");
+    assert!(em2.up);
+    assert_eq!(em2.mac.as_deref(), Some("00:1b:21:aa:bb:ce"), "it keeps its MAC");
+    assert!(k.host_iface("em2").is_none());
+    let o = w.vimage(&["status"]);
+    assert!(stdout(&o).contains("passthrough"), "{}", stdout(&o));
+    ok(&w.vimage(&["bridge", "jname=web1", "vnets=em2"]));
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before, "back on the host, up as it was");
+}
+
+#[test]
+fn passthrough_refuses_the_default_route_interface_unless_forced() {
+    let w = world();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "vnets=em0"]);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    assert!(stderr(&o).contains("default route") && stderr(&o).contains("force=1"), "{}", stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before);
+    let o = w.vimage(&["bridge", "jname=web1", "vnets=em9"]);
+    assert_eq!(code(&o), 69, "{}", stderr(&o));
+    ok(&w.vimage(&["bridge", "jname=web1", "vnets=em0", "force=1"]));
+    assert!(w.kernel().jail_iface("web1", "em0").is_some());
+}
+
+#[test]
+fn a_mixed_jail_epair_netgraph_passthrough_round_trips() {
+    let w = world();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em0", "bridges=em0 em1", "vnets=em2", "--dry-run"]);
+    ok(&o);
+    assert!(stdout(&o).contains("ngctl -f - <<'EOF'") && stdout(&o).contains("ifconfig em2 vnet 1"), "{}", stdout(&o));
+    assert_eq!(w.kernel().snapshot(), before);
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=em0", "bridges=em0 em1", "vnets=em2"]));
+    let names = w.kernel().jail_ifnames("web1");
+    assert_eq!(names, ["em2", "eth0", "lo0", "ng0_web1", "ng1_web1"], "{names:?}");
+    assert_eq!(w.kernel().jail_iface("web1", "ng1_web1").unwrap().mtu, 9000, "em1's MTU");
+    let o = w.vimage(&["status", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let modes: Vec<&str> =
+        j["jails"][0]["nics"].as_array().unwrap().iter().map(|n| n["mode"].as_str().unwrap()).collect();
+    assert_eq!(modes, ["epair", "netgraph", "netgraph", "passthrough"]);
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=em0", "bridges=em0 em1", "vnets=em2"]));
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn a_long_jail_name_is_shortened_and_status_shows_the_mapping() {
+    let w = world();
+    w.edit(|k| {
+        k.create_jail("webfrontend-prod", "/j/wp", true).unwrap();
+    });
+    ok(&w.vimage(&["bridge", "jname=webfrontend-prod", "bridges=em0"]));
+    let short = vimage::model::ng_ifname(&vimage::model::JailName::parse("webfrontend-prod").unwrap(), 0, 0);
+    assert!(w.kernel().jail_iface("webfrontend-prod", short.as_str()).is_some());
+    let o = w.vimage(&["status"]);
+    assert!(stdout(&o).contains(&format!("{short} = ng0_webfrontend-prod")), "{}", stdout(&o));
+}
+
+#[test]
+fn netgraph_needs_ng_ether_which_doctor_fix_loads() {
+    let w = world();
+    w.edit(|k| k.unload_module("ng_ether"));
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "mode=netgraph"]);
+    assert_eq!(code(&o), 69, "{}", stderr(&o));
+    assert!(stderr(&o).contains("ng_ether") && stderr(&o).contains("doctor fix=1"), "{}", stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before);
+    let o = w.vimage(&["doctor", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ng = j["checks"].as_array().unwrap().iter().find(|c| c["name"] == "ng_ether").unwrap().clone();
+    assert_eq!((ng["status"].as_str(), ng["needed_by"].as_str()), (Some("missing"), Some("netgraph")));
+    ok(&w.vimage(&["doctor", "fix=1"]));
+    assert!(w.kernel().ng_host_node("em0").is_some(), "loading ng_ether made em0's node");
+    ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
+}
+
+#[test]
+fn a_jail_restarted_without_unbridge_gets_a_fresh_eiface_and_nothing_leaks() {
+    let w = world();
+    ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
+    let mac = w.kernel().jail_iface("web1", "ng0_web1").unwrap().mac;
+    w.edit(|k| {
+        k.remove_jail("web1").unwrap();
+        k.create_jail("web1", "/usr/jails/jails/web1", true).unwrap();
+    });
+    assert!(w.kernel().host_iface("ng0_web1").is_some(), "the eiface came back to the host");
+    ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
+    let k = w.kernel();
+    assert!(k.host_iface("ng0_web1").is_none(), "the stale node (and its ifnet) is gone");
+    assert_eq!(k.jail_iface("web1", "ng0_web1").unwrap().mac, mac, "same MAC");
+    assert_eq!(k.ng_host_bridge_links("vimage_em0"), Some((3, 2)), "link2 freed, link3 taken");
+}
+
+#[test]
+fn a_bridge_whose_netgraph_bridge_vanished_is_replanned() {
+    let w = world();
+    w.edit(|k| {
+        k.create_jail("web2", "/usr/jails/jails/web2", true).unwrap();
+    });
+    ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
+    // Someone removes the bridge (and with it web1's link) behind vimage's back.
+    w.edit(|k| {
+        let mut s = vimage::sim::Sim::new(k.clone());
+        let a: Vec<String> = ["shutdown", "vimage_em0:"].iter().map(|x| x.to_string()).collect();
+        assert_eq!(s.exec("ngctl", &a).code, 0);
+        *k = s.kernel;
+    });
+    let o = w.vimage(&["bridge", "jname=web2", "mode=netgraph"]);
+    ok(&o);
+    assert!(w.kernel().ng_host_node("vimage_em0").is_some(), "made again");
+    assert!(w.kernel().jail_iface("web2", "ng0_web2").is_some());
+}
