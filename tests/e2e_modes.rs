@@ -242,3 +242,45 @@ fn a_bridge_whose_netgraph_bridge_vanished_is_replanned() {
     assert!(w.kernel().ng_host_node("vimage_em0").is_some(), "made again");
     assert!(w.kernel().jail_iface("web2", "ng0_web2").is_some());
 }
+
+#[test]
+fn stored_settings_mode_bridges_vnets_drive_a_plain_bridge() {
+    // `vimage set` keeps the NIC layout; a later bare `vimage bridge jname=web1` (what CBSD's
+    // exec_poststart runs) must build exactly that, and unbridge must give everything back.
+    let w = world();
+    let before = w.kernel().snapshot();
+    let sorted = |w: &World| {
+        let mut n = w.kernel().jail_ifnames("web1");
+        n.sort();
+        n
+    };
+
+    // mode=netgraph alone turns the default NIC (default-route uplink em0) into ng0_web1.
+    ok(&w.vimage(&["set", "jname=web1", "mode=netgraph"]));
+    assert_eq!(w.kernel().snapshot(), before, "set changes no kernel state");
+    ok(&w.vimage(&["bridge", "jname=web1"]));
+    assert_eq!(sorted(&w), ["lo0", "ng0_web1"]);
+    let k = w.kernel();
+    assert!(k.ng_host_node("vimage_em0").is_some(), "ng_bridge on em0");
+    assert!(!k.host_ifnames().iter().any(|n| n.starts_with("epair")), "no epair in netgraph mode");
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+
+    // bridges= and vnets= name the jail's NICs themselves: ng0_web1 on em1, em2 passed through.
+    ok(&w.vimage(&["set", "jname=web1", "bridges=em1", "vnets=em2"]));
+    ok(&w.vimage(&["bridge", "jname=web1"]));
+    assert_eq!(sorted(&w), ["em2", "lo0", "ng0_web1"]);
+    let k = w.kernel();
+    assert_eq!(k.jail_iface("web1", "ng0_web1").unwrap().mtu, 9000, "takes em1's MTU");
+    assert!(k.ng_host_node("vimage_em1").is_some() && k.ng_host_node("vimage_em0").is_none());
+    assert!(!k.host_ifnames().contains(&"em2".to_string()), "em2 left the host");
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before, "em2 is back, the ng_bridge gone");
+
+    // Clearing the settings brings back the default: one epair NIC, eth0.
+    ok(&w.vimage(&["set", "jname=web1", "mode=epair", "bridges=", "vnets="]));
+    ok(&w.vimage(&["bridge", "jname=web1"]));
+    assert_eq!(sorted(&w), ["eth0", "lo0"]);
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+}

@@ -162,3 +162,35 @@ fn a_start_killed_at_any_command_is_undone_by_the_next_run() {
         assert_eq!(w.kernel().snapshot(), before, "k={k}");
     }
 }
+
+#[test]
+fn rc_conf_bridges_and_vnets_give_a_vimage_netgraph_and_passthrough_nics() {
+    // vimage_NAME_bridges: one ng<i>_NAME per uplink (the rc.d service's per-vimage names, so
+    // vimages sharing a rootdir keep their ifconfig_ng0_NAME lines apart); vimage_NAME_vnets:
+    // whole host interfaces, given back at stop.
+    let mut k = Kernel::demo();
+    k.add_ether("em1", "00:1b:21:aa:bb:cd", 9000);
+    k.add_ether("em2", "00:1b:21:aa:bb:ce", 1500);
+    let w = World::new(k);
+    std::fs::create_dir_all(w.root.join("etc")).unwrap();
+    std::fs::write(
+        w.root.join("etc/rc.conf"),
+        "vimage_enable=\"YES\"\nvimage_list=\"ngv\"\nvimage_ngv_rootdir=\"/vm/ngv\"\n\
+         vimage_ngv_bridges=\"em0 em1\"\nvimage_ngv_vnets=\"em2\"\n",
+    )
+    .unwrap();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["start", "ngv"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let k = w.kernel();
+    let mut names = k.jail_ifnames("ngv");
+    names.sort();
+    assert_eq!(names, ["em2", "lo0", "ng0_ngv", "ng1_ngv"]);
+    assert_eq!(k.jail_iface("ngv", "ng1_ngv").unwrap().mtu, 9000);
+    assert!(k.ng_host_node("vimage_em0").is_some() && k.ng_host_node("vimage_em1").is_some());
+    assert!(!k.host_ifnames().iter().any(|n| n == "em2" || n.starts_with("epair")), "{:?}", k.host_ifnames());
+
+    let o = w.vimage(&["stop", "ngv"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before, "jail, eifaces, ng_bridges gone; em2 back on the host");
+}
