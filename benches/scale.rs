@@ -6,7 +6,8 @@
 //! 2. CPU time to bridge N jails (N = 10 … 10,000) on SimHost, and the growth exponent
 //!    between 1,000 and 10,000 jails;
 //! 3. `status --json` over 10,000 jails;
-//! 4. peak memory (max RSS) of 2 and 3.
+//! 4. netgraph: 6,553 jails × 10 NICs = 65,530 eifaces on one ng_bridge;
+//! 5. peak memory (max RSS) of 2, 3 and 4.
 //!
 //! Each measurement runs in a child process (this binary re-executed with `--child …`), so
 //! its CPU time and peak RSS are its own.
@@ -87,32 +88,97 @@ fn child_bridge(n: usize) {
     println!("{cpu} {} {} {} {}", h.in_host.as_secs_f64(), t0.elapsed().as_secs_f64(), max_rss_mib(), h.calls);
 }
 
-/// Child: bridge N jails (not measured), then `vimage status --json`; prints `cpu wall rss bytes`.
+/// Child: bridge N jails (not measured), then `vimage status --json` in the same process
+/// with the simulated kernel in it; prints `cpu wall rss bytes`.
 fn child_status(n: usize) {
     let dir = tempfile::tempdir().unwrap();
     let mut h = SimHost::new(Sim::new(kernel_with_jails(n))).without_log();
     bridge_all(&mut h, dir.path(), n);
-    let argv: Vec<String> = ["vimage", "status", "--json"].iter().map(|s| s.to_string()).collect();
     let c0 = cpu_seconds();
     let t0 = Instant::now();
-    let mut ctx = Ctx { paths: Paths::rooted(dir.path()), host: &mut h, lock_timeout: Duration::from_secs(5) };
-    let out = cli::run(&argv, &mut ctx).unwrap();
+    let bytes = status_json(&mut h, dir.path(), n);
     let cpu = cpu_seconds() - c0;
+    println!("{cpu} {} {} {bytes}", t0.elapsed().as_secs_f64(), max_rss_mib());
+}
+
+/// Child: bridge N jails into `dir` and save the simulated kernel as `dir/sim.json`, for
+/// [`child_status_alone`].
+fn child_status_setup(n: usize, dir: &Path) {
+    let mut h = SimHost::new(Sim::new(kernel_with_jails(n))).without_log();
+    bridge_all(&mut h, dir, n);
+    h.sim().save(&dir.join("sim.json")).unwrap();
+}
+
+/// Child: `vimage status --json` as it runs on FreeBSD, the kernel outside the process: the
+/// commands go to fbsd-sim (`dir/bin`, state `FBSD_SIM_STATE`), so CPU and peak RSS are
+/// vimage's alone. Prints `cpu wall rss bytes`.
+fn child_status_alone(n: usize, dir: &Path) {
+    let mut h = vimage::host::FreeBsdHost::new(Some(dir.join("bin")));
+    let c0 = cpu_seconds();
+    let t0 = Instant::now();
+    let bytes = status_json(&mut h, dir, n);
+    let cpu = cpu_seconds() - c0;
+    println!("{cpu} {} {} {bytes}", t0.elapsed().as_secs_f64(), max_rss_mib());
+}
+
+/// Runs `vimage status --json` on `h`; returns the size of the JSON.
+fn status_json(h: &mut dyn Host, root: &Path, n: usize) -> usize {
+    let argv: Vec<String> = ["vimage", "status", "--json"].iter().map(|s| s.to_string()).collect();
+    let mut ctx = Ctx { paths: Paths::rooted(root), host: h, lock_timeout: Duration::from_secs(5) };
+    let out = cli::run(&argv, &mut ctx).unwrap();
     assert!(out.stdout.contains(&format!("\"j{}\"", n - 1)));
-    println!("{cpu} {} {} {}", t0.elapsed().as_secs_f64(), max_rss_mib(), out.stdout.len());
+    out.stdout.len()
+}
+
+/// Child: bridge `jails` jails with 10 netgraph NICs each on em0, one session per jail;
+/// prints `cpu cpu_in_sim rss links commands_of_2nd_start commands_of_last_start`.
+fn child_netgraph(jails: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = SimHost::new(Sim::new(kernel_with_jails(jails))).without_log();
+    let mut h = Timed { inner, in_host: Duration::ZERO, calls: 0 };
+    let c0 = cpu_seconds();
+    let (mut second, mut last) = (0, 0);
+    for j in 0..jails {
+        let mut net = JailNet {
+            jail: JailName::parse(&format!("j{j}")).unwrap(),
+            nics: Vec::new(),
+            addressing: Default::default(),
+            force: false,
+        };
+        net.add_netgraph(&vec![Uplink::parse("em0").unwrap(); 10]);
+        let before = h.calls;
+        let mut s = Session::open(&mut h, &Paths::rooted(dir.path()), "bench", false, Duration::from_secs(5)).unwrap();
+        s.bridge(&net).unwrap_or_else(|e| panic!("jail j{j}: {e}"));
+        drop(s);
+        if j == 1 {
+            second = h.calls - before;
+        }
+        last = h.calls - before;
+    }
+    let cpu = cpu_seconds() - c0;
+    let links = h.inner.sim().kernel.ng_host_bridge_links("vimage_em0").map_or(0, |(n, _)| n);
+    println!("{cpu} {} {} {links} {second} {last}", h.in_host.as_secs_f64(), max_rss_mib());
 }
 
 fn run_child(args: &[&str]) -> Vec<f64> {
+    run_child_env(args, &[])
+}
+
+fn run_child_env(args: &[&str], env: &[(&str, &Path)]) -> Vec<f64> {
     let me = std::env::current_exe().unwrap();
-    let o = Command::new(me).arg("--child").args(args).output().unwrap();
+    let mut c = Command::new(me);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.arg("--child").args(args).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).split_whitespace().filter_map(|w| w.parse().ok()).collect()
 }
 
-/// Invocations of one action through the real binaries, from fbsd-sim's log.
-fn invocations(setup: &[&[&str]], action: &[&str], extra: impl Fn(&mut Kernel)) -> (usize, usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
+/// `dir/bin` with every FreeBSD program as a link to the release fbsd-sim; returns it and the
+/// release `vimage` binary.
+fn sim_bin_dir(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let exe = std::env::current_exe().unwrap();
     let target = exe.parent().and_then(Path::parent).unwrap();
@@ -122,6 +188,13 @@ fn invocations(setup: &[&[&str]], action: &[&str], extra: impl Fn(&mut Kernel)) 
     for p in vimage::host::Program::ALL {
         std::os::unix::fs::symlink(&sim, bin.join(p.name())).unwrap();
     }
+    (bin, vimage)
+}
+
+/// Invocations of one action through the real binaries, from fbsd-sim's log.
+fn invocation_log(setup: &[&[&str]], action: &[&str], extra: impl Fn(&mut Kernel)) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let (bin, vimage) = sim_bin_dir(dir.path());
     let state = dir.path().join("sim.json");
     let mut k = Kernel::demo();
     extra(&mut k);
@@ -144,7 +217,13 @@ fn invocations(setup: &[&[&str]], action: &[&str], extra: impl Fn(&mut Kernel)) 
     }
     let _ = std::fs::remove_file(&log);
     run(action);
-    let lines: Vec<String> = std::fs::read_to_string(&log).unwrap_or_default().lines().map(str::to_string).collect();
+    std::fs::read_to_string(&log).unwrap_or_default().lines().map(str::to_string).collect()
+}
+
+/// Invocations of one action, all and those that change the kernel (ifconfig commands that
+/// modify an interface).
+fn invocations(setup: &[&[&str]], action: &[&str], extra: impl Fn(&mut Kernel)) -> (usize, usize) {
+    let lines = invocation_log(setup, action, extra);
     let changes = lines
         .iter()
         .filter(|l| {
@@ -157,6 +236,45 @@ fn invocations(setup: &[&[&str]], action: &[&str], extra: impl Fn(&mut Kernel)) 
     (lines.len(), changes)
 }
 
+/// Section 1b: invocations per NIC, per mode, as the marginal cost of NICs 2 and 3 of one jail
+/// (the per-jail queries are paid once), at start and at stop, against the issue's targets.
+fn per_nic_table() {
+    println!("\n## 1b. Process invocations per NIC, per mode (jail with 1 NIC vs 3 NICs on one uplink)\n");
+    println!(
+        "| mode | start, 1 NIC | start, 3 NICs | per NIC at start | target | stop, 1 NIC | stop, 3 NICs | per NIC at stop | target | ngctl runs per start |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let ethers = |k: &mut Kernel| {
+        for (i, name) in ["em2", "em3", "em4"].iter().enumerate() {
+            k.add_ether(name, &format!("00:1b:21:aa:bb:c{i}"), 1500);
+        }
+    };
+    let modes: [(&str, &str, &str, &str, &str); 3] = [
+        ("epair", "interface=em0", "interface=em0,em0,em0", "≤ 4", "≤ 2"),
+        ("netgraph", "bridges=em0", "bridges=em0 em0 em0", "1 batch + ≤ 2", "–"),
+        ("passthrough", "vnets=em2", "vnets=em2 em3 em4", "–", "–"),
+    ];
+    for (mode, one, three, start_target, stop_target) in modes {
+        let start = |nics: &str| invocation_log(&[], &["bridge", "jname=web1", nics], ethers);
+        let stop = |nics: &str| invocation_log(&[&["bridge", "jname=web1", nics]], &["unbridge", "jname=web1"], ethers);
+        let (s1, s3) = (start(one), start(three));
+        let (t1, t3) = (stop(one).len(), stop(three).len());
+        let ngctl = s3.iter().filter(|l| l.starts_with("ngctl")).count();
+        let per = |a: usize, b: usize| (b as f64 - a as f64) / 2.0;
+        println!(
+            "| {mode} | {} | {} | {} | {start_target} | {t1} | {t3} | {} | {stop_target} | {ngctl} |",
+            s1.len(),
+            s3.len(),
+            per(s1.len(), s3.len()),
+            per(t1, t3)
+        );
+    }
+    println!(
+        "\n(netgraph's ngctl runs: one query of the uplink's ng_ether node and one batch that makes every eiface; \
+         the per-jail queries — sysctl, jls, ifconfig -j, ifconfig -a -G vimage — are in the 1-NIC column)"
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
@@ -164,6 +282,9 @@ fn main() {
         match args.get(i + 1).map(String::as_str) {
             Some("bridge") => child_bridge(n),
             Some("status") => child_status(n),
+            Some("status-setup") => child_status_setup(n, Path::new(&args[i + 3])),
+            Some("status-alone") => child_status_alone(n, Path::new(&args[i + 3])),
+            Some("netgraph") => child_netgraph(n),
             _ => panic!("unknown child"),
         }
         return;
@@ -227,6 +348,8 @@ fn main() {
          automatic uplink), and once per boot ifconfig -a -g vimage. jng's k = jails already on the bridge (link probing)."
     );
 
+    per_nic_table();
+
     println!("\n## 2. CPU time to bridge N jails on SimHost (one vimage session per jail, release build)\n");
     println!(
         "| N | CPU total (s) | in simulated FreeBSD (s) | vimage itself (s) | per jail, vimage (ms) | commands | peak RSS (MiB) |"
@@ -251,11 +374,39 @@ fn main() {
 
     let n = if quick { 1000 } else { 10_000 };
     println!("\n## 3. `vimage status --json` over {n} bridged jails\n");
-    let v = run_child(&["status", &n.to_string()]);
-    println!("| jails | CPU (s) | wall (s) | peak RSS of the whole process (MiB) | JSON bytes |");
-    println!("|---:|---:|---:|---:|---:|");
-    println!("| {n} | {:.3} | {:.3} | {:.1} | {} |", v[0], v[1], v[2], v[3]);
+    let dir = tempfile::tempdir().unwrap();
+    sim_bin_dir(dir.path());
+    let d = dir.path().to_str().unwrap();
+    run_child(&["status-setup", &n.to_string(), d]);
+    let alone =
+        run_child_env(&["status-alone", &n.to_string(), d], &[("FBSD_SIM_STATE", &dir.path().join("sim.json"))]);
+    let with_sim = run_child(&["status", &n.to_string()]);
+    println!("| jails | process | CPU (s) | wall (s) | peak RSS (MiB) | JSON bytes |");
+    println!("|---:|---|---:|---:|---:|---:|");
+    for (what, v) in [
+        ("vimage alone, commands answered by fbsd-sim processes (as on FreeBSD)", alone),
+        ("vimage and the simulated kernel of N jails in one process (after bridging them there)", with_sim),
+    ] {
+        println!("| {n} | {what} | {:.3} | {:.3} | {:.1} | {} |", v[0], v[1], v[2], v[3]);
+    }
+    println!("\n(targets: under 1 s of CPU, peak memory under 100 MiB)");
+
+    let jails = if quick { 655 } else { 6_553 };
+    println!("\n## 4. Netgraph: {jails} jails × 10 NICs on one ng_bridge (SimHost, one session per jail)\n");
+    let v = run_child(&["netgraph", &jails.to_string()]);
     println!(
-        "\n(targets: under 1 s of CPU, peak memory under 100 MiB; the RSS includes the simulated host holding {n} jails)"
+        "| eifaces | bridge links incl. ng_ether's two | CPU total (s) | in simulated FreeBSD (s) | vimage itself (s) | commands, 2nd start | commands, last start | peak RSS (MiB) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {} | {:.3} | {:.3} | {:.3} | {} | {} | {:.1} |",
+        jails * 10,
+        v[3],
+        v[0],
+        v[1],
+        (v[0] - v[1]).max(0.0),
+        v[4],
+        v[5],
+        v[2]
     );
 }
