@@ -31,7 +31,8 @@ pub struct Desired {
     pub net: JailNet,
     /// Where `net` came from, so messages can say why a jail gets this network.
     pub source: Source,
-    /// CBSD's view of the jail, when CBSD was the source: the MACs vimage generates are written back to its `jailnic` rows.
+    /// CBSD's view of the jail, when CBSD was the source: the MACs vimage generates are written
+    /// back to its `jailnic` rows.
     pub cbsd: Option<CbsdJail>,
 }
 

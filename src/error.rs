@@ -40,7 +40,8 @@ impl Kind {
 /// An error with everything an admin needs to act on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
-    /// The class of failure: chooses the exit code, so scripts and CBSD can react without parsing text.
+    /// The class of failure: chooses the exit code, so scripts and CBSD can react without parsing
+    /// text.
     pub kind: Kind,
     /// The jail concerned, when there is one; printed first.
     pub jail: Option<String>,

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 /// What the command line asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Args {
-    /// Keys given (on the command line or through `H_CBSD_<key>`), by their spec name: what the verb acts on.
+    /// Keys given (on the command line or through `H_CBSD_<key>`), by their spec name: what the
+    /// verb acts on.
     pub values: BTreeMap<String, String>,
     /// How many `-v`: 1 echoes every FreeBSD command on stderr, 2 also shows why one failed.
     pub verbose: u8,

@@ -38,7 +38,8 @@ impl KernelFacts {
 /// A jail as `jls` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JailInfo {
-    /// The jail instance's ID: ops address the jail by it, so a restarted jail is never mistaken for the planned one.
+    /// The jail instance's ID: ops address the jail by it, so a restarted jail is never mistaken
+    /// for the planned one.
     pub jid: u32,
     /// The jail's name, which vimage's records and markers use.
     pub name: String,
@@ -173,9 +174,11 @@ pub struct NgUplink {
     pub exists: bool,
     /// Hook name → peer, for the hooks that are connected.
     pub hooks: BTreeMap<String, NgPeer>,
-    /// `getpromisc`: the interface is in promiscuous mode for netgraph; recorded so it is restored when vimage's bridge goes.
+    /// `getpromisc`: the interface is in promiscuous mode for netgraph; recorded so it is restored
+    /// when vimage's bridge goes.
     pub promisc: bool,
-    /// `getautosrc`: ng_ether overwrites outgoing source MACs; recorded so it is restored when vimage's bridge goes.
+    /// `getautosrc`: ng_ether overwrites outgoing source MACs; recorded so it is restored when
+    /// vimage's bridge goes.
     pub autosrc: bool,
 }
 

@@ -88,7 +88,8 @@ pub struct BridgeRec {
     pub kind: String,
     /// ng_bridge: the uplink's ng_ether `promisc` and `autosrc` before vimage set them.
     pub ng_promisc: Option<bool>,
-    /// ng_bridge: the uplink's ng_ether `autosrc` before vimage cleared it (restored when the bridge goes).
+    /// ng_bridge: the uplink's ng_ether `autosrc` before vimage cleared it (restored when the
+    /// bridge goes).
     pub ng_autosrc: Option<bool>,
 }
 
