@@ -14,17 +14,25 @@ use crate::settings::JailSettings;
 /// Which source won, so the admin can be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
+    /// `interface=`/`ifname=`/`mac=` given on this invocation: they win over everything stored.
     CommandLine,
+    /// CBSD's `jailnic` rows for the jail (with `vimage set` overrides).
     Cbsd,
+    /// vimage's own per-jail settings (`vimage set`), for jails CBSD does not describe.
     Settings,
+    /// Nothing configured: one `eth0` on the default route's interface.
     Default,
 }
 
 /// The resolved network and, for a CBSD jail, what CBSD said about it.
 #[derive(Debug)]
 pub struct Desired {
+    /// The network to plan for.
     pub net: JailNet,
+    /// Where `net` came from, so messages can say why a jail gets this network.
     pub source: Source,
+    /// CBSD's view of the jail, when CBSD was the source: the MACs vimage generates are written
+    /// back to its `jailnic` rows.
     pub cbsd: Option<CbsdJail>,
 }
 

@@ -40,9 +40,12 @@ impl Kind {
 /// An error with everything an admin needs to act on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    /// The class of failure: chooses the exit code, so scripts and CBSD can react without parsing
+    /// text.
     pub kind: Kind,
     /// The jail concerned, when there is one; printed first.
     pub jail: Option<String>,
+    /// What went wrong, in one sentence.
     pub message: String,
     /// Further lines: rollback results, hints, secondary failures.
     pub details: Vec<String>,

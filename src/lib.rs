@@ -13,6 +13,8 @@
 //! `ops` strings these together for every front end; `cli` is the command line.
 //! Parsers of FreeBSD output live in `parse` and do no I/O.
 
+#![warn(missing_docs)]
+
 pub mod addr;
 pub mod cbsd;
 pub mod cli;

@@ -235,12 +235,21 @@ impl fmt::Display for Uplink {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NicMode {
     /// An epair(4) whose host end joins an if_bridge(4) with the uplink; jail end `eth<i>`.
-    Epair { uplink: Uplink },
+    Epair {
+        /// The host interface (or the default route's, `auto`) whose bridge the host end joins.
+        uplink: Uplink,
+    },
     /// An ng_eiface(4) on an ng_bridge(4) attached to the uplink's ng_ether(4) node; named
     /// `ng<i>_<jail>` in the jail (see [`ng_ifname`]).
-    Netgraph { uplink: Uplink },
+    Netgraph {
+        /// The host interface whose ng_ether node the ng_bridge hangs on.
+        uplink: Uplink,
+    },
     /// A physical interface moved into the jail as it is (the original vimage's `vnets`).
-    Passthrough { iface: IfName },
+    Passthrough {
+        /// The host's interface that is moved into the jail (and back on teardown).
+        iface: IfName,
+    },
 }
 
 impl NicMode {
@@ -301,7 +310,9 @@ impl NicSpec {
 /// database, rc.conf) is turned into, so a single planner serves them all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JailNet {
+    /// The jail whose network this is.
     pub jail: JailName,
+    /// Its interfaces, in index order.
     pub nics: Vec<NicSpec>,
     /// Addresses, routers, devfs ruleset and rc.conf (`ip4_addr`, `ci_gw4`, ...).
     #[serde(default)]

@@ -17,7 +17,9 @@ use std::time::Duration;
 /// A plan and, unless it was a dry run or there was nothing to do, what running it did.
 #[derive(Debug)]
 pub struct Done {
+    /// What was decided, shown even for a dry run.
     pub plan: Plan,
+    /// Per-step outcome of running it; `None` for a dry run or an empty plan.
     pub report: Option<Report>,
     /// What the run found afterwards (a DHCP lease) and which files it changed.
     pub results: Vec<String>,
@@ -31,8 +33,11 @@ impl Done {
 
 /// One vimage invocation's hold on the host: lock, state database, kernel facts.
 pub struct Session<'h> {
+    /// The seam to the kernel every step runs through.
     pub host: &'h mut dyn Host,
+    /// vimage's records and journal (in memory for a dry run).
     pub db: StateDb,
+    /// Gathered once per session: every plan needs the boot time, release and host UUID.
     pub kernel: KernelFacts,
     /// What was repaired on the way in (interrupted runs of any jail).
     pub notes: Vec<String>,
@@ -333,7 +338,9 @@ impl<'h> Session<'h> {
 /// What `gc` found and did.
 #[derive(Debug, Default)]
 pub struct GcDone {
+    /// Everything the scan classified, removable or not, for the report.
     pub orphans: crate::plan::gc::Orphans,
+    /// The teardown plans built from them (run unless this was a dry run).
     pub plans: Vec<Plan>,
     /// Per plan: `None` on success (or dry run), the error otherwise; gc keeps going.
     pub errors: Vec<Error>,

@@ -52,6 +52,7 @@ pub fn validate(jail: &JailName, key: &str, value: &str) -> Result<String> {
 /// A jail's stored settings, read back.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JailSettings {
+    /// Setting name ([`KEYS`]) to its stored, normalised value.
     pub map: BTreeMap<String, String>,
 }
 

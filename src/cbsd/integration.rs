@@ -83,6 +83,8 @@ fn jset(host: &mut dyn Host, jail: &JailName, key: &str, value: &str) -> Result<
 /// What enabling changed, for the admin.
 #[derive(Debug, Default)]
 pub struct Changes {
+    /// One line per change (hook installed, `exec_poststart` set), printed so the admin sees what
+    /// enabling did to CBSD.
     pub notes: Vec<String>,
     /// The jail's `exec_poststart` before vimage changed it (to restore on disable).
     pub saved_poststart: Option<String>,

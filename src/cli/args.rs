@@ -10,8 +10,12 @@ use std::collections::BTreeMap;
 /// What the command line asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Args {
+    /// Keys given (on the command line or through `H_CBSD_<key>`), by their spec name: what the
+    /// verb acts on.
     pub values: BTreeMap<String, String>,
+    /// How many `-v`: 1 echoes every FreeBSD command on stderr, 2 also shows why one failed.
     pub verbose: u8,
+    /// `-q`: leave out informational output (verbs that chat, like `construct`, stay silent).
     pub quiet: bool,
     /// `--help`, `--desc` or `--args`: answered without running anything.
     pub meta: Option<Meta>,
@@ -20,8 +24,11 @@ pub struct Args {
 /// The self-describing options every verb answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Meta {
+    /// `--help`: the verb's full usage, so an admin can learn it without the man page.
     Help,
+    /// `--desc`: the one-line description CBSD shows in `cbsd help`.
     Desc,
+    /// `--args`: the key names, one a line, for CBSD's completion and scripts.
     Args,
 }
 

@@ -11,9 +11,12 @@ use serde::Serialize;
 /// One check's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
+    /// What is checked (`VIMAGE`, a kernel module such as `if_bridge`, `ip forwarding`), the key
+    /// scripts match on in `--json`.
     pub name: String,
     /// `ok`, `missing` (vimage or a mode cannot work), `warn` (works, with a caveat), `info`.
     pub status: String,
+    /// What was found, in words, so the admin need not run the check by hand.
     pub detail: String,
     /// The command that fixes it now, if any.
     pub fix: Option<String>,

@@ -26,7 +26,9 @@ use std::time::Duration;
 
 /// What one invocation needs from its surroundings.
 pub struct Ctx<'a> {
+    /// Where vimage keeps its database, lock and files (overridable for tests and the simulator).
     pub paths: Paths,
+    /// The seam to the kernel: the real host or the simulator, chosen by `main` or a test.
     pub host: &'a mut dyn Host,
     /// How long to wait for the host lock.
     pub lock_timeout: Duration,
@@ -35,7 +37,9 @@ pub struct Ctx<'a> {
 /// What a verb produced: text for stdout and the exit code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outcome {
+    /// What to print on stdout; returned rather than printed so tests can compare it.
     pub stdout: String,
+    /// The process exit status (0, or a sysexits(3) code from [`crate::error::Kind`]).
     pub code: i32,
 }
 

@@ -15,22 +15,28 @@ pub enum KeyKind {
 /// One key a verb accepts.
 #[derive(Debug, Clone, Copy)]
 pub struct KeySpec {
+    /// The key as CBSD spells it (`key=value`); `--key` accepts it with `-` for `_`.
     pub name: &'static str,
+    /// Whether it takes a value or is a flag, which decides how argv is read.
     pub kind: KeyKind,
+    /// A missing required key is a usage error before anything runs.
     pub required: bool,
     /// Placeholder for the value in usage lines.
     pub value: &'static str,
+    /// The sentence `--help` and the man page show for it.
     pub doc: &'static str,
 }
 
 /// One verb.
 #[derive(Debug, Clone, Copy)]
 pub struct VerbSpec {
+    /// The verb as typed after `vimage` (or in `vimage-<verb>`), which dispatches it.
     pub name: &'static str,
     /// The one line `--desc` prints and `cbsd help` shows.
     pub desc: &'static str,
     /// Longer help: what it does and what it never does.
     pub about: &'static str,
+    /// Every key the verb accepts; any other key is refused with a suggestion.
     pub keys: &'static [KeySpec],
     /// Examples, one per line.
     pub examples: &'static [&'static str],

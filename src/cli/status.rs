@@ -14,18 +14,25 @@ use std::collections::BTreeMap;
 /// One NIC's line in the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct NicStatus {
+    /// The NIC's index in the jail.
     pub nic: u32,
     /// Name inside the jail.
     pub name: String,
+    /// `epair`, `netgraph` or `passthrough`: says which host objects to look for.
     pub mode: String,
+    /// The host-side object: epair host end, eiface node name, or the passed-through interface.
     pub host_if: String,
+    /// The MAC vimage gave it (`None` for passthrough, which keeps its own).
     pub mac: Option<String>,
+    /// The if_bridge or ng_bridge it hangs on.
     pub bridge: Option<String>,
+    /// The host interface it reaches the network through.
     pub uplink: Option<String>,
     /// `up`, `stale` (the jail restarted or stopped without unbridge) or `gone`.
     pub state: String,
     /// netgraph: the bridge link and the eiface node's ID (`[1a]`).
     pub link: Option<u32>,
+    /// The eiface node's ID as `ngctl` addresses it.
     pub node_id: Option<String>,
     /// netgraph: the name before it was shortened to 15 bytes (the mapping).
     pub name_wanted: Option<String>,
@@ -34,31 +41,43 @@ pub struct NicStatus {
 /// One jail's part of the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct JailStatus {
+    /// The jail's name.
     pub jail: String,
+    /// Its JID now; `None` when it is not running.
     pub jid: Option<u32>,
+    /// jls lists it and it is not dying: its NICs can be live.
     pub running: bool,
+    /// It has its own vnet; without one vimage cannot give it NICs.
     pub vnet: bool,
+    /// The NICs vimage recorded for it.
     pub nics: Vec<NicStatus>,
 }
 
 /// A bridge vimage uses.
 #[derive(Debug, Clone, Serialize)]
 pub struct BridgeStatus {
+    /// The bridge's interface or node name.
     pub name: String,
     /// `if_bridge` or `netgraph`.
     pub kind: String,
+    /// The host interface it bridges jails onto.
     pub uplink: String,
+    /// vimage created it, so it goes with its last jail.
     pub owned: bool,
     /// if_bridge: its members; ng_bridge: the recorded NICs' nodes.
     pub members: Vec<String>,
+    /// The kernel still has it (false: a stale record `gc` will forget).
     pub exists: bool,
 }
 
 /// The whole report (`--json` prints exactly this).
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// Every jail vimage has records of.
     pub jails: Vec<JailStatus>,
+    /// Every bridge vimage has records of.
     pub bridges: Vec<BridgeStatus>,
+    /// vimage-marked objects no running jail accounts for (what `gc` would remove).
     pub orphans: Vec<Orphan>,
 }
 

@@ -22,6 +22,8 @@ pub struct Defaults {
     pub nics: Vec<String>,
     /// The default uplink: the inventory's `jail_interface`, else `auto`.
     pub uplink: Uplink,
+    /// The ruleset of the jail's /dev when `devfs_ruleset=` is not answered (5, FreeBSD's
+    /// `devfsrules_jail_vnet`).
     pub devfs_ruleset: u16,
 }
 

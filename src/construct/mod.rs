@@ -88,7 +88,12 @@ pub enum Addressing {
     /// CBSD's `REALDHCP`: dhclient on eth0 inside the jail.
     Dhcp,
     /// Fixed addresses (one IPv4 and/or one IPv6) and their default routers.
-    Static { addrs: Vec<Cidr>, routers: Vec<IpAddr> },
+    Static {
+        /// Written to `ip4_addr`: one IPv4 and/or one IPv6 address, each with its prefix length.
+        addrs: Vec<Cidr>,
+        /// Written to `ci_gw4`: the jail's default routers, one per address family.
+        routers: Vec<IpAddr>,
+    },
 }
 
 impl Addressing {
@@ -133,13 +138,21 @@ pub struct JailSpec {
 /// The answers as given, one per key; `None` = not given (take the default, or ask).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Answers {
+    /// `jname=`: the new jail's name.
     pub jname: Option<String>,
+    /// `host_hostname=`: the name inside the jail (default `<jname>.<domain>`).
     pub host_hostname: Option<String>,
+    /// `mode=`: `epair` or `netgraph`.
     pub mode: Option<String>,
+    /// `interface=`: the first NIC's uplink, or `auto`.
     pub interface: Option<String>,
+    /// `bridges=`: netgraph only, one uplink per NIC.
     pub bridges: Option<String>,
+    /// `ip4_addr=`: `REALDHCP` or the static addresses, as CBSD writes them.
     pub ip4_addr: Option<String>,
+    /// `ci_gw4=`: the default routers, `0` for none.
     pub ci_gw4: Option<String>,
+    /// `devfs_ruleset=`: the ruleset of the jail's /dev.
     pub devfs_ruleset: Option<String>,
 }
 

@@ -21,6 +21,7 @@ struct Line {
 /// A section header as rc.subr reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The text between `[` and the `=`: the section's name, how vimage recognises its own.
     pub name: String,
     /// `None` when rc.subr could not extract a number (it would stop reading the file there).
     pub number: Option<u16>,
@@ -59,6 +60,7 @@ pub struct RulesFile {
 /// vimage's section as found in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ours {
+    /// The ruleset number in its header; `None` when rc.subr could not read one.
     pub number: Option<u16>,
     /// Its rule lines (comments and blank lines left out), trimmed.
     pub rules: Vec<String>,

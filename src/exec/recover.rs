@@ -16,6 +16,7 @@ use crate::state::{RunRow, StateDb, StepRow, StepState};
 /// What recovery did, for the admin, and which jails still need a teardown.
 #[derive(Debug, Default)]
 pub struct Recovery {
+    /// One line per interrupted run found: what was rolled back or will be finished.
     pub notes: Vec<String>,
     /// Jails whose teardown (`unbridge`, or the service's `stop`) was interrupted.
     pub teardowns: Vec<String>,

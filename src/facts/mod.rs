@@ -38,11 +38,16 @@ impl KernelFacts {
 /// A jail as `jls` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JailInfo {
+    /// The jail instance's ID: ops address the jail by it, so a restarted jail is never mistaken
+    /// for the planned one.
     pub jid: u32,
+    /// The jail's name, which vimage's records and markers use.
     pub name: String,
     /// Has its own vnet (`vnet=new`).
     pub vnet: bool,
+    /// The jail is being removed (`jls -d`): it counts as not running and gets no new NICs.
     pub dying: bool,
+    /// Its root directory, where its /dev and rc.conf are.
     pub path: String,
     /// The `devfs_ruleset` jail parameter (0: none set).
     pub devfs_ruleset: u16,
@@ -101,6 +106,7 @@ pub struct RouteFact {
 /// Everything [`crate::plan`] needs to decide, for one jail.
 #[derive(Debug, Clone, Default)]
 pub struct HostView {
+    /// Kernel-wide facts: release, host UUID, boot time.
     pub kernel: KernelFacts,
     /// The target jail, or `None` when jls does not know it.
     pub jail: Option<JailInfo>,
@@ -148,9 +154,13 @@ pub struct HostView {
 /// A peer across a hook, as `ngctl show` prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NgPeer {
+    /// The peer node's name (`<unnamed>` as ngctl prints it), for messages.
     pub name: String,
+    /// The peer's node type: tells vimage's own ng_bridge from a foreign user of the hook.
     pub type_name: String,
+    /// The peer's node ID.
     pub id: u32,
+    /// The peer's hook on the other side of this one.
     pub peer_hook: String,
 }
 
@@ -164,7 +174,11 @@ pub struct NgUplink {
     pub exists: bool,
     /// Hook name → peer, for the hooks that are connected.
     pub hooks: BTreeMap<String, NgPeer>,
+    /// `getpromisc`: the interface is in promiscuous mode for netgraph; recorded so it is restored
+    /// when vimage's bridge goes.
     pub promisc: bool,
+    /// `getautosrc`: ng_ether overwrites outgoing source MACs; recorded so it is restored when
+    /// vimage's bridge goes.
     pub autosrc: bool,
 }
 

@@ -19,17 +19,29 @@ use std::fmt;
 /// command line can ever choose what gets executed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Program {
+    /// Creates, configures, moves and destroys interfaces (host side, and inside jails on 14.0+).
     Ifconfig,
+    /// Builds and tears down netgraph NICs and bridges, and queries nodes.
     Ngctl,
+    /// Creates and removes jails for the standalone service (`jail -c` / `jail -r`).
     Jail,
+    /// Runs commands inside a jail (`dhclient`, `route`, and `ifconfig` before 14.0).
     Jexec,
+    /// Finds jails and their JID, path, vnet and devfs ruleset.
     Jls,
+    /// Reads the kernel facts (`kern.features.vimage`, `kern.hostuuid`, …).
     Sysctl,
+    /// Lets `doctor` check which kernel modules are loaded.
     Kldstat,
+    /// Lets `doctor` load a missing kernel module.
     Kldload,
+    /// Loads vimage's devfs ruleset and applies it to a jail's /dev.
     Devfs,
+    /// Reserved for rc.d services; vimage itself does not run it yet.
     Service,
+    /// Reads default routes (on the host, and in jails through `jexec`).
     Route,
+    /// Tells CBSD settings vimage chose (`cbsd jset`) and creates jails (`cbsd jcreate`).
     Cbsd,
 }
 
@@ -100,8 +112,11 @@ impl Program {
 /// command gets `None`, which the hosts turn into an empty stdin.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cmd {
+    /// Which of the allowed programs runs.
     pub program: Program,
+    /// Its arguments, passed as argv (never through a shell).
     pub args: Vec<String>,
+    /// Text fed on its standard input; only `ngctl -f -` uses it.
     pub stdin: Option<String>,
 }
 
@@ -184,8 +199,11 @@ pub fn sh_quote(word: &str) -> String {
 /// decide, and some (a create that failed half-way) still need the stdout.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
+    /// The exit status (a signal death is a [`SpawnError`] instead).
     pub code: i32,
+    /// What the command printed: the data parsers read, and the names creating commands print.
     pub stdout: String,
+    /// What it complained about, quoted in error messages.
     pub stderr: String,
 }
 
@@ -200,7 +218,9 @@ impl Output {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot run {path}: {reason}")]
 pub struct SpawnError {
+    /// The program that could not be run.
     pub path: String,
+    /// Why, as the OS put it.
     pub reason: String,
 }
 

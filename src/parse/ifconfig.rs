@@ -10,16 +10,23 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// One interface as `ifconfig` shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IfStatus {
+    /// The interface name, the key by which everything else refers to it.
     pub name: String,
+    /// `UP` in its flags.
     pub up: bool,
+    /// Its MTU: every NIC copies its uplink's, so frames fit both ways.
     pub mtu: u32,
+    /// The `ether` line: the MAC, needed to avoid duplicates when vimage picks one.
     pub mac: Option<String>,
+    /// The `description:` line, where vimage writes its ownership marker.
     pub description: Option<String>,
+    /// Interface groups; vimage's own objects are in group `vimage`.
     pub groups: Vec<String>,
     /// Bridge members, in the order ifconfig lists them (newest first).
     pub members: Vec<String>,
     /// `inet`/`inet6` addresses as printed (`192.168.1.10`, `fe80::1%em0`).
     pub inet: Vec<String>,
+    /// The `inet6` addresses as printed.
     pub inet6: Vec<String>,
     /// `inet` addresses with their prefix length (from `netmask 0x…`).
     pub inet_cidr: Vec<(Ipv4Addr, u8)>,

@@ -8,18 +8,26 @@
 pub struct NodeLine {
     /// `None` for `<unnamed>`.
     pub name: Option<String>,
+    /// The node type (`ether`, `bridge`, `eiface`, …).
     pub type_name: String,
+    /// The node ID, which addresses it as `[id]:` even when it has no name.
     pub id: u32,
+    /// How many hooks are connected.
     pub hooks: u32,
 }
 
 /// One row of `show`'s hook table (`  %-15s %-15s %-12s %-15s %-15s`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookRow {
+    /// This node's hook name (`lower`, `link0`, …).
     pub hook: String,
+    /// The peer node's name; `None` for `<unnamed>`.
     pub peer_name: Option<String>,
+    /// The peer node's type.
     pub peer_type: String,
+    /// The peer node's ID (hex in the output).
     pub peer_id: u32,
+    /// The peer's hook that this one connects to.
     pub peer_hook: String,
 }
 
@@ -63,6 +71,7 @@ pub fn parse_show(text: &str) -> Option<(NodeLine, Vec<HookRow>)> {
 /// One reply ngctl printed for a `msg` (msg.c `MsgRead`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
+    /// The control message it answers (`getifname`, `getpromisc`, …).
     pub cmd: String,
     /// The node that answered (`from "[id]:"`).
     pub from: u32,

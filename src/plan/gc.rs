@@ -22,9 +22,13 @@ pub const GC_SCOPE: &str = "%vimage-gc";
 /// One thing gc would remove or has left alone, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Orphan {
+    /// The interface's name.
     pub object: String,
+    /// Its vimage description, which proves vimage made it.
     pub marker: String,
+    /// The jail the marker names; `None` for a bridge, which belongs to no jail.
     pub jail: Option<String>,
+    /// Why it counts as an orphan (or is left alone), for the admin.
     pub reason: String,
     /// False for objects reported but deliberately left alone.
     pub removable: bool,
@@ -33,6 +37,7 @@ pub struct Orphan {
 /// What a full scan says is orphaned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Orphans {
+    /// Marked interfaces no running jail accounts for.
     pub objects: Vec<Orphan>,
     /// Attachment records that describe no live object, as (jail, nic).
     pub dead_records: Vec<(String, u32)>,

@@ -23,7 +23,9 @@ use serde::Serialize;
 /// One step: the change and, as data, how to reverse it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
+    /// The change to make.
     pub op: Op,
+    /// How to reverse it on rollback; `None` when an earlier step's undo covers it.
     pub undo: Option<Op>,
     /// Record changes that hold as soon as this step succeeds, even if a later one fails
     /// (teardown, which keeps going past failures, records each destroy on its own).
@@ -47,6 +49,7 @@ impl Step {
 /// The record of one NIC as a plan means to write it; names the kernel chooses are slots.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NicFx {
+    /// The NIC's index, the record's key within the jail.
     pub nic: u32,
     /// Name inside the jail.
     pub nic_name: String,
@@ -56,11 +59,15 @@ pub struct NicFx {
     pub host_if: IfRef,
     /// The if_bridge or ng_bridge it hangs on.
     pub bridge: Option<IfRef>,
+    /// The uplink it is bridged to (epair, netgraph).
     pub uplink: Option<String>,
+    /// The MAC it was given, so the next start reuses it.
     pub mac: Option<Mac>,
+    /// The jail instance it was given to; a restarted jail needs it again.
     pub jid: u32,
     /// netgraph: the slot holding the eiface node's ID (hex), and the bridge link it uses.
     pub ng_node: Option<Slot>,
+    /// netgraph: N of the ng_bridge hook `link<N>` it uses.
     pub ng_link: Option<u32>,
     /// netgraph: `ng<i>_<jail>` before shortening, when the name had to be shortened.
     pub wanted_name: Option<String>,
@@ -95,22 +102,61 @@ pub enum Effect {
     /// A NIC now exists.
     Attach(NicFx),
     /// A NIC is gone.
-    Detach { nic: u32 },
+    Detach {
+        /// The NIC's index, whose record goes.
+        nic: u32,
+    },
     /// A bridge is in use for an uplink.
-    Bridge { name: IfRef, uplink: String, owned: bool },
+    Bridge {
+        /// The bridge, possibly one this run creates (then a slot).
+        name: IfRef,
+        /// The uplink it joins jails to, so the next jail on it reuses the bridge.
+        uplink: String,
+        /// vimage created it, so it is destroyed when its last jail leaves.
+        owned: bool,
+    },
     /// vimage made ng_bridge `name` on `uplink`'s ng_ether node, whose flags were `promisc`
     /// and `autosrc` before (restored when the bridge goes).
-    NgBridge { name: String, uplink: String, promisc: bool, autosrc: bool },
+    NgBridge {
+        /// The ng_bridge node's name.
+        name: String,
+        /// The host interface whose ng_ether node it is attached to.
+        uplink: String,
+        /// The ng_ether node's `promisc` before vimage set it.
+        promisc: bool,
+        /// The ng_ether node's `autosrc` before vimage cleared it.
+        autosrc: bool,
+    },
     /// A bridge is gone (or no longer ours to track).
-    BridgeGone { name: String },
+    BridgeGone {
+        /// The bridge whose record goes.
+        name: String,
+    },
     /// Remember a NIC's MAC for good.
-    Mac { nic: u32, mac: Mac },
+    Mac {
+        /// The NIC's index.
+        nic: u32,
+        /// The MAC it keeps across restarts, so DHCP leases and switch tables stay valid.
+        mac: Mac,
+    },
     /// Where the standalone service is in starting or stopping this jail (`None` clears it):
     /// written in the same transaction as the run, so a crash between runs is recognised.
-    Lifecycle { state: Option<String> },
+    Lifecycle {
+        /// The stage (`starting`), or `None` once the start or stop is complete.
+        state: Option<String>,
+    },
     /// The jail uses vimage's devfs ruleset `ruleset` in jail instance `jid` (its /dev had
     /// `prev`; CBSD was told when `cbsd`).
-    DevfsUse { ruleset: u16, prev: u16, jid: u32, cbsd: bool },
+    DevfsUse {
+        /// vimage's ruleset number.
+        ruleset: u16,
+        /// The ruleset the jail's /dev had, restored when it is released.
+        prev: u16,
+        /// The jail instance it was applied in; a restarted jail needs it applied again.
+        jid: u32,
+        /// CBSD's `devfs_ruleset` was set too, so the release sets it back.
+        cbsd: bool,
+    },
     /// The jail no longer uses it.
     DevfsRelease,
 }
@@ -122,7 +168,10 @@ pub enum Effect {
 pub enum FileEdit {
     /// vimage's section of `/etc/devfs.rules`: `Some(n)` makes it `[vimage_vnet_bpf=n]` with
     /// vimage's rules, `None` removes it.
-    DevfsRules { set: Option<u16> },
+    DevfsRules {
+        /// The section's ruleset number; `None` removes the section.
+        set: Option<u16>,
+    },
     /// Lines of the jail's rc.conf.
     RcConf {
         /// The file as vimage opens it (under `VIMAGE_ROOT`, or `rcconf=`).
@@ -191,8 +240,11 @@ impl Verb {
 /// A complete, validated set of changes for one jail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
+    /// The jail the plan is for; the journal and every message name it.
     pub jail: JailName,
+    /// What kind of change it is, which decides rollback versus replay after a crash.
     pub verb: Verb,
+    /// The kernel changes, in order, each with its undo.
     pub steps: Vec<Step>,
     /// Record changes that hold only if every step succeeds.
     pub effects: Vec<Effect>,

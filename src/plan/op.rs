@@ -106,92 +106,306 @@ pub fn parse_epair_marker(descr: &str) -> Option<(String, String)> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     /// `ifconfig bridge create description vimage:<uplink> group vimage addm <uplink> up`
-    CreateBridge { slot: Slot, uplink: String },
+    CreateBridge {
+        /// Receives the name the kernel gives the bridge.
+        slot: Slot,
+        /// The interface added as the bridge's first member; also named in its marker.
+        uplink: String,
+    },
     /// `ifconfig epair create description vimage:<jail>:<nic> group vimage mtu <mtu> up`:
     /// the host end, configured in the same call that creates it.
-    CreateEpair { slot: Slot, jail: JailName, nic: IfName, mtu: u32 },
+    CreateEpair {
+        /// Receives the a-end's name the kernel prints (`epair7a`).
+        slot: Slot,
+        /// The jail the epair is for, written into its marker.
+        jail: JailName,
+        /// The NIC the epair is for, written into its marker.
+        nic: IfName,
+        /// The uplink's MTU, so frames fit across the bridge.
+        mtu: u32,
+    },
     /// `ifconfig <bridge> addm <member>`
-    AddMember { bridge: IfRef, member: IfRef },
+    AddMember {
+        /// The bridge to join.
+        bridge: IfRef,
+        /// The interface joining it (an epair's host end).
+        member: IfRef,
+    },
     /// `ifconfig <iface> mtu <mtu> vnet <jid>`: the jail end's MTU, then the move. By JID, not
     /// name, so a jail that was restarted since the plan was made is not silently given the
     /// interface.
-    MoveToJail { iface: IfRef, mtu: u32, jail: JailName, jid: u32 },
+    MoveToJail {
+        /// The interface to move (the epair's jail end).
+        iface: IfRef,
+        /// The uplink's MTU, set before the move while the interface is still on the host.
+        mtu: u32,
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance to move it into.
+        jid: u32,
+    },
     /// `ifconfig -j <jid> <iface> ether <mac> name <name> up` (or `jexec <jid> ifconfig …`
     /// before FreeBSD 14): MAC and name set inside the jail, so host-side names never collide
     /// (CBSD #896). The MAC cannot go with the move: ifconfig applies a link-layer address
     /// after all other parameters (an address family's deferred set, sbin/ifconfig/ifconfig.c),
     /// so it would be set after `vnet`, on an interface no longer in the host. Here it lands on
     /// the renamed interface, inside the jail, where a vnet jail may set it.
-    RenameInJail { jail: JailName, jid: u32, iface: IfRef, mac: Mac, name: IfName, via_jexec: bool },
+    RenameInJail {
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance's ID, so a jail restarted since planning is never touched.
+        jid: u32,
+        /// The interface's kernel-given name inside the jail (`epair7b`).
+        iface: IfRef,
+        /// The MAC decided at plan time (the admin's, CBSD's, the stored one, or a new unique one).
+        mac: Mac,
+        /// The name the jail should see (`eth0`).
+        name: IfName,
+        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
+        via_jexec: bool,
+    },
     /// `ifconfig <iface> destroy`
-    Destroy { iface: IfRef },
+    Destroy {
+        /// The interface to destroy (an epair's host end takes its peer with it).
+        iface: IfRef,
+    },
     /// `ifconfig <iface> description vimage:<jail>:<nic> group vimage`: takes over the host end
     /// of an epair CBSD's jstart made for this NIC (CBSD marks it `<jail>-eth<N>`), so it is
     /// moved in by vimage (renamed inside the jail, not on the host) and CBSD does not make a
     /// second one. Undone by [`Op::Unadopt`].
-    Adopt { iface: String, jail: JailName, nic: IfName },
+    Adopt {
+        /// The host end CBSD created.
+        iface: String,
+        /// The jail, written into vimage's marker.
+        jail: JailName,
+        /// The NIC, written into vimage's marker.
+        nic: IfName,
+    },
     /// `ifconfig <iface> description <old> -group vimage`: gives an adopted host end back.
-    Unadopt { iface: String, description: String },
+    Unadopt {
+        /// The adopted host end.
+        iface: String,
+        /// The description CBSD had given it, put back.
+        description: String,
+    },
     /// `ifconfig <iface> -vnet <jid>`: takes an interface back from a jail (undo of a move of an
     /// interface vimage did not create).
-    Reclaim { iface: String, jid: u32 },
+    Reclaim {
+        /// The interface's name inside the jail.
+        iface: String,
+        /// The jail instance that holds it.
+        jid: u32,
+    },
     /// `ifconfig -j <jid> <from> name <to>` (or via jexec): undo of an in-jail rename.
-    RenameBackInJail { jid: u32, from: IfName, to: String, via_jexec: bool },
+    RenameBackInJail {
+        /// The jail instance that holds the interface.
+        jid: u32,
+        /// The name vimage gave it.
+        from: IfName,
+        /// The name it had before.
+        to: String,
+        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
+        via_jexec: bool,
+    },
     /// `jail -c name=N path=P host.hostname=H vnet persist …` (the standalone service).
-    CreateJail { jail: JailName, params: Vec<String> },
+    CreateJail {
+        /// The jail to create, also the undo's target.
+        jail: JailName,
+        /// jail(8) `param=value` words, including `name=` (the command line is built from them).
+        params: Vec<String>,
+    },
     /// `jail -r <jail>`: after its interfaces were taken back, never before.
-    RemoveJail { jail: JailName },
+    RemoveJail {
+        /// The jail to remove.
+        jail: JailName,
+    },
     /// `jexec <jail> /bin/sh -c <command>`: the admin's `exec_start`/`exec_stop`, run by the
     /// jail's own shell as jail(8) runs `exec.start` (the jail name itself never goes through a
     /// shell).
-    ExecInJail { jail: JailName, command: String },
+    ExecInJail {
+        /// The jail to run it in.
+        jail: JailName,
+        /// The admin's command line, given to the jail's /bin/sh.
+        command: String,
+    },
     /// `devfs rule -s <set> add <words…>`: one rule of vimage's ruleset, loaded into the
     /// running kernel. `new_set`: the set did not exist, so undoing this rule means `delset`.
-    DevfsRuleAdd { set: u16, words: Vec<String>, new_set: bool },
+    DevfsRuleAdd {
+        /// vimage's ruleset number.
+        set: u16,
+        /// The rule as argv words after `add` (`include 1`, `path bpf* unhide`).
+        words: Vec<String>,
+        /// The set did not exist before, so its undo deletes the whole set.
+        new_set: bool,
+    },
     /// `devfs rule -s <set> delset`
-    DevfsDelset { set: u16 },
+    DevfsDelset {
+        /// The ruleset to delete.
+        set: u16,
+    },
     /// `devfs -m <mount> ruleset <set>`: the mount's active ruleset (what devices appearing
     /// later get); `prev` is what it had, for the undo.
-    DevfsUse { mount: String, set: u16, prev: u16 },
+    DevfsUse {
+        /// The jail's devfs mount point (`<path>/dev`).
+        mount: String,
+        /// The ruleset to make active.
+        set: u16,
+        /// The ruleset it had, for the undo.
+        prev: u16,
+    },
     /// `devfs -m <mount> rule -s <set> applyset`: runs the ruleset over the mount's existing
     /// nodes, which is what makes bpf appear in a running jail's /dev.
-    DevfsApply { mount: String, set: u16, prev: u16 },
+    DevfsApply {
+        /// The jail's devfs mount point (`<path>/dev`).
+        mount: String,
+        /// The ruleset to apply.
+        set: u16,
+        /// The ruleset it had; the undo applies that one again (`0`: nothing to reapply).
+        prev: u16,
+    },
     /// `cbsd jset jname=<jail> <key>=<value>`: CBSD's own setting, so the jail's next start
     /// mounts /dev with vimage's ruleset.
-    CbsdJset { jail: JailName, key: String, value: String, prev: String },
+    CbsdJset {
+        /// The CBSD jail to change.
+        jail: JailName,
+        /// The CBSD setting (`devfs_ruleset`).
+        key: String,
+        /// The value to store.
+        value: String,
+        /// The value it had, for the undo.
+        prev: String,
+    },
     /// `ifconfig -j <jid> <iface> inet <a/p> alias` (or `inet6 -ifdisabled <a/p> alias`):
     /// an address inside the jail; `alias` so it never replaces another one.
-    AddrAdd { jail: JailName, jid: u32, iface: IfName, cidr: String, v6: bool, via_jexec: bool },
+    AddrAdd {
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance's ID, so a jail restarted since planning is never touched.
+        jid: u32,
+        /// The NIC inside the jail.
+        iface: IfName,
+        /// The address with its prefix length (`192.0.2.10/24`).
+        cidr: String,
+        /// IPv6 (`inet6`) rather than IPv4.
+        v6: bool,
+        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
+        via_jexec: bool,
+    },
     /// `ifconfig -j <jid> <iface> inet <a> -alias`: an address vimage no longer wants.
-    AddrDel { jail: JailName, jid: u32, iface: IfName, cidr: String, v6: bool, via_jexec: bool },
+    AddrDel {
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance's ID, so a jail restarted since planning is never touched.
+        jid: u32,
+        /// The NIC inside the jail.
+        iface: IfName,
+        /// The address with its prefix length; only the address goes to `-alias`.
+        cidr: String,
+        /// IPv6 (`inet6`) rather than IPv4.
+        v6: bool,
+        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
+        via_jexec: bool,
+    },
     /// `ifconfig -j <jid> <iface> inet6 -ifdisabled accept_rtadv`: IPv6 autoconfiguration.
-    Slaac { jail: JailName, jid: u32, iface: IfName, via_jexec: bool },
+    Slaac {
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance's ID, so a jail restarted since planning is never touched.
+        jid: u32,
+        /// The NIC inside the jail.
+        iface: IfName,
+        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
+        via_jexec: bool,
+    },
     /// `jexec <jid> dhclient <iface>`: a DHCP lease (dhclient stays in the jail, renewing it).
-    Dhclient { jail: JailName, jid: u32, iface: IfName },
+    Dhclient {
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance's ID, so a jail restarted since planning is never touched.
+        jid: u32,
+        /// The NIC inside the jail.
+        iface: IfName,
+    },
     /// `jexec <jid> route add|change [-inet6] default <gw>`; `old` is the router being
     /// replaced (`change`), `None` when there was none (`add`).
-    RouteDefault { jail: JailName, jid: u32, v6: bool, gw: String, old: Option<String> },
+    RouteDefault {
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance's ID, so a jail restarted since planning is never touched.
+        jid: u32,
+        /// IPv6 (`inet6`) rather than IPv4.
+        v6: bool,
+        /// The router to set.
+        gw: String,
+        /// The router being replaced, which the undo puts back.
+        old: Option<String>,
+    },
     /// `jexec <jid> route delete [-inet6] default`
-    RouteDelete { jail: JailName, jid: u32, v6: bool },
+    RouteDelete {
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance's ID, so a jail restarted since planning is never touched.
+        jid: u32,
+        /// IPv6 (`inet6`) rather than IPv4.
+        v6: bool,
+    },
     /// `ngctl -f -` with every netgraph change of one start (see [`super::ngscript`]); `slot`
     /// gets the number of lines that completed, so the undo reverses exactly those.
-    NgScript { slot: Slot, lines: Vec<NgLine> },
+    NgScript {
+        /// Receives the number of completed lines (and the names `getifname` replies gave).
+        slot: Slot,
+        /// The netgraph commands, each with its inverse.
+        lines: Vec<NgLine>,
+    },
     /// The undo of the [`Op::NgScript`] whose progress is in `of`: `ngctl -f -` with the
     /// inverse of its completed lines, newest first.
-    NgUndo { of: Slot, lines: Vec<NgLine> },
+    NgUndo {
+        /// The slot of the script being undone, which says how many of its lines completed.
+        of: Slot,
+        /// That script's lines, whose inverses are run.
+        lines: Vec<NgLine>,
+    },
     /// `ngctl shutdown [<id>]:`: removes an ng_eiface node and with it its ifnet, wherever that
     /// is (ng_eiface.c `ng_eiface_rmnode`). By ID, which the kernel never reuses while it runs,
     /// so it cannot hit another node that took the name since; `name` is for the admin.
-    NgShutdown { id: u32, name: String },
+    NgShutdown {
+        /// The node's ID.
+        id: u32,
+        /// The node's name, for the admin.
+        name: String,
+    },
     /// `ifconfig <iface> vnet <jid>`: a physical interface into the jail (passthrough);
     /// `was_up` (it was UP on the host) makes the undo bring it up again.
-    Vnet { iface: String, jail: JailName, jid: u32, was_up: bool },
+    Vnet {
+        /// The physical interface.
+        iface: String,
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance to move it into.
+        jid: u32,
+        /// It was UP on the host, so the undo brings it up again.
+        was_up: bool,
+    },
     /// `ifconfig <iface> -vnet <jid> [up]`: takes it back; `up` when it was up on the host before
     /// (the move cleared IFF_UP). Run even when the jail is about to go, because the kernel
     /// does not always give the interface back (the original vimage script does the same).
-    Unvnet { iface: String, jid: u32, up: bool },
+    Unvnet {
+        /// The interface's name inside the jail.
+        iface: String,
+        /// The jail instance that holds it.
+        jid: u32,
+        /// Bring it up once back on the host.
+        up: bool,
+    },
     /// `ifconfig -j <jid> <iface> up` (`jexec <jid> ifconfig …` before 14.0).
-    UpInJail { jid: u32, iface: String, via_jexec: bool },
+    UpInJail {
+        /// The jail instance that holds the interface.
+        jid: u32,
+        /// The interface inside the jail.
+        iface: String,
+        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
+        via_jexec: bool,
+    },
 }
 
 /// `ifconfig -j <jid> <args>`, or `jexec <jid> ifconfig <args>` before FreeBSD 14.

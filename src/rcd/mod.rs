@@ -42,6 +42,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
 /// One vimage: a vnet jail started by the service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VimageConf {
+    /// The `NAME` in `vimage_NAME_*`: the jail's name.
     pub name: JailName,
     /// `vimage_NAME_rootdir`, default `/` (several vimages may share one).
     pub rootdir: String,
@@ -70,8 +71,11 @@ pub struct VimageConf {
 /// The service's global settings and every vimage in `vimage_list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServiceConf {
+    /// `vimage_enable`: the service does anything at all.
     pub enable: bool,
+    /// `vimage_parallel_start`: start every vimage at once instead of one after another.
     pub parallel_start: bool,
+    /// The vimages of `vimage_list`, in its order (the start order).
     pub list: Vec<VimageConf>,
 }
 

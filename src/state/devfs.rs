@@ -12,6 +12,7 @@ use serde::Serialize;
 /// One jail using vimage's devfs ruleset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DevfsUser {
+    /// The jail's name.
     pub jail: String,
     /// The ruleset the jail's /dev was given.
     pub ruleset: u16,
@@ -20,6 +21,7 @@ pub struct DevfsUser {
     /// The jail instance and boot the ruleset was applied to its /dev in; another instance
     /// (a restart) needs it applied again.
     pub jid: u32,
+    /// The `kern.boottime` of that boot.
     pub boottime: i64,
     /// vimage also told CBSD (`cbsd jset devfs_ruleset=`), so unbridge tells it back.
     pub cbsd: bool,

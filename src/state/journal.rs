@@ -46,25 +46,36 @@ impl StepState {
 /// A journalled step.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRow {
+    /// The step's position in its plan.
     pub seq: u32,
+    /// The command as run, for the admin reading the journal.
     pub command: String,
+    /// The step itself, so recovery can reason about it.
     pub op: Op,
     /// How the executor would have undone it (`None`: nothing to undo).
     pub undo: Option<Op>,
+    /// How far it got: recovery undoes only what may have happened.
     pub state: StepState,
     /// The name the kernel chose, for creating steps.
     pub binding: Option<String>,
+    /// Why it failed, when it did.
     pub error: Option<String>,
 }
 
 /// A journalled run of one verb for one jail.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunRow {
+    /// The run's key in the journal.
     pub id: i64,
+    /// The jail the run was for.
     pub jail: String,
+    /// The verb ([`crate::plan::Verb::as_str`]): recovery rolls setup back and finishes teardown.
     pub verb: String,
+    /// The process that ran it, for the admin reading the journal.
     pub pid: Option<i64>,
+    /// The `kern.boottime` it ran in; a run from an earlier boot is abandoned, not recovered.
     pub boottime: i64,
+    /// Its journalled steps, in order.
     pub steps: Vec<StepRow>,
 }
 

@@ -13,7 +13,9 @@ use serde::Serialize;
 /// One NIC of a jail as vimage set it up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attachment {
+    /// The jail the NIC belongs to.
     pub jail: String,
+    /// The NIC's index in the jail, the record's key with `jail`.
     pub nic: u32,
     /// Name inside the jail (`eth0`).
     pub nic_name: String,
@@ -21,11 +23,15 @@ pub struct Attachment {
     pub mode: String,
     /// The host-side end (`epair7a`).
     pub host_if: String,
+    /// The if_bridge or ng_bridge it hangs on, checked when its last jail leaves.
     pub bridge: Option<String>,
+    /// The uplink it reaches the network through.
     pub uplink: Option<String>,
+    /// The MAC it was given.
     pub mac: Option<String>,
     /// The jail instance it was given to; a restarted jail has a new JID.
     pub jid: u32,
+    /// The `kern.boottime` it was made in; records from another boot describe nothing.
     pub boottime: i64,
     /// netgraph: the ng_eiface node's ID (never reused while the kernel runs).
     pub ng_node: Option<u32>,
@@ -70,15 +76,20 @@ impl Attachment {
 /// A bridge vimage uses for an uplink.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BridgeRec {
+    /// The bridge's interface (if_bridge) or node (ng_bridge) name.
     pub name: String,
+    /// The host interface it bridges jails onto.
     pub uplink: String,
     /// vimage created it (and will destroy it when its last jail leaves).
     pub owned: bool,
+    /// The `kern.boottime` it was recorded in; records from another boot describe nothing.
     pub boottime: i64,
     /// `if_bridge` or `netgraph`.
     pub kind: String,
     /// ng_bridge: the uplink's ng_ether `promisc` and `autosrc` before vimage set them.
     pub ng_promisc: Option<bool>,
+    /// ng_bridge: the uplink's ng_ether `autosrc` before vimage cleared it (restored when the
+    /// bridge goes).
     pub ng_autosrc: Option<bool>,
 }
 

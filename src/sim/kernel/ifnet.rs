@@ -13,21 +13,37 @@ pub const IF_MAXINDEX: u32 = 0xffff;
 
 /// `IFF_*` bits (net/if.h) as printed in the `flags=` line.
 pub mod iff {
+    /// `IFF_UP`: administratively up.
     pub const UP: u32 = 0x1;
+    /// `IFF_BROADCAST`: the broadcast address is valid.
     pub const BROADCAST: u32 = 0x2;
+    /// `IFF_DEBUG`: `ifconfig debug`.
     pub const DEBUG: u32 = 0x4;
+    /// `IFF_LOOPBACK`: lo(4).
     pub const LOOPBACK: u32 = 0x8;
+    /// `IFF_DRV_RUNNING`: the driver is ready; set together with UP.
     pub const RUNNING: u32 = 0x40;
+    /// `IFF_NOARP`: `ifconfig -arp`.
     pub const NOARP: u32 = 0x80;
+    /// `IFF_PROMISC`: receives every frame (a bridge member, an ng_ether with `setpromisc 1`).
     pub const PROMISC: u32 = 0x100;
+    /// `IFF_SIMPLEX`: does not hear its own transmissions.
     pub const SIMPLEX: u32 = 0x800;
+    /// `IFF_LINK0`: driver-defined, `ifconfig link0`.
     pub const LINK0: u32 = 0x1000;
+    /// `IFF_LINK1`: driver-defined, `ifconfig link1`.
     pub const LINK1: u32 = 0x2000;
+    /// `IFF_LINK2`: driver-defined, `ifconfig link2`.
     pub const LINK2: u32 = 0x4000;
+    /// `IFF_MULTICAST`: supports multicast.
     pub const MULTICAST: u32 = 0x8000;
+    /// `IFF_PPROMISC`: promiscuous mode the admin asked for (`ifconfig promisc`).
     pub const PPROMISC: u32 = 0x20000;
+    /// `IFF_MONITOR`: `ifconfig monitor`.
     pub const MONITOR: u32 = 0x40000;
+    /// `IFF_STATICARP`: `ifconfig staticarp`.
     pub const STATICARP: u32 = 0x80000;
+    /// `IFF_NETLINK_1`, printed `LOWER_UP` by ifconfig 14+: the link is up.
     pub const LOWER_UP: u32 = 0x100_0000;
     /// Bits `ifconfig` may set or clear with a keyword (everything but UP, which has its own
     /// operation because moves and address changes touch it too).
@@ -36,11 +52,17 @@ pub mod iff {
 
 /// `ND6_IFF_*` bits (netinet6/nd6.h) for the `nd6 options=` line.
 pub mod nd6 {
+    /// `ND6_IFF_PERFORMNUD`: neighbour unreachability detection.
     pub const PERFORMNUD: u32 = 0x1;
+    /// `ND6_IFF_ACCEPT_RTADV`: accept router advertisements (SLAAC), which vimage turns on.
     pub const ACCEPT_RTADV: u32 = 0x2;
+    /// `ND6_IFF_IFDISABLED`: IPv6 is off on the interface until `-ifdisabled`.
     pub const IFDISABLED: u32 = 0x8;
+    /// `ND6_IFF_AUTO_LINKLOCAL`: a link-local address is configured automatically.
     pub const AUTO_LINKLOCAL: u32 = 0x20;
+    /// `ND6_IFF_NO_RADR`: router advertisements install no default router.
     pub const NO_RADR: u32 = 0x40;
+    /// `ND6_IFF_NO_DAD`: no duplicate address detection.
     pub const NO_DAD: u32 = 0x100;
 }
 
@@ -52,12 +74,20 @@ pub enum IfKind {
     /// A physical Ethernet NIC (em, igb, vtnet, …): not cloned, always at home in vnet0.
     Ether,
     /// One end of an epair(4); `peer` is the other end.
-    Epair { peer: IfId },
+    Epair {
+        /// The other end, destroyed together with this one.
+        peer: IfId,
+    },
     /// An if_bridge(4).
     Bridge(Bridge),
     /// The ifnet of an ng_eiface(4) node (`node`, in the graph of the ifnet's home vnet);
     /// `link` is LINK_STATE_UP while the node's `ether` hook is connected.
-    Eiface { node: u32, link: bool },
+    Eiface {
+        /// The ng_eiface node that owns this ifnet.
+        node: u32,
+        /// Link state: the node's `ether` hook is connected.
+        link: bool,
+    },
 }
 
 /// Members of a bridge, keyed by the order they joined.
@@ -66,37 +96,50 @@ pub struct Bridge {
     /// seq → member. The newest member has the largest seq and is printed first
     /// (`CK_LIST_INSERT_HEAD` in if_bridge.c).
     pub members: BTreeMap<u64, IfId>,
+    /// The sequence number the next member gets.
     pub next_seq: u64,
 }
 
 /// One interface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ifnet {
+    /// The current name (renames change it; the unit stays).
     pub name: String,
     /// Driver name (`if_dname`): epair, bridge, lo, em…; finds the cloner on destroy.
     pub dname: String,
     /// Cloner unit, held until destroy even when the interface is renamed.
     pub unit: Option<u32>,
+    /// What device it is, which decides the operations that apply.
     pub kind: IfKind,
     /// Where the ifnet was created (`if_home_vnet`); it returns there when a jail dies.
     pub home: VnetId,
+    /// The vnet it is in now (moved by `vnet`/`-vnet`).
     pub vnet: VnetId,
+    /// `if_index` in its current vnet: the order ifconfig lists interfaces in.
     pub index: u32,
+    /// `IFF_UP` (with RUNNING), kept apart because moves and addresses change it.
     pub up: bool,
     /// Other `IFF_*` bits set with ifconfig keywords (debug, promisc, link0…).
     pub xflags: u32,
+    /// `ifconfig metric`, printed on the flags line.
     pub metric: i32,
+    /// The MTU (`ifconfig mtu`), which vimage copies from the uplink to each NIC.
     pub mtu: u32,
+    /// The current link-level address (`ether` line), settable with `ether`.
     pub mac: Option<Mac>,
     /// The address the driver read at attach time (`hwaddr` line when it differs).
     pub hwaddr: Option<Mac>,
+    /// `description`: where vimage writes its ownership marker.
     pub descr: Option<String>,
     /// Groups in the order joined (the implicit `all` is not stored).
     pub groups: Vec<String>,
+    /// Protocol addresses, in the order they were added.
     pub addrs: Vec<IfAddr>,
     /// Capabilities enabled (`options=`) and those the driver supports.
     pub caps: u32,
+    /// Capabilities the driver supports: only these can be enabled.
     pub caps_supported: u32,
+    /// `ND6_IFF_*` bits ([`nd6`]): whether IPv6 is enabled and autoconfigured.
     pub nd6: u32,
     /// Bridge this ifnet is a member of, with its join sequence number there.
     pub bridge: Option<(IfId, u64)>,

@@ -15,13 +15,19 @@ const JAIL_MAX: u32 = 999_999;
 /// One jail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jail {
+    /// The JID, which ops address the jail by.
     pub jid: u32,
+    /// Its unique name, which `jls -j` and `jexec` accept too.
     pub name: String,
+    /// Its root directory, under which its /dev is mounted.
     pub path: String,
+    /// `host.hostname`.
     pub hostname: String,
     /// Its own vnet (`vnet=new`), or `None` (`vnet=inherit`).
     pub vnet: Option<VnetId>,
+    /// `persist`: it lives without processes, as vnet jails made by the service do.
     pub persist: bool,
+    /// Being removed (`jls -d`): lookups by name or JID no longer find it.
     pub dying: bool,
     /// The `devfs_ruleset` jail parameter (0 = none enforced).
     #[serde(default)]
@@ -34,11 +40,17 @@ pub struct Jail {
 /// What `jail -c` asks the kernel for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JailSpec {
+    /// `name=`.
     pub name: String,
+    /// `path=`.
     pub path: String,
+    /// `host.hostname=`; `None` inherits the host's.
     pub hostname: Option<String>,
+    /// `vnet` (`vnet=new`): its own network stack.
     pub vnet: bool,
+    /// `persist`: keep it without processes.
     pub persist: bool,
+    /// `jid=`: a fixed JID; `None` takes the next free one.
     pub jid: Option<u32>,
     /// The `devfs_ruleset` parameter.
     pub devfs_ruleset: Option<u16>,
@@ -50,7 +62,9 @@ pub struct JailSpec {
 /// A refused `jail_set`: the errno and the kernel's `errmsg` text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JailError {
+    /// The errno jail(2) fails with.
     pub errno: Errno,
+    /// The kernel's `errmsg`, which jail(8) prints.
     pub msg: String,
 }
 

@@ -22,17 +22,24 @@ pub const AVAILABLE_MODULES: &[(&str, &[&str])] = &[
 /// One loaded module file (`NAME.ko`, containing the module `NAME`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadedFile {
+    /// The file ID `kldstat` prints in its `Id` column.
     pub fileid: u32,
+    /// The module ID `kldstat -m` prints.
     pub modid: u32,
+    /// The reference count `kldstat` prints.
     pub refs: u32,
+    /// Its size in bytes, as `kldstat` prints it.
     pub size: u64,
+    /// Its load address, as `kldstat` prints it.
     pub address: u64,
 }
 
 /// The loaded module files, by module name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Modules {
+    /// Module name → its file: what `kldstat -m` and `kldload -n` look up.
     pub loaded: BTreeMap<String, LoadedFile>,
+    /// The file ID the next `kldload` hands out.
     pub next_fileid: u32,
 }
 

@@ -8,15 +8,25 @@ use crate::sim::Errno;
 /// A sysctl's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SysctlValue {
+    /// An integer (`kern.osreldate`, `net.inet.ip.forwarding`).
     Int(i64),
+    /// A string (`kern.hostuuid`).
     Str(String),
-    Timeval { sec: i64, usec: i64 },
+    /// A `struct timeval`, printed as `{ sec = …, usec = … }` (`kern.boottime`).
+    Timeval {
+        /// Seconds since the epoch.
+        sec: i64,
+        /// Microseconds.
+        usec: i64,
+    },
 }
 
 /// One OID as `sysctl` sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SysctlEntry {
+    /// The OID's dotted name.
     pub name: String,
+    /// Its value.
     pub value: SysctlValue,
     /// CTLFLAG_WR.
     pub writable: bool,

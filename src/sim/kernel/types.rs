@@ -53,8 +53,22 @@ impl fmt::Display for Mac {
 /// One protocol address on an interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum IfAddr {
-    V4 { addr: Ipv4Addr, prefix: u8, broadcast: Option<Ipv4Addr> },
-    V6 { addr: Ipv6Addr, prefix: u8 },
+    /// An IPv4 address.
+    V4 {
+        /// The address.
+        addr: Ipv4Addr,
+        /// The prefix length, printed as a hex `netmask`.
+        prefix: u8,
+        /// The broadcast address, when the interface has one.
+        broadcast: Option<Ipv4Addr>,
+    },
+    /// An IPv6 address.
+    V6 {
+        /// The address.
+        addr: Ipv6Addr,
+        /// The `prefixlen`.
+        prefix: u8,
+    },
 }
 
 impl IfAddr {

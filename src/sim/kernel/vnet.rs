@@ -9,16 +9,20 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// The default route of a vnet (`route add default GW`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DefaultRoute {
+    /// The router.
     pub gateway: Ipv4Addr,
+    /// The interface the router is reached through; the route goes with it.
     pub ifp: IfId,
 }
 
 /// The IPv6 default route of a vnet (`route add -inet6 default GW`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DefaultRoute6 {
+    /// The router.
     pub gateway: Ipv6Addr,
     /// The interface named after `%` in a link-local gateway.
     pub scope: Option<String>,
+    /// The interface the router is reached through; the route goes with it.
     pub ifp: IfId,
 }
 
@@ -32,12 +36,15 @@ pub struct Vnet {
     pub names: HashMap<String, Vec<IfId>>,
     /// `if_index` → ifnet: the order `ifconfig` lists interfaces in.
     pub by_index: BTreeMap<u32, IfId>,
+    /// Hands out `if_index` values, lowest free first.
     pub index_alloc: NumAlloc,
     /// Cloner name (`epair`, `bridge`, `lo`) → unit allocator. Units are per vnet
     /// (`VNET_DEFINE_STATIC(struct if_clone *, epair_cloner)`).
     pub units: BTreeMap<String, NumAlloc>,
+    /// The IPv4 default route, what `route -n get default` reports.
     pub default_route: Option<DefaultRoute>,
     #[serde(default)]
+    /// The IPv6 default route.
     pub default_route6: Option<DefaultRoute6>,
     /// Interfaces created in this vnet (`if_home_vnet`), wherever they are now: they die
     /// with it.

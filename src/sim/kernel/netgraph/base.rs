@@ -28,17 +28,24 @@ const EIFACE_MAXUNIT: u32 = 0xffff;
 /// What `NGM_NODEINFO` / `NGM_LISTNODES` report about a node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeInfo {
+    /// The node's name; `None` for an unnamed node.
     pub name: Option<String>,
+    /// The node type (`ether`, `bridge`, …).
     pub type_name: &'static str,
+    /// The node ID, by which `[id]:` addresses it.
     pub id: u32,
+    /// How many hooks are connected.
     pub hooks: usize,
 }
 
 /// One row of `NGM_LISTHOOKS`: our hook, and the peer node and hook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkInfo {
+    /// The hook's name on the listed node.
     pub ourhook: String,
+    /// The hook's name on the peer.
     pub peerhook: String,
+    /// The peer node.
     pub peer: NodeInfo,
 }
 

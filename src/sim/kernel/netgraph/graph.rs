@@ -38,7 +38,9 @@ impl Default for Graph {
 pub struct Hook {
     /// Insertion sequence: listings show the newest hook first (`LIST_INSERT_HEAD`).
     pub seq: u64,
+    /// The peer node's ID.
     pub peer: u32,
+    /// The peer's hook name, so the pair can be found from either end.
     pub peer_hook: String,
 }
 
@@ -48,11 +50,23 @@ pub enum NodeKind {
     /// ng_socket: one per ngctl process (`ngctl<pid>`).
     Socket,
     /// ng_ether: persistent companion of an Ethernet ifnet.
-    Ether { ifp: IfId, promisc: bool, autosrc: bool },
+    Ether {
+        /// The ifnet the node is attached to (and named after).
+        ifp: IfId,
+        /// `setpromisc`: the ifnet is in promiscuous mode, as bridging needs every frame.
+        promisc: bool,
+        /// `setautosrc`: outgoing frames get the ifnet's own source MAC.
+        autosrc: bool,
+    },
     /// ng_bridge.
     Bridge(BridgeNode),
     /// ng_eiface: owns the ifnet `ngeth<unit>`.
-    Eiface { ifp: IfId, unit: u32 },
+    Eiface {
+        /// The ifnet the node owns, destroyed with it.
+        ifp: IfId,
+        /// The `ngeth<unit>` number, freed when the node shuts down.
+        unit: u32,
+    },
 }
 
 impl NodeKind {
@@ -70,9 +84,13 @@ impl NodeKind {
 /// `struct ng_bridge_config` defaults (ng_bridge.c constructor).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BridgeConf {
+    /// `debugLevel`.
     pub debug_level: u8,
+    /// `loopTimeout`: seconds a link that looped stays muted.
     pub loop_timeout: u16,
+    /// `maxStaleness`: seconds before an unused host entry is forgotten.
     pub max_staleness: u16,
+    /// `minStableAge`: seconds a host must stay on a link before a move counts as a loop.
     pub min_stable_age: u16,
 }
 
@@ -89,18 +107,24 @@ pub struct BridgeNode {
     pub persistent: bool,
     /// `link<N>` numbers in use, with O(log n) access to the lowest free one.
     pub links: NumAlloc,
+    /// What `getconfig` reports and `setconfig` changes.
     pub conf: BridgeConf,
 }
 
 /// One node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
+    /// The node's ID, never reused while the vnet lives.
     pub id: u32,
+    /// Its name; `None` until `name` gives it one.
     pub name: Option<String>,
+    /// Its type and type-specific state.
     pub kind: NodeKind,
+    /// Hook name → connection.
     pub hooks: BTreeMap<String, Hook>,
     /// seq → hook name, for listings in kernel order.
     pub order: BTreeMap<u64, String>,
+    /// The sequence number the next hook gets.
     pub next_seq: u64,
 }
 

@@ -15,9 +15,13 @@ use crate::sim::kernel::types::{Mac, VnetId};
 /// (or `No arguments` when `args` is empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NgReply {
+    /// The command's name (`getifname`).
     pub cmdstr: &'static str,
+    /// The command's number (`NGM_*`), printed in parentheses.
     pub cmd: u32,
+    /// The ID of the node that answered.
     pub from: u32,
+    /// The reply in ng_parse ASCII form; empty for none.
     pub args: String,
 }
 
