@@ -46,8 +46,21 @@ fn fault_scenarios() -> Vec<(&'static str, Kernel, Vec<JailNet>, JailNet)> {
     let args: Vec<String> =
         ["bridge", "create", "description", "em0", "addm", "em0", "up"].iter().map(|s| s.to_string()).collect();
     foreign.exec("ifconfig", &args);
+    let mut mixed_k = Kernel::demo();
+    mixed_k.add_ether("em2", "00:1b:21:aa:bb:ce", 1500);
+    let mut mixed = net("web1", &["em0"]);
+    mixed.add_netgraph(&[Uplink::parse("em0").unwrap(), Uplink::parse("em0").unwrap()]);
+    mixed.add_passthrough(&[vimage::model::IfName::parse("em2").unwrap()]);
+    let mut ng_second = Kernel::demo();
+    ng_second.create_jail("web2", "/j/web2", true).unwrap();
+    let mut ng1 = JailNet::epairs(JailName::parse("web1").unwrap(), &[]);
+    ng1.add_netgraph(&[Uplink::parse("em0").unwrap()]);
+    let mut ng2 = JailNet::epairs(JailName::parse("web2").unwrap(), &[]);
+    ng2.add_netgraph(&[Uplink::parse("em0").unwrap()]);
     vec![
         ("one NIC, new bridge", Kernel::demo(), vec![], net("web1", &["auto"])),
+        ("epair + two netgraph + passthrough", mixed_k, vec![], mixed),
+        ("second jail on vimage's ng_bridge", ng_second, vec![ng1], ng2),
         ("two NICs, two uplinks", two, vec![], net("web1", &["em0", "em1"])),
         ("second jail on vimage's bridge", second, vec![net("web1", &["em0"])], net("web2", &["em0"])),
         ("CBSD-style bridge reused", foreign.kernel, vec![], net("web1", &["em0"])),
@@ -142,6 +155,16 @@ fn kills() -> Row {
             setup: &[&["bridge", "jname=web1"]],
             finish: &["unbridge", "jname=web1"],
         },
+        KillCase {
+            args: &["bridge", "jname=web1", "bridges=em0 em0"],
+            setup: &[],
+            finish: &["unbridge", "jname=web1"],
+        },
+        KillCase {
+            args: &["unbridge", "jname=web1"],
+            setup: &[&["bridge", "jname=web1", "bridges=em0 em0"]],
+            finish: &["unbridge", "jname=web1"],
+        },
         KillCase { args: &["start", "web3"], setup: &[], finish: &["stop", "web3"] },
         KillCase { args: &["stop", "web3"], setup: &[&["start", "web3"]], finish: &["stop", "web3"] },
     ];
@@ -187,7 +210,12 @@ fn kills() -> Row {
             if clean {
                 row.held += 1;
             } else {
-                row.lost.push(format!("{} killed at command {k}: gc exit {:?}", case.args.join(" "), gc.status.code()));
+                row.lost.push(format!(
+                    "{} (after {:?}) killed at command {k}: gc exit {:?}, whole={whole} finished={finished} open={open:?}",
+                    case.args.join(" "),
+                    case.setup,
+                    gc.status.code()
+                ));
             }
         }
     }

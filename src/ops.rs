@@ -352,13 +352,15 @@ impl Session<'_> {
     pub fn gc(&mut self) -> Result<GcDone> {
         let scan = gather::group(self.host, true)?;
         let jails = gather::all_jails(self.host)?;
-        let orphans = crate::plan::gc::find(
-            self.kernel.boottime,
-            &jails,
-            &scan,
-            &self.db.all_attachments()?,
-            &self.db.all_bridges()?,
-        );
+        let atts = self.db.all_attachments()?;
+        let ids: Vec<u32> = atts
+            .iter()
+            .filter(|a| a.mode == "netgraph" && a.boottime == self.kernel.boottime)
+            .filter_map(|a| a.ng_node)
+            .collect();
+        let ng_alive = gather::ng_nodes_alive(self.host, &ids)?;
+        let orphans =
+            crate::plan::gc::find(self.kernel.boottime, &jails, &scan, &atts, &self.db.all_bridges()?, &ng_alive);
         let plans = crate::plan::gc::plans(&orphans);
         let mut errors = Vec::new();
         if !self.dry {

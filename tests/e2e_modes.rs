@@ -284,3 +284,51 @@ fn stored_settings_mode_bridges_vnets_drive_a_plain_bridge() {
     ok(&w.vimage(&["unbridge", "jname=web1"]));
     assert_eq!(w.kernel().snapshot(), before);
 }
+
+#[test]
+fn gc_between_bridge_and_unbridge_keeps_netgraph_and_passthrough_records() {
+    // Found by tools/campaign: gc judged every record by the host's interface list, where a
+    // netgraph or passed-through NIC never appears, forgot them, and unbridge then had
+    // nothing to remove: the eifaces and the ng_bridge leaked.
+    let w = world();
+    let before = w.kernel().snapshot();
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=em0", "bridges=em0 em1", "vnets=em2"]));
+    let bridged = w.kernel().snapshot();
+    let o = w.vimage(&["gc"]);
+    ok(&o);
+    assert_eq!(stdout(&o), "gc: nothing to collect\n");
+    assert_eq!(w.kernel().snapshot(), bridged, "gc changes nothing on a healthy host");
+    let o = w.vimage(&["status", "jname=web1", "--json"]);
+    ok(&o);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let states: Vec<&str> =
+        j["jails"][0]["nics"].as_array().unwrap().iter().map(|n| n["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["up", "up", "up", "up"]);
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before, "everything removed after a gc in between");
+}
+
+#[test]
+fn a_jail_removed_without_unbridge_leaves_eifaces_that_gc_keeps_and_unbridge_removes() {
+    let w = world();
+    let mut before = w.kernel().snapshot();
+    ok(&w.vimage(&["bridge", "jname=web1", "bridges=em0 em1"]));
+    w.edit(|k| {
+        k.remove_jail("web1").unwrap();
+    });
+    assert!(w.kernel().host_iface("ng0_web1").is_some(), "the eiface came back to the host");
+    ok(&w.vimage(&["gc"]));
+    assert!(w.kernel().host_iface("ng0_web1").is_some(), "gc does not remove netgraph objects");
+    let o = w.vimage(&["unbridge", "jname=web1"]);
+    ok(&o);
+    let k = w.kernel();
+    assert!(k.host_iface("ng0_web1").is_none() && k.host_iface("ng1_web1").is_none(), "{}", stdout(&o));
+    assert!(k.ng_host_node("vimage_em0").is_none() && k.ng_host_node("vimage_em1").is_none());
+    // All that differs from the start is the jail itself.
+    before.jails.clear();
+    before.interfaces.retain(|i| i.vnet != "web1");
+    before.sysctls.retain(|key, _| !key.starts_with("web1/"));
+    before.devfs_mounts.retain(|m, _| !m.contains("web1"));
+    before.netgraph.retain(|n| n.vnet != "web1");
+    assert_eq!(k.snapshot(), before);
+}

@@ -187,7 +187,7 @@ pub fn build(
             exists: st.is_some() || !b.owned,
         });
     }
-    out.orphans = gc::find(boottime, jails, scan, atts, bridges)
+    out.orphans = gc::find(boottime, jails, scan, atts, bridges, ng_alive)
         .objects
         .into_iter()
         .filter(|o| only.is_none() || o.jail.as_deref() == only)

@@ -46,12 +46,16 @@ pub struct Orphans {
 }
 
 /// Classifies everything in group `vimage` (`scan`) against the running jails and the records.
+/// `ng_alive` holds the netgraph node IDs (of this boot's netgraph records) that answered: a
+/// netgraph NIC lives in its jail, out of the host's interface list, so only its node tells
+/// whether the record still describes something.
 pub fn find(
     boottime: i64,
     jails: &[JailInfo],
     scan: &[IfStatus],
     atts: &[Attachment],
     bridges: &[BridgeRec],
+    ng_alive: &BTreeMap<u32, String>,
 ) -> Orphans {
     let running: BTreeMap<&str, &JailInfo> = jails.iter().filter(|j| !j.dying).map(|j| (j.name.as_str(), j)).collect();
     let by_name: BTreeMap<&str, &IfStatus> = scan.iter().map(|s| (s.name.as_str(), s)).collect();
@@ -89,16 +93,29 @@ pub fn find(
         }
     }
     for a in atts {
-        let exists = by_name.get(a.host_if.as_str()).is_some_and(|s| {
-            s.description.as_deref().and_then(parse_epair_marker) == Some((a.jail.clone(), a.nic_name.clone()))
-        });
         let live = running.get(a.jail.as_str()).is_some_and(|i| i.jid == a.jid) && a.boottime == boottime;
-        if !exists || !live {
+        let dead = match a.mode.as_str() {
+            // The eiface outlives its jail (it comes back to the host when the vnet goes), and
+            // only `unbridge` may shut it down: the record stays while the node answers.
+            "netgraph" => a.boottime != boottime || !a.ng_node.is_some_and(|id| ng_alive.contains_key(&id)),
+            // The kernel gives a passed-through interface back when the jail dies.
+            "passthrough" => !live,
+            _ => {
+                let exists = by_name.get(a.host_if.as_str()).is_some_and(|s| {
+                    s.description.as_deref().and_then(parse_epair_marker) == Some((a.jail.clone(), a.nic_name.clone()))
+                });
+                !exists || !live
+            }
+        };
+        if dead {
             out.dead_records.push((a.jail.clone(), a.nic));
         }
     }
     for b in bridges {
-        if b.owned && !by_name.contains_key(b.name.as_str()) {
+        // An ng_bridge is not an interface, so the scan never lists it; its record goes with
+        // the boot (the planner re-creates a bridge whose node vanished within the boot).
+        let dead = if b.is_netgraph() { b.boottime != boottime } else { !by_name.contains_key(b.name.as_str()) };
+        if b.owned && dead {
             out.dead_bridges.push(b.name.clone());
         }
     }
@@ -202,7 +219,7 @@ bridge1: flags=8843<UP> metric 0 mtu 1500
         let jails = [jail("web1", 1), jail("web2", 5), jail("web3", 6)];
         let atts = [att("web1", "epair0a", 1), att("web2", "epair2a", 4), att("old", "epair9a", 2)];
         let bridges = [BridgeRec::if_bridge("bridge7", "em2", true, 7)];
-        let o = find(7, &jails, &parse_status(SCAN), &atts, &bridges);
+        let o = find(7, &jails, &parse_status(SCAN), &atts, &bridges, &BTreeMap::new());
         let names: Vec<(&str, bool)> = o.objects.iter().map(|x| (x.object.as_str(), x.removable)).collect();
         assert_eq!(names, [("epair1a", true), ("epair2a", true), ("epair3a", false), ("bridge1", true)]);
         // bridge0 stays: its member epair0a is web1's live NIC.
@@ -219,8 +236,47 @@ bridge1: flags=8843<UP> metric 0 mtu 1500
 
     #[test]
     fn nothing_to_collect_gives_no_plans() {
-        let o = find(7, &[jail("web1", 1)], &parse_status(SCAN)[..1], &[att("web1", "epair0a", 1)], &[]);
+        let o =
+            find(7, &[jail("web1", 1)], &parse_status(SCAN)[..1], &[att("web1", "epair0a", 1)], &[], &BTreeMap::new());
         assert!(o.objects.is_empty() && o.dead_records.is_empty(), "{o:?}");
         assert!(plans(&o).is_empty());
+    }
+
+    /// A netgraph NIC is never in the host's interface list (it lives in its jail, and
+    /// comes back to the host as `ng0_web1`, not in group vimage): its record is dead only
+    /// when its node no longer answers or the boot changed. Forgetting a live one would leave
+    /// an eiface nobody removes (found by `tools/campaign`: a gc between bridge and unbridge).
+    #[test]
+    fn netgraph_and_passthrough_records_are_judged_by_node_and_jail_not_by_the_scan() {
+        let ng = |nic: u32, node: u32, boottime: i64| Attachment {
+            nic,
+            nic_name: format!("ng{nic}_web1"),
+            mode: "netgraph".into(),
+            host_if: format!("ng{nic}_web1"),
+            bridge: Some("vimage_em0".into()),
+            ng_node: Some(node),
+            boottime,
+            ..att("web1", "", 1)
+        };
+        let pass = |jail: &str, jid: u32| Attachment {
+            nic: 9,
+            nic_name: "em2".into(),
+            mode: "passthrough".into(),
+            host_if: "em2".into(),
+            bridge: None,
+            ..att(jail, "em2", jid)
+        };
+        let atts = [ng(0, 0x21, 7), ng(1, 0x22, 7), ng(2, 0x23, 6), pass("web1", 1), pass("db", 3)];
+        let mut ng_bridge = BridgeRec::if_bridge("vimage_em0", "em0", true, 7);
+        ng_bridge.kind = "netgraph".into();
+        let mut old_ng_bridge = BridgeRec::if_bridge("vimage_em1", "em1", true, 6);
+        old_ng_bridge.kind = "netgraph".into();
+        let alive = BTreeMap::from([(0x21, "ng0_web1".to_string()), (0x23, "ng2_web1".to_string())]);
+        let o = find(7, &[jail("web1", 1)], &[], &atts, &[ng_bridge, old_ng_bridge], &alive);
+        // ng0 answers: kept; ng1's node is gone: dead; ng2 answers but is from another boot
+        // (another node has that ID now): dead. web1's passthrough is live; db is not running.
+        assert_eq!(o.dead_records, [("web1".to_string(), 1), ("web1".to_string(), 2), ("db".to_string(), 9)]);
+        assert_eq!(o.dead_bridges, ["vimage_em1"], "the ng_bridge record of this boot is kept");
+        assert!(o.objects.is_empty());
     }
 }
