@@ -146,4 +146,19 @@ mod tests {
         assert_eq!(unquote("\"ngeth0\""), Some("ngeth0"));
         assert_eq!(unquote("ngeth0"), None);
     }
+
+    proptest::proptest! {
+        /// Whatever ngctl (or something in its place) prints, the readers never panic, and a
+        /// node line they accept reads back the ID and hook count it was rendered from.
+        #[test]
+        fn any_output_is_read_without_panic(text in "\\PC{0,400}", id in 0u32.., hooks in 0u32..70_000) {
+            let _ = parse_show(&text);
+            let _ = replies(&text);
+            let _ = unquote(&text);
+            let line = format!("  Name: {:<15} Type: {:<15} ID: {id:08x}   Num hooks: {hooks}", "<unnamed>", "eiface");
+            let n = node_line(&line).unwrap();
+            proptest::prop_assert_eq!((n.name, n.id, n.hooks), (None, id, hooks));
+            let _ = node_line(&format!("{line}{text}"));
+        }
+    }
 }
