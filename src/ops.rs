@@ -361,13 +361,24 @@ impl Session<'_> {
         let ng_alive = gather::ng_nodes_alive(self.host, &ids)?;
         let orphans =
             crate::plan::gc::find(self.kernel.boottime, &jails, &scan, &atts, &self.db.all_bridges()?, &ng_alive);
-        let plans = crate::plan::gc::plans(&orphans);
+        let mut plans = crate::plan::gc::plans(&orphans);
         let mut errors = Vec::new();
         if !self.dry {
             for p in &plans {
                 if let Err(e) = exec::apply(self.host, p, &self.db, self.kernel.boottime) {
                     errors.push(e);
                 }
+            }
+        }
+        // A netgraph NIC comes off its ng_bridge (which goes with its last link, restoring the
+        // uplink's ng_ether flags) exactly as unbridge takes it: run the jail's unbridge.
+        let ng_jails: std::collections::BTreeSet<&str> =
+            orphans.objects.iter().filter(|o| o.is_netgraph_nic()).filter_map(|o| o.jail.as_deref()).collect();
+        for jail in ng_jails {
+            let Ok(name) = JailName::parse(jail) else { continue };
+            match self.unbridge(&name) {
+                Ok(done) => plans.push(done.plan),
+                Err(e) => errors.push(e),
             }
         }
         Ok(GcDone { orphans, plans, errors })

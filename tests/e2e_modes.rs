@@ -309,7 +309,7 @@ fn gc_between_bridge_and_unbridge_keeps_netgraph_and_passthrough_records() {
 }
 
 #[test]
-fn a_jail_removed_without_unbridge_leaves_eifaces_that_gc_keeps_and_unbridge_removes() {
+fn gc_removes_the_eifaces_and_ng_bridges_of_a_jail_removed_without_unbridge() {
     let w = world();
     let mut before = w.kernel().snapshot();
     ok(&w.vimage(&["bridge", "jname=web1", "bridges=em0 em1"]));
@@ -317,18 +317,57 @@ fn a_jail_removed_without_unbridge_leaves_eifaces_that_gc_keeps_and_unbridge_rem
         k.remove_jail("web1").unwrap();
     });
     assert!(w.kernel().host_iface("ng0_web1").is_some(), "the eiface came back to the host");
-    ok(&w.vimage(&["gc"]));
-    assert!(w.kernel().host_iface("ng0_web1").is_some(), "gc does not remove netgraph objects");
-    let o = w.vimage(&["unbridge", "jname=web1"]);
+    let o = w.vimage(&["status", "--json"]);
+    ok(&o);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let orphans: Vec<(&str, bool)> = j["orphans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["object"].as_str().unwrap(), o["removable"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(orphans, [("ng0_web1", true), ("ng1_web1", true)]);
+    let dry = w.vimage(&["gc", "--dry-run"]);
+    ok(&dry);
+    assert!(stdout(&dry).contains("ngctl shutdown"), "{}", stdout(&dry));
+    assert!(w.kernel().host_iface("ng0_web1").is_some(), "a dry run changes nothing");
+    let o = w.vimage(&["gc"]);
     ok(&o);
     let k = w.kernel();
     assert!(k.host_iface("ng0_web1").is_none() && k.host_iface("ng1_web1").is_none(), "{}", stdout(&o));
     assert!(k.ng_host_node("vimage_em0").is_none() && k.ng_host_node("vimage_em1").is_none());
-    // All that differs from the start is the jail itself.
+    // All that differs from the start is the jail itself: hooks and ng_ether flags restored.
     before.jails.clear();
     before.interfaces.retain(|i| i.vnet != "web1");
     before.sysctls.retain(|key, _| !key.starts_with("web1/"));
     before.devfs_mounts.retain(|m, _| !m.contains("web1"));
     before.netgraph.retain(|n| n.vnet != "web1");
     assert_eq!(k.snapshot(), before);
+    let o = w.vimage(&["gc"]);
+    assert_eq!(stdout(&o), "gc: nothing to collect\n", "a second gc is a no-op");
+    let o = w.vimage(&["unbridge", "jname=web1"]);
+    ok(&o);
+    assert_eq!(w.kernel().snapshot(), before, "nothing left for unbridge");
+}
+
+#[test]
+fn gc_removes_the_stale_eiface_of_a_jail_restarted_without_unbridge() {
+    let w = world();
+    w.edit(|k| {
+        k.create_jail("web2", "/usr/jails/jails/web2", true).unwrap();
+    });
+    ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
+    ok(&w.vimage(&["bridge", "jname=web2", "mode=netgraph"]));
+    w.edit(|k| {
+        k.remove_jail("web1").unwrap();
+        k.create_jail("web1", "/usr/jails/jails/web1", true).unwrap();
+    });
+    let o = w.vimage(&["gc"]);
+    ok(&o);
+    let k = w.kernel();
+    assert!(k.host_iface("ng0_web1").is_none(), "the stale eiface is gone: {}", stdout(&o));
+    assert!(k.jail_iface("web2", "ng0_web2").is_some_and(|i| i.up), "web2 keeps its NIC");
+    assert_eq!(k.ng_host_bridge_links("vimage_em0"), Some((3, 2)), "link2 freed, web2 on link3");
+    ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
+    assert!(w.kernel().jail_iface("web1", "ng0_web1").is_some());
 }

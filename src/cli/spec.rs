@@ -184,7 +184,9 @@ pub const VERBS: &[VerbSpec] = &[
         desc: "remove vimage's orphans (objects whose jail is gone) and records that describe nothing",
         about: "Scans every object carrying vimage's marker (interface group vimage) and vimage's records:\n\
                 host ends whose jail is not running or was restarted since, vimage bridges with no jail left,\n\
-                and records of objects that no longer exist. Removes them, one journalled run per jail.\n\
+                netgraph NICs (eifaces) of jails that are gone or were restarted, found by their node ID,\n\
+                and records of objects that no longer exist. Removes them, one journalled run per jail\n\
+                (a netgraph NIC as the jail's unbridge would: its ng_bridge goes with the last link).\n\
                 A marked host end whose jail is running but that vimage has no record of is reported and left\n\
                 alone: it may be carrying traffic. Runs interrupted by a crash are repaired first.",
         keys: &[DRY_RUN, JSON],

@@ -162,7 +162,7 @@ pub fn build(
                     marker: "netgraph node name".into(),
                     jail: None,
                     reason,
-                    // `vimage gc` does not remove netgraph nodes yet.
+                    // No NIC of it is recorded, so no unbridge can account for its links.
                     removable: false,
                 });
             }
@@ -187,11 +187,14 @@ pub fn build(
             exists: st.is_some() || !b.owned,
         });
     }
-    out.orphans = gc::find(boottime, jails, scan, atts, bridges, ng_alive)
+    // The scan's orphans first, then the netgraph bridges noted above (reported, left alone).
+    let mut found: Vec<Orphan> = gc::find(boottime, jails, scan, atts, bridges, ng_alive)
         .objects
         .into_iter()
         .filter(|o| only.is_none() || o.jail.as_deref() == only)
         .collect();
+    found.append(&mut out.orphans);
+    out.orphans = found;
     out
 }
 

@@ -34,6 +34,18 @@ pub struct Orphan {
     pub removable: bool,
 }
 
+/// The marker of a netgraph NIC orphan: its node ID, which (within one boot) proves it is the
+/// eiface vimage made; such an orphan is removed by the jail's unbridge plan, not by a
+/// `destroy` of its name.
+pub const NG_MARKER: &str = "netgraph node";
+
+impl Orphan {
+    /// Whether this is a netgraph NIC (see [`NG_MARKER`]).
+    pub fn is_netgraph_nic(&self) -> bool {
+        self.marker.starts_with(NG_MARKER)
+    }
+}
+
 /// What a full scan says is orphaned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Orphans {
@@ -92,6 +104,23 @@ pub fn find(
             });
         }
     }
+    // Netgraph NICs of jails that are gone or were restarted: the eiface is back on the host
+    // (under its in-jail name) and still hooked to the ng_bridge.
+    for a in atts.iter().filter(|a| a.mode == "netgraph" && a.boottime == boottime) {
+        let Some(id) = a.ng_node.filter(|id| ng_alive.contains_key(id)) else { continue };
+        let reason = match running.get(a.jail.as_str()) {
+            Some(i) if i.jid == a.jid => continue,
+            Some(i) => format!("made for an earlier start of jail {} (jid {}, now {})", a.jail, a.jid, i.jid),
+            None => format!("jail {} is not running", a.jail),
+        };
+        out.objects.push(Orphan {
+            object: ng_alive.get(&id).cloned().unwrap_or_else(|| a.host_if.clone()),
+            marker: format!("{NG_MARKER} [{id:x}]"),
+            jail: Some(a.jail.clone()),
+            reason,
+            removable: true,
+        });
+    }
     for a in atts {
         let live = running.get(a.jail.as_str()).is_some_and(|i| i.jid == a.jid) && a.boottime == boottime;
         let dead = match a.mode.as_str() {
@@ -130,7 +159,7 @@ pub fn plans(o: &Orphans) -> Vec<Plan> {
         let j = JailName::parse(jail).ok()?;
         Some(m.entry(jail.to_string()).or_insert_with(|| Plan::new(j, Verb::Unbridge)))
     }
-    for x in o.objects.iter().filter(|x| x.removable && x.jail.is_some()) {
+    for x in o.objects.iter().filter(|x| x.removable && x.jail.is_some() && !x.is_netgraph_nic()) {
         let jail = x.jail.as_deref().unwrap_or_default();
         if let Some(p) = plan_for(&mut per_jail, jail) {
             p.steps.push(Step::new(Op::Destroy { iface: IfRef::name(&x.object) }));
@@ -278,5 +307,17 @@ bridge1: flags=8843<UP> metric 0 mtu 1500
         assert_eq!(o.dead_records, [("web1".to_string(), 1), ("web1".to_string(), 2), ("db".to_string(), 9)]);
         assert_eq!(o.dead_bridges, ["vimage_em1"], "the ng_bridge record of this boot is kept");
         assert!(o.objects.is_empty());
+
+        // A jail gone with its eiface still answering: an orphan, removed by the jail's
+        // unbridge (ops::Session::gc), never by a `destroy` of its name.
+        let gone = Attachment { jail: "old".into(), ..ng(0, 0x24, 7) };
+        let alive = BTreeMap::from([(0x24, "ng0_old".to_string())]);
+        let o = find(7, &[jail("web1", 1)], &[], &[gone], &[], &alive);
+        assert_eq!(o.objects.len(), 1);
+        let x = &o.objects[0];
+        assert!(x.is_netgraph_nic() && x.removable && x.jail.as_deref() == Some("old"), "{x:?}");
+        assert_eq!((x.object.as_str(), x.marker.as_str()), ("ng0_old", "netgraph node [24]"));
+        assert!(o.dead_records.is_empty(), "its record stays for the unbridge");
+        assert!(plans(&o).is_empty());
     }
 }

@@ -438,8 +438,10 @@ impl Kernel {
     /// ng_ether_shutdown without REALLY_DIE: promiscuous mode off (`ifpromisc(ifp, 0)`).
     fn ng_ether_reset(&mut self, v: VnetId, id: u32) {
         let ifp = match self.graph_mut(v).and_then(|g| g.node_mut(id)).map(|n| &mut n.kind) {
-            Some(NodeKind::Ether { ifp, promisc, .. }) => {
+            // ng_ether_shutdown: promiscuous mode off, `priv->autoSrcAddr = 1`.
+            Some(NodeKind::Ether { ifp, promisc, autosrc }) => {
                 *promisc = false;
+                *autosrc = true;
                 *ifp
             }
             _ => return,
@@ -511,7 +513,8 @@ impl Kernel {
         if g.by_name(&name).is_some() {
             return;
         }
-        let node = g.add_node(NodeKind::Ether { ifp: id, promisc: false, autosrc: false });
+        // ng_ether.c ng_ether_attach: `priv->autoSrcAddr = 1;  /* reasonable default */`.
+        let node = g.add_node(NodeKind::Ether { ifp: id, promisc: false, autosrc: true });
         if valid_node_name(&name) {
             g.set_name(node, &name);
         }
