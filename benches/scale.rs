@@ -139,12 +139,7 @@ fn child_netgraph(jails: usize) {
     let c0 = cpu_seconds();
     let (mut second, mut last) = (0, 0);
     for j in 0..jails {
-        let mut net = JailNet {
-            jail: JailName::parse(&format!("j{j}")).unwrap(),
-            nics: Vec::new(),
-            addressing: Default::default(),
-            force: false,
-        };
+        let mut net = JailNet::epairs(JailName::parse(&format!("j{j}")).unwrap(), &[]);
         net.add_netgraph(&vec![Uplink::parse("em0").unwrap(); 10]);
         let before = h.calls;
         let mut s = Session::open(&mut h, &Paths::rooted(dir.path()), "bench", false, Duration::from_secs(5)).unwrap();

@@ -58,12 +58,7 @@ fn bridge_many(jails: usize, per_jail: usize) -> (usize, usize, SimHost) {
     let mut h = SimHost::new(Sim::new(k));
     let (mut first, mut last) = (0, 0);
     for j in 0..jails {
-        let mut net = JailNet {
-            jail: JailName::parse(&format!("j{j}")).unwrap(),
-            nics: Vec::new(),
-            addressing: Default::default(),
-            force: false,
-        };
+        let mut net = JailNet::epairs(JailName::parse(&format!("j{j}")).unwrap(), &[]);
         net.add_netgraph(&vec![Uplink::parse("em0").unwrap(); per_jail]);
         h.clear_invocations();
         let mut s = Session::open(&mut h, &paths, "scale", false, std::time::Duration::from_secs(5)).unwrap();
