@@ -8,7 +8,7 @@
 
 use super::run_cmd;
 use crate::error::Result;
-use crate::host::{Cmd, Host, Program};
+use crate::host::{Cmd, Host, Output, Program};
 use crate::parse::ifconfig::{IfStatus, parse_status};
 use crate::plan::op::{Bindings, GROUP, Op};
 use crate::state::{RunRow, StateDb, StepRow, StepState};
@@ -66,19 +66,13 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
                 // A jail that died since took its /dev along: nothing left to restore.
                 let gone = matches!(undo, Op::DevfsUse { .. } | Op::DevfsApply { .. })
                     && out.stderr.contains("No such file or directory");
-                if out.ok() || in_flight || gone {
+                if out.ok() {
+                    undone(db, run, s, &cmd, rec);
+                } else if in_flight || gone {
                     // An in-flight step may never have happened; its undo failing is fine.
                     let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
-                    if out.ok() {
-                        rec.notes.push(format!("jail {}: {cmd}", run.jail));
-                    }
                 } else {
-                    rec.errors.push(format!(
-                        "jail {}: `{cmd}` failed (exit {}): {}",
-                        run.jail,
-                        out.code,
-                        out.stderr.trim()
-                    ));
+                    rec.errors.push(undo_failed(run, &cmd, &out));
                 }
             }
             continue;
@@ -98,15 +92,9 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
                 let cmd = Cmd::new(Program::Jail, ["-r", jail.as_str()]);
                 let out = run_cmd(host, &cmd);
                 if out.ok() {
-                    let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
-                    rec.notes.push(format!("jail {}: {cmd}", run.jail));
+                    undone(db, run, s, &cmd, rec);
                 } else {
-                    rec.errors.push(format!(
-                        "jail {}: `{cmd}` failed (exit {}): {}",
-                        run.jail,
-                        out.code,
-                        out.stderr.trim()
-                    ));
+                    rec.errors.push(undo_failed(run, &cmd, &out));
                 }
             }
             continue;
@@ -128,10 +116,9 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
         let cmd = Cmd::new(Program::Ifconfig, [name.as_str(), "destroy"]);
         let out = run_cmd(host, &cmd);
         if out.ok() {
-            let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
-            rec.notes.push(format!("jail {}: {cmd}", run.jail));
+            undone(db, run, s, &cmd, rec);
         } else {
-            rec.errors.push(format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.stderr.trim()));
+            rec.errors.push(undo_failed(run, &cmd, &out));
         }
     }
 }
@@ -153,10 +140,9 @@ fn replay_undo(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: 
     let cmd = undo.command(b);
     let out = run_cmd(host, &cmd);
     if out.ok() {
-        let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
-        rec.notes.push(format!("jail {}: {cmd}", run.jail));
+        undone(db, run, s, &cmd, rec);
     } else if s.state == StepState::Done {
-        rec.errors.push(format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.stderr.trim()));
+        rec.errors.push(undo_failed(run, &cmd, &out));
     }
 }
 
@@ -193,12 +179,23 @@ fn undo_plain(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: &
             rec.notes.push(format!("jail {}: {cmd}", run.jail));
         } else {
             failed = true;
-            rec.errors.push(format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.stderr.trim()));
+            rec.errors.push(undo_failed(run, &cmd, &out));
         }
     }
     if !failed {
         let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
     }
+}
+
+/// Marks step `s` undone by `cmd`, which succeeded, and tells the admin.
+fn undone(db: &StateDb, run: &RunRow, s: &StepRow, cmd: &Cmd, rec: &mut Recovery) {
+    let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
+    rec.notes.push(format!("jail {}: {cmd}", run.jail));
+}
+
+/// The error line for an undo command that failed: jail, command, exit code, FreeBSD's words.
+fn undo_failed(run: &RunRow, cmd: &Cmd, out: &Output) -> String {
+    format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.stderr.trim())
 }
 
 /// `ifconfig NAME` still shows vimage's marker for this object.

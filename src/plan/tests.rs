@@ -29,7 +29,9 @@ const CBSD_BRIDGE: &str = "bridge1: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,M
 \tgroups: bridge
 ";
 
-fn view(host_text: &str) -> HostView {
+/// The planner's input for running vnet jail web1 (jid 3) on a host whose interfaces are
+/// `host_text` (ifconfig output); shared by the plan test modules.
+pub(super) fn view(host_text: &str) -> HostView {
     let mut v = HostView {
         kernel: KernelFacts {
             vimage: true,

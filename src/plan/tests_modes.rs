@@ -5,7 +5,7 @@ use super::op::{Bindings, Op, Slot};
 use super::render::dry_run;
 use super::*;
 use crate::error::Kind;
-use crate::facts::{HostView, JailInfo, KernelFacts, NgPeer, NgUplink};
+use crate::facts::{HostView, NgPeer, NgUplink};
 use crate::model::{IfName, JailName, JailNet, Uplink, ng_ifname};
 use crate::parse::ifconfig::parse_status;
 use crate::state::{Attachment, BridgeRec};
@@ -31,35 +31,18 @@ fn em0_free() -> NgUplink {
 }
 
 fn view() -> HostView {
-    let mut v = HostView {
-        kernel: KernelFacts {
-            vimage: true,
-            hostuuid: UUID.into(),
-            osreldate: 1_402_000,
-            boottime: BOOT,
-            bridge_member_ifaddrs: None,
-        },
-        jail: Some(JailInfo {
-            jid: 3,
-            name: "web1".into(),
-            vnet: true,
-            dying: false,
-            path: "/j/web1".into(),
-            devfs_ruleset: 0,
-        }),
-        jail_ifaces: parse_status("lo0: flags=8049<UP,LOOPBACK,RUNNING,MULTICAST> metric 0 mtu 16384\n"),
-        default_if: Some("em0".into()),
-        ..HostView::default()
-    };
-    for s in parse_status(HOST) {
-        v.host_ifaces.insert(s.name.clone(), s);
+    let mut v = super::tests::view(HOST);
+    v.kernel.boottime = BOOT;
+    if let Some(j) = v.jail.as_mut() {
+        j.path = "/j/web1".into();
+        j.devfs_ruleset = 0;
     }
     v.ng_uplinks.insert("em0".into(), em0_free());
     v
 }
 
 fn ng(uplinks: &[&str]) -> JailNet {
-    let mut n = JailNet { jail: jail(), nics: Vec::new(), addressing: Default::default(), force: false };
+    let mut n = JailNet::epairs(jail(), &[]);
     n.add_netgraph(&uplinks.iter().map(|u| Uplink::parse(u).unwrap()).collect::<Vec<_>>());
     n
 }
