@@ -189,11 +189,20 @@ fn override_from_settings(net: &mut JailNet, set: &JailSettings) -> Result<()> {
 }
 
 /// Writes MACs vimage chose back into CBSD's `jailnic` rows that had none, so CBSD (and a
-/// later start) use the same ones: through `cbsd jset jname=X nic_hwaddr=…` for the 14.x
-/// default row (CBSD's own command; jailctl/jset writes the row named `epairb`), directly
-/// with a bound UPDATE otherwise (CBSD 14.x has no command for other rows; 15.x's
-/// `cbsd jailnic` syntax is not verified here).
-pub fn write_back_macs(host: &mut dyn Host, wd: &Workdir, c: &CbsdJail, macs: &[(u32, Mac)]) -> Result<Vec<String>> {
+/// later start) use the same ones. CBSD's own `cbsd jset jname=X nic_hwaddr=…` writes only
+/// the 14.x default row (named `epairb`), and only while the jail is stopped: for a running
+/// jail, and that is what jset sees from inside jstart's `exec.poststart` too (its jstatus
+/// asks the kernel), it prints "nic_hwaddr: on-the-fly currently unimplemented" and changes
+/// nothing (jailctl/jset main loop). So `cbsd jset` is used for that row of a stopped jail;
+/// every other row, and every row of a running jail, gets a bound UPDATE of the row the NIC
+/// came from (14.x and 15.x shapes alike), read back.
+pub fn write_back_macs(
+    host: &mut dyn Host,
+    wd: &Workdir,
+    c: &CbsdJail,
+    macs: &[(u32, Mac)],
+    running: bool,
+) -> Result<Vec<String>> {
     let jail = &c.net.jail;
     let mut notes = Vec::new();
     for (idx, mac) in macs {
@@ -201,7 +210,9 @@ pub fn write_back_macs(host: &mut dyn Host, wd: &Workdir, c: &CbsdJail, macs: &[
         if row.nic_hwaddr.is_some() {
             continue;
         }
-        if c.nics.shape == NicShape::V14 && row.name == "epairb" {
+        let opts = DbOptions::default();
+        let via_jset = !running && c.nics.shape == NicShape::V14 && row.name == "epairb";
+        if via_jset {
             let cmd =
                 Cmd::new(Program::Cbsd, ["jset".to_string(), format!("jname={jail}"), format!("nic_hwaddr={mac}")]);
             let out = run_cmd(host, &cmd);
@@ -212,10 +223,14 @@ pub fn write_back_macs(host: &mut dyn Host, wd: &Workdir, c: &CbsdJail, macs: &[
                     format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim()),
                 ));
             }
-        } else {
-            cbsd::set_nic_hwaddr(wd, jail, row.id, *mac, &DbOptions::default())?;
         }
-        notes.push(format!("jailnic row {} (id {}): nic_hwaddr={mac}", row.name, row.id));
+        // jset exits 0 whether or not it wrote: what counts is what the row holds now.
+        let took = via_jset && cbsd::jailnic::read_nic_hwaddr(wd, jail, row.id, &opts)? == Some(mac.to_string());
+        if !took {
+            cbsd::set_nic_hwaddr(wd, jail, row.id, *mac, &opts)?;
+        }
+        let how = if took { "cbsd jset" } else { "bound UPDATE" };
+        notes.push(format!("jailnic row {} (id {}): nic_hwaddr={mac} ({how})", row.name, row.id));
     }
     Ok(notes)
 }

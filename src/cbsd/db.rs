@@ -2,10 +2,10 @@
 //!
 //! CBSD opens every database with `journal_mode=WAL`, `synchronous=NORMAL`, a 25 s busy
 //! timeout and double-quoted string literals allowed (bin/cbsdsh/sqlcmd.c, misc/src/sqlcli.c).
-//! vimage leaves the journal mode alone, waits as long as CBSD does, turns foreign keys off
-//! (the bundled SQLite turns them on by default; CBSD's does not), binds every parameter, and
-//! turns SQLite's error codes into exit codes: busy/locked → 75, not a database → 65,
-//! missing → 69, each naming the file.
+//! vimage reads without touching the journal mode, writes as `cbsdsqlrw` does (WAL), waits as
+//! long as CBSD does, turns foreign keys off (the bundled SQLite turns them on by default;
+//! CBSD's does not), binds every parameter, and turns SQLite's error codes into exit codes:
+//! busy/locked → 75, not a database → 65, missing → 69, read-only → 73, each naming the file.
 
 use crate::error::{Error, Kind, Result};
 use rusqlite::types::ValueRef;
@@ -55,9 +55,18 @@ impl CbsdDb {
     }
 
     /// Opens `path` for reading and writing (never creating it: vimage does not make CBSD
-    /// databases, CBSD does).
+    /// databases, CBSD does), set up as CBSD's `cbsdsqlrw` sets up every connection
+    /// (bin/cbsdsh/sqlcmd.c): `journal_mode = WAL`, `synchronous = NORMAL`, and the busy
+    /// timeout. A database that is not writable opens, and its first write fails (73).
     pub fn open_write(path: &Path, opts: &DbOptions) -> Result<CbsdDb> {
-        Self::open(path, opts, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        let db = Self::open(path, opts, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        if !db.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+            db.conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+                .map_err(|e| db.error("setting journal_mode = WAL", e))?;
+            db.conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| db.error("setting synchronous", e))?;
+        }
+        Ok(db)
     }
 
     fn open(path: &Path, opts: &DbOptions, mode: OpenFlags) -> Result<CbsdDb> {
@@ -149,6 +158,28 @@ pub fn sql_error(path: &Path, what: &str, e: rusqlite::Error) -> Error {
         }
         _ => Error::new(Kind::Data, format!("CBSD database {p}: {what}: {e}")),
     }
+}
+
+/// The error for a write that went through without an SQLite error but is not what the
+/// database holds when read back (a trigger, another writer): 73, naming the jail, the file
+/// and `what` (the column and row).
+pub(crate) fn write_did_not_take(
+    jail: &crate::model::JailName,
+    what: &str,
+    path: &Path,
+    now: Option<&str>,
+    wanted: Option<&str>,
+) -> Error {
+    Error::jail(
+        Kind::CantCreate,
+        jail,
+        format!(
+            "the write to {what} in {} did not take: it holds {:?}, not {:?}",
+            path.display(),
+            now.unwrap_or("NULL"),
+            wanted.unwrap_or("NULL")
+        ),
+    )
 }
 
 /// A cell as text the way `sqlcli` prints it; `None` for SQL NULL.

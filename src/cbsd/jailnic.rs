@@ -142,36 +142,76 @@ fn nic_from_cells(db: &CbsdDb, jname: &str, names: &[String], cells: &[ValueRef<
 }
 
 /// Stores `mac` in `nic_hwaddr` of row `id` of jail `jail`'s `jailnic` table (in `wd`), so CBSD and the
-/// next vimage run use the MAC vimage generated. One bound UPDATE in an IMMEDIATE
-/// transaction (it takes the write lock up front, so it fails fast with 75 instead of
-/// deadlocking with a CBSD writer). Returns the previous value (`None` if unset), which lets
-/// the caller notice that someone else set a MAC meanwhile.
+/// next vimage run use the MAC vimage generated. Returns the previous value (`None` if
+/// unset), which lets the caller notice that someone else set a MAC meanwhile.
 pub fn set_nic_hwaddr(wd: &Workdir, jail: &JailName, id: i64, mac: Mac, opts: &DbOptions) -> Result<Option<String>> {
+    let prev = write_nic_hwaddr(wd, jail, id, Some(&mac.to_string()), opts)?;
+    Ok(prev.map(|t| t.trim().to_string()).filter(|t| !super::db::is_unset(t)))
+}
+
+/// `nic_hwaddr` of row `id`, trimmed, `None` when unset (CBSD's `0`, empty, NULL) or when
+/// there is no such row.
+pub fn read_nic_hwaddr(wd: &Workdir, jail: &JailName, id: i64, opts: &DbOptions) -> Result<Option<String>> {
+    let raw = read_nic_hwaddr_raw(wd, jail, id, opts)?;
+    Ok(raw.map(|t| t.trim().to_string()).filter(|t| !super::db::is_unset(t)))
+}
+
+/// `nic_hwaddr` of row `id` exactly as stored (`None` for SQL NULL or no such row).
+pub fn read_nic_hwaddr_raw(wd: &Workdir, jail: &JailName, id: i64, opts: &DbOptions) -> Result<Option<String>> {
+    let db = CbsdDb::open_read(&wd.jail_db(jail), opts).map_err(|e| e.in_jail(jail))?;
+    let mut stmt = db
+        .conn
+        .prepare("SELECT nic_hwaddr FROM jailnic WHERE id = ?1")
+        .map_err(|e| db.error("reading table jailnic", e).in_jail(jail))?;
+    let mut rows = stmt.query([id]).map_err(|e| db.error("reading table jailnic", e).in_jail(jail))?;
+    match rows.next().map_err(|e| db.error("reading table jailnic", e).in_jail(jail))? {
+        Some(r) => Ok(r.get_ref(0).map(cell_text).map_err(|e| db.error("reading table jailnic", e).in_jail(jail))?),
+        None => Ok(None),
+    }
+}
+
+/// Writes `nic_hwaddr` of row `id` exactly as `value` (`None`: SQL NULL), the way CBSD 15.x's
+/// `cbsd jailnic` and `cbsdsqlrw` do (WAL, busy timeout), but with bound parameters: one
+/// UPDATE in an IMMEDIATE transaction (it takes the write lock up front, so it fails fast
+/// with 75 instead of deadlocking with a CBSD writer), then read back on a new connection. A
+/// write that did not take (a read-only file is 73; a trigger or a rewrite by someone else is
+/// 73 too) is an error naming the jail, the file, the row and the column. Returns the previous
+/// raw value (`None` = NULL).
+pub fn write_nic_hwaddr(
+    wd: &Workdir,
+    jail: &JailName,
+    id: i64,
+    value: Option<&str>,
+    opts: &DbOptions,
+) -> Result<Option<String>> {
     let mut db = CbsdDb::open_write(&wd.jail_db(jail), opts).map_err(|e| e.in_jail(jail))?;
     let path = db.path().to_path_buf();
     let err = |what: &str, e| super::db::sql_error(&path, what, e).in_jail(jail);
+    let read = |conn: &rusqlite::Connection| -> std::result::Result<Option<Option<String>>, rusqlite::Error> {
+        let mut stmt = conn.prepare("SELECT nic_hwaddr FROM jailnic WHERE id = ?1")?;
+        let mut rows = stmt.query([id])?;
+        match rows.next()? {
+            Some(r) => Ok(Some(r.get_ref(0).map(cell_text)?)),
+            None => Ok(None),
+        }
+    };
     let tx = db
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| err("starting a write transaction", e))?;
-    let previous: Option<String> = {
-        let mut stmt =
-            tx.prepare("SELECT nic_hwaddr FROM jailnic WHERE id = ?1").map_err(|e| err("reading table jailnic", e))?;
-        let mut rows = stmt.query([id]).map_err(|e| err("reading table jailnic", e))?;
-        match rows.next().map_err(|e| err("reading table jailnic", e))? {
-            Some(r) => r.get_ref(0).map(cell_setting).map_err(|e| err("reading table jailnic", e))?,
-            None => {
-                return Err(Error::jail(
-                    Kind::Unavailable,
-                    jail,
-                    format!("no jailnic row with id {id} in {}", path.display()),
-                ));
-            }
-        }
+    let Some(previous) = read(&tx).map_err(|e| err("reading table jailnic", e))? else {
+        return Err(Error::jail(Kind::Unavailable, jail, format!("no jailnic row with id {id} in {}", path.display())));
     };
-    tx.execute("UPDATE jailnic SET nic_hwaddr = ?1 WHERE id = ?2", rusqlite::params![mac.to_string(), id])
+    tx.execute("UPDATE jailnic SET nic_hwaddr = ?1 WHERE id = ?2", rusqlite::params![value, id])
         .map_err(|e| err("updating nic_hwaddr", e))?;
     tx.commit().map_err(|e| err("committing", e))?;
+    drop(db);
+    let check = CbsdDb::open_read(&path, opts).map_err(|e| e.in_jail(jail))?;
+    let now = read(&check.conn).map_err(|e| err("reading nic_hwaddr back", e))?.flatten();
+    if now.as_deref() != value {
+        let what = format!("column nic_hwaddr of jailnic row {id}");
+        return Err(super::db::write_did_not_take(jail, &what, &path, now.as_deref(), value));
+    }
     Ok(previous)
 }
 

@@ -168,7 +168,8 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
                 _ => None,
             })
             .collect();
-        let notes = desired::write_back_macs(s.host, wd, c, &macs)?;
+        // The jail runs (bridging needs it), so CBSD's jset would ignore nic_hwaddr.
+        let notes = desired::write_back_macs(s.host, wd, c, &macs, true)?;
         s.notes.extend(notes);
     }
     Ok(Outcome::ok(render_done(&done, &s.notes, dry, a)))

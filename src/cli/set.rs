@@ -68,12 +68,13 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
         }
     }
     if let (Some(c), Some(wd)) = (&cbsd_jail, &wd) {
-        let mut to_write: Vec<(u32, Mac)> = macs.iter().enumerate().map(|(i, m)| (i as u32, *m)).collect();
+        let explicit: Vec<(u32, Mac)> = macs.iter().enumerate().map(|(i, m)| (i as u32, *m)).collect();
+        let mut fill: Vec<(u32, Mac)> = Vec::new();
         if enable == Some(true) {
             // Give every NIC without a MAC vimage's now, so CBSD applies it from the first start
             // (otherwise its jstart would pick a random one in the NetApp OUI, 00:a0:98).
             for (i, row) in c.nics.rows.iter().enumerate() {
-                if row.nic_hwaddr.is_none() && !to_write.iter().any(|(n, _)| *n as usize == i) {
+                if row.nic_hwaddr.is_none() && !explicit.iter().any(|(n, _)| *n as usize == i) {
                     let taken = |m: &Mac| {
                         s.db.mac_owner(m).ok().flatten().is_some_and(|(j, n)| !(j == jail.as_str() && n == i as u32))
                     };
@@ -81,42 +82,64 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
                         .map(|att| mac::candidate(&s.kernel.hostuuid, &jail, i as u32, att))
                         .find(|m| !taken(m))
                         .ok_or_else(|| Error::jail(Kind::Internal, &jail, "no free MAC candidate"))?;
-                    to_write.push((i as u32, m));
+                    fill.push((i as u32, m));
                 }
             }
         }
         if !dry {
-            for (i, m) in &to_write {
-                s.db.remember_mac(jail.as_str(), *i, m)?;
-            }
-            // Overwrite rows the admin named explicitly, fill the others.
+            // Running as CBSD's jset sees it: its jstatus asks the kernel (subr/rcconf.subr).
+            let running = crate::facts::gather::jail(s.host, &jail)?.is_some_and(|j| !j.dying);
+            let opts = DbOptions::default();
+            // Overwrite rows the admin named explicitly.
             let mut c2 = c.clone();
-            for (i, _) in macs.iter().enumerate() {
-                if let Some(r) = c2.nics.rows.get_mut(i) {
+            for (i, _) in &explicit {
+                if let Some(r) = c2.nics.rows.get_mut(*i as usize) {
                     r.nic_hwaddr = None;
                 }
             }
-            notes.extend(crate::desired::write_back_macs(s.host, wd, &c2, &to_write)?);
-            let poststart = c.row.columns.get("exec_poststart").cloned().flatten();
+            notes.extend(crate::desired::write_back_macs(s.host, wd, &c2, &explicit, running)?);
+            for (i, m) in &explicit {
+                s.db.remember_mac(jail.as_str(), *i, m)?;
+            }
+            let stored = s.db.settings(jail.as_str())?;
             match enable {
                 Some(true) => {
-                    let ch = integration::enable(s.host, wd, &jail, poststart.as_deref())?;
-                    if let Some(saved) = &ch.saved_poststart {
-                        s.db.set_setting(jail.as_str(), "saved_exec_poststart", Some(saved))?;
+                    let ch = integration::enable(s.host, wd, c, &fill, running, &opts)?;
+                    for (i, m) in &fill {
+                        s.db.remember_mac(jail.as_str(), *i, m)?;
+                    }
+                    if let Some(p) = &ch.poststart {
+                        s.db.set_setting(jail.as_str(), integration::SAVED_POSTSTART, Some(&p.encode()))?;
+                    }
+                    if !ch.macs.is_empty() {
+                        let mut all = integration::Saved::decode(
+                            None,
+                            stored.get(integration::SAVED_MACS).map(String::as_str),
+                            &jail,
+                        )
+                        .macs;
+                        all.extend(ch.macs.iter().cloned());
+                        let enc = serde_json::to_string(&all).unwrap_or_default();
+                        s.db.set_setting(jail.as_str(), integration::SAVED_MACS, Some(&enc))?;
                     }
                     s.db.set_setting(jail.as_str(), "cbsd", Some("1"))?;
                     notes.extend(ch.notes);
                 }
                 Some(false) => {
-                    let saved = s.db.settings(jail.as_str())?.get("saved_exec_poststart").cloned();
-                    notes.extend(integration::disable(s.host, wd, &jail, poststart.as_deref(), saved.as_deref())?);
-                    s.db.set_setting(jail.as_str(), "cbsd", None)?;
-                    s.db.set_setting(jail.as_str(), "saved_exec_poststart", None)?;
+                    let saved = integration::Saved::decode(
+                        stored.get(integration::SAVED_POSTSTART).map(String::as_str),
+                        stored.get(integration::SAVED_MACS).map(String::as_str),
+                        &jail,
+                    );
+                    notes.extend(integration::disable(wd, &jail, &saved, &opts)?);
+                    for k in ["cbsd", integration::SAVED_POSTSTART, integration::SAVED_MACS] {
+                        s.db.set_setting(jail.as_str(), k, None)?;
+                    }
                 }
                 None => {}
             }
         } else {
-            notes.extend(to_write.iter().map(|(i, m)| format!("would set NIC {i}'s nic_hwaddr={m}")));
+            notes.extend(explicit.iter().chain(&fill).map(|(i, m)| format!("would set NIC {i}'s nic_hwaddr={m}")));
             if let Some(e) = enable {
                 notes.push(format!("would {} the CBSD integration", if e { "install" } else { "remove" }));
             }

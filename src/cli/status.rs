@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::facts::{JailInfo, gather};
 use crate::parse::ifconfig::IfStatus;
 use crate::plan::gc::{self, Orphan};
-use crate::plan::op::parse_epair_marker;
+use crate::plan::op::epair_mark;
 use crate::state::{Attachment, BridgeRec};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -112,10 +112,10 @@ pub fn build(
                     "netgraph" => a.ng_node.is_some_and(|id| ng_alive.contains_key(&id)) && a.boottime == boottime,
                     // The kernel gives it back when the jail dies: in the jail while that runs.
                     "passthrough" => live,
-                    _ => by_name.get(a.host_if.as_str()).is_some_and(|s| {
-                        s.description.as_deref().and_then(parse_epair_marker)
-                            == Some((a.jail.clone(), a.nic_name.clone()))
-                    }),
+                    _ => by_name
+                        .get(a.host_if.as_str())
+                        .and_then(|s| epair_mark(s))
+                        .is_some_and(|m| m.is_nic(&a.jail, a.nic, &a.nic_name)),
                 };
                 let state = match (exists, live) {
                     (true, true) => "up",

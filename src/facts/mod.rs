@@ -193,8 +193,9 @@ impl HostView {
         self.host_ifaces.get(name)
     }
 
-    /// True when `st` is a host-side epair end that carries jail `jail`'s marker.
+    /// True when `st` is a host-side epair end that carries jail `jail`'s marker (made by
+    /// vimage, or CBSD's and taken over: [`crate::plan::op::epair_mark`]).
     pub fn is_ours_for(st: &IfStatus, jail: &JailName) -> bool {
-        st.description.as_deref().and_then(crate::plan::op::parse_epair_marker).is_some_and(|(j, _)| j == jail.as_str())
+        crate::plan::op::epair_mark(st).is_some_and(|m| m.jail() == jail.as_str())
     }
 }

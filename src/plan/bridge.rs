@@ -4,7 +4,7 @@
 //! and its NICs' moves, then passed-through interfaces.
 
 use super::netgraph::NgPlan;
-use super::op::{IfRef, Op, parse_epair_marker};
+use super::op::{IfRef, Op, epair_mark};
 use super::{Effect, Plan, Step, Verb};
 use crate::error::{Error, Kind, Result};
 use crate::facts::{HostView, JailInfo};
@@ -166,9 +166,10 @@ impl<'a> Planner<'a> {
                 self.plan.notes.push(format!("{name}: {how}"));
                 return Ok(Prelude::InPlace);
             }
-        } else if let Some(i) = in_jail {
+        } else if let Some(i) = in_jail.filter(|_| !self.adoptable(nic).is_some_and(|ad| ad.in_jail && ad.b == name)) {
             // Not ours: a restarted jail's old interface went back to the host, so an
-            // interface of this name in the running jail was made by someone else.
+            // interface of this name in the running jail was made by someone else (unless it
+            // is the epair CBSD made for this NIC and moved in itself: that one is taken over).
             return Err(self
                 .err(
                     Kind::Data,
@@ -219,7 +220,7 @@ impl<'a> Planner<'a> {
     /// The NIC's MAC: fixed by the admin, else stored, else a new unique one.
     pub fn decide_mac(&mut self, nic: &NicSpec) -> Result<Mac> {
         // CBSD sets the jail end of the epair it made to nic_hwaddr: holding it is not a clash.
-        let adopted_end = self.adoptable(nic).map(|(_, b)| format!("interface {b}"));
+        let adopted_end = self.adoptable(nic).map(|ad| format!("interface {}", ad.b));
         let own = |m: &Mac| {
             self.v.attachments.iter().any(|a| a.nic == nic.index && a.mac.as_deref() == Some(m.to_string().as_str()))
                 || adopted_end.is_some() && self.v.taken_macs.get(m) == adopted_end.as_ref()
@@ -272,13 +273,23 @@ impl<'a> Planner<'a> {
                 }
             }
             _ => {
-                let ours = self.v.host_iface(&rec.host_if).is_some_and(|st| {
-                    st.description.as_deref().and_then(parse_epair_marker)
-                        == Some((self.jail.to_string(), rec.nic_name.clone()))
-                });
-                if ours {
-                    self.stale.push(Step::new(Op::Destroy { iface: IfRef::name(&rec.host_if) }));
-                    self.plan.notes.push(format!("{}: replacing {} ({why})", rec.nic_name, rec.host_if));
+                let mark = self
+                    .v
+                    .host_iface(&rec.host_if)
+                    .and_then(epair_mark)
+                    .filter(|m| m.is_nic(self.jail.as_str(), rec.nic, &rec.nic_name));
+                match mark {
+                    // CBSD's epair: never destroyed, only given back.
+                    Some(m) if m.is_adopted() => {
+                        let op = Op::Unadopt { iface: rec.host_if.clone(), description: None };
+                        self.stale.push(Step::new(op));
+                        self.plan.notes.push(format!("{}: giving {} back to CBSD ({why})", rec.nic_name, rec.host_if));
+                    }
+                    Some(_) => {
+                        self.stale.push(Step::new(Op::Destroy { iface: IfRef::name(&rec.host_if) }));
+                        self.plan.notes.push(format!("{}: replacing {} ({why})", rec.nic_name, rec.host_if));
+                    }
+                    None => {}
                 }
             }
         }

@@ -9,13 +9,30 @@
 //! ifconfig $eth0_b mtu 1500 vnet <jid>
 //! ifconfig -j <jid> $eth0_b ether 02:… name eth0 up
 //! ```
+//! A CBSD jail's NIC takes over the epair CBSD's jstart made for it instead (see
+//! [`Planner::adoptable`]; CBSD's description `web1-eth0` stays on the host end):
+//! ```text
+//! ifconfig epair1a group vimage
+//! ifconfig epair1b mtu 1500 vnet <jid>                 (unless CBSD's move loop ran first)
+//! ifconfig -j <jid> epair1b ether 02:… name eth0 up
+//! ```
 
 use super::bridge::{Planner, Prelude};
-use super::op::{IfRef, Op, Slot};
+use super::op::{IfRef, Op, Slot, cbsd_epair_descr, epair_peer, is_epair_a_end};
 use super::{Effect, NicFx, Step};
 use crate::error::{Kind, Result};
 use crate::model::{Mac, NicMode, NicSpec};
 use crate::parse::ifconfig::IfStatus;
+
+/// CBSD's epair for a NIC, as [`Planner::adoptable`] found it.
+pub(super) struct Adoptable {
+    /// Its host end (`epair<unit>a`, described `<jail>-eth<N>` by CBSD).
+    pub a: String,
+    /// Its jail end's name now: `epair<unit>b` on the host, or `eth<N>` inside the jail.
+    pub b: String,
+    /// CBSD's move loop already moved the jail end in.
+    pub in_jail: bool,
+}
 
 impl Planner<'_> {
     /// Plans one epair NIC.
@@ -25,9 +42,8 @@ impl Planner<'_> {
         if let Prelude::InPlace = self.prelude(nic, nic.name.as_str(), Some(&uplink), Some(mac))? {
             return Ok(());
         }
-        if let Some((a, b)) = self.adoptable(nic) {
-            self.adopt(nic, &a, &b, &uplink, up.mtu, mac);
-            return Ok(());
+        if let Some(ad) = self.adoptable(nic) {
+            return self.adopt(nic, &ad, &uplink, up.mtu, mac);
         }
         let bridge = self.choose_bridge(&uplink, up)?;
         let slot = Slot(format!("{}_a", nic.name));
@@ -50,69 +66,96 @@ impl Planner<'_> {
         Ok(())
     }
 
-    /// An epair CBSD's `jstart` made for this NIC and has not moved into the jail yet: its
-    /// host end carries CBSD's description `<jail>-eth<N>` (sudoexec/jstart) and its jail
-    /// end is still on the host. vimage takes it over instead of making a second one.
-    pub(super) fn adoptable(&self, nic: &NicSpec) -> Option<(String, String)> {
+    /// The epair CBSD's `jstart` made for this NIC, which vimage takes over instead of making
+    /// a second one: its host end `epair<unit>a` carries CBSD's description `<jail>-eth<N>`
+    /// (sudoexec/jstart l.601). Its jail end is still on the host when vimage runs from
+    /// jail(8)'s `exec.poststart` (before CBSD's move loop), or already in the jail as `eth<N>`
+    /// when CBSD's move loop ran first (`vimage bridge` by hand on a jail CBSD started, or
+    /// after `vimage unbridge`, which gives CBSD's epair back but leaves it in the jail).
+    pub(super) fn adoptable(&self, nic: &NicSpec) -> Option<Adoptable> {
         if !matches!(nic.mode, NicMode::Epair { .. }) {
             return None;
         }
-        let want = format!("{}-eth{}", self.jail, nic.index);
-        let a = self.v.host_ifaces.values().find(|s| {
-            s.description.as_deref() == Some(want.as_str())
-                && s.name
-                    .strip_prefix("epair")
-                    .and_then(|r| r.strip_suffix('a'))
-                    .is_some_and(|u| !u.is_empty() && u.bytes().all(|c| c.is_ascii_digit()))
-        })?;
-        let b = super::op::epair_peer(&a.name);
-        self.v.host_ifaces.contains_key(&b).then(|| (a.name.clone(), b))
+        let want = cbsd_epair_descr(self.jail, nic.index);
+        let a = self
+            .v
+            .host_ifaces
+            .values()
+            .find(|s| s.description.as_deref() == Some(want.as_str()) && is_epair_a_end(&s.name))?;
+        let b = epair_peer(&a.name);
+        if self.v.host_ifaces.contains_key(&b) {
+            return Some(Adoptable { a: a.name.clone(), b, in_jail: false });
+        }
+        // CBSD's move loop: `ifconfig epairNb name ethN && ifconfig ethN vnet <jail>` (l.855).
+        let moved = format!("eth{}", nic.index);
+        self.v.jail_iface(&moved).map(|_| Adoptable { a: a.name.clone(), b: moved, in_jail: true })
     }
 
-    /// Takes over CBSD's epair: mark the host end as vimage's, move the jail end in, rename
-    /// it there. Each step's undo gives it back as CBSD left it (nothing of CBSD's is ever
-    /// destroyed by a rollback).
-    fn adopt(&mut self, nic: &NicSpec, a: &str, b: &str, uplink: &str, mtu: u32, mac: Mac) {
+    /// Takes over CBSD's epair: group `vimage` on the host end (CBSD's description stays, so
+    /// CBSD's jstop finds and destroys it), the jail end moved in if it is still on the host,
+    /// then its MAC, name and UP set inside the jail. Each step's undo gives it back as CBSD
+    /// left it (a rollback never destroys anything of CBSD's). Refused when CBSD put it on a
+    /// bridge that does not reach the NIC's uplink: vimage does not rewire CBSD's epairs.
+    fn adopt(&mut self, nic: &NicSpec, ad: &Adoptable, uplink: &str, mtu: u32, mac: Mac) -> Result<()> {
         let jid = self.info.jid;
         let via_jexec = !self.v.kernel.has_ifconfig_j();
-        let cbsd_descr = format!("{}-eth{}", self.jail, nic.index);
+        let a = ad.a.as_str();
+        let bridge = self.v.host_ifaces.values().find(|s| s.is_bridge() && s.members.iter().any(|m| m == a));
+        let Some(bridge) = bridge.filter(|b| b.name == uplink || b.members.iter().any(|m| m == uplink)) else {
+            let on = bridge.map_or_else(|| "no bridge".to_string(), |b| format!("bridge {}", b.name));
+            return Err(self
+                .err(
+                    Kind::Data,
+                    format!(
+                        "{}: CBSD's jstart put its epair {a} on {on}, which does not reach uplink {uplink}",
+                        nic.name
+                    ),
+                )
+                .detail("make CBSD's jailnic nic_parent and vimage's interface= name the same uplink"));
+        };
+        let bridge = bridge.name.clone();
         self.plan.steps.push(Step {
             op: Op::Adopt { iface: a.to_string(), jail: self.jail.clone(), nic: nic.name.clone() },
-            undo: Some(Op::Unadopt { iface: a.to_string(), description: cbsd_descr }),
+            undo: Some(Op::Unadopt { iface: a.to_string(), description: None }),
             effects: Vec::new(),
         });
-        self.plan.steps.push(Step {
-            op: Op::MoveToJail { iface: IfRef::name(b), mtu, jail: self.jail.clone(), jid },
-            undo: Some(Op::Reclaim { iface: b.to_string(), jid }),
-            effects: Vec::new(),
-        });
+        if !ad.in_jail {
+            self.plan.steps.push(Step {
+                op: Op::MoveToJail { iface: IfRef::name(&ad.b), mtu, jail: self.jail.clone(), jid },
+                undo: Some(Op::Reclaim { iface: ad.b.clone(), jid }),
+                effects: Vec::new(),
+            });
+        }
         self.plan.steps.push(Step {
             op: Op::RenameInJail {
                 jail: self.jail.clone(),
                 jid,
-                iface: IfRef::name(b),
+                iface: IfRef::name(&ad.b),
                 mac,
                 name: nic.name.clone(),
                 via_jexec,
             },
-            undo: Some(Op::RenameBackInJail { jid, from: nic.name.clone(), to: b.to_string(), via_jexec }),
+            undo: Some(Op::RenameBackInJail { jid, from: nic.name.clone(), to: ad.b.clone(), via_jexec }),
             effects: Vec::new(),
         });
-        let bridge = self
-            .v
-            .host_ifaces
-            .values()
-            .find(|s| s.is_bridge() && s.members.iter().any(|m| m == a))
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| "-".into());
-        self.plan.notes.push(format!(
-            "{}: taking over {a}/{b}, which CBSD's jstart made for this NIC (so there is no second epair); \
-             {b} moves in as {}",
-            nic.name, nic.name
-        ));
+        let b = &ad.b;
+        self.plan.notes.push(if ad.in_jail {
+            format!(
+                "{}: taking over {a}, which CBSD's jstart made for this NIC and moved in as {b}; \
+                 CBSD's jstop destroys it as usual",
+                nic.name
+            )
+        } else {
+            format!(
+                "{}: taking over {a}/{b}, which CBSD's jstart made for this NIC (so there is no second epair); \
+                 {b} moves in as {}, and CBSD's jstop destroys it as usual",
+                nic.name, nic.name
+            )
+        });
         let fx = NicFx::epair(nic.index, nic.name.as_str(), IfRef::name(a), IfRef::Name(bridge), uplink, mac, jid);
         self.plan.effects.push(Effect::Attach(fx));
         self.store_mac(nic, mac);
+        Ok(())
     }
 
     /// The bridge this NIC joins: the uplink itself if it is a bridge, an existing bridge

@@ -2,11 +2,12 @@
 //! records that describe nothing.
 //!
 //! The classification is pure and shared by `status` (which reports) and `gc` (which removes).
-//! An object is only ever an orphan if it carries vimage's marker; a marked host end whose
+//! An object is only ever an orphan if it carries vimage's marker (an epair CBSD made and
+//! vimage took over is one too, but gc only takes vimage's group off it); a marked host end whose
 //! jail is running and has an interface of that NIC's name, but which vimage has no record
 //! of (records lost), is reported and left alone: it may be carrying that jail's traffic.
 
-use super::op::{GROUP, IfRef, Op, bridge_marker, parse_epair_marker};
+use super::op::{GROUP, IfRef, Op, bridge_marker, epair_mark, parse_cbsd_epair_descr, parse_epair_marker};
 use super::{Effect, Plan, Step, Verb};
 use crate::facts::JailInfo;
 use crate::model::JailName;
@@ -44,6 +45,12 @@ impl Orphan {
     pub fn is_netgraph_nic(&self) -> bool {
         self.marker.starts_with(NG_MARKER)
     }
+
+    /// Whether this is an epair of CBSD's that vimage took over (its marker is CBSD's
+    /// description `<jail>-eth<N>`): gc only takes vimage's group off it, never destroys it.
+    pub fn is_cbsd_epair(&self) -> bool {
+        parse_epair_marker(&self.marker).is_none() && parse_cbsd_epair_descr(&self.marker).is_some()
+    }
 }
 
 /// What a full scan says is orphaned.
@@ -75,8 +82,38 @@ pub fn find(
     // Host ends first: a bridge is an orphan once every member but its uplink is one.
     for s in scan.iter().filter(|s| !s.is_bridge()) {
         let Some(marker) = s.description.clone() else { continue };
-        let Some((jail, nic)) = parse_epair_marker(&marker) else { continue };
-        let rec = atts.iter().find(|a| a.jail == jail && a.nic_name == nic && a.host_if == s.name);
+        let Some(mark) = epair_mark(s) else { continue };
+        let jail = mark.jail().to_string();
+        let rec = atts.iter().find(|a| a.host_if == s.name && mark.is_nic(&a.jail, a.nic, &a.nic_name));
+        if mark.is_adopted() {
+            // CBSD's epair with vimage's group still on it: gc takes the group off (never
+            // destroys it); CBSD's jstop or jcleanup removes the epair.
+            let reason = match (running.get(jail.as_str()), rec) {
+                (Some(i), Some(r)) if r.jid == i.jid && r.boottime == boottime => continue,
+                (Some(_), None) => {
+                    let why =
+                        "CBSD's epair in group vimage without a vimage record; left alone because the jail is running";
+                    out.objects.push(Orphan {
+                        object: s.name.clone(),
+                        marker,
+                        jail: Some(jail),
+                        reason: why.into(),
+                        removable: false,
+                    });
+                    continue;
+                }
+                (None, _) => format!("CBSD's epair, taken over by vimage for jail {jail}, which is not running"),
+                (Some(i), Some(r)) => {
+                    format!(
+                        "CBSD's epair, taken over for an earlier start of jail {jail} (jid {}, now {})",
+                        r.jid, i.jid
+                    )
+                }
+            };
+            let reason = format!("{reason}; vimage's group comes off, CBSD destroys its own epair");
+            out.objects.push(Orphan { object: s.name.clone(), marker, jail: Some(jail), reason, removable: true });
+            continue;
+        }
         let (reason, removable) = match (running.get(jail.as_str()), rec) {
             (None, _) => (format!("jail {jail} is not running"), true),
             (Some(i), Some(r)) if r.jid != i.jid || r.boottime != boottime => {
@@ -130,9 +167,10 @@ pub fn find(
             // The kernel gives a passed-through interface back when the jail dies.
             "passthrough" => !live,
             _ => {
-                let exists = by_name.get(a.host_if.as_str()).is_some_and(|s| {
-                    s.description.as_deref().and_then(parse_epair_marker) == Some((a.jail.clone(), a.nic_name.clone()))
-                });
+                let exists = by_name
+                    .get(a.host_if.as_str())
+                    .and_then(|s| epair_mark(s))
+                    .is_some_and(|m| m.is_nic(&a.jail, a.nic, &a.nic_name));
                 !exists || !live
             }
         };
@@ -162,7 +200,12 @@ pub fn plans(o: &Orphans) -> Vec<Plan> {
     for x in o.objects.iter().filter(|x| x.removable && x.jail.is_some() && !x.is_netgraph_nic()) {
         let jail = x.jail.as_deref().unwrap_or_default();
         if let Some(p) = plan_for(&mut per_jail, jail) {
-            p.steps.push(Step::new(Op::Destroy { iface: IfRef::name(&x.object) }));
+            let op = if x.is_cbsd_epair() {
+                Op::Unadopt { iface: x.object.clone(), description: None }
+            } else {
+                Op::Destroy { iface: IfRef::name(&x.object) }
+            };
+            p.steps.push(Step::new(op));
             p.notes.push(format!("{}: {} [{}]", x.object, x.reason, x.marker));
         }
     }

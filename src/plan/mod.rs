@@ -282,4 +282,6 @@ mod tests;
 #[cfg(test)]
 mod tests_addr;
 #[cfg(test)]
+mod tests_cbsd;
+#[cfg(test)]
 mod tests_modes;

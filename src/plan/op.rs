@@ -8,6 +8,7 @@
 use super::ngscript::{self, NgLine};
 use crate::host::{Cmd, Output, Program};
 use crate::model::{IfName, JailName, Mac};
+use crate::parse::ifconfig::IfStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -102,6 +103,97 @@ pub fn parse_epair_marker(descr: &str) -> Option<(String, String)> {
     Some((jail.to_string(), nic.to_string()))
 }
 
+/// CBSD's description of the host end of the epair its `cbsd jstart` made for NIC `index` of
+/// `jail` (sudoexec/jstart l.601: `ifconfig ${myepair}a description ${jname}-eth${eth_seq}`).
+/// CBSD's jstop finds its epairs by it (`get_my_device epair ${jname}-eth${eth_seq}`, before
+/// any hook runs) and jcleanup destroys every epair whose description starts with
+/// `${jname}-eth`, so vimage never changes it.
+pub fn cbsd_epair_descr(jail: &JailName, index: u32) -> String {
+    format!("{jail}-eth{index}")
+}
+
+/// Reads a description written by CBSD's jstart ([`cbsd_epair_descr`]): the jail and the NIC
+/// index. Jail names may contain `-`, so the split is at the last `-eth`.
+pub fn parse_cbsd_epair_descr(descr: &str) -> Option<(String, u32)> {
+    let (jail, n) = descr.rsplit_once("-eth")?;
+    if jail.is_empty() || n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) || n.len() > 5 {
+        return None;
+    }
+    Some((jail.to_string(), n.parse().ok()?))
+}
+
+/// `epair<unit>a`: the name the kernel gives an epair's host end (CBSD never renames it).
+pub fn is_epair_a_end(name: &str) -> bool {
+    name.strip_prefix("epair")
+        .and_then(|r| r.strip_suffix('a'))
+        .is_some_and(|u| !u.is_empty() && u.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// Whose NIC a host-side epair end is, read from vimage's kernel markers alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EpairMark {
+    /// vimage created it (description `vimage:<jail>:<nic>`): vimage destroys it.
+    Created {
+        /// The jail named in the marker.
+        jail: String,
+        /// The NIC's name inside the jail, from the marker.
+        nic: String,
+    },
+    /// The epair CBSD's jstart made for NIC `index` of `jail`, which vimage took over: CBSD's
+    /// description `<jail>-eth<index>` is kept and group `vimage` marks vimage's use. It is
+    /// CBSD's object: vimage only takes its group marker off, CBSD's jstop destroys it.
+    Adopted {
+        /// The jail named in CBSD's description.
+        jail: String,
+        /// The NIC index in CBSD's description (the jailnic row's position).
+        index: u32,
+    },
+}
+
+impl EpairMark {
+    /// The jail the marker names.
+    pub fn jail(&self) -> &str {
+        match self {
+            EpairMark::Created { jail, .. } | EpairMark::Adopted { jail, .. } => jail,
+        }
+    }
+
+    /// Whether this marks NIC number `nic` (named `nic_name` in the jail) of `jail`: a created
+    /// epair by the name in its marker, an adopted one by the index in CBSD's description.
+    pub fn is_nic(&self, jail: &str, nic: u32, nic_name: &str) -> bool {
+        match self {
+            EpairMark::Created { jail: j, nic: n } => j == jail && n == nic_name,
+            EpairMark::Adopted { jail: j, index } => j == jail && *index == nic,
+        }
+    }
+
+    /// True for an epair vimage took over from CBSD (and must never destroy).
+    pub fn is_adopted(&self) -> bool {
+        matches!(self, EpairMark::Adopted { .. })
+    }
+}
+
+/// The rule by which vimage recognises a host-side epair end as a jail's NIC, from the
+/// kernel alone (status, gc, unbridge, and rebuilding lost records all use it):
+/// - description `vimage:<jail>:<nic>` (and not a bridge): vimage created it;
+/// - an `epair<unit>a` in group `vimage` whose description is CBSD's `<jail>-eth<N>`: CBSD's
+///   epair, adopted by vimage for NIC N (the jail end is that jail's NIC N; vimage's records
+///   say under which name). Without group `vimage` such an epair is CBSD's alone.
+pub fn epair_mark(st: &IfStatus) -> Option<EpairMark> {
+    if st.is_bridge() {
+        return None;
+    }
+    let d = st.description.as_deref()?;
+    if let Some((jail, nic)) = parse_epair_marker(d) {
+        return Some(EpairMark::Created { jail, nic });
+    }
+    if !st.in_group(GROUP) || !is_epair_a_end(&st.name) {
+        return None;
+    }
+    let (jail, index) = parse_cbsd_epair_descr(d)?;
+    Some(EpairMark::Adopted { jail, index })
+}
+
 /// One change to the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
@@ -169,24 +261,27 @@ pub enum Op {
         /// The interface to destroy (an epair's host end takes its peer with it).
         iface: IfRef,
     },
-    /// `ifconfig <iface> description vimage:<jail>:<nic> group vimage`: takes over the host end
-    /// of an epair CBSD's jstart made for this NIC (CBSD marks it `<jail>-eth<N>`), so it is
-    /// moved in by vimage (renamed inside the jail, not on the host) and CBSD does not make a
-    /// second one. Undone by [`Op::Unadopt`].
+    /// `ifconfig <iface> group vimage`: takes over the host end of an epair CBSD's jstart made
+    /// for this NIC, so vimage moves it in (renamed inside the jail, not on the host) and no
+    /// second epair is made. CBSD's description `<jail>-eth<N>` stays: CBSD's jstop finds its
+    /// epair by it, before vimage's hook runs, and destroys it after `jail -r` (see
+    /// [`epair_mark`]). Undone by [`Op::Unadopt`].
     Adopt {
         /// The host end CBSD created.
         iface: String,
-        /// The jail, written into vimage's marker.
+        /// The jail, for the journal and messages.
         jail: JailName,
-        /// The NIC, written into vimage's marker.
+        /// The NIC, for the journal and messages.
         nic: IfName,
     },
-    /// `ifconfig <iface> description <old> -group vimage`: gives an adopted host end back.
+    /// `ifconfig <iface> -group vimage`: gives an adopted host end back to CBSD alone.
     Unadopt {
         /// The adopted host end.
         iface: String,
-        /// The description CBSD had given it, put back.
-        description: String,
+        /// A description to put back: only in journals of vimage versions that replaced
+        /// CBSD's description with their own marker; `None` now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
     },
     /// `ifconfig <iface> -vnet <jid>`: takes an interface back from a jail (undo of a move of an
     /// interface vimage did not create).
@@ -479,11 +574,14 @@ impl Op {
                 }
             }
             Op::Destroy { iface } => ifc(vec![iface.display(b), "destroy".into()]),
-            Op::Adopt { iface, jail, nic } => {
-                ifc(vec![iface.clone(), "description".into(), epair_marker(jail, nic), "group".into(), GROUP.into()])
-            }
+            Op::Adopt { iface, .. } => ifc(vec![iface.clone(), "group".into(), GROUP.into()]),
             Op::Unadopt { iface, description } => {
-                ifc(vec![iface.clone(), "description".into(), description.clone(), "-group".into(), GROUP.into()])
+                let mut a = vec![iface.clone()];
+                if let Some(d) = description {
+                    a.extend(["description".into(), d.clone()]);
+                }
+                a.extend(["-group".into(), GROUP.into()]);
+                ifc(a)
             }
             Op::Reclaim { iface, jid } => ifc(vec![iface.clone(), "-vnet".into(), jid.to_string()]),
             Op::RenameBackInJail { jid, from, to, via_jexec } => {
@@ -677,8 +775,7 @@ impl Op {
             | Op::NgShutdown { .. }
             | Op::Unvnet { .. }
             | Op::UpInJail { .. } => None,
-            // Adoption's undo needs the old description, which only the planner knows.
-            Op::Adopt { .. } => None,
+            Op::Adopt { iface, .. } => Some(Op::Unadopt { iface: iface.clone(), description: None }),
             Op::DevfsRuleAdd { set, new_set: true, .. } => Some(Op::DevfsDelset { set: *set }),
             Op::DevfsRuleAdd { .. } | Op::DevfsDelset { .. } => None,
             Op::DevfsUse { mount, set, prev } => Some(Op::DevfsUse { mount: mount.clone(), set: *prev, prev: *set }),

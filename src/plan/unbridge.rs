@@ -1,11 +1,13 @@
 //! Planning `vimage unbridge`: destroy each epair host end that carries this jail's marker
-//! (which destroys the jail end too, wherever it is), shut down each of its ng_eiface nodes (by
-//! ID: the interface goes wherever it is), give each passed-through interface back
-//! (`ifconfig X -vnet J`), then remove each vimage bridge that lost its last jail.
+//! (which destroys the jail end too, wherever it is), give each epair taken over from CBSD
+//! back (only vimage's group marker comes off: CBSD's jstop destroys CBSD's epair), shut
+//! down each of its ng_eiface nodes (by ID: the interface goes wherever it is), give each
+//! passed-through interface back (`ifconfig X -vnet J`), then remove each vimage bridge that
+//! lost its last jail.
 
 use super::netgraph::{ether_node, safe_node_name};
 use super::ngscript::NgLine;
-use super::op::{GROUP, IfRef, Op, Slot, bridge_marker, parse_epair_marker};
+use super::op::{EpairMark, GROUP, IfRef, Op, Slot, bridge_marker, epair_mark};
 use super::{Effect, Plan, Step, Verb};
 use crate::facts::HostView;
 use crate::model::JailName;
@@ -17,19 +19,36 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
     let mut plan = Plan::new(jail.clone(), Verb::Unbridge);
     let mut destroyed = BTreeSet::new();
     for st in v.host_ifaces.values() {
-        let Some((j, nic)) = st.description.as_deref().and_then(parse_epair_marker) else {
+        let Some(mark) = epair_mark(st).filter(|m| m.jail() == jail.as_str()) else {
             continue;
         };
-        if j != jail.as_str() || st.is_bridge() {
-            continue;
+        match mark {
+            EpairMark::Created { nic, .. } => {
+                let mut step = Step::new(Op::Destroy { iface: IfRef::name(&st.name) });
+                if let Some(a) = v.attachments.iter().find(|a| a.nic_name == nic) {
+                    step = step.with_effect(Effect::Detach { nic: a.nic });
+                }
+                plan.steps.push(step);
+                plan.notes.push(format!("{nic}: destroying {} (and with it the jail end)", st.name));
+                destroyed.insert(nic);
+            }
+            // CBSD's epair: vimage takes its group marker off and forgets it; CBSD's jstop,
+            // which found it by its description before this ran, destroys it after `jail -r`.
+            EpairMark::Adopted { index, .. } => {
+                let mut step = Step::new(Op::Unadopt { iface: st.name.clone(), description: None });
+                let rec = v.attachments.iter().find(|a| a.nic == index && a.mode == "epair");
+                let nic = rec.map_or_else(|| format!("eth{index}"), |a| a.nic_name.clone());
+                if let Some(a) = rec {
+                    step = step.with_effect(Effect::Detach { nic: a.nic });
+                }
+                plan.steps.push(step);
+                plan.notes.push(format!(
+                    "{nic}: giving {} back to CBSD (CBSD's epair: `cbsd jstop` destroys it after jail -r)",
+                    st.name
+                ));
+                destroyed.insert(nic);
+            }
         }
-        let mut step = Step::new(Op::Destroy { iface: IfRef::name(&st.name) });
-        if let Some(a) = v.attachments.iter().find(|a| a.nic_name == nic) {
-            step = step.with_effect(Effect::Detach { nic: a.nic });
-        }
-        plan.steps.push(step);
-        plan.notes.push(format!("{nic}: destroying {} (and with it the jail end)", st.name));
-        destroyed.insert(nic);
     }
     for a in v.attachments.iter().filter(|a| a.mode == "epair" && !destroyed.contains(&a.nic_name)) {
         plan.notes.push(format!("{}: recorded host end {} is already gone", a.nic_name, a.host_if));
