@@ -48,8 +48,10 @@ pub struct Session<'h> {
 
 impl<'h> Session<'h> {
     /// Opens a session. A dry run takes no lock and writes nothing, not even vimage's own
-    /// database; a real one waits for the host lock, resyncs the records after a reboot and
-    /// finishes or rolls back any run a crash left open.
+    /// database (it reads it read-only, and plans against records rebuilt in memory when they
+    /// must be); a real one waits for the host lock, brings the records in line with this boot
+    /// (rebuilding them from the kernel's markers when they were lost) and finishes or rolls
+    /// back any run a crash left open.
     pub fn open(
         host: &'h mut dyn Host,
         paths: &Paths,
@@ -59,15 +61,15 @@ impl<'h> Session<'h> {
     ) -> Result<Session<'h>> {
         if dry {
             let kernel = gather::kernel(host)?;
-            let p = paths.state_db();
-            let db = if p.exists() { StateDb::open(&p)? } else { StateDb::open_in_memory()? };
-            return Ok(Session { host, db, kernel, notes: Vec::new(), dry, paths: paths.clone(), _lock: None });
+            let (db, notes) = gather::records_for_reading(host, &paths.state_db(), &kernel)?;
+            return Ok(Session { host, db, kernel, notes, dry, paths: paths.clone(), _lock: None });
         }
         let lock = HostLock::acquire(&paths.lock_file(), what, lock_timeout)?;
         let db = StateDb::open(&paths.state_db())?;
         let kernel = gather::kernel(host)?;
         let mut s = Session { host, db, kernel, notes: Vec::new(), dry, paths: paths.clone(), _lock: Some(lock) };
-        gather::resync_if_needed(s.host, &s.db, &s.kernel)?;
+        let rebuilt = gather::resync_if_needed(s.host, &s.db, &s.kernel)?;
+        s.notes.extend(rebuilt);
         let r = recover::recover(s.host, &s.db, s.kernel.boottime)?;
         s.notes.extend(r.notes);
         for e in r.errors {

@@ -6,6 +6,7 @@
 
 pub mod devfs;
 pub mod gather;
+pub mod rebuild;
 
 use crate::model::{JailName, Mac};
 use crate::parse::ifconfig::IfStatus;
