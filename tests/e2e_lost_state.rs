@@ -220,3 +220,91 @@ fn after_a_reboot_nothing_old_is_rebuilt_and_each_jail_keeps_its_mac() {
     ok(&w.vimage(&["unbridge", "jname=web2"]));
     assert_eq!(w.kernel().snapshot(), before);
 }
+
+/// Runs `vimage args` with `dir` read-only: as root (which permissions do not stop) under a
+/// read-only bind mount in a private mount namespace, otherwise with mode 0555. `None` when
+/// this machine allows neither (the test then says so and checks nothing more).
+fn readonly_run(w: &World, dir: &std::path::Path, args: &[&str]) -> Option<Output> {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+    let mount = "mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" && shift && exec \"$@\"";
+    if unsafe { libc::geteuid() } == 0 {
+        let probe_script =
+            "mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" && ! touch \"$1\"/.probe 2>/dev/null";
+        let probe = Command::new("unshare").args(["-m", "sh", "-c", probe_script, "sh"]).arg(dir).output().ok()?;
+        if !probe.status.success() {
+            eprintln!("skipped: no read-only bind mount here: {}", String::from_utf8_lossy(&probe.stderr));
+            return None;
+        }
+        let mut c = Command::new("unshare");
+        c.args(["-m", "sh", "-c", mount, "sh"]).arg(dir).arg(common::vimage_bin()).args(args);
+        return Some(w.command(c).output().unwrap());
+    }
+    let set = |m: u32| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(m)).unwrap();
+    set(0o555);
+    let o = w.vimage(args);
+    set(0o755);
+    Some(o)
+}
+
+#[test]
+fn read_only_verbs_work_on_a_read_only_state_directory() {
+    let w = world();
+    let macs = bridge_both(&w);
+    let bridged = w.kernel().snapshot();
+    let dir = w.state_db().parent().unwrap().to_path_buf();
+    let Some(o) = readonly_run(&w, &dir, &["status", "--json"]) else { return };
+    ok(&o);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    shows_both(&j, &macs);
+    let notes = j["notes"].to_string();
+    assert!(notes.contains("cannot be written"), "says what could not be recorded: {j:#}");
+    let checks: &[(&[&str], &str)] = &[
+        (&["status"], "cannot be written"),
+        (&["bridge", "jname=web1", "--dry-run"], "already bridged"),
+        (&["unbridge", "jname=web2", "--dry-run"], "ngctl"),
+        (&["gc", "--dry-run"], "nothing to collect"),
+        (&["set", "jname=web1"], "no vimage settings"),
+    ];
+    for (args, text) in checks {
+        let o = readonly_run(&w, &dir, args).unwrap();
+        ok(&o);
+        assert!(stdout(&o).contains(text), "{args:?}: {}", stdout(&o));
+        assert_eq!(w.kernel().snapshot(), bridged, "{args:?}");
+    }
+    // A verb that changes something refuses before any change: it could not record it.
+    let o = readonly_run(&w, &dir, &["unbridge", "jname=web1"]).unwrap();
+    assert_eq!(code(&o), 73, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains(&w.state_db().display().to_string()), "{}", stderr(&o));
+    assert_eq!(w.kernel().snapshot(), bridged);
+
+    // Records lost as well: the report is rebuilt in memory, and says it was not saved.
+    lose_db(&w);
+    let o = readonly_run(&w, &dir, &["status", "--json"]).unwrap();
+    ok(&o);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    shows_both(&j, &macs);
+    assert!(j["notes"].to_string().contains("not saved"), "{j:#}");
+}
+
+#[test]
+fn read_only_verbs_never_create_the_state_directory() {
+    let w = world();
+    let dir = w.state_db().parent().unwrap().to_path_buf();
+    let verbs: &[&[&str]] = &[
+        &["status"],
+        &["status", "--json"],
+        &["status", "--dot"],
+        &["status", "jname=web1"],
+        &["bridge", "jname=web1", "--dry-run"],
+        &["unbridge", "jname=web1", "--dry-run"],
+        &["gc", "--dry-run"],
+        &["set", "jname=web1"],
+        &["doctor"],
+    ];
+    for args in verbs {
+        let o = w.vimage(args);
+        ok(&o);
+        assert!(!dir.exists(), "{args:?} created {}", dir.display());
+    }
+}

@@ -138,7 +138,11 @@ fn opening(path: &Path, e: Error) -> Error {
     if let Some(why) = e.message.strip_prefix(crate::error::DAMAGED_DB) {
         return damaged(path, why.trim_start_matches(": "));
     }
-    e.detail(format!("state database: {}", path.display()))
+    let e = e.detail(format!("state database: {}", path.display()));
+    if e.kind == Kind::CantCreate {
+        return e.detail("vimage records every change it makes there; `status` and --dry-run work without writing it");
+    }
+    e
 }
 
 impl StateDb {
