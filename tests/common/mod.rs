@@ -67,10 +67,11 @@ impl World {
     pub fn vimage_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut c = Command::new(vimage_bin());
         c.args(args);
+        let mut c = self.command(c);
         for (k, v) in env {
             c.env(k, v);
         }
-        self.command(c).output().unwrap()
+        c.output().unwrap()
     }
 
     /// `c` with this world's environment (for vimage run through another program).
