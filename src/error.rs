@@ -97,6 +97,10 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// How an error from a damaged SQLite file starts, so the code that opened it can name the
+/// file and the fix (`state::StateDb::open`).
+pub const DAMAGED_DB: &str = "vimage state database is damaged";
+
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         let busy = matches!(
@@ -110,8 +114,9 @@ impl From<rusqlite::Error> for Error {
         if busy {
             Error::new(Kind::TempFail, format!("vimage state database is busy: {e}"))
         } else if corrupt {
-            Error::new(Kind::Data, format!("vimage state database is damaged: {e}"))
-                .detail("move it aside; vimage rebuilds its records from the kernel (stored MACs are lost)")
+            Error::new(Kind::Data, format!("{DAMAGED_DB}: {e}")).detail(
+                "move the database and its -wal and -shm files aside: vimage rebuilds its records from the kernel's markers",
+            )
         } else {
             Error::new(Kind::CantCreate, format!("vimage state database: {e}"))
         }

@@ -68,6 +68,30 @@ fn cant(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::new(Kind::CantCreate, format!("cannot write {}: {e}", path.display()))
 }
 
+/// Checks, before a setup changes the kernel, that a planned edit can be made: the file is
+/// text vimage can read, and its directory exists and takes a new file (the temporary file
+/// the edit is renamed from). A setup whose file step would fail is refused here rather than
+/// left half-done; the edit itself still starts from the file as it is when it runs.
+pub fn preflight(paths: &Paths, edit: &FileEdit) -> Result<()> {
+    let path = match edit {
+        FileEdit::DevfsRules { .. } => paths.host(crate::facts::devfs::RULES_PATH),
+        FileEdit::RcConf { path, .. } => path.clone(),
+    };
+    crate::facts::devfs::read_file(&path)?;
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else { return Ok(()) };
+    if !dir.is_dir() {
+        if matches!(edit, FileEdit::DevfsRules { .. }) && !dir.exists() {
+            // /etc under a fresh VIMAGE_ROOT: the edit creates it.
+            return Ok(());
+        }
+        return Err(cant(&path, "its directory does not exist (is the jail's path right? rcconf= names the file)")
+            .detail("nothing was changed"));
+    }
+    tempfile::Builder::new().prefix(".vimage.").tempfile_in(dir).map(drop).map_err(|e| {
+        cant(&path, format!("cannot create a file in {}: {e}", dir.display())).detail("nothing was changed")
+    })
+}
+
 /// Makes one planned edit against the file as it is now. Returns whether the file changed.
 pub fn apply(paths: &Paths, edit: &FileEdit) -> Result<bool> {
     with_edit_lock(paths, || match edit {
@@ -158,5 +182,20 @@ mod tests {
             remove: vec![],
         };
         assert_eq!(apply(&paths, &bad).unwrap_err().kind, Kind::CantCreate);
+        assert_eq!(preflight(&paths, &bad).unwrap_err().kind, Kind::CantCreate, "refused before any change");
+    }
+
+    #[test]
+    fn preflight_names_the_first_byte_that_is_not_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::rooted(dir.path());
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        let edit = FileEdit::DevfsRules { set: Some(50) };
+        assert!(preflight(&paths, &edit).is_ok(), "no file yet: the edit creates it");
+        std::fs::write(dir.path().join("etc/devfs.rules"), b"[a=7]\n# \xe9t\xe9\n").unwrap();
+        let e = preflight(&paths, &edit).unwrap_err();
+        assert_eq!(e.kind, Kind::Data);
+        assert!(e.message.contains("byte 9 (line 2)") && e.message.contains("0xe9"), "{e}");
+        assert!(apply(&paths, &edit).is_err(), "and the edit itself refuses it too");
     }
 }

@@ -48,8 +48,10 @@ pub struct Session<'h> {
 
 impl<'h> Session<'h> {
     /// Opens a session. A dry run takes no lock and writes nothing, not even vimage's own
-    /// database; a real one waits for the host lock, resyncs the records after a reboot and
-    /// finishes or rolls back any run a crash left open.
+    /// database (it reads it read-only, and plans against records rebuilt in memory when they
+    /// must be); a real one waits for the host lock, brings the records in line with this boot
+    /// (rebuilding them from the kernel's markers when they were lost) and finishes or rolls
+    /// back any run a crash left open.
     pub fn open(
         host: &'h mut dyn Host,
         paths: &Paths,
@@ -59,15 +61,15 @@ impl<'h> Session<'h> {
     ) -> Result<Session<'h>> {
         if dry {
             let kernel = gather::kernel(host)?;
-            let p = paths.state_db();
-            let db = if p.exists() { StateDb::open(&p)? } else { StateDb::open_in_memory()? };
-            return Ok(Session { host, db, kernel, notes: Vec::new(), dry, paths: paths.clone(), _lock: None });
+            let (db, notes) = gather::records_for_reading(host, &paths.state_db(), &kernel)?;
+            return Ok(Session { host, db, kernel, notes, dry, paths: paths.clone(), _lock: None });
         }
         let lock = HostLock::acquire(&paths.lock_file(), what, lock_timeout)?;
         let db = StateDb::open(&paths.state_db())?;
         let kernel = gather::kernel(host)?;
         let mut s = Session { host, db, kernel, notes: Vec::new(), dry, paths: paths.clone(), _lock: Some(lock) };
-        gather::resync_if_needed(s.host, &s.db, &s.kernel)?;
+        let rebuilt = gather::resync_if_needed(s.host, &s.db, &s.kernel)?;
+        s.notes.extend(rebuilt);
         let r = recover::recover(s.host, &s.db, s.kernel.boottime)?;
         s.notes.extend(r.notes);
         for e in r.errors {
@@ -200,7 +202,10 @@ impl<'h> Session<'h> {
             return Ok(done);
         }
         let r = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
-        done.push(Done { plan, report: Some(r), results: Vec::new() });
+        // The host files after the jail is gone: /etc/devfs.rules loses vimage's section
+        // with the last jail using it, as with unbridge.
+        let results = self.write_files(&plan, &r)?;
+        done.push(Done { plan, report: Some(r), results });
         Ok(done)
     }
 
@@ -213,10 +218,13 @@ impl<'h> Session<'h> {
             if self.dry || plan.changes_nothing() {
                 return Ok(Done::planned(plan));
             }
+            for e in &plan.files {
+                crate::fsedit::preflight(&self.paths, e).map_err(|err| err.in_jail(&net.jail))?;
+            }
             match exec::apply(self.host, &plan, &self.db, self.kernel.boottime) {
                 Ok(r) => {
                     let mut results = self.leases(&plan, &view);
-                    results.extend(self.write_files(&plan)?);
+                    results.extend(self.write_files(&plan, &r)?);
                     return Ok(Done { plan, report: Some(r), results });
                 }
                 Err(e) if !retried && self.drop_vanished_bridges(&plan, &view)? => {
@@ -269,7 +277,7 @@ impl<'h> Session<'h> {
             return Ok(Done::planned(plan));
         }
         let report = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
-        let results = self.write_files(&plan)?;
+        let results = self.write_files(&plan, &report)?;
         Ok(Done { plan, report: Some(report), results })
     }
 
@@ -292,8 +300,11 @@ impl<'h> Session<'h> {
         if self.dry || plan.changes_nothing() {
             return Ok(Done::planned(plan));
         }
+        for e in &plan.files {
+            crate::fsedit::preflight(&self.paths, e).map_err(|err| err.in_jail(jail))?;
+        }
         let report = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
-        let results = self.write_files(&plan)?;
+        let results = self.write_files(&plan, &report)?;
         Ok(Done { plan, report: Some(report), results })
     }
 
@@ -317,21 +328,49 @@ impl<'h> Session<'h> {
             .collect()
     }
 
-    /// Makes the plan's file edits, now that every kernel step succeeded.
-    fn write_files(&mut self, plan: &Plan) -> Result<Vec<String>> {
+    /// Makes the plan's file edits, now that its kernel part is done. Every edit is tried, so
+    /// one damaged file keeps no other from being written; the ones that failed are reported
+    /// together (73), each with what was not done to its file and why, after the kernel part
+    /// (which a file never blocks: a teardown must not leak because a file is damaged).
+    fn write_files(&mut self, plan: &Plan, report: &Report) -> Result<Vec<String>> {
         let mut done = Vec::new();
+        let mut failed = Vec::new();
         for e in &plan.files {
             match crate::fsedit::apply(&self.paths, e) {
                 Ok(true) => done.extend(e.describe().into_iter().map(|d| format!("wrote {d}"))),
                 Ok(false) => {}
-                Err(err) => {
-                    return Err(err.in_jail(&plan.jail).detail(
-                        "the kernel changes are in place and recorded; fix the file's problem and run vimage again",
-                    ));
-                }
+                Err(err) => failed.push((e, err)),
             }
         }
-        Ok(done)
+        if failed.is_empty() {
+            return Ok(done);
+        }
+        let n = report.commands.len();
+        let kernel = if plan.verb.is_setup() {
+            format!("the kernel changes are in place and recorded ({n} command(s) ran)")
+        } else {
+            format!("the kernel teardown is complete ({n} command(s) ran)")
+        };
+        let mut err =
+            Error::jail(Kind::CantCreate, &plan.jail, format!("{kernel}, but a host file could not be edited"));
+        for (e, why) in &failed {
+            for line in e.describe() {
+                err = err.detail(format!("not done: {line}"));
+            }
+            err = err.detail(format!("  because {}", why.message));
+        }
+        for d in done {
+            err = err.detail(format!("done: {d}"));
+        }
+        let devfs_removal = failed.iter().any(|(e, _)| matches!(e, crate::plan::FileEdit::DevfsRules { set: None }));
+        let hint = if devfs_removal && failed.len() == 1 {
+            "fix the file, then `vimage gc` takes vimage's section out of it (or delete the section by hand)"
+        } else if plan.verb.is_setup() {
+            "fix the file, then run the same command again: it writes only what is missing"
+        } else {
+            "fix the file, then make the edit by hand (the records no longer name it)"
+        };
+        Err(err.detail(hint))
     }
 }
 
@@ -381,7 +420,45 @@ impl Session<'_> {
                 Err(e) => errors.push(e),
             }
         }
+        let mut orphans = orphans;
+        match self.stale_devfs_section() {
+            Ok(Some(p)) => {
+                if !self.dry {
+                    let r = exec::apply(self.host, &p, &self.db, self.kernel.boottime)?;
+                    if let Err(e) = self.write_files(&p, &r) {
+                        errors.push(e);
+                    }
+                }
+                plans.push(p);
+            }
+            Ok(None) => {}
+            Err(e) => orphans.objects.push(crate::plan::gc::Orphan {
+                object: crate::facts::devfs::RULES_PATH.into(),
+                marker: format!("[{}=…]", crate::devfs::SECTION),
+                jail: None,
+                reason: format!("cannot tell whether vimage's section is stale: {}", e.message),
+                removable: false,
+            }),
+        }
         Ok(GcDone { orphans, plans, errors })
+    }
+
+    /// vimage's section of /etc/devfs.rules, when nothing uses it any more (see
+    /// [`crate::plan::gc::stale_devfs_section`]). Costs one `devfs rule showsets`, and only
+    /// when the file has the section and no jail is recorded as using it.
+    fn stale_devfs_section(&mut self) -> Result<Option<Plan>> {
+        let users = self.db.devfs_users()?.len();
+        if users > 0 {
+            return Ok(None);
+        }
+        let Some(text) = crate::facts::devfs::read_host_file(&self.paths, crate::facts::devfs::RULES_PATH)? else {
+            return Ok(None);
+        };
+        if crate::devfs::rules::RulesFile::parse(&text).ours().is_none() {
+            return Ok(None);
+        }
+        let loaded = crate::facts::devfs::loaded_sets(self.host)?;
+        Ok(crate::plan::gc::stale_devfs_section(&text, users, &loaded))
     }
 }
 

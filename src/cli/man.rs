@@ -164,11 +164,14 @@ pub fn page() -> String {
     for (c, d) in [
         ("0", "success (also when there was nothing to do)"),
         ("64", "usage: unknown command or key, missing jname"),
-        ("65", "bad data: invalid jail or interface name, unusable MAC, damaged state database"),
+        ("65", "bad data: invalid jail or interface name, unusable MAC, damaged state database or host file"),
         ("69", "unavailable: no VIMAGE in the kernel, jail not running or without vnet, missing uplink"),
         ("70", "internal error"),
         ("71", "a FreeBSD command failed; what was done was undone"),
-        ("73", "vimage's state could not be written"),
+        (
+            "73",
+            "vimage's state or a host file could not be written: before any change for a setup, after the kernel teardown (which is complete) for unbridge and stop",
+        ),
         ("75", "temporary: the host lock or a database is busy, or a signal interrupted a change"),
     ] {
         line(&format!(".It {c}"));

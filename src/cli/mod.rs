@@ -141,12 +141,6 @@ fn list(v: Option<&str>) -> Vec<String> {
     v.unwrap_or_default().split([',', ' ', '\t']).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
-/// Opens the state database for reading without creating it (dry runs change nothing).
-fn open_db_readonly(paths: &Paths) -> Result<crate::state::StateDb> {
-    let p = paths.state_db();
-    if p.exists() { crate::state::StateDb::open(&p) } else { crate::state::StateDb::open_in_memory() }
-}
-
 /// JSON text of a serialisable value, pretty and newline-terminated.
 fn to_json<T: serde::Serialize>(v: &T) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

@@ -58,7 +58,8 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
             format!("nic_hwaddr lists {} MACs but the jail has {} jailnic rows", macs.len(), c.nics.rows.len()),
         ));
     }
-    let dry = a.flag("dry-run");
+    // Without keys it only shows: a read-only verb, which creates and writes nothing.
+    let dry = a.flag("dry-run") || (updates.is_empty() && cbsd_jail.is_none());
     let s = Session::open(ctx.host, &ctx.paths, &format!("set {jail}"), dry, ctx.lock_timeout)?;
     let mut notes: Vec<String> = Vec::new();
     if !dry {

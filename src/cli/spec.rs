@@ -396,7 +396,7 @@ environment: workdir (CBSD workdir), VIMAGE_ROOT (prefix for host files, default
   (seconds to wait for a busy SQLite database, default 25),
   VIMAGE_CMD_DIR (run ifconfig, jls, ... from this directory instead of /sbin, /usr/sbin)
 exit codes: 0 ok, 64 usage, 65 bad data, 69 unavailable (no VIMAGE, jail not running, no uplink),
-  70 internal error, 71 a FreeBSD command failed, 73 cannot write state, 75 busy (try again)
+  70 internal error, 71 a FreeBSD command failed, 73 cannot write state or a host file, 75 busy (try again)
 ";
 
 /// `vimage --help` (no verb).

@@ -1,7 +1,7 @@
 //! `vimage status`: what vimage set up, per jail, checked against the kernel; and orphans.
 
 use super::args::Args;
-use super::{Ctx, Outcome, open_db_readonly, to_json};
+use super::{Ctx, Outcome, to_json};
 use crate::error::Result;
 use crate::facts::{JailInfo, gather};
 use crate::parse::ifconfig::IfStatus;
@@ -79,6 +79,10 @@ pub struct Report {
     pub bridges: Vec<BridgeStatus>,
     /// vimage-marked objects no running jail accounts for (what `gc` would remove).
     pub orphans: Vec<Orphan>,
+    /// What the report could not check or record: records rebuilt from the kernel's markers
+    /// (and not saved), a state database that cannot be written, unrepaired interrupted runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Builds the report from kernel facts and records. Pure, so it is tested without a host.
@@ -94,7 +98,7 @@ pub fn build(
 ) -> Report {
     let running: BTreeMap<&str, &JailInfo> = jails.iter().filter(|j| !j.dying).map(|j| (j.name.as_str(), j)).collect();
     let by_name: BTreeMap<&str, &IfStatus> = scan.iter().map(|s| (s.name.as_str(), s)).collect();
-    let mut out = Report { jails: Vec::new(), bridges: Vec::new(), orphans: Vec::new() };
+    let mut out = Report { jails: Vec::new(), bridges: Vec::new(), orphans: Vec::new(), notes: Vec::new() };
     let mut per_jail: BTreeMap<&str, Vec<&Attachment>> = BTreeMap::new();
     for a in atts {
         per_jail.entry(a.jail.as_str()).or_default().push(a);
@@ -205,9 +209,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
         super::jail_arg(a).map(|_| ()).map_err(|e| e.in_jail(j))?;
     }
     let k = gather::kernel(ctx.host)?;
+    let (db, notes) = gather::records_for_reading(ctx.host, &ctx.paths.state_db(), &k)?;
     let jails = gather::all_jails(ctx.host)?;
     let scan = gather::group(ctx.host, true)?;
-    let db = open_db_readonly(&ctx.paths)?;
     let atts = db.all_attachments()?;
     let ids: Vec<u32> = atts
         .iter()
@@ -215,7 +219,8 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
         .filter_map(|a| a.ng_node)
         .collect();
     let alive = gather::ng_nodes_alive(ctx.host, &ids)?;
-    let report = build(k.boottime, &jails, &scan, &atts, &db.all_bridges()?, &alive, only);
+    let mut report = build(k.boottime, &jails, &scan, &atts, &db.all_bridges()?, &alive, only);
+    report.notes = notes;
     let text = if a.flag("json") {
         to_json(&report)
     } else if a.flag("dot") {
@@ -228,6 +233,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
 
 fn text(r: &Report, only: Option<&str>) -> String {
     let mut s = String::new();
+    for n in &r.notes {
+        s.push_str(&format!("note: {n}\n"));
+    }
     if r.jails.is_empty() {
         match only {
             Some(j) => s.push_str(&format!("jail {j}: vimage has nothing set up for it\n")),

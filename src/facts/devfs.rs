@@ -19,15 +19,34 @@ pub fn read_host_file(paths: &Paths, path: &str) -> Result<Option<String>> {
     read_file(&paths.host(path))
 }
 
-/// Reads a file; `None` when it does not exist, an error naming it otherwise.
+/// Reads a file; `None` when it does not exist, an error naming it otherwise. A file that is
+/// not UTF-8 text is refused with the first bad byte's position, so the admin can find it:
+/// vimage's editors keep every line they do not own byte for byte, which they can only
+/// promise for text they can read.
 pub fn read_file(p: &std::path::Path) -> Result<Option<String>> {
     match std::fs::read(p) {
-        Ok(b) => String::from_utf8(b)
-            .map(Some)
-            .map_err(|_| Error::new(Kind::Data, format!("{} is not UTF-8 text; vimage will not edit it", p.display()))),
+        Ok(b) => match String::from_utf8(b) {
+            Ok(s) => Ok(Some(s)),
+            Err(e) => Err(not_utf8(p, e.as_bytes(), e.utf8_error().valid_up_to())),
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::new(Kind::Os, format!("cannot read {}: {e}", p.display()))),
     }
+}
+
+/// The error for a file whose byte at offset `bad` starts no UTF-8 character: byte and line
+/// counted from 1, as cmp(1) counts them.
+fn not_utf8(p: &std::path::Path, bytes: &[u8], bad: usize) -> Error {
+    let line = 1 + bytes[..bad].iter().filter(|&&b| b == b'\n').count();
+    Error::new(
+        Kind::Data,
+        format!(
+            "{}: byte {} (line {line}) is not UTF-8 text (0x{:02x}); vimage will not edit this file",
+            p.display(),
+            bad + 1,
+            bytes.get(bad).copied().unwrap_or(0)
+        ),
+    )
 }
 
 /// `devfs rule showsets`: the ruleset numbers loaded in the kernel.
@@ -45,9 +64,17 @@ pub fn show(host: &mut dyn Host, n: u16) -> Result<Vec<String>> {
 /// Everything the devfs planner needs; `interest` are numbers the caller may use (an
 /// explicit `ruleset=`), shown when loaded.
 pub fn gather(host: &mut dyn Host, db: &StateDb, paths: &Paths, interest: &[u16]) -> Result<DevfsFacts> {
+    // A damaged file must not stop a teardown: its error is kept for the planner, which
+    // refuses a setup that would edit it and reports it after a teardown's kernel part.
+    let (rules, rules_error) = match read_host_file(paths, RULES_PATH) {
+        Ok(t) => (t, None),
+        Err(e) => (None, Some(e.message)),
+    };
     let mut f = DevfsFacts {
-        defaults: read_host_file(paths, DEFAULTS_PATH)?,
-        rules: read_host_file(paths, RULES_PATH)?,
+        // Unreadable: FreeBSD's stock numbers are assumed (it only names the stock rulesets).
+        defaults: read_host_file(paths, DEFAULTS_PATH).ok().flatten(),
+        rules,
+        rules_error,
         loaded: loaded_sets(host)?,
         users: db.devfs_users()?,
         ..DevfsFacts::default()

@@ -16,9 +16,10 @@ use crate::model::{JailName, JailNet, Mac, NicMode, Uplink, ng_ifname};
 use crate::parse::ifconfig::{IfStatus, parse_status};
 use crate::parse::{jls, ngctl, route, sysctl};
 use crate::paths::Paths;
-use crate::plan::op::{GROUP, bridge_marker};
+use crate::plan::op::{GROUP, epair_owner, vimage_bridge_uplink};
 use crate::plan::{netgraph as ngplan, ngscript};
 use crate::state::{BridgeRec, StateDb};
+use std::path::Path;
 
 /// Runs a query; a non-zero exit becomes an error naming the command and its stderr.
 pub fn query(host: &mut dyn Host, cmd: Cmd) -> Result<Output> {
@@ -165,22 +166,71 @@ pub fn rcconf(paths: &Paths, net: &JailNet, info: &JailInfo) -> Result<RcConfFac
     Ok(RcConfFacts { path, shown, text })
 }
 
-/// After a reboot (or with lost records) the records describe nothing that exists: forget
-/// them, and re-learn vimage's bridges from one scan of group `vimage`.
-pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts) -> Result<()> {
-    if db.synced_boottime()? == Some(k.boottime) {
-        return Ok(());
+/// Brings the records in line with this boot, once per boot: after a reboot nothing vimage
+/// made survives, so they are forgotten (vimage's bridges re-learnt from one scan of group
+/// `vimage`); when there are no records to go by (a lost or new database), or vimage's epairs
+/// exist although the records are of another boot (a restored copy), they are rebuilt from
+/// the kernel's markers ([`super::rebuild`]). Returns what the admin should know: what was
+/// rebuilt, and what could not be.
+pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts) -> Result<Vec<String>> {
+    let synced = db.synced_boottime()?;
+    if synced == Some(k.boottime) {
+        return Ok(Vec::new());
     }
-    let bridges: Vec<BridgeRec> = group(host, true)?
-        .into_iter()
-        .filter(|s| s.is_bridge())
-        .filter_map(|s| {
-            let uplink = s.description.as_deref()?.strip_prefix("vimage:")?.to_string();
-            (s.description.as_deref() == Some(bridge_marker(&uplink).as_str()))
-                .then(|| BridgeRec::if_bridge(&s.name, &uplink, true, k.boottime))
-        })
-        .collect();
-    db.resync(k.boottime, &[], &bridges)
+    let ours = group(host, true)?;
+    let lost = synced.is_none() || ours.iter().any(|s| epair_owner(s).is_some());
+    if !lost {
+        let bridges: Vec<BridgeRec> = ours
+            .iter()
+            .filter_map(|s| vimage_bridge_uplink(s).map(|u| BridgeRec::if_bridge(&s.name, &u, true, k.boottime)))
+            .collect();
+        db.resync(k.boottime, &[], &bridges, &[])?;
+        return Ok(Vec::new());
+    }
+    let r = super::rebuild::rebuild(host, k, &ours)?;
+    db.resync(k.boottime, &r.attachments, &r.bridges, &r.macs)?;
+    Ok(r.notes)
+}
+
+/// vimage's records for a verb that changes nothing (`status`, dry runs): the database opened
+/// read-only (never created, never written, so a read-only file system is no obstacle), or,
+/// when its records must be rebuilt or its schema is older, a private copy in memory that is
+/// never saved. Returns the notes saying what such a verb could not check or record.
+pub fn records_for_reading(host: &mut dyn Host, path: &Path, k: &KernelFacts) -> Result<(StateDb, Vec<String>)> {
+    let mut notes = Vec::new();
+    let db = match StateDb::open_readonly(path)? {
+        Some(db) => {
+            if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
+                notes.push(format!(
+                    "the state database {} cannot be written ({e}): nothing can be recorded, so commands that change \
+                     something refuse until it can",
+                    path.display()
+                ));
+            }
+            if db.needs_migration()? || db.synced_boottime()? != Some(k.boottime) { db.to_memory()? } else { db }
+        }
+        None => StateDb::open_in_memory()?,
+    };
+    let rebuilt = resync_if_needed(host, &db, k)?;
+    if !rebuilt.is_empty() {
+        notes.extend(rebuilt);
+        notes.push(format!(
+            "{}: this command changes nothing, so the rebuilt records were not saved; the next one that changes \
+             something saves them",
+            path.display()
+        ));
+    }
+    let open = db.unfinished_runs()?;
+    if !open.is_empty() {
+        let which: Vec<String> = open.iter().map(|r| format!("jail {}: {} (run {})", r.jail, r.verb, r.id)).collect();
+        notes.push(format!(
+            "the journal has {} interrupted run(s) not repaired yet ({}); the next command that changes something \
+             repairs them",
+            open.len(),
+            which.join(", ")
+        ));
+    }
+    Ok((db, notes))
 }
 
 /// Everything `plan_bridge` needs for `net`.
@@ -413,32 +463,45 @@ msg {node}: getautosrc
 }
 
 /// Which eiface nodes (by ID) still exist, with their interface's current name: one
-/// `ngctl -f -` of `msg [id]: getifname` lines. A batch stops at the first node that is gone, so
-/// it is run again from the next line: one invocation, plus one per missing node.
+/// `ngctl -f -` of `msg [id]: getifname` lines (see [`ngctl_lines`]).
 pub fn ng_nodes_alive(host: &mut dyn Host, ids: &[u32]) -> Result<std::collections::BTreeMap<u32, String>> {
+    let lines: Vec<String> = ids.iter().map(|id| format!("msg [{id:x}]: getifname")).collect();
     let mut alive = std::collections::BTreeMap::new();
-    let mut rest = ids;
-    while !rest.is_empty() {
-        let script: String = rest.iter().map(|id| format!("msg [{id:x}]: getifname\n")).collect();
-        let out = run_cmd(host, &Cmd::new(Program::Ngctl, ["-f", "-"]).with_stdin(script));
-        let done = ngscript::completed(rest.len(), &out);
-        for (id, r) in rest.iter().zip(ngctl::replies(&out.stdout)).take(done) {
+    for (first, done, out) in ngctl_lines(host, &lines)? {
+        for (id, r) in ids[first..].iter().zip(ngctl::replies(&out.stdout)).take(done) {
             if let Some(name) = ngctl::unquote(&r.args) {
                 alive.insert(*id, name.to_string());
             }
         }
-        if out.ok() {
-            break;
-        }
-        if done == 0 && !out.stderr.contains("line 1: error in file") {
+    }
+    Ok(alive)
+}
+
+/// Runs independent query lines as `ngctl -f -` batches. A batch stops at its first line
+/// that fails (a node that is gone), so it is run again from the next line: one invocation,
+/// plus one per failing line. Returns, per invocation, the index of its first line, how many
+/// lines completed, and its output.
+pub fn ngctl_lines(host: &mut dyn Host, lines: &[String]) -> Result<Vec<(usize, usize, Output)>> {
+    let mut runs = Vec::new();
+    let mut first = 0;
+    while first < lines.len() {
+        let script: String = lines[first..].iter().map(|l| format!("{l}\n")).collect();
+        let out = run_cmd(host, &Cmd::new(Program::Ngctl, ["-f", "-"]).with_stdin(script));
+        let done = ngscript::completed(lines.len() - first, &out);
+        let ok = out.ok();
+        if !ok && done == 0 && !out.stderr.contains("line 1: error in file") {
             return Err(Error::new(
                 Kind::Os,
                 format!("`ngctl -f -` failed (exit {}): {}", out.code, out.stderr.trim()),
             ));
         }
-        rest = &rest[(done + 1).min(rest.len())..];
+        runs.push((first, done, out));
+        if ok {
+            break;
+        }
+        first += done + 1;
     }
-    Ok(alive)
+    Ok(runs)
 }
 
 /// Everything `plan_unbridge` needs for `jail`: its recorded host ends, each checked by name

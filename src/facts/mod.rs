@@ -6,6 +6,7 @@
 
 pub mod devfs;
 pub mod gather;
+pub mod rebuild;
 
 use crate::model::{JailName, Mac};
 use crate::parse::ifconfig::IfStatus;
@@ -73,8 +74,11 @@ impl JailInfo {
 pub struct DevfsFacts {
     /// `/etc/defaults/devfs.rules` (`None`: unreadable, FreeBSD's stock numbers are assumed).
     pub defaults: Option<String>,
-    /// `/etc/devfs.rules` (`None`: the file does not exist yet).
+    /// `/etc/devfs.rules` (`None`: the file does not exist yet, or cannot be read).
     pub rules: Option<String>,
+    /// Why `/etc/devfs.rules` cannot be read (not UTF-8 text, no permission), when it cannot:
+    /// a setup that would edit it is refused, a teardown reports it after its kernel part.
+    pub rules_error: Option<String>,
     /// `devfs rule showsets`.
     pub loaded: BTreeSet<u16>,
     /// `devfs rule -s N show`, for the loaded numbers vimage may own.

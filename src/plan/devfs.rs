@@ -55,6 +55,13 @@ fn taken_by(n: u16, f: &DevfsFacts, file: &RulesFile) -> Option<String> {
 /// Adds to `plan` what gives `jail`'s /dev vimage's ruleset; returns its number.
 pub fn plan_use(plan: &mut Plan, jail: &JailName, info: &JailInfo, v: &HostView, want: Option<u16>) -> Result<u16> {
     let f = v.devfs.as_ref().ok_or_else(|| Error::new(Kind::Internal, "devfs facts were not gathered"))?;
+    if let Some(why) = &f.rules_error {
+        // Its numbers decide vimage's, and the section would be written into it afterwards:
+        // refused now, before anything changes, rather than half-done later.
+        return Err(Error::jail(Kind::Data, jail, why.clone())
+            .detail("vimage's devfs ruleset lives in that file; fix or remove the bytes and run vimage again")
+            .detail("nothing was changed"));
+    }
     let file = RulesFile::parse(f.rules.as_deref().unwrap_or(""));
     let ours = file.ours();
     let others: Vec<&str> = f.users.iter().filter(|u| u.jail != jail.as_str()).map(|u| u.jail.as_str()).collect();
@@ -203,7 +210,9 @@ pub fn plan_release(plan: &mut Plan, jail: &JailName, info: Option<&JailInfo>, v
         if f.loaded.contains(&me.ruleset) {
             plan.steps.push(Step::new(Op::DevfsDelset { set: me.ruleset }));
         }
-        if f.rules.as_deref().is_some_and(|t| RulesFile::parse(t).ours().is_some()) {
+        // A file that cannot be read may hold the section: the edit is tried after the
+        // kernel part, and its failure reported then.
+        if f.rules_error.is_some() || f.rules.as_deref().is_some_and(|t| RulesFile::parse(t).ours().is_some()) {
             plan.files.push(FileEdit::DevfsRules { set: None });
         }
         plan.notes.push(format!("devfs: no jail uses vimage's ruleset {} any more; removing it", me.ruleset));

@@ -235,6 +235,26 @@ pub fn plans(o: &Orphans) -> Vec<Plan> {
     out
 }
 
+/// The plan that takes vimage's section out of `/etc/devfs.rules` when nothing uses it any
+/// more: no jail is recorded as using vimage's ruleset and the kernel has no ruleset of that
+/// number loaded (so no running jail's /dev can be using it either). That is what a teardown
+/// leaves when it could not edit the file (a damaged file, a kill between the kernel part and
+/// the file step). `rules` is the file's text, `loaded` the kernel's ruleset numbers.
+pub fn stale_devfs_section(rules: &str, users: usize, loaded: &std::collections::BTreeSet<u16>) -> Option<Plan> {
+    let ours = crate::devfs::rules::RulesFile::parse(rules).ours()?;
+    if users > 0 || ours.number.is_some_and(|n| loaded.contains(&n)) {
+        return None;
+    }
+    let mut p = Plan::new(JailName::parse(GC_SCOPE).ok()?, Verb::Unbridge);
+    p.files.push(super::FileEdit::DevfsRules { set: None });
+    let n = ours.number.map_or_else(|| "…".to_string(), |n| n.to_string());
+    p.notes.push(format!(
+        "/etc/devfs.rules: vimage's section [{}={n}]: no jail uses it and the kernel has no ruleset {n}",
+        crate::devfs::SECTION
+    ));
+    Some(p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +324,17 @@ bridge1: flags=8843<UP> metric 0 mtu 1500
             summary,
             [("gone".into(), 1, 0), ("old".into(), 0, 1), ("web2".into(), 1, 1), (GC_SCOPE.into(), 1, 1)]
         );
+    }
+
+    #[test]
+    fn vimages_devfs_section_is_stale_only_when_nothing_uses_its_ruleset() {
+        let rules = "[mine=7]\nadd hide\n[vimage_vnet_bpf=50]\n# managed by vimage(8)\nadd path 'bpf*' unhide\n";
+        let p = stale_devfs_section(rules, 0, &[1, 2, 3, 4, 5].into()).expect("stale");
+        assert_eq!(p.files, [crate::plan::FileEdit::DevfsRules { set: None }]);
+        assert!(p.steps.is_empty() && p.notes[0].contains("[vimage_vnet_bpf=50]"), "{p:?}");
+        assert!(stale_devfs_section(rules, 1, &[5].into()).is_none(), "a jail is recorded as using it");
+        assert!(stale_devfs_section(rules, 0, &[5, 50].into()).is_none(), "the kernel has it: records may be lost");
+        assert!(stale_devfs_section("[mine=7]\n", 0, &[].into()).is_none(), "no section of vimage's");
     }
 
     #[test]

@@ -194,6 +194,76 @@ pub fn epair_mark(st: &IfStatus) -> Option<EpairMark> {
     Some(EpairMark::Adopted { jail, index })
 }
 
+// What makes a kernel object vimage's, one function per kind of object. Rebuilding lost
+// records (`facts::rebuild`) asks each object these questions and nothing else, so a new
+// kind of marker is recognised everywhere by adding it here.
+
+/// Whose NIC a host interface is, when it is the host end of an epair vimage made or took
+/// over: `(jail, NIC name in the jail)`, from its marker ([`epair_mark`]). An epair taken
+/// over from CBSD names only its NIC's index (`<jail>-eth<N>`); its name in the jail is
+/// taken to be CBSD 14.x's `eth<N>` (a 15.x jailnic name is not in any marker).
+pub fn epair_owner(st: &IfStatus) -> Option<(String, String)> {
+    Some(match epair_mark(st)? {
+        EpairMark::Created { jail, nic } => (jail, nic),
+        EpairMark::Adopted { jail, index } => (jail, format!("eth{index}")),
+    })
+}
+
+/// The uplink of an if_bridge vimage created: its description is [`bridge_marker`] and it
+/// is in group [`GROUP`].
+pub fn vimage_bridge_uplink(st: &IfStatus) -> Option<String> {
+    if !st.is_bridge() || !st.in_group(GROUP) {
+        return None;
+    }
+    let uplink = st.description.as_deref()?.strip_prefix("vimage:")?;
+    (!uplink.is_empty() && !uplink.contains(':')).then(|| uplink.to_string())
+}
+
+/// Which netgraph NIC of `jail` the interface `ifname` in that jail is, by vimage's naming
+/// rule ([`crate::model::ng_ifname`], any of the planner's attempts): its ordinal among the
+/// jail's netgraph NICs. The interface name is also the eiface's node name on the host.
+pub fn ng_nic_ordinal(jail: &JailName, ifname: &str) -> Option<u32> {
+    let rest = ifname.strip_prefix("ng")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || rest.as_bytes().get(digits) != Some(&b'_') {
+        return None;
+    }
+    let i: u32 = rest[..digits].parse().ok()?;
+    (0..super::netgraph::NAME_ATTEMPTS).any(|a| crate::model::ng_ifname(jail, i, a).as_str() == ifname).then_some(i)
+}
+
+/// The jail an eiface on the host was made for, read from its name alone (its jail is gone,
+/// so the interface came back to the host): only the unshortened form `ng<i>_<jail>` names
+/// its jail. A name ending like a shortened one (`_` and 4 hex digits) could be either, so it
+/// is not traced back.
+pub fn ng_orphan_jail(ifname: &str) -> Option<(JailName, u32)> {
+    let tail = ifname.len().checked_sub(5).and_then(|i| ifname.get(i..))?;
+    if tail.starts_with('_') && tail[1..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return None;
+    }
+    let rest = ifname.strip_prefix("ng")?;
+    let (i, jail) = rest.split_once('_')?;
+    let jail = JailName::parse(jail).ok()?;
+    let i: u32 = i.parse().ok()?;
+    (crate::model::ng_ifname(&jail, i, 0).as_str() == ifname).then_some((jail, i))
+}
+
+/// The ng_bridge and `link<N>` an eiface node hangs on, when that bridge is vimage's (named
+/// `vimage_<uplink node>`, see [`super::netgraph::bridge_node`]): from `ngctl show` of the
+/// eiface, whose `ether` hook vimage connected to the bridge's `link<N>`.
+pub fn ng_eiface_link(
+    node: &crate::parse::ngctl::NodeLine,
+    hooks: &[crate::parse::ngctl::HookRow],
+) -> Option<(String, u32)> {
+    if node.type_name != "eiface" {
+        return None;
+    }
+    let h = hooks.iter().find(|h| h.hook == "ether" && h.peer_type == "bridge")?;
+    let bridge = h.peer_name.as_deref().filter(|b| b.starts_with("vimage_") && super::netgraph::safe_node_name(b))?;
+    let link: u32 = h.peer_hook.strip_prefix("link")?.parse().ok()?;
+    Some((bridge.to_string(), link))
+}
+
 /// One change to the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
@@ -906,6 +976,22 @@ mod tests {
         assert_eq!(parse_epair_marker(&m), Some(("a:b".into(), "eth1".into())));
         assert_eq!(parse_epair_marker("vimage:em0"), None);
         assert_eq!(parse_epair_marker("web1-eth0"), None);
+    }
+
+    #[test]
+    fn netgraph_names_are_recognised_with_their_ordinal() {
+        let web1 = jail();
+        assert_eq!(ng_nic_ordinal(&web1, "ng0_web1"), Some(0));
+        assert_eq!(ng_nic_ordinal(&web1, "ng12_web1"), Some(12));
+        assert_eq!(ng_nic_ordinal(&web1, "ng0_web2"), None, "another jail's name");
+        assert_eq!(ng_nic_ordinal(&web1, "eth0"), None);
+        let long = JailName::parse("a-very-long-jail-name").unwrap();
+        let short = crate::model::ng_ifname(&long, 1, 0);
+        assert_eq!(ng_nic_ordinal(&long, short.as_str()), Some(1), "{short}");
+        let retried = crate::model::ng_ifname(&long, 1, 3);
+        assert_eq!(ng_nic_ordinal(&long, retried.as_str()), Some(1), "a name from a later attempt: {retried}");
+        assert_eq!(ng_orphan_jail("ng2_web1").map(|(j, i)| (j.to_string(), i)), Some(("web1".into(), 2)));
+        assert_eq!(ng_orphan_jail(short.as_str()), None, "a shortened name does not say its jail");
     }
 
     #[test]

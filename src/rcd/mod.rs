@@ -83,13 +83,15 @@ fn words(v: Option<&str>) -> Vec<String> {
     v.unwrap_or_default().split_whitespace().map(str::to_string).collect()
 }
 
-/// Reads the rc.conf files under `paths`.
+/// Reads the rc.conf files under `paths`. sh reads them byte for byte, so a byte that is not
+/// UTF-8 (a Latin-1 comment) is read as U+FFFD and keeps no other line from being read: a
+/// damaged comment cannot keep the service from stopping its jails.
 pub fn load(paths: &Paths) -> Result<Vars> {
     let mut v = Vars::default();
     for f in RC_FILES {
         let p = paths.host(f);
-        match std::fs::read_to_string(&p) {
-            Ok(t) => v.read(&t),
+        match std::fs::read(&p) {
+            Ok(t) => v.read(&String::from_utf8_lossy(&t)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::new(Kind::Os, format!("cannot read {}: {e}", p.display()))),
         }

@@ -92,10 +92,57 @@ CREATE TABLE IF NOT EXISTS ng_free_link(
     PRIMARY KEY(bridge, link));
 ";
 
+/// A database written by a newer vimage, which this one must not touch.
+fn newer(v: i64) -> Error {
+    Error::new(
+        Kind::Unavailable,
+        format!("the state database has schema version {v}, newer than this vimage ({SCHEMA_VERSION}); upgrade vimage"),
+    )
+}
+
+/// `file:PATH?immutable=1`, with the characters a URI gives meaning to escaped.
+fn immutable_uri(path: &Path) -> String {
+    let mut s = String::from("file:");
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii() && !matches!(b, b'%' | b'?' | b'#') && !b.is_ascii_control() {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s.push_str("?immutable=1");
+    s
+}
+
 /// An open state database.
 #[derive(Debug)]
 pub struct StateDb {
     conn: Connection,
+    /// Opened read-only ([`StateDb::open_readonly`]): any write fails.
+    read_only: bool,
+}
+
+/// The error for a database file that is not (or no longer) an SQLite database, with the fix.
+fn damaged(path: &Path, e: impl std::fmt::Display) -> Error {
+    let p = path.display();
+    Error::new(Kind::Data, format!("the state database {p} is damaged: {e}"))
+        .detail(format!("move it aside: mv {p} {p}.damaged (and {p}-wal and {p}-shm, if they exist)"))
+        .detail(
+            "vimage then rebuilds its records from the kernel's markers: the NICs of running jails keep their MACs;",
+        )
+        .detail("the MACs stored for jails that are not running and the `vimage set` settings are lost")
+}
+
+/// Maps an error of opening `path` to one naming the file: a damaged file gets the fix.
+fn opening(path: &Path, e: Error) -> Error {
+    if let Some(why) = e.message.strip_prefix(crate::error::DAMAGED_DB) {
+        return damaged(path, why.trim_start_matches(": "));
+    }
+    let e = e.detail(format!("state database: {}", path.display()));
+    if e.kind == Kind::CantCreate {
+        return e.detail("vimage records every change it makes there; `status` and --dry-run work without writing it");
+    }
+    e
 }
 
 impl StateDb {
@@ -110,7 +157,61 @@ impl StateDb {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| Error::new(Kind::CantCreate, format!("cannot open {}: {e}", path.display())))?;
-        Self::setup(conn, true).map_err(|e| e.detail(format!("state database: {}", path.display())))
+        Self::setup(conn, true).map_err(|e| opening(path, e))
+    }
+
+    /// Opens the database at `path` only to read it, for the verbs that change nothing
+    /// (`status`, dry runs): never creates the file or its directory and never writes, so it
+    /// works on a read-only file system. `None` when there is no database file.
+    ///
+    /// A WAL database normally needs its `-shm` file, which a read-only directory may not
+    /// have; then it is opened as immutable (it cannot change under a reader that nobody can
+    /// write through anyway).
+    pub fn open_readonly(path: &Path) -> Result<Option<StateDb>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let cant = |e: rusqlite::Error| Error::new(Kind::CantCreate, format!("cannot open {}: {e}", path.display()));
+        let conn = Connection::open_with_flags(path, flags).map_err(cant)?;
+        let db = match Self::check_readable(conn) {
+            Ok(db) => db,
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
+                let conn = Connection::open_with_flags(immutable_uri(path), flags).map_err(cant)?;
+                Self::check_readable(conn).map_err(|e| opening(path, e.into()))?
+            }
+            Err(e) => return Err(opening(path, e.into())),
+        };
+        let v = db.schema_version().map_err(|e| opening(path, e))?;
+        if v > SCHEMA_VERSION {
+            return Err(newer(v));
+        }
+        Ok(Some(db))
+    }
+
+    fn check_readable(conn: Connection) -> rusqlite::Result<StateDb> {
+        conn.busy_timeout(crate::cbsd::db::busy_timeout_from_env().unwrap_or(Duration::from_secs(25)))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        Ok(StateDb { conn, read_only: true })
+    }
+
+    /// True when this database was opened read-only and cannot take a write.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// True when this database's schema is older than this build's (a read-only one is not
+    /// migrated in place: see [`StateDb::to_memory`]).
+    pub fn needs_migration(&self) -> Result<bool> {
+        Ok(self.schema_version()? < SCHEMA_VERSION)
+    }
+
+    /// A private copy in memory, migrated to this build's schema, that a read-only verb may
+    /// change (records rebuilt from the kernel) without touching the file.
+    pub fn to_memory(&self) -> Result<StateDb> {
+        let mut mem = Connection::open_in_memory()?;
+        rusqlite::backup::Backup::new(&self.conn, &mut mem)?.run_to_completion(256, Duration::from_millis(5), None)?;
+        Self::setup(mem, false)
     }
 
     /// A private database in memory (unit tests, dry runs without a state directory).
@@ -124,9 +225,23 @@ impl StateDb {
             conn.pragma_update(None, "journal_mode", "WAL")?;
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let db = StateDb { conn };
+        let db = StateDb { conn, read_only: false };
         db.migrate()?;
         Ok(db)
+    }
+
+    /// The schema version the file says it has (0: none yet).
+    fn schema_version(&self) -> Result<i64> {
+        let has_meta: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'", [], |r| r.get(0))?;
+        if has_meta == 0 {
+            return Ok(0);
+        }
+        use rusqlite::OptionalExtension;
+        let v: Option<String> =
+            self.conn.query_row("SELECT value FROM meta WHERE key='schema_version'", [], |r| r.get(0)).optional()?;
+        Ok(v.and_then(|s| s.parse().ok()).unwrap_or(0))
     }
 
     fn migrate(&self) -> Result<()> {
@@ -138,12 +253,7 @@ impl StateDb {
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         if v > SCHEMA_VERSION {
-            return Err(Error::new(
-                Kind::Unavailable,
-                format!(
-                    "the state database has schema version {v}, newer than this vimage ({SCHEMA_VERSION}); upgrade vimage"
-                ),
-            ));
+            return Err(newer(v));
         }
         for sql in &MIGRATIONS[v.max(0) as usize..] {
             tx.execute_batch(sql)?;
@@ -239,10 +349,37 @@ mod tests {
             )
             .unwrap();
         }
+        // Read-only: migrated in a private copy, the file keeps its version.
+        let ro = StateDb::open_readonly(&p).unwrap().expect("the file exists");
+        assert!(ro.is_read_only() && ro.needs_migration().unwrap());
+        let copy = ro.to_memory().unwrap();
+        assert_eq!(copy.attachments("web1").unwrap()[0].ng_link, None);
+        copy.set_meta("x", "y").unwrap();
+        assert!(ro.set_meta("x", "y").is_err(), "a read-only database takes no write");
+        drop((ro, copy));
         let db = StateDb::open(&p).unwrap();
         assert_eq!(db.meta("schema_version").unwrap(), Some(SCHEMA_VERSION.to_string()));
+        assert_eq!(db.meta("x").unwrap(), None, "the copy's change stayed in memory");
         assert!(db.devfs_users().unwrap().is_empty());
         let a = db.attachments("web1").unwrap();
         assert_eq!((a[0].host_if.as_str(), a[0].ng_link), ("epair0a", None));
+    }
+
+    #[test]
+    fn a_damaged_or_missing_file_is_said_so_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("db/vimage.sqlite");
+        assert!(StateDb::open_readonly(&p).unwrap().is_none());
+        assert!(!p.parent().unwrap().exists(), "reading creates nothing");
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, [0x55u8; 4096]).unwrap();
+        for e in [StateDb::open_readonly(&p).unwrap_err(), StateDb::open(&p).unwrap_err()] {
+            assert_eq!(e.kind, Kind::Data);
+            let text = e.to_string();
+            assert!(text.contains(&format!("the state database {} is damaged", p.display())), "{text}");
+            assert!(text.contains(&format!("mv {0} {0}.damaged", p.display())), "{text}");
+        }
+        assert_eq!(std::fs::read(&p).unwrap(), [0x55u8; 4096], "left as it was");
+        assert_eq!(immutable_uri(Path::new("/a b/%?#.db")), "file:/a b/%25%3F%23.db?immutable=1");
     }
 }

@@ -345,8 +345,17 @@ impl StateDb {
     }
 
     /// Replaces every record of kernel objects with what a full scan found, after a reboot or
-    /// when the records were lost; stored MACs are kept (they outlive the objects).
-    pub fn resync(&self, boottime: i64, attachments: &[Attachment], bridges: &[BridgeRec]) -> Result<()> {
+    /// when the records were lost, in one transaction (a kill in the middle leaves the old
+    /// records, and the next run scans again). Stored MACs are kept (they outlive the
+    /// objects); `macs` read back from the interfaces are stored for NICs that have none, so
+    /// the next start gives each NIC the MAC it has now.
+    pub fn resync(
+        &self,
+        boottime: i64,
+        attachments: &[Attachment],
+        bridges: &[BridgeRec],
+        macs: &[(String, u32, Mac)],
+    ) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute("DELETE FROM attachment", [])?;
         tx.execute("DELETE FROM bridge", [])?;
@@ -356,6 +365,13 @@ impl StateDb {
         }
         for b in bridges {
             self.put_bridge(b)?;
+        }
+        for (jail, nic, mac) in macs {
+            // Neither a NIC's stored MAC nor another NIC's claim on this one is overridden.
+            tx.execute(
+                "INSERT OR IGNORE INTO nic_mac(jail, nic, mac) VALUES(?1, ?2, ?3)",
+                params![jail, nic, mac.to_string()],
+            )?;
         }
         tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('synced_boottime', ?1)", [boottime.to_string()])?;
         tx.commit()?;
@@ -404,7 +420,7 @@ mod tests {
         db.put_bridge(&BridgeRec::if_bridge("bridge0", "em0", true, 10)).unwrap();
         assert_eq!(db.bridges(10).unwrap().len(), 1);
         assert!(db.bridges(11).unwrap().is_empty(), "records of another boot are not trusted");
-        db.resync(11, &[], &[]).unwrap();
+        db.resync(11, &[], &[], &[]).unwrap();
         assert!(db.all_attachments().unwrap().is_empty());
         assert_eq!(db.synced_boottime().unwrap(), Some(11));
     }

@@ -66,17 +66,23 @@ impl World {
     /// Runs `vimage <args>` with extra environment.
     pub fn vimage_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut c = Command::new(vimage_bin());
-        c.args(args)
-            .env("VIMAGE_CMD_DIR", &self.cmd_dir)
+        c.args(args);
+        let mut c = self.command(c);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+
+    /// `c` with this world's environment (for vimage run through another program).
+    pub fn command(&self, mut c: Command) -> Command {
+        c.env("VIMAGE_CMD_DIR", &self.cmd_dir)
             .env("FBSD_SIM_STATE", &self.state)
             .env("FBSD_SIM_LOG", &self.log)
             .env("VIMAGE_ROOT", &self.root)
             .env_remove("workdir")
             .env_remove("RUST_LOG");
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        c.output().unwrap()
+        c
     }
 
     /// Starts `vimage <args>` without waiting; every simulated command takes `delay_ms`, so a
