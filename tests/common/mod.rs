@@ -63,8 +63,8 @@ impl World {
         self.vimage_env(args, &[])
     }
 
-    /// Runs `vimage <args>` with extra environment.
-    pub fn vimage_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+    /// `vimage <args>` against this world, not yet run (a test sets stdio or argv bytes).
+    pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Command {
         let mut c = Command::new(vimage_bin());
         c.args(args)
             .env("VIMAGE_CMD_DIR", &self.cmd_dir)
@@ -73,6 +73,12 @@ impl World {
             .env("VIMAGE_ROOT", &self.root)
             .env_remove("workdir")
             .env_remove("RUST_LOG");
+        c
+    }
+
+    /// Runs `vimage <args>` with extra environment.
+    pub fn vimage_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = self.command(args);
         for (k, v) in env {
             c.env(k, v);
         }
