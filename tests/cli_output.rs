@@ -273,3 +273,31 @@ fn a_stored_mac_is_shown_by_status_and_set_between_starts() {
     assert_eq!(v["jails"][0]["nics"].as_array().unwrap().len(), 1, "attached now, not listed twice: {v}");
     assert_eq!(v["jails"][0]["nics"][0]["state"], "up");
 }
+
+#[test]
+fn a_cbsd_jail_made_a_vimage_jail_shows_the_mac_it_will_get_before_its_first_start() {
+    use vimage::cbsd::fixture::{FixtureSpec, build_workdir};
+    use vimage::cli::{Ctx, run};
+    let dir = tempfile::tempdir().unwrap();
+    let spec =
+        FixtureSpec::from_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cbsd")).unwrap();
+    let wd = build_workdir(&dir.path().join("cbsd"), &spec).unwrap();
+    let mut host = vimage::host::SimHost::new(vimage::sim::Sim::new(vimage::sim::Kernel::demo()));
+    let paths = vimage::paths::Paths { root: dir.path().join("root"), workdir: Some(wd.root().to_path_buf()) };
+    let mut ctx = Ctx { paths, host: &mut host, lock_timeout: std::time::Duration::from_secs(5) };
+    let argv = |a: &[&str]| -> Vec<String> { a.iter().map(|s| s.to_string()).collect() };
+    // web2 in the fixture is stopped (jls knows only web1): nothing of it is attached.
+    let o = run(&argv(&["vimage", "set", "jname=web2", "enable=1", "--json"]), &mut ctx).unwrap();
+    let set: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let o = run(&argv(&["vimage", "status", "jname=web2", "--json"]), &mut ctx).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let nics = v["jails"][0]["nics"].as_array().unwrap();
+    assert!(!nics.is_empty(), "{v}");
+    assert_eq!(nics.len(), set["nics"].as_array().unwrap().len(), "{v} {set}");
+    for (n, s) in nics.iter().zip(set["nics"].as_array().unwrap()) {
+        assert_eq!(n["state"], "stored", "{v}");
+        assert_eq!(n["mac"], s["mac"], "status and set agree: {v} {set}");
+        assert!(n["name"].is_string() && n["uplink"].is_string(), "CBSD's row gives name and uplink: {v}");
+    }
+    assert!(host.sim().kernel.jail_jid("web2").is_none(), "nothing was started");
+}
