@@ -301,3 +301,21 @@ fn a_cbsd_jail_made_a_vimage_jail_shows_the_mac_it_will_get_before_its_first_sta
     }
     assert!(host.sim().kernel.jail_jid("web2").is_none(), "nothing was started");
 }
+
+#[test]
+fn doctor_says_why_vimage_cannot_work_on_stderr_even_under_q() {
+    let w = World::demo();
+    w.edit(|k| k.set_vimage(false));
+    for args in [&["doctor", "-q"][..], &["doctor"], &["doctor", "--json"]] {
+        let o = w.vimage(args);
+        assert_eq!(code(&o), 69, "{args:?}");
+        assert!(
+            stderr(&o).contains("cannot work on this host") && stderr(&o).contains("VIMAGE"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        if args.len() == 2 && args[1] == "-q" {
+            assert_eq!(stdout(&o), "", "-q: the report is not printed");
+        }
+    }
+}

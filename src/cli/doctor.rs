@@ -191,8 +191,23 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     checks.extend(inventory_check(&ctx.paths, kernel_vimage));
     let fatal = checks.iter().any(|c| c.status == "missing" && (c.needed_by == "all" || c.needed_by == "cbsd"));
     let code = if fatal { Kind::Unavailable.exit_code() } else { 0 };
+    // The verdict is an error: on stderr, so -q and --json do not hide it.
+    let verdict = || {
+        let missing: Vec<&str> = checks
+            .iter()
+            .filter(|c| c.status == "missing" && (c.needed_by == "all" || c.needed_by == "cbsd"))
+            .map(|c| c.name.as_str())
+            .collect();
+        out.err_line(format!(
+            "vimage: doctor: vimage cannot work on this host until these are fixed: {}",
+            missing.join(", ")
+        ));
+    };
     if a.flag("json") {
         out.print(&json_doc(serde_json::json!({"checks": checks, "loaded": fixed, "usable": !fatal})));
+        if fatal {
+            verdict();
+        }
         return Ok(code);
     }
     let mut s = String::new();
@@ -208,9 +223,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
             s.push_str(&format!("         at boot: {p}\n"));
         }
     }
-    if fatal {
-        s.push_str("vimage cannot work on this host until the MISSING items for (all) are fixed\n");
-    }
     out.print(&s);
+    if fatal {
+        verdict();
+    }
     Ok(code)
 }
