@@ -18,6 +18,9 @@ pub enum Kind {
     Os,
     /// vimage's own state could not be written (EX_CANTCREAT 73).
     CantCreate,
+    /// Standard output could not be written for a reason other than a closed pipe, such as a
+    /// full disk (EX_IOERR 74): what the command printed is incomplete.
+    IoErr,
     /// Try again later: the host lock or a database is busy (EX_TEMPFAIL 75).
     TempFail,
 }
@@ -32,9 +35,37 @@ impl Kind {
             Kind::Internal => 70,
             Kind::Os => 71,
             Kind::CantCreate => 73,
+            Kind::IoErr => 74,
             Kind::TempFail => 75,
         }
     }
+
+    /// The sysexits(3) name without `EX_` (`usage`, `oserr`, …): the `kind` of `--json`'s error
+    /// object, so scripts can branch on it without parsing the message.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Usage => "usage",
+            Kind::Data => "dataerr",
+            Kind::Unavailable => "unavailable",
+            Kind::Internal => "software",
+            Kind::Os => "oserr",
+            Kind::CantCreate => "cantcreat",
+            Kind::IoErr => "ioerr",
+            Kind::TempFail => "tempfail",
+        }
+    }
+}
+
+/// The FreeBSD command whose failure an error reports, kept apart from the message so
+/// `--json` can give it as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    /// The command line as vimage ran it.
+    pub command: String,
+    /// Its exit status (127: it could not be run at all).
+    pub exit: i32,
+    /// What it printed on standard error, trimmed.
+    pub stderr: String,
 }
 
 /// An error with everything an admin needs to act on it.
@@ -49,22 +80,31 @@ pub struct Error {
     pub message: String,
     /// Further lines: rollback results, hints, secondary failures.
     pub details: Vec<String>,
+    /// The command that failed, when one did (also in the message, for the text form); boxed
+    /// to keep every `Result` small.
+    pub failed: Option<Box<Failed>>,
 }
 
 impl Error {
     /// An error of `kind` about no particular jail.
     pub fn new(kind: Kind, message: impl Into<String>) -> Error {
-        Error { kind, jail: None, message: message.into(), details: Vec::new() }
+        Error { kind, jail: None, message: message.into(), details: Vec::new(), failed: None }
     }
 
     /// An error about jail `jail`.
     pub fn jail(kind: Kind, jail: impl fmt::Display, message: impl Into<String>) -> Error {
-        Error { kind, jail: Some(jail.to_string()), message: message.into(), details: Vec::new() }
+        Error { kind, jail: Some(jail.to_string()), message: message.into(), details: Vec::new(), failed: None }
     }
 
     /// Adds a line of detail (a hint, a rollback outcome).
     pub fn detail(mut self, line: impl Into<String>) -> Error {
         self.details.push(line.into());
+        self
+    }
+
+    /// Records the command whose failure this error reports (its line, exit status, stderr).
+    pub fn command(mut self, command: impl Into<String>, exit: i32, stderr: &str) -> Error {
+        self.failed = Some(Box::new(Failed { command: command.into(), exit, stderr: stderr.trim().to_string() }));
         self
     }
 

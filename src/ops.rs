@@ -2,6 +2,7 @@
 //! under the host lock, repair what an interrupted run left, then bridge or unbridge a jail.
 
 use crate::error::{Error, Kind, Result};
+use crate::exec::progress::{Progress, Silent};
 use crate::exec::{self, Report, recover};
 use crate::facts::{KernelFacts, gather};
 use crate::host::Host;
@@ -43,6 +44,7 @@ pub struct Session<'h> {
     pub notes: Vec<String>,
     dry: bool,
     paths: Paths,
+    progress: Box<dyn Progress + 'h>,
     _lock: Option<HostLock>,
 }
 
@@ -62,12 +64,14 @@ impl<'h> Session<'h> {
         if dry {
             let kernel = gather::kernel(host)?;
             let (db, notes) = gather::records_for_reading(host, &paths.state_db(), &kernel)?;
-            return Ok(Session { host, db, kernel, notes, dry, paths: paths.clone(), _lock: None });
+            let mut s = Session::assemble(host, db, kernel, dry, paths, None);
+            s.notes = notes;
+            return Ok(s);
         }
         let lock = HostLock::acquire(&paths.lock_file(), what, lock_timeout)?;
         let db = StateDb::open(&paths.state_db())?;
         let kernel = gather::kernel(host)?;
-        let mut s = Session { host, db, kernel, notes: Vec::new(), dry, paths: paths.clone(), _lock: Some(lock) };
+        let mut s = Session::assemble(host, db, kernel, dry, paths, Some(lock));
         let rebuilt = gather::resync_if_needed(s.host, &s.db, &s.kernel)?;
         s.notes.extend(rebuilt);
         let r = recover::recover(s.host, &s.db, s.kernel.boottime)?;
@@ -97,6 +101,43 @@ impl<'h> Session<'h> {
         Ok(s)
     }
 
+    fn assemble(
+        host: &'h mut dyn Host,
+        db: StateDb,
+        kernel: KernelFacts,
+        dry: bool,
+        paths: &Paths,
+        lock: Option<HostLock>,
+    ) -> Session<'h> {
+        Session {
+            host,
+            db,
+            kernel,
+            notes: Vec::new(),
+            dry,
+            paths: paths.clone(),
+            progress: Box::new(Silent),
+            _lock: lock,
+        }
+    }
+
+    /// From now on, tells `progress` what the session does as it does it. The notes of
+    /// [`Session::open`] are in [`Session::notes`] already; later ones go to both.
+    pub fn report_to(&mut self, progress: Box<dyn Progress + 'h>) {
+        self.progress = progress;
+    }
+
+    /// Keeps a note for the final report and tells the front end now.
+    fn note(&mut self, line: String) {
+        self.progress.note(&line);
+        self.notes.push(line);
+    }
+
+    /// Runs `plan`, reporting each step to the session's progress.
+    fn apply(&mut self, plan: &Plan) -> Result<Report> {
+        exec::apply_with(self.host, plan, &self.db, self.kernel.boottime, &mut *self.progress)
+    }
+
     /// Takes a jail the service was starting or stopping all the way down: its network, then
     /// the jail itself (if it still exists), then the lifecycle mark.
     fn abandon(&mut self, jail: &JailName) -> Result<()> {
@@ -120,7 +161,7 @@ impl<'h> Session<'h> {
             if info.dying {
                 return Err(Error::jail(Kind::TempFail, jail, "is still dying from its last stop; try again shortly"));
             }
-            self.notes.push(format!("jail {jail}: already running (jid {}); checking its network", info.jid));
+            self.note(format!("jail {jail}: already running (jid {}); checking its network", info.jid));
             if !net.nics.is_empty() {
                 done.push(self.bridge(&net)?);
             }
@@ -140,14 +181,16 @@ impl<'h> Session<'h> {
             done.push(Done { plan: run, report: None, results: Vec::new() });
             return Ok(done);
         }
-        let r = exec::apply(self.host, &create, &self.db, self.kernel.boottime)?;
+        self.progress.planned(&create);
+        let r = self.apply(&create)?;
         done.push(Done { plan: create, report: Some(r), results: Vec::new() });
         let rest = (|| -> Result<Vec<Done>> {
             let mut d = Vec::new();
             if !net.nics.is_empty() {
                 d.push(self.bridge(&net)?);
             }
-            let r = exec::apply(self.host, &run, &self.db, self.kernel.boottime)?;
+            self.progress.planned(&run);
+            let r = self.apply(&run)?;
             d.push(Done { plan: run.clone(), report: Some(r), results: Vec::new() });
             Ok(d)
         })();
@@ -173,7 +216,7 @@ impl<'h> Session<'h> {
         let mut done = Vec::new();
         let running = gather::jail(self.host, jail)?;
         if running.is_none() {
-            self.notes.push(format!("jail {jail}: not running"));
+            self.note(format!("jail {jail}: not running"));
         }
         if !self.dry {
             self.db.set_lifecycle(jail.as_str(), Some("stopping"), self.kernel.boottime)?;
@@ -184,9 +227,10 @@ impl<'h> Session<'h> {
             if self.dry {
                 done.push(Done { plan: p, report: None, results: Vec::new() });
             } else {
-                match exec::apply(self.host, &p, &self.db, self.kernel.boottime) {
+                self.progress.planned(&p);
+                match self.apply(&p) {
                     Ok(r) => done.push(Done { plan: p, report: Some(r), results: Vec::new() }),
-                    Err(e) => self.notes.push(format!("warning: exec_stop failed, stopping anyway: {e}")),
+                    Err(e) => self.note(format!("warning: exec_stop failed, stopping anyway: {e}")),
                 }
             }
         }
@@ -201,7 +245,8 @@ impl<'h> Session<'h> {
             done.push(Done::planned(plan));
             return Ok(done);
         }
-        let r = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
+        self.progress.planned(&plan);
+        let r = self.apply(&plan)?;
         // The host files after the jail is gone: /etc/devfs.rules loses vimage's section
         // with the last jail using it, as with unbridge.
         let results = self.write_files(&plan, &r)?;
@@ -215,21 +260,27 @@ impl<'h> Session<'h> {
         loop {
             let view = gather::for_bridge(self.host, &self.db, &self.kernel, net, &self.paths)?;
             let plan = plan_bridge(net, &view)?;
+            if !self.dry {
+                self.progress.planned(&plan);
+            }
             if self.dry || plan.changes_nothing() {
                 return Ok(Done::planned(plan));
             }
             for e in &plan.files {
                 crate::fsedit::preflight(&self.paths, e).map_err(|err| err.in_jail(&net.jail))?;
             }
-            match exec::apply(self.host, &plan, &self.db, self.kernel.boottime) {
+            match self.apply(&plan) {
                 Ok(r) => {
                     let mut results = self.leases(&plan, &view);
+                    for l in &results {
+                        self.progress.result(&plan, l);
+                    }
                     results.extend(self.write_files(&plan, &r)?);
                     return Ok(Done { plan, report: Some(r), results });
                 }
                 Err(e) if !retried && self.drop_vanished_bridges(&plan, &view)? => {
                     retried = true;
-                    self.notes.push(format!("a recorded bridge had vanished; planned again after: {}", e.message));
+                    self.note(format!("a recorded bridge had vanished; planned again after: {}", e.message));
                 }
                 Err(e) => return Err(e),
             }
@@ -273,10 +324,13 @@ impl<'h> Session<'h> {
     pub fn unbridge(&mut self, jail: &JailName) -> Result<Done> {
         let view = gather::for_unbridge(self.host, &self.db, &self.kernel, jail, &self.paths)?;
         let plan = plan_unbridge(jail, &view);
+        if !self.dry {
+            self.progress.planned(&plan);
+        }
         if self.dry || plan.changes_nothing() {
             return Ok(Done::planned(plan));
         }
-        let report = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
+        let report = self.apply(&plan)?;
         let results = self.write_files(&plan, &report)?;
         Ok(Done { plan, report: Some(report), results })
     }
@@ -297,13 +351,16 @@ impl<'h> Session<'h> {
         if plan.changes_nothing() {
             plan.notes.push(format!("devfs: ruleset {n} is in place for {}; nothing to do", info.dev_mount()));
         }
+        if !self.dry {
+            self.progress.planned(&plan);
+        }
         if self.dry || plan.changes_nothing() {
             return Ok(Done::planned(plan));
         }
         for e in &plan.files {
             crate::fsedit::preflight(&self.paths, e).map_err(|err| err.in_jail(jail))?;
         }
-        let report = exec::apply(self.host, &plan, &self.db, self.kernel.boottime)?;
+        let report = self.apply(&plan)?;
         let results = self.write_files(&plan, &report)?;
         Ok(Done { plan, report: Some(report), results })
     }
@@ -337,7 +394,13 @@ impl<'h> Session<'h> {
         let mut failed = Vec::new();
         for e in &plan.files {
             match crate::fsedit::apply(&self.paths, e) {
-                Ok(true) => done.extend(e.describe().into_iter().map(|d| format!("wrote {d}"))),
+                Ok(true) => {
+                    for d in e.describe() {
+                        let line = format!("wrote {d}");
+                        self.progress.result(plan, &line);
+                        done.push(line);
+                    }
+                }
                 Ok(false) => {}
                 Err(err) => failed.push((e, err)),
             }
@@ -404,7 +467,7 @@ impl Session<'_> {
         let mut errors = Vec::new();
         if !self.dry {
             for p in &plans {
-                if let Err(e) = exec::apply(self.host, p, &self.db, self.kernel.boottime) {
+                if let Err(e) = self.apply(p) {
                     errors.push(e);
                 }
             }
@@ -424,7 +487,7 @@ impl Session<'_> {
         match self.stale_devfs_section() {
             Ok(Some(p)) => {
                 if !self.dry {
-                    let r = exec::apply(self.host, &p, &self.db, self.kernel.boottime)?;
+                    let r = self.apply(&p)?;
                     if let Err(e) = self.write_files(&p, &r) {
                         errors.push(e);
                     }
@@ -468,11 +531,15 @@ pub const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 /// The wait for the host lock: `VIMAGE_LOCK_TIMEOUT` seconds, else [`LOCK_TIMEOUT`]. Boot
 /// scripts starting many jails in parallel may want it longer; tests want it short.
 pub fn lock_timeout_from_env() -> Duration {
-    std::env::var("VIMAGE_LOCK_TIMEOUT")
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    lock_timeout_from(std::env::var("VIMAGE_LOCK_TIMEOUT").ok().as_deref())
+}
+
+/// The wait for the host lock given `VIMAGE_LOCK_TIMEOUT`'s value (unset or not a number of
+/// seconds: [`LOCK_TIMEOUT`]).
+pub fn lock_timeout_from(v: Option<&str>) -> Duration {
+    // try_from: a huge value (1e300) is not a duration; from_secs_f64 would panic on it.
+    v.and_then(|v| v.trim().parse::<f64>().ok())
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
         .unwrap_or(LOCK_TIMEOUT)
 }
 
@@ -484,4 +551,19 @@ pub fn check_platform(cmd_dir_set: bool) -> Result<()> {
     Err(Error::new(Kind::Unavailable, "this is not FreeBSD, so there is no kernel for vimage to configure")
         .detail("try `vimage demo`, or `vimage --simulate=STATE.json <command>` for the built-in simulated host,")
         .detail("or point VIMAGE_CMD_DIR at a directory of stand-in commands (e.g. fbsd-sim)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_timeout_takes_seconds_and_never_panics_on_odd_values() {
+        assert_eq!(lock_timeout_from(Some(" 1.5 ")), Duration::from_millis(1500));
+        assert_eq!(lock_timeout_from(Some("0")), Duration::ZERO);
+        for odd in ["1e300", "-1", "NaN", "inf", "x", ""] {
+            assert_eq!(lock_timeout_from(Some(odd)), LOCK_TIMEOUT, "{odd}");
+        }
+        assert_eq!(lock_timeout_from(None), LOCK_TIMEOUT);
+    }
 }

@@ -17,11 +17,15 @@ pub struct Paths {
 impl Paths {
     /// Reads `VIMAGE_ROOT` and `workdir` from the environment.
     pub fn from_env() -> Paths {
-        let root = std::env::var_os("VIMAGE_ROOT")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/"));
-        let workdir = std::env::var_os("workdir").filter(|v| !v.is_empty()).map(PathBuf::from);
+        Paths::from_env_with(&|k| std::env::var_os(k))
+    }
+
+    /// [`Paths::from_env`] with the environment given (the in-process entry point and its
+    /// fuzz target pass their own).
+    pub fn from_env_with(env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Paths {
+        let root =
+            env("VIMAGE_ROOT").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"));
+        let workdir = env("workdir").filter(|v| !v.is_empty()).map(PathBuf::from);
         Paths { root, workdir }
     }
 

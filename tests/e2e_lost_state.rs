@@ -238,7 +238,7 @@ fn readonly_run(w: &World, dir: &std::path::Path, args: &[&str]) -> Option<Outpu
         }
         let mut c = Command::new("unshare");
         c.args(["-m", "sh", "-c", mount, "sh"]).arg(dir).arg(common::vimage_bin()).args(args);
-        return Some(w.command(c).output().unwrap());
+        return Some(w.with_world_env(c).output().unwrap());
     }
     let set = |m: u32| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(m)).unwrap();
     set(0o555);

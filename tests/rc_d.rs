@@ -7,8 +7,16 @@ use std::process::Command;
 const SCRIPT: &str = "share/rc.d/vimage";
 
 /// Runs `sh vimage ARGS` with `rc_conf` and an executable recording stub as `vimage`; returns
-/// (its invocations, stdout, stderr).
+/// (its invocations, stdout, stderr), asserting the script succeeded.
 fn run(rc_conf: &str, args: &[&str]) -> (Vec<String>, String, String) {
+    let (calls, out, err, ok) = run_stub(rc_conf, args, "");
+    assert!(ok, "{err}");
+    (calls, out, err)
+}
+
+/// [`run`] with `stub` (sh) run by the recording `vimage` after it records its call, and the
+/// script's success as the fourth value.
+fn run_stub(rc_conf: &str, args: &[&str], stub_body: &str) -> (Vec<String>, String, String, bool) {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -19,14 +27,14 @@ fn run(rc_conf: &str, args: &[&str]) -> (Vec<String>, String, String) {
     std::fs::write(&sp, script).unwrap();
     let rec = dir.path().join("calls");
     let stub = dir.path().join("vimage-stub");
-    std::fs::write(&stub, format!("#!/bin/sh\necho \"$*\" >> {}\n", rec.display())).unwrap();
+    std::fs::write(&stub, format!("#!/bin/sh\necho \"$*\" >> {}\n{stub_body}\n", rec.display())).unwrap();
     std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
     let conf = dir.path().join("rc.conf");
     std::fs::write(&conf, format!("{rc_conf}\nvimage_program=\"{}\"\n", stub.display())).unwrap();
     let o = Command::new("sh").arg(&sp).args(args).env("TEST_RC_CONF", &conf).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let calls = std::fs::read_to_string(&rec).unwrap_or_default().lines().map(str::to_string).collect();
-    (calls, String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    let (out, err) = (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned());
+    (calls, out, err, o.status.success())
 }
 
 const ON: &str = "vimage_enable=\"YES\"\nvimage_list=\"web1 db mail\"";
@@ -84,6 +92,35 @@ fn parallel_start_starts_them_all() {
     let mut rest = calls[1..].to_vec();
     rest.sort();
     assert_eq!(rest, ["start -q db", "start -q mail", "start -q web1"]);
+}
+
+/// The stub fails `vimage start` of `db` and `mail` (exit 71, after a moment, so the parallel
+/// jobs really overlap) and succeeds for the others.
+const FAIL_DB_MAIL: &str = "case \"$*\" in \"start -q db\"|\"start -q mail\") sleep 0.2; exit 71 ;; esac";
+
+#[test]
+fn parallel_start_reports_each_failed_name_and_fails() {
+    let (calls, out, err, ok) = run_stub(&format!("{ON}\nvimage_parallel_start=\"YES\""), &["start"], FAIL_DB_MAIL);
+    assert!(!ok, "a failed start makes `service vimage start` fail: {out}{err}");
+    let mut started = calls[1..].to_vec();
+    started.sort();
+    assert_eq!(started, ["start -q db", "start -q mail", "start -q web1"], "every vimage was started");
+    let warning = err.lines().find(|l| l.contains("failed to start")).unwrap_or_default();
+    let mut failed: Vec<&str> = warning.rsplit(':').next().unwrap_or_default().split_whitespace().collect();
+    failed.sort();
+    assert_eq!(failed, ["db", "mail"], "{err}");
+    assert!(out.contains("Starting vimages: web1 db mail."), "{out}");
+    // All succeed: success, no warning.
+    let (_, _, err, ok) = run_stub(&format!("{ON}\nvimage_parallel_start=\"YES\""), &["start"], "");
+    assert!(ok && !err.contains("failed"), "{err}");
+}
+
+#[test]
+fn sequential_start_reports_each_failed_name_and_fails() {
+    let (calls, _, err, ok) = run_stub(ON, &["start"], FAIL_DB_MAIL);
+    assert!(!ok);
+    assert_eq!(calls, ["gc -q", "start -q web1", "start -q db", "start -q mail"]);
+    assert!(err.contains("vimages failed to start: db mail"), "{err}");
 }
 
 #[test]

@@ -2,14 +2,15 @@
 //!
 //! Chooses the host explicitly — the simulated one with `--simulate=STATE`, else the real
 //! FreeBSD commands (by absolute path, or from `VIMAGE_CMD_DIR`) — then hands over to the
-//! library.
+//! library's [`cli::entry`], which prints each line as it happens and never panics on output
+//! (a closed stdout ends the output quietly; see `vimage::cli::Out`).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vimage::cli::{self, Ctx};
+use vimage::cli::{self, Out};
 use vimage::error::{Error, Kind};
 use vimage::host::{FreeBsdHost, Host, SimHost};
-use vimage::paths::Paths;
 use vimage::sim::{Kernel, Sim};
 
 fn main() -> ExitCode {
@@ -18,59 +19,57 @@ fn main() -> ExitCode {
         // journal still lets the next run repair what that leaves.
         let _ = signal_hook::flag::register(sig, vimage::exec::stop_flag());
     }
-    let mut argv: Vec<String> = std::env::args().collect();
+    let out = Out::stdio();
     let mut simulate: Option<PathBuf> = None;
-    argv.retain(|a| match a.strip_prefix("--simulate=") {
-        Some(p) => {
-            simulate = Some(PathBuf::from(p));
-            false
-        }
-        None => true,
-    });
-    let code = match run(&argv, simulate) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("vimage: {e}");
-            e.exit_code()
+    let argv: Vec<OsString> = std::env::args_os()
+        .filter(|a| match a.to_str().and_then(|s| s.strip_prefix("--simulate=")) {
+            Some(p) => {
+                simulate = Some(PathBuf::from(p));
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let code = match cli::utf8_argv(&argv) {
+        // Reported by `entry` before anything is chosen or touched.
+        Err(_) => cli::entry(&argv, &|k| std::env::var_os(k), &mut NoHost, &out),
+        Ok(text) => {
+            run(&argv, &text, simulate, &out).unwrap_or_else(|e| cli::report(&e, cli::json_requested(&text), &out))
         }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(70))
 }
 
-fn run(argv: &[String], simulate: Option<PathBuf>) -> Result<i32, Error> {
-    let paths = Paths::from_env();
+fn run(argv: &[OsString], text: &[String], simulate: Option<PathBuf>, out: &Out) -> Result<i32, Error> {
     // demo, help and construct (which only writes a jconf and runs cbsd) touch no kernel.
-    let demo_or_meta = matches!(cli::verb_of(argv).0.as_deref(), Some("demo" | "construct") | None)
-        || argv.iter().any(|a| matches!(a.as_str(), "--help" | "-h" | "--desc" | "--args"));
-    let mut sim_host: Option<SimHost> = None;
-    let mut real: Option<FreeBsdHost> = None;
-    if let Some(state) = &simulate {
-        let sim = if state.exists() {
-            Sim::load(state).map_err(|e| Error::new(Kind::Os, format!("cannot read {}: {e}", state.display())))?
-        } else {
-            Sim::new(Kernel::demo())
-        };
-        sim_host = Some(SimHost::new(sim));
-    } else {
+    let demo_or_meta = matches!(cli::verb_of(text).0.as_deref(), Some("demo" | "construct") | None)
+        || text.iter().any(|a| matches!(a.as_str(), "--help" | "-h" | "--desc" | "--args"));
+    let env = |k: &str| std::env::var_os(k);
+    let Some(state) = simulate else {
         let dir = std::env::var_os("VIMAGE_CMD_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);
         if !demo_or_meta {
             vimage::ops::check_platform(dir.is_some())?;
         }
-        real = Some(FreeBsdHost::new(dir));
-    }
-    let host: &mut dyn Host = match (&mut sim_host, &mut real) {
-        (Some(h), _) => h,
-        (None, Some(h)) => h,
-        (None, None) => return Err(Error::new(Kind::Internal, "no host")),
+        return Ok(cli::entry(argv, &env, &mut FreeBsdHost::new(dir), out));
     };
-    let mut ctx = Ctx { paths, host, lock_timeout: vimage::ops::lock_timeout_from_env() };
-    let out = cli::run(argv, &mut ctx);
-    if let (Some(state), Some(h)) = (&simulate, &sim_host) {
-        h.sim()
-            .save(state)
-            .map_err(|e| Error::new(Kind::CantCreate, format!("cannot write {}: {e}", state.display())))?;
+    let sim = if state.exists() {
+        Sim::load(&state).map_err(|e| Error::new(Kind::Os, format!("cannot read {}: {e}", state.display())))?
+    } else {
+        Sim::new(Kernel::demo())
+    };
+    let mut host = SimHost::new(sim);
+    let code = cli::entry(argv, &env, &mut host, out);
+    host.sim()
+        .save(&state)
+        .map_err(|e| Error::new(Kind::CantCreate, format!("cannot write {}: {e}", state.display())))?;
+    Ok(code)
+}
+
+/// The host of a command line refused before any host is chosen: never asked.
+struct NoHost;
+
+impl Host for NoHost {
+    fn run(&mut self, cmd: &vimage::host::Cmd) -> Result<vimage::host::Output, vimage::host::SpawnError> {
+        Err(vimage::host::SpawnError { path: cmd.program.name().to_string(), reason: "no host was chosen".into() })
     }
-    let out = out?;
-    print!("{}", out.stdout);
-    Ok(out.code)
 }

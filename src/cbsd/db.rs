@@ -33,11 +33,13 @@ impl Default for DbOptions {
 
 /// `VIMAGE_DB_BUSY_TIMEOUT` as a duration, if set to a usable number of seconds.
 pub fn busy_timeout_from_env() -> Option<Duration> {
-    std::env::var("VIMAGE_DB_BUSY_TIMEOUT")
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    busy_timeout_from(std::env::var("VIMAGE_DB_BUSY_TIMEOUT").ok().as_deref())
+}
+
+/// `VIMAGE_DB_BUSY_TIMEOUT`'s value as a duration; `None` unless it is a usable number of
+/// seconds (a huge one such as `1e300` is not: `from_secs_f64` would panic on it).
+pub fn busy_timeout_from(v: Option<&str>) -> Option<Duration> {
+    v.and_then(|v| v.trim().parse::<f64>().ok()).and_then(|s| Duration::try_from_secs_f64(s).ok())
 }
 
 /// An open CBSD database and the file it came from (every error names it).
@@ -223,6 +225,14 @@ pub(crate) fn cell_int(v: ValueRef<'_>) -> std::result::Result<Option<i64>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn busy_timeout_never_panics_on_odd_values() {
+        assert_eq!(busy_timeout_from(Some("2")), Some(Duration::from_secs(2)));
+        for odd in ["1e300", "-1", "NaN", "x"] {
+            assert_eq!(busy_timeout_from(Some(odd)), None, "{odd}");
+        }
+    }
 
     #[test]
     fn cells_are_read_leniently() {

@@ -1,15 +1,18 @@
 //! `vimage bridge`: turn the keys into a JailNet, then plan and apply it.
 
 use super::args::Args;
-use super::{Ctx, Outcome, jail_arg, list, to_json};
+use super::lines::{self, Lines, Style};
+use super::{Ctx, Out, jail_arg, json_doc, list};
 use crate::cbsd::Workdir;
 use crate::desired;
 use crate::error::{Error, Kind, Result};
 use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink};
 use crate::ops::{Done, Session};
 use crate::plan::op::IfRef;
-use crate::plan::{Effect, render};
+use crate::plan::{Effect, NicFx, render};
 use crate::settings::JailSettings;
+use crate::state::Attachment;
+use serde::Serialize;
 use serde_json::json;
 
 /// The desired network from the keys: `interface=`, `ifname=` and `mac=` give one NIC per uplink
@@ -138,7 +141,7 @@ fn override_addressing(net: &mut JailNet, a: &Args) -> Result<()> {
 
 /// Runs `vimage bridge`. The NICs come from the command line, else CBSD's inventory of the
 /// jail, else `vimage set`, else one `eth0` on the default route's interface.
-pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let jail = jail_arg(a)?;
     let cli = ["interface", "ifname", "mac", "mode", "bridges", "vnets"]
         .iter()
@@ -148,6 +151,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let dry = a.flag("dry-run");
     let wd = Workdir::from_paths(&ctx.paths);
     let mut s = Session::open(ctx.host, &ctx.paths, &format!("bridge {jail}"), dry, ctx.lock_timeout)?;
+    stream(&mut s, a, out);
     let settings = JailSettings { map: s.db.settings(jail.as_str())? };
     let mut want = desired::resolve(&jail, cli, &settings, wd.as_ref())?;
     want.net.force |= a.flag("force");
@@ -155,7 +159,11 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
         override_addressing(&mut want.net, a)?;
     }
     if want.source == desired::Source::Cbsd {
-        s.notes.push(format!("NICs from CBSD's jailnic table of {jail}"));
+        let n = format!("NICs from CBSD's jailnic table of {jail}");
+        if !a.flag("json") && !dry {
+            lines::note(out, Style::Nics, &n);
+        }
+        s.notes.push(n);
     }
     let done = s.bridge(&want.net).map_err(|e| e.in_jail(&jail))?;
     if let (Some(c), Some(wd), Some(_)) = (&want.cbsd, &wd, &done.report) {
@@ -170,36 +178,114 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
             .collect();
         // The jail runs (bridging needs it), so CBSD's jset would ignore nic_hwaddr.
         let notes = desired::write_back_macs(s.host, wd, c, &macs, true)?;
+        for n in &notes {
+            if !a.flag("json") {
+                lines::note(out, Style::Nics, n);
+            }
+        }
         s.notes.extend(notes);
     }
-    Ok(Outcome::ok(render_done(&done, &s.notes, dry, a)))
+    let records = s.db.attachments(jail.as_str())?;
+    out.print(&render_done(&done, &s.notes, dry, a, &records));
+    Ok(0)
 }
 
-/// The text (or JSON) both bridge and unbridge print.
-pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -> String {
+/// For a real run in text, prints the notes of opening the session and has the session print
+/// each later line as it happens (`--json` and dry runs print one document at the end).
+pub(super) fn stream(s: &mut Session<'_>, a: &Args, out: &Out) {
+    if a.flag("json") || a.flag("dry-run") {
+        return;
+    }
+    for n in &s.notes {
+        lines::note(out, Style::Nics, n);
+    }
+    s.report_to(Lines::boxed(out, Style::Nics));
+}
+
+/// One NIC in `--json` (docs/json.md): as vimage's records have it after the command.
+#[derive(Debug, Serialize)]
+struct NicJson {
+    nic: u32,
+    name: String,
+    mode: String,
+    host_if: String,
+    mac: Option<String>,
+    bridge: Option<String>,
+    uplink: Option<String>,
+    jid: u32,
+    link: Option<u32>,
+    node_id: Option<String>,
+    name_wanted: Option<String>,
+}
+
+impl NicJson {
+    fn recorded(a: &Attachment) -> NicJson {
+        NicJson {
+            nic: a.nic,
+            name: a.nic_name.clone(),
+            mode: a.mode.clone(),
+            host_if: a.host_if.clone(),
+            mac: a.mac.clone(),
+            bridge: a.bridge.clone(),
+            uplink: a.uplink.clone(),
+            jid: a.jid,
+            link: a.ng_link,
+            node_id: a.ng_node.map(|id| format!("[{id:x}]")),
+            name_wanted: a.wanted_name.clone(),
+        }
+    }
+
+    /// A NIC a dry run would attach: names the kernel picks are `$variables`.
+    fn planned(f: &NicFx, b: &crate::plan::op::Bindings) -> NicJson {
+        NicJson {
+            nic: f.nic,
+            name: f.nic_name.clone(),
+            mode: f.mode.clone(),
+            host_if: resolve(&f.host_if, b),
+            mac: f.mac.map(|m| m.to_string()),
+            bridge: f.bridge.as_ref().map(|r| resolve(r, b)),
+            uplink: f.uplink.clone(),
+            jid: f.jid,
+            link: f.ng_link,
+            node_id: f.ng_node.as_ref().map(|s| format!("${}", s.0)),
+            name_wanted: f.wanted_name.clone(),
+        }
+    }
+}
+
+/// Every NIC of the jail after the command: the records as they are now, or, for a dry run,
+/// as the plan would leave them.
+fn nics_after(done: &Done, dry: bool, records: &[Attachment]) -> Vec<NicJson> {
+    let mut by_nic: std::collections::BTreeMap<u32, NicJson> =
+        records.iter().map(|r| (r.nic, NicJson::recorded(r))).collect();
+    if dry || done.report.is_none() {
+        let b = done.report.as_ref().map(|r| r.bindings.clone()).unwrap_or_default();
+        for e in &done.plan.effects {
+            match e {
+                Effect::Attach(f) => {
+                    by_nic.insert(f.nic, NicJson::planned(f, &b));
+                }
+                Effect::Detach { nic } => {
+                    by_nic.remove(nic);
+                }
+                _ => {}
+            }
+        }
+    }
+    by_nic.into_values().collect()
+}
+
+/// What bridge, unbridge and devfs print once the session is done: the `--json` document,
+/// the dry run, or (the rest having been printed as it happened) the closing line.
+pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args, records: &[Attachment]) -> String {
     let plan = &done.plan;
     if a.flag("json") {
         let commands: Vec<String> = match &done.report {
             Some(r) => r.commands.clone(),
             None => render::commands(plan).iter().map(|c| c.to_string()).collect(),
         };
-        let bindings = done.report.as_ref().map(|r| r.bindings.clone()).unwrap_or_default();
-        let nics: Vec<_> = plan
-            .effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Attach(f) => Some(json!({
-                    "nic": f.nic, "name": f.nic_name, "mode": f.mode, "host_if": resolve(&f.host_if, &bindings),
-                    "bridge": f.bridge.as_ref().map(|b| resolve(b, &bindings)), "uplink": f.uplink,
-                    "mac": f.mac.map(|m| m.to_string()), "jid": f.jid, "link": f.ng_link,
-                    "node_id": f.ng_node.as_ref().and_then(|s| bindings.get(s)).map(|h| format!("[{h}]")),
-                    "name_wanted": f.wanted_name,
-                })),
-                _ => None,
-            })
-            .collect();
         let files: Vec<String> = plan.files.iter().flat_map(|f| f.describe()).collect();
-        return to_json(&json!({
+        return json_doc(json!({
             "jail": plan.jail.as_str(),
             "verb": plan.verb.as_str(),
             "dry_run": dry,
@@ -207,7 +293,7 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
             "commands": commands,
             "notes": plan.notes,
             "repairs": session_notes,
-            "nics": nics,
+            "nics": nics_after(done, dry, records),
             "files": files,
             "results": done.results,
         }));
@@ -228,43 +314,13 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
         }
         return out;
     }
-    let mut out = String::new();
-    for n in session_notes {
-        out.push_str(&format!("note: {n}\n"));
-    }
-    for n in &plan.notes {
-        out.push_str(&format!("jail {}: {n}\n", plan.jail));
-    }
-    if let Some(r) = &done.report {
-        for e in &plan.effects {
-            let Effect::Attach(f) = e else { continue };
-            let line = match f.mode.as_str() {
-                "passthrough" => format!("{} is up: passed through", f.nic_name),
-                mode => format!(
-                    "{} is up: {} {} on {} (uplink {}), MAC {}",
-                    f.nic_name,
-                    if mode == "netgraph" { "netgraph node" } else { "host end" },
-                    resolve(&f.host_if, &r.bindings),
-                    f.bridge.as_ref().map(|b| resolve(b, &r.bindings)).unwrap_or_default(),
-                    f.uplink.as_deref().unwrap_or("?"),
-                    f.mac.map(|m| m.to_string()).unwrap_or_default()
-                ),
-            };
-            out.push_str(&format!("jail {}: {line}\n", plan.jail));
-            if let Some(w) = &f.wanted_name {
-                out.push_str(&format!("jail {}: {} is {w} shortened to fit 15 bytes\n", plan.jail, f.nic_name));
-            }
+    match &done.report {
+        Some(_) if plan.steps.is_empty() => {
+            format!("jail {}: records updated; no kernel change was needed\n", plan.jail)
         }
-        for r in &done.results {
-            out.push_str(&format!("jail {}: {r}\n", plan.jail));
-        }
-        if plan.steps.is_empty() {
-            out.push_str(&format!("jail {}: records updated; no kernel change was needed\n", plan.jail));
-        } else {
-            out.push_str(&format!("jail {}: done ({} command(s))\n", plan.jail, r.commands.len()));
-        }
+        Some(r) => format!("jail {}: done ({} command(s))\n", plan.jail, r.commands.len()),
+        None => String::new(),
     }
-    out
 }
 
 fn resolve(r: &IfRef, b: &crate::plan::op::Bindings) -> String {

@@ -7,7 +7,7 @@
 //! never through a shell.
 
 use super::args::Args;
-use super::{Ctx, Outcome, wizard};
+use super::{Ctx, Out, wizard};
 use crate::cbsd::{Inventory, Workdir};
 use crate::construct::{self, Answers, Defaults, JailSpec, SpecError};
 use crate::error::{Error, Kind, Result};
@@ -19,10 +19,10 @@ use std::process::{Command, Stdio};
 
 /// Asks what was not given (only on a terminal, only without jname= or --yes), validates,
 /// writes the jconf, and creates the jail or says how to.
-pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
     let mut answers = answers_from(a);
     let wd = Workdir::from_paths(&ctx.paths);
-    let defaults = defaults(wd.as_ref(), a.quiet);
+    let defaults = defaults(wd.as_ref(), a.quiet, stdout);
     let yes = a.flag("yes");
     let tty = std::io::stdin().is_terminal();
     let interactive = answers.jname.is_none() && !yes && tty;
@@ -39,25 +39,23 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     };
     let text = construct::render(&spec)?;
     crate::shvars::write_atomic(&out, text.as_bytes())?;
-    let mut report = format!("wrote {} (template {})\n", out.display(), construct::template_name(&spec));
+    stdout.line(format!("wrote {} (template {})", out.display(), construct::template_name(&spec)));
     let jcreate = Cmd::new(Program::Cbsd, ["jcreate".to_string(), format!("jconf={}", out.display())]);
     let set = construct::set_args(&spec);
     if !create {
-        report.push_str("to create the jail, run:\n");
-        report.push_str(&format!("  {jcreate}\n"));
+        stdout.line("to create the jail, run:");
+        stdout.line(format!("  {jcreate}"));
         if let Some(args) = &set {
-            report.push_str(&format!("  {}\n", self_line(args)));
+            stdout.line(format!("  {}", self_line(args)));
         }
-        return Ok(Outcome { stdout: report, code: 0 });
+        return Ok(0);
     }
     let o = ctx.host.run(&jcreate).map_err(|e| kept(Error::from(e), &out))?;
     if !o.ok() {
         return Err(kept(failed(&jcreate.to_string(), &o), &out).in_jail(&spec.jname));
     }
-    report.push_str(&format!("ran {jcreate}\n"));
-    if !a.quiet {
-        report.push_str(&indent(&o.stdout));
-    }
+    stdout.line(format!("ran {jcreate}"));
+    stdout.print(&indent(&o.stdout));
     if let Some(args) = &set {
         let line = self_line(args);
         let o = run_self(args)?;
@@ -66,10 +64,10 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
                 .in_jail(&spec.jname)
                 .detail("the jail was created; make it a vimage jail by running that command again"));
         }
-        report.push_str(&format!("ran {line}\n"));
+        stdout.line(format!("ran {line}"));
     }
-    report.push_str(&format!("jail {} created; start it with: cbsd jstart {}\n", spec.jname, spec.jname));
-    Ok(Outcome { stdout: report, code: 0 })
+    stdout.line(format!("jail {} created; start it with: cbsd jstart {}", spec.jname, spec.jname));
+    Ok(0)
 }
 
 /// The keys as given; an empty value counts as given (and is then refused by validation).
@@ -89,13 +87,13 @@ fn answers_from(a: &Args) -> Answers {
 
 /// Defaults from `${workdir}/nc.inventory`; without a workdir, or with an unreadable
 /// inventory (said on stderr), CBSD's own defaults.
-fn defaults(wd: Option<&Workdir>, quiet: bool) -> Defaults {
+fn defaults(wd: Option<&Workdir>, quiet: bool, out: &Out) -> Defaults {
     let Some(wd) = wd else { return Defaults::default() };
     match Inventory::read(&wd.inventory()) {
         Ok(inv) => Defaults::from_inventory(&inv),
         Err(e) => {
             if !quiet {
-                eprintln!("vimage construct: {e}; using CBSD's defaults (domain my.domain, uplink auto)");
+                out.err_line(format!("vimage construct: {e}; using CBSD's defaults (domain my.domain, uplink auto)"));
             }
             Defaults::default()
         }
@@ -155,7 +153,7 @@ fn kept(e: Error, out: &Path) -> Error {
 }
 
 fn failed(line: &str, o: &Output) -> Error {
-    let mut e = Error::new(Kind::Os, format!("`{line}` failed (exit {})", o.code));
+    let mut e = Error::new(Kind::Os, format!("`{line}` failed (exit {})", o.code)).command(line, o.code, &o.stderr);
     for l in o.stderr.lines().chain(o.stdout.lines()).filter(|l| !l.trim().is_empty()).take(20) {
         e = e.detail(l.trim_end().to_string());
     }

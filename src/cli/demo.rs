@@ -2,7 +2,7 @@
 //! showing the FreeBSD commands each step runs and the simulated kernel afterwards.
 
 use super::args::Args;
-use super::{Ctx, Outcome};
+use super::{Ctx, Out};
 use crate::error::{Error, Kind, Result};
 use crate::host::SimHost;
 use crate::paths::Paths;
@@ -53,7 +53,7 @@ fn kernel_state(h: &SimHost) -> String {
 }
 
 /// Runs the demo.
-pub fn run(_a: &Args) -> Result<Outcome> {
+pub fn run(_a: &Args, stdout: &Out) -> Result<i32> {
     let dir = tempfile::Builder::new()
         .prefix("vimage-demo")
         .tempdir()
@@ -93,7 +93,8 @@ pub fn run(_a: &Args) -> Result<Outcome> {
         }
         out.push_str(&kernel_state(&host));
     }
-    Ok(Outcome { stdout: out, code: 0 })
+    stdout.print(&out);
+    Ok(0)
 }
 
 fn indent(s: &str) -> String {

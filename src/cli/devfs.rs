@@ -2,13 +2,13 @@
 //! bpf), and nothing else.
 
 use super::args::Args;
-use super::bridge::render_done;
-use super::{Ctx, Outcome, jail_arg};
+use super::bridge::{render_done, stream};
+use super::{Ctx, Out, jail_arg};
 use crate::error::{Error, Kind, Result};
 use crate::ops::Session;
 
 /// Runs `vimage devfs`.
-pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let jail = jail_arg(a)?;
     let want = match a.get("ruleset").filter(|v| !v.is_empty()) {
         None => None,
@@ -19,6 +19,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     };
     let dry = a.flag("dry-run");
     let mut s = Session::open(ctx.host, &ctx.paths, &format!("devfs {jail}"), dry, ctx.lock_timeout)?;
+    stream(&mut s, a, out);
     let done = s.devfs(&jail, want).map_err(|e| e.in_jail(&jail))?;
-    Ok(Outcome::ok(render_done(&done, &s.notes, dry, a)))
+    let records = s.db.attachments(jail.as_str())?;
+    out.print(&render_done(&done, &s.notes, dry, a, &records));
+    Ok(0)
 }

@@ -1,7 +1,7 @@
 //! `vimage doctor`: can this kernel do what vimage needs? Each check says how to fix itself.
 
 use super::args::Args;
-use super::{Ctx, Outcome, to_json};
+use super::{Ctx, Out, json_doc};
 use crate::error::{Error, Kind, Result};
 use crate::exec::run_cmd;
 use crate::facts::gather;
@@ -185,17 +185,30 @@ fn inventory_check(paths: &crate::paths::Paths, kernel_vimage: bool) -> Option<C
 }
 
 /// Runs `vimage doctor`. Exits 69 when something every mode needs is missing.
-pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let (mut checks, fixed) = checks(ctx.host, a.flag("fix"))?;
     let kernel_vimage = checks.iter().any(|c| c.name == "VIMAGE" && c.status == "ok");
     checks.extend(inventory_check(&ctx.paths, kernel_vimage));
     let fatal = checks.iter().any(|c| c.status == "missing" && (c.needed_by == "all" || c.needed_by == "cbsd"));
     let code = if fatal { Kind::Unavailable.exit_code() } else { 0 };
+    // The verdict is an error: on stderr, so -q and --json do not hide it.
+    let verdict = || {
+        let missing: Vec<&str> = checks
+            .iter()
+            .filter(|c| c.status == "missing" && (c.needed_by == "all" || c.needed_by == "cbsd"))
+            .map(|c| c.name.as_str())
+            .collect();
+        out.err_line(format!(
+            "vimage: doctor: vimage cannot work on this host until these are fixed: {}",
+            missing.join(", ")
+        ));
+    };
     if a.flag("json") {
-        return Ok(Outcome {
-            stdout: to_json(&serde_json::json!({"checks": checks, "loaded": fixed, "usable": !fatal})),
-            code,
-        });
+        out.print(&json_doc(serde_json::json!({"checks": checks, "loaded": fixed, "usable": !fatal})));
+        if fatal {
+            verdict();
+        }
+        return Ok(code);
     }
     let mut s = String::new();
     for f in &fixed {
@@ -210,8 +223,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
             s.push_str(&format!("         at boot: {p}\n"));
         }
     }
+    out.print(&s);
     if fatal {
-        s.push_str("vimage cannot work on this host until the MISSING items for (all) are fixed\n");
+        verdict();
     }
-    Ok(Outcome { stdout: s, code })
+    Ok(code)
 }

@@ -106,11 +106,30 @@ pub fn page() -> String {
     line(".Fl v");
     line("(print each FreeBSD command as it runs, on standard error),");
     line(".Fl q");
-    line("(print only errors),");
+    line("(nothing on standard output when the command succeeds; errors still on standard error),");
     line(".Fl h ,");
     line(".Fl -desc");
     line("and");
     line(".Fl -args .");
+    line(".Ss Output");
+    line(&para(
+        "Each line is printed as soon as what it says is done, so a failure later in the command (a file \
+         that cannot be written, exit 73) does not hide what was done before it, such as a new NIC's MAC and \
+         host end. Warnings and errors go to standard error. A closed standard output (vimage status | head \
+         -1) only ends the output, quietly: the command is not cut short (a change half made is worse than a \
+         report nobody reads) and exits with its own status. Any other failure to write standard output (a \
+         full disk) is reported on standard error and turns success into exit 74. An argument or H_CBSD_ \
+         variable that is not valid UTF-8 is refused (64), naming it and the byte offset.",
+    ));
+    line(".Ss JSON");
+    line(&para(
+        "With --json a command prints one JSON document and nothing else on standard output: its own, or \
+         on failure {\"schema\": 1, \"error\": {kind, exit, jail, message, details, command, command_exit, \
+         stderr}}, kind being the sysexits(3) name without EX_ (usage, dataerr, unavailable, software, \
+         oserr, cantcreat, ioerr, tempfail). Every document has \"schema\": 1; the keys of each command's \
+         document and the NIC states (up, stale, gone, stored) are described in docs/json.md of the vimage \
+         sources; the schema number goes up only when a key is removed or changes meaning.",
+    ));
     line(".Sh RC.CONF VARIABLES");
     line("The standalone service");
     line(".Pq Pa /usr/local/etc/rc.d/vimage");
@@ -171,6 +190,10 @@ pub fn page() -> String {
         (
             "73",
             "vimage's state or a host file could not be written: before any change for a setup, after the kernel teardown (which is complete) for unbridge and stop",
+        ),
+        (
+            "74",
+            "standard output could not be written (not a closed pipe: that is no error); the command itself was done",
         ),
         ("75", "temporary: the host lock or a database is busy, or a signal interrupted a change"),
     ] {

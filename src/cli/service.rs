@@ -2,13 +2,16 @@
 //! `vimage_NAME_*` in rc.conf (see `crate::rcd`). The rc.d script only calls these.
 
 use super::args::Args;
-use super::{Ctx, Outcome, jail_arg, to_json};
+use super::lines::{self, Lines, Style};
+use super::{Ctx, Out, jail_arg, json_doc};
 use crate::error::Result;
 use crate::ops::{Done, Session};
 use crate::plan::render;
 use crate::rcd;
 use serde_json::json;
 
+/// The `--json` document, the dry run, or (every other line having been printed as it
+/// happened) the closing line.
 fn render(done: &[Done], notes: &[String], dry: bool, json: bool, what: &str, jail: &str) -> String {
     if json {
         let plans: Vec<_> = done
@@ -21,48 +24,44 @@ fn render(done: &[Done], notes: &[String], dry: bool, json: bool, what: &str, ja
                 json!({"verb": d.plan.verb.as_str(), "commands": commands, "notes": d.plan.notes})
             })
             .collect();
-        return to_json(&json!({"jail": jail, "action": what, "dry_run": dry, "notes": notes, "runs": plans}));
+        return json_doc(json!({"jail": jail, "action": what, "dry_run": dry, "notes": notes, "runs": plans}));
     }
-    let mut out = String::new();
-    for n in notes {
-        out.push_str(&format!("note: {n}\n"));
+    if dry {
+        let notes = notes.iter().map(|n| format!("note: {n}\n"));
+        return notes.chain(done.iter().map(|d| render::dry_run(&d.plan))).collect();
     }
-    for d in done {
-        if dry {
-            out.push_str(&render::dry_run(&d.plan));
-            continue;
+    format!("jail {jail}: {what}\n")
+}
+
+/// Opens the service's session, printing its lines as they happen in a real run in text.
+fn session<'h>(a: &Args, ctx: &'h mut Ctx<'_>, out: &Out, what: &str) -> Result<Session<'h>> {
+    let dry = a.flag("dry-run");
+    let mut s = Session::open(ctx.host, &ctx.paths, what, dry, ctx.lock_timeout)?;
+    if !dry && !a.flag("json") {
+        for n in &s.notes {
+            lines::note(out, Style::Commands, n);
         }
-        for n in &d.plan.notes {
-            out.push_str(&format!("jail {jail}: {n}\n"));
-        }
-        if let Some(r) = &d.report {
-            for c in &r.commands {
-                out.push_str(&format!("jail {jail}: ran {c}\n"));
-            }
-        }
+        s.report_to(Lines::boxed(out, Style::Commands));
     }
-    if !dry {
-        out.push_str(&format!("jail {jail}: {what}\n"));
-    }
-    out
+    Ok(s)
 }
 
 /// Runs `vimage start`.
-pub fn start(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+pub fn start(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let jail = jail_arg(a)?;
     let conf = rcd::vimage(&rcd::load(&ctx.paths)?, jail.as_str())?;
-    let dry = a.flag("dry-run");
-    let mut s = Session::open(ctx.host, &ctx.paths, &format!("start {jail}"), dry, ctx.lock_timeout)?;
+    let mut s = session(a, ctx, out, &format!("start {jail}"))?;
     let done = s.start(&conf)?;
-    Ok(Outcome::ok(render(&done, &s.notes, dry, a.flag("json"), "started", jail.as_str())))
+    out.print(&render(&done, &s.notes, a.flag("dry-run"), a.flag("json"), "started", jail.as_str()));
+    Ok(0)
 }
 
 /// Runs `vimage stop`.
-pub fn stop(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+pub fn stop(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let jail = jail_arg(a)?;
     let exec_stop = rcd::vimage(&rcd::load(&ctx.paths)?, jail.as_str()).map(|c| c.exec_stop).unwrap_or_default();
-    let dry = a.flag("dry-run");
-    let mut s = Session::open(ctx.host, &ctx.paths, &format!("stop {jail}"), dry, ctx.lock_timeout)?;
+    let mut s = session(a, ctx, out, &format!("stop {jail}"))?;
     let done = s.stop(&jail, &exec_stop)?;
-    Ok(Outcome::ok(render(&done, &s.notes, dry, a.flag("json"), "stopped", jail.as_str())))
+    out.print(&render(&done, &s.notes, a.flag("dry-run"), a.flag("json"), "stopped", jail.as_str()));
+    Ok(0)
 }

@@ -3,7 +3,7 @@
 //! before anything is written. Without keys it shows the settings.
 
 use super::args::Args;
-use super::{Ctx, Outcome, jail_arg, list, to_json};
+use super::{Ctx, Out, jail_arg, json_doc, list};
 use crate::cbsd::{self, DbOptions, Workdir, integration};
 use crate::error::{Error, Kind, Result};
 use crate::mac;
@@ -23,7 +23,7 @@ fn need_cbsd<'a>(wd: &'a Option<Workdir>, jail: &JailName, what: &str) -> Result
 }
 
 /// Runs `vimage set`.
-pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
     let jail = jail_arg(a)?;
     let wd = Workdir::from_paths(&ctx.paths);
     // Check everything first.
@@ -102,6 +102,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
             for (i, m) in &explicit {
                 s.db.remember_mac(jail.as_str(), *i, m)?;
             }
+            remember_cbsd_nics(&s.db, c, &explicit)?;
             let stored = s.db.settings(jail.as_str())?;
             match enable {
                 Some(true) => {
@@ -109,6 +110,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
                     for (i, m) in &fill {
                         s.db.remember_mac(jail.as_str(), *i, m)?;
                     }
+                    remember_cbsd_nics(&s.db, c, &fill)?;
                     if let Some(p) = &ch.poststart {
                         s.db.set_setting(jail.as_str(), integration::SAVED_POSTSTART, Some(&p.encode()))?;
                     }
@@ -147,8 +149,11 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
         }
     }
     let current = JailSettings { map: s.db.settings(jail.as_str())? };
+    let nics = known_nics(&s.db, &jail)?;
     if a.flag("json") {
-        return Ok(Outcome::ok(to_json(&json!({"jail": jail.as_str(), "changes": notes, "settings": current.map}))));
+        stdout
+            .print(&json_doc(json!({"jail": jail.as_str(), "changes": notes, "settings": current.map, "nics": nics})));
+        return Ok(0);
     }
     let mut out = String::new();
     for n in &notes {
@@ -160,5 +165,57 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     for (k, v) in &current.map {
         out.push_str(&format!("{k}={v}\n"));
     }
-    Ok(Outcome::ok(out))
+    for n in &nics {
+        out.push_str(&format!(
+            "nic {}: {} MAC {} uplink {} ({})\n",
+            n.nic,
+            n.name.as_deref().unwrap_or("-"),
+            n.mac,
+            n.uplink.as_deref().unwrap_or("-"),
+            if n.attached { "attached; `vimage status` checks it" } else { "stored: given at the next start" }
+        ));
+    }
+    stdout.print(&out);
+    Ok(0)
+}
+
+/// A NIC whose MAC vimage keeps, as `set` shows it.
+#[derive(Debug, serde::Serialize)]
+struct KnownNic {
+    nic: u32,
+    name: Option<String>,
+    mac: String,
+    uplink: Option<String>,
+    attached: bool,
+}
+
+/// The jail's NICs with a stored MAC, attached or not, so the MAC a NIC will get is known
+/// before and between starts.
+fn known_nics(db: &crate::state::StateDb, jail: &JailName) -> Result<Vec<KnownNic>> {
+    let attached = db.attachments(jail.as_str())?;
+    Ok(db
+        .stored_nics(Some(jail.as_str()))?
+        .into_iter()
+        .map(|n| {
+            let att = attached.iter().find(|a| a.nic == n.nic);
+            KnownNic {
+                nic: n.nic,
+                name: att.map(|a| a.nic_name.clone()).or(n.nic_name),
+                mac: n.mac,
+                uplink: att.and_then(|a| a.uplink.clone()).or(n.uplink),
+                attached: att.is_some(),
+            }
+        })
+        .collect())
+}
+
+/// Remembers, with the MACs just stored, each NIC's name and uplink from CBSD's rows, so the
+/// jail's NICs can be shown before its first start.
+fn remember_cbsd_nics(db: &crate::state::StateDb, c: &cbsd::CbsdJail, macs: &[(u32, Mac)]) -> Result<()> {
+    let Ok(net) = cbsd::to_jailnet::to_jailnet(&c.row, &c.nics) else { return Ok(()) };
+    for nic in net.nics.iter().filter(|n| macs.iter().any(|(i, _)| *i == n.index)) {
+        let uplink = nic.uplink().map(|u| u.to_string()).unwrap_or_default();
+        db.remember_nic(net.jail.as_str(), nic.index, nic.name.as_str(), nic.mode.as_str(), &uplink)?;
+    }
+    Ok(())
 }

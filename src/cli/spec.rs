@@ -55,7 +55,10 @@ const fn flag(name: &'static str, doc: &'static str) -> KeySpec {
 }
 
 const DRY_RUN: KeySpec = flag("dry-run", "print the plan as the exact FreeBSD commands, in order, and change nothing");
-const JSON: KeySpec = flag("json", "print one JSON document instead of text");
+const JSON: KeySpec = flag(
+    "json",
+    "print one JSON document (schema 1, keys in docs/json.md) instead of text; a failure prints an error document",
+);
 const JNAME: KeySpec = req("jname", "NAME", "the jail (name as in jls(8); CBSD's jname)");
 
 /// Every verb vimage has.
@@ -166,8 +169,11 @@ pub const VERBS: &[VerbSpec] = &[
     VerbSpec {
         name: "status",
         desc: "show each jail's vimage interfaces, bridges and uplinks, and orphans",
-        about: "Per jail: mode, host-side and jail-side names, MAC, bridge, uplink. Orphans are vimage-marked objects\n\
-                whose jail is gone; `vimage unbridge` of that jail (or `vimage gc`) removes them.",
+        about: "Per jail: mode, host-side and jail-side names, MAC, bridge, uplink and state: up, stale (the jail\n\
+                restarted or stopped without unbridge), gone (recorded, not in the kernel) or stored (not attached: the\n\
+                MAC vimage keeps for the NIC's next start, for DHCP reservations; shown for jname= and for jails that\n\
+                run or have NICs attached). Orphans are vimage-marked objects whose jail is gone; `vimage unbridge` of\n\
+                that jail (or `vimage gc`) removes them.",
         keys: &[
             key("jname", "NAME", "only this jail"),
             JSON,
@@ -389,14 +395,17 @@ Keys are given CBSD-style as key=value (quotes are stripped) or as --key value; 
 H_CBSD_<key> in the environment presets a key. Unknown keys are an error (CBSD silently ignores
 them; vimage does not, so a typo cannot go unnoticed).
   -v, --verbose   print each FreeBSD command as it runs (stderr)
-  -q, --quiet     print only errors
+  -q, --quiet     nothing on stdout when the command succeeds; errors still on stderr
+Each line is printed as soon as what it says is done. A closed stdout (`| head`) only ends the
+output: the command still finishes, with its own exit status.
   -h, --help      this help;  --desc  one-line description;  --args  the keys
 environment: workdir (CBSD workdir), VIMAGE_ROOT (prefix for host files, default /),
   VIMAGE_LOCK_TIMEOUT (seconds to wait for the host lock, default 60), VIMAGE_DB_BUSY_TIMEOUT
   (seconds to wait for a busy SQLite database, default 25),
   VIMAGE_CMD_DIR (run ifconfig, jls, ... from this directory instead of /sbin, /usr/sbin)
 exit codes: 0 ok, 64 usage, 65 bad data, 69 unavailable (no VIMAGE, jail not running, no uplink),
-  70 internal error, 71 a FreeBSD command failed, 73 cannot write state or a host file, 75 busy (try again)
+  70 internal error, 71 a FreeBSD command failed, 73 cannot write state or a host file,
+  74 stdout failed (disk full), 75 busy (try again)
 ";
 
 /// `vimage --help` (no verb).

@@ -1,13 +1,13 @@
 //! `vimage status`: what vimage set up, per jail, checked against the kernel; and orphans.
 
 use super::args::Args;
-use super::{Ctx, Outcome, to_json};
+use super::{Ctx, JSON_SCHEMA, Out, to_json};
 use crate::error::Result;
 use crate::facts::{JailInfo, gather};
 use crate::parse::ifconfig::IfStatus;
 use crate::plan::gc::{self, Orphan};
 use crate::plan::op::epair_mark;
-use crate::state::{Attachment, BridgeRec};
+use crate::state::{Attachment, BridgeRec, StoredNic};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -16,19 +16,22 @@ use std::collections::BTreeMap;
 pub struct NicStatus {
     /// The NIC's index in the jail.
     pub nic: u32,
-    /// Name inside the jail.
-    pub name: String,
+    /// Name inside the jail (`None`: a stored NIC never attached since vimage began keeping names).
+    pub name: Option<String>,
     /// `epair`, `netgraph` or `passthrough`: says which host objects to look for.
     pub mode: String,
-    /// The host-side object: epair host end, eiface node name, or the passed-through interface.
-    pub host_if: String,
+    /// The host-side object: epair host end, eiface node name, or the passed-through interface
+    /// (`None` for a stored NIC: nothing exists on the host).
+    pub host_if: Option<String>,
     /// The MAC vimage gave it (`None` for passthrough, which keeps its own).
     pub mac: Option<String>,
     /// The if_bridge or ng_bridge it hangs on.
     pub bridge: Option<String>,
     /// The host interface it reaches the network through.
     pub uplink: Option<String>,
-    /// `up`, `stale` (the jail restarted or stopped without unbridge) or `gone`.
+    /// `up` (in the kernel, in the running jail it was given to), `stale` (it exists but the
+    /// jail restarted or stopped without unbridge), `gone` (recorded, no longer in the kernel),
+    /// `stored` (not attached: vimage keeps its MAC for the next start).
     pub state: String,
     /// netgraph: the bridge link and the eiface node's ID (`[1a]`).
     pub link: Option<u32>,
@@ -70,9 +73,11 @@ pub struct BridgeStatus {
     pub exists: bool,
 }
 
-/// The whole report (`--json` prints exactly this).
+/// The whole report (`--json` prints exactly this; docs/json.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The shape's version, [`JSON_SCHEMA`].
+    pub schema: u32,
     /// Every jail vimage has records of.
     pub jails: Vec<JailStatus>,
     /// Every bridge vimage has records of.
@@ -85,30 +90,53 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
+/// vimage's records, as status reads them.
+pub struct Records<'a> {
+    /// Every attachment.
+    pub atts: &'a [Attachment],
+    /// Every bridge record.
+    pub bridges: &'a [BridgeRec],
+    /// Every MAC vimage keeps, shown (state `stored`) where its NIC is not attached.
+    pub stored: &'a [StoredNic],
+}
+
 /// Builds the report from kernel facts and records. Pure, so it is tested without a host.
 /// `ng_alive` holds the eiface node IDs that answered (with their interface's name now).
 pub fn build(
     boottime: i64,
     jails: &[JailInfo],
     scan: &[IfStatus],
-    atts: &[Attachment],
-    bridges: &[BridgeRec],
+    rec: &Records<'_>,
     ng_alive: &BTreeMap<u32, String>,
     only: Option<&str>,
 ) -> Report {
+    let (atts, bridges, stored) = (rec.atts, rec.bridges, rec.stored);
     let running: BTreeMap<&str, &JailInfo> = jails.iter().filter(|j| !j.dying).map(|j| (j.name.as_str(), j)).collect();
     let by_name: BTreeMap<&str, &IfStatus> = scan.iter().map(|s| (s.name.as_str(), s)).collect();
-    let mut out = Report { jails: Vec::new(), bridges: Vec::new(), orphans: Vec::new(), notes: Vec::new() };
+    let mut out =
+        Report { schema: JSON_SCHEMA, jails: Vec::new(), bridges: Vec::new(), orphans: Vec::new(), notes: Vec::new() };
     let mut per_jail: BTreeMap<&str, Vec<&Attachment>> = BTreeMap::new();
     for a in atts {
         per_jail.entry(a.jail.as_str()).or_default().push(a);
+    }
+    let mut stored_of: BTreeMap<&str, Vec<&StoredNic>> = BTreeMap::new();
+    // A stored NIC is shown for the jail asked about, and for any jail that is running or has
+    // NICs attached; a jail that exists nowhere any more is history, not status.
+    for n in stored {
+        let list = per_jail.get(n.jail.as_str());
+        let attached = list.is_some_and(|l| l.iter().any(|a| a.nic == n.nic));
+        let shown = only == Some(n.jail.as_str()) || list.is_some() || running.contains_key(n.jail.as_str());
+        if shown && !attached {
+            per_jail.entry(n.jail.as_str()).or_default();
+            stored_of.entry(n.jail.as_str()).or_default().push(n);
+        }
     }
     for (jail, list) in &per_jail {
         if only.is_some_and(|o| o != *jail) {
             continue;
         }
         let info = running.get(jail);
-        let nics = list
+        let mut nics: Vec<NicStatus> = list
             .iter()
             .map(|a| {
                 let live = info.is_some_and(|i| i.jid == a.jid) && a.boottime == boottime;
@@ -128,9 +156,9 @@ pub fn build(
                 };
                 NicStatus {
                     nic: a.nic,
-                    name: a.nic_name.clone(),
+                    name: Some(a.nic_name.clone()),
                     mode: a.mode.clone(),
-                    host_if: a.host_if.clone(),
+                    host_if: Some(a.host_if.clone()),
                     mac: a.mac.clone(),
                     bridge: a.bridge.clone(),
                     uplink: a.uplink.clone(),
@@ -141,6 +169,20 @@ pub fn build(
                 }
             })
             .collect();
+        nics.extend(stored_of.get(jail).into_iter().flatten().map(|n| NicStatus {
+            nic: n.nic,
+            name: n.nic_name.clone(),
+            mode: n.mode.clone().unwrap_or_else(|| "epair".into()),
+            host_if: None,
+            mac: Some(n.mac.clone()),
+            bridge: None,
+            uplink: n.uplink.clone(),
+            state: "stored".into(),
+            link: None,
+            node_id: None,
+            name_wanted: None,
+        }));
+        nics.sort_by_key(|n| n.nic);
         out.jails.push(JailStatus {
             jail: jail.to_string(),
             jid: info.map(|i| i.jid),
@@ -203,7 +245,7 @@ pub fn build(
 }
 
 /// Runs `vimage status`.
-pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
+pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let only = a.get("jname");
     if let Some(j) = only {
         super::jail_arg(a).map(|_| ()).map_err(|e| e.in_jail(j))?;
@@ -219,7 +261,10 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
         .filter_map(|a| a.ng_node)
         .collect();
     let alive = gather::ng_nodes_alive(ctx.host, &ids)?;
-    let mut report = build(k.boottime, &jails, &scan, &atts, &db.all_bridges()?, &alive, only);
+    let stored = db.stored_nics(only)?;
+    let bridges = db.all_bridges()?;
+    let rec = Records { atts: &atts, bridges: &bridges, stored: &stored };
+    let mut report = build(k.boottime, &jails, &scan, &rec, &alive, only);
     report.notes = notes;
     let text = if a.flag("json") {
         to_json(&report)
@@ -228,7 +273,8 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     } else {
         text(&report, only)
     };
-    Ok(Outcome::ok(text))
+    out.print(&text);
+    Ok(0)
 }
 
 fn text(r: &Report, only: Option<&str>) -> String {
@@ -250,9 +296,9 @@ fn text(r: &Report, only: Option<&str>) -> String {
                 rows.push(vec![
                     j.jail.clone(),
                     j.jid.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
-                    n.name.clone(),
+                    n.name.clone().unwrap_or_else(|| "-".into()),
                     n.mode.clone(),
-                    n.host_if.clone(),
+                    n.host_if.clone().unwrap_or_else(|| "-".into()),
                     n.mac.clone().unwrap_or_else(|| "-".into()),
                     n.bridge.clone().unwrap_or_else(|| "-".into()),
                     n.uplink.clone().unwrap_or_else(|| "-".into()),
@@ -261,6 +307,9 @@ fn text(r: &Report, only: Option<&str>) -> String {
             }
         }
         s.push_str(&table(&rows));
+        if r.jails.iter().any(|j| j.nics.iter().any(|n| n.state == "stored")) {
+            s.push_str("(stored: not attached now; vimage gives the NIC this MAC at the jail's next start)\n");
+        }
         let shortened: Vec<(&str, &NicStatus)> = r
             .jails
             .iter()
@@ -270,7 +319,11 @@ fn text(r: &Report, only: Option<&str>) -> String {
         if !shortened.is_empty() {
             s.push_str("\nshortened netgraph names (IFNAMSIZ is 15 bytes):\n");
             for (j, n) in shortened {
-                s.push_str(&format!("  jail {j}: {} = {}\n", n.name, n.name_wanted.as_deref().unwrap_or_default()));
+                s.push_str(&format!(
+                    "  jail {j}: {} = {}\n",
+                    n.name.as_deref().unwrap_or_default(),
+                    n.name_wanted.as_deref().unwrap_or_default()
+                ));
             }
         }
     }
@@ -315,8 +368,19 @@ fn table(rows: &[Vec<String>]) -> String {
     s
 }
 
+/// A DOT quoted string: `"` and `\` escaped, so every name is taken as it is.
 fn q(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    format!("\"{}\"", esc(s))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// A DOT label of several lines: each escaped, then joined with DOT's own line break (`\n`
+/// in the DOT text, written once, so Graphviz breaks the line instead of printing `\n`).
+fn label(lines: &[&str]) -> String {
+    format!("\"{}\"", lines.iter().map(|l| esc(l)).collect::<Vec<_>>().join("\\n"))
 }
 
 /// Graphviz: uplink → bridge → host end → jail-side interface, jails as clusters.
@@ -326,18 +390,14 @@ fn dot(r: &Report) -> String {
         s.push_str(&format!(
             "  {} [shape=box, label={}];\n",
             q(&format!("if:{}", b.uplink)),
-            q(&format!("{}\\nuplink", b.uplink))
+            label(&[&b.uplink, "uplink"])
         ));
         let who = match (b.kind.as_str(), b.owned) {
             ("netgraph", _) => "ng_bridge, vimage",
             (_, true) => "vimage",
             _ => "not vimage's",
         };
-        s.push_str(&format!(
-            "  {} [shape=ellipse, label={}];\n",
-            q(&format!("if:{}", b.name)),
-            q(&format!("{}\\n{who}", b.name))
-        ));
+        s.push_str(&format!("  {} [shape=ellipse, label={}];\n", q(&format!("if:{}", b.name)), label(&[&b.name, who])));
         if b.name != b.uplink {
             s.push_str(&format!(
                 "  {} -> {} [dir=none];\n",
@@ -347,36 +407,37 @@ fn dot(r: &Report) -> String {
         }
     }
     for j in &r.jails {
-        s.push_str(&format!(
-            "  subgraph {} {{\n    label={};\n",
-            q(&format!("cluster_{}", j.jail)),
-            q(&match j.jid {
-                Some(id) => format!("jail {} (jid {id})", j.jail),
-                None => format!("jail {} (not running)", j.jail),
-            })
-        ));
+        let title = match j.jid {
+            Some(id) => format!("jail {} (jid {id})", j.jail),
+            None => format!("jail {} (not running)", j.jail),
+        };
+        s.push_str(&format!("  subgraph {} {{\n    label={};\n", q(&format!("cluster_{}", j.jail)), q(&title)));
         for n in &j.nics {
+            let name = n.name.clone().unwrap_or_else(|| format!("NIC {}", n.nic));
+            let mac = n.mac.as_deref().unwrap_or("");
+            let lines: Vec<&str> = if n.state == "stored" { vec![&name, mac, "stored"] } else { vec![&name, mac] };
             s.push_str(&format!(
                 "    {} [shape=box, style=rounded, label={}];\n",
-                q(&format!("jail:{}:{}", j.jail, n.name)),
-                q(&format!("{}\\n{}", n.name, n.mac.as_deref().unwrap_or("")))
+                q(&format!("jail:{}:{}", j.jail, n.nic)),
+                label(&lines)
             ));
         }
         s.push_str("  }\n");
         for n in &j.nics {
-            let jail_if = q(&format!("jail:{}:{}", j.jail, n.name));
+            let jail_if = q(&format!("jail:{}:{}", j.jail, n.nic));
+            let Some(host_if) = &n.host_if else { continue };
             if n.mode == "passthrough" {
-                let host = q(&format!("if:{}", n.host_if));
-                s.push_str(&format!("  {host} [shape=box, label={}];\n", q(&format!("{}\\nphysical", n.host_if))));
+                let host = q(&format!("if:{host_if}"));
+                s.push_str(&format!("  {host} [shape=box, label={}];\n", label(&[host_if, "physical"])));
                 s.push_str(&format!("  {host} -> {jail_if} [label=\"vnet\", style=dashed];\n"));
                 continue;
             }
-            let host = q(&format!("{}:{}", if n.mode == "netgraph" { "ng" } else { "if" }, n.host_if));
-            let label = match (&n.node_id, n.link) {
-                (Some(id), Some(l)) => format!("{} {id}\\nlink{l}, {}", n.host_if, n.state),
-                _ => format!("{}\\n{}", n.host_if, n.state),
+            let host = q(&format!("{}:{host_if}", if n.mode == "netgraph" { "ng" } else { "if" }));
+            let lab = match (&n.node_id, n.link) {
+                (Some(id), Some(l)) => label(&[&format!("{host_if} {id}"), &format!("link{l}, {}", n.state)]),
+                _ => label(&[host_if, &n.state]),
             };
-            s.push_str(&format!("  {host} [shape=box, label={}];\n", q(&label)));
+            s.push_str(&format!("  {host} [shape=box, label={lab}];\n"));
             if let Some(b) = &n.bridge {
                 s.push_str(&format!("  {} -> {host} [dir=none];\n", q(&format!("if:{b}"))));
             }
@@ -388,7 +449,7 @@ fn dot(r: &Report) -> String {
         s.push_str(&format!(
             "  {} [shape=box, color=red, label={}];\n",
             q(&format!("if:{}", o.object)),
-            q(&format!("{}\\norphan", o.object))
+            label(&[&o.object, "orphan"])
         ));
     }
     s.push_str("}\n");

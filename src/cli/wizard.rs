@@ -164,7 +164,8 @@ fn ask_addresses(a: &mut Answers) -> Result<()> {
 
 /// Shows what will be written and asks whether to create the jail now.
 pub fn confirm_create(spec: &JailSpec, out: &Path, cbsd: bool) -> Result<bool> {
-    eprint!("{}", crate::construct::summary(spec, out));
+    // Not eprint!: a stderr gone away (a closed pipe) must not panic; the prompt then fails.
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), crate::construct::summary(spec, out).as_bytes());
     let help =
         if cbsd { "no: only write the jconf and print the commands" } else { "workdir is not set: is CBSD here?" };
     asked(Confirm::new("create the jail now?").with_default(cbsd).with_help_message(help).prompt())

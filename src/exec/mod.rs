@@ -2,6 +2,7 @@
 //! completed ones in reverse when a setup step fails. There is exactly one rollback loop in
 //! vimage, and it is here.
 
+pub mod progress;
 pub mod recover;
 
 use crate::error::{Error, Kind, Result};
@@ -40,6 +41,18 @@ pub struct Report {
 /// reverse, and the error carries the failed command, its stderr and the rollback outcome.
 /// Teardown keeps going past failures and reports all of them.
 pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> Result<Report> {
+    apply_with(host, plan, db, boottime, &mut progress::Silent)
+}
+
+/// [`apply`], telling `progress` about each step as it succeeds and about the whole run once
+/// its records are written.
+pub fn apply_with(
+    host: &mut dyn Host,
+    plan: &Plan,
+    db: &StateDb,
+    boottime: i64,
+    progress: &mut dyn progress::Progress,
+) -> Result<Report> {
     let run = db.begin_run(plan.jail.as_str(), plan.verb.as_str(), boottime)?;
     let mut rep = Report { run_id: run, ..Report::default() };
     let mut failures: Vec<Error> = Vec::new();
@@ -72,6 +85,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         rep.commands.push(step.op.command(&rep.bindings).to_string());
         if ok {
             db.step_outcome(run, seq, StepState::Done, journal.as_deref(), None)?;
+            progress.step_done(plan, rep.commands.last().map(String::as_str).unwrap_or_default());
             done_effects.extend(&step.effects);
             continue;
         }
@@ -96,6 +110,7 @@ pub fn apply(host: &mut dyn Host, plan: &Plan, db: &StateDb, boottime: i64) -> R
         Ok(())
     })?;
     if failures.is_empty() {
+        progress.applied(plan, &rep);
         Ok(rep)
     } else {
         let mut e = Error::jail(
@@ -135,7 +150,7 @@ fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool) -
             msg.push_str(&format!(" [line {}: {}]", done + 1, l.cmd));
         }
     }
-    Error::jail(Kind::Os, &plan.jail, msg)
+    Error::jail(Kind::Os, &plan.jail, msg).command(shown, out.code, &out.stderr)
 }
 
 /// A command as errors show it: a batch's script is left out (the failing line is named).

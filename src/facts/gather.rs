@@ -27,7 +27,11 @@ pub fn query(host: &mut dyn Host, cmd: Cmd) -> Result<Output> {
     if out.ok() {
         Ok(out)
     } else {
-        Err(Error::new(Kind::Os, format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())))
+        Err(Error::new(Kind::Os, format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())).command(
+            cmd.to_string(),
+            out.code,
+            &out.stderr,
+        ))
     }
 }
 
@@ -81,7 +85,8 @@ pub fn jail(host: &mut dyn Host, name: &JailName) -> Result<Option<JailInfo>> {
         if out.stderr.contains("not found") {
             return Ok(None);
         }
-        return Err(Error::jail(Kind::Os, name, format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())));
+        let msg = format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim());
+        return Err(Error::jail(Kind::Os, name, msg).command(cmd.to_string(), out.code, &out.stderr));
     }
     Ok(jls::parse_nameval(&out.stdout).first().and_then(jail_info))
 }
@@ -113,7 +118,8 @@ pub fn iface(host: &mut dyn Host, name: &str) -> Result<Option<IfStatus>> {
         if out.stderr.contains("does not exist") {
             return Ok(None);
         }
-        return Err(Error::new(Kind::Os, format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())));
+        let msg = format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim());
+        return Err(Error::new(Kind::Os, msg).command(cmd.to_string(), out.code, &out.stderr));
     }
     Ok(parse_status(&out.stdout).into_iter().find(|s| s.name == name))
 }

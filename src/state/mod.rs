@@ -10,7 +10,7 @@ mod records;
 
 pub use devfs::DevfsUser;
 pub use journal::{RunRow, StepRow, StepState};
-pub use records::{Attachment, BridgeRec};
+pub use records::{Attachment, BridgeRec, StoredNic};
 
 use crate::error::{Error, Kind, Result};
 use rusqlite::{Connection, OpenFlags};
@@ -19,8 +19,15 @@ use std::time::Duration;
 
 /// The migrations, in order: entry `i` brings a database from version `i` to `i + 1`. Append
 /// only; never edit an entry that has shipped.
-const MIGRATIONS: &[&str] =
-    &[SCHEMA_V1, SCHEMA_V2_LIFECYCLE, SCHEMA_V3_SETTINGS, SCHEMA_V4_STEP_UNDO, SCHEMA_V5_DEVFS, SCHEMA_V6_NETGRAPH];
+const MIGRATIONS: &[&str] = &[
+    SCHEMA_V1,
+    SCHEMA_V2_LIFECYCLE,
+    SCHEMA_V3_SETTINGS,
+    SCHEMA_V4_STEP_UNDO,
+    SCHEMA_V5_DEVFS,
+    SCHEMA_V6_NETGRAPH,
+    SCHEMA_V7_STORED_NIC,
+];
 
 /// The schema version this build writes; older databases are migrated forward on open.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -91,6 +98,22 @@ CREATE TABLE IF NOT EXISTS ng_free_link(
     bridge TEXT NOT NULL, link INTEGER NOT NULL,
     PRIMARY KEY(bridge, link));
 ";
+
+/// A stored MAC also remembers the NIC it belongs to (its name in the jail, mode and uplink,
+/// as of its last attachment), so `status` and `set` can show a stopped jail's NICs with the
+/// MACs they will get: what an admin needs for DHCP reservations before and between starts.
+const SCHEMA_V7_STORED_NIC: &str = "
+ALTER TABLE nic_mac ADD COLUMN nic_name TEXT;
+ALTER TABLE nic_mac ADD COLUMN mode TEXT;
+ALTER TABLE nic_mac ADD COLUMN uplink TEXT;
+UPDATE nic_mac SET
+    nic_name = (SELECT a.nic_name FROM attachment a WHERE a.jail = nic_mac.jail AND a.nic = nic_mac.nic),
+    mode = (SELECT a.mode FROM attachment a WHERE a.jail = nic_mac.jail AND a.nic = nic_mac.nic),
+    uplink = (SELECT a.uplink FROM attachment a WHERE a.jail = nic_mac.jail AND a.nic = nic_mac.nic);
+";
+
+/// The schema version from which stored MACs carry their NIC's name, mode and uplink.
+const STORED_NIC_SINCE: i64 = 7;
 
 /// A database written by a newer vimage, which this one must not touch.
 fn newer(v: i64) -> Error {
@@ -344,10 +367,12 @@ mod tests {
             c.execute_batch(SCHEMA_V1).unwrap();
             c.execute("INSERT INTO meta(key, value) VALUES('schema_version', '1')", []).unwrap();
             c.execute(
-                "INSERT INTO attachment(jail, nic, nic_name, mode, host_if, jid, boottime) VALUES('web1', 0, 'eth0', 'epair', 'epair0a', 1, 10)",
+                "INSERT INTO attachment(jail, nic, nic_name, mode, host_if, uplink, jid, boottime) VALUES('web1', 0, 'eth0', 'epair', 'epair0a', 'em0', 1, 10)",
                 [],
             )
             .unwrap();
+            c.execute("INSERT INTO nic_mac(jail, nic, mac) VALUES('web1', 0, '02:00:00:00:00:01')", []).unwrap();
+            c.execute("INSERT INTO nic_mac(jail, nic, mac) VALUES('db', 0, '02:00:00:00:00:02')", []).unwrap();
         }
         // Read-only: migrated in a private copy, the file keeps its version.
         let ro = StateDb::open_readonly(&p).unwrap().expect("the file exists");
@@ -363,6 +388,22 @@ mod tests {
         assert!(db.devfs_users().unwrap().is_empty());
         let a = db.attachments("web1").unwrap();
         assert_eq!((a[0].host_if.as_str(), a[0].ng_link), ("epair0a", None));
+        // Stored MACs learn their NIC from the attachment there is; the others stay bare.
+        let s = db.stored_nics(None).unwrap();
+        assert_eq!(
+            (s[1].jail.as_str(), s[1].nic_name.as_deref(), s[1].uplink.as_deref()),
+            ("web1", Some("eth0"), Some("em0"))
+        );
+        assert_eq!((s[0].jail.as_str(), s[0].nic_name.as_deref()), ("db", None));
+    }
+
+    #[test]
+    fn stored_nics_of_a_database_not_yet_migrated_are_the_macs_alone() {
+        let db = StateDb::open_in_memory().unwrap();
+        db.remember_mac("web1", 0, &crate::model::Mac::parse("02:00:00:00:00:01").unwrap()).unwrap();
+        db.set_meta("schema_version", &(STORED_NIC_SINCE - 1).to_string()).unwrap();
+        let s = db.stored_nics(Some("web1")).unwrap();
+        assert_eq!((s[0].mac.as_str(), s[0].nic_name.as_deref()), ("02:00:00:00:00:01", None));
     }
 
     #[test]

@@ -10,6 +10,23 @@ use crate::model::Mac;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+/// A NIC whose MAC vimage keeps for good, attached or not: what it will be given next time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredNic {
+    /// The jail the NIC belongs to.
+    pub jail: String,
+    /// The NIC's index in the jail (part of the MAC's hash input).
+    pub nic: u32,
+    /// The MAC it keeps across starts.
+    pub mac: String,
+    /// Its name in the jail at its last attachment (`None` before its first one).
+    pub nic_name: Option<String>,
+    /// `epair` or `netgraph` at its last attachment.
+    pub mode: Option<String>,
+    /// The uplink it was (or, from CBSD's `nic_parent`, will be) bridged to.
+    pub uplink: Option<String>,
+}
+
 /// One NIC of a jail as vimage set it up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attachment {
@@ -167,14 +184,52 @@ impl StateDb {
             .optional()?)
     }
 
-    /// Stores the MAC of a NIC, replacing an older one for the same NIC.
+    /// Stores the MAC of a NIC, replacing an older one for the same NIC. The NIC's name, mode
+    /// and uplink come from its attachment, when there is one already.
     pub fn remember_mac(&self, jail: &str, nic: u32, mac: &Mac) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO nic_mac(jail, nic, mac) VALUES(?1, ?2, ?3)
-             ON CONFLICT(jail, nic) DO UPDATE SET mac=excluded.mac",
+            "INSERT INTO nic_mac(jail, nic, mac, nic_name, mode, uplink)
+             SELECT ?1, ?2, ?3, a.nic_name, a.mode, a.uplink FROM (SELECT 1)
+                 LEFT JOIN attachment a ON a.jail = ?1 AND a.nic = ?2 WHERE true
+             ON CONFLICT(jail, nic) DO UPDATE SET mac = excluded.mac,
+                 nic_name = coalesce(excluded.nic_name, nic_mac.nic_name),
+                 mode = coalesce(excluded.mode, nic_mac.mode),
+                 uplink = coalesce(excluded.uplink, nic_mac.uplink)",
             params![jail, nic, mac.to_string()],
         )?;
         Ok(())
+    }
+
+    /// Records which NIC a stored MAC belongs to when vimage knows it before the first start
+    /// (CBSD's rows at `vimage set enable=1`); what an attachment recorded is kept.
+    pub fn remember_nic(&self, jail: &str, nic: u32, name: &str, mode: &str, uplink: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE nic_mac SET nic_name = coalesce(nic_name, ?3), mode = coalesce(mode, ?4),
+                 uplink = coalesce(uplink, ?5) WHERE jail = ?1 AND nic = ?2",
+            params![jail, nic, name, mode, uplink],
+        )?;
+        Ok(())
+    }
+
+    /// Every stored MAC with the NIC it belongs to, of `jail` or of every jail, by jail and NIC.
+    /// A database not yet migrated to know the NIC (opened read-only) gives the MACs alone.
+    pub fn stored_nics(&self, jail: Option<&str>) -> Result<Vec<StoredNic>> {
+        let v: i64 = self.meta("schema_version")?.and_then(|s| s.parse().ok()).unwrap_or(0);
+        let cols = if v >= super::STORED_NIC_SINCE { "nic_name, mode, uplink" } else { "NULL, NULL, NULL" };
+        let mut st = self.conn.prepare(&format!(
+            "SELECT jail, nic, mac, {cols} FROM nic_mac WHERE ?1 IS NULL OR jail = ?1 ORDER BY jail, nic"
+        ))?;
+        let rows = st.query_map([jail], |r| {
+            Ok(StoredNic {
+                jail: r.get(0)?,
+                nic: r.get(1)?,
+                mac: r.get(2)?,
+                nic_name: r.get(3)?,
+                mode: r.get(4)?,
+                uplink: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Every stored MAC (status, doctor).
@@ -235,6 +290,10 @@ impl StateDb {
                 a.wanted_name,
                 a.was_up.map(i64::from)
             ],
+        )?;
+        self.conn.execute(
+            "UPDATE nic_mac SET nic_name = ?3, mode = ?4, uplink = coalesce(?5, uplink) WHERE jail = ?1 AND nic = ?2",
+            params![a.jail, a.nic, a.nic_name, a.mode, a.uplink],
         )?;
         Ok(())
     }
@@ -406,6 +465,32 @@ mod tests {
         assert!(db.remember_mac("web2", 0, &m1).is_err(), "a MAC belongs to one NIC");
         db.remember_mac("web1", 0, &m2).unwrap();
         assert_eq!(db.mac_owner(&m1).unwrap(), None);
+    }
+
+    #[test]
+    fn a_stored_mac_remembers_its_nic_after_the_attachment_is_gone() {
+        let db = StateDb::open_in_memory().unwrap();
+        let m = Mac::parse("02:00:00:00:00:01").unwrap();
+        // Before any attachment (vimage set enable=1 under CBSD): the MAC, then CBSD's NIC.
+        db.remember_mac("web1", 0, &m).unwrap();
+        db.remember_nic("web1", 0, "eth0", "epair", "auto").unwrap();
+        let s = &db.stored_nics(Some("web1")).unwrap()[0];
+        assert_eq!((s.nic_name.as_deref(), s.uplink.as_deref()), (Some("eth0"), Some("auto")));
+        // An attachment says where it really went; unbridge forgets the attachment, not that.
+        db.put_attachment(&att("web1", 0, "bridge0"), None).unwrap();
+        db.delete_attachment("web1", 0).unwrap();
+        db.remember_nic("web1", 0, "eth9", "epair", "em9").unwrap();
+        let s = &db.stored_nics(Some("web1")).unwrap()[0];
+        assert_eq!(
+            (s.mac.as_str(), s.nic_name.as_deref(), s.mode.as_deref(), s.uplink.as_deref()),
+            ("02:00:00:00:00:01", Some("eth0"), Some("epair"), Some("em0")),
+            "an attachment's facts win over a plan's"
+        );
+        // The MAC of a NIC attached first and remembered after (one run's effects) too.
+        db.put_attachment(&att("web2", 1, "bridge0"), None).unwrap();
+        db.remember_mac("web2", 1, &Mac::parse("02:00:00:00:00:02").unwrap()).unwrap();
+        assert_eq!(db.stored_nics(Some("web2")).unwrap()[0].nic_name.as_deref(), Some("eth1"));
+        assert_eq!(db.stored_nics(None).unwrap().len(), 2);
     }
 
     #[test]

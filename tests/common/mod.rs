@@ -63,19 +63,16 @@ impl World {
         self.vimage_env(args, &[])
     }
 
-    /// Runs `vimage <args>` with extra environment.
-    pub fn vimage_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+    /// `vimage <args>` against this world, not yet run (a test sets stdio or argv bytes).
+    pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Command {
         let mut c = Command::new(vimage_bin());
         c.args(args);
-        let mut c = self.command(c);
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        c.output().unwrap()
+        self.with_world_env(c)
     }
 
-    /// `c` with this world's environment (for vimage run through another program).
-    pub fn command(&self, mut c: Command) -> Command {
+    /// `c` with this world's environment: what [`World::command`] runs vimage with, for a test
+    /// that runs vimage through another program (unshare, the stand-in cbsd).
+    pub fn with_world_env(&self, mut c: Command) -> Command {
         c.env("VIMAGE_CMD_DIR", &self.cmd_dir)
             .env("FBSD_SIM_STATE", &self.state)
             .env("FBSD_SIM_LOG", &self.log)
@@ -83,6 +80,15 @@ impl World {
             .env_remove("workdir")
             .env_remove("RUST_LOG");
         c
+    }
+
+    /// Runs `vimage <args>` with extra environment (applied after the world's, so it wins).
+    pub fn vimage_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = self.command(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
     }
 
     /// Starts `vimage <args>` without waiting; every simulated command takes `delay_ms`, so a
