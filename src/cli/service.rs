@@ -57,12 +57,22 @@ pub fn start(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     Ok(Outcome::ok(render(&done, &s.notes, dry, a.flag("json"), "started", jail.as_str())))
 }
 
-/// Runs `vimage stop`.
+/// Runs `vimage stop`: a configured vimage, or a jail vimage's records say `vimage start`
+/// started; any other name is refused before anything is touched.
 pub fn stop(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let jail = jail_arg(a)?;
-    let exec_stop = rcd::vimage(&rcd::load(&ctx.paths)?, jail.as_str()).map(|c| c.exec_stop).unwrap_or_default();
+    let vars = rcd::load(&ctx.paths)?;
+    let exec_stop = if rcd::configured(&vars, jail.as_str()) {
+        // Only exec_stop is needed: a mistake elsewhere in its variables must not keep a
+        // vimage from stopping at shutdown.
+        Some(rcd::exec_stop(&vars, jail.as_str()))
+    } else if !ctx.paths.state_db().exists() {
+        return Err(rcd::not_a_vimage(&vars, jail.as_str()));
+    } else {
+        None
+    };
     let dry = a.flag("dry-run");
     let mut s = Session::open(ctx.host, &ctx.paths, &format!("stop {jail}"), dry, ctx.lock_timeout)?;
-    let done = s.stop(&jail, &exec_stop)?;
+    let done = s.stop(&jail, exec_stop.as_deref())?;
     Ok(Outcome::ok(render(&done, &s.notes, dry, a.flag("json"), "stopped", jail.as_str())))
 }
