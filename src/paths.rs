@@ -25,6 +25,26 @@ impl Paths {
         Paths { root, workdir }
     }
 
+    /// [`Paths::from_env`] for `--simulate=STATE`: without `VIMAGE_ROOT`, the root is
+    /// [`Paths::simulation_root`] beside the state file, so a simulated run never writes
+    /// vimage's database, its lock or any host file under the real `/`.
+    pub fn from_env_simulated(state: &Path) -> Paths {
+        let mut p = Paths::from_env();
+        if std::env::var_os("VIMAGE_ROOT").is_none_or(|v| v.is_empty()) {
+            p.root = Paths::simulation_root(state);
+        }
+        p
+    }
+
+    /// `STATE.vimage/` beside the simulator's state file `STATE`: the simulated host's `/` for
+    /// vimage's own files (`var/db/vimage/`, `var/run/vimage.lock`, `etc/devfs.rules`, jails'
+    /// rc.conf).
+    pub fn simulation_root(state: &Path) -> PathBuf {
+        let mut name = state.as_os_str().to_os_string();
+        name.push(".vimage");
+        PathBuf::from(name)
+    }
+
     /// Paths under `root` with no CBSD (tests, standalone use).
     pub fn rooted(root: impl Into<PathBuf>) -> Paths {
         Paths { root: root.into(), workdir: None }
@@ -61,5 +81,14 @@ mod tests {
         assert_eq!(Paths::rooted("/").lock_file(), PathBuf::from("/var/run/vimage.lock"));
         let c = Paths { root: "/".into(), workdir: Some("/usr/jails".into()) };
         assert_eq!(c.state_db(), PathBuf::from("/usr/jails/var/db/vimage.sqlite"));
+    }
+
+    #[test]
+    fn a_simulation_keeps_its_files_beside_the_state_file() {
+        let root = Paths::simulation_root(Path::new("/tmp/x/host.json"));
+        assert_eq!(root, PathBuf::from("/tmp/x/host.json.vimage"));
+        let p = Paths::rooted(root);
+        assert_eq!(p.state_db(), PathBuf::from("/tmp/x/host.json.vimage/var/db/vimage/vimage.sqlite"));
+        assert_eq!(p.lock_file(), PathBuf::from("/tmp/x/host.json.vimage/var/run/vimage.lock"));
     }
 }

@@ -38,7 +38,10 @@ fn main() -> ExitCode {
 }
 
 fn run(argv: &[String], simulate: Option<PathBuf>) -> Result<i32, Error> {
-    let paths = Paths::from_env();
+    let paths = match &simulate {
+        Some(state) => Paths::from_env_simulated(state),
+        None => Paths::from_env(),
+    };
     // demo, help and construct (which only writes a jconf and runs cbsd) touch no kernel.
     let demo_or_meta = matches!(cli::verb_of(argv).0.as_deref(), Some("demo" | "construct") | None)
         || argv.iter().any(|a| matches!(a.as_str(), "--help" | "-h" | "--desc" | "--args"));

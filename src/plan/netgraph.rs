@@ -239,7 +239,7 @@ impl Planner<'_> {
             autosrc: st.autosrc,
         });
         self.plan.notes.push(format!(
-            "creating netgraph bridge {bridge} on {node}: (lower and upper hooks; promisc on, autosrc off, restored when it goes)"
+            "creating netgraph bridge {bridge} on {node} (lower and upper hooks; promisc on, autosrc off, restored when it goes)"
         ));
         self.ng.new_bridges.insert(uplink.to_string(), bridge.clone());
         Ok(bridge)

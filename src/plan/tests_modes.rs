@@ -68,7 +68,7 @@ fn later_view() -> HostView {
 fn golden_first_netgraph_jail_on_an_uplink_makes_the_bridge_in_the_same_batch() {
     let plan = plan_bridge(&ng(&["em0"]), &view()).unwrap();
     let want = format!(
-        "# creating netgraph bridge vimage_em0 on em0: (lower and upper hooks; promisc on, autosrc off, restored when it goes)
+        "# creating netgraph bridge vimage_em0 on em0 (lower and upper hooks; promisc on, autosrc off, restored when it goes)
 ngctl -f - <<'EOF'   # prints each new eiface's name: $ng0_web1
 msg em0: setpromisc 1
 msg em0: setautosrc 0
@@ -155,8 +155,8 @@ fn golden_mixed_jail_epair_netgraph_and_passthrough() {
     let plan = plan_bridge(&n, &v).unwrap();
     let want = format!(
         "# creating a bridge for uplink em0
-# creating netgraph bridge vimage_em0 on em0: (lower and upper hooks; promisc on, autosrc off, restored when it goes)
-# creating netgraph bridge vimage_em1 on em1: (lower and upper hooks; promisc on, autosrc off, restored when it goes)
+# creating netgraph bridge vimage_em0 on em0 (lower and upper hooks; promisc on, autosrc off, restored when it goes)
+# creating netgraph bridge vimage_em1 on em1 (lower and upper hooks; promisc on, autosrc off, restored when it goes)
 ifconfig bridge create description vimage:em0 group vimage addm em0 up   # prints the new bridge: $bridge_em0
 ifconfig epair create description vimage:web1:eth0 group vimage mtu 1500 up   # prints the new host end: $eth0_a; its jail end is $eth0_b
 ifconfig $bridge_em0 addm $eth0_a
