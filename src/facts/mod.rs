@@ -141,6 +141,9 @@ pub struct HostView {
     /// Netgraph state of the uplinks that have no recorded vimage ng_bridge yet, by uplink
     /// (one `ngctl -f -` query each).
     pub ng_uplinks: BTreeMap<String, NgUplink>,
+    /// `kldstat -q -m ng_ether`, asked only when an uplink has no ng_ether node: `Some(false)`
+    /// lets the planner load the module itself (FreeBSD never loads it on demand).
+    pub ng_ether_loaded: Option<bool>,
     /// The lowest free `link<N>` numbers of each recorded ng_bridge this plan uses, as many as
     /// it has NICs there (from the records, see [`crate::state::StateDb::ng_free_links`]).
     pub ng_free_links: BTreeMap<String, Vec<u32>>,

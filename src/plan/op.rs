@@ -397,6 +397,13 @@ pub enum Op {
         /// Bring it up once back on the host.
         up: bool,
     },
+    /// `kldload -n <module>`: a kernel module FreeBSD never loads on demand (ng_ether), loaded
+    /// as jng does. Not undone: unloading a module other code may have started to use is not
+    /// vimage's to do, and loading it again is a no-op.
+    KldLoad {
+        /// The module (`ng_ether`).
+        module: String,
+    },
     /// `ifconfig -j <jid> <iface> up` (`jexec <jid> ifconfig …` before 14.0).
     UpInJail {
         /// The jail instance that holds the interface.
@@ -573,6 +580,7 @@ impl Op {
                 }
                 ifc(a)
             }
+            Op::KldLoad { module } => Cmd::new(Program::Kldload, ["-n".to_string(), module.clone()]),
             Op::UpInJail { jid, iface, via_jexec } => {
                 if *via_jexec {
                     Cmd::new(Program::Jexec, [jid.to_string(), "ifconfig".into(), iface.clone(), "up".into()])
@@ -676,6 +684,7 @@ impl Op {
             | Op::NgUndo { .. }
             | Op::NgShutdown { .. }
             | Op::Unvnet { .. }
+            | Op::KldLoad { .. }
             | Op::UpInJail { .. } => None,
             // Adoption's undo needs the old description, which only the planner knows.
             Op::Adopt { .. } => None,

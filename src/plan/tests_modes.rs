@@ -251,6 +251,38 @@ fn refusals_for_netgraph_uplinks() {
 }
 
 #[test]
+fn netgraph_loads_ng_ether_first_when_it_is_not_loaded() {
+    // Issue 12, item 17: the module is loaded as a step of its own, before the batch, and not
+    // undone; the bridge's ng_ether flags are restored to a fresh node's (promisc 0, autosrc 1).
+    let mut v = view();
+    v.ng_uplinks.insert("em0".into(), NgUplink { node: "em0".into(), exists: false, ..NgUplink::default() });
+    v.ng_ether_loaded = Some(false);
+    let plan = plan_bridge(&ng(&["em0", "em0"]), &v).unwrap();
+    let loads: Vec<usize> =
+        plan.steps.iter().enumerate().filter(|(_, s)| matches!(s.op, Op::KldLoad { .. })).map(|(i, _)| i).collect();
+    assert_eq!(loads, [0], "one load, first: {}", dry_run(&plan));
+    assert_eq!(plan.steps[0].op.command(&Bindings::new()).script_line(), "kldload -n ng_ether");
+    assert_eq!(plan.steps[0].undo, None, "a module load is not undone");
+    assert!(matches!(plan.steps[1].op, Op::NgScript { .. }));
+    assert!(
+        plan.notes.iter().any(|n| n.contains("loading ng_ether") && n.contains("stays loaded")),
+        "{:?}",
+        plan.notes
+    );
+    assert!(plan.effects.contains(&Effect::NgBridge {
+        name: "vimage_em0".into(),
+        uplink: "em0".into(),
+        promisc: false,
+        autosrc: true
+    }));
+    // Loaded already, but no node: that uplink is not Ethernet; nothing is loaded.
+    v.ng_ether_loaded = Some(true);
+    let e = plan_bridge(&ng(&["em0"]), &v).unwrap_err();
+    assert_eq!(e.exit_code(), 69);
+    assert!(e.to_string().contains("ng_ether is loaded"), "{e}");
+}
+
+#[test]
 fn passthrough_refusals_and_force() {
     let pt = |iface: &str, force: bool| {
         let mut n = JailNet { jail: jail(), nics: Vec::new(), addressing: Default::default(), force };
