@@ -63,7 +63,12 @@ impl JailInfo {
     /// default for `mount.devfs`, 4, when the parameter is 0 (jail(8): "or a default of
     /// ruleset 4").
     pub fn effective_devfs_ruleset(&self) -> u16 {
-        if self.devfs_ruleset == 0 { 4 } else { self.devfs_ruleset }
+        JailInfo::effective(self.devfs_ruleset)
+    }
+
+    /// The ruleset jail(8)'s mount.devfs gives a /dev for `devfs_ruleset` parameter `param`.
+    pub fn effective(param: u16) -> u16 {
+        if param == 0 { 4 } else { param }
     }
 }
 
