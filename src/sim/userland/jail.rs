@@ -164,6 +164,28 @@ fn remove_jails(k: &mut Kernel, ctx: Ctx, targets: &[String], verbose: i32, p: &
     if failed { Err(Exit(1)) } else { Ok(()) }
 }
 
+/// jail.c `jail_warnx`: the message, after the jail's name when it has one.
+fn jail_warnx(p: &mut Proc, name: Option<&str>, msg: &str) {
+    match name {
+        Some(n) => p.warnx(&format!("{n}: {msg}")),
+        None => p.warnx(msg),
+    }
+}
+
+/// Unknown parameters and values libjail could not import: each reported, then exit 1.
+fn param_errors(p: &mut Proc, name: Option<&str>, unknown: &[String], bad: &[String]) -> Result<(), Exit> {
+    if unknown.is_empty() && bad.is_empty() {
+        return Ok(());
+    }
+    for u in unknown {
+        jail_warnx(p, name, &format!("unknown parameter: {u}"));
+    }
+    for b in bad {
+        jail_warnx(p, name, b);
+    }
+    Err(Exit(1))
+}
+
 /// `jail -m param …` for one jail named on the command line, as jail.c's main loop does it
 /// (JF_SET): the jail is found by `jid=` or else `name=` (`running_jid`; a missing or dying
 /// one is `"X" not found`, none given is `no jail specified`); create-only (CTLFLAG_RDTUN)
@@ -212,19 +234,8 @@ fn update_jail(
             _ => unknown.push(key.to_string()),
         }
     }
-    let warn = |p: &mut Proc, msg: &str| match &name {
-        Some(n) => p.warnx(&format!("{n}: {msg}")),
-        None => p.warnx(msg),
-    };
-    if !unknown.is_empty() || !bad.is_empty() {
-        for u in &unknown {
-            warn(p, &format!("unknown parameter: {u}"));
-        }
-        for b in &bad {
-            warn(p, b);
-        }
-        return Err(Exit(1));
-    }
+    let warn = |p: &mut Proc, msg: &str| jail_warnx(p, name.as_deref(), msg);
+    param_errors(p, name.as_deref(), &unknown, &bad)?;
     // running_jid: by jid= (a non-number or 0 is no jail), else by name=.
     let found = match (&jid_str, &name) {
         (Some(j), _) => j.parse::<u32>().ok().filter(|&j| j != 0).and_then(|j| k.jail_getid(ctx, &j.to_string()).ok()),
@@ -333,19 +344,9 @@ fn create_jail(
         }
     }
     let label = if spec.name.is_empty() { jid_str.clone() } else { Some(spec.name.clone()) };
-    let warn = |p: &mut Proc, msg: &str| match &label {
-        Some(n) if !spec.name.is_empty() => p.warnx(&format!("{n}: {msg}")),
-        _ => p.warnx(msg),
-    };
-    if !unknown.is_empty() || !bad.is_empty() {
-        for u in &unknown {
-            warn(p, &format!("unknown parameter: {u}"));
-        }
-        for b in &bad {
-            warn(p, b);
-        }
-        return Err(Exit(1));
-    }
+    let named = (!spec.name.is_empty()).then(|| spec.name.clone());
+    let warn = |p: &mut Proc, msg: &str| jail_warnx(p, named.as_deref(), msg);
+    param_errors(p, named.as_deref(), &unknown, &bad)?;
     let exists = if let Some(j) = spec.jid {
         k.jail(j).is_some()
     } else {
