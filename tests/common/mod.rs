@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod bench;
+pub mod mistakes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -65,18 +66,24 @@ impl World {
 
     /// Runs `vimage <args>` with extra environment.
     pub fn vimage_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = self.command();
+        c.args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+
+    /// The `vimage` command, set up to run against this world (add arguments and run it).
+    pub fn command(&self) -> Command {
         let mut c = Command::new(vimage_bin());
-        c.args(args)
-            .env("VIMAGE_CMD_DIR", &self.cmd_dir)
+        c.env("VIMAGE_CMD_DIR", &self.cmd_dir)
             .env("FBSD_SIM_STATE", &self.state)
             .env("FBSD_SIM_LOG", &self.log)
             .env("VIMAGE_ROOT", &self.root)
             .env_remove("workdir")
             .env_remove("RUST_LOG");
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        c.output().unwrap()
+        c
     }
 
     /// Starts `vimage <args>` without waiting; every simulated command takes `delay_ms`, so a
