@@ -6,7 +6,8 @@
 //! (state must be restored); `kill -9` of vimage at every command of bridge, unbridge, start
 //! and stop (gc must repair it and leave no open journal row); rounds of 50 concurrent bridges (no duplicate MAC, name or
 //! bridge); hostile inputs (each refused with a usage/data/unavailable code, nothing changed,
-//! no panic); fuzz executions (no crash).
+//! no panic); admin mistakes (tests/common/mistakes.rs: refused before any change, with the
+//! message that says why); fuzz executions (no crash).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -360,6 +361,21 @@ fn bad_inputs() -> Row {
     row
 }
 
+/// Admin mistakes (issue 12 "must refuse, before any change": items 1-5 and 9, and whatever
+/// `tests/common/mistakes.rs` lists): each refused with its sysexits code and a message saying
+/// what is wrong, the simulated kernel unchanged.
+fn admin_mistakes() -> Row {
+    let mut row = Row { what: "admin mistakes / refused before any change", tried: 0, held: 0, lost: vec![] };
+    for m in common::mistakes::cases() {
+        row.tried += 1;
+        match common::mistakes::run(&m) {
+            Ok(()) => row.held += 1,
+            Err(e) => row.lost.push(e),
+        }
+    }
+    row
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg =
@@ -367,7 +383,7 @@ fn main() {
     let quick = args.iter().any(|a| a == "--quick");
     let mut f = faults();
     start_faults(&mut f);
-    let mut rows = vec![f, kills(), concurrency(if quick { 1 } else { 3 }), bad_inputs()];
+    let mut rows = vec![f, kills(), concurrency(if quick { 1 } else { 3 }), bad_inputs(), admin_mistakes()];
     if let (Some(execs), Some(crashes)) = (arg("--fuzz-execs"), arg("--fuzz-crashes")) {
         let lost = if crashes == 0 { vec![] } else { vec![format!("{crashes} fuzz target(s) crashed")] };
         rows.push(Row { what: "fuzz executions / no crash", tried: execs, held: execs - crashes.min(execs), lost });

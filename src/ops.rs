@@ -93,6 +93,9 @@ impl<'h> Session<'h> {
                 s.db.set_lifecycle(&jail, None, boottime)?;
                 continue;
             }
+            if started_jid(&state).is_some() {
+                continue;
+            }
             s.notes.push(format!("jail {jail}: the service was interrupted while {state}; removing the jail"));
             if let Err(e) = s.abandon(&j) {
                 s.notes.push(format!("warning: {e}"));
@@ -155,6 +158,7 @@ impl<'h> Session<'h> {
     /// vimage is either started completely or not at all.
     pub fn start(&mut self, conf: &VimageConf) -> Result<Vec<Done>> {
         let net = conf.jailnet()?;
+        let params = conf.jail_params()?;
         let jail = &conf.name;
         let mut done = Vec::new();
         if let Some(info) = gather::jail(self.host, jail)? {
@@ -168,13 +172,12 @@ impl<'h> Session<'h> {
             return Ok(done);
         }
         let mut create = Plan::new(jail.clone(), Verb::Start);
-        create.steps.push(Step::new(Op::CreateJail { jail: jail.clone(), params: conf.jail_params() }));
+        create.steps.push(Step::new(Op::CreateJail { jail: jail.clone(), params }));
         create.effects.push(Effect::Lifecycle { state: Some("starting".into()) });
         let mut run = Plan::new(jail.clone(), Verb::Start);
         if !conf.exec_start.trim().is_empty() {
             run.steps.push(Step::new(Op::ExecInJail { jail: jail.clone(), command: conf.exec_start.clone() }));
         }
-        run.effects.push(Effect::Lifecycle { state: None });
         if self.dry {
             create.notes.push(format!("then the network of {jail}, planned once the jail exists (vimage bridge)"));
             done.push(Done { plan: create, report: None, results: Vec::new() });
@@ -186,6 +189,12 @@ impl<'h> Session<'h> {
         done.push(Done { plan: create, report: Some(r), results: Vec::new() });
         let rest = (|| -> Result<Vec<Done>> {
             let mut d = Vec::new();
+            // Which jail instance the service started, so `vimage stop` knows it is its own
+            // even when its rc.conf lines are gone by then.
+            let jid = gather::jail(self.host, jail)?
+                .map(|i| i.jid)
+                .ok_or_else(|| Error::jail(Kind::Os, jail, "jail -c succeeded, but jls does not know the jail"))?;
+            run.effects.push(Effect::Lifecycle { state: Some(started_state(jid)) });
             if !net.nics.is_empty() {
                 d.push(self.bridge(&net)?);
             }
@@ -212,9 +221,33 @@ impl<'h> Session<'h> {
     /// The service's stop of one vimage: `exec_stop` (a failure is reported, not fatal),
     /// then its network is taken back before the jail is removed, so renamed interfaces never
     /// come back to the host.
-    pub fn stop(&mut self, jail: &JailName, exec_stop: &str) -> Result<Vec<Done>> {
+    ///
+    /// `exec_stop` is `None` when `jail` is not configured in rc.conf: then only a running jail
+    /// that vimage's records say `vimage start` started (this boot, this jail instance) is
+    /// stopped, with the default exec_stop; anything else is refused before any change.
+    pub fn stop(&mut self, jail: &JailName, exec_stop: Option<&str>) -> Result<Vec<Done>> {
         let mut done = Vec::new();
         let running = gather::jail(self.host, jail)?;
+        let exec_stop = match exec_stop {
+            Some(e) => e.to_string(),
+            None => {
+                let ours = running.as_ref().is_some_and(|i| self.started_by_service(jail, i.jid).unwrap_or(false));
+                if !ours {
+                    return Err(Error::jail(
+                        Kind::Usage,
+                        jail,
+                        "is not a vimage: it is not configured in rc.conf (vimage_list, vimage_NAME_*), \
+                         and vimage's records show no running jail of that name started by `vimage start`; nothing was done",
+                    )
+                    .detail("a jail started another way is stopped that way (service jail stop, cbsd jstop, jail -r)"));
+                }
+                self.note(format!(
+                    "jail {jail}: no longer configured in rc.conf, but `vimage start` started it; stopping it with the default exec_stop"
+                ));
+                crate::rcd::DEFAULT_EXEC_STOP.to_string()
+            }
+        };
+        let exec_stop = exec_stop.as_str();
         if running.is_none() {
             self.note(format!("jail {jail}: not running"));
         }
@@ -252,6 +285,16 @@ impl<'h> Session<'h> {
         let results = self.write_files(&plan, &r)?;
         done.push(Done { plan, report: Some(r), results });
         Ok(done)
+    }
+
+    /// True when vimage's records say `vimage start` started jail instance `jid` of `jail` in
+    /// this boot.
+    fn started_by_service(&self, jail: &JailName, jid: u32) -> Result<bool> {
+        Ok(self
+            .db
+            .lifecycles()?
+            .iter()
+            .any(|(j, st, boot)| j == jail.as_str() && *boot == self.kernel.boottime && started_jid(st) == Some(jid)))
     }
 
     /// Gives `net.jail` the NICs in `net` (or just plans it, in a dry run).
@@ -523,6 +566,17 @@ impl Session<'_> {
         let loaded = crate::facts::devfs::loaded_sets(self.host)?;
         Ok(crate::plan::gc::stale_devfs_section(&text, users, &loaded))
     }
+}
+
+/// The lifecycle state of a jail `vimage start` started completely, as jail instance `jid`.
+fn started_state(jid: u32) -> String {
+    format!("running jid={jid}")
+}
+
+/// The jail instance a lifecycle state says `vimage start` started, if it is that state (the
+/// other states, `starting` and `stopping`, mark runs a crash interrupted).
+fn started_jid(state: &str) -> Option<u32> {
+    state.strip_prefix("running jid=")?.parse().ok()
 }
 
 /// The default wait for the host lock.

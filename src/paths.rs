@@ -29,6 +29,36 @@ impl Paths {
         Paths { root, workdir }
     }
 
+    /// [`Paths::from_env`] for `--simulate=STATE`: see [`Paths::simulated_env`].
+    pub fn from_env_simulated(state: &Path) -> Paths {
+        Paths::from_env_with(&Paths::simulated_env(state, |k| std::env::var_os(k)))
+    }
+
+    /// The environment a `--simulate=STATE` run sees: `env`, except that without
+    /// `VIMAGE_ROOT` the root is [`Paths::simulation_root`] beside the state file, so a
+    /// simulated run never writes vimage's database, its lock or any host file under the real
+    /// `/`. The binary hands it to `cli::entry`, which reads its paths from it.
+    pub fn simulated_env(
+        state: &Path,
+        env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> impl Fn(&str) -> Option<std::ffi::OsString> {
+        let root = Paths::simulation_root(state).into_os_string();
+        move |k| match env(k) {
+            v if k != "VIMAGE_ROOT" => v,
+            Some(v) if !v.is_empty() => Some(v),
+            _ => Some(root.clone()),
+        }
+    }
+
+    /// `STATE.vimage/` beside the simulator's state file `STATE`: the simulated host's `/` for
+    /// vimage's own files (`var/db/vimage/`, `var/run/vimage.lock`, `etc/devfs.rules`, jails'
+    /// rc.conf).
+    pub fn simulation_root(state: &Path) -> PathBuf {
+        let mut name = state.as_os_str().to_os_string();
+        name.push(".vimage");
+        PathBuf::from(name)
+    }
+
     /// Paths under `root` with no CBSD (tests, standalone use).
     pub fn rooted(root: impl Into<PathBuf>) -> Paths {
         Paths { root: root.into(), workdir: None }
@@ -65,5 +95,20 @@ mod tests {
         assert_eq!(Paths::rooted("/").lock_file(), PathBuf::from("/var/run/vimage.lock"));
         let c = Paths { root: "/".into(), workdir: Some("/usr/jails".into()) };
         assert_eq!(c.state_db(), PathBuf::from("/usr/jails/var/db/vimage.sqlite"));
+    }
+
+    #[test]
+    fn a_simulation_keeps_its_files_beside_the_state_file() {
+        let root = Paths::simulation_root(Path::new("/tmp/x/host.json"));
+        assert_eq!(root, PathBuf::from("/tmp/x/host.json.vimage"));
+        let p = Paths::rooted(root);
+        assert_eq!(p.state_db(), PathBuf::from("/tmp/x/host.json.vimage/var/db/vimage/vimage.sqlite"));
+        assert_eq!(p.lock_file(), PathBuf::from("/tmp/x/host.json.vimage/var/run/vimage.lock"));
+        let env = |k: &str| (k == "workdir").then(|| std::ffi::OsString::from("/usr/jails"));
+        let p = Paths::from_env_with(&Paths::simulated_env(Path::new("/tmp/x/host.json"), env));
+        assert_eq!(p, Paths { root: "/tmp/x/host.json.vimage".into(), workdir: Some("/usr/jails".into()) });
+        let given = |k: &str| (k == "VIMAGE_ROOT").then(|| std::ffi::OsString::from("/srv/root"));
+        let p = Paths::from_env_with(&Paths::simulated_env(Path::new("/tmp/x/host.json"), given));
+        assert_eq!(p.root, PathBuf::from("/srv/root"), "VIMAGE_ROOT given wins");
     }
 }

@@ -294,3 +294,49 @@ fn rcconf_names_a_host_path_that_is_rerooted_like_every_other() {
     assert_eq!(code(&o), 64, "{}", stderr(&o));
     assert!(stderr(&o).contains("rcconf= must be an absolute path"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_dhcp_jails_own_devfs_ruleset_parameter_tells_the_truth_and_goes_back() {
+    // Issue 12, item 18: besides its /dev, the running jail's devfs_ruleset parameter is set
+    // (`jail -m jid=J devfs_ruleset=N`), so `jls -j web1 devfs_ruleset` says 50, and a devfs
+    // mounted inside the jail later gets it; unbridge gives the parameter back.
+    let w = World::demo();
+    w.jail_rc(WEB1, "");
+    let before = w.kernel().snapshot();
+    let jls = |w: &World| {
+        let o = std::process::Command::new(w.cmd_dir.join("jls"))
+            .args(["-j", "web1", "devfs_ruleset"])
+            .env("FBSD_SIM_STATE", &w.state)
+            .output()
+            .unwrap();
+        stdout(&o).trim().to_string()
+    };
+    assert_eq!(jls(&w), "5");
+    w.take_log();
+    ok(&w.vimage(&["bridge", "jname=web1", "ip4_addr=REALDHCP"]));
+    assert!(w.take_log().iter().any(|l| l == "jail -m jid=1 devfs_ruleset=50"));
+    assert_eq!(jls(&w), "50");
+    assert_eq!(w.kernel().devfs_mount_ruleset(WEB1_DEV), Some(50));
+    // Again: nothing to do, the parameter is right.
+    let snap = w.kernel().snapshot();
+    ok(&w.vimage(&["bridge", "jname=web1", "ip4_addr=REALDHCP"]));
+    assert_eq!(w.kernel().snapshot(), snap);
+    let o = w.vimage(&["unbridge", "jname=web1"]);
+    ok(&o);
+    assert!(stdout(&o).contains("devfs_ruleset parameter gets 5 back"), "{}", stdout(&o));
+    assert_eq!(jls(&w), "5");
+    assert_eq!(w.kernel().snapshot(), before, "the parameter, /dev and the kernel's rulesets as before");
+}
+
+#[test]
+fn a_failing_jail_m_rolls_the_devfs_changes_back() {
+    let w = World::demo();
+    w.jail_rc(WEB1, "");
+    let before = w.kernel().snapshot();
+    // The 9th kernel operation of a DHCP bridge is `jail -m` (6 rules, ruleset, applyset, -m).
+    w.edit(|k| k.fail_at(9, vimage::sim::Errno::EPERM));
+    let o = w.vimage(&["bridge", "jname=web1", "ip4_addr=REALDHCP"]);
+    assert_eq!(code(&o), 71, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("jail -m jid=1 devfs_ruleset=50"), "{}", stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before);
+}

@@ -270,3 +270,110 @@ fn a_jail_restarted_without_unbridge_gets_a_fresh_epair_and_nothing_leaks() {
     let epairs = k.host_ifnames().iter().filter(|n| n.starts_with("epair")).count();
     assert_eq!(epairs, 1, "{:?}", k.host_ifnames());
 }
+
+/// Runs FreeBSD commands against the simulated kernel `k` (test setup the admin's way).
+fn admin(k: &mut vimage::sim::Kernel, cmds: &[&str]) {
+    let mut s = vimage::sim::Sim::new(k.clone());
+    for c in cmds {
+        let mut w = c.split_whitespace();
+        let prog = w.next().unwrap();
+        let args: Vec<String> = w.map(str::to_string).collect();
+        let o = s.exec(prog, &args);
+        assert_eq!(o.code, 0, "{c}: {}", o.stderr);
+    }
+    *k = s.kernel;
+}
+
+#[test]
+fn vimages_own_bridge_named_as_uplink_is_joined_and_em0_keeps_working() {
+    // Issue 12, item 2: `interface=bridge0` (vimage's bridge for em0) used to be recorded as
+    // bridge0's own uplink; from then on every jail on em0 failed with BRDGADD em0: Device busy.
+    let w = World::demo();
+    w.edit(|k| {
+        k.create_jail("web3", "/j/web3", true).unwrap();
+        k.create_jail("web4", "/j/web4", true).unwrap();
+    });
+    let before = w.kernel().snapshot();
+    assert_eq!(code(&w.vimage(&["bridge", "jname=web1"])), 0);
+    let o = w.vimage(&["bridge", "jname=web3", "interface=bridge0"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = w.vimage(&["bridge", "jname=web4", "interface=em0"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let k = w.kernel();
+    let bridges: Vec<String> = k.host_ifnames().into_iter().filter(|n| n.starts_with("bridge")).collect();
+    assert_eq!(bridges, ["bridge0"], "one bridge for em0, never a bridge in a bridge");
+    let br = k.host_iface("bridge0").unwrap();
+    assert_eq!(br.members.len(), 4, "em0 and three host ends: {:?}", br.members);
+    assert!(br.members.contains(&"em0".to_string()));
+    assert!(br.members.iter().all(|m| !m.starts_with("bridge")), "{:?}", br.members);
+    for j in ["web1", "web3", "web4"] {
+        assert!(k.jail_iface(j, "eth0").is_some_and(|i| i.up), "{j}");
+    }
+    let o = w.vimage(&["status", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for jail in j["jails"].as_array().unwrap() {
+        assert_eq!(jail["nics"][0]["uplink"], "em0", "{jail}");
+        assert_eq!(jail["nics"][0]["bridge"], "bridge0", "{jail}");
+    }
+    // Running it again changes nothing; the bridge goes with its last jail, whichever it is.
+    let snap = w.kernel().snapshot();
+    assert_eq!(code(&w.vimage(&["bridge", "jname=web3", "interface=bridge0"])), 0);
+    assert_eq!(w.kernel().snapshot(), snap);
+    for j in ["web1", "web3"] {
+        assert_eq!(code(&w.vimage(&["unbridge", &format!("jname={j}")])), 0);
+        assert!(w.kernel().host_iface("bridge0").is_some(), "web4 still uses bridge0");
+    }
+    assert_eq!(code(&w.vimage(&["unbridge", "jname=web4"])), 0);
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+/// The common setup of issue 12, item 3: em0 is a member of the admin's bridge0, which holds
+/// the host's address and the default route.
+fn host_address_on_bridge0() -> World {
+    let mut k = vimage::sim::Kernel::demo();
+    admin(
+        &mut k,
+        &[
+            "ifconfig bridge create",
+            "ifconfig bridge0 addm em0 up",
+            "ifconfig em0 inet 192.168.1.10 -alias",
+            "ifconfig bridge0 inet 192.168.1.10/24",
+            "route add default 192.168.1.1",
+        ],
+    );
+    k.create_jail("web2", "/j/web2", true).unwrap();
+    World::new(k)
+}
+
+#[test]
+fn with_the_hosts_address_on_bridge0_auto_joins_bridge0_and_leaves_it_alone() {
+    let w = host_address_on_bridge0();
+    let before = w.kernel().snapshot();
+    let admins = w.kernel().host_iface("bridge0").unwrap();
+    let o = w.vimage(&["bridge", "jname=web1"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    // A second jail names em0, bridge0's member: it joins bridge0 too.
+    let o = w.vimage(&["bridge", "jname=web2", "interface=em0"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let k = w.kernel();
+    assert_eq!(k.host_ifnames().iter().filter(|n| n.starts_with("bridge")).count(), 1, "{:?}", k.host_ifnames());
+    let br = k.host_iface("bridge0").unwrap();
+    assert_eq!(br.members.len(), 3, "{:?}", br.members);
+    assert_eq!(
+        (br.description.clone(), br.groups.clone(), br.addrs.clone()),
+        (admins.description, admins.groups, admins.addrs)
+    );
+    assert!(k.jail_iface("web1", "eth0").is_some_and(|i| i.up) && k.jail_iface("web2", "eth0").is_some());
+    let o = w.vimage(&["status", "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let web1 = j["jails"].as_array().unwrap().iter().find(|x| x["jail"] == "web1").unwrap();
+    assert_eq!(web1["nics"][0]["bridge"], "bridge0", "{j}");
+    assert_eq!(web1["nics"][0]["uplink"], "bridge0", "{j}");
+    for jail in ["web1", "web2"] {
+        let o = w.vimage(&["unbridge", &format!("jname={jail}")]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert!(!stdout(&o).contains("destroying vimage's bridge"), "{}", stdout(&o));
+    }
+    assert_eq!(w.kernel().snapshot(), before, "bridge0, its address, em0 and the route exactly as they were");
+}

@@ -96,6 +96,14 @@ fn a_deleted_database_is_rebuilt_from_the_markers_and_every_verb_works() {
     }
     let o = w.vimage(&["status"]);
     assert!(stdout(&o).contains("rebuilt from the kernel"), "says where the records came from: {}", stdout(&o));
+    // A dry run plans against the rebuilt records and says so, saving nothing.
+    let o = w.vimage(&["unbridge", "jname=web1", "--dry-run"]);
+    ok(&o);
+    let text = stdout(&o);
+    assert!(text.starts_with("# note: records rebuilt from the kernel"), "{text}");
+    assert!(text.contains("--dry-run: the plan, ") && text.contains("none was run, nothing was changed"), "{text}");
+    assert!(text.contains("ifconfig epair"), "the plan destroys the rebuilt epair: {text}");
+    assert!(!w.state_db().exists() && w.kernel().snapshot() == bridged);
 
     // bridge again: recognised as in place, nothing changes.
     for args in [&["bridge", "jname=web1"][..], &["bridge", "jname=web2", "mode=netgraph"]] {

@@ -189,21 +189,56 @@ fn a_long_jail_name_is_shortened_and_status_shows_the_mapping() {
 }
 
 #[test]
-fn netgraph_needs_ng_ether_which_doctor_fix_loads() {
+fn netgraph_loads_ng_ether_when_it_is_missing_and_doctor_keeps_reporting_it() {
+    // Issue 12, item 17: as jng does, `kldload -n ng_ether` when the uplink has no node
+    // because the module is not loaded: a journalled step of its own, said in the output, not
+    // undone; a failing load is the only refusal.
     let w = world();
     w.edit(|k| k.unload_module("ng_ether"));
     let before = w.kernel().snapshot();
-    let o = w.vimage(&["bridge", "jname=web1", "mode=netgraph"]);
-    assert_eq!(code(&o), 69, "{}", stderr(&o));
-    assert!(stderr(&o).contains("ng_ether") && stderr(&o).contains("doctor fix=1"), "{}", stderr(&o));
+    let ng_ether = |w: &World| {
+        let o = w.vimage(&["doctor", "--json"]);
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let c = j["checks"].as_array().unwrap().iter().find(|c| c["name"] == "ng_ether").unwrap().clone();
+        (c["status"].as_str().unwrap().to_string(), c["needed_by"].as_str().unwrap().to_string())
+    };
+    assert_eq!(ng_ether(&w), ("missing".to_string(), "netgraph".to_string()));
+
+    let o = w.vimage(&["bridge", "jname=web1", "mode=netgraph", "--dry-run"]);
+    ok(&o);
+    let plan = stdout(&o);
+    let load = plan.find("kldload -n ng_ether").unwrap_or_else(|| panic!("{plan}"));
+    assert!(load < plan.find("ngctl -f -").unwrap(), "{plan}");
     assert_eq!(w.kernel().snapshot(), before);
-    let o = w.vimage(&["doctor", "--json"]);
-    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let ng = j["checks"].as_array().unwrap().iter().find(|c| c["name"] == "ng_ether").unwrap().clone();
-    assert_eq!((ng["status"].as_str(), ng["needed_by"].as_str()), (Some("missing"), Some("netgraph")));
-    ok(&w.vimage(&["doctor", "fix=1"]));
-    assert!(w.kernel().ng_host_node("em0").is_some(), "loading ng_ether made em0's node");
-    ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
+
+    // The load fails (ENOEXEC): refused, nothing changed.
+    w.edit(|k| k.fail_at(1, vimage::sim::Errno::ENOEXEC));
+    let o = w.vimage(&["bridge", "jname=web1", "mode=netgraph"]);
+    assert_eq!(code(&o), 71, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("kldload -n ng_ether") && stderr(&o).contains("dmesg"), "{}", stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before);
+
+    // It loads: the bridge goes on with the node the load made.
+    w.take_log();
+    let o = w.vimage(&["bridge", "jname=web1", "mode=netgraph"]);
+    ok(&o);
+    assert!(stdout(&o).contains("loading ng_ether"), "{}", stdout(&o));
+    let log = w.take_log();
+    let kld = log.iter().position(|l| l == "kldload -n ng_ether").unwrap_or_else(|| panic!("{log:#?}"));
+    let batch = log.iter().rposition(|l| l.starts_with("ngctl -f -")).unwrap();
+    assert!(kld < batch, "{log:#?}");
+    let k = w.kernel();
+    assert!(k.loaded_modules().contains(&"ng_ether".to_string()));
+    assert!(k.jail_iface("web1", "ng0_web1").is_some_and(|i| i.up));
+    assert_eq!(ng_ether(&w).0, "ok", "doctor still reports ng_ether, loaded now");
+
+    // unbridge takes everything back but the module, which stays loaded.
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    let mut expect = vimage::sim::Sim::load(&w.state).unwrap().kernel;
+    expect.unload_module("ng_ether");
+    assert_eq!(expect.snapshot(), before, "only ng_ether (and its nodes) differ from the start");
+    let em0 = w.kernel().ng_host_node("em0").expect("em0's ng_ether node");
+    assert_eq!(em0.ether_flags, Some((false, true)), "promisc 0, autosrc 1 as a fresh node has");
 }
 
 #[test]

@@ -103,6 +103,77 @@ fn unknown_or_invalid_vimages_are_refused() {
 }
 
 #[test]
+fn start_and_stop_of_a_name_that_is_not_a_vimage_touch_nothing() {
+    // Issue 12, item 1: `vimage start typo` created a jail on the host's / and ran the host's
+    // own /etc/rc in it; `vimage stop typo` then unmounted the host's /dev view; `vimage stop
+    // web1` removed a jail vimage never started. Each is refused now, before any change.
+    let w = world();
+    let before = w.kernel().snapshot();
+    w.take_log();
+    for args in [["start", "typo"], ["stop", "typo"], ["start", "web1"], ["stop", "web1"], ["start", "web33"]] {
+        let o = w.vimage(&args);
+        assert_eq!(code(&o), 64, "{args:?}: {}{}", stdout(&o), stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&format!("jail {}: is not a vimage", args[1])), "{args:?}: {err}");
+        assert_eq!(w.kernel().snapshot(), before, "{args:?}");
+        let changes: Vec<String> =
+            w.take_log().into_iter().filter(|l| !l.starts_with("jls") && !l.starts_with("sysctl")).collect();
+        assert!(changes.is_empty(), "{args:?} ran {changes:?}");
+    }
+    assert!(stderr(&w.vimage(&["start", "web33"])).contains("did you mean web3?"));
+    // web1 (the demo's running jail, not configured) is still there, untouched.
+    assert!(w.kernel().jail_jid("web1").is_some());
+}
+
+#[test]
+fn the_hosts_root_only_when_written_and_never_with_devfs_on_its_dev() {
+    let w = World::demo();
+    std::fs::create_dir_all(w.root.join("etc")).unwrap();
+    std::fs::write(
+        w.root.join("etc/rc.conf"),
+        "vimage_list=\"noroot slash shared\"\nvimage_noroot_epairs=em0\nvimage_slash_rootdir=\"/\"\n\
+         vimage_shared_rootdir=\"/\"\nvimage_shared_devfs_enable=NO\nvimage_shared_exec_start=\"\"\n",
+    )
+    .unwrap();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["start", "noroot"]);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    assert!(stderr(&o).contains("vimage_noroot_rootdir is not set"), "{}", stderr(&o));
+    let o = w.vimage(&["start", "slash"]);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    assert!(stderr(&o).contains("covering the host's own /dev"), "{}", stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before);
+    let o = w.vimage(&["start", "shared"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(w.take_log().iter().any(|l| l == "jail -c name=shared path=/ host.hostname=shared vnet persist"));
+    assert_eq!(code(&w.vimage(&["stop", "shared"])), 0);
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn stop_takes_down_a_jail_vimage_started_even_after_its_lines_are_gone() {
+    let w = world();
+    let before = w.kernel().snapshot();
+    assert_eq!(code(&w.vimage(&["start", "web3"])), 0);
+    // The admin removes web3 from rc.conf while it runs: vimage's records still know it.
+    std::fs::write(w.root.join("etc/rc.conf"), "vimage_enable=\"YES\"\n").unwrap();
+    let o = w.vimage(&["stop", "web3"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("no longer configured"), "{}", stdout(&o));
+    assert!(w.take_log().iter().any(|l| l == "jexec web3 /bin/sh -c /bin/sh /etc/rc.shutdown jail"));
+    assert_eq!(w.kernel().snapshot(), before);
+    // Once stopped, the record is gone too: a second stop is refused.
+    assert_eq!(code(&w.vimage(&["stop", "web3"])), 64);
+    // A jail of the same name started another way is not vimage's.
+    w.edit(|k| {
+        k.create_jail("web3", "/vm/web3", true).unwrap();
+    });
+    let snap = w.kernel().snapshot();
+    assert_eq!(code(&w.vimage(&["stop", "web3"])), 64);
+    assert_eq!(w.kernel().snapshot(), snap);
+}
+
+#[test]
 fn every_kernel_operation_of_a_start_fails_in_turn_and_nothing_is_left() {
     let conf = {
         let mut v = vimage::rcd::vars::Vars::default();
@@ -128,7 +199,7 @@ fn every_kernel_operation_of_a_start_fails_in_turn_and_nothing_is_left() {
         start(&mut h, dir.path()).unwrap_or_else(|e| panic!("op {k}: retry: {e}"));
         let mut s =
             Session::open(&mut h, &Paths::rooted(dir.path()), "t", false, std::time::Duration::from_secs(5)).unwrap();
-        s.stop(&JailName::parse("web3").unwrap(), "").unwrap();
+        s.stop(&JailName::parse("web3").unwrap(), Some("")).unwrap();
         drop(s);
         assert_eq!(h.sim().kernel.snapshot(), before, "op {k}: retry + stop left something");
     }

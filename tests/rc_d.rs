@@ -1,6 +1,8 @@
 //! share/rc.d/vimage, run on Linux by sh(1) with a stand-in rc.subr and a recording `vimage`:
 //! for a given rc.conf the right invocations happen, in the right order.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -137,4 +139,53 @@ fn rcorder_keywords_fit_boot_and_shutdown() {
     assert!(s.contains("# PROVIDE: vimage"));
     assert!(s.contains("# REQUIRE: NETWORKING"), "after networking");
     assert!(s.contains("# KEYWORD: nojail shutdown"), "stopped at shutdown, never inside a jail");
+}
+
+#[test]
+fn names_given_to_the_script_follow_the_same_rule_with_the_real_vimage() {
+    // Issue 12, item 1, through the rc.d script: `service vimage onestart typo` / `onestop
+    // typo` pass the name to `vimage start` / `vimage stop`, which refuse it; the simulated
+    // kernel is unchanged and the refusal reaches the console.
+    let w = common::World::demo();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let subr = root.join("tests/fixtures/rc/rc.subr");
+    let script =
+        std::fs::read_to_string(root.join(SCRIPT)).unwrap().replace(". /etc/rc.subr", &format!(". {}", subr.display()));
+    let sp = w.path().join("vimage.rc");
+    std::fs::write(&sp, script).unwrap();
+    let conf = w.root.join("etc/rc.conf");
+    std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
+    std::fs::write(
+        &conf,
+        format!(
+            "vimage_list=\"web3\"\nvimage_web3_rootdir=\"/vm/web3\"\nvimage_web3_epairs=\"em0\"\nvimage_program=\"{}\"\n",
+            common::vimage_bin().display()
+        ),
+    )
+    .unwrap();
+    let run = |verb: &str, name: &str| {
+        Command::new("sh")
+            .arg(&sp)
+            .args([verb, name])
+            .env("TEST_RC_CONF", &conf)
+            .env("VIMAGE_CMD_DIR", &w.cmd_dir)
+            .env("FBSD_SIM_STATE", &w.state)
+            .env("VIMAGE_ROOT", &w.root)
+            .env_remove("workdir")
+            .output()
+            .unwrap()
+    };
+    let before = w.kernel().snapshot();
+    for (verb, name) in [("onestart", "typo"), ("onestop", "typo"), ("onestop", "web1"), ("onestart", "web1")] {
+        let err = String::from_utf8_lossy(&run(verb, name).stderr).into_owned();
+        assert!(err.contains(&format!("jail {name}: is not a vimage")), "{verb} {name}: {err}");
+        assert_eq!(w.kernel().snapshot(), before, "{verb} {name}");
+    }
+    // The configured name still works through the script.
+    let o = run("onestart", "web3");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(w.kernel().jail_iface("web3", "eth0").is_some());
+    let o = run("onestop", "web3");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(w.kernel().snapshot(), before);
 }

@@ -168,3 +168,10 @@ fn a_damaged_state_database_is_exit_65_and_changes_nothing() {
     assert!(stderr(&o).contains("vimage.sqlite"), "the error names the file: {}", stderr(&o));
     assert_eq!(w.kernel().snapshot(), before);
 }
+
+#[test]
+fn admin_mistakes_are_refused_before_any_change() {
+    // Issue 12 items 1-5 and 9 (common::mistakes, the list the campaign's row runs too).
+    let failed: Vec<String> = common::mistakes::cases().iter().filter_map(|m| common::mistakes::run(m).err()).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+}

@@ -209,3 +209,35 @@ fn sim_admin_commands_init_fail_at_and_snapshot() {
     assert_eq!(sim(&["fail-at", "1", "EWHAT"]).status.code(), Some(64));
     assert!(!std::fs::read_to_string(&h.log).unwrap_or_default().contains("sim"), "admin commands are not logged");
 }
+
+#[test]
+fn simulate_without_vimage_root_keeps_the_database_and_lock_beside_the_state_file() {
+    // Issue 12, item 19: `--simulate=STATE` without VIMAGE_ROOT wrote /var/db/vimage and
+    // /var/run/vimage.lock on the real machine.
+    let real = [std::path::Path::new("/var/db/vimage"), std::path::Path::new("/var/run/vimage.lock")];
+    let existed: Vec<bool> = real.iter().map(|p| p.exists()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("host.json");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vimage"))
+            .arg(format!("--simulate={}", state.display()))
+            .args(args)
+            .env_remove("VIMAGE_ROOT")
+            .env_remove("workdir")
+            .env_remove("VIMAGE_CMD_DIR")
+            .output()
+            .unwrap()
+    };
+    let o = run(&["bridge", "jname=web1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let beside = dir.path().join("host.json.vimage");
+    assert!(beside.join("var/db/vimage/vimage.sqlite").exists());
+    assert!(beside.join("var/run/vimage.lock").exists());
+    let k = vimage::sim::Sim::load(&state).unwrap().kernel;
+    assert!(k.jail_iface("web1", "eth0").is_some(), "the simulated host kept its state");
+    let o = run(&["unbridge", "jname=web1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for (p, was) in real.iter().zip(existed) {
+        assert!(was || !p.exists(), "{} was created on the real machine", p.display());
+    }
+}

@@ -58,6 +58,8 @@ fn run(argv: &[OsString], text: &[String], simulate: Option<PathBuf>, out: &Out)
         Sim::new(Kernel::demo())
     };
     let mut host = SimHost::new(sim);
+    // vimage's own files (state, lock, devfs.rules, rc.conf) go beside the state file.
+    let env = vimage::paths::Paths::simulated_env(&state, env);
     let code = cli::entry(argv, &env, &mut host, out);
     host.sim()
         .save(&state)

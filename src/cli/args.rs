@@ -38,14 +38,25 @@ impl Args {
         self.values.get(key).map(String::as_str)
     }
 
-    /// A flag key: `--dry-run`, `dry_run=1`, `dry-run=yes`.
+    /// A flag key: `--dry-run`, `dry_run=1`, `dry-run=yes`. Its value was checked when argv
+    /// was parsed, so anything stored is one of [`FLAG_VALUES`].
     pub fn flag(&self, key: &str) -> bool {
-        self.values.get(key).is_some_and(|v| truthy(v))
+        self.values.get(key).is_some_and(|v| parse_bool(v) == Some(true))
     }
 }
 
-fn truthy(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "1" | "yes" | "true" | "on")
+/// What a flag key accepts, in any case: anything else is a usage error, so `--dry-run=maybe`
+/// can never silently mean "no" and really change the host.
+pub const FLAG_VALUES: &str = "1/0, yes/no, true/false or on/off";
+
+/// A flag's value: `Some(true)` for 1, yes, true, on; `Some(false)` for 0, no, false, off (any
+/// case); `None` for anything else.
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "yes" | "true" | "on" => Some(true),
+        "0" | "no" | "false" | "off" => Some(false),
+        _ => None,
+    }
 }
 
 fn canonical(key: &str) -> String {
@@ -68,13 +79,19 @@ pub fn parse_with_env(spec: &VerbSpec, argv: &[String], env: &dyn Fn(&str) -> Op
     let mut a = parse_argv(spec, argv)?;
     if a.meta.is_none() {
         for k in spec.keys {
+            let var = format!("H_CBSD_{}", k.name.replace('-', "_"));
             if !a.values.contains_key(k.name)
-                && let Some(v) = env(&format!("H_CBSD_{}", k.name.replace('-', "_")))
+                && let Some(v) = env(&var)
             {
-                a.values.insert(k.name.to_string(), strip_quotes(&v).to_string());
+                let v = strip_quotes(&v);
+                check_flag(spec, k, &var, v)?;
+                a.values.insert(k.name.to_string(), v.to_string());
             }
         }
         check_required(spec, &a)?;
+        if a.get("jname") == Some("") {
+            return Err(usage(spec, "jname= is empty: name the jail (jname=NAME)".into()));
+        }
     }
     Ok(a)
 }
@@ -137,6 +154,7 @@ fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
                         .cloned()
                         .ok_or_else(|| usage(spec, format!("--{k} needs a value ({}={})", ks.name, ks.value)))?,
                 };
+                check_flag(spec, ks, &format!("--{k}"), &v)?;
                 set(spec, &mut a, ks.name, v)?;
             }
             t if t.starts_with('-') && t.len() > 1 => {
@@ -145,7 +163,9 @@ fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
             t => match t.split_once('=') {
                 Some((k, v)) if is_key(k) => {
                     let ks = find_key(spec, k)?;
-                    set(spec, &mut a, ks.name, strip_quotes(v).to_string())?;
+                    let v = strip_quotes(v);
+                    check_flag(spec, ks, k, v)?;
+                    set(spec, &mut a, ks.name, v.to_string())?;
                 }
                 _ => positional.push(tok),
             },
@@ -156,12 +176,24 @@ fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
     }
     // `cbsd jstart web1` style: a bare word is the jail name.
     if let Some(p) = positional.first() {
-        if positional.len() > 1 || !spec.keys.iter().any(|k| k.name == "jname") || a.values.contains_key("jname") {
-            return Err(usage(spec, format!("unexpected argument {p:?} (keys are given as key=value)")));
+        let takes_name = spec.keys.iter().any(|k| k.name == "jname") && !a.values.contains_key("jname");
+        // The first bare word may be the jail; the one to complain about is the first that
+        // cannot be (`unbridge web1 extra` is about `extra`).
+        let extra = if takes_name { positional.get(1) } else { Some(p) };
+        if let Some(x) = extra {
+            return Err(usage(spec, format!("unexpected argument {x:?} (keys are given as key=value)")));
         }
         a.values.insert("jname".into(), (*p).clone());
     }
     Ok(a)
+}
+
+/// Refuses a flag value that is not one of [`FLAG_VALUES`], naming the key as it was typed.
+fn check_flag(spec: &VerbSpec, ks: &super::spec::KeySpec, typed: &str, v: &str) -> Result<()> {
+    if ks.kind == KeyKind::Flag && parse_bool(v).is_none() {
+        return Err(usage(spec, format!("{typed}={v:?}: {} is a flag and takes {FLAG_VALUES}", ks.name)));
+    }
+    Ok(())
 }
 
 fn is_key(k: &str) -> bool {
@@ -293,6 +325,36 @@ mod tests {
         let a = parse_with_env(spec, &["interface=em0".to_string()], &env).unwrap();
         assert_eq!(a.get("jname"), Some("web9"), "quotes stripped as init() does");
         assert_eq!(a.get("interface"), Some("em0"), "the command line wins");
+    }
+
+    #[test]
+    fn flag_values_are_exactly_the_boolean_words() {
+        for (v, want) in [("1", true), ("YES", true), ("True", true), ("on", true), ("0", false), ("No", false)] {
+            assert_eq!(p(&["jname=a", &format!("dry_run={v}")]).unwrap().flag("dry-run"), want, "{v}");
+            assert_eq!(p(&["jname=a", &format!("--force={v}")]).unwrap().flag("force"), want, "{v}");
+        }
+        for bad in ["--dry-run=maybe", "dry_run=y", "json=2", "force=yes?", "--json=", "dry-run=ja"] {
+            let e = p(&["jname=a", bad]).unwrap_err();
+            assert_eq!(e.kind, Kind::Usage, "{bad}");
+            let key = bad.split('=').next().unwrap();
+            assert!(e.message.contains(key) && e.message.contains(FLAG_VALUES), "{bad}: {e}");
+        }
+        let env = |k: &str| (k == "H_CBSD_dry_run").then(|| "maybe".to_string());
+        let e = parse_with_env(verb("bridge").unwrap(), &["jname=a".to_string()], &env).unwrap_err();
+        assert!(e.message.contains("H_CBSD_dry_run"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_jail_name_and_a_stray_word_are_usage_errors() {
+        let e = p(&["jname="]).unwrap_err();
+        assert_eq!(e.kind, Kind::Usage);
+        assert!(e.message.contains("jname= is empty"), "{e}");
+        let un = |a: &[&str]| parse(verb("unbridge").unwrap(), &a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let e = un(&["web1", "extra"]).unwrap_err();
+        assert!(e.message.contains("\"extra\"") && !e.message.contains("\"web1\""), "{e}");
+        let e = un(&["jname=web1", "extra"]).unwrap_err();
+        assert!(e.message.contains("\"extra\""), "{e}");
+        assert_eq!(un(&["web1"]).unwrap().get("jname"), Some("web1"));
     }
 
     #[test]

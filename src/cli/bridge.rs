@@ -38,6 +38,16 @@ pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
     if netgraph && !names.is_empty() {
         return Err(usage("ifname= names epair NICs; netgraph NICs are always ng<i>_<jail>".into()));
     }
+    // interface= decides how many NICs there are when it is given: a name or MAC more than
+    // it has uplinks would silently make a second NIC on the first uplink.
+    if !uplinks.is_empty() && (names.len() > uplinks.len() || macs.len() > uplinks.len()) {
+        let (key, more) = if names.len() > uplinks.len() { ("ifname", names.len()) } else { ("mac", macs.len()) };
+        return Err(usage(format!(
+            "{key}= lists {more} NICs but interface= only {}: give one uplink per NIC (e.g. interface={})",
+            uplinks.len(),
+            vec![uplinks[0].as_str(); more].join(",")
+        )));
+    }
     let listed = uplinks.len().max(names.len()).max(macs.len());
     let n = if listed == 0 && (!bridges.is_empty() || !vnets.is_empty()) { 0 } else { listed.max(1) };
     if uplinks.len() > 1 && uplinks.len() != n
@@ -299,12 +309,15 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args, r
         }));
     }
     if dry {
-        let mut out = format!(
-            "# vimage {} jname={} --dry-run: {} command(s); nothing was changed\n",
+        // Nothing ran (a dry run only queries) and nothing is streamed: the header says so,
+        // and the session's notes (records rebuilt in memory, an unwritable database) come first.
+        let mut out: String = session_notes.iter().map(|n| format!("# note: {n}\n")).collect();
+        out.push_str(&format!(
+            "# vimage {} jname={} --dry-run: the plan, {} command(s); none was run, nothing was changed\n",
             plan.verb.as_str(),
             plan.jail,
             plan.steps.len()
-        );
+        ));
         if plan.steps.iter().any(|s| s.op.binds().is_some()) {
             out.push_str("# names the kernel picks when a command runs are shown as $variables\n");
         }
@@ -367,5 +380,17 @@ mod tests {
         assert_eq!(net(&["jname=web1", "mode=vlan"]).unwrap_err().exit_code(), 64);
         assert_eq!(net(&["jname=web1", "mode=netgraph", "ifname=x0"]).unwrap_err().exit_code(), 64);
         assert_eq!(net(&["jname=web1", "vnets=em-9999999999999999"]).unwrap_err().exit_code(), 65);
+    }
+
+    #[test]
+    fn more_names_or_macs_than_uplinks_is_a_usage_error() {
+        for extra in ["ifname=eth0,eth1", "mac=02:00:00:00:00:01,02:00:00:00:00:02"] {
+            let e = net(&["jname=web1", "interface=em0", extra]).unwrap_err();
+            assert_eq!(e.exit_code(), 64, "{extra}: {e}");
+            assert!(e.message.contains("interface=em0,em0"), "{e}");
+        }
+        // Without interface=, the names say how many NICs go on the default route's interface.
+        assert_eq!(net(&["jname=web1", "ifname=eth0,eth1"]).unwrap().nics.len(), 2);
+        assert_eq!(net(&["jname=web1", "interface=em0,em1", "ifname=a"]).unwrap().nics.len(), 2);
     }
 }

@@ -79,7 +79,7 @@ pub fn run(_a: &Args, stdout: &Out) -> Result<i32> {
     ];
     for argv in steps {
         let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-        out.push_str(&format!("\n$ {}\n", argv.join(" ")));
+        out.push_str(&format!("\n$ {}\n", argv.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" ")));
         host.clear_invocations();
         let mut ctx = Ctx { paths: paths.clone(), host: &mut host, lock_timeout: crate::ops::LOCK_TIMEOUT };
         match super::run(&argv, &mut ctx) {
@@ -87,7 +87,15 @@ pub fn run(_a: &Args, stdout: &Out) -> Result<i32> {
             Err(e) => out.push_str(&indent(&format!("error (exit {}): {e}\n", e.exit_code()))),
         }
         let cmds = host.invocations();
-        out.push_str(&format!("   FreeBSD commands run ({}):\n", cmds.len()));
+        if argv.iter().any(|a| a == "--dry-run") {
+            // The plan above lists the commands a real run would make; these only looked.
+            out.push_str(&format!(
+                "   FreeBSD commands run ({}, all queries: a dry run runs none of the planned commands):\n",
+                cmds.len()
+            ));
+        } else {
+            out.push_str(&format!("   FreeBSD commands run ({}, queries included):\n", cmds.len()));
+        }
         for c in cmds {
             out.push_str(&format!("     {}\n", c.to_string().replace('\n', "\n       ")));
         }
@@ -97,6 +105,47 @@ pub fn run(_a: &Args, stdout: &Out) -> Result<i32> {
     Ok(0)
 }
 
+/// `a` as an admin would type it into sh(1): as it is when it holds only plain characters,
+/// else `key="value"` (CBSD's style) or `'a'`, so every command line the demo shows can be
+/// copied and pasted.
+fn shell_word(a: &str) -> String {
+    let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-=,.:/@%+".contains(&b));
+    if plain(a) {
+        return a.to_string();
+    }
+    match a.split_once('=') {
+        Some((k, v)) if plain(k) && !k.starts_with('-') && !v.contains(['"', '\\', '$', '`']) => format!("{k}=\"{v}\""),
+        _ => format!("'{}'", a.replace('\'', "'\\''")),
+    }
+}
+
 fn indent(s: &str) -> String {
     s.lines().map(|l| format!("   {l}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines_can_be_pasted_into_sh() {
+        assert_eq!(shell_word("jname=web1"), "jname=web1");
+        assert_eq!(shell_word("bridges=em0 em0"), "bridges=\"em0 em0\"");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("x=$y z"), r"'x=$y z'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn the_demo_quotes_its_commands_and_says_what_a_dry_run_ran() {
+        let out = Out::capture();
+        assert_eq!(run(&Args::default(), &out).unwrap(), 0);
+        let t = out.stdout();
+        assert!(t.contains("$ vimage bridge jname=web1 bridges=\"em0 em0\"\n"), "{t}");
+        assert!(!t.contains("bridges=em0 em0"), "{t}");
+        assert!(t.contains("all queries: a dry run runs none of the planned commands"), "{t}");
+        assert!(!t.contains("em0: ("), "no stray colon: {t}");
+        assert!(t.contains("creating netgraph bridge vimage_em0 on em0 (lower and upper hooks"), "{t}");
+    }
 }

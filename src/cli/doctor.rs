@@ -105,7 +105,9 @@ pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>
             check(
                 m,
                 "missing",
-                "not loaded, and it is never loaded on demand: netgraph mode cannot work without it".into(),
+                "not loaded, and FreeBSD never loads it on demand: netgraph mode needs it (vimage bridge loads it \
+                 with kldload -n when a netgraph NIC needs it; load it at boot to have it there for every tool)"
+                    .into(),
                 Some(format!("kldload {m}")),
                 Some(format!("sysrc kld_list+={m}")),
                 mode,

@@ -56,12 +56,22 @@ pub fn start(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     Ok(0)
 }
 
-/// Runs `vimage stop`.
+/// Runs `vimage stop`: a configured vimage, or a jail vimage's records say `vimage start`
+/// started; any other name is refused before anything is touched.
 pub fn stop(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let jail = jail_arg(a)?;
-    let exec_stop = rcd::vimage(&rcd::load(&ctx.paths)?, jail.as_str()).map(|c| c.exec_stop).unwrap_or_default();
+    let vars = rcd::load(&ctx.paths)?;
+    let exec_stop = if rcd::configured(&vars, jail.as_str()) {
+        // Only exec_stop is needed: a mistake elsewhere in its variables must not keep a
+        // vimage from stopping at shutdown.
+        Some(rcd::exec_stop(&vars, jail.as_str()))
+    } else if !ctx.paths.state_db().exists() {
+        return Err(rcd::not_a_vimage(&vars, jail.as_str()));
+    } else {
+        None
+    };
     let mut s = session(a, ctx, out, &format!("stop {jail}"))?;
-    let done = s.stop(&jail, &exec_stop)?;
+    let done = s.stop(&jail, exec_stop.as_deref())?;
     out.print(&render(&done, &s.notes, a.flag("dry-run"), a.flag("json"), "stopped", jail.as_str()));
     Ok(0)
 }

@@ -239,7 +239,9 @@ pub const VERBS: &[VerbSpec] = &[
                 (jail -c name=NAME path=ROOTDIR host.hostname=HOSTNAME vnet persist ...), gives it one epair NIC per\n\
                 uplink in vimage_NAME_epairs (as `vimage bridge` does), then runs vimage_NAME_exec_start inside it.\n\
                 If any part fails the jail is removed again: a vimage is started completely or not at all.\n\
-                A vimage that is already running only gets its network checked.",
+                A vimage that is already running only gets its network checked. Only a NAME in vimage_list or with\n\
+                a vimage_NAME_* variable is a vimage (any other is refused, exit 64), and vimage_NAME_rootdir is\n\
+                required: \"/\" shares the host's root, and then needs vimage_NAME_devfs_enable=NO.",
         keys: &[JNAME, DRY_RUN, JSON],
         examples: &["vimage start web1", "service vimage start web1"],
     },
@@ -248,7 +250,9 @@ pub const VERBS: &[VerbSpec] = &[
         desc: "stop a vimage: run its exec_stop, take its network back, remove the jail",
         about: "The standalone service's stop. Runs vimage_NAME_exec_stop inside the jail (a failure is reported\n\
                 but does not prevent the stop), destroys its interfaces from the host side while the jail still\n\
-                exists (so renamed interfaces never come back to the host), then removes the jail (jail -r).",
+                exists (so renamed interfaces never come back to the host), then removes the jail (jail -r).\n\
+                Only a configured vimage, or a running jail that vimage's records say `vimage start` started, is\n\
+                stopped: any other name is refused (exit 64) before anything is touched.",
         keys: &[JNAME, DRY_RUN, JSON],
         examples: &["vimage stop web1", "service vimage stop web1"],
     },

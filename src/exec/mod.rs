@@ -282,7 +282,7 @@ fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, ru
 pub fn is_gone_error(op: &Op, out: &Output) -> bool {
     match op {
         Op::Destroy { .. } => out.stderr.contains("does not exist"),
-        Op::RemoveJail { .. } => out.stderr.contains("not found"),
+        Op::RemoveJail { .. } | Op::JailSetDevfs { .. } => out.stderr.contains("not found"),
         Op::NgShutdown { .. } => out.stderr.contains("No such file or directory"),
         // The jail is gone (jail_getid) or the interface is no longer in it (SIOCSIFRVNET ENXIO).
         Op::Unvnet { .. } => out.stderr.contains("not found") || out.stderr.contains("Device not configured"),

@@ -63,9 +63,11 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
             if let Some(undo) = s.op.undo() {
                 let cmd = undo.command(&b);
                 let out = run_cmd(host, &cmd);
-                // A jail that died since took its /dev along: nothing left to restore.
+                // A jail that died since took its /dev and its parameters along: nothing left
+                // to restore.
                 let gone = matches!(undo, Op::DevfsUse { .. } | Op::DevfsApply { .. })
-                    && out.stderr.contains("No such file or directory");
+                    && out.stderr.contains("No such file or directory")
+                    || matches!(undo, Op::JailSetDevfs { .. }) && out.stderr.contains("not found");
                 if out.ok() {
                     undone(db, run, s, &cmd, rec);
                 } else if in_flight || gone {

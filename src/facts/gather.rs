@@ -396,6 +396,9 @@ fn netgraph_facts(host: &mut dyn Host, db: &StateDb, net: &JailNet, v: &mut Host
                 Some(b) => *per_bridge.entry(b.name.clone()).or_default() += 1,
                 None if !v.ng_uplinks.contains_key(&u) => {
                     let st = ng_uplink(host, &u)?;
+                    if !st.exists && v.ng_ether_loaded.is_none() {
+                        v.ng_ether_loaded = Some(module_loaded(host, "ng_ether")?);
+                    }
                     v.ng_uplinks.insert(u, st);
                 }
                 None => {}
@@ -418,6 +421,18 @@ fn netgraph_facts(host: &mut dyn Host, db: &StateDb, net: &JailNet, v: &mut Host
         v.ng_free_links.insert(b, free);
     }
     Ok(())
+}
+
+/// Whether kernel module `m` is loaded (or compiled in): `kldstat -q -m m` (kldstat.c: exit 0
+/// when modfind finds it, 1 when not).
+pub fn module_loaded(host: &mut dyn Host, m: &str) -> Result<bool> {
+    let cmd = Cmd::new(Program::Kldstat, ["-q", "-m", m]);
+    let out = run_cmd(host, &cmd);
+    match out.code {
+        0 => Ok(true),
+        1 => Ok(false),
+        c => Err(Error::new(Kind::Os, format!("`{cmd}` failed (exit {c}): {}", out.stderr.trim()))),
+    }
 }
 
 /// One `ngctl -f -` query of an uplink's ng_ether node: `show`, `getpromisc`, `getautosrc`.

@@ -64,7 +64,12 @@ impl JailInfo {
     /// default for `mount.devfs`, 4, when the parameter is 0 (jail(8): "or a default of
     /// ruleset 4").
     pub fn effective_devfs_ruleset(&self) -> u16 {
-        if self.devfs_ruleset == 0 { 4 } else { self.devfs_ruleset }
+        JailInfo::effective(self.devfs_ruleset)
+    }
+
+    /// The ruleset jail(8)'s mount.devfs gives a /dev for `devfs_ruleset` parameter `param`.
+    pub fn effective(param: u16) -> u16 {
+        if param == 0 { 4 } else { param }
     }
 }
 
@@ -145,6 +150,9 @@ pub struct HostView {
     /// Netgraph state of the uplinks that have no recorded vimage ng_bridge yet, by uplink
     /// (one `ngctl -f -` query each).
     pub ng_uplinks: BTreeMap<String, NgUplink>,
+    /// `kldstat -q -m ng_ether`, asked only when an uplink has no ng_ether node: `Some(false)`
+    /// lets the planner load the module itself (FreeBSD never loads it on demand).
+    pub ng_ether_loaded: Option<bool>,
     /// The lowest free `link<N>` numbers of each recorded ng_bridge this plan uses, as many as
     /// it has NICs there (from the records, see [`crate::state::StateDb::ng_free_links`]).
     pub ng_free_links: BTreeMap<String, Vec<u32>>,

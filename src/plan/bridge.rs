@@ -214,6 +214,21 @@ impl<'a> Planner<'a> {
         if up.mtu == 0 {
             return Err(self.err(Kind::Os, format!("{}: cannot read the MTU of uplink {uplink}", nic.name)));
         }
+        // if_bridge.c bridge_ioctl_add takes only IFT_ETHER and IFT_L2VLAN members (and gif,
+        // which carries no Ethernet of its own); ifconfig prints an `ether` line exactly for
+        // those and for bridges. Anything else (lo0, tun, wg, gif) is refused here, before any
+        // command runs, rather than by BRDGADD after the bridge was made.
+        if up.mac.is_none() && !up.is_bridge() {
+            return Err(self
+                .err(
+                    Kind::Data,
+                    format!(
+                        "{}: uplink {uplink} is not an Ethernet interface (ifconfig shows no ether address), so it cannot be bridged",
+                        nic.name
+                    ),
+                )
+                .detail("give an Ethernet NIC, a VLAN or a bridge as interface= (e.g. the interface of the default route)"));
+        }
         Ok((uplink, up))
     }
 

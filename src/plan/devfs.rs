@@ -143,7 +143,8 @@ pub fn plan_use(plan: &mut Plan, jail: &JailName, info: &JailInfo, v: &HostView,
     // The jail's /dev.
     let mount = info.dev_mount();
     let applied = me.is_some_and(|u| u.ruleset == n && u.jid == info.jid && u.boottime == v.kernel.boottime);
-    let prev = me.map_or_else(|| info.effective_devfs_ruleset(), |u| u.prev);
+    // The jail's devfs_ruleset parameter before vimage (0: none, its /dev got jail(8)'s 4).
+    let prev = me.map_or(info.devfs_ruleset, |u| u.prev);
     if applied {
         plan.notes.push(format!("devfs: {mount} already has ruleset {n}"));
     } else {
@@ -153,6 +154,16 @@ pub fn plan_use(plan: &mut Plan, jail: &JailName, info: &JailInfo, v: &HostView,
         plan.steps.push(Step::new(Op::DevfsUse { mount: mount.clone(), set: n, prev: mount_prev }));
         plan.steps.push(Step::new(Op::DevfsApply { mount: mount.clone(), set: n, prev: mount_prev }));
         plan.notes.push(format!("devfs: giving {mount} ruleset {n}, so bpf is visible to dhclient (was {mount_prev})"));
+    }
+    // The running jail's own parameter, which jls shows and devfs mounted inside it later gets.
+    if info.devfs_ruleset != n {
+        plan.steps.push(Step::new(Op::JailSetDevfs {
+            jail: jail.clone(),
+            jid: info.jid,
+            set: n,
+            prev: info.devfs_ruleset,
+        }));
+        plan.notes.push(format!("devfs: the jail's devfs_ruleset parameter becomes {n} (was {})", info.devfs_ruleset));
     }
     // CBSD's setting, for the jail's next start.
     let cbsd = v.cbsd || me.is_some_and(|u| u.cbsd);
@@ -187,15 +198,25 @@ pub fn plan_use(plan: &mut Plan, jail: &JailName, info: &JailInfo, v: &HostView,
 pub fn plan_release(plan: &mut Plan, jail: &JailName, info: Option<&JailInfo>, v: &HostView) {
     let Some(f) = v.devfs.as_ref() else { return };
     let Some(me) = f.users.iter().find(|u| u.jail == jail.as_str()) else { return };
-    if let Some(i) = info.filter(|i| i.jid == me.jid && !i.dying && me.boottime == v.kernel.boottime)
-        && me.prev != me.ruleset
-    {
-        let mount = i.dev_mount();
-        plan.steps.push(Step::new(Op::DevfsUse { mount: mount.clone(), set: me.prev, prev: me.ruleset }));
-        if me.prev != 0 {
-            plan.steps.push(Step::new(Op::DevfsApply { mount: mount.clone(), set: me.prev, prev: me.ruleset }));
+    if let Some(i) = info.filter(|i| i.jid == me.jid && !i.dying && me.boottime == v.kernel.boottime) {
+        // `prev` is the jail's parameter before; its /dev had that ruleset, or jail(8)'s 4.
+        let mount_prev = JailInfo::effective(me.prev);
+        if mount_prev != me.ruleset {
+            let mount = i.dev_mount();
+            plan.steps.push(Step::new(Op::DevfsUse { mount: mount.clone(), set: mount_prev, prev: me.ruleset }));
+            plan.steps.push(Step::new(Op::DevfsApply { mount: mount.clone(), set: mount_prev, prev: me.ruleset }));
+            plan.notes.push(format!("devfs: {mount} gets its ruleset {mount_prev} back"));
         }
-        plan.notes.push(format!("devfs: {mount} gets its ruleset {} back", me.prev));
+        // The parameter goes back too, unless someone changed it since.
+        if i.devfs_ruleset == me.ruleset && me.prev != me.ruleset {
+            plan.steps.push(Step::new(Op::JailSetDevfs {
+                jail: jail.clone(),
+                jid: i.jid,
+                set: me.prev,
+                prev: me.ruleset,
+            }));
+            plan.notes.push(format!("devfs: the jail's devfs_ruleset parameter gets {} back", me.prev));
+        }
     }
     if me.cbsd {
         plan.steps.push(Step::new(Op::CbsdJset {

@@ -18,7 +18,7 @@
 //! ```
 
 use super::bridge::{Planner, Prelude};
-use super::op::{IfRef, Op, Slot, cbsd_epair_descr, epair_peer, is_epair_a_end};
+use super::op::{IfRef, Op, Slot, bridge_marker, cbsd_epair_descr, epair_peer, is_epair_a_end};
 use super::{Effect, NicFx, Step};
 use crate::error::{Kind, Result};
 use crate::model::{Mac, NicMode, NicSpec};
@@ -34,10 +34,11 @@ pub(super) struct Adoptable {
     pub in_jail: bool,
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     /// Plans one epair NIC.
     pub fn epair_nic(&mut self, nic: &NicSpec) -> Result<()> {
         let (uplink, up) = self.existing_uplink(nic)?;
+        let (uplink, up) = self.behind_own_bridge(nic, uplink, up)?;
         let mac = self.decide_mac(nic)?;
         if let Prelude::InPlace = self.prelude(nic, nic.name.as_str(), Some(&uplink), Some(mac))? {
             return Ok(());
@@ -158,16 +159,48 @@ impl Planner<'_> {
         Ok(())
     }
 
-    /// The bridge this NIC joins: the uplink itself if it is a bridge, an existing bridge
-    /// that has the uplink as member (CBSD's counts), vimage's recorded one, or a new one.
+    /// `interface=bridge0` where bridge0 is vimage's own bridge for em0 is a NIC on em0: it
+    /// joins bridge0 and is recorded with uplink em0, so the bridge's record keeps its uplink
+    /// (the next jail on em0 finds it instead of trying a second bridge, which BRDGADD em0
+    /// refuses with EBUSY) and the bridge still goes with its last jail. Any other uplink is
+    /// returned as it is.
+    fn behind_own_bridge(&mut self, nic: &NicSpec, uplink: String, up: &'a IfStatus) -> Result<(String, &'a IfStatus)> {
+        if !up.is_bridge() || !up.in_group(super::op::GROUP) {
+            return Ok((uplink, up));
+        }
+        let marked = up.description.as_deref().and_then(|d| d.strip_prefix("vimage:"));
+        let recorded = self.v.bridges.iter().find(|b| b.name == uplink && !b.is_netgraph()).map(|b| b.uplink.as_str());
+        let Some(real) = marked.filter(|u| up.description.as_deref() == Some(bridge_marker(u).as_str())).or(recorded)
+        else {
+            return Ok((uplink, up));
+        };
+        let st = self.v.host_iface(real).ok_or_else(|| {
+            self.err(
+                Kind::Unavailable,
+                format!("{}: {uplink} is vimage's bridge for {real}, and {real} does not exist on the host", nic.name),
+            )
+        })?;
+        self.plan.notes.push(format!(
+            "{}: interface={uplink} is vimage's own bridge for {real}: the NIC joins it as a NIC on {real}",
+            nic.name
+        ));
+        Ok((real.to_string(), st))
+    }
+
+    /// The bridge this NIC joins: the uplink itself if it is a bridge (its host end becomes a
+    /// member; the bridge is never made a member of another one, which if_bridge refuses
+    /// anyway, and a bridge vimage did not create is never changed or removed), an existing
+    /// bridge that has the uplink as member (CBSD's counts), vimage's recorded one, or a new
+    /// one.
     fn choose_bridge(&mut self, uplink: &str, up: &IfStatus) -> Result<IfRef> {
         if up.is_bridge() {
-            self.note_bridge(
-                IfRef::name(uplink),
-                uplink,
-                up.in_group(super::op::GROUP),
-                "the uplink is itself a bridge",
-            );
+            let owned = up.in_group(super::op::GROUP);
+            let why = if owned {
+                "the uplink is itself a bridge (vimage's)"
+            } else {
+                "the uplink is itself a bridge; vimage will never change or remove it"
+            };
+            self.note_bridge(IfRef::name(uplink), uplink, owned, why);
             return Ok(IfRef::name(uplink));
         }
         let existing = self
@@ -205,13 +238,19 @@ impl Planner<'_> {
         Ok(r)
     }
 
-    /// Says which existing bridge is used and why, once per bridge, and records it.
+    /// Says which existing bridge is used and why, once per bridge, and records it unless a
+    /// record of it exists: an admin's bridge with em0 as member may be named as uplink
+    /// `bridge0` by one jail and reached through `em0` by another, and its record must not
+    /// change with each of them.
     fn note_bridge(&mut self, name: IfRef, uplink: &str, owned: bool, why: &str) {
         let n = name.display(&Default::default());
         let line = format!("using {n} for uplink {uplink}: {why}");
         if !self.plan.notes.contains(&line) {
             self.plan.notes.push(line);
-            self.plan.effects.push(Effect::Bridge { name, uplink: uplink.to_string(), owned });
+            let recorded = self.v.bridges.iter().any(|b| b.name == n && !b.is_netgraph());
+            if !recorded {
+                self.plan.effects.push(Effect::Bridge { name, uplink: uplink.to_string(), owned });
+            }
         }
     }
 

@@ -75,6 +75,8 @@ pub struct NgPlan {
     pub taken: BTreeMap<String, BTreeSet<u32>>,
     /// Node names this plan gives.
     pub names: BTreeSet<String>,
+    /// ng_ether is not loaded: the plan loads it before the batch.
+    pub load_ether: bool,
 }
 
 impl Planner<'_> {
@@ -138,6 +140,9 @@ impl Planner<'_> {
             return;
         }
         let lines = std::mem::take(&mut self.ng.lines);
+        if self.ng.load_ether {
+            self.plan.steps.push(Step::new(Op::KldLoad { module: "ng_ether".into() }));
+        }
         self.plan.steps.push(Step::new(Op::NgScript { slot: Slot("ngctl".into()), lines }));
         let after = std::mem::take(&mut self.ng.after);
         self.plan.steps.extend(after);
@@ -192,14 +197,52 @@ impl Planner<'_> {
         };
         let node = st.node.clone();
         let bridge = bridge_node(uplink);
+        let mut st = st.clone();
         if !st.exists {
-            return Err(self
-                .err(Kind::Unavailable, format!("{nic}: uplink {uplink} has no ng_ether netgraph node {node}:"))
-                .detail("netgraph mode needs the ng_ether module, which FreeBSD never loads on demand,")
-                .detail(
-                    "and an Ethernet uplink: run `vimage doctor fix=1` (or kldload ng_ether; sysrc kld_list+=ng_ether)",
-                ));
+            let ethernet = self.v.host_iface(uplink).is_some_and(|i| i.mac.is_some() && !i.is_bridge());
+            match self.v.ng_ether_loaded {
+                // Loading ng_ether gives a node to every Ethernet and VLAN interface there is
+                // (ng_ether.c ng_ether_mod_event MOD_LOAD), with promisc 0 and autosrc 1
+                // (ng_ether_attach): plan on that node, and load the module first.
+                Some(false) if ethernet => {
+                    if !self.ng.load_ether {
+                        self.ng.load_ether = true;
+                        self.plan.notes.push(
+                            "netgraph: loading ng_ether (kldload -n ng_ether), which netgraph mode needs and FreeBSD \
+                             never loads on demand; it stays loaded, also if this start is rolled back \
+                             (sysrc kld_list+=ng_ether loads it at boot)"
+                                .into(),
+                        );
+                    }
+                    st = crate::facts::NgUplink {
+                        node: node.clone(),
+                        exists: true,
+                        promisc: false,
+                        autosrc: true,
+                        ..st
+                    };
+                }
+                Some(loaded) => {
+                    let why = if loaded { "ng_ether is loaded, and" } else { "loading ng_ether would not help:" };
+                    return Err(self
+                        .err(
+                            Kind::Unavailable,
+                            format!("{nic}: uplink {uplink} has no ng_ether netgraph node {node}: ({why} it gives nodes only to Ethernet and VLAN interfaces)"),
+                        )
+                        .detail("netgraph mode hangs its ng_bridge on the uplink's ng_ether node: name an Ethernet or VLAN uplink,")
+                        .detail("or use mode=epair for a bridge"));
+                }
+                _ => {
+                    return Err(self
+                        .err(Kind::Unavailable, format!("{nic}: uplink {uplink} has no ng_ether netgraph node {node}:"))
+                        .detail("netgraph mode needs the ng_ether module, which FreeBSD never loads on demand,")
+                        .detail(
+                            "and an Ethernet uplink: run `vimage doctor fix=1` (or kldload ng_ether; sysrc kld_list+=ng_ether)",
+                        ));
+                }
+            }
         }
+        let st = &st;
         if let Some((hook, peer)) = st.hooks.iter().find(|(h, _)| ["lower", "divert", "upper"].contains(&h.as_str())) {
             let mut e = self.err(
                 Kind::Unavailable,
@@ -239,7 +282,7 @@ impl Planner<'_> {
             autosrc: st.autosrc,
         });
         self.plan.notes.push(format!(
-            "creating netgraph bridge {bridge} on {node}: (lower and upper hooks; promisc on, autosrc off, restored when it goes)"
+            "creating netgraph bridge {bridge} on {node} (lower and upper hooks; promisc on, autosrc off, restored when it goes)"
         ));
         self.ng.new_bridges.insert(uplink.to_string(), bridge.clone());
         Ok(bridge)

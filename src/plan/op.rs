@@ -428,6 +428,19 @@ pub enum Op {
         /// The ruleset it had; the undo applies that one again (`0`: nothing to reapply).
         prev: u16,
     },
+    /// `jail -m jid=<jid> devfs_ruleset=<set>`: the running jail's own parameter
+    /// (kern_jail.c `pr_devfs_rsnum`), so `jls` tells the truth and a devfs mounted inside the
+    /// jail later gets the ruleset too. By JID, so a jail restarted since is never changed.
+    JailSetDevfs {
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance.
+        jid: u32,
+        /// The ruleset to set.
+        set: u16,
+        /// The value it had, for the undo (`0`: none).
+        prev: u16,
+    },
     /// `cbsd jset jname=<jail> <key>=<value>`: CBSD's own setting, so the jail's next start
     /// mounts /dev with vimage's ruleset.
     CbsdJset {
@@ -562,6 +575,13 @@ pub enum Op {
         /// Bring it up once back on the host.
         up: bool,
     },
+    /// `kldload -n <module>`: a kernel module FreeBSD never loads on demand (ng_ether), loaded
+    /// as jng does. Not undone: unloading a module other code may have started to use is not
+    /// vimage's to do, and loading it again is a no-op.
+    KldLoad {
+        /// The module (`ng_ether`).
+        module: String,
+    },
     /// `ifconfig -j <jid> <iface> up` (`jexec <jid> ifconfig …` before 14.0).
     UpInJail {
         /// The jail instance that holds the interface.
@@ -690,6 +710,9 @@ impl Op {
                 Program::Devfs,
                 ["-m".to_string(), mount.clone(), "rule".into(), "-s".into(), set.to_string(), "applyset".into()],
             ),
+            Op::JailSetDevfs { jid, set, .. } => {
+                Cmd::new(Program::Jail, ["-m".to_string(), format!("jid={jid}"), format!("devfs_ruleset={set}")])
+            }
             Op::CbsdJset { jail, key, value, .. } => {
                 Cmd::new(Program::Cbsd, ["jset".to_string(), format!("jname={jail}"), format!("{key}={value}")])
             }
@@ -741,6 +764,7 @@ impl Op {
                 }
                 ifc(a)
             }
+            Op::KldLoad { module } => Cmd::new(Program::Kldload, ["-n".to_string(), module.clone()]),
             Op::UpInJail { jid, iface, via_jexec } => {
                 if *via_jexec {
                     Cmd::new(Program::Jexec, [jid.to_string(), "ifconfig".into(), iface.clone(), "up".into()])
@@ -844,6 +868,7 @@ impl Op {
             | Op::NgUndo { .. }
             | Op::NgShutdown { .. }
             | Op::Unvnet { .. }
+            | Op::KldLoad { .. }
             | Op::UpInJail { .. } => None,
             Op::Adopt { iface, .. } => Some(Op::Unadopt { iface: iface.clone(), description: None }),
             Op::DevfsRuleAdd { set, new_set: true, .. } => Some(Op::DevfsDelset { set: *set }),
@@ -855,6 +880,9 @@ impl Op {
             Op::DevfsApply { .. } => None,
             Op::CbsdJset { jail, key, value, prev } => {
                 Some(Op::CbsdJset { jail: jail.clone(), key: key.clone(), value: prev.clone(), prev: value.clone() })
+            }
+            Op::JailSetDevfs { jail, jid, set, prev } => {
+                Some(Op::JailSetDevfs { jail: jail.clone(), jid: *jid, set: *prev, prev: *set })
             }
             Op::AddrAdd { jail, jid, iface, cidr, v6, via_jexec } => Some(Op::AddrDel {
                 jail: jail.clone(),
@@ -899,7 +927,11 @@ impl Op {
     pub fn undo_after_crash(&self) -> bool {
         matches!(
             self,
-            Op::DevfsRuleAdd { new_set: true, .. } | Op::DevfsUse { .. } | Op::DevfsApply { .. } | Op::CbsdJset { .. }
+            Op::DevfsRuleAdd { new_set: true, .. }
+                | Op::DevfsUse { .. }
+                | Op::DevfsApply { .. }
+                | Op::CbsdJset { .. }
+                | Op::JailSetDevfs { .. }
         )
     }
 

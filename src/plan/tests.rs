@@ -300,6 +300,75 @@ fn an_uplink_that_is_a_bridge_is_joined_directly() {
     assert_eq!(plan.steps.len(), 4);
 }
 
+const VIMAGE_BRIDGE: &str = "bridge0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
+\tdescription: vimage:em0
+\tether 58:9c:fc:3f:d1:76
+\tmember: epair0a flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
+\t        ifmaxaddr 0 port 3 priority 128 path cost 2000
+\tmember: em0 flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
+\t        ifmaxaddr 0 port 1 priority 128 path cost 20000
+\tgroups: bridge vimage
+";
+
+#[test]
+fn vimages_own_bridge_as_uplink_is_a_nic_on_its_uplink() {
+    // interface=bridge0 where bridge0 is vimage's bridge for em0: the NIC joins bridge0 and is
+    // recorded on em0; bridge0's record (uplink em0) is not rewritten, so the next jail on em0
+    // still finds it, and no bridge is ever made a member of another one.
+    let mut v = view(&format!("{EM0}{VIMAGE_BRIDGE}"));
+    v.bridges.push(crate::state::BridgeRec::if_bridge("bridge0", "em0", true, v.kernel.boottime));
+    let plan = plan_bridge(&net(&["bridge0"]), &v).unwrap();
+    let lines: Vec<String> = plan.steps.iter().map(|s| s.op.command(&Default::default()).script_line()).collect();
+    assert_eq!(lines[1], "ifconfig bridge0 addm $eth0_a", "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("bridge create") || l.contains("addm bridge")), "{lines:?}");
+    assert!(!plan.effects.iter().any(|e| matches!(e, Effect::Bridge { .. })), "bridge0's record stays as it is");
+    let fx = plan.effects.iter().find_map(|e| match e {
+        Effect::Attach(f) => Some(f),
+        _ => None,
+    });
+    assert_eq!(fx.and_then(|f| f.uplink.as_deref()), Some("em0"));
+    // The same with the record only (no marker read back): still em0.
+    let mut v2 = v.clone();
+    v2.host_ifaces.get_mut("bridge0").unwrap().description = None;
+    let plan = plan_bridge(&net(&["bridge0"]), &v2).unwrap();
+    assert!(plan.notes.iter().any(|n| n.contains("vimage's own bridge for em0")), "{:?}", plan.notes);
+}
+
+#[test]
+fn an_admins_bridge_as_uplink_is_joined_and_its_record_never_rewritten() {
+    let mut v = view(&format!("{EM0}{CBSD_BRIDGE}"));
+    let plan = plan_bridge(&net(&["bridge1"]), &v).unwrap();
+    assert!(plan.effects.contains(&Effect::Bridge {
+        name: IfRef::name("bridge1"),
+        uplink: "bridge1".into(),
+        owned: false
+    }));
+    // Recorded already (another jail reached it through em0): the record stays.
+    v.bridges.push(crate::state::BridgeRec::if_bridge("bridge1", "em0", false, v.kernel.boottime));
+    let plan = plan_bridge(&net(&["bridge1"]), &v).unwrap();
+    assert!(!plan.effects.iter().any(|e| matches!(e, Effect::Bridge { .. })));
+    assert!(plan.notes.iter().any(|n| n.contains("never change or remove it")), "{:?}", plan.notes);
+}
+
+#[test]
+fn a_non_ethernet_uplink_is_refused_before_any_command() {
+    let lo0 = "lo0: flags=1008049<UP,LOOPBACK,RUNNING,MULTICAST,LOWER_UP> metric 0 mtu 16384
+\tinet 127.0.0.1 netmask 0xff000000
+\tgroups: lo
+";
+    let v = view(&format!("{EM0}{lo0}"));
+    for mode in ["epair", "netgraph"] {
+        let mut n = net(&["lo0"]);
+        if mode == "netgraph" {
+            n = JailNet::epairs(jail(), &[]);
+            n.add_netgraph(&[Uplink::parse("lo0").unwrap()]);
+        }
+        let e = refusal(&v, &n);
+        assert_eq!(e.exit_code(), 65, "{mode}: {e}");
+        assert!(e.to_string().contains("lo0 is not an Ethernet interface"), "{mode}: {e}");
+    }
+}
+
 #[test]
 fn unbridge_destroys_marked_host_ends_then_the_emptied_vimage_bridge() {
     let br = "bridge0: flags=8843<UP> metric 0 mtu 1500

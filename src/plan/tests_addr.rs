@@ -78,7 +78,7 @@ fn golden_realdhcp_plan_loads_applies_bridges_then_runs_dhclient() {
     let plan = plan_bridge(&net("REALDHCP", "0"), &view()).unwrap();
     let l = lines(&plan);
     assert_eq!(
-        l[..8],
+        l[..9],
         [
             "devfs rule -s 50 add include 1",
             "devfs rule -s 50 add include 2",
@@ -88,10 +88,16 @@ fn golden_realdhcp_plan_loads_applies_bridges_then_runs_dhclient() {
             "devfs rule -s 50 add path 'bpf*' unhide",
             "devfs -m /j/web1/dev ruleset 50",
             "devfs -m /j/web1/dev rule -s 50 applyset",
+            "jail -m jid=3 devfs_ruleset=50",
         ]
     );
     assert_eq!(l.last().unwrap(), "jexec 3 dhclient eth0");
-    assert_eq!(l.len(), 8 + 5 + 1, "devfs, bridge + epair, dhclient: {l:#?}");
+    assert_eq!(l.len(), 9 + 5 + 1, "devfs, bridge + epair, dhclient: {l:#?}");
+    assert_eq!(
+        plan.steps[8].undo,
+        Some(op::Op::JailSetDevfs { jail: jail(), jid: 3, set: 5, prev: 50 }),
+        "the jail's parameter goes back on rollback"
+    );
     assert_eq!(plan.steps[0].undo, Some(op::Op::DevfsDelset { set: 50 }), "the new set goes on rollback");
     assert_eq!(plan.steps[1].undo, None);
     assert_eq!(
@@ -287,6 +293,18 @@ fn unbridge_gives_the_ruleset_back_and_removes_it_with_the_last_jail() {
     );
     assert_eq!(plan.files, [FileEdit::DevfsRules { set: None }]);
     assert_eq!(plan.effects, [Effect::DevfsRelease]);
+    // The jail's parameter is vimage's ruleset (vimage set it): it goes back too; a jail that
+    // had none (0) gets 0 back, and its /dev jail(8)'s 4.
+    v.jail.as_mut().unwrap().devfs_ruleset = 50;
+    let plan = plan_unbridge(&jail(), &v);
+    assert!(lines(&plan).contains(&"jail -m jid=3 devfs_ruleset=5".to_string()), "{:#?}", lines(&plan));
+    let mut g = f.clone();
+    g.users[0].prev = 0;
+    v.devfs = Some(g);
+    let l = lines(&plan_unbridge(&jail(), &v));
+    assert!(l.contains(&"devfs -m /j/web1/dev ruleset 4".to_string()), "{l:#?}");
+    assert!(l.contains(&"jail -m jid=3 devfs_ruleset=0".to_string()), "{l:#?}");
+    v.jail.as_mut().unwrap().devfs_ruleset = 5;
     // Another jail still uses it: it stays; a restarted jail's /dev is not touched.
     f.users.push(DevfsUser { jail: "web2".into(), ruleset: 50, prev: 5, jid: 4, boottime: 100, cbsd: false });
     f.users[0].jid = 2;

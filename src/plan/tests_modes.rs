@@ -68,7 +68,7 @@ fn later_view() -> HostView {
 fn golden_first_netgraph_jail_on_an_uplink_makes_the_bridge_in_the_same_batch() {
     let plan = plan_bridge(&ng(&["em0"]), &view()).unwrap();
     let want = format!(
-        "# creating netgraph bridge vimage_em0 on em0: (lower and upper hooks; promisc on, autosrc off, restored when it goes)
+        "# creating netgraph bridge vimage_em0 on em0 (lower and upper hooks; promisc on, autosrc off, restored when it goes)
 ngctl -f - <<'EOF'   # prints each new eiface's name: $ng0_web1
 msg em0: setpromisc 1
 msg em0: setautosrc 0
@@ -155,8 +155,8 @@ fn golden_mixed_jail_epair_netgraph_and_passthrough() {
     let plan = plan_bridge(&n, &v).unwrap();
     let want = format!(
         "# creating a bridge for uplink em0
-# creating netgraph bridge vimage_em0 on em0: (lower and upper hooks; promisc on, autosrc off, restored when it goes)
-# creating netgraph bridge vimage_em1 on em1: (lower and upper hooks; promisc on, autosrc off, restored when it goes)
+# creating netgraph bridge vimage_em0 on em0 (lower and upper hooks; promisc on, autosrc off, restored when it goes)
+# creating netgraph bridge vimage_em1 on em1 (lower and upper hooks; promisc on, autosrc off, restored when it goes)
 ifconfig bridge create description vimage:em0 group vimage addm em0 up   # prints the new bridge: $bridge_em0
 ifconfig epair create description vimage:web1:eth0 group vimage mtu 1500 up   # prints the new host end: $eth0_a; its jail end is $eth0_b
 ifconfig $bridge_em0 addm $eth0_a
@@ -248,6 +248,38 @@ fn refusals_for_netgraph_uplinks() {
 
     let e = plan_bridge(&ng(&["em9"]), &view()).unwrap_err();
     assert!(e.message.contains("uplink em9 does not exist"), "{e}");
+}
+
+#[test]
+fn netgraph_loads_ng_ether_first_when_it_is_not_loaded() {
+    // Issue 12, item 17: the module is loaded as a step of its own, before the batch, and not
+    // undone; the bridge's ng_ether flags are restored to a fresh node's (promisc 0, autosrc 1).
+    let mut v = view();
+    v.ng_uplinks.insert("em0".into(), NgUplink { node: "em0".into(), exists: false, ..NgUplink::default() });
+    v.ng_ether_loaded = Some(false);
+    let plan = plan_bridge(&ng(&["em0", "em0"]), &v).unwrap();
+    let loads: Vec<usize> =
+        plan.steps.iter().enumerate().filter(|(_, s)| matches!(s.op, Op::KldLoad { .. })).map(|(i, _)| i).collect();
+    assert_eq!(loads, [0], "one load, first: {}", dry_run(&plan));
+    assert_eq!(plan.steps[0].op.command(&Bindings::new()).script_line(), "kldload -n ng_ether");
+    assert_eq!(plan.steps[0].undo, None, "a module load is not undone");
+    assert!(matches!(plan.steps[1].op, Op::NgScript { .. }));
+    assert!(
+        plan.notes.iter().any(|n| n.contains("loading ng_ether") && n.contains("stays loaded")),
+        "{:?}",
+        plan.notes
+    );
+    assert!(plan.effects.contains(&Effect::NgBridge {
+        name: "vimage_em0".into(),
+        uplink: "em0".into(),
+        promisc: false,
+        autosrc: true
+    }));
+    // Loaded already, but no node: that uplink is not Ethernet; nothing is loaded.
+    v.ng_ether_loaded = Some(true);
+    let e = plan_bridge(&ng(&["em0"]), &v).unwrap_err();
+    assert_eq!(e.exit_code(), 69);
+    assert!(e.to_string().contains("ng_ether is loaded"), "{e}");
 }
 
 #[test]

@@ -134,7 +134,7 @@ fn netgraph(plan: &mut Plan, v: &HostView) {
         let step = Step::new(Op::NgScript { slot: Slot("ngctl".into()), lines })
             .with_effect(Effect::BridgeGone { name: b.to_string() });
         plan.steps.push(step);
-        plan.notes.push(format!("{b}: removing vimage's netgraph bridge on {node}: (its last jail left)"));
+        plan.notes.push(format!("{b}: removing vimage's netgraph bridge on {node} (its last jail left)"));
     }
 }
 

@@ -22,7 +22,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("vimage_list", "", "the vimages, in start order (stopped in reverse)"),
     ("vimage_parallel_start", "NO", "start all vimages at once instead of one after another"),
     ("vimage_program", "/usr/local/bin/vimage", "the vimage binary the rc.d script runs"),
-    ("vimage_NAME_rootdir", "/", "the jail's root directory; several vimages may share one"),
+    (
+        "vimage_NAME_rootdir",
+        "",
+        "the jail's root directory (required; several vimages may share one; \"/\" shares the host's, with _devfs_enable=NO)",
+    ),
     ("vimage_NAME_hostname", "NAME", "the jail's host.hostname"),
     ("vimage_NAME_epairs", "", "uplinks, one epair NIC each, named eth0, eth1, ... inside the jail"),
     (
@@ -39,13 +43,18 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("vimage_NAME_parameters", "", "further jail(8) parameters, e.g. \"allow.raw_sockets children.max=2\""),
 ];
 
+/// `vimage_NAME_exec_stop`'s default, as rc.d/jail's: also what stops a vimage whose rc.conf
+/// lines were removed after `vimage start` started it.
+pub const DEFAULT_EXEC_STOP: &str = "/bin/sh /etc/rc.shutdown jail";
+
 /// One vimage: a vnet jail started by the service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VimageConf {
     /// The `NAME` in `vimage_NAME_*`: the jail's name.
     pub name: JailName,
-    /// `vimage_NAME_rootdir`, default `/` (several vimages may share one).
-    pub rootdir: String,
+    /// `vimage_NAME_rootdir` (several vimages may share one); `None` when it is not set, which
+    /// `vimage start` refuses: the host's own `/` is a jail's root only when written as such.
+    pub rootdir: Option<String>,
     /// `vimage_NAME_hostname`, default NAME.
     pub hostname: String,
     /// `vimage_NAME_epairs`: uplinks, one epair NIC each (`eth0`, `eth1`, … or `_ifnames`).
@@ -105,7 +114,56 @@ pub fn service(v: &Vars) -> Result<ServiceConf> {
     Ok(ServiceConf { enable: v.yes("vimage_enable"), parallel_start: v.yes("vimage_parallel_start"), list })
 }
 
-/// The configuration of vimage `name` (whether or not it is in `vimage_list`).
+/// The per-vimage variable names without their `vimage_NAME_` prefix (`rootdir`, `epairs`, …).
+fn per_vimage_keys() -> impl Iterator<Item = &'static str> {
+    VARIABLES.iter().filter_map(|(n, _, _)| n.strip_prefix("vimage_NAME_"))
+}
+
+/// True when `name` is a vimage the admin configured: it is in `vimage_list`, or one of its
+/// `vimage_NAME_*` variables is set. Only then may `vimage start` create a jail of that name
+/// (a typo must never become a jail on the host's `/`), and `vimage stop` remove one.
+pub fn configured(v: &Vars, name: &str) -> bool {
+    words(v.get("vimage_list")).iter().any(|n| n == name)
+        || per_vimage_keys().any(|k| v.get(&format!("vimage_{name}_{k}")).is_some())
+}
+
+/// The refusal for a name that is not a vimage (exit 64, nothing touched), with the closest
+/// configured name when there is one.
+pub fn not_a_vimage(v: &Vars, name: &str) -> Error {
+    let mut e = Error::jail(
+        Kind::Usage,
+        name,
+        format!(
+            "is not a vimage: it is not in vimage_list and no vimage_{name}_* variable is set \
+             (/etc/rc.conf, /etc/rc.conf.local, rc.conf.d/vimage); nothing was done"
+        ),
+    );
+    let known: Vec<String> = configured_names(v);
+    if let Some(s) = crate::cli::args::suggest(name, known.iter().map(String::as_str)) {
+        e = e.detail(format!("did you mean {s}?"));
+    }
+    e.detail(format!("configure it first, e.g. sysrc vimage_list+=\" {name}\" vimage_{name}_rootdir=/jails/{name}"))
+}
+
+/// Every name that [`configured`] accepts: `vimage_list`, then names of other `vimage_*_KEY`
+/// variables.
+fn configured_names(v: &Vars) -> Vec<String> {
+    let mut names = words(v.get("vimage_list"));
+    for key in v.keys() {
+        for k in per_vimage_keys() {
+            if let Some(n) = key.strip_prefix("vimage_").and_then(|r| r.strip_suffix(&format!("_{k}")))
+                && !n.is_empty()
+                && !names.iter().any(|x| x == n)
+            {
+                names.push(n.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// The configuration of vimage `name`, which must be [`configured`] (in `vimage_list` or with
+/// a `vimage_NAME_*` variable): any other name is refused with [`not_a_vimage`].
 pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
     let jail = JailName::parse(name).map_err(|e| Error::new(Kind::Data, format!("vimage_list: {e}")))?;
     if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
@@ -115,6 +173,9 @@ pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
             "cannot be a vimage: rc.conf variable names (vimage_NAME_…) allow only letters, digits and _",
         ));
     }
+    if !configured(v, name) {
+        return Err(not_a_vimage(v, name));
+    }
     let get = |k: &str| v.get(&format!("vimage_{name}_{k}"));
     let bad = |k: &str, why: String| Error::jail(Kind::Data, name, format!("vimage_{name}_{k}: {why}"));
     let devfs_ruleset = match get("devfs_ruleset") {
@@ -123,7 +184,7 @@ pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
     };
     let conf = VimageConf {
         name: jail,
-        rootdir: get("rootdir").filter(|s| !s.is_empty()).unwrap_or("/").to_string(),
+        rootdir: get("rootdir").filter(|s| !s.is_empty()).map(str::to_string),
         hostname: get("hostname").filter(|s| !s.is_empty()).unwrap_or(name).to_string(),
         epairs: words(get("epairs")),
         ifnames: words(get("ifnames")),
@@ -132,11 +193,11 @@ pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
         devfs_enable: get("devfs_enable").is_none_or(|_| v.yes(&format!("vimage_{name}_devfs_enable"))),
         devfs_ruleset,
         exec_start: get("exec_start").unwrap_or("/bin/sh /etc/rc").to_string(),
-        exec_stop: get("exec_stop").unwrap_or("/bin/sh /etc/rc.shutdown jail").to_string(),
+        exec_stop: exec_stop(v, name),
         parameters: words(get("parameters")),
     };
-    if !conf.rootdir.starts_with('/') {
-        return Err(bad("rootdir", format!("{:?} is not an absolute path", conf.rootdir)));
+    if let Some(r) = conf.rootdir.as_deref().filter(|r| !r.starts_with('/')) {
+        return Err(bad("rootdir", format!("{r:?} is not an absolute path")));
     }
     for p in &conf.parameters {
         let key = p.split('=').next().unwrap_or_default();
@@ -154,6 +215,11 @@ pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
         ));
     }
     Ok(conf)
+}
+
+/// `vimage_NAME_exec_stop`, or its default.
+pub fn exec_stop(v: &Vars, name: &str) -> String {
+    v.get(&format!("vimage_{name}_exec_stop")).unwrap_or(DEFAULT_EXEC_STOP).to_string()
 }
 
 impl VimageConf {
@@ -180,11 +246,39 @@ impl VimageConf {
         Ok(net)
     }
 
-    /// `jail -c` parameters, as `key=value` words (no shell involved).
-    pub fn jail_params(&self) -> Vec<String> {
+    /// The jail's root directory, refusing what `vimage start` must not do: no
+    /// `vimage_NAME_rootdir` (the host's `/` is a jail's root only when written as `"/"`), and
+    /// `/` with devfs mounted (jail(8)'s mount.devfs would mount a second devfs, with the
+    /// jail's ruleset, over the host's own /dev).
+    pub fn root(&self) -> Result<&str> {
+        let name = &self.name;
+        let Some(r) = self.rootdir.as_deref() else {
+            return Err(Error::jail(
+                Kind::Data,
+                name,
+                format!("vimage_{name}_rootdir is not set, so there is no root directory for the jail"),
+            )
+            .detail(format!("set it, e.g. sysrc vimage_{name}_rootdir=/jails/{name} (\"/\" shares the host's root)")));
+        };
+        if r.trim_end_matches('/').is_empty() && self.devfs_enable {
+            return Err(Error::jail(
+                Kind::Data,
+                name,
+                format!(
+                    "vimage_{name}_rootdir is \"/\" and devfs would be mounted on /dev, covering the host's own /dev"
+                ),
+            )
+            .detail(format!("set vimage_{name}_devfs_enable=NO for a vimage that shares the host's root")));
+        }
+        Ok(r)
+    }
+
+    /// `jail -c` parameters, as `key=value` words (no shell involved); refused as [`Self::root`]
+    /// says.
+    pub fn jail_params(&self) -> Result<Vec<String>> {
         let mut p = vec![
             format!("name={}", self.name),
-            format!("path={}", self.rootdir),
+            format!("path={}", self.root()?),
             format!("host.hostname={}", self.hostname),
             "vnet".to_string(),
             "persist".to_string(),
@@ -194,7 +288,7 @@ impl VimageConf {
             p.push(format!("devfs_ruleset={}", self.devfs_ruleset));
         }
         p.extend(self.parameters.iter().cloned());
-        p
+        Ok(p)
     }
 }
 
@@ -219,18 +313,42 @@ mod tests {
         assert!(s.enable && !s.parallel_start);
         assert_eq!(s.list.len(), 2);
         let web = &s.list[0];
-        assert_eq!((web.rootdir.as_str(), web.hostname.as_str(), web.devfs_ruleset), ("/j/shared", "web", 5));
+        assert_eq!((web.rootdir.as_deref(), web.hostname.as_str(), web.devfs_ruleset), (Some("/j/shared"), "web", 5));
         assert_eq!(web.exec_start, "/bin/sh /etc/rc");
         let n = web.jailnet().unwrap();
         assert_eq!(n.nics.iter().map(|n| n.name.to_string()).collect::<Vec<_>>(), ["eth0", "eth1"]);
         assert_eq!(
-            web.jail_params(),
+            web.jail_params().unwrap(),
             ["name=web", "path=/j/shared", "host.hostname=web", "vnet", "persist", "mount.devfs", "devfs_ruleset=5"]
         );
         let db = &s.list[1];
         assert!(!db.devfs_enable);
-        assert_eq!(db.jail_params()[5..], ["allow.raw_sockets", "children.max=2"]);
+        assert_eq!(db.jail_params().unwrap()[5..], ["allow.raw_sockets", "children.max=2"]);
         assert!(db.jailnet().unwrap().nics.is_empty());
+    }
+
+    #[test]
+    fn only_configured_names_are_vimages() {
+        let v = vars("vimage_list=\"web\"\nvimage_db_epairs=em0\nvimage_web_1_rootdir=/j/w1\n");
+        assert!(configured(&v, "web") && configured(&v, "db") && configured(&v, "web_1"));
+        for typo in ["typo", "wb", "list", "1", "web_"] {
+            assert!(!configured(&v, typo), "{typo}");
+        }
+        let e = vimage(&v, "wbe").unwrap_err();
+        assert_eq!(e.exit_code(), 64, "{e}");
+        assert!(e.to_string().contains("is not a vimage") && e.to_string().contains("did you mean web?"), "{e}");
+        assert!(vimage(&v, "db").is_ok());
+    }
+
+    #[test]
+    fn the_hosts_root_only_when_written_and_never_with_devfs_on_it() {
+        let v = vars("vimage_list=\"a b c\"\nvimage_b_rootdir=\"/\"\nvimage_c_rootdir=/\nvimage_c_devfs_enable=NO\n");
+        let e = vimage(&v, "a").unwrap().jail_params().unwrap_err();
+        assert_eq!(e.exit_code(), 65);
+        assert!(e.to_string().contains("vimage_a_rootdir is not set"), "{e}");
+        let e = vimage(&v, "b").unwrap().jail_params().unwrap_err();
+        assert!(e.to_string().contains("covering the host's own /dev"), "{e}");
+        assert_eq!(vimage(&v, "c").unwrap().jail_params().unwrap()[1], "path=/");
     }
 
     #[test]

@@ -28,6 +28,11 @@ impl Vars {
         self.map.get(key).map(String::as_str)
     }
 
+    /// Every variable name assigned, sorted (to find the vimages that have variables).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+
     /// rc.subr's `checkyesno`: YES/TRUE/ON/1 in any case.
     pub fn yes(&self, key: &str) -> bool {
         self.get(key).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1"))

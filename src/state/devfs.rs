@@ -16,7 +16,10 @@ pub struct DevfsUser {
     pub jail: String,
     /// The ruleset the jail's /dev was given.
     pub ruleset: u16,
-    /// The ruleset it had before (restored on unbridge).
+    /// The jail's `devfs_ruleset` parameter before (0: none; its /dev then had jail(8)'s
+    /// default, 4). Unbridge gives both back: the parameter as it was, the /dev that ruleset.
+    /// (Records written before the parameter was managed hold the /dev's ruleset here, which
+    /// is the same number unless the parameter was 0.)
     pub prev: u16,
     /// The jail instance and boot the ruleset was applied to its /dev in; another instance
     /// (a restart) needs it applied again.

@@ -10,9 +10,11 @@ use crate::sim::Errno;
 impl Kernel {
     /// `BRDGADD`: adds the interface named `member` (in the bridge's vnet) to bridge `br`.
     ///
+    /// In the order of sys/net/if_bridge.c `bridge_ioctl_add` (stable/14, opnsense/src):
     /// ENOENT no such interface; EEXIST already in this bridge; EBUSY in another bridge;
-    /// EINVAL not Ethernet-like (lo, bridge) or, up to 14.x, an MTU different from the
-    /// bridge's (the first member defines it). From 15.x the member is set to the bridge's
+    /// EINVAL for an `if_type` other than IFT_ETHER / IFT_L2VLAN (/ IFT_GIF, which the model
+    /// has no interfaces of) — so lo0 and any if_bridge (IFT_BRIDGE) are never members — or,
+    /// up to 14.x, an MTU different from the bridge's (the first member defines it). From 15.x the member is set to the bridge's
     /// MTU instead, and a member holding an IP address is EINVAL unless
     /// `net.link.bridge.member_ifaddrs=1`.
     pub(crate) fn bridge_add(&mut self, ctx: Ctx, br: IfId, member: &str) -> Result<(), Errno> {

@@ -260,3 +260,47 @@ impl Kernel {
         self.jails.get(&jid).map(|j| j.vnet.unwrap_or(VnetId::HOST))
     }
 }
+
+/// What `jail -m` asks the kernel to change (the parameters the model keeps that jail_set
+/// accepts on JAIL_UPDATE).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JailUpdate {
+    /// `devfs_ruleset=`, as libjail imported it (an int; the kernel checks its range).
+    pub devfs_ruleset: Option<i64>,
+    /// `host.hostname=`.
+    pub hostname: Option<String>,
+}
+
+impl Kernel {
+    /// `jail_set(JAIL_UPDATE)` of jail `jid` (sys/kern/kern_jail.c `kern_jail_set`): a caller
+    /// in a jail is EPERM here (no nested jails in the model); a JID that is not there is
+    /// ENOENT `jail N not found`, a dying one ENOENT `jail N is dying`; `devfs_ruleset`
+    /// outside 0–65535 is EINVAL with no errmsg (libjail then says `jail_set: Invalid
+    /// argument`). Nothing is set unless everything is valid. The new `pr_devfs_rsnum` is what
+    /// devfs mounts made inside the jail from now on get; a /dev already mounted keeps its
+    /// ruleset (that is `devfs -m … ruleset`'s job).
+    pub(crate) fn jail_update(&mut self, ctx: Ctx, jid: u32, u: &JailUpdate) -> Result<(), JailError> {
+        self.begin_op().map_err(|e| JailError::new(e, format!("jail_set: {}", e.strerror())))?;
+        if ctx.jailed() {
+            return Err(JailError::new(Errno::EPERM, "jail_set: Operation not permitted"));
+        }
+        match self.jails.get(&jid) {
+            None => return Err(JailError::new(Errno::ENOENT, format!("jail {jid} not found"))),
+            Some(j) if j.dying => return Err(JailError::new(Errno::ENOENT, format!("jail {jid} is dying"))),
+            Some(_) => {}
+        }
+        let rsnum = match u.devfs_ruleset {
+            Some(n) => Some(u16::try_from(n).map_err(|_| JailError::new(Errno::EINVAL, "jail_set: Invalid argument"))?),
+            None => None,
+        };
+        if let Some(j) = self.jails.get_mut(&jid) {
+            if let Some(n) = rsnum {
+                j.devfs_ruleset = n;
+            }
+            if let Some(h) = &u.hostname {
+                j.hostname = h.clone();
+            }
+        }
+        Ok(())
+    }
+}

@@ -77,6 +77,9 @@ pub struct JailSnap {
     pub persist: bool,
     /// Removed but still referenced.
     pub dying: bool,
+    /// The `devfs_ruleset` parameter (`jls devfs_ruleset`; `jail -m` changes it).
+    #[serde(default)]
+    pub devfs_ruleset: u16,
 }
 
 /// Everything observable about the machine, and nothing that is mere bookkeeping
@@ -228,6 +231,7 @@ impl Kernel {
                 vnet: j.vnet.is_some(),
                 persist: j.persist,
                 dying: j.dying,
+                devfs_ruleset: j.devfs_ruleset,
             })
             .collect();
         Snapshot {

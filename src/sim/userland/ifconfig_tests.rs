@@ -159,6 +159,26 @@ fn bridge_errors_are_brdgadd_with_strerror_ifbridge_c() {
 }
 
 #[test]
+fn a_bridge_is_never_a_bridge_member_bridge_ioctl_add() {
+    // sys/net/if_bridge.c bridge_ioctl_add (stable/14): ENOENT, then EBUSY/EEXIST for an
+    // interface already in a bridge, then `switch (ifs->if_type)` admits IFT_ETHER,
+    // IFT_L2VLAN and IFT_GIF only: an if_bridge (IFT_BRIDGE) is EINVAL, which ifconfig's
+    // ifbridge.c setbridge_add reports as `err(1, "BRDGADD %s", val)`.
+    let mut k = Kernel::demo();
+    ok(&mut k, "bridge create addm em0 up");
+    ok(&mut k, "bridge create up");
+    let before = k.snapshot();
+    let o = ifc(&mut k, "bridge1 addm bridge0");
+    assert_eq!(
+        (o.code, o.stdout.as_str(), o.stderr.as_str()),
+        (1, "", "ifconfig: BRDGADD bridge0: Invalid argument\n")
+    );
+    fails(&mut k, "bridge0 addm bridge1", "ifconfig: BRDGADD bridge1: Invalid argument\n");
+    fails(&mut k, "bridge0 addm bridge0", "ifconfig: BRDGADD bridge0: Invalid argument\n");
+    assert_eq!(k.snapshot(), before, "a refused addm changes nothing");
+}
+
+#[test]
 fn destroying_one_epair_end_destroys_both_and_leaves_the_bridge_if_epair_c() {
     let mut k = Kernel::demo();
     ok(&mut k, "bridge create addm em0 up");

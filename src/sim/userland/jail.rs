@@ -1,12 +1,13 @@
 //! `jail` (usr.sbin/jail/jail.c, command.c, config.c): `jail -c param=value …` with
-//! `vnet.interface`, `jail -r jail …`, `-i`, `-q`, `-v`. Configuration files, `-m` and
-//! commands run inside the jail are not simulated.
+//! `vnet.interface`, `jail -m param=value …` for the parameters the model keeps, `jail -r
+//! jail …`, `-i`, `-q`, `-v`. Configuration files and commands run inside the jail are not
+//! simulated.
 
 use super::getopt::{Getopt, Opt};
 use super::{Exit, Proc};
 use crate::host::Output;
 use crate::sim::Errno;
-use crate::sim::kernel::{Ctx, JailSpec, Kernel};
+use crate::sim::kernel::{Ctx, JailSpec, JailUpdate, Kernel};
 
 /// Kernel jail parameters the simulated kernel accepts (`security.jail.param.*`).
 const KERNEL_PARAMS: &[&str] = &[
@@ -106,8 +107,14 @@ fn run(k: &mut Kernel, ctx: Ctx, args: &[String], p: &mut Proc) -> Result<(), Ex
         }
         return remove_jails(k, ctx, rest, verbose, p);
     }
+    if set && !create && !remove {
+        if rest.len() > 1 || rest.first().is_some_and(|a| a.contains('=')) {
+            return update_jail(k, ctx, rest, name_opt, verbose, p);
+        }
+        return Err(p.err(1, &format!("open {cfname}"), Errno::ENOENT));
+    }
     if set {
-        return Err(p.errx(1, "-m is not simulated"));
+        return Err(p.errx(1, "-cm and -rm are not simulated"));
     }
     if remove {
         return Err(p.errx(1, "-rc (restart) is not simulated"));
@@ -155,6 +162,117 @@ fn remove_jails(k: &mut Kernel, ctx: Ctx, targets: &[String], verbose: i32, p: &
         }
     }
     if failed { Err(Exit(1)) } else { Ok(()) }
+}
+
+/// jail.c `jail_warnx`: the message, after the jail's name when it has one.
+fn jail_warnx(p: &mut Proc, name: Option<&str>, msg: &str) {
+    match name {
+        Some(n) => p.warnx(&format!("{n}: {msg}")),
+        None => p.warnx(msg),
+    }
+}
+
+/// Unknown parameters and values libjail could not import: each reported, then exit 1.
+fn param_errors(p: &mut Proc, name: Option<&str>, unknown: &[String], bad: &[String]) -> Result<(), Exit> {
+    if unknown.is_empty() && bad.is_empty() {
+        return Ok(());
+    }
+    for u in unknown {
+        jail_warnx(p, name, &format!("unknown parameter: {u}"));
+    }
+    for b in bad {
+        jail_warnx(p, name, b);
+    }
+    Err(Exit(1))
+}
+
+/// `jail -m param …` for one jail named on the command line, as jail.c's main loop does it
+/// (JF_SET): the jail is found by `jid=` or else `name=` (`running_jid`; a missing or dying
+/// one is `"X" not found`, none given is `no jail specified`); create-only (CTLFLAG_RDTUN)
+/// parameters may be given only with the value they have (`rdtun_params`: `NAME: path cannot
+/// be changed after creation`) and are then left out; the rest goes to jail_set(JAIL_UPDATE)
+/// (`update_jail`), whose error is printed as `NAME: <errmsg>`. On success `NAME: updated`
+/// when the jail was named (or with -v), nothing with -q. Of the writable parameters the model
+/// keeps `devfs_ruleset` and `host.hostname`; others are refused as not simulated.
+fn update_jail(
+    k: &mut Kernel,
+    ctx: Ctx,
+    params: &[String],
+    name_opt: Option<String>,
+    verbose: i32,
+    p: &mut Proc,
+) -> Result<(), Exit> {
+    let mut name = name_opt;
+    let mut jid_str: Option<String> = None;
+    let mut update = JailUpdate::default();
+    let mut rdtun: Vec<(&str, String)> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    let mut bad: Vec<String> = Vec::new();
+    for a in params {
+        let (key, val) = match a.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (a.as_str(), None),
+        };
+        let v = val.unwrap_or("");
+        match key {
+            "name" => name = Some(v.to_string()),
+            "jid" => jid_str = Some(v.to_string()),
+            "devfs_ruleset" => match v.parse::<i64>() {
+                Ok(n) => update.devfs_ruleset = Some(n),
+                Err(_) => bad.push(format!("devfs_ruleset: non-integer value \"{v}\"")),
+            },
+            "host.hostname" => update.hostname = Some(v.to_string()),
+            "path" | "vnet" | "osrelease" | "osreldate" => rdtun.push((key, v.to_string())),
+            "command" => return Err(p.errx(1, "commands run inside the jail are not simulated")),
+            _ if KERNEL_PARAMS.contains(&key) || internal(key) => {
+                return Err(p.errx(1, &format!("jail -m {key}=: not simulated")));
+            }
+            _ if key.starts_with("no") && KERNEL_PARAMS.contains(&&key[2..]) => {
+                return Err(p.errx(1, &format!("jail -m {key}: not simulated")));
+            }
+            _ if key == "vnet" && !k.vimage() => unknown.push(key.to_string()),
+            _ => unknown.push(key.to_string()),
+        }
+    }
+    let warn = |p: &mut Proc, msg: &str| jail_warnx(p, name.as_deref(), msg);
+    param_errors(p, name.as_deref(), &unknown, &bad)?;
+    // running_jid: by jid= (a non-number or 0 is no jail), else by name=.
+    let found = match (&jid_str, &name) {
+        (Some(j), _) => j.parse::<u32>().ok().filter(|&j| j != 0).and_then(|j| k.jail_getid(ctx, &j.to_string()).ok()),
+        (None, Some(n)) => k.jail_getid(ctx, n).ok().filter(|_| !n.bytes().all(|b| b.is_ascii_digit())),
+        (None, None) => return Err(p.errx(1, "no jail specified")),
+    };
+    let Some(jid) = found else {
+        let shown = name.clone().or(jid_str.clone()).unwrap_or_default();
+        return Err(p.errx(1, &format!("\"{shown}\" not found")));
+    };
+    let j = k.jail(jid).cloned().ok_or_else(|| p.errx(1, "jail vanished"))?;
+    for (key, v) in &rdtun {
+        let same = match *key {
+            "path" => *v == j.path,
+            "vnet" => match v.to_ascii_lowercase().as_str() {
+                "" | "new" | "1" => j.vnet.is_some(),
+                "inherit" | "2" => j.vnet.is_none(),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !same {
+            warn(p, &format!("{key} cannot be changed after creation"));
+            return Err(Exit(1));
+        }
+    }
+    if let Err(e) = k.jail_update(ctx, jid, &update) {
+        warn(p, &e.msg);
+        return Err(Exit(1));
+    }
+    if verbose >= 0 && (name.is_some() || verbose > 0) {
+        match &name {
+            Some(n) => p.out.push_str(&format!("{n}: updated\n")),
+            None => p.out.push_str("updated\n"),
+        }
+    }
+    Ok(())
 }
 
 /// `jail -c param …`.
@@ -226,19 +344,9 @@ fn create_jail(
         }
     }
     let label = if spec.name.is_empty() { jid_str.clone() } else { Some(spec.name.clone()) };
-    let warn = |p: &mut Proc, msg: &str| match &label {
-        Some(n) if !spec.name.is_empty() => p.warnx(&format!("{n}: {msg}")),
-        _ => p.warnx(msg),
-    };
-    if !unknown.is_empty() || !bad.is_empty() {
-        for u in &unknown {
-            warn(p, &format!("unknown parameter: {u}"));
-        }
-        for b in &bad {
-            warn(p, b);
-        }
-        return Err(Exit(1));
-    }
+    let named = (!spec.name.is_empty()).then(|| spec.name.clone());
+    let warn = |p: &mut Proc, msg: &str| jail_warnx(p, named.as_deref(), msg);
+    param_errors(p, named.as_deref(), &unknown, &bad)?;
     let exists = if let Some(j) = spec.jid {
         k.jail(j).is_some()
     } else {
@@ -347,6 +455,54 @@ mod tests {
             "ifconfig: interface nope0 does not exist\njail: w3: /sbin/ifconfig nope0 vnet w3: failed\n"
         );
         assert_eq!(k.jail_jid("w3"), None);
+    }
+
+    #[test]
+    fn m_sets_devfs_ruleset_of_a_running_jail_jail_c_update_jail_kern_jail_c() {
+        let mut k = Kernel::demo();
+        let dev = "/usr/jails/jails/web1/dev";
+        let mount = k.snapshot().devfs_mounts.get(dev).cloned();
+        let o = jail(&mut k, &["-m", "jid=1", "devfs_ruleset=50"]);
+        assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "", ""), "no name given: silent");
+        assert_eq!(k.jail(1).unwrap().devfs_ruleset, 50);
+        assert_eq!(k.snapshot().devfs_mounts.get(dev).cloned(), mount, "the mounted /dev keeps its ruleset");
+        let o = jail(&mut k, &["-m", "name=web1", "devfs_ruleset=5"]);
+        assert_eq!((o.code, o.stdout.as_str()), (0, "web1: updated\n"));
+        assert_eq!(k.jail(1).unwrap().devfs_ruleset, 5);
+        let o = jail(&mut k, &["-q", "-m", "name=web1", "devfs_ruleset=6", "path=/usr/jails/jails/web1", "vnet"]);
+        assert_eq!((o.code, o.stdout.as_str()), (0, ""), "{}", o.stderr);
+    }
+
+    #[test]
+    fn m_refusals_change_nothing_and_read_as_jail_8_prints_them() {
+        let mut k = Kernel::demo();
+        let before = k.snapshot();
+        for (args, err) in [
+            (&["-m", "jid=9", "devfs_ruleset=50"][..], "jail: \"9\" not found\n"),
+            (&["-m", "name=nosuch", "devfs_ruleset=50"][..], "jail: \"nosuch\" not found\n"),
+            (&["-m", "devfs_ruleset=50", "persist"][..], ""),
+            (&["-m", "jid=1", "devfs_ruleset=x"][..], "jail: devfs_ruleset: non-integer value \"x\"\n"),
+            (&["-m", "jid=1", "devfs_ruleset=70000"][..], "jail: jail_set: Invalid argument\n"),
+            (&["-m", "name=web1", "devfs_ruleset=-1"][..], "jail: web1: jail_set: Invalid argument\n"),
+            (&["-m", "name=web1", "path=/elsewhere"][..], "jail: web1: path cannot be changed after creation\n"),
+            (&["-m", "jid=1", "vnet=inherit"][..], "jail: vnet cannot be changed after creation\n"),
+            (&["-m", "jid=1", "frobnicate=1"][..], "jail: unknown parameter: frobnicate\n"),
+        ] {
+            let o = jail(&mut k, args);
+            assert_eq!(o.code, 1, "{args:?}");
+            if !err.is_empty() {
+                assert_eq!(o.stderr, err, "{args:?}");
+            }
+            assert_eq!(k.snapshot(), before, "{args:?}");
+        }
+        let o = jail(&mut k, &["-m", "devfs_ruleset=50"]);
+        assert_eq!((o.code, o.stderr.as_str()), (1, "jail: no jail specified\n"));
+        let o = jail(&mut k, &["-m"]);
+        assert_eq!((o.code, o.stderr.as_str()), (1, "jail: open /etc/jail.conf: No such file or directory\n"));
+        let ctx = k.ctx_in_jail(1).unwrap();
+        let o = main(&mut k, ctx, &["-m".to_string(), "jid=1".to_string(), "devfs_ruleset=50".to_string()]);
+        assert_eq!(o.code, 1, "a jail cannot change its own parameters");
+        assert_eq!(k.snapshot(), before);
     }
 
     #[test]

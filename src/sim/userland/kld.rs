@@ -90,17 +90,20 @@ fn size(v: u64, human: bool) -> String {
     if v >= 1 << 20 { format!("{}M", v >> 20) } else { format!("{}K", v >> 10) }
 }
 
-/// Runs `kldload [-nqv] file…`: `can't load X: module already loaded or in kernel` (silent
-/// with `-n`), `can't load X: No such file or directory`.
+/// Runs `kldload [-nqv] file…` as sbin/kldload/kldload.c `main` does: each file goes to
+/// kldload(2); an EEXIST is forgiven with `-n` (`-v` then prints `X is already loaded`),
+/// otherwise `can't load X: module already loaded or in kernel`; ENOEXEC has its own
+/// sentence; any other error is `can't load X: <strerror>`. `-q` silences the warnings, and
+/// `-q`/`-v` override each other (the last one given wins).
 pub(crate) fn kldload(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
     let mut p = Proc::new("kldload");
-    let (mut noerr_loaded, mut quiet, mut verbose) = (false, false, false);
+    let (mut check_loaded, mut quiet, mut verbose) = (false, false, false);
     let mut g = Getopt::new(args, "nqv");
     for o in g.by_ref() {
         match o {
-            Opt::Flag('n', _) => noerr_loaded = true,
-            Opt::Flag('q', _) => quiet = true,
-            Opt::Flag('v', _) => verbose = true,
+            Opt::Flag('n', _) => check_loaded = true,
+            Opt::Flag('q', _) => (quiet, verbose) = (true, false),
+            Opt::Flag('v', _) => (quiet, verbose) = (false, true),
             Opt::Flag(_, _) => {}
             Opt::Bad(m) => {
                 p.warnx(&m);
@@ -116,25 +119,26 @@ pub(crate) fn kldload(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
     }
     let mut errors = 0;
     for f in rest {
-        let m = crate::sim::kernel::kld_module_name(f).to_string();
-        if noerr_loaded && k.module_loaded(&m) {
-            continue;
-        }
         match k.kld_load(ctx, f) {
             Ok(id) => {
                 if verbose {
                     p.out.push_str(&format!("Loaded {f}, id={id}\n"));
                 }
             }
-            Err(Errno::EEXIST) => {
-                if !quiet {
-                    p.warnx(&format!("can't load {f}: module already loaded or in kernel"));
+            Err(Errno::EEXIST) if check_loaded => {
+                if verbose {
+                    p.out.push_str(&format!("{f} is already loaded\n"));
                 }
-                errors += 1;
             }
             Err(e) => {
                 if !quiet {
-                    p.warn(&format!("can't load {f}"), e);
+                    match e {
+                        Errno::EEXIST => p.warnx(&format!("can't load {f}: module already loaded or in kernel")),
+                        Errno::ENOEXEC => p.warnx(&format!(
+                            "an error occurred while loading module {f}. Please check dmesg(8) for more details."
+                        )),
+                        _ => p.warn(&format!("can't load {f}"), e),
+                    }
                 }
                 errors += 1;
             }
@@ -185,6 +189,32 @@ mod tests {
         assert_eq!(o.code, 0);
         assert!(k.loaded_modules().contains(&"ng_ether".to_string()));
         assert_eq!(k.ops_done(), before + 1);
+    }
+
+    #[test]
+    fn kldload_n_still_calls_kldload_and_only_forgives_eexist_kldload_c() {
+        // kldload.c main: every file goes to kldload(2); with -n an EEXIST is not an error
+        // (`-v` prints "X is already loaded"), every other error still is; -q silences the
+        // warnings and -v/-q override each other.
+        let mut k = Kernel::freebsd14();
+        let before = k.ops_done();
+        let o = run(&mut k, "kldload", &["-n", "-v", "if_bridge"]);
+        assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "if_bridge is already loaded\n", ""));
+        assert_eq!(k.ops_done(), before + 1, "the syscall was made");
+        let o = run(&mut k, "kldload", &["-n", "if_nosuch"]);
+        assert_eq!((o.code, o.stderr.as_str()), (1, "kldload: can't load if_nosuch: No such file or directory\n"));
+        let o = run(&mut k, "kldload", &["-q", "if_nosuch"]);
+        assert_eq!((o.code, o.stderr.as_str()), (1, ""));
+        let o = run(&mut k, "kldload", &["-q", "-v", "-n", "if_bridge"]);
+        assert_eq!(o.stdout, "if_bridge is already loaded\n", "-v after -q wins");
+        k.unload_module("ng_ether");
+        k.fail_at(1, Errno::ENOEXEC);
+        let o = run(&mut k, "kldload", &["-n", "ng_ether"]);
+        assert_eq!(
+            (o.code, o.stderr.as_str()),
+            (1, "kldload: an error occurred while loading module ng_ether. Please check dmesg(8) for more details.\n")
+        );
+        assert!(!k.loaded_modules().contains(&"ng_ether".to_string()));
     }
 
     #[test]
