@@ -179,7 +179,7 @@ mod tests {
         let o = run(&argv(&["/x/bin/ifconfig", "epair", "create"]), &env);
         assert_eq!((o.code, o.stdout.as_str()), (0, "epair0a\n"));
         let o = run(&argv(&["fbsd-sim", "ifconfig", "-l"]), &env);
-        assert_eq!(o.stdout, "lo0 em0 epair0a epair0b\n");
+        assert_eq!(o.stdout, "em0 lo0 epair0a epair0b\n");
         let text = std::fs::read_to_string(&log).unwrap();
         assert_eq!(text, "ifconfig\tepair\tcreate\nifconfig\t-l\n");
         let o = run(&argv(&["fbsd-sim", "sim", "fail-at", "1", "EBUSY"]), &env);

@@ -115,8 +115,14 @@ pub struct Ifnet {
     pub home: VnetId,
     /// The vnet it is in now (moved by `vnet`/`-vnet`).
     pub vnet: VnetId,
-    /// `if_index` in its current vnet: the order ifconfig lists interfaces in.
+    /// `if_index`: from 14.x one global number kept across vnet moves (sys/net/if.c
+    /// `ifindex_table`, `if_vmove` does not touch it); on 13.x a number of its current vnet's
+    /// `V_ifindex_table`, taken anew by every move. Printed as bridge `port`, `scopeid`,
+    /// ng_ether `getifindex`.
     pub index: u32,
+    /// Position in its vnet's interface list (`V_ifnet`); larger is later.
+    #[serde(default)]
+    pub link_seq: u64,
     /// `IFF_UP` (with RUNNING), kept apart because moves and addresses change it.
     pub up: bool,
     /// Other `IFF_*` bits set with ifconfig keywords (debug, promisc, link0…).

@@ -62,7 +62,7 @@ impl Kernel {
     /// addresses and routes, drop every group but the cloner's, attach in `dest` with a new
     /// `if_index`. Name, MAC and description are kept.
     pub(crate) fn vmove(&mut self, id: IfId, dest: VnetId) -> Result<(), Errno> {
-        let full = self.vnet(dest).ok_or(Errno::ENXIO)?.by_index.len() >= super::ifnet::IF_MAXINDEX as usize;
+        let full = self.vnet(dest).ok_or(Errno::ENXIO)?.by_link.len() >= super::ifnet::IF_MAXINDEX as usize;
         let origin = self.ifp_or_nxio(id)?.vnet;
         if full {
             return Err(Errno::ENOSPC);

@@ -552,7 +552,7 @@ impl Kernel {
 
     /// `vnet_ng_ether_init` after `kldload ng_ether`: nodes for the Ethernet ifnets that exist.
     pub(crate) fn ng_ether_attach_all(&mut self) {
-        let all: Vec<IfId> = self.vnets.values().flat_map(|vn| vn.by_index.values().copied()).collect();
+        let all: Vec<IfId> = self.vnets.values().flat_map(|vn| vn.by_link.values().copied()).collect();
         for id in all {
             self.ng_ether_attach(id);
         }
@@ -560,7 +560,7 @@ impl Kernel {
 
     /// Removes every ether node (fixture helper for unloading ng_ether).
     pub(crate) fn ng_ether_detach_all(&mut self) {
-        let all: Vec<IfId> = self.vnets.values().flat_map(|vn| vn.by_index.values().copied()).collect();
+        let all: Vec<IfId> = self.vnets.values().flat_map(|vn| vn.by_link.values().copied()).collect();
         for id in all {
             self.ng_ether_detach(id);
         }
