@@ -371,3 +371,34 @@ fn gc_removes_the_stale_eiface_of_a_jail_restarted_without_unbridge() {
     ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
     assert!(w.kernel().jail_iface("web1", "ng0_web1").is_some());
 }
+
+/// `getautosrc`/`getpromisc` of em0's ng_ether node, as an admin reads them.
+fn ether_flag(w: &World, msg: &str) -> String {
+    let o = w.sim("ngctl", &["msg", "em0:", msg]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    stdout(&o).lines().find_map(|l| l.strip_prefix("Args:\t")).unwrap_or_default().to_string()
+}
+
+#[test]
+fn unbridge_gives_the_uplink_back_its_autosrc_and_promisc_whatever_they_were_ng_ether_c() {
+    // ng_ether_attach leaves autoSrcAddr 0 (M_ZERO); an admin (or another tool before vimage)
+    // may have set either flag. vimage records both, clears autosrc and sets promisc for the
+    // bridge, and writes the recorded values back after the bridge's shutdown resets the node.
+    for (promisc, autosrc) in [("0", "0"), ("0", "1"), ("1", "1"), ("1", "0")] {
+        let w = world();
+        for (m, v) in [("setpromisc", promisc), ("setautosrc", autosrc)] {
+            assert_eq!(code(&w.sim("ngctl", &["msg", "em0:", m, v])), 0);
+        }
+        assert_eq!((ether_flag(&w, "getpromisc"), ether_flag(&w, "getautosrc")), (promisc.into(), autosrc.into()));
+        let before = w.kernel().snapshot();
+        ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
+        assert_eq!((ether_flag(&w, "getpromisc"), ether_flag(&w, "getautosrc")), ("1".into(), "0".into()));
+        ok(&w.vimage(&["unbridge", "jname=web1"]));
+        assert_eq!(
+            (ether_flag(&w, "getpromisc"), ether_flag(&w, "getautosrc")),
+            (promisc.into(), autosrc.into()),
+            "started as promisc {promisc}, autosrc {autosrc}"
+        );
+        assert_eq!(w.kernel().snapshot(), before, "promisc {promisc}, autosrc {autosrc}");
+    }
+}

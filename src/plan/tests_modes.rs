@@ -326,7 +326,7 @@ fn unbridge_shuts_nodes_down_by_id_gives_interfaces_back_and_removes_the_last_br
         cmds,
         [
             "ngctl shutdown '[1a]:'",
-            "ngctl -f - <<'EOF'\nmsg em0: setautosrc 0\nshutdown vimage_em0:\nmsg em0: setpromisc 0\nEOF",
+            "ngctl -f - <<'EOF'\nshutdown vimage_em0:\nmsg em0: setautosrc 0\nmsg em0: setpromisc 0\nEOF",
             "ifconfig em2 -vnet 3 up",
         ]
     );

@@ -114,6 +114,13 @@ impl World {
         Sim::load(&self.state).unwrap().kernel
     }
 
+    /// Runs one simulated FreeBSD command (`ngctl msg em0: setautosrc 1`, `jexec web1 ping -c 1
+    /// 192.168.1.1`) against this world's host, the way an admin at its shell would: through
+    /// `fbsd-sim`, not logged (so [`World::take_log`] still shows only what vimage ran).
+    pub fn sim(&self, prog: &str, args: &[&str]) -> Output {
+        Command::new(sim_bin()).arg(prog).args(args).env("FBSD_SIM_STATE", &self.state).output().unwrap()
+    }
+
     /// Changes the simulated kernel (add a jail, inject a fault).
     pub fn edit(&self, f: impl FnOnce(&mut Kernel)) {
         let mut s = Sim::load(&self.state).unwrap();

@@ -110,7 +110,7 @@ fn msg_replies_for_ints_and_free_links() {
     let mut k = Kernel::demo();
     batch(&mut k, JNG);
     let o = ngctl(&mut k, &["msg", "em0:", "getautosrc"]);
-    assert_eq!(o.stdout, "Rec'd response \"getautosrc\" (7) from \"[1]:\":\nArgs:\t1\n", "ng_ether's default");
+    assert_eq!(o.stdout, "Rec'd response \"getautosrc\" (7) from \"[1]:\":\nArgs:\t0\n", "ng_ether_attach: M_ZERO");
     let o = ngctl(&mut k, &["cmd", "vimage_em0:", "getstats", "3"]);
     assert_eq!((o.code, o.stderr.as_str()), (71, "ngctl: send msg: Socket is not connected\n"));
     let o = ngctl(&mut k, &["msg", "[4]:", "set", "02:00:00:00:00:01"]);

@@ -435,13 +435,14 @@ impl Kernel {
         }
     }
 
-    /// ng_ether_shutdown without REALLY_DIE: promiscuous mode off (`ifpromisc(ifp, 0)`).
+    /// ng_ether_shutdown without REALLY_DIE (a `shutdown` message, or ng_ether_disconnect when
+    /// the last hook goes): promiscuous mode off (`ifpromisc(ifp, 0)`), and nothing else. The
+    /// 12.x-and-later copies of sys/netgraph/ng_ether.c no longer reset `autoSrcAddr` here (the
+    /// 2000s copies did: `priv->autoSrcAddr = 1;  /* reset auto-src-addr flag */`).
     fn ng_ether_reset(&mut self, v: VnetId, id: u32) {
         let ifp = match self.graph_mut(v).and_then(|g| g.node_mut(id)).map(|n| &mut n.kind) {
-            // ng_ether_shutdown: promiscuous mode off, `priv->autoSrcAddr = 1`.
-            Some(NodeKind::Ether { ifp, promisc, autosrc }) => {
+            Some(NodeKind::Ether { ifp, promisc, .. }) => {
                 *promisc = false;
-                *autosrc = true;
                 *ifp
             }
             _ => return,
@@ -513,8 +514,9 @@ impl Kernel {
         if g.by_name(&name).is_some() {
             return;
         }
-        // ng_ether.c ng_ether_attach: `priv->autoSrcAddr = 1;  /* reasonable default */`.
-        let node = g.add_node(NodeKind::Ether { ifp: id, promisc: false, autosrc: true });
+        // ng_ether.c ng_ether_attach (14.x): the private data is `malloc(..., M_NOWAIT |
+        // M_ZERO)` and autoSrcAddr is never set, so a fresh node has promisc 0 and autosrc 0.
+        let node = g.add_node(NodeKind::Ether { ifp: id, promisc: false, autosrc: false });
         if valid_node_name(&name) {
             g.set_name(node, &name);
         }
