@@ -27,7 +27,7 @@ pub(crate) mod vnet;
 pub(crate) use config::DelAddr;
 pub(crate) use cred::Ctx;
 pub use dhcp::DhcpServer;
-pub(crate) use jail::{Jail, JailSpec};
+pub(crate) use jail::{ALLOW_PARAMS, Jail, JailSpec};
 pub use kld::AVAILABLE_MODULES;
 pub(crate) use kld::module_name as kld_module_name;
 pub(crate) use sysctl::SysctlValue;

@@ -105,6 +105,18 @@ fn vnet_moves_and_their_errors_ifconfig_c_setifvnet() {
 }
 
 #[test]
+fn vnet_0_is_prison0_found_by_libjail_and_refused_by_the_kernel_jail_getid_c_if_vmove_loan() {
+    // lib/libjail/jail_getid.c returns 0 without asking the kernel; if_vmove_loan then finds no
+    // child prison 0 (prison_find_child) and fails with ENXIO.
+    let mut k = Kernel::demo();
+    ok(&mut k, "epair create");
+    fails(&mut k, "epair0b vnet 0", "ifconfig: SIOCSIFVNET: Device not configured\n");
+    fails(&mut k, "epair0b vnet 00", "ifconfig: SIOCSIFVNET: Device not configured\n");
+    fails(&mut k, "epair0b -vnet 0", "ifconfig: SIOCSIFRVNET(0, epair0b): Device not configured\n");
+    assert!(k.host_iface("epair0b").is_some());
+}
+
+#[test]
 fn ifconfig_j_runs_in_the_jail_on_14_and_is_an_illegal_option_on_13() {
     let mut k = Kernel::demo();
     ok(&mut k, "epair create");

@@ -6,7 +6,7 @@ use super::getopt::{Getopt, Opt};
 use super::{Exit, Proc};
 use crate::host::Output;
 use crate::sim::Errno;
-use crate::sim::kernel::{Ctx, JailSpec, Kernel};
+use crate::sim::kernel::{ALLOW_PARAMS, Ctx, JailSpec, Kernel};
 
 /// Kernel jail parameters the simulated kernel accepts (`security.jail.param.*`).
 const KERNEL_PARAMS: &[&str] = &[
@@ -40,7 +40,29 @@ const KERNEL_PARAMS: &[&str] = &[
 /// Parameters jail(8) handles itself (PF_INTERNAL) or that belong to families it passes on.
 fn internal(name: &str) -> bool {
     matches!(name, "vnet.interface" | "interface" | "ip_hostname" | "depend" | "mount" | "command" | "allow.dying")
-        || ["exec.", "mount.", "allow.", "zfs."].iter().any(|p| name.starts_with(p))
+        || ["exec.", "mount.", "zfs."].iter().any(|p| name.starts_with(p))
+}
+
+/// A kernel `allow.*` parameter ([`ALLOW_PARAMS`]) as jail(8) is given it: `allow.X` or its
+/// boolean negation `allow.noX` (libjail `jailparam_init` looks the `no` form up too), with an
+/// optional `=true|false|1|0`. `None` when `key` is not one; `Some(Err)` for a bad value.
+fn allow_param(key: &str, val: Option<&str>) -> Option<Result<(String, bool), String>> {
+    let (name, positive) = if ALLOW_PARAMS.contains(&key) {
+        (key.to_string(), true)
+    } else {
+        let rest = key.strip_prefix("allow.no")?;
+        let name = format!("allow.{rest}");
+        if !ALLOW_PARAMS.contains(&name.as_str()) {
+            return None;
+        }
+        (name, false)
+    };
+    let on = match val.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("" | "true" | "1") => true,
+        Some("false" | "0") => false,
+        Some(_) => return Some(Err(format!("{key}: unknown boolean value \"{}\"", val.unwrap_or_default()))),
+    };
+    Some(Ok((name, on == positive)))
 }
 
 fn usage(p: &mut Proc) -> Exit {
@@ -179,6 +201,17 @@ fn create_jail(
         };
         if key == "command" {
             return Err(p.errx(1, "commands run inside the jail are not simulated"));
+        }
+        match allow_param(key, val) {
+            Some(Ok(a)) => {
+                spec.allow.push(a);
+                continue;
+            }
+            Some(Err(m)) => {
+                bad.push(m);
+                continue;
+            }
+            None => {}
         }
         let bare_no = val.is_none() && key.starts_with("no") && KERNEL_PARAMS.contains(&&key[2..]);
         let base = if bare_no { &key[2..] } else { key };
