@@ -93,6 +93,14 @@ pub struct Kernel {
     /// Feeds simulated process IDs (`ngctl<pid>` socket node names).
     #[serde(default)]
     pid_seq: u32,
+    /// `net.fibs` (a loader tunable): how many routing tables; route(8) names the FIB in its
+    /// success messages only when there are several.
+    #[serde(default = "one")]
+    fibs: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// `kern.hostuuid` of the simulated host.
@@ -138,6 +146,7 @@ impl Kernel {
             leases: BTreeMap::new(),
             cbsd: BTreeMap::new(),
             pid_seq: 0,
+            fibs: 1,
         };
         k.vnets.insert(VnetId::HOST, Vnet::new(None));
         for (m, _) in AVAILABLE_MODULES {
@@ -236,6 +245,16 @@ impl Kernel {
         if was_global != self.global_ifindex() {
             self.renumber_ifindexes();
         }
+    }
+
+    /// Sets `net.fibs` (boot-time tunable; fixture).
+    pub fn set_fibs(&mut self, n: u32) {
+        self.fibs = n.max(1);
+    }
+
+    /// `net.fibs`.
+    pub(crate) fn fibs(&self) -> u32 {
+        self.fibs
     }
 
     /// `kern.osreldate`.
