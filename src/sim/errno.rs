@@ -48,6 +48,8 @@ pub enum Errno {
     ERANGE,
     /// errno 35.
     EAGAIN,
+    /// errno 43 (vlan(4): a parent that cannot carry VLANs).
+    EPROTONOSUPPORT,
     /// errno 45.
     EOPNOTSUPP,
     /// errno 46.
@@ -82,7 +84,7 @@ pub enum Errno {
     ENOSYS,
 }
 
-const ALL: [Errno; 33] = [
+const ALL: [Errno; 34] = [
     Errno::EPERM,
     Errno::ENOENT,
     Errno::ESRCH,
@@ -100,6 +102,7 @@ const ALL: [Errno; 33] = [
     Errno::ENOSPC,
     Errno::ERANGE,
     Errno::EAGAIN,
+    Errno::EPROTONOSUPPORT,
     Errno::EOPNOTSUPP,
     Errno::EPFNOSUPPORT,
     Errno::EAFNOSUPPORT,
@@ -140,6 +143,7 @@ impl Errno {
             Errno::ENOSPC => "No space left on device",
             Errno::ERANGE => "Result too large",
             Errno::EAGAIN => "Resource temporarily unavailable",
+            Errno::EPROTONOSUPPORT => "Protocol not supported",
             Errno::EOPNOTSUPP => "Operation not supported",
             Errno::EPFNOSUPPORT => "Protocol family not supported",
             Errno::EAFNOSUPPORT => "Address family not supported by protocol family",
@@ -179,6 +183,7 @@ impl Errno {
             Errno::ENOSPC => "ENOSPC",
             Errno::ERANGE => "ERANGE",
             Errno::EAGAIN => "EAGAIN",
+            Errno::EPROTONOSUPPORT => "EPROTONOSUPPORT",
             Errno::EOPNOTSUPP => "EOPNOTSUPP",
             Errno::EPFNOSUPPORT => "EPFNOSUPPORT",
             Errno::EAFNOSUPPORT => "EAFNOSUPPORT",

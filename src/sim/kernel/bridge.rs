@@ -88,6 +88,7 @@ impl Kernel {
         if let Some(IfKind::Bridge(s)) = self.ifp_mut(br).map(|b| &mut b.kind) {
             s.members.remove(&seq);
         }
+        self.bridge_member_gone(br, seq, id);
     }
 
     /// Releases every member of bridge `id` (bridge destroyed or moved away).
@@ -113,8 +114,19 @@ impl Kernel {
 
     /// True when a bridge has at least one member with link (its LOWER_UP).
     pub(crate) fn bridge_has_link(&self, id: IfId) -> bool {
-        self.ifp(id)
-            .and_then(|b| b.bridge_state())
-            .is_some_and(|s| s.members.values().any(|&m| self.ifp(m).is_some_and(|i| i.has_link())))
+        self.ifp(id).and_then(|b| b.bridge_state()).is_some_and(|s| s.members.values().any(|&m| self.agg_link(m)))
+    }
+
+    /// Link state (LOWER_UP) of any interface: its driver's, or for a bridge any member's
+    /// (`bridge_linkcheck`), for a vlan its parent's (`vlan_link_state`), for a lagg any
+    /// port's.
+    pub(crate) fn agg_link(&self, id: IfId) -> bool {
+        let Some(i) = self.ifp(id) else { return false };
+        match &i.kind {
+            IfKind::Bridge(_) => self.bridge_has_link(id),
+            IfKind::Vlan(c) => c.parent.is_some_and(|p| self.agg_link(p)),
+            IfKind::Lagg(c) => c.ports.iter().any(|p| self.agg_link(p.ifp)),
+            _ => i.has_link(),
+        }
     }
 }

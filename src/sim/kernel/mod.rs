@@ -6,6 +6,7 @@
 //! nothing. Userland commands (`super::userland`) are built only on these operations.
 
 mod bridge;
+pub(crate) mod bridge_cfg;
 mod clone;
 mod config;
 mod cred;
@@ -13,12 +14,14 @@ pub(crate) mod devfs;
 mod dhcp;
 mod jail;
 mod kld;
+pub(crate) mod lagg;
 pub(crate) mod netgraph;
 pub(crate) mod route;
 mod sysctl;
 mod table;
 pub(crate) mod types;
 mod view;
+pub(crate) mod vlan;
 mod vmove;
 
 pub(crate) mod ifnet;

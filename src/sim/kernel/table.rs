@@ -241,6 +241,8 @@ impl Kernel {
             bridge: None,
             ng_ether: None,
             ng_promisc: false,
+            lagg: None,
+            pcp: None,
         }
     }
 

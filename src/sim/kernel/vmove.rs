@@ -69,8 +69,7 @@ impl Kernel {
         }
         // ether_reassign (if_ethersubr.c): the ng_ether node dies here and is made again there.
         self.ng_ether_detach(id);
-        self.leave_bridge(id);
-        self.release_members(id);
+        self.departure(id);
         self.unlink_from_vnet(id);
         if let Some(i) = self.ifp_mut(id) {
             i.up = false;

@@ -7,6 +7,7 @@ mod dhclient;
 mod getopt;
 mod ifconfig;
 mod ifconfig_addr;
+mod ifconfig_l2;
 mod ifconfig_params;
 mod ifconfig_status;
 mod ifconfig_words;
@@ -252,3 +253,6 @@ mod fuzz_tests;
 
 #[cfg(test)]
 mod ngctl_tests;
+
+#[cfg(test)]
+mod ifconfig_l2_tests;

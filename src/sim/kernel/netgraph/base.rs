@@ -419,7 +419,7 @@ impl Kernel {
                 // ng_eiface_rmnode: the ifnet dies in whatever vnet it is now, and the unit is
                 // freed in the node's vnet.
                 if self.ifp(ifp).is_some() {
-                    self.leave_bridge(ifp);
+                    self.departure(ifp);
                     self.free_ifnet(ifp);
                 }
                 if let Some(a) = self.vnet_mut(v).and_then(|vn| vn.units.get_mut("ngeth")) {
@@ -506,7 +506,9 @@ impl Kernel {
             return;
         }
         let Some(i) = self.ifp(id) else { return };
-        if !i.is_ethernet() || i.ng_ether.is_some() {
+        // vnet_ng_ether_init / ether_ifattach: IFT_ETHER and IFT_L2VLAN only.
+        let l2 = i.is_ift_ether() || matches!(i.kind, IfKind::Vlan(_));
+        if !l2 || i.ng_ether.is_some() {
             return;
         }
         let (v, name) = (i.vnet, sanitize_ifname(&i.name));
