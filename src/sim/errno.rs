@@ -38,12 +38,16 @@ pub enum Errno {
     ENODEV,
     /// errno 20.
     ENOTDIR,
+    /// errno 21.
+    EISDIR,
     /// errno 22.
     EINVAL,
     /// errno 25.
     ENOTTY,
     /// errno 28.
     ENOSPC,
+    /// errno 30.
+    EROFS,
     /// errno 34.
     ERANGE,
     /// errno 35.
@@ -84,7 +88,7 @@ pub enum Errno {
     ENOSYS,
 }
 
-const ALL: [Errno; 34] = [
+const ALL: [Errno; 36] = [
     Errno::EPERM,
     Errno::ENOENT,
     Errno::ESRCH,
@@ -97,9 +101,11 @@ const ALL: [Errno; 34] = [
     Errno::EEXIST,
     Errno::ENODEV,
     Errno::ENOTDIR,
+    Errno::EISDIR,
     Errno::EINVAL,
     Errno::ENOTTY,
     Errno::ENOSPC,
+    Errno::EROFS,
     Errno::ERANGE,
     Errno::EAGAIN,
     Errno::EPROTONOSUPPORT,
@@ -138,9 +144,11 @@ impl Errno {
             Errno::EEXIST => "File exists",
             Errno::ENODEV => "Operation not supported by device",
             Errno::ENOTDIR => "Not a directory",
+            Errno::EISDIR => "Is a directory",
             Errno::EINVAL => "Invalid argument",
             Errno::ENOTTY => "Inappropriate ioctl for device",
             Errno::ENOSPC => "No space left on device",
+            Errno::EROFS => "Read-only file system",
             Errno::ERANGE => "Result too large",
             Errno::EAGAIN => "Resource temporarily unavailable",
             Errno::EPROTONOSUPPORT => "Protocol not supported",
@@ -178,9 +186,11 @@ impl Errno {
             Errno::EEXIST => "EEXIST",
             Errno::ENODEV => "ENODEV",
             Errno::ENOTDIR => "ENOTDIR",
+            Errno::EISDIR => "EISDIR",
             Errno::EINVAL => "EINVAL",
             Errno::ENOTTY => "ENOTTY",
             Errno::ENOSPC => "ENOSPC",
+            Errno::EROFS => "EROFS",
             Errno::ERANGE => "ERANGE",
             Errno::EAGAIN => "EAGAIN",
             Errno::EPROTONOSUPPORT => "EPROTONOSUPPORT",

@@ -118,7 +118,13 @@ impl World {
     /// 192.168.1.1`) against this world's host, the way an admin at its shell would: through
     /// `fbsd-sim`, not logged (so [`World::take_log`] still shows only what vimage ran).
     pub fn sim(&self, prog: &str, args: &[&str]) -> Output {
-        Command::new(sim_bin()).arg(prog).args(args).env("FBSD_SIM_STATE", &self.state).output().unwrap()
+        Command::new(sim_bin())
+            .arg(prog)
+            .args(args)
+            .env("FBSD_SIM_STATE", &self.state)
+            .env("FBSD_SIM_ROOT", &self.root)
+            .output()
+            .unwrap()
     }
 
     /// Changes the simulated kernel (add a jail, inject a fault).

@@ -100,6 +100,11 @@ pub struct Kernel {
     /// success messages only when there are several.
     #[serde(default = "one")]
     fibs: u32,
+    /// The directory that stands for `/` (`FBSD_SIM_ROOT`, else `VIMAGE_ROOT`): where the
+    /// simulated commands that read or write files (`sysrc`, `service`, `ngctl -f`) find
+    /// them. Not part of the saved state; `None` means the machine has no files.
+    #[serde(skip)]
+    root: Option<std::path::PathBuf>,
 }
 
 fn one() -> u32 {
@@ -150,6 +155,7 @@ impl Kernel {
             cbsd: BTreeMap::new(),
             pid_seq: 0,
             fibs: 1,
+            root: None,
         };
         k.vnets.insert(VnetId::HOST, Vnet::new(None));
         for (m, _) in AVAILABLE_MODULES {
@@ -253,6 +259,16 @@ impl Kernel {
     /// Sets `net.fibs` (boot-time tunable; fixture).
     pub fn set_fibs(&mut self, n: u32) {
         self.fibs = n.max(1);
+    }
+
+    /// Names the directory that stands for `/` for the commands that use files.
+    pub fn set_root(&mut self, root: Option<std::path::PathBuf>) {
+        self.root = root;
+    }
+
+    /// The directory that stands for `/`, if any.
+    pub(crate) fn root(&self) -> Option<&std::path::Path> {
+        self.root.as_deref()
     }
 
     /// `net.fibs`.

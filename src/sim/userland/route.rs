@@ -69,6 +69,8 @@ pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
             let r = k.route_delete_default(ctx, v6);
             finish(k, p, "delete", words.get(2).copied(), r, quiet, netlink)
         }
+        ["add", host, "-iface", ifname] => add_iface(k, ctx, host, ifname, quiet, netlink, p),
+        ["flush"] => flush(k, ctx, v6, netlink, p),
         ["get", ..]
         | ["show", ..]
         | ["add", ..]
@@ -82,6 +84,61 @@ pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
         _ => {
             p.stderr(USAGE);
             p.finish(64)
+        }
+    }
+}
+
+/// `route add HOST -iface IF`, which rc.d/routing runs for the loopback
+/// (`route add -inet 127.0.0.1 -iface lo0`). Only the case where the route is already there
+/// (the host's own address, through lo0) is simulated: `route already in table`.
+fn add_iface(k: &Kernel, ctx: Ctx, host: &str, ifname: &str, quiet: bool, netlink: bool, mut p: Proc) -> Output {
+    let Ok(addr) = host.parse::<IpAddr>() else {
+        let _ = p.errx(EX_NOHOST, &format!("bad address: {host}"));
+        return p.finish(EX_NOHOST);
+    };
+    let exists = k.route_lookup(ctx.vnet, addr).is_some_and(|h| h.kind == RouteKind::Local);
+    if !exists {
+        let _ = p.errx(1, "only the default route and existing local routes are simulated");
+        return p.finish(1);
+    }
+    if !netlink {
+        p.warn("writing to routing socket", Errno::EEXIST);
+    }
+    if !quiet {
+        p.out.push_str(&format!("add host {host}: gateway {ifname} fib 0: route already in table\n"));
+    }
+    p.finish(1)
+}
+
+/// `route flush [-inet|-inet6]`: every gateway route of the family deleted, one line each
+/// (route_netlink.c `print_flushed_route`: `%-20.20s %-20.20s -fib %-3d done`; route.c
+/// `flushroutes_fib` prints `-fib N` only with several FIBs). Only the default route is a
+/// gateway route here; `netname` names it `default`.
+fn flush(k: &mut Kernel, ctx: Ctx, v6: bool, netlink: bool, mut p: Proc) -> Output {
+    let Some(hit) = k.route_default(ctx.vnet, v6) else { return p.finish(0) };
+    let gw = match &hit.gateway {
+        Some((g, Some(scope))) => format!("{g}%{scope}"),
+        Some((g, None)) => g.to_string(),
+        None => String::new(),
+    };
+    match k.route_delete_default(ctx, v6) {
+        Ok(()) => {
+            let fib = if netlink || k.fibs() > 1 { "-fib 0   " } else { "" };
+            p.out.push_str(&format!("{:<20.20} {:<20.20} {fib}done\n", "default", gw));
+            p.finish(0)
+        }
+        Err(e) if netlink && e == Errno::EPERM => {
+            let _ = p.err(1, "RTM_DELROUTE failed:", e);
+            p.finish(1)
+        }
+        // flushroutes_fib_nl: `warnc(error, "RTM_DELROUTE failed:")` and on to the next.
+        Err(e) if netlink => {
+            p.warn("RTM_DELROUTE failed:", e);
+            p.finish(0)
+        }
+        Err(e) => {
+            let _ = p.err(1, "writing to routing socket", e);
+            p.finish(1)
         }
     }
 }

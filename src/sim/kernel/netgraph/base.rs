@@ -278,6 +278,35 @@ impl Kernel {
         Ok(list)
     }
 
+    /// `NGM_LISTTYPES`: the installed node types, newest first (ng_base.c `ng_newtype` puts a
+    /// type at the head of `ng_typelist`), each with its living nodes in every vnet
+    /// (`type->refs - 1`; the list is global).
+    pub(crate) fn ng_listtypes(&self) -> Vec<(&'static str, usize)> {
+        let mut mods: Vec<(u32, &'static str)> = Vec::new();
+        for (m, f) in self.kld_files() {
+            let t = match m {
+                "ng_socket" => "socket",
+                "ng_ether" => "ether",
+                "ng_bridge" => "bridge",
+                "ng_eiface" => "eiface",
+                "ng_iface" => "iface",
+                _ => continue,
+            };
+            mods.push((f.fileid, t));
+        }
+        mods.sort_by(|a, b| b.0.cmp(&a.0));
+        mods.into_iter()
+            .map(|(_, t)| {
+                let n = self
+                    .vnets
+                    .values()
+                    .map(|vn| vn.netgraph.nodes.values().filter(|x| x.kind.type_name() == t).count())
+                    .sum();
+                (t, n)
+            })
+            .collect()
+    }
+
     /// The type's `newhook` method plus `ng_add_hook`'s duplicate check; `peer` is the node on
     /// the other side when it is already known (ng_bridge refuses a loop to itself).
     fn ng_newhook(&self, v: VnetId, id: u32, name: &str, peer: Option<u32>) -> Result<(), Errno> {
