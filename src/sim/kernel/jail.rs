@@ -265,6 +265,14 @@ impl Kernel {
         self.jails.values()
     }
 
+    /// True when the jail process `ctx` runs in has `allow.NAME` (always, on the host).
+    pub(crate) fn jail_allows(&self, ctx: Ctx, name: &str) -> bool {
+        match ctx.jail {
+            None => true,
+            Some(jid) => self.jail(jid).is_some_and(|j| j.allow.contains(&format!("allow.{name}"))),
+        }
+    }
+
     /// A jail by JID.
     pub(crate) fn jail(&self, jid: u32) -> Option<&Jail> {
         self.jails.get(&jid)

@@ -16,6 +16,7 @@ mod jail;
 mod kld;
 pub(crate) mod lagg;
 pub(crate) mod netgraph;
+pub(crate) mod reach;
 pub(crate) mod route;
 mod sysctl;
 mod table;

@@ -18,6 +18,7 @@ mod jls;
 mod kld;
 mod ngctl;
 mod ngctl_cmds;
+mod ping;
 mod rcd;
 mod rcvars;
 mod route;
@@ -71,6 +72,7 @@ pub(crate) fn run_input(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String]
         "kldload" => kld::kldload(k, ctx, args),
         "kldunload" => kld::kldunload(k, ctx, args),
         "sysrc" => sysrc::main(k, ctx, args),
+        "ping" => ping::main(k, ctx, args),
         "service" => service::main(k, ctx, args),
         "route" => route::main(k, ctx, args),
         "sh" => sh::main(k, ctx, args, stdin),
@@ -276,3 +278,6 @@ mod ifconfig_l2_tests;
 
 #[cfg(test)]
 mod service_tests;
+
+#[cfg(test)]
+mod ping_tests;
