@@ -402,3 +402,39 @@ fn unbridge_gives_the_uplink_back_its_autosrc_and_promisc_whatever_they_were_ng_
         assert_eq!(w.kernel().snapshot(), before, "promisc {promisc}, autosrc {autosrc}");
     }
 }
+
+#[test]
+fn netgraph_jails_ping_the_router_and_each_other_until_unbridged_ng_bridge_ng_ether() {
+    let w = world();
+    w.edit(|k| {
+        k.create_jail("web2", "/usr/jails/jails/web2", true).unwrap();
+    });
+    w.jail_rc("/usr/jails/jails/web1", "");
+    w.jail_rc("/usr/jails/jails/web2", "");
+    for (j, a) in [("web1", "192.168.1.50/24"), ("web2", "192.168.1.51/24")] {
+        ok(&w.vimage(&[
+            "bridge",
+            &format!("jname={j}"),
+            "mode=netgraph",
+            &format!("ip4_addr={a}"),
+            "ci_gw4=192.168.1.1",
+        ]));
+    }
+    assert!(w.pings("web1", "192.168.1.1"), "ng_eiface → ng_bridge → em0's lower hook → the LAN");
+    assert!(w.pings("web1", "192.168.1.51"), "the other jail on the same ng_bridge");
+    assert!(w.pings("web2", "192.168.1.10"), "the host, through em0's upper hook");
+    assert!(w.pings("", "192.168.1.51"), "the host reaches a jail");
+    // What vimage set on em0's ng_ether node matters: with autosrc on, the router answers em0.
+    let o = w.sim("ngctl", &["msg", "em0:", "setautosrc", "1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!w.pings("web1", "192.168.1.1"), "source MAC rewritten: the answer goes to the host");
+    let o = w.sim("ngctl", &["msg", "em0:", "setautosrc", "0"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert!(!w.pings("web1", "192.168.1.1"), "unbridged: no way out");
+    assert!(!w.pings("web2", "192.168.1.50"));
+    assert!(w.pings("web2", "192.168.1.1"), "web2 keeps its path");
+    ok(&w.vimage(&["unbridge", "jname=web2"]));
+    assert!(!w.pings("web2", "192.168.1.1"));
+    assert!(w.pings("", "192.168.1.1"), "the host's uplink works as before the netgraph bridge");
+}

@@ -127,6 +127,22 @@ impl World {
             .unwrap()
     }
 
+    /// True when `ping -c 1 -t 1 ADDR`, run in jail `jail` (on the host for `""`), gets an
+    /// echo reply: the simulated data plane has a path there and back (fbsd-sim's `ping`,
+    /// a graph walk over epair, if_bridge, vlan and netgraph; MTU and pf ignored).
+    pub fn pings(&self, jail: &str, addr: &str) -> bool {
+        let o = if jail.is_empty() {
+            self.sim("ping", &["-c", "1", "-t", "1", addr])
+        } else {
+            self.sim("jexec", &[jail, "ping", "-c", "1", "-t", "1", addr])
+        };
+        match o.status.code() {
+            Some(0) => true,
+            Some(2) => false,
+            c => panic!("ping {addr} in {jail:?} failed to run ({c:?}): {}", String::from_utf8_lossy(&o.stderr)),
+        }
+    }
+
     /// Changes the simulated kernel (add a jail, inject a fault).
     pub fn edit(&self, f: impl FnOnce(&mut Kernel)) {
         let mut s = Sim::load(&self.state).unwrap();

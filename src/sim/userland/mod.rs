@@ -49,6 +49,7 @@ pub(crate) const SIMULATED: &[&str] = &[
     "sh",
     "sysrc",
     "service",
+    "ping",
 ];
 
 /// Runs one command as the process `ctx` would (host, or inside a jail via jexec), with an empty
