@@ -243,12 +243,20 @@ impl Kernel {
             IfAddr::V4 { addr, prefix, .. } => IfAddr::V4 { addr, prefix, broadcast: None },
             v6 => v6,
         };
+        let key = super::route::prefix_key(&addr);
         let i = self.ifp_mut(id).ok_or(Errno::ENXIO)?;
         match i.addrs.iter_mut().find(|a| same_addr(a, &addr)) {
             Some(slot) => *slot = addr,
             None => i.addrs.push(addr),
         }
         i.up = true;
+        let vnet = i.vnet;
+        let owner = self.vnet(vnet).and_then(|vn| vn.prefix_owner.get(&key).copied());
+        if owner.is_none_or(|o| o == id || !self.holds_prefix(vnet, o, &key))
+            && let Some(vn) = self.vnet_mut(vnet)
+        {
+            vn.prefix_owner.insert(key, id);
+        }
         Ok(())
     }
 

@@ -264,33 +264,36 @@ impl Kernel {
         let Some(IfKind::Bridge(b)) = self.ifp(br).map(|i| &i.kind) else { return };
         let filter = b.flags & ifbrf::VLANFILTER != 0;
         let cfg_of = |m: IfId| self.member_cfg(br, m);
-        // Ingress VLAN.
-        let vid: u16 = match from {
+        // Ingress VLAN, and the ethertype it travels with: 802.1q, or 802.1ad on a port with
+        // the QINQ flag (an 802.1ad frame on a port without it is dropped when filtering).
+        let (vid, proto): (u16, u16) = match from {
             Some(m) => {
                 let c = cfg_of(m);
                 match tags.last().copied() {
-                    Some((ETHERTYPE_VLAN, t)) => {
+                    Some((p @ (ETHERTYPE_VLAN | ETHERTYPE_QINQ), t))
+                        if p == ETHERTYPE_VLAN || c.flags & ifbif::QINQ != 0 =>
+                    {
                         if filter && !c.vlans.contains(&t) {
                             return;
                         }
                         tags.pop();
-                        t
+                        (t, p)
                     }
-                    Some((ETHERTYPE_QINQ, _)) if filter && c.flags & ifbif::QINQ == 0 => return,
+                    Some((ETHERTYPE_QINQ, _)) if filter => return,
                     _ => {
                         if filter && c.pvid == 0 {
                             return;
                         }
-                        c.pvid
+                        (c.pvid, ETHERTYPE_VLAN)
                     }
                 }
             }
             None => match tags.last().copied() {
-                Some((ETHERTYPE_VLAN, t)) => {
+                Some((p @ (ETHERTYPE_VLAN | ETHERTYPE_QINQ), t)) => {
                     tags.pop();
-                    t
+                    (t, p)
                 }
-                _ => 0,
+                _ => (0, ETHERTYPE_VLAN),
             },
         };
         if from.is_some() {
@@ -299,7 +302,7 @@ impl Kernel {
             // of the receiving bridge).
             let mut local = tags.clone();
             if vid != 0 {
-                local.push((ETHERTYPE_VLAN, vid));
+                local.push((proto, vid));
             }
             self.demux(br, local, rw, out, go);
             for m in self.bridge_members(br) {
@@ -308,7 +311,7 @@ impl Kernel {
                 }
                 let mut mine = tags.clone();
                 if vid != 0 && vid != cfg_of(m).pvid {
-                    mine.push((ETHERTYPE_VLAN, vid));
+                    mine.push((proto, vid));
                 }
                 self.demux(m, mine, rw, out, go);
             }
@@ -326,8 +329,11 @@ impl Kernel {
             if vid == c.pvid {
                 // untagged on the port whose PVID it is (0 = no VLAN at all)
             } else if (filter && c.vlans.contains(&vid)) || (!filter && c.pvid == 0) {
+                if proto == ETHERTYPE_QINQ && c.flags & ifbif::QINQ == 0 {
+                    continue;
+                }
                 if vid != 0 {
-                    t.push((ETHERTYPE_VLAN, vid));
+                    t.push((proto, vid));
                 }
             } else {
                 continue;

@@ -104,11 +104,26 @@ pub(crate) struct RouteHit {
     pub kind: RouteKind,
 }
 
+/// `net/len` of an address's connected prefix: the key of [`super::vnet::Vnet::prefix_owner`].
+pub(crate) fn prefix_key(a: &IfAddr) -> String {
+    match a {
+        IfAddr::V4 { addr, prefix, .. } => {
+            format!("{}/{prefix}", std::net::Ipv4Addr::from(u32::from(*addr) & IfAddr::v4_mask(*prefix)))
+        }
+        IfAddr::V6 { addr, prefix } => format!("{}/{prefix}", Ipv6Addr::from(u128::from(*addr) & v6_mask(*prefix))),
+    }
+}
+
 fn v6_mask(prefix: u8) -> u128 {
     if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix.min(128))) }
 }
 
 impl Kernel {
+    /// True when interface `id`, in vnet `v`, still has an address in prefix `key`.
+    pub(crate) fn holds_prefix(&self, v: VnetId, id: IfId, key: &str) -> bool {
+        self.ifp(id).is_some_and(|i| i.vnet == v && i.addrs.iter().any(|a| prefix_key(a) == key))
+    }
+
     /// The default route of one family in vnet `v` (`route get default`: an exact /0 match,
     /// route_netlink.c sets RTM_F_PREFIX when a mask is given).
     pub(crate) fn route_default(&self, v: VnetId, v6: bool) -> Option<RouteHit> {
@@ -167,8 +182,11 @@ impl Kernel {
                     });
                 }
                 let loopback = matches!(i.kind, super::ifnet::IfKind::Loopback);
+                // Of two interfaces with the same prefix, the prefix route is the first one's.
+                let owner = self.vnet(v).and_then(|vn| vn.prefix_owner.get(&prefix_key(a)).copied());
+                let better = |b: &RouteHit| b.plen < plen || (b.plen == plen && owner == Some(id) && b.ifp != id);
                 if let Some(net) = net.filter(|_| i.up && !loopback)
-                    && best.as_ref().is_none_or(|b| b.plen < plen)
+                    && best.as_ref().is_none_or(better)
                 {
                     best = Some(RouteHit { dst: net, plen, gateway: None, ifp: id, kind: RouteKind::Connected });
                 }

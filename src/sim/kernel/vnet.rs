@@ -57,6 +57,10 @@ pub struct Vnet {
     /// This vnet's netgraph: nodes, names, IDs and hooks are per vnet (ng_base.c `V_ng_*`).
     #[serde(default)]
     pub netgraph: super::netgraph::Graph,
+    /// Which interface a connected prefix (`net/len`) routes through: the first to get an
+    /// address in it (in.c `in_addprefix` adds no second prefix route for another interface).
+    #[serde(default)]
+    pub prefix_owner: BTreeMap<String, super::types::IfId>,
 }
 
 impl Vnet {
@@ -77,6 +81,7 @@ impl Vnet {
             homed: BTreeSet::new(),
             sysctls,
             netgraph: super::netgraph::Graph::default(),
+            prefix_owner: BTreeMap::new(),
         }
     }
 
