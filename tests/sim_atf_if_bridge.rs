@@ -250,8 +250,8 @@ fn members(t: &mut Atf, br: &str, flags: &str, one: (&str, &str), two: (&str, &s
     t.ok(&format!("ifconfig {br} {flags} up"));
     t.ok(&format!("ifconfig {}a up", one.0));
     t.ok(&format!("ifconfig {}a up", two.0));
-    t.ok(&format!("ifconfig {br} addm {}a {}", one.0, one.1).trim_end().to_string());
-    t.ok(&format!("ifconfig {br} addm {}a {}", two.0, two.1).trim_end().to_string());
+    t.ok(format!("ifconfig {br} addm {}a {}", one.0, one.1).trim_end());
+    t.ok(format!("ifconfig {br} addm {}a {}", two.0, two.1).trim_end());
 }
 
 fn both(t: &mut Atf, code: i32) {

@@ -196,11 +196,7 @@ impl Kernel {
                     match &n.kind {
                         NodeKind::Ether { ifp, autosrc, .. } => match hook.as_str() {
                             "lower" | "divert" => go(Loc::DevTx(*ifp), tags, if *autosrc { Some(*ifp) } else { rw }),
-                            "upper" => {
-                                if self.up(*ifp) {
-                                    self.demux(*ifp, tags, rw, &mut out, &mut go);
-                                }
-                            }
+                            "upper" if self.up(*ifp) => self.demux(*ifp, tags, rw, &mut out, &mut go),
                             _ => {}
                         },
                         NodeKind::Bridge(_) => {
@@ -371,9 +367,8 @@ impl Kernel {
     }
 
     /// Where a datagram from `from` to `dst` ends up, with the number of routers it went
-    /// through; the error says why it did not. `src` is the source address the reply will be
-    /// sent to (for the LAN router's subnet check).
-    pub(crate) fn deliver(&self, from: &Host, src: Ipv4Addr, dst: Ipv4Addr, ttl: u8) -> Result<(Host, u8), Unreach> {
+    /// through; the error says why it did not.
+    pub(crate) fn deliver(&self, from: &Host, dst: Ipv4Addr, ttl: u8) -> Result<(Host, u8), Unreach> {
         if ttl == 0 {
             return Err(Unreach::Lost);
         }
@@ -412,7 +407,7 @@ impl Kernel {
                     Host::Vnet(g)
                         if self.vnet(*g).and_then(|vn| vn.sysctls.get("net.inet.ip.forwarding")) == Some(&1) =>
                     {
-                        let (h, n) = self.deliver(&holder, src, dst, ttl - 1)?;
+                        let (h, n) = self.deliver(&holder, dst, ttl - 1)?;
                         Ok((h, n + 1))
                     }
                     _ => Err(Unreach::Lost),
@@ -474,7 +469,7 @@ impl Kernel {
             }
             None => None,
         };
-        let (target, hops) = self.deliver(&from, Ipv4Addr::UNSPECIFIED, dst, 64)?;
+        let (target, hops) = self.deliver(&from, dst, 64)?;
         if target == from {
             return Ok((dst, 0));
         }
@@ -488,7 +483,7 @@ impl Kernel {
                 return Err(Unreach::Lost);
             }
         }
-        match self.deliver(&target, dst, src, 64) {
+        match self.deliver(&target, src, 64) {
             Ok((back, _)) if back == from => Ok((src, hops)),
             _ => Err(Unreach::Lost),
         }

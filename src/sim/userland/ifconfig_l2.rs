@@ -116,7 +116,7 @@ impl Apply<'_> {
 
     /// ifvlan.c `vlan_cb`, run after all parameters: one of `vlan`/`vlandev` alone is an error.
     pub(super) fn vlan_callback(&mut self) -> Result<(), Exit> {
-        if self.vlan.tag.is_some() != !self.vlan.parent.is_empty() {
+        if self.vlan.tag.is_some() == self.vlan.parent.is_empty() {
             return Err(self.p.errx(1, "both vlan and vlandev must be specified"));
         }
         Ok(())

@@ -98,8 +98,7 @@ fn assignments(text: &str, vars: &Vars) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for line in text.lines() {
         let mut rest = line.trim_start_matches([' ', '\t']);
-        loop {
-            let Some(eq) = rest.find('=') else { break };
+        while let Some(eq) = rest.find('=') {
             let name = &rest[..eq];
             if !valid_name(name) {
                 break;

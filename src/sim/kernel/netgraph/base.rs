@@ -294,7 +294,7 @@ impl Kernel {
             };
             mods.push((f.fileid, t));
         }
-        mods.sort_by(|a, b| b.0.cmp(&a.0));
+        mods.sort_by_key(|m| std::cmp::Reverse(m.0));
         mods.into_iter()
             .map(|(_, t)| {
                 let n = self
