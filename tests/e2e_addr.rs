@@ -340,3 +340,27 @@ fn a_failing_jail_m_rolls_the_devfs_changes_back() {
     assert!(stderr(&o).contains("jail -m jid=1 devfs_ruleset=50"), "{}", stderr(&o));
     assert_eq!(w.kernel().snapshot(), before);
 }
+
+#[test]
+fn a_dhcp_jail_and_a_static_jail_reach_the_router_and_each_other_until_unbridged() {
+    let w = World::demo();
+    w.edit(|k| {
+        k.create_jail("web2", "/usr/jails/jails/web2", true).unwrap();
+    });
+    w.jail_rc(WEB1, JAIL_RC);
+    w.jail_rc("/usr/jails/jails/web2", "");
+    ok(&w.vimage(&["bridge", "jname=web1", "ip4_addr=REALDHCP"]));
+    ok(&w.vimage(&["bridge", "jname=web2", "ip4_addr=192.168.1.60/24", "ci_gw4=192.168.1.1"]));
+    let lease = w.kernel().jail_iface("web1", "eth0").unwrap().addrs[0].clone();
+    let lease = lease.split('/').next().unwrap().to_string();
+    assert!(w.pings("web1", "192.168.1.1"), "the router the lease named");
+    assert!(w.pings("web2", "192.168.1.1"), "the router ci_gw4 named");
+    assert!(w.pings("web2", &lease), "the static jail reaches the DHCP one at {lease}");
+    assert!(w.pings("web1", "192.168.1.60"));
+    ok(&w.vimage(&["unbridge", "jname=web2"]));
+    assert!(!w.pings("web2", "192.168.1.1"), "unbridged: no interface, no route");
+    assert!(!w.pings("web1", "192.168.1.60"));
+    assert!(w.pings("web1", "192.168.1.1"));
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert!(!w.pings("web1", "192.168.1.1"));
+}

@@ -377,3 +377,30 @@ fn with_the_hosts_address_on_bridge0_auto_joins_bridge0_and_leaves_it_alone() {
     }
     assert_eq!(w.kernel().snapshot(), before, "bridge0, its address, em0 and the route exactly as they were");
 }
+
+#[test]
+fn after_bridge_the_jail_pings_its_router_and_its_neighbour_and_after_unbridge_it_cannot() {
+    let w = World::demo();
+    w.edit(|k| {
+        k.create_jail("web2", "/usr/jails/jails/web2", true).unwrap();
+    });
+    w.jail_rc("/usr/jails/jails/web1", "");
+    w.jail_rc("/usr/jails/jails/web2", "");
+    assert!(!w.pings("web1", "192.168.1.1"), "no NIC yet");
+    for (j, a) in [("web1", "192.168.1.50/24"), ("web2", "192.168.1.51/24")] {
+        let o = w.vimage(&["bridge", &format!("jname={j}"), &format!("ip4_addr={a}"), "ci_gw4=192.168.1.1"]);
+        assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    }
+    assert!(w.pings("web1", "192.168.1.1"), "the LAN's router, through bridge0 and em0");
+    assert!(w.pings("web1", "192.168.1.51"), "the other jail on the same uplink");
+    assert!(w.pings("web2", "192.168.1.50"));
+    assert!(w.pings("web1", "192.168.1.10"), "the host's own address on em0");
+    assert!(w.pings("", "192.168.1.50"), "and the host reaches the jail");
+    assert_eq!(code(&w.vimage(&["unbridge", "jname=web1"])), 0);
+    assert!(!w.pings("web1", "192.168.1.1"), "unbridged: no way out");
+    assert!(!w.pings("web2", "192.168.1.50"), "nor in");
+    assert!(w.pings("web2", "192.168.1.1"), "web2 keeps its path");
+    assert_eq!(code(&w.vimage(&["unbridge", "jname=web2"])), 0);
+    assert!(!w.pings("web2", "192.168.1.1"));
+    assert!(w.pings("", "192.168.1.1"), "the host's own uplink works as before");
+}

@@ -139,7 +139,11 @@ fn unbridge_and_gc_work_straight_after_the_database_is_lost() {
     ok(&w.vimage(&["unbridge", "jname=web2"]));
     let k = w.kernel();
     assert!(k.ng_host_node("vimage_em0").is_none(), "the ng_bridge went with its last jail");
-    assert_eq!(k.ng_host_node("em0").unwrap().ether_flags, Some((false, true)), "ng_ether's defaults back");
+    assert_eq!(
+        k.ng_host_node("em0").unwrap().ether_flags,
+        Some((false, false)),
+        "a fresh node's flags back (14.x ng_ether_attach: promisc 0, autosrc 0), as em0 had them before"
+    );
     assert!(k.jail_iface("web1", "eth0").is_some(), "web1 untouched");
     // web1's jail goes away without unbridge: gc removes what it left.
     lose_db(&w);

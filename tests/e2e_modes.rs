@@ -238,7 +238,12 @@ fn netgraph_loads_ng_ether_when_it_is_missing_and_doctor_keeps_reporting_it() {
     expect.unload_module("ng_ether");
     assert_eq!(expect.snapshot(), before, "only ng_ether (and its nodes) differ from the start");
     let em0 = w.kernel().ng_host_node("em0").expect("em0's ng_ether node");
-    assert_eq!(em0.ether_flags, Some((false, true)), "promisc 0, autosrc 1 as a fresh node has");
+    // A fresh node's flags (14.x ng_ether_attach: M_ZERO), as the simulated load makes them.
+    let mut fresh = vimage::sim::Kernel::demo();
+    fresh.unload_module("ng_ether");
+    fresh.load_module("ng_ether");
+    assert_eq!(fresh.ng_host_node("em0").unwrap().ether_flags, Some((false, false)));
+    assert_eq!(em0.ether_flags, Some((false, false)), "promisc 0, autosrc 0 as a fresh node has");
 }
 
 #[test]
@@ -405,4 +410,71 @@ fn gc_removes_the_stale_eiface_of_a_jail_restarted_without_unbridge() {
     assert_eq!(k.ng_host_bridge_links("vimage_em0"), Some((3, 2)), "link2 freed, web2 on link3");
     ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
     assert!(w.kernel().jail_iface("web1", "ng0_web1").is_some());
+}
+
+/// `getautosrc`/`getpromisc` of em0's ng_ether node, as an admin reads them.
+fn ether_flag(w: &World, msg: &str) -> String {
+    let o = w.sim("ngctl", &["msg", "em0:", msg]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    stdout(&o).lines().find_map(|l| l.strip_prefix("Args:\t")).unwrap_or_default().to_string()
+}
+
+#[test]
+fn unbridge_gives_the_uplink_back_its_autosrc_and_promisc_whatever_they_were_ng_ether_c() {
+    // ng_ether_attach leaves autoSrcAddr 0 (M_ZERO); an admin (or another tool before vimage)
+    // may have set either flag. vimage records both, clears autosrc and sets promisc for the
+    // bridge, and writes the recorded values back after the bridge's shutdown resets the node.
+    for (promisc, autosrc) in [("0", "0"), ("0", "1"), ("1", "1"), ("1", "0")] {
+        let w = world();
+        for (m, v) in [("setpromisc", promisc), ("setautosrc", autosrc)] {
+            assert_eq!(code(&w.sim("ngctl", &["msg", "em0:", m, v])), 0);
+        }
+        assert_eq!((ether_flag(&w, "getpromisc"), ether_flag(&w, "getautosrc")), (promisc.into(), autosrc.into()));
+        let before = w.kernel().snapshot();
+        ok(&w.vimage(&["bridge", "jname=web1", "mode=netgraph"]));
+        assert_eq!((ether_flag(&w, "getpromisc"), ether_flag(&w, "getautosrc")), ("1".into(), "0".into()));
+        ok(&w.vimage(&["unbridge", "jname=web1"]));
+        assert_eq!(
+            (ether_flag(&w, "getpromisc"), ether_flag(&w, "getautosrc")),
+            (promisc.into(), autosrc.into()),
+            "started as promisc {promisc}, autosrc {autosrc}"
+        );
+        assert_eq!(w.kernel().snapshot(), before, "promisc {promisc}, autosrc {autosrc}");
+    }
+}
+
+#[test]
+fn netgraph_jails_ping_the_router_and_each_other_until_unbridged_ng_bridge_ng_ether() {
+    let w = world();
+    w.edit(|k| {
+        k.create_jail("web2", "/usr/jails/jails/web2", true).unwrap();
+    });
+    w.jail_rc("/usr/jails/jails/web1", "");
+    w.jail_rc("/usr/jails/jails/web2", "");
+    for (j, a) in [("web1", "192.168.1.50/24"), ("web2", "192.168.1.51/24")] {
+        ok(&w.vimage(&[
+            "bridge",
+            &format!("jname={j}"),
+            "mode=netgraph",
+            &format!("ip4_addr={a}"),
+            "ci_gw4=192.168.1.1",
+        ]));
+    }
+    assert!(w.pings("web1", "192.168.1.1"), "ng_eiface → ng_bridge → em0's lower hook → the LAN");
+    assert!(w.pings("web1", "192.168.1.51"), "the other jail on the same ng_bridge");
+    assert!(w.pings("web2", "192.168.1.10"), "the host, through em0's upper hook");
+    assert!(w.pings("", "192.168.1.51"), "the host reaches a jail");
+    // What vimage set on em0's ng_ether node matters: with autosrc on, the router answers em0.
+    let o = w.sim("ngctl", &["msg", "em0:", "setautosrc", "1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!w.pings("web1", "192.168.1.1"), "source MAC rewritten: the answer goes to the host");
+    let o = w.sim("ngctl", &["msg", "em0:", "setautosrc", "0"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert!(!w.pings("web1", "192.168.1.1"), "unbridged: no way out");
+    assert!(!w.pings("web2", "192.168.1.50"));
+    assert!(w.pings("web2", "192.168.1.1"), "web2 keeps its path");
+    ok(&w.vimage(&["unbridge", "jname=web2"]));
+    assert!(!w.pings("web2", "192.168.1.1"));
+    assert!(w.pings("", "192.168.1.1"), "the host's uplink works as before the netgraph bridge");
 }

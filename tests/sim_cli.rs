@@ -83,7 +83,8 @@ fn exit_codes_and_stderr_are_the_simulated_programs() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).starts_with("There are 2 total nodes:\n"), "{}", text(&o.stdout));
     let o = h.run("service", &["vimage", "status"]);
-    assert_eq!(o.status.code(), Some(127), "not simulated");
+    assert_eq!(o.status.code(), Some(1), "service.sh: no such rc.d script on this host");
+    assert!(text(&o.stdout).starts_with("vimage does not exist in /etc/rc.d"), "{}", text(&o.stdout));
     let o = h.run("route", &["-n", "get", "default"]);
     assert!(text(&o.stdout).contains("  interface: em0\n"));
 }
@@ -110,6 +111,49 @@ fn ngctl_f_dash_reads_its_batch_from_stdin() {
     assert!(text(&o.stdout).contains("Args:\t\"ngeth0\""), "{}", text(&o.stdout));
     assert_eq!(text(&o.stderr), "ngctl: send msg: Address already in use\nngctl: line 5: error in file\n");
     assert!(h.kernel().host_iface("ngeth0").is_some(), "lines 1-4 stay done");
+}
+
+#[test]
+fn files_live_under_fbsd_sim_root_or_vimage_root_sysrc_service_ngctl_f() {
+    let h = Host::new(Kernel::demo());
+    let root = h.dir.path().join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    let o = h.cmd("sysrc", &["gateway_enable=YES"]).env("FBSD_SIM_ROOT", &root).output().unwrap();
+    assert_eq!((o.status.code(), text(&o.stdout)), (Some(0), "gateway_enable: NO -> YES\n".to_string()));
+    assert_eq!(std::fs::read_to_string(root.join("etc/rc.conf")).unwrap(), "gateway_enable=\"YES\"\n");
+    // VIMAGE_ROOT is the fallback, so vimage and the commands it runs see the same files.
+    let o = h.cmd("sysrc", &["-n", "gateway_enable"]).env("VIMAGE_ROOT", &root).output().unwrap();
+    assert_eq!(text(&o.stdout), "YES\n");
+    std::fs::write(root.join("batch.ng"), "mkpeer . eiface hook ether\n").unwrap();
+    let o = h.cmd("ngctl", &["-f", "/batch.ng"]).env("FBSD_SIM_ROOT", &root).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(h.kernel().host_iface("ngeth0").is_some());
+    let o = h.run("ngctl", &["-f", "/batch.ng"]);
+    assert_eq!(
+        (o.status.code(), text(&o.stderr)),
+        (Some(66), "ngctl: /batch.ng: No such file or directory\n".to_string()),
+        "no root: no files"
+    );
+}
+
+#[test]
+fn jexec_without_a_command_runs_the_jail_shell_on_stdin() {
+    use std::io::Write;
+    let h = Host::new(Kernel::demo());
+    let mut child = h
+        .cmd("jexec", &["web1"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"ifconfig lo0 inet 127.0.0.1/8\nifconfig -l\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!((o.status.code(), text(&o.stdout)), (Some(0), "lo0\n".to_string()), "{}", text(&o.stderr));
+    // A command that does not read stdin does not wait for it.
+    assert!(!vimage::sim::cli::reads_stdin(&["jexec".into(), "web1".into(), "ifconfig".into()]));
+    assert!(vimage::sim::cli::reads_stdin(&["fbsd-sim".into(), "jexec".into(), "-l".into(), "web1".into()]));
+    assert!(!vimage::sim::cli::reads_stdin(&["ngctl".into(), "list".into()]));
 }
 
 #[test]

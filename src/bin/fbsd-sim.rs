@@ -7,9 +7,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
-    // Only `ngctl -f -` reads its standard input; nothing else may block on it.
-    let is_ngctl = argv.iter().take(2).any(|a| a.rsplit('/').next() == Some("ngctl"));
-    let stdin = if is_ngctl && argv.iter().any(|a| a == "-f" || a.starts_with("-f")) {
+    // Only `ngctl -f -` and the shell read their standard input; nothing else may block on it.
+    let stdin = if vimage::sim::cli::reads_stdin(&argv) {
         let mut s = String::new();
         let _ = std::io::stdin().read_to_string(&mut s);
         Some(s)

@@ -141,7 +141,7 @@ fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool) -
     } else if out.ok() {
         format!("`{shown}` did not do its job: {}", out.stderr.trim())
     } else {
-        format!("`{shown}` failed (exit {}): {}", out.code, out.stderr.trim())
+        format!("`{shown}` failed (exit {}): {}", out.code, out.complaint())
     };
     // Say which line of a batch it was.
     if let Op::NgScript { lines, .. } = op {
@@ -186,7 +186,7 @@ fn rollback(host: &mut dyn Host, plan: &Plan, failed: u32, b: &Bindings, db: &St
         if out.ok() {
             let _ = db.step_outcome(run, seq, StepState::Undone, None, None);
         } else {
-            errors.push(format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim()));
+            errors.push(format!("`{cmd}` failed (exit {}): {}", out.code, out.complaint()));
         }
     }
     errors

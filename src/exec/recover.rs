@@ -197,7 +197,7 @@ fn undone(db: &StateDb, run: &RunRow, s: &StepRow, cmd: &Cmd, rec: &mut Recovery
 
 /// The error line for an undo command that failed: jail, command, exit code, FreeBSD's words.
 fn undo_failed(run: &RunRow, cmd: &Cmd, out: &Output) -> String {
-    format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.stderr.trim())
+    format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.complaint())
 }
 
 /// `ifconfig NAME` still shows vimage's marker for this object.

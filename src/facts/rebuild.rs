@@ -15,8 +15,8 @@
 //!
 //! What no marker says, and so is not rebuilt: passthrough NICs (a physical interface carries
 //! no marker: it comes back to the host when its jail stops), the uplink's ng_ether flags
-//! from before vimage's first netgraph jail on it (ng_ether's defaults, promisc 0 and
-//! autosrc 1, are restored), which jails use vimage's devfs ruleset, `vimage set` settings,
+//! from before vimage's first netgraph jail on it (a fresh node's, promisc 0 and autosrc 0,
+//! are restored), which jails use vimage's devfs ruleset, `vimage set` settings,
 //! and the MACs of NICs that are not in a running jail.
 
 use super::gather::{all_jails, group, jail_ifaces, ngctl_lines};
@@ -221,14 +221,15 @@ fn netgraph(
         if !out.bridges.iter().any(|b| b.name == bridge) {
             out.bridges.push(BridgeRec {
                 kind: "netgraph".into(),
-                // ng_ether's defaults (ng_ether.c: autoSrcAddr = 1, promisc off): what the
-                // uplink had before, unless someone had changed them, which nothing recorded.
+                // A fresh node's flags, promisc 0 and autosrc 0 (14.x sys/netgraph/ng_ether.c
+                // ng_ether_attach: M_ZERO, autoSrcAddr never set): what the uplink had before,
+                // unless someone had changed them, which nothing recorded.
                 ng_promisc: Some(false),
-                ng_autosrc: Some(true),
+                ng_autosrc: Some(false),
                 ..BridgeRec::if_bridge(&bridge, &up.name, true, k.boottime)
             });
             out.notes.push(format!(
-                "{bridge}: when it goes, {} gets ng_ether's default flags (promisc 0, autosrc 1): no marker says \
+                "{bridge}: when it goes, {} gets ng_ether's default flags (promisc 0, autosrc 0): no marker says \
                  what they were before",
                 up.name
             ));

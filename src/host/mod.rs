@@ -212,6 +212,15 @@ impl Output {
     pub fn ok(&self) -> bool {
         self.code == 0
     }
+
+    /// What to quote when the command failed: its stderr, or its stdout when it said nothing
+    /// there. route(8) on 14.x reports a failed change only on stdout (route.c `newroute`
+    /// prints `add net default: gateway GW fib 0: <strerror>`; route_netlink.c `rtmsg_nl`
+    /// warns nothing).
+    pub fn complaint(&self) -> &str {
+        let e = self.stderr.trim();
+        if e.is_empty() { self.stdout.trim() } else { e }
+    }
 }
 
 /// The command could not be run at all (not found, not executable, killed by a signal).

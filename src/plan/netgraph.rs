@@ -202,8 +202,9 @@ impl Planner<'_> {
             let ethernet = self.v.host_iface(uplink).is_some_and(|i| i.mac.is_some() && !i.is_bridge());
             match self.v.ng_ether_loaded {
                 // Loading ng_ether gives a node to every Ethernet and VLAN interface there is
-                // (ng_ether.c ng_ether_mod_event MOD_LOAD), with promisc 0 and autosrc 1
-                // (ng_ether_attach): plan on that node, and load the module first.
+                // (ng_ether.c ng_ether_mod_event MOD_LOAD), with promisc 0 and autosrc 0
+                // (14.x ng_ether_attach: M_ZERO, autoSrcAddr never set): plan on that node,
+                // and load the module first.
                 Some(false) if ethernet => {
                     if !self.ng.load_ether {
                         self.ng.load_ether = true;
@@ -218,7 +219,7 @@ impl Planner<'_> {
                         node: node.clone(),
                         exists: true,
                         promisc: false,
-                        autosrc: true,
+                        autosrc: false,
                         ..st
                     };
                 }

@@ -253,7 +253,8 @@ fn refusals_for_netgraph_uplinks() {
 #[test]
 fn netgraph_loads_ng_ether_first_when_it_is_not_loaded() {
     // Issue 12, item 17: the module is loaded as a step of its own, before the batch, and not
-    // undone; the bridge's ng_ether flags are restored to a fresh node's (promisc 0, autosrc 1).
+    // undone; the bridge's ng_ether flags are restored to a fresh node's (promisc 0, autosrc 0:
+    // 14.x ng_ether_attach, M_ZERO).
     let mut v = view();
     v.ng_uplinks.insert("em0".into(), NgUplink { node: "em0".into(), exists: false, ..NgUplink::default() });
     v.ng_ether_loaded = Some(false);
@@ -273,7 +274,7 @@ fn netgraph_loads_ng_ether_first_when_it_is_not_loaded() {
         name: "vimage_em0".into(),
         uplink: "em0".into(),
         promisc: false,
-        autosrc: true
+        autosrc: false
     }));
     // Loaded already, but no node: that uplink is not Ethernet; nothing is loaded.
     v.ng_ether_loaded = Some(true);
@@ -358,7 +359,7 @@ fn unbridge_shuts_nodes_down_by_id_gives_interfaces_back_and_removes_the_last_br
         cmds,
         [
             "ngctl shutdown '[1a]:'",
-            "ngctl -f - <<'EOF'\nmsg em0: setautosrc 0\nshutdown vimage_em0:\nmsg em0: setpromisc 0\nEOF",
+            "ngctl -f - <<'EOF'\nshutdown vimage_em0:\nmsg em0: setautosrc 0\nmsg em0: setpromisc 0\nEOF",
             "ifconfig em2 -vnet 3 up",
         ]
     );

@@ -124,11 +124,14 @@ fn netgraph(plan: &mut Plan, v: &HostView) {
             continue;
         }
         let (p, a) = (u8::from(rec.ng_promisc == Some(true)), u8::from(rec.ng_autosrc == Some(true)));
-        // Shutting the bridge down disconnects the ether node's last hooks, which resets its
-        // promiscuous mode (ng_ether.c ng_ether_disconnect); so promisc is set after.
+        // Shutting the bridge down disconnects the ether node's last hooks, which resets it
+        // (ng_ether.c ng_ether_disconnect → ng_ether_shutdown): promisc off on every release,
+        // and autosrc back to 1 in the old copies of that file (12.x and later leave it). Both
+        // flags are therefore written after the shutdown, so the recorded values win whatever
+        // the kernel's reset did.
         let lines = vec![
-            NgLine::new(format!("msg {node}: setautosrc {a}")),
             NgLine::new(format!("shutdown {b}:")),
+            NgLine::new(format!("msg {node}: setautosrc {a}")),
             NgLine::new(format!("msg {node}: setpromisc {p}")),
         ];
         let step = Step::new(Op::NgScript { slot: Slot("ngctl".into()), lines })

@@ -12,10 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Names `fbsd-sim` answers to as `argv[0]` (the programs vimage runs, simulated or not yet).
-pub const COMMANDS: &[&str] = &[
-    "ifconfig", "jls", "jail", "jexec", "sysctl", "kldstat", "kldload", "route", "ngctl", "devfs", "service",
-    "dhclient", "sysrc", "cbsd",
-];
+pub const COMMANDS: &[&str] = super::userland::SIMULATED;
 
 /// What the process prints and its exit status.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -34,7 +31,7 @@ impl CliOutput {
     }
 }
 
-const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, ngctl, jls, jail, jexec,\n                sysctl, kldstat, kldload, route, devfs, dhclient, cbsd)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG (optional), FBSD_SIM_DELAY_MS (optional)\n";
+const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, ngctl, jls, jail, jexec,\n                sysctl, kldstat, kldload, kldunload, route, devfs, dhclient, sysrc, service, sh, cbsd)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG, FBSD_SIM_DELAY_MS, FBSD_SIM_ROOT (optional;\n             the directory standing for / for sysrc, service, ngctl -f; default VIMAGE_ROOT)\n";
 
 /// Runs one invocation. `argv` includes `argv[0]`; `env` looks up environment variables (passed
 /// in so tests need not touch the process environment).
@@ -93,6 +90,8 @@ pub fn run_with_stdin(argv: &[String], env: &dyn Fn(&str) -> Option<String>, std
             return CliOutput::fail(70, format!("cannot read state {}: {e}", state.display()));
         }
     };
+    let root = env("FBSD_SIM_ROOT").or_else(|| env("VIMAGE_ROOT")).filter(|s| !s.is_empty()).map(PathBuf::from);
+    sim.kernel.set_root(root);
     let before = serde_json::to_string(&sim).unwrap_or_default();
     let out = sim.exec_with_input(&command, args, stdin);
     let after = serde_json::to_string(&sim).unwrap_or_default();
@@ -102,6 +101,42 @@ pub fn run_with_stdin(argv: &[String], env: &dyn Fn(&str) -> Option<String>, std
         return CliOutput::fail(70, format!("cannot write state {}: {e}", state.display()));
     }
     CliOutput { code: out.code, stdout: out.stdout, stderr: out.stderr }
+}
+
+/// True when the invocation reads its standard input: `ngctl -f -`, `sh` without `-c`, and
+/// `jexec JAIL` without a command (which runs the jail's shell). Nothing else may block on it.
+pub fn reads_stdin(argv: &[String]) -> bool {
+    let base = |a: &String| a.rsplit('/').next().unwrap_or(a).to_string();
+    let (prog, args): (String, &[String]) = match argv.first().map(base) {
+        Some(p) if COMMANDS.contains(&p.as_str()) => (p, argv.get(1..).unwrap_or(&[])),
+        _ => (argv.get(1).map(base).unwrap_or_default(), argv.get(2..).unwrap_or(&[])),
+    };
+    match prog.as_str() {
+        "ngctl" => args.windows(2).any(|w| w[0] == "-f" && w[1] == "-") || args.iter().any(|a| a == "-f-"),
+        "sh" => !args.iter().any(|a| a == "-c") && args.first().is_none_or(|a| a.starts_with('-')),
+        "jexec" => {
+            let mut operands = 0;
+            let mut i = 0;
+            while i < args.len() {
+                let a = &args[i];
+                if operands == 0 && (a == "-u" || a == "-U") {
+                    i += 2;
+                    continue;
+                }
+                if operands == 0 && a.starts_with('-') && a != "-" {
+                    if a == "--" {
+                        operands = 0;
+                    }
+                    i += 1;
+                    continue;
+                }
+                operands += 1;
+                i += 1;
+            }
+            operands == 1
+        }
+        _ => false,
+    }
 }
 
 /// Takes the exclusive lock on `<state>.lock` (released when the file is dropped).
@@ -179,7 +214,7 @@ mod tests {
         let o = run(&argv(&["/x/bin/ifconfig", "epair", "create"]), &env);
         assert_eq!((o.code, o.stdout.as_str()), (0, "epair0a\n"));
         let o = run(&argv(&["fbsd-sim", "ifconfig", "-l"]), &env);
-        assert_eq!(o.stdout, "lo0 em0 epair0a epair0b\n");
+        assert_eq!(o.stdout, "em0 lo0 epair0a epair0b\n");
         let text = std::fs::read_to_string(&log).unwrap();
         assert_eq!(text, "ifconfig\tepair\tcreate\nifconfig\t-l\n");
         let o = run(&argv(&["fbsd-sim", "sim", "fail-at", "1", "EBUSY"]), &env);

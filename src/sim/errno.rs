@@ -38,16 +38,22 @@ pub enum Errno {
     ENODEV,
     /// errno 20.
     ENOTDIR,
+    /// errno 21.
+    EISDIR,
     /// errno 22.
     EINVAL,
     /// errno 25.
     ENOTTY,
     /// errno 28.
     ENOSPC,
+    /// errno 30.
+    EROFS,
     /// errno 34.
     ERANGE,
     /// errno 35.
     EAGAIN,
+    /// errno 43 (vlan(4): a parent that cannot carry VLANs).
+    EPROTONOSUPPORT,
     /// errno 45.
     EOPNOTSUPP,
     /// errno 46.
@@ -82,7 +88,7 @@ pub enum Errno {
     ENOSYS,
 }
 
-const ALL: [Errno; 33] = [
+const ALL: [Errno; 36] = [
     Errno::EPERM,
     Errno::ENOENT,
     Errno::ESRCH,
@@ -95,11 +101,14 @@ const ALL: [Errno; 33] = [
     Errno::EEXIST,
     Errno::ENODEV,
     Errno::ENOTDIR,
+    Errno::EISDIR,
     Errno::EINVAL,
     Errno::ENOTTY,
     Errno::ENOSPC,
+    Errno::EROFS,
     Errno::ERANGE,
     Errno::EAGAIN,
+    Errno::EPROTONOSUPPORT,
     Errno::EOPNOTSUPP,
     Errno::EPFNOSUPPORT,
     Errno::EAFNOSUPPORT,
@@ -135,11 +144,14 @@ impl Errno {
             Errno::EEXIST => "File exists",
             Errno::ENODEV => "Operation not supported by device",
             Errno::ENOTDIR => "Not a directory",
+            Errno::EISDIR => "Is a directory",
             Errno::EINVAL => "Invalid argument",
             Errno::ENOTTY => "Inappropriate ioctl for device",
             Errno::ENOSPC => "No space left on device",
+            Errno::EROFS => "Read-only file system",
             Errno::ERANGE => "Result too large",
             Errno::EAGAIN => "Resource temporarily unavailable",
+            Errno::EPROTONOSUPPORT => "Protocol not supported",
             Errno::EOPNOTSUPP => "Operation not supported",
             Errno::EPFNOSUPPORT => "Protocol family not supported",
             Errno::EAFNOSUPPORT => "Address family not supported by protocol family",
@@ -174,11 +186,14 @@ impl Errno {
             Errno::EEXIST => "EEXIST",
             Errno::ENODEV => "ENODEV",
             Errno::ENOTDIR => "ENOTDIR",
+            Errno::EISDIR => "EISDIR",
             Errno::EINVAL => "EINVAL",
             Errno::ENOTTY => "ENOTTY",
             Errno::ENOSPC => "ENOSPC",
+            Errno::EROFS => "EROFS",
             Errno::ERANGE => "ERANGE",
             Errno::EAGAIN => "EAGAIN",
+            Errno::EPROTONOSUPPORT => "EPROTONOSUPPORT",
             Errno::EOPNOTSUPP => "EOPNOTSUPP",
             Errno::EPFNOSUPPORT => "EPFNOSUPPORT",
             Errno::EAFNOSUPPORT => "EAFNOSUPPORT",

@@ -127,6 +127,35 @@ impl World {
         Sim::load(&self.state).unwrap().kernel
     }
 
+    /// Runs one simulated FreeBSD command (`ngctl msg em0: setautosrc 1`, `jexec web1 ping -c 1
+    /// 192.168.1.1`) against this world's host, the way an admin at its shell would: through
+    /// `fbsd-sim`, not logged (so [`World::take_log`] still shows only what vimage ran).
+    pub fn sim(&self, prog: &str, args: &[&str]) -> Output {
+        Command::new(sim_bin())
+            .arg(prog)
+            .args(args)
+            .env("FBSD_SIM_STATE", &self.state)
+            .env("FBSD_SIM_ROOT", &self.root)
+            .output()
+            .unwrap()
+    }
+
+    /// True when `ping -c 1 -t 1 ADDR`, run in jail `jail` (on the host for `""`), gets an
+    /// echo reply: the simulated data plane has a path there and back (fbsd-sim's `ping`,
+    /// a graph walk over epair, if_bridge, vlan and netgraph; MTU and pf ignored).
+    pub fn pings(&self, jail: &str, addr: &str) -> bool {
+        let o = if jail.is_empty() {
+            self.sim("ping", &["-c", "1", "-t", "1", addr])
+        } else {
+            self.sim("jexec", &[jail, "ping", "-c", "1", "-t", "1", addr])
+        };
+        match o.status.code() {
+            Some(0) => true,
+            Some(2) => false,
+            c => panic!("ping {addr} in {jail:?} failed to run ({c:?}): {}", String::from_utf8_lossy(&o.stderr)),
+        }
+    }
+
     /// Changes the simulated kernel (add a jail, inject a fault).
     pub fn edit(&self, f: impl FnOnce(&mut Kernel)) {
         let mut s = Sim::load(&self.state).unwrap();

@@ -13,7 +13,8 @@ impl Kernel {
     /// In the order of sys/net/if_bridge.c `bridge_ioctl_add` (stable/14, opnsense/src):
     /// ENOENT no such interface; EEXIST already in this bridge; EBUSY in another bridge;
     /// EINVAL for an `if_type` other than IFT_ETHER / IFT_L2VLAN (/ IFT_GIF, which the model
-    /// has no interfaces of) — so lo0 and any if_bridge (IFT_BRIDGE) are never members — or,
+    /// has no interfaces of) — so lo0 and any if_bridge (IFT_BRIDGE) are never members —, for
+    /// a bridge's SVI (a vlan on a bridge, 15.x), or,
     /// up to 14.x, an MTU different from the bridge's (the first member defines it). From 15.x the member is set to the bridge's
     /// MTU instead, and a member holding an IP address is EINVAL unless
     /// `net.link.bridge.member_ifaddrs=1`.
@@ -31,6 +32,14 @@ impl Kernel {
             return Err(if owner == br { Errno::EEXIST } else { Errno::EBUSY });
         }
         if !mi.is_ethernet() {
+            return Err(Errno::EINVAL);
+        }
+        // A bridge's SVI (a vlan whose trunk is a bridge, which only 15.x's vlan_config
+        // allows) is no member: EINVAL, "Bridge SVI cannot be added to a bridge" in 15.x's
+        // extended error (ATF if_bridge_test.sh bridge_svi_in_bridge).
+        if let IfKind::Vlan(c) = &mi.kind
+            && c.parent.and_then(|t| self.ifp(t)).is_some_and(|t| matches!(t.kind, IfKind::Bridge(_)))
+        {
             return Err(Errno::EINVAL);
         }
         let new_mtu = if self.bridge_15() {
@@ -90,6 +99,7 @@ impl Kernel {
         if let Some(IfKind::Bridge(s)) = self.ifp_mut(br).map(|b| &mut b.kind) {
             s.members.remove(&seq);
         }
+        self.bridge_member_gone(br, seq, id);
     }
 
     /// Releases every member of bridge `id` (bridge destroyed or moved away).
@@ -115,8 +125,19 @@ impl Kernel {
 
     /// True when a bridge has at least one member with link (its LOWER_UP).
     pub(crate) fn bridge_has_link(&self, id: IfId) -> bool {
-        self.ifp(id)
-            .and_then(|b| b.bridge_state())
-            .is_some_and(|s| s.members.values().any(|&m| self.ifp(m).is_some_and(|i| i.has_link())))
+        self.ifp(id).and_then(|b| b.bridge_state()).is_some_and(|s| s.members.values().any(|&m| self.agg_link(m)))
+    }
+
+    /// Link state (LOWER_UP) of any interface: its driver's, or for a bridge any member's
+    /// (`bridge_linkcheck`), for a vlan its parent's (`vlan_link_state`), for a lagg any
+    /// port's.
+    pub(crate) fn agg_link(&self, id: IfId) -> bool {
+        let Some(i) = self.ifp(id) else { return false };
+        match &i.kind {
+            IfKind::Bridge(_) => self.bridge_has_link(id),
+            IfKind::Vlan(c) => c.parent.is_some_and(|p| self.agg_link(p)),
+            IfKind::Lagg(c) => c.ports.iter().any(|p| self.agg_link(p.ifp)),
+            _ => i.has_link(),
+        }
     }
 }

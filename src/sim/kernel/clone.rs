@@ -7,12 +7,18 @@ use super::ifnet::{IF_MAXUNIT, IFNAMSIZ, IfKind, nd6};
 use super::types::{IfId, Mac, VnetId};
 use crate::sim::Errno;
 
-/// The cloners the simulator knows, with the module that provides each.
-const CLONERS: &[(&str, Option<&str>)] = &[("epair", Some("if_epair")), ("bridge", Some("if_bridge")), ("lo", None)];
+/// The cloners the simulator knows, with the module that provides each (`vlan` and `lagg` are
+/// compiled into GENERIC: `device vlan`, `device lagg`).
+const CLONERS: &[(&str, Option<&str>)] =
+    &[("epair", Some("if_epair")), ("bridge", Some("if_bridge")), ("lo", None), ("vlan", None), ("lagg", None)];
 
 /// Splits a create request into cloner and requested unit (`ifc_simple_match` /
 /// `epair_clone_match` + `ifc_name2unit`): `epair`, `epair7`, `bridge`, `bridge3`.
 fn match_cloner(req: &str) -> Option<(&'static str, Result<Option<u32>, Errno>)> {
+    // if_vlan.c vlan_clone_match_ethervid: `PARENT.TAG`.
+    if req.contains('.') {
+        return Some(("vlan", Ok(None)));
+    }
     for (c, _) in CLONERS {
         if let Some(rest) = req.strip_prefix(c)
             && rest.bytes().all(|b| b.is_ascii_digit())
@@ -42,7 +48,19 @@ impl Kernel {
 
     /// `SIOCIFCREATE2`: creates `epair[N]`, `bridge[N]` or `lo[N]` in the caller's vnet and
     /// returns the new interface (the `a` end of an epair).
+    #[cfg(test)]
     pub(crate) fn if_clone_create(&mut self, ctx: Ctx, req: &str) -> Result<IfId, Errno> {
+        self.if_clone_create_with(ctx, req, None)
+    }
+
+    /// [`Kernel::if_clone_create`] with a vlan request (`ifconfig vlan create vlandev X vlan
+    /// N`, or the parent and tag of a `PARENT.TAG` name).
+    pub(crate) fn if_clone_create_with(
+        &mut self,
+        ctx: Ctx,
+        req: &str,
+        vlan: Option<&super::vlan::VlanReq>,
+    ) -> Result<IfId, Errno> {
         self.begin_op()?;
         self.priv_net(ctx)?;
         let (cloner, unit) = match_cloner(req).ok_or(Errno::EINVAL)?;
@@ -56,12 +74,22 @@ impl Kernel {
         match cloner {
             "epair" => self.epair_create(ctx.vnet, unit),
             "bridge" => self.simple_create(ctx.vnet, "bridge", unit),
+            "vlan" => self.vlan_clone_create(ctx, req, unit, vlan),
+            "lagg" => self.simple_create(ctx.vnet, "lagg", unit),
             _ => self.simple_create(ctx.vnet, "lo", unit),
         }
     }
 
     /// `ifc_alloc_unit`: the requested unit, or the lowest free one whose `<cloner><unit>`
     /// name is not taken (a taken name leaks that unit, as if_clone.c does).
+    pub(crate) fn alloc_unit_pub(&mut self, vnet: VnetId, cloner: &str, unit: Option<u32>) -> Result<u32, Errno> {
+        self.alloc_unit(vnet, cloner, unit)
+    }
+
+    pub(crate) fn release_unit_pub(&mut self, vnet: VnetId, cloner: &str, unit: u32) {
+        self.release_unit(vnet, cloner, unit)
+    }
+
     fn alloc_unit(&mut self, vnet: VnetId, cloner: &str, unit: Option<u32>) -> Result<u32, Errno> {
         let name_taken = |k: &Kernel, u: u32| k.ifunit(vnet, &format!("{cloner}{u}")).is_some();
         match unit {
@@ -167,6 +195,13 @@ impl Kernel {
             b.hwaddr = b.mac;
             b.nd6 = nd6::PERFORMNUD | nd6::IFDISABLED;
             b
+        } else if cloner == "lagg" {
+            // lagg_clone_create: a generated address until the first port gives its own
+            // (ether_gen_addr, like a bridge's; the exact bytes are not checked).
+            let mut l = Kernel::blank_ifnet(&name, "lagg", IfKind::Lagg(Default::default()), vnet);
+            l.mac = Some(self.bridge_mac(vnet, &name));
+            l.hwaddr = l.mac;
+            l
         } else {
             let mut l = Kernel::blank_ifnet(&name, "lo", IfKind::Loopback, vnet);
             l.mtu = 16384;
@@ -206,12 +241,19 @@ impl Kernel {
         self.priv_net(ctx)?;
         let ifp = self.ifp_or_nxio(id)?;
         let (dname, home, unit) = (ifp.dname.clone(), ifp.home, ifp.unit);
-        let cloned = matches!(ifp.kind, IfKind::Epair { .. } | IfKind::Bridge(_) | IfKind::Loopback);
+        let cloned = matches!(
+            ifp.kind,
+            IfKind::Epair { .. } | IfKind::Bridge(_) | IfKind::Loopback | IfKind::Vlan(_) | IfKind::Lagg(_)
+        );
         if !cloned || !self.cloner_present(&dname) {
             return Err(Errno::EINVAL);
         }
         if matches!(ifp.kind, IfKind::Loopback) && unit == Some(0) {
             return Err(Errno::EINVAL);
+        }
+        if matches!(ifp.kind, IfKind::Vlan(_)) {
+            self.vlan_destroy(id);
+            return Ok(());
         }
         self.destroy_now(id);
         if let Some(u) = unit {
@@ -220,14 +262,25 @@ impl Kernel {
         Ok(())
     }
 
+    /// `ifnet_departure_event` listeners for an interface leaving its vnet (destroyed or
+    /// moved): if_bridge (membership, span ports, a bridge's own members), vlan(4)
+    /// (`vlan_ifdetach`), lagg(4) (`lagg_port_ifdetach`, and a lagg's own ports).
+    pub(crate) fn departure(&mut self, id: IfId) {
+        self.leave_bridge(id);
+        self.release_members(id);
+        self.leave_spans(id);
+        self.vlans_lose_parent(id);
+        self.lagg_port_gone(id);
+        self.lagg_release_ports(id);
+    }
+
     /// Detaches and frees a cloned interface (and an epair's peer) without any checks; used
     /// by destroy and by the death of the vnet the interface was created in.
     pub(crate) fn destroy_now(&mut self, id: IfId) {
         let Some(ifp) = self.ifp(id) else { return };
         let peer = ifp.peer();
         for x in std::iter::once(id).chain(peer) {
-            self.leave_bridge(x);
-            self.release_members(x);
+            self.departure(x);
             self.free_ifnet(x);
         }
     }

@@ -121,6 +121,24 @@ impl Kernel {
         let mut m = [0u8; 6];
         m.copy_from_slice(bytes);
         ifp.mac = Some(Mac(m));
+        // iflladdr_event listeners: a lagg's ports take its new address (lagg_port_lladdr),
+        // a trunk's vlans theirs (vlan_iflladdr).
+        self.lagg_push_mac(id);
+        if let Some(v) = self.ifp(id).map(|i| i.vnet) {
+            for vl in self.vlans_on(v, id) {
+                if let Some(x) = self.ifp_mut(vl) {
+                    x.mac = Some(Mac(m));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `SIOCSLANPCP` (`ifconfig pcp N`, `-pcp`): any interface may carry a priority.
+    pub(crate) fn if_set_pcp(&mut self, ctx: Ctx, id: IfId, pcp: Option<u8>) -> Result<(), Errno> {
+        self.begin_op()?;
+        self.priv_net(ctx)?;
+        self.ifp_mut(id).ok_or(Errno::ENXIO)?.pcp = pcp;
         Ok(())
     }
 
@@ -225,12 +243,20 @@ impl Kernel {
             IfAddr::V4 { addr, prefix, .. } => IfAddr::V4 { addr, prefix, broadcast: None },
             v6 => v6,
         };
+        let key = super::route::prefix_key(&addr);
         let i = self.ifp_mut(id).ok_or(Errno::ENXIO)?;
         match i.addrs.iter_mut().find(|a| same_addr(a, &addr)) {
             Some(slot) => *slot = addr,
             None => i.addrs.push(addr),
         }
         i.up = true;
+        let vnet = i.vnet;
+        let owner = self.vnet(vnet).and_then(|vn| vn.prefix_owner.get(&key).copied());
+        if owner.is_none_or(|o| o == id || !self.holds_prefix(vnet, o, &key))
+            && let Some(vn) = self.vnet_mut(vnet)
+        {
+            vn.prefix_owner.insert(key, id);
+        }
         Ok(())
     }
 

@@ -5,7 +5,6 @@
 
 use super::Kernel;
 use super::cred::Ctx;
-use super::ifnet::IfKind;
 use super::types::{IfAddr, IfId};
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
@@ -37,25 +36,10 @@ impl Kernel {
         self.dhcp.remove(ifname);
     }
 
-    /// The server a DHCPDISCOVER sent on `id` (in `ctx`'s vnet) reaches, if any.
+    /// The server a DHCPDISCOVER sent on `id` reaches, if any: the LAN of the first physical
+    /// NIC the broadcast gets to (see `super::reach`), whose answer can come back to `id`.
     pub(crate) fn dhcp_server_for(&self, id: IfId) -> Option<DhcpServer> {
-        let i = self.ifp(id)?;
-        let host_end = match i.kind {
-            IfKind::Epair { peer } => self.ifp(peer)?,
-            IfKind::Ether => return self.dhcp.get(&i.name).cloned().filter(|_| i.up),
-            _ => return None,
-        };
-        if !host_end.up {
-            return None;
-        }
-        let (br, _) = host_end.bridge?;
-        if !self.ifp(br)?.up {
-            return None;
-        }
-        self.bridge_members(br)
-            .into_iter()
-            .filter_map(|m| self.ifp(m))
-            .find_map(|m| (matches!(m.kind, IfKind::Ether) && m.up).then(|| self.dhcp.get(&m.name).cloned()).flatten())
+        self.lan_of(id).and_then(|nic| self.dhcp.get(&nic).cloned())
     }
 
     /// The address the server gives `mac`: its old lease, else the lowest free one of the pool

@@ -88,6 +88,10 @@ pub enum IfKind {
         /// Link state: the node's `ether` hook is connected.
         link: bool,
     },
+    /// A vlan(4) interface (IFT_L2VLAN).
+    Vlan(super::vlan::VlanCfg),
+    /// A lagg(4) interface (IFT_ETHER, `groups: lagg`).
+    Lagg(super::lagg::LaggCfg),
 }
 
 /// Members of a bridge, keyed by the order they joined.
@@ -98,6 +102,22 @@ pub struct Bridge {
     pub members: BTreeMap<u64, IfId>,
     /// The sequence number the next member gets.
     pub next_seq: u64,
+    /// Per-member settings (`struct bridge_iflist`: flags, PVID, VLAN set), by join seq; a
+    /// member without an entry has the defaults of `bridge_ioctl_add`.
+    #[serde(default)]
+    pub cfg: BTreeMap<u64, super::bridge_cfg::MemberCfg>,
+    /// `sc_flags` (15.x): IFBRF_VLANFILTER, IFBRF_DEFQINQ.
+    #[serde(default)]
+    pub flags: u32,
+    /// `sc_defpvid` (15.x `defuntagged`): the PVID new members get.
+    #[serde(default)]
+    pub defpvid: u16,
+    /// Span ports (`span IF`): copies of all traffic, not members.
+    #[serde(default)]
+    pub span: Vec<IfId>,
+    /// Static address-cache entries (`static IF MAC [vlan N]`); learned ones are not modelled.
+    #[serde(default)]
+    pub rt: Vec<super::bridge_cfg::RtEntry>,
 }
 
 /// One interface.
@@ -115,8 +135,14 @@ pub struct Ifnet {
     pub home: VnetId,
     /// The vnet it is in now (moved by `vnet`/`-vnet`).
     pub vnet: VnetId,
-    /// `if_index` in its current vnet: the order ifconfig lists interfaces in.
+    /// `if_index`: from 14.x one global number kept across vnet moves (sys/net/if.c
+    /// `ifindex_table`, `if_vmove` does not touch it); on 13.x a number of its current vnet's
+    /// `V_ifindex_table`, taken anew by every move. Printed as bridge `port`, `scopeid`,
+    /// ng_ether `getifindex`.
     pub index: u32,
+    /// Position in its vnet's interface list (`V_ifnet`); larger is later.
+    #[serde(default)]
+    pub link_seq: u64,
     /// `IFF_UP` (with RUNNING), kept apart because moves and addresses change it.
     pub up: bool,
     /// Other `IFF_*` bits set with ifconfig keywords (debug, promisc, link0…).
@@ -149,12 +175,27 @@ pub struct Ifnet {
     /// Promiscuous mode asked for by the ng_ether node (`setpromisc 1` → `ifpromisc`).
     #[serde(default)]
     pub ng_promisc: bool,
+    /// The lagg(4) this interface is a port of (`if_lagg`).
+    #[serde(default)]
+    pub lagg: Option<IfId>,
+    /// `ifconfig pcp N` (`if_pcp`, SIOCSLANPCP): the 802.1p priority of untagged frames.
+    #[serde(default)]
+    pub pcp: Option<u8>,
 }
 
 impl Ifnet {
     /// True for interfaces an if_bridge accepts as members (IFT_ETHER/L2VLAN/GIF).
     pub fn is_ethernet(&self) -> bool {
-        matches!(self.kind, IfKind::Ether | IfKind::Epair { .. } | IfKind::Eiface { .. })
+        matches!(
+            self.kind,
+            IfKind::Ether | IfKind::Epair { .. } | IfKind::Eiface { .. } | IfKind::Vlan(_) | IfKind::Lagg(_)
+        )
+    }
+
+    /// True for IFT_ETHER interfaces (NICs, epair, ng_eiface, lagg): what ng_ether makes
+    /// nodes for besides IFT_L2VLAN, and what a lagg takes as a port.
+    pub fn is_ift_ether(&self) -> bool {
+        matches!(self.kind, IfKind::Ether | IfKind::Epair { .. } | IfKind::Eiface { .. } | IfKind::Lagg(_))
     }
 
     /// True for interfaces with a 6-byte link-level address (SIOCSIFLLADDR applies).
@@ -187,27 +228,31 @@ impl Ifnet {
         }
     }
 
-    /// Link state as the driver reports it (LOWER_UP), before bridge aggregation.
+    /// Link state as the driver reports it (LOWER_UP), before aggregation over other
+    /// interfaces (bridge members, a vlan's parent, lagg ports: the kernel table knows those).
     fn link_up(&self) -> bool {
         match self.kind {
             IfKind::Epair { .. } | IfKind::Ether => true,
             IfKind::Loopback => self.up,
-            IfKind::Bridge(_) => false,
+            IfKind::Bridge(_) | IfKind::Vlan(_) | IfKind::Lagg(_) => false,
             IfKind::Eiface { link, .. } => link,
         }
     }
 
-    /// `IFF_DRV_RUNNING` as ifconfig shows it: epair sets it at creation, the others when UP.
-    fn running(&self) -> bool {
-        match self.kind {
+    /// `IFF_DRV_RUNNING` as ifconfig shows it: epair sets it at creation, a vlan while it has
+    /// a parent (`vlan_config`), the others when UP.
+    pub fn running(&self) -> bool {
+        match &self.kind {
             IfKind::Epair { .. } => true,
+            IfKind::Vlan(v) => v.parent.is_some(),
             _ => self.up,
         }
     }
 
-    /// The `flags=` word; `member_link` says whether a bridge has a member with link (only
-    /// the kernel table can tell, so the caller passes it).
-    pub fn flags(&self, bridge_has_link: bool) -> u32 {
+    /// The `flags=` word; `agg_link` is the link of a bridge, vlan or lagg as the kernel
+    /// derives it from the interfaces under it (only the kernel table can tell, so the caller
+    /// passes it).
+    pub fn flags(&self, agg_link: bool) -> u32 {
         let mut f = match self.kind {
             IfKind::Loopback => iff::LOOPBACK | iff::MULTICAST,
             _ => iff::BROADCAST | iff::SIMPLEX | iff::MULTICAST,
@@ -219,7 +264,7 @@ impl Ifnet {
             f |= iff::RUNNING;
         }
         let link = match self.kind {
-            IfKind::Bridge(_) => bridge_has_link,
+            IfKind::Bridge(_) | IfKind::Vlan(_) | IfKind::Lagg(_) => agg_link,
             _ => self.link_up(),
         };
         if link {

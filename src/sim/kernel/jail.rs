@@ -12,6 +12,33 @@ use serde::{Deserialize, Serialize};
 /// `JAIL_MAX` (sys/jail.h): the largest JID before wrapping.
 const JAIL_MAX: u32 = 999_999;
 
+/// The static `allow.*` jail parameters of sys/kern/kern_jail.c (`pr_flag_allow`, 14.x;
+/// `allow.suser` is new in 14), each a boolean with an `allow.noX` form. The dynamic ones
+/// (`allow.mount.<fs>` from `prison_add_vfs`, `allow.vmm`, …) depend on loaded modules and are
+/// not modelled.
+pub const ALLOW_PARAMS: &[&str] = &[
+    "allow.set_hostname",
+    "allow.sysvipc",
+    "allow.raw_sockets",
+    "allow.chflags",
+    "allow.mount",
+    "allow.quotas",
+    "allow.socket_af",
+    "allow.mlock",
+    "allow.reserved_ports",
+    "allow.read_msgbuf",
+    "allow.unprivileged_proc_debug",
+    "allow.suser",
+];
+
+/// `JAIL_DEFAULT_ALLOW` (kern_jail.c): what a new jail may do unless told otherwise.
+pub const DEFAULT_ALLOW: &[&str] =
+    &["allow.set_hostname", "allow.reserved_ports", "allow.unprivileged_proc_debug", "allow.suser"];
+
+fn default_allow() -> std::collections::BTreeSet<String> {
+    DEFAULT_ALLOW.iter().map(|s| s.to_string()).collect()
+}
+
 /// One jail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jail {
@@ -35,6 +62,9 @@ pub struct Jail {
     /// jail(8) mounted devfs on `<path>/dev` (`mount.devfs`).
     #[serde(default)]
     pub mount_devfs: bool,
+    /// The `allow.*` permissions that are on ([`ALLOW_PARAMS`] names).
+    #[serde(default = "default_allow")]
+    pub allow: std::collections::BTreeSet<String>,
 }
 
 /// What `jail -c` asks the kernel for.
@@ -57,6 +87,8 @@ pub struct JailSpec {
     /// `mount.devfs`: jail(8) mounts devfs on `<path>/dev` with `devfs_ruleset`, "or a
     /// default of ruleset 4" (jail(8)).
     pub mount_devfs: bool,
+    /// `allow.X` (true) and `allow.noX` (false) given at creation, over [`DEFAULT_ALLOW`].
+    pub allow: Vec<(String, bool)>,
 }
 
 /// A refused `jail_set`: the errno and the kernel's `errmsg` text.
@@ -134,6 +166,17 @@ impl Kernel {
                 dying: false,
                 devfs_ruleset: spec.devfs_ruleset.unwrap_or(0),
                 mount_devfs: spec.mount_devfs,
+                allow: {
+                    let mut a = default_allow();
+                    for (name, on) in &spec.allow {
+                        if *on {
+                            a.insert(name.clone());
+                        } else {
+                            a.remove(name);
+                        }
+                    }
+                    a
+                },
             },
         );
         if spec.mount_devfs {
@@ -192,9 +235,15 @@ impl Kernel {
     }
 
     /// `jail_getid(3)` as the caller sees it: a JID or a name of a live jail, else libjail's
-    /// error text (`jail "x" not found`, `jail 9 not found`).
+    /// error text (`jail "x" not found`, `jail 9 not found`). lib/libjail/jail_getid.c returns
+    /// JID 0 (prison0) at once, without asking the kernel, so `0` is "found" and the kernel
+    /// call that follows refuses it (`ifconfig X vnet 0`: ENXIO from `if_vmove_loan`). That
+    /// special case is in the 14.x libjail; 13.x is modelled without it (not confirmed).
     pub(crate) fn jail_getid(&self, ctx: Ctx, key: &str) -> Result<u32, String> {
         let numeric = !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit());
+        if numeric && self.osreldate >= 1_400_000 && key.bytes().all(|b| b == b'0') {
+            return Ok(0);
+        }
         let found = if ctx.jailed() {
             None
         } else if numeric {
@@ -214,6 +263,14 @@ impl Kernel {
     /// Every jail, in JID order.
     pub(crate) fn jail_list(&self) -> impl Iterator<Item = &Jail> {
         self.jails.values()
+    }
+
+    /// True when the jail process `ctx` runs in has `allow.NAME` (always, on the host).
+    pub(crate) fn jail_allows(&self, ctx: Ctx, name: &str) -> bool {
+        match ctx.jail {
+            None => true,
+            Some(jid) => self.jail(jid).is_some_and(|j| j.allow.contains(&format!("allow.{name}"))),
+        }
     }
 
     /// A jail by JID.
@@ -239,6 +296,7 @@ impl Kernel {
             jid: None,
             devfs_ruleset: devfs,
             mount_devfs: devfs.is_some(),
+            allow: Vec::new(),
         };
         self.jail_create(Ctx::HOST, &spec).map_err(|e| e.errno)
     }

@@ -2,6 +2,7 @@
 
 use super::Kernel;
 use super::cred::Ctx;
+use super::types::IfId;
 use crate::sim::Errno;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -110,6 +111,55 @@ impl Kernel {
             self.ng_ether_attach_all();
         }
         Ok(self.modules.loaded.get(m).map_or(0, |f| f.fileid))
+    }
+
+    /// `kldunloadf(2)` of the file holding module `m` (kern_linker.c `kern_kldunload`):
+    /// EPERM in a jail (`priv_check(PRIV_KLD_UNLOAD)`), ENOENT when not loaded, EBUSY while
+    /// another loaded file depends on it (`linker_file_unload`: the file is referenced) or,
+    /// for a netgraph type, while nodes of it exist (ng_base.c `ng_mod_event` MOD_UNLOAD:
+    /// `type->refs > 1`; ng_ether.c: "the base code won't try to unload us until all nodes
+    /// have been removed"). Unloading if_epair or if_bridge destroys every interface of the
+    /// cloner in every vnet (`vnet_epair_uninit` / `vnet_bridge_uninit` → `ifc_detach_cloner`).
+    pub(crate) fn kld_unload(&mut self, ctx: Ctx, m: &str) -> Result<(), Errno> {
+        self.begin_op()?;
+        if ctx.jailed() {
+            return Err(Errno::EPERM);
+        }
+        if !self.modules.is_loaded(m) {
+            return Err(Errno::ENOENT);
+        }
+        let needed = AVAILABLE_MODULES.iter().any(|(n, deps)| self.modules.is_loaded(n) && deps.contains(&m));
+        if needed {
+            return Err(Errno::EBUSY);
+        }
+        if let Some(t) = m.strip_prefix("ng_") {
+            let in_use = self.vnets.values().any(|vn| vn.netgraph.nodes.values().any(|n| n.kind.type_name() == t));
+            if in_use && t != "socket" {
+                return Err(Errno::EBUSY);
+            }
+        }
+        let cloner = match m {
+            "if_epair" => Some("epair"),
+            "if_bridge" => Some("bridge"),
+            _ => None,
+        };
+        if let Some(c) = cloner {
+            let doomed: Vec<IfId> = self
+                .vnets
+                .values()
+                .flat_map(|vn| vn.by_link.values().copied())
+                .filter(|id| self.ifp(*id).is_some_and(|i| i.dname == c))
+                .collect();
+            for id in doomed {
+                let Some((home, unit)) = self.ifp(id).map(|i| (i.home, i.unit)) else { continue };
+                self.destroy_now(id);
+                if let Some(u) = unit {
+                    self.release_unit_pub(home, c, u);
+                }
+            }
+        }
+        self.modules.force_unload(m);
+        Ok(())
     }
 
     /// Loaded module files in file-id order, with their module names.

@@ -6,6 +6,7 @@
 //! nothing. Userland commands (`super::userland`) are built only on these operations.
 
 mod bridge;
+pub(crate) mod bridge_cfg;
 mod clone;
 mod config;
 mod cred;
@@ -13,12 +14,15 @@ pub(crate) mod devfs;
 mod dhcp;
 mod jail;
 mod kld;
+pub(crate) mod lagg;
 pub(crate) mod netgraph;
+pub(crate) mod reach;
 pub(crate) mod route;
 mod sysctl;
 mod table;
 pub(crate) mod types;
 mod view;
+pub(crate) mod vlan;
 mod vmove;
 
 pub(crate) mod ifnet;
@@ -27,7 +31,7 @@ pub(crate) mod vnet;
 pub(crate) use config::DelAddr;
 pub(crate) use cred::Ctx;
 pub use dhcp::DhcpServer;
-pub(crate) use jail::{Jail, JailSpec, JailUpdate};
+pub(crate) use jail::{ALLOW_PARAMS, Jail, JailSpec, JailUpdate};
 pub use kld::AVAILABLE_MODULES;
 pub(crate) use kld::module_name as kld_module_name;
 pub(crate) use sysctl::SysctlValue;
@@ -56,6 +60,13 @@ struct Fault {
 pub struct Kernel {
     ifnets: Vec<Option<Ifnet>>,
     free_slots: Vec<u32>,
+    /// The global `ifindex_table` of 14.x and later (sys/net/if.c `ifindex_alloc`): lowest free
+    /// index from 1, kept by an interface across vnet moves, freed by `if_free`.
+    #[serde(default = "types::NumAlloc::from_one")]
+    index_alloc: types::NumAlloc,
+    /// Feeds [`ifnet::Ifnet::link_seq`]: the tail of every vnet's interface list.
+    #[serde(default)]
+    link_seq: u64,
     vnets: BTreeMap<VnetId, Vnet>,
     next_vnet: u32,
     jails: BTreeMap<u32, Jail>,
@@ -86,6 +97,19 @@ pub struct Kernel {
     /// Feeds simulated process IDs (`ngctl<pid>` socket node names).
     #[serde(default)]
     pid_seq: u32,
+    /// `net.fibs` (a loader tunable): how many routing tables; route(8) names the FIB in its
+    /// success messages only when there are several.
+    #[serde(default = "one")]
+    fibs: u32,
+    /// The directory that stands for `/` (`FBSD_SIM_ROOT`, else `VIMAGE_ROOT`): where the
+    /// simulated commands that read or write files (`sysrc`, `service`, `ngctl -f`) find
+    /// them. Not part of the saved state; `None` means the machine has no files.
+    #[serde(skip)]
+    root: Option<std::path::PathBuf>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// `kern.hostuuid` of the simulated host.
@@ -98,9 +122,20 @@ impl Kernel {
     /// and `kern.boottime`, and every module of [`AVAILABLE_MODULES`] loaded; the neutral
     /// starting point tests add NICs and jails to.
     pub fn freebsd14() -> Kernel {
+        Kernel::freebsd14_with_nics(&[])
+    }
+
+    /// [`Kernel::freebsd14`] whose physical NICs (name, MAC, MTU; UP, as [`Kernel::add_ether`]
+    /// makes them) attached at boot, before lo0: drivers attach at `SI_SUB_CONFIGURE`, and lo0
+    /// is made later by `vnet_loif_init` at `SI_SUB_PSEUDO` (sys/net/if_loop.c), so the NICs
+    /// come first in `ifconfig -l` and have the lowest `if_index` (lo0's scopeid is 0x2 on a
+    /// one-NIC host).
+    pub fn freebsd14_with_nics(nics: &[(&str, &str, u32)]) -> Kernel {
         let mut k = Kernel {
             ifnets: Vec::new(),
             free_slots: Vec::new(),
+            index_alloc: types::NumAlloc::from_one(),
+            link_seq: 0,
             vnets: BTreeMap::new(),
             next_vnet: 1,
             jails: BTreeMap::new(),
@@ -120,25 +155,30 @@ impl Kernel {
             leases: BTreeMap::new(),
             cbsd: BTreeMap::new(),
             pid_seq: 0,
+            fibs: 1,
+            root: None,
         };
         k.vnets.insert(VnetId::HOST, Vnet::new(None));
+        for (m, _) in AVAILABLE_MODULES {
+            k.modules.force_load(m);
+        }
+        for (name, mac, mtu) in nics {
+            k.add_ether(name, mac, *mtu);
+        }
         k.attach_loopback(VnetId::HOST, true);
         // rc.d/devfs at boot: /dev mounted, the stock rulesets loaded (devfs_load_rulesets=YES).
         k.devfs_mount("/dev", 0);
         k.load_devfs_rules(crate::devfs::rules::STOCK_FILE);
-        for (m, _) in AVAILABLE_MODULES {
-            k.modules.force_load(m);
-        }
         k
     }
 
-    /// The demo/test host: [`Kernel::freebsd14`] plus em0 (00:1b:21:aa:bb:cc, UP,
-    /// 192.168.1.10/24) with a DHCP server on its LAN (router 192.168.1.1, pool .100–.199),
-    /// a default route via 192.168.1.1, and the running vnet jail `web1` (jid 1, devfs
-    /// ruleset 5) that has only its own lo0. Starts with `ops_done() == 0`.
+    /// The demo/test host: [`Kernel::freebsd14_with_nics`] with em0 (00:1b:21:aa:bb:cc, UP,
+    /// 192.168.1.10/24; `if_index` 1, lo0 2) with a DHCP server on its LAN (router
+    /// 192.168.1.1, pool .100–.199), a default route via 192.168.1.1, and the running vnet
+    /// jail `web1` (jid 1, devfs ruleset 5) that has only its own lo0. Starts with
+    /// `ops_done() == 0`.
     pub fn demo() -> Kernel {
-        let mut k = Kernel::freebsd14();
-        k.add_ether("em0", "00:1b:21:aa:bb:cc", 1500);
+        let mut k = Kernel::freebsd14_with_nics(&[("em0", "00:1b:21:aa:bb:cc", 1500)]);
         k.add_inet("em0", "192.168.1.10/24");
         k.set_default_route("192.168.1.1", "em0");
         k.add_dhcp_server("em0", "192.168.1.1", 24, "192.168.1.100", "192.168.1.199");
@@ -210,7 +250,31 @@ impl Kernel {
     /// Sets `kern.osreldate`: below 1400000 there is no `ifconfig -j`; from 1500000 the 15.x
     /// if_bridge rules (MTU sync, `member_ifaddrs`) apply.
     pub fn set_osreldate(&mut self, v: u32) {
+        let was_global = self.global_ifindex();
         self.osreldate = v;
+        if was_global != self.global_ifindex() {
+            self.renumber_ifindexes();
+        }
+    }
+
+    /// Sets `net.fibs` (boot-time tunable; fixture).
+    pub fn set_fibs(&mut self, n: u32) {
+        self.fibs = n.max(1);
+    }
+
+    /// Names the directory that stands for `/` for the commands that use files.
+    pub fn set_root(&mut self, root: Option<std::path::PathBuf>) {
+        self.root = root;
+    }
+
+    /// The directory that stands for `/`, if any.
+    pub(crate) fn root(&self) -> Option<&std::path::Path> {
+        self.root.as_deref()
+    }
+
+    /// `net.fibs`.
+    pub(crate) fn fibs(&self) -> u32 {
+        self.fibs
     }
 
     /// `kern.osreldate`.
@@ -259,3 +323,6 @@ impl Kernel {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_ifindex;

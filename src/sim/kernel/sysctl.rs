@@ -54,6 +54,7 @@ impl Kernel {
             ro("kern.securelevel", SysctlValue::Int(-1)),
             ro("kern.features.inet", SysctlValue::Int(1)),
             ro("kern.features.inet6", SysctlValue::Int(1)),
+            ro("net.fibs", SysctlValue::Int(i64::from(self.fibs))),
             ro("security.jail.jailed", SysctlValue::Int(i64::from(ctx.jailed()))),
             ro("security.jail.vnet", SysctlValue::Int(i64::from(self.ctx_owns_vnet(ctx)))),
         ];

@@ -3,7 +3,7 @@
 
 use super::Kernel;
 use super::ifnet::{IF_MAXINDEX, IfKind, Ifnet, nd6};
-use super::types::{IfAddr, IfId, Mac, VnetId};
+use super::types::{IfAddr, IfId, Mac, NumAlloc, VnetId};
 use super::vnet::{DefaultRoute, Vnet};
 use crate::sim::Errno;
 
@@ -38,14 +38,28 @@ impl Kernel {
         self.vnets.get(&v).and_then(|vn| vn.lookup(name))
     }
 
-    /// Interfaces of vnet `v` in `if_index` order (how `ifconfig` lists them).
+    /// Interfaces of vnet `v` in list order (how `ifconfig` lists them: sys/net/if.c
+    /// `if_link_ifnet` appends, so the newest arrival is last).
     pub(crate) fn ifnets_in(&self, v: VnetId) -> Vec<IfId> {
-        self.vnets.get(&v).map(|vn| vn.by_index.values().copied().collect()).unwrap_or_default()
+        self.vnets.get(&v).map(|vn| vn.by_link.values().copied().collect()).unwrap_or_default()
     }
 
-    /// Stores a new ifnet and attaches it to `vnet` under a fresh `if_index`.
+    /// True when `if_index` is one global table (14.x and later: sys/net/if.c
+    /// `ifindex_table`); 13.x keeps one per vnet (`V_ifindex_table`).
+    pub(crate) fn global_ifindex(&self) -> bool {
+        self.osreldate >= 1_400_000
+    }
+
+    /// Stores a new ifnet (`if_alloc`, which takes its `if_index`) and attaches it to `vnet`.
     pub(crate) fn insert_ifnet(&mut self, mut ifp: Ifnet, vnet: VnetId) -> Result<IfId, Errno> {
-        let index = self.alloc_index(vnet)?;
+        if !self.vnets.contains_key(&vnet) {
+            return Err(Errno::ENXIO);
+        }
+        let index = if self.global_ifindex() {
+            self.index_alloc.alloc_lowest(IF_MAXINDEX, |_| false).ok_or(Errno::ENOSPC)?
+        } else {
+            self.alloc_vnet_index(vnet)?
+        };
         ifp.vnet = vnet;
         ifp.index = index;
         let id = match self.free_slots.pop() {
@@ -69,33 +83,66 @@ impl Kernel {
         Ok(id)
     }
 
-    fn alloc_index(&mut self, vnet: VnetId) -> Result<u32, Errno> {
+    /// Gives every interface the `if_index` it would have had had the machine booted with the
+    /// current release's table (one global table, or one per vnet), in list order, host first:
+    /// lets a fixture switch releases after building interfaces.
+    pub(crate) fn renumber_ifindexes(&mut self) {
+        self.index_alloc = NumAlloc::from_one();
+        let global = self.global_ifindex();
+        let vnets: Vec<VnetId> = self.vnets.keys().copied().collect();
+        for v in vnets {
+            if let Some(vn) = self.vnets.get_mut(&v) {
+                vn.index_alloc = NumAlloc::from_one();
+            }
+            for id in self.ifnets_in(v) {
+                let n = if global {
+                    self.index_alloc.alloc_lowest(IF_MAXINDEX, |_| false)
+                } else {
+                    self.alloc_vnet_index(v).ok()
+                };
+                if let (Some(n), Some(i)) = (n, self.ifp_mut(id)) {
+                    i.index = n;
+                }
+            }
+        }
+    }
+
+    fn alloc_vnet_index(&mut self, vnet: VnetId) -> Result<u32, Errno> {
         let vn = self.vnets.get_mut(&vnet).ok_or(Errno::ENXIO)?;
         vn.index_alloc.alloc_lowest(IF_MAXINDEX, |_| false).ok_or(Errno::ENOSPC)
     }
 
-    /// Puts an ifnet whose `vnet`/`index` are set into that vnet's indexes.
+    /// `if_link_ifnet`: puts an ifnet whose `vnet` is set at the tail of that vnet's list.
     fn link_into_vnet(&mut self, id: IfId) {
-        let Some((name, vnet, index)) = self.ifp(id).map(|i| (i.name.clone(), i.vnet, i.index)) else {
+        self.link_seq += 1;
+        let seq = self.link_seq;
+        let Some((name, vnet)) = self.ifp_mut(id).map(|i| {
+            i.link_seq = seq;
+            (i.name.clone(), i.vnet)
+        }) else {
             return;
         };
         let ifnets = &self.ifnets;
-        let index_of = |o: IfId| ifnets.get(o.0 as usize).and_then(Option::as_ref).map_or(u32::MAX, |i| i.index);
+        let seq_of = |o: IfId| ifnets.get(o.0 as usize).and_then(Option::as_ref).map_or(u64::MAX, |i| i.link_seq);
         if let Some(vn) = self.vnets.get_mut(&vnet) {
-            vn.index_name(&name, id, index, index_of);
-            vn.by_index.insert(index, id);
+            vn.index_name(&name, id, seq, seq_of);
+            vn.by_link.insert(seq, id);
         }
     }
 
-    /// Takes an ifnet out of its vnet's indexes (before a move or a free).
+    /// `if_unlink_ifnet`: takes an ifnet out of its vnet's list (before a move or a free);
+    /// on 13.x its `if_index` goes back to that vnet's table too.
     pub(crate) fn unlink_from_vnet(&mut self, id: IfId) {
-        let Some((name, vnet, index)) = self.ifp(id).map(|i| (i.name.clone(), i.vnet, i.index)) else {
+        let Some((name, vnet, index, seq)) = self.ifp(id).map(|i| (i.name.clone(), i.vnet, i.index, i.link_seq)) else {
             return;
         };
+        let per_vnet = !self.global_ifindex();
         if let Some(vn) = self.vnets.get_mut(&vnet) {
             vn.unindex_name(&name, id);
-            vn.by_index.remove(&index);
-            vn.index_alloc.release(index);
+            vn.by_link.remove(&seq);
+            if per_vnet {
+                vn.index_alloc.release(index);
+            }
             if vn.default_route.as_ref().is_some_and(|r| r.ifp == id) {
                 vn.default_route = None;
             }
@@ -105,12 +152,20 @@ impl Kernel {
         }
     }
 
-    /// Attaches an unlinked ifnet to `vnet` with a new `if_index` (the end of a vnet move).
+    /// Attaches an unlinked ifnet to `vnet` (the end of a vnet move): at the tail of its list,
+    /// keeping its `if_index` on 14.x, with a new one from `vnet`'s table on 13.x.
     pub(crate) fn relink_into(&mut self, id: IfId, vnet: VnetId) -> Result<(), Errno> {
-        let index = self.alloc_index(vnet)?;
+        if !self.vnets.contains_key(&vnet) {
+            return Err(Errno::ENXIO);
+        }
+        if !self.global_ifindex() {
+            let index = self.alloc_vnet_index(vnet)?;
+            if let Some(i) = self.ifp_mut(id) {
+                i.index = index;
+            }
+        }
         if let Some(i) = self.ifp_mut(id) {
             i.vnet = vnet;
-            i.index = index;
         }
         self.link_into_vnet(id);
         Ok(())
@@ -122,13 +177,13 @@ impl Kernel {
         if let Some(i) = self.ifp_mut(id) {
             i.name = new.to_string();
         }
-        let Some((vnet, index)) = self.ifp(id).map(|i| (i.vnet, i.index)) else {
+        let Some((vnet, seq)) = self.ifp(id).map(|i| (i.vnet, i.link_seq)) else {
             return;
         };
         let ifnets = &self.ifnets;
-        let index_of = |o: IfId| ifnets.get(o.0 as usize).and_then(Option::as_ref).map_or(u32::MAX, |i| i.index);
+        let seq_of = |o: IfId| ifnets.get(o.0 as usize).and_then(Option::as_ref).map_or(u64::MAX, |i| i.link_seq);
         if let Some(vn) = self.vnets.get_mut(&vnet) {
-            vn.index_name(new, id, index, index_of);
+            vn.index_name(new, id, seq, seq_of);
         }
         self.ng_ether_renamed(id);
     }
@@ -150,6 +205,10 @@ impl Kernel {
             && let Some(old) = slot.take()
         {
             self.free_slots.push(id.0);
+            if self.global_ifindex() {
+                // if_free → ifindex_free_locked: the global index is free again.
+                self.index_alloc.release(old.index);
+            }
             if let Some(vn) = self.vnets.get_mut(&old.home) {
                 vn.homed.remove(&id);
             }
@@ -166,6 +225,7 @@ impl Kernel {
             home,
             vnet: home,
             index: 0,
+            link_seq: 0,
             up: false,
             xflags: 0,
             metric: 0,
@@ -181,6 +241,8 @@ impl Kernel {
             bridge: None,
             ng_ether: None,
             ng_promisc: false,
+            lagg: None,
+            pcp: None,
         }
     }
 

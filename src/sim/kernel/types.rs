@@ -115,6 +115,11 @@ impl NumAlloc {
         NumAlloc { free: BTreeSet::new(), next: first }
     }
 
+    /// An allocator whose first number is 1 (`if_index` 0 means "no interface").
+    pub fn from_one() -> NumAlloc {
+        NumAlloc::starting_at(1)
+    }
+
     /// True when `n` is currently handed out.
     pub fn in_use(&self, n: u32) -> bool {
         n < self.next && !self.free.contains(&n)

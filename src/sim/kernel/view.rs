@@ -177,7 +177,7 @@ impl Kernel {
         let mut default_routes6 = BTreeMap::new();
         for (&v, vn) in &self.vnets {
             let label = self.vnet_label(v);
-            for &id in vn.by_index.values() {
+            for &id in vn.by_link.values() {
                 let Some(i) = self.ifp(id) else { continue };
                 let mut groups = i.groups.clone();
                 groups.sort();

@@ -62,15 +62,14 @@ impl Kernel {
     /// addresses and routes, drop every group but the cloner's, attach in `dest` with a new
     /// `if_index`. Name, MAC and description are kept.
     pub(crate) fn vmove(&mut self, id: IfId, dest: VnetId) -> Result<(), Errno> {
-        let full = self.vnet(dest).ok_or(Errno::ENXIO)?.by_index.len() >= super::ifnet::IF_MAXINDEX as usize;
+        let full = self.vnet(dest).ok_or(Errno::ENXIO)?.by_link.len() >= super::ifnet::IF_MAXINDEX as usize;
         let origin = self.ifp_or_nxio(id)?.vnet;
         if full {
             return Err(Errno::ENOSPC);
         }
         // ether_reassign (if_ethersubr.c): the ng_ether node dies here and is made again there.
         self.ng_ether_detach(id);
-        self.leave_bridge(id);
-        self.release_members(id);
+        self.departure(id);
         self.unlink_from_vnet(id);
         if let Some(i) = self.ifp_mut(id) {
             i.up = false;

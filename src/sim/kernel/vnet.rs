@@ -31,12 +31,15 @@ pub struct DefaultRoute6 {
 pub struct Vnet {
     /// The jail that owns this vnet; `None` for the host.
     pub owner: Option<u32>,
-    /// Name → ifnets with that name, oldest `if_index` first. More than one only after a
-    /// jail's death returned an interface whose name was taken meanwhile (if.c does not check).
+    /// Name → ifnets with that name, in list order (`ifunit` walks `V_ifnet` and takes the
+    /// first). More than one only after a jail's death returned an interface whose name was
+    /// taken meanwhile (if.c does not check).
     pub names: HashMap<String, Vec<IfId>>,
-    /// `if_index` → ifnet: the order `ifconfig` lists interfaces in.
-    pub by_index: BTreeMap<u32, IfId>,
-    /// Hands out `if_index` values, lowest free first.
+    /// Link sequence → ifnet: the vnet's `V_ifnet` list. sys/net/if.c `if_link_ifnet` appends
+    /// (`CK_STAILQ_INSERT_TAIL`), so a new or returning interface is listed last by `ifconfig`.
+    pub by_link: BTreeMap<u64, IfId>,
+    /// Hands out `if_index` values, lowest free first, on 13.x, where every vnet has its own
+    /// `V_ifindex_table` (14.x has one global table: `Kernel`'s).
     pub index_alloc: NumAlloc,
     /// Cloner name (`epair`, `bridge`, `lo`) → unit allocator. Units are per vnet
     /// (`VNET_DEFINE_STATIC(struct if_clone *, epair_cloner)`).
@@ -54,6 +57,10 @@ pub struct Vnet {
     /// This vnet's netgraph: nodes, names, IDs and hooks are per vnet (ng_base.c `V_ng_*`).
     #[serde(default)]
     pub netgraph: super::netgraph::Graph,
+    /// Which interface a connected prefix (`net/len`) routes through: the first to get an
+    /// address in it (in.c `in_addprefix` adds no second prefix route for another interface).
+    #[serde(default)]
+    pub prefix_owner: BTreeMap<String, super::types::IfId>,
 }
 
 impl Vnet {
@@ -66,7 +73,7 @@ impl Vnet {
         Vnet {
             owner,
             names: HashMap::new(),
-            by_index: BTreeMap::new(),
+            by_link: BTreeMap::new(),
             index_alloc: NumAlloc::starting_at(1),
             units: BTreeMap::new(),
             default_route: None,
@@ -74,18 +81,19 @@ impl Vnet {
             homed: BTreeSet::new(),
             sysctls,
             netgraph: super::netgraph::Graph::default(),
+            prefix_owner: BTreeMap::new(),
         }
     }
 
-    /// `ifunit()`: the first interface (lowest `if_index`) with this name.
+    /// `ifunit()`: the first interface in list order with this name.
     pub fn lookup(&self, name: &str) -> Option<IfId> {
         self.names.get(name).and_then(|v| v.first().copied())
     }
 
-    /// Adds `id` under `name`, keeping the oldest first.
-    pub fn index_name(&mut self, name: &str, id: IfId, index: u32, index_of: impl Fn(IfId) -> u32) {
+    /// Adds `id` (at list position `seq`) under `name`, keeping list order.
+    pub fn index_name(&mut self, name: &str, id: IfId, seq: u64, seq_of: impl Fn(IfId) -> u64) {
         let v = self.names.entry(name.to_string()).or_default();
-        let pos = v.iter().position(|&o| index_of(o) > index).unwrap_or(v.len());
+        let pos = v.iter().position(|&o| seq_of(o) > seq).unwrap_or(v.len());
         v.insert(pos, id);
     }
 

@@ -209,7 +209,11 @@ fn apply(
     if a.print_name {
         *print_name = Some(a.name.clone());
     }
-    r
+    match (r, a.exit_code) {
+        (Ok(()), 0) => Ok(()),
+        (Ok(()), c) => Err(Exit(c)),
+        (Err(e), _) => Err(e),
+    }
 }
 
 /// `ifmaybeload`: loads `if_<driver>` when the interface's module is not loaded (only

@@ -5,7 +5,7 @@
 
 use super::ifconfig_addr::{in_getaddr, in_getaddr_plain, in6_getaddr, in6_getprefix, link_addr, mask_to_prefix};
 use super::ifconfig_status::{Af, af_by_name};
-use super::ifconfig_words::{Act, lookup};
+use super::ifconfig_words::{Act, Arity, lookup};
 use super::{Exit, Proc, atoi};
 use crate::sim::Errno;
 use crate::sim::kernel::DelAddr;
@@ -43,6 +43,10 @@ pub(crate) struct Apply<'a> {
     clearaddr: bool,
     newaddr: bool,
     req: Req,
+    /// ifvlan.c's `params` (`struct vlanreq`): tag (`NOTAG` = `None`), parent, proto.
+    pub(super) vlan: super::ifconfig_l2::VlanParams,
+    /// ifconfig.c's global `exit_code`: set by parameters that warn and go on (`laggport`).
+    pub exit_code: i32,
 }
 
 impl<'a> Apply<'a> {
@@ -61,10 +65,12 @@ impl<'a> Apply<'a> {
             clearaddr: false,
             newaddr: true,
             req: Req::default(),
+            vlan: Default::default(),
+            exit_code: 0,
         }
     }
 
-    fn ifid(&self) -> Result<IfId, Errno> {
+    pub(super) fn ifid(&self) -> Result<IfId, Errno> {
         self.k.ifunit(self.ctx.vnet, &self.name).ok_or(Errno::ENXIO)
     }
 
@@ -80,10 +86,11 @@ impl<'a> Apply<'a> {
     /// Runs the parameters `argv` (after the interface name and address family).
     pub fn run(&mut self, argv: &[String], mut iscreate: bool) -> Result<(), Exit> {
         let mut create_pending = false;
+        let b15 = self.k.bridge_15();
         let mut i = 0;
         while i < argv.len() {
             let word = argv[i].as_str();
-            let act = lookup(word, iscreate);
+            let act = lookup(word, iscreate, b15);
             if iscreate && act.is_none() {
                 if create_pending {
                     create_pending = false;
@@ -112,30 +119,46 @@ impl<'a> Apply<'a> {
                 i += 1;
                 continue;
             }
-            let arg = if act.takes_arg() {
-                match argv.get(i + 1) {
-                    Some(a) => {
-                        i += 1;
-                        Some(a.clone())
-                    }
-                    None => return Err(self.p.errx(1, &format!("'{word}' requires argument"))),
+            let rest = &argv[i + 1..];
+            let taken = match act.arity(b15) {
+                Arity::None => {
+                    self.apply(act, word, "")?;
+                    0
                 }
-            } else {
-                None
+                Arity::One => {
+                    let Some(a) = rest.first() else {
+                        return Err(self.p.errx(1, &format!("'{word}' requires argument")));
+                    };
+                    self.apply(act, word, a)?;
+                    1
+                }
+                Arity::Two => {
+                    if rest.len() < 2 {
+                        return Err(self.p.errx(1, &format!("'{word}' requires 2 arguments")));
+                    }
+                    self.apply2(act, &rest[0], &rest[1])?;
+                    2
+                }
+                Arity::Optional => {
+                    self.apply(act, word, rest.first().map_or("", String::as_str))?;
+                    usize::from(!rest.is_empty())
+                }
+                Arity::Var => self.apply_varg(act, rest)?,
             };
-            self.apply(act, word, arg.as_deref().unwrap_or(""))?;
-            i += 1;
+            i += 1 + taken;
         }
         self.postproc();
         if create_pending {
             self.clone_create()?;
         }
+        self.vlan_callback()?;
         self.deferred()
     }
 
     fn clone_create(&mut self) -> Result<(), Exit> {
         let req = self.name.clone();
-        match self.k.if_clone_create(self.ctx, &req) {
+        let vlan = self.vlan_create_params()?;
+        match self.k.if_clone_create_with(self.ctx, &req, vlan.as_ref()) {
             Ok(id) => {
                 let new = self.k.ifp(id).map(|i| i.name.clone()).unwrap_or_default();
                 if new != self.name {
@@ -152,6 +175,28 @@ impl<'a> Apply<'a> {
     fn apply(&mut self, act: Act, word: &str, arg: &str) -> Result<(), Exit> {
         let ctx = self.ctx;
         match act {
+            Act::Pcp(_)
+            | Act::VlanTag
+            | Act::VlanDev
+            | Act::VlanProto
+            | Act::VlanPcp
+            | Act::UnVlanDev
+            | Act::LaggPort
+            | Act::UnLaggPort
+            | Act::LaggProto
+            | Act::LaggHash
+            | Act::BrFlag(..)
+            | Act::Span(_)
+            | Act::BrAddr
+            | Act::Flush(_)
+            | Act::UnIfUntagged
+            | Act::BrFlags(..)
+            | Act::DefUntagged
+            | Act::UnDefUntagged
+            | Act::IfUntagged
+            | Act::IfTagged(_)
+            | Act::Static
+            | Act::Deladdr => self.apply_l2(act, word, arg),
             Act::Create => Ok(()),
             Act::Up(on) => {
                 let id = self.ifid().map_err(|e| self.perror("ioctl (SIOCGIFFLAGS)", e))?;
@@ -211,7 +256,11 @@ impl<'a> Apply<'a> {
             }
             Act::Addm => {
                 let r = self.ifid().and_then(|id| self.k.bridge_add(ctx, id, arg));
-                r.map_err(|e| self.p.err(1, &format!("BRDGADD {arg}"), e))
+                r.map_err(|e| self.p.err(1, &format!("BRDGADD {arg}"), e))?;
+                if let Ok(id) = self.ifid() {
+                    self.k.bridge_member_added(id, arg);
+                }
+                Ok(())
             }
             Act::Deletem => {
                 let r = self.ifid().and_then(|id| self.k.bridge_del(ctx, id, arg));

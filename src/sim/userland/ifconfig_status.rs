@@ -102,7 +102,7 @@ pub(crate) fn printb(name: &str, v: u32, bits: &[(u32, &str)]) -> String {
 
 /// The interface's `flags=` word as ifconfig sees it.
 pub(crate) fn if_flags(k: &Kernel, id: IfId, i: &Ifnet) -> u32 {
-    i.flags(k.bridge_has_link(id))
+    i.flags(k.agg_link(id))
 }
 
 /// Appends the status block of interface `id` to `out`. `af` limits the addresses shown;
@@ -155,9 +155,37 @@ pub(crate) fn status(k: &Kernel, ctx: Ctx, id: IfId, af: Option<Af>, out: &mut S
         if i.bridge_state().is_some() {
             bridge_status(k, id, i, out);
         }
+        if let IfKind::Vlan(c) = &i.kind {
+            // ifvlan.c vlan_status.
+            let parent = c.parent.and_then(|p| k.ifp(p)).map_or("<none>".to_string(), |p| p.name.clone());
+            let _ = writeln!(
+                out,
+                "\tvlan: {} vlanproto: {} vlanpcp: {} parent interface: {parent}",
+                c.tag,
+                crate::sim::kernel::vlan::proto_name(c.proto),
+                c.pcp
+            );
+        }
+        if let IfKind::Lagg(c) = &i.kind {
+            lagg_status(k, id, c, out);
+        }
+        if let Some(p) = i.pcp {
+            let _ = writeln!(out, "\tpcp: {p}");
+        }
         if !i.groups.is_empty() {
             let _ = writeln!(out, "\tgroups: {}", i.groups.join(" "));
         }
+        media(k, i, out);
+    }
+    if all || af == Some(Af::Inet6) {
+        let _ = writeln!(out, "\t{}", printb("nd6 options", i.nd6, ND6BITS));
+    }
+}
+
+/// The `media:`/`status:` lines (ifmedia.c): a vlan shows its parent's (if_vlan.c passes
+/// SIOCGIFMEDIA to the trunk), a lagg `autoselect` and whether any port is active.
+fn media(k: &Kernel, i: &Ifnet, out: &mut String) {
+    {
         match i.kind {
             IfKind::Epair { .. } => {
                 out.push_str("\tmedia: Ethernet 10Gbase-T (10Gbase-T <full-duplex>)\n\tstatus: active\n");
@@ -173,11 +201,42 @@ pub(crate) fn status(k: &Kernel, ctx: Ctx, id: IfId, af: Option<Af>, out: &mut S
             IfKind::Eiface { link: false, .. } => {
                 out.push_str("\tmedia: Ethernet autoselect\n\tstatus: no carrier\n");
             }
+            IfKind::Vlan(ref c) => {
+                if let Some(p) = c.parent.and_then(|p| k.ifp(p)) {
+                    media(k, p, out);
+                }
+            }
+            IfKind::Lagg(ref c) => {
+                let active = c.ports.iter().any(|p| k.agg_link(p.ifp));
+                out.push_str("\tmedia: Ethernet autoselect\n");
+                out.push_str(if active { "\tstatus: active\n" } else { "\tstatus: no carrier\n" });
+            }
             _ => {}
         }
     }
-    if all || af == Some(Af::Inet6) {
-        let _ = writeln!(out, "\t{}", printb("nd6 options", i.nd6, ND6BITS));
+}
+
+/// iflagg.c `lagg_status`: `laggproto P lagghash l2,l3,l4` and one `laggport:` line per port.
+fn lagg_status(k: &Kernel, id: IfId, c: &crate::sim::kernel::lagg::LaggCfg, out: &mut String) {
+    let proto = crate::sim::kernel::lagg::PROTOS.iter().find(|(_, n)| *n == c.proto).map_or("<unknown>", |(s, _)| s);
+    let _ = write!(out, "\tlaggproto {proto}");
+    if c.hash != 0 {
+        let names: Vec<&str> =
+            [(1u8, "l2"), (2, "l3"), (4, "l4")].iter().filter(|(b, _)| c.hash & b != 0).map(|(_, n)| *n).collect();
+        let _ = write!(out, " lagghash {}", names.join(","));
+    }
+    out.push('\n');
+    const LAGG_PORT_BITS: &[(u32, &str)] = &[
+        (0x1, "MASTER"),
+        (0x2, "STACK"),
+        (0x4, "ACTIVE"),
+        (0x8, "COLLECTING"),
+        (0x10, "DISTRIBUTING"),
+        (0x20, "DISABLED"),
+    ];
+    for (p, f) in k.lagg_ports(id) {
+        let name = k.ifp(p).map(|i| i.name.clone()).unwrap_or_default();
+        let _ = writeln!(out, "\tlaggport: {name} {}", printb("flags", f, LAGG_PORT_BITS));
     }
 }
 
@@ -189,26 +248,94 @@ fn ordered_addrs(addrs: &[IfAddr]) -> Vec<&IfAddr> {
     a.into_iter().chain(b).collect()
 }
 
-/// ifbridge.c `bridge_status`: STP parameters and one `member:` pair of lines per member,
-/// newest member first.
+/// `IFBIFBITS` (net/if_bridgevar.h), in printing order (PRIVATE comes after STICKY).
+const IFBIFBITS: &[(u32, &str)] = &[
+    (0x1, "LEARNING"),
+    (0x2, "DISCOVER"),
+    (0x4, "STP"),
+    (0x8, "SPAN"),
+    (0x10, "STICKY"),
+    (0x800, "PRIVATE"),
+    (0x20, "EDGE"),
+    (0x40, "AUTOEDGE"),
+    (0x80, "PTP"),
+    (0x100, "AUTOPTP"),
+    (0x1000, "QINQ"),
+];
+
+/// ifbridge.c `bridge_status`: STP parameters, then one `member:` pair of lines per member
+/// (newest first) and per span port. The bridge ID is all zeros until a member runs STP
+/// (bridgestp.c `bstp_reinit`: an empty port list disables STP); the root is the bridge
+/// itself (no BPDUs are modelled). 15.x adds the `bridge flags` line, leaves `ifmaxaddr 0`
+/// out and shows each member's untagged and tagged VLANs.
 fn bridge_status(k: &Kernel, id: IfId, b: &Ifnet, out: &mut String) {
-    let bid = if b.up {
-        b.mac.map(|m| m.to_string()).unwrap_or_else(|| "00:00:00:00:00:00".into())
-    } else {
-        "00:00:00:00:00:00".to_string()
-    };
+    let bid = k.bridge_stp_id(id).map_or_else(|| "00:00:00:00:00:00".to_string(), |m| m.to_string());
     let _ = writeln!(out, "\tid {bid} priority 32768 hellotime 2 fwddelay 15");
     out.push_str("\tmaxage 20 holdcnt 6 proto rstp maxaddr 2000 timeout 1200\n");
     let _ = writeln!(out, "\troot id {bid} priority 32768 ifcost 0 port 0");
+    let b15 = k.bridge_15();
+    let state = b.bridge_state();
+    if b15 {
+        const IFBRFBITS: &[(u32, &str)] = &[(0x1, "VLANFILTER"), (0x2, "DEFQINQ")];
+        let flags = state.map_or(0, |s| s.flags);
+        let _ = write!(out, "\t{}", printb("bridge flags", flags, IFBRFBITS));
+        if let Some(p) = state.map(|s| s.defpvid).filter(|p| *p != 0) {
+            let _ = write!(out, " defuntagged={p}");
+        }
+        out.push('\n');
+    }
+    let pad = "\t        ";
     for m in k.bridge_members(id) {
         let Some(mi) = k.ifp(m) else { continue };
+        let cfg = k.member_cfg(id, m);
         let cost = match mi.speed_mbps() {
             Some(s) if s > 0 => (20_000_000 / s).max(1),
             _ => 20_000,
         };
-        let _ = writeln!(out, "\tmember: {} flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>", mi.name);
-        let _ = writeln!(out, "\t        ifmaxaddr 0 port {} priority 128 path cost {cost}", mi.index & 0xfff);
+        let _ = writeln!(out, "\tmember: {} {}", mi.name, printb("flags", cfg.flags, IFBIFBITS));
+        out.push_str(pad);
+        if !b15 {
+            out.push_str("ifmaxaddr 0 ");
+        }
+        let _ = write!(out, "port {} priority 128 path cost {cost}", mi.index & 0xfff);
+        if cfg.flags & crate::sim::kernel::bridge_cfg::ifbif::STP != 0 {
+            // Roles and states after convergence; the STP timers are not modelled.
+            let (role, st) =
+                if b.up && mi.up && k.agg_link(m) { ("designated", "forwarding") } else { ("disabled", "discarding") };
+            let _ = write!(out, " proto rstp\n{pad}role {role} state {st}");
+        }
+        if b15 {
+            if cfg.pvid != 0 {
+                let _ = write!(out, " untagged {}", cfg.pvid);
+            }
+            out.push_str(&tagged_list(&cfg.vlans));
+        }
+        out.push('\n');
     }
+    for sp in state.map(|s| s.span.clone()).unwrap_or_default() {
+        let Some(si) = k.ifp(sp) else { continue };
+        let _ = writeln!(out, "\tmember: {} {}", si.name, printb("flags", 0x8, IFBIFBITS));
+        let _ = writeln!(
+            out,
+            "{pad}{}port {} priority 0 path cost 0",
+            if b15 { "" } else { "ifmaxaddr 0 " },
+            si.index & 0xfff
+        );
+    }
+}
+
+/// ifbridge.c `print_vlans`: ` tagged 100-103,106-149`.
+fn tagged_list(v: &std::collections::BTreeSet<u16>) -> String {
+    let mut parts = Vec::new();
+    let mut it = v.iter().copied().peekable();
+    while let Some(first) = it.next() {
+        let mut last = first;
+        while it.peek() == Some(&(last + 1)) {
+            last = it.next().unwrap_or(last);
+        }
+        parts.push(if first == last { first.to_string() } else { format!("{first}-{last}") });
+    }
+    if parts.is_empty() { String::new() } else { format!(" tagged {}", parts.join(",")) }
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ fn parameters_apply_in_order_on_create() {
     assert_eq!(b.members, vec!["em0".to_string()]);
     let st = ok(&mut k, "bridge0");
     assert!(st.starts_with("bridge0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500\n\tdescription: vimage:em0\n"), "{st}");
-    assert!(st.contains("\tmember: em0 flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>\n\t        ifmaxaddr 0 port 2 priority 128 path cost 20000\n"), "{st}");
+    assert!(st.contains("\tmember: em0 flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>\n\t        ifmaxaddr 0 port 1 priority 128 path cost 20000\n"), "{st}");
     assert!(st.contains("\tgroups: bridge vimage\n"), "{st}");
 }
 
@@ -105,6 +105,18 @@ fn vnet_moves_and_their_errors_ifconfig_c_setifvnet() {
 }
 
 #[test]
+fn vnet_0_is_prison0_found_by_libjail_and_refused_by_the_kernel_jail_getid_c_if_vmove_loan() {
+    // lib/libjail/jail_getid.c returns 0 without asking the kernel; if_vmove_loan then finds no
+    // child prison 0 (prison_find_child) and fails with ENXIO.
+    let mut k = Kernel::demo();
+    ok(&mut k, "epair create");
+    fails(&mut k, "epair0b vnet 0", "ifconfig: SIOCSIFVNET: Device not configured\n");
+    fails(&mut k, "epair0b vnet 00", "ifconfig: SIOCSIFVNET: Device not configured\n");
+    fails(&mut k, "epair0b -vnet 0", "ifconfig: SIOCSIFRVNET(0, epair0b): Device not configured\n");
+    assert!(k.host_iface("epair0b").is_some());
+}
+
+#[test]
 fn ifconfig_j_runs_in_the_jail_on_14_and_is_an_illegal_option_on_13() {
     let mut k = Kernel::demo();
     ok(&mut k, "epair create");
@@ -131,15 +143,15 @@ fn group_filters_need_a_before_them_ifconfig_c() {
         s.lines().filter(|l| !l.starts_with('\t')).map(|l| l.split(':').next().unwrap_or("").to_string()).collect()
     };
     assert_eq!(names(ok(&mut k, "-a -g vimage")), vec!["bridge0"]);
-    assert_eq!(names(ok(&mut k, "-a -G vimage")), vec!["lo0", "em0", "epair0a", "epair0b"]);
+    assert_eq!(names(ok(&mut k, "-a -G vimage")), vec!["em0", "lo0", "epair0a", "epair0b"]);
     assert_eq!(names(ok(&mut k, "-a -g epair*")), vec!["epair0a", "epair0b"]);
     let o = ifc(&mut k, "-G vimage");
     assert_eq!(o.code, 1);
     assert!(o.stderr.starts_with("usage: ifconfig"));
     assert_eq!(ok(&mut k, "-g epair"), "epair0a\nepair0b\n", "-g without -a prints the group's members");
-    assert_eq!(ok(&mut k, "-l"), "lo0 em0 bridge0 epair0a epair0b\n");
+    assert_eq!(ok(&mut k, "-l"), "em0 lo0 bridge0 epair0a epair0b\n");
     assert_eq!(ok(&mut k, "-l -g vimage"), "bridge0\n");
-    assert_eq!(ok(&mut k, "-l inet"), "lo0 em0\n");
+    assert_eq!(ok(&mut k, "-l inet"), "em0 lo0\n");
     let o = ifc(&mut k, "-l -a");
     assert_eq!(o.code, 1);
 }
@@ -261,7 +273,7 @@ fn non_vnet_jail_sees_host_interfaces_but_may_not_change_them() {
     let ctx = k.ctx_in_jail(plain).unwrap();
     let before = k.snapshot();
     let o = run(&mut k, ctx, "ifconfig", &["-l".to_string()]);
-    assert_eq!(o.stdout, "lo0 em0\n");
+    assert_eq!(o.stdout, "em0 lo0\n", "boot order: the NIC attached before lo0");
     let o = run(&mut k, ctx, "ifconfig", &["em0".to_string(), "down".to_string()]);
     assert_eq!((o.code, o.stderr.as_str()), (1, "ifconfig: down: permission denied\n"));
     let o = run(&mut k, ctx, "ifconfig", &["epair".to_string(), "create".to_string()]);

@@ -1,6 +1,7 @@
 //! The parameter words ifconfig knows (the `DEF_CMD*` tables of sbin/ifconfig/ifconfig.c,
-//! ifclone.c, ifbridge.c, ifgroup.c, af_inet6.c) and what each one does.
+//! ifclone.c, ifbridge.c, ifgroup.c, af_inet6.c, ifvlan.c, iflagg.c) and what each one does.
 
+use crate::sim::kernel::bridge_cfg::{VlanOp, ifbif, ifbrf};
 use crate::sim::kernel::ifnet::{iff, nd6};
 
 /// What a parameter word does.
@@ -27,35 +28,183 @@ pub(crate) enum Act {
     Cap(u32, bool),
     Nd6(u32, bool),
     Prefixlen,
+    /// `pcp N` / `-pcp` (SIOCSLANPCP).
+    Pcp(bool),
+    /// vlan(4): `vlan N` (a clone parameter too).
+    VlanTag,
+    /// `vlandev IF` (a clone parameter too).
+    VlanDev,
+    /// `vlanproto 802.1q|802.1ad` (a clone parameter too).
+    VlanProto,
+    /// `vlanpcp N`.
+    VlanPcp,
+    /// `-vlandev [IF]`.
+    UnVlanDev,
+    /// lagg(4): `laggport IF`.
+    LaggPort,
+    /// `-laggport IF`.
+    UnLaggPort,
+    /// `laggproto NAME`.
+    LaggProto,
+    /// `lagghash l2,l3,l4`.
+    LaggHash,
+    /// if_bridge member flags: `stp IF`, `-private IF`, … (`do_bridgeflag`).
+    BrFlag(u32, bool),
+    /// `span IF` / `-span IF`.
+    Span(bool),
+    /// `static IF MAC [vlan N]`.
+    Static,
+    /// `deladdr MAC [vlan N]`.
+    Deladdr,
+    /// `addr`: prints the address cache.
+    BrAddr,
+    /// `flush` / `flushall`.
+    Flush(bool),
+    /// 15.x: `ifuntagged IF N`.
+    IfUntagged,
+    /// 15.x: `-ifuntagged IF`.
+    UnIfUntagged,
+    /// 15.x: `iftagged IF SET`, `+iftagged`, `-iftagged`.
+    IfTagged(VlanOp),
+    /// 15.x: `vlanfilter`, `defqinq` and their `-` forms (BRDGSFLAGS).
+    BrFlags(u32, bool),
+    /// 15.x: `defuntagged N`.
+    DefUntagged,
+    /// 15.x: `-defuntagged`.
+    UnDefUntagged,
+}
+
+/// How many words after it a parameter takes (`DEF_CMD`, `_ARG`, `_ARG2`, `_OPTARG`,
+/// `_VARG`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arity {
+    None,
+    One,
+    Two,
+    /// The next word if there is one.
+    Optional,
+    /// As many as the function takes (addm, static, deladdr).
+    Var,
 }
 
 impl Act {
-    /// True when the word takes the next argument (`DEF_CMD_ARG`).
-    pub(crate) fn takes_arg(self) -> bool {
-        matches!(
-            self,
+    /// The word's arity.
+    pub(crate) fn arity(self, bridge_15: bool) -> Arity {
+        match self {
             Act::Descr
-                | Act::Mtu
-                | Act::Name
-                | Act::Group
-                | Act::Ungroup
-                | Act::Vnet
-                | Act::Unvnet
-                | Act::Addm
-                | Act::Deletem
-                | Act::Netmask
-                | Act::Broadcast
-                | Act::Metric
-                | Act::Prefixlen
-        )
+            | Act::Mtu
+            | Act::Name
+            | Act::Group
+            | Act::Ungroup
+            | Act::Vnet
+            | Act::Unvnet
+            | Act::Deletem
+            | Act::Netmask
+            | Act::Broadcast
+            | Act::Metric
+            | Act::Prefixlen
+            | Act::Pcp(true)
+            | Act::VlanTag
+            | Act::VlanDev
+            | Act::VlanProto
+            | Act::VlanPcp
+            | Act::LaggPort
+            | Act::UnLaggPort
+            | Act::LaggProto
+            | Act::LaggHash
+            | Act::BrFlag(..)
+            | Act::Span(_)
+            | Act::UnIfUntagged
+            | Act::DefUntagged => Arity::One,
+            Act::Addm if bridge_15 => Arity::Var,
+            Act::Addm => Arity::One,
+            Act::Static if bridge_15 => Arity::Var,
+            Act::Static => Arity::Two,
+            Act::Deladdr if bridge_15 => Arity::Var,
+            Act::Deladdr => Arity::One,
+            Act::IfUntagged | Act::IfTagged(_) => Arity::Two,
+            Act::UnVlanDev => Arity::Optional,
+            _ => Arity::None,
+        }
     }
 }
 
-/// `cmd_lookup`: the parameter words the simulated ifconfig knows.
-pub(crate) fn lookup(word: &str, iscreate: bool) -> Option<Act> {
+/// `cmd_lookup`: the parameter words the simulated ifconfig knows; `bridge_15` adds the
+/// 15.x if_bridge VLAN words.
+pub(crate) fn lookup(word: &str, iscreate: bool, bridge_15: bool) -> Option<Act> {
     if iscreate {
-        return matches!(word, "create" | "plumb").then_some(Act::Create);
+        return match word {
+            "create" | "plumb" => Some(Act::Create),
+            "vlan" => Some(Act::VlanTag),
+            "vlandev" => Some(Act::VlanDev),
+            "vlanproto" => Some(Act::VlanProto),
+            _ => None,
+        };
     }
+    if bridge_15 {
+        let a = match word {
+            "ifuntagged" => Some(Act::IfUntagged),
+            "-ifuntagged" => Some(Act::UnIfUntagged),
+            "iftagged" => Some(Act::IfTagged(VlanOp::Set)),
+            "+iftagged" => Some(Act::IfTagged(VlanOp::Add)),
+            "-iftagged" => Some(Act::IfTagged(VlanOp::Del)),
+            "vlanfilter" => Some(Act::BrFlags(ifbrf::VLANFILTER, true)),
+            "-vlanfilter" => Some(Act::BrFlags(ifbrf::VLANFILTER, false)),
+            "defqinq" => Some(Act::BrFlags(ifbrf::DEFQINQ, true)),
+            "-defqinq" => Some(Act::BrFlags(ifbrf::DEFQINQ, false)),
+            "defuntagged" => Some(Act::DefUntagged),
+            "-defuntagged" => Some(Act::UnDefUntagged),
+            "qinq" => Some(Act::BrFlag(ifbif::QINQ, true)),
+            "-qinq" => Some(Act::BrFlag(ifbif::QINQ, false)),
+            _ => None,
+        };
+        if a.is_some() {
+            return a;
+        }
+    }
+    let a = match word {
+        "pcp" => Act::Pcp(true),
+        "-pcp" => Act::Pcp(false),
+        "vlan" => Act::VlanTag,
+        "vlandev" => Act::VlanDev,
+        "vlanproto" => Act::VlanProto,
+        "vlanpcp" => Act::VlanPcp,
+        "-vlandev" => Act::UnVlanDev,
+        "laggport" => Act::LaggPort,
+        "-laggport" => Act::UnLaggPort,
+        "laggproto" => Act::LaggProto,
+        "lagghash" => Act::LaggHash,
+        "discover" => Act::BrFlag(ifbif::DISCOVER, true),
+        "-discover" => Act::BrFlag(ifbif::DISCOVER, false),
+        "learn" => Act::BrFlag(ifbif::LEARNING, true),
+        "-learn" => Act::BrFlag(ifbif::LEARNING, false),
+        "sticky" => Act::BrFlag(ifbif::STICKY, true),
+        "-sticky" => Act::BrFlag(ifbif::STICKY, false),
+        "stp" => Act::BrFlag(ifbif::STP, true),
+        "-stp" => Act::BrFlag(ifbif::STP, false),
+        "edge" => Act::BrFlag(ifbif::EDGE, true),
+        "-edge" => Act::BrFlag(ifbif::EDGE, false),
+        "autoedge" => Act::BrFlag(ifbif::AUTOEDGE, true),
+        "-autoedge" => Act::BrFlag(ifbif::AUTOEDGE, false),
+        "ptp" => Act::BrFlag(ifbif::PTP, true),
+        "-ptp" => Act::BrFlag(ifbif::PTP, false),
+        "autoptp" => Act::BrFlag(ifbif::AUTOPTP, true),
+        "-autoptp" => Act::BrFlag(ifbif::AUTOPTP, false),
+        "private" => Act::BrFlag(ifbif::PRIVATE, true),
+        "-private" => Act::BrFlag(ifbif::PRIVATE, false),
+        "span" => Act::Span(true),
+        "-span" => Act::Span(false),
+        "static" => Act::Static,
+        "deladdr" => Act::Deladdr,
+        "addr" => Act::BrAddr,
+        "flush" => Act::Flush(false),
+        "flushall" => Act::Flush(true),
+        _ => return lookup_base(word),
+    };
+    Some(a)
+}
+
+fn lookup_base(word: &str) -> Option<Act> {
     let a = match word {
         "up" => Act::Up(true),
         "down" => Act::Up(false),

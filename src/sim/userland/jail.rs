@@ -7,7 +7,7 @@ use super::getopt::{Getopt, Opt};
 use super::{Exit, Proc};
 use crate::host::Output;
 use crate::sim::Errno;
-use crate::sim::kernel::{Ctx, JailSpec, JailUpdate, Kernel};
+use crate::sim::kernel::{ALLOW_PARAMS, Ctx, JailSpec, JailUpdate, Kernel};
 
 /// Kernel jail parameters the simulated kernel accepts (`security.jail.param.*`).
 const KERNEL_PARAMS: &[&str] = &[
@@ -41,7 +41,29 @@ const KERNEL_PARAMS: &[&str] = &[
 /// Parameters jail(8) handles itself (PF_INTERNAL) or that belong to families it passes on.
 fn internal(name: &str) -> bool {
     matches!(name, "vnet.interface" | "interface" | "ip_hostname" | "depend" | "mount" | "command" | "allow.dying")
-        || ["exec.", "mount.", "allow.", "zfs."].iter().any(|p| name.starts_with(p))
+        || ["exec.", "mount.", "zfs."].iter().any(|p| name.starts_with(p))
+}
+
+/// A kernel `allow.*` parameter ([`ALLOW_PARAMS`]) as jail(8) is given it: `allow.X` or its
+/// boolean negation `allow.noX` (libjail `jailparam_init` looks the `no` form up too), with an
+/// optional `=true|false|1|0`. `None` when `key` is not one; `Some(Err)` for a bad value.
+fn allow_param(key: &str, val: Option<&str>) -> Option<Result<(String, bool), String>> {
+    let (name, positive) = if ALLOW_PARAMS.contains(&key) {
+        (key.to_string(), true)
+    } else {
+        let rest = key.strip_prefix("allow.no")?;
+        let name = format!("allow.{rest}");
+        if !ALLOW_PARAMS.contains(&name.as_str()) {
+            return None;
+        }
+        (name, false)
+    };
+    let on = match val.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("" | "true" | "1") => true,
+        Some("false" | "0") => false,
+        Some(_) => return Some(Err(format!("{key}: unknown boolean value \"{}\"", val.unwrap_or_default()))),
+    };
+    Some(Ok((name, on == positive)))
 }
 
 fn usage(p: &mut Proc) -> Exit {
@@ -113,8 +135,21 @@ fn run(k: &mut Kernel, ctx: Ctx, args: &[String], p: &mut Proc) -> Result<(), Ex
         }
         return Err(p.err(1, &format!("open {cfname}"), Errno::ENOENT));
     }
+    if set && create && !remove {
+        // jail.c main, JF_START_SET: "create or modify": the jail running_jid finds (by jid=,
+        // else by name=; a dying one does not count) is updated, else one is created.
+        if !(rest.len() > 1 || rest.first().is_some_and(|a| a.contains('='))) {
+            return Err(p.err(1, &format!("open {cfname}"), Errno::ENOENT));
+        }
+        let param = |key: &str| rest.iter().find_map(|a| a.strip_prefix(key)?.strip_prefix('=')).map(str::to_string);
+        let name = param("name").or(name_opt.clone());
+        if running_jid(k, ctx, param("jid").as_deref(), name.as_deref()).is_some() {
+            return update_jail(k, ctx, rest, name_opt, verbose, p);
+        }
+        return create_jail(k, ctx, rest, name_opt, iflag, verbose, p);
+    }
     if set {
-        return Err(p.errx(1, "-cm and -rm are not simulated"));
+        return Err(p.errx(1, "-rm is not simulated"));
     }
     if remove {
         return Err(p.errx(1, "-rc (restart) is not simulated"));
@@ -186,6 +221,16 @@ fn param_errors(p: &mut Proc, name: Option<&str>, unknown: &[String], bad: &[Str
     Err(Exit(1))
 }
 
+/// jail.c `running_jid`: the live jail `jid=` names (a non-number or 0 is no jail), else the
+/// one `name=` names (a name of digits only is not looked up by name); dying jails do not count.
+fn running_jid(k: &Kernel, ctx: Ctx, jid: Option<&str>, name: Option<&str>) -> Option<u32> {
+    match (jid, name) {
+        (Some(j), _) => j.parse::<u32>().ok().filter(|&j| j != 0).and_then(|j| k.jail_getid(ctx, &j.to_string()).ok()),
+        (None, Some(n)) => k.jail_getid(ctx, n).ok().filter(|_| !n.bytes().all(|b| b.is_ascii_digit())),
+        (None, None) => None,
+    }
+}
+
 /// `jail -m param …` for one jail named on the command line, as jail.c's main loop does it
 /// (JF_SET): the jail is found by `jid=` or else `name=` (`running_jid`; a missing or dying
 /// one is `"X" not found`, none given is `no jail specified`); create-only (CTLFLAG_RDTUN)
@@ -224,7 +269,7 @@ fn update_jail(
             "host.hostname" => update.hostname = Some(v.to_string()),
             "path" | "vnet" | "osrelease" | "osreldate" => rdtun.push((key, v.to_string())),
             "command" => return Err(p.errx(1, "commands run inside the jail are not simulated")),
-            _ if KERNEL_PARAMS.contains(&key) || internal(key) => {
+            _ if KERNEL_PARAMS.contains(&key) || internal(key) || allow_param(key, val).is_some() => {
                 return Err(p.errx(1, &format!("jail -m {key}=: not simulated")));
             }
             _ if key.starts_with("no") && KERNEL_PARAMS.contains(&&key[2..]) => {
@@ -236,12 +281,10 @@ fn update_jail(
     }
     let warn = |p: &mut Proc, msg: &str| jail_warnx(p, name.as_deref(), msg);
     param_errors(p, name.as_deref(), &unknown, &bad)?;
-    // running_jid: by jid= (a non-number or 0 is no jail), else by name=.
-    let found = match (&jid_str, &name) {
-        (Some(j), _) => j.parse::<u32>().ok().filter(|&j| j != 0).and_then(|j| k.jail_getid(ctx, &j.to_string()).ok()),
-        (None, Some(n)) => k.jail_getid(ctx, n).ok().filter(|_| !n.bytes().all(|b| b.is_ascii_digit())),
-        (None, None) => return Err(p.errx(1, "no jail specified")),
-    };
+    if jid_str.is_none() && name.is_none() {
+        return Err(p.errx(1, "no jail specified"));
+    }
+    let found = running_jid(k, ctx, jid_str.as_deref(), name.as_deref());
     let Some(jid) = found else {
         let shown = name.clone().or(jid_str.clone()).unwrap_or_default();
         return Err(p.errx(1, &format!("\"{shown}\" not found")));
@@ -297,6 +340,17 @@ fn create_jail(
         };
         if key == "command" {
             return Err(p.errx(1, "commands run inside the jail are not simulated"));
+        }
+        match allow_param(key, val) {
+            Some(Ok(a)) => {
+                spec.allow.push(a);
+                continue;
+            }
+            Some(Err(m)) => {
+                bad.push(m);
+                continue;
+            }
+            None => {}
         }
         let bare_no = val.is_none() && key.starts_with("no") && KERNEL_PARAMS.contains(&&key[2..]);
         let base = if bare_no { &key[2..] } else { key };
@@ -502,6 +556,30 @@ mod tests {
         let ctx = k.ctx_in_jail(1).unwrap();
         let o = main(&mut k, ctx, &["-m".to_string(), "jid=1".to_string(), "devfs_ruleset=50".to_string()]);
         assert_eq!(o.code, 1, "a jail cannot change its own parameters");
+        assert_eq!(k.snapshot(), before);
+    }
+
+    #[test]
+    fn cm_creates_a_missing_jail_and_updates_a_running_one_jail_c_start_set() {
+        let mut k = Kernel::demo();
+        let o = jail(&mut k, &["-cm", "name=web2", "path=/j/web2", "persist"]);
+        assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "web2: created\n", ""));
+        let jid = k.jail_jid("web2").expect("created");
+        let o = jail(&mut k, &["-cm", "name=web2", "devfs_ruleset=50"]);
+        assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "web2: updated\n", ""));
+        assert_eq!((k.jail_jid("web2"), k.jail(jid).unwrap().devfs_ruleset), (Some(jid), 50), "the same jail");
+        let o = jail(&mut k, &["-c", "-m", "jid=1", "host.hostname=www"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(k.jail_jid("web1"), Some(1));
+        let o = jail(&mut k, &["-rm", "web1"]);
+        assert_eq!((o.code, o.stderr.as_str()), (1, "jail: -rm is not simulated\n"));
+        // allow.* are kernel parameters (not unknown ones), which -m does not simulate.
+        let before = k.snapshot();
+        for a in ["allow.raw_sockets", "allow.noraw_sockets=1"] {
+            let o = jail(&mut k, &["-m", "jid=1", a]);
+            assert_eq!(o.code, 1, "{a}");
+            assert!(o.stderr.contains("not simulated"), "{a}: {}", o.stderr);
+        }
         assert_eq!(k.snapshot(), before);
     }
 

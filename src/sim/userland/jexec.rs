@@ -11,7 +11,10 @@ const USAGE: &str = "usage: jexec [-l] [-u username | -U username] jail [command
 /// Runs `jexec args`: the jail by name or JID (`jail_getid`), then the command in its
 /// context. Unknown jail → `jexec: jail "x" not found` (1); a command the simulator does not
 /// have → `jexec: execvp: CMD: No such file or directory` (1, err(3) in jexec.c).
-pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
+///
+/// Without a command jexec runs the shell (`$SHELL`, else `_PATH_BSHELL`, as `sh -i`): here
+/// the simulated `sh`, reading the commands from `stdin`.
+pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String], stdin: Option<&str>) -> Output {
     let mut p = Proc::new("jexec");
     let (mut uflag, mut big_uflag) = (false, false);
     let mut g = Getopt::new(args, "lnu:U:");
@@ -44,8 +47,7 @@ pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
         return p.finish(1);
     };
     let Some(cmd) = rest.get(1) else {
-        let _ = p.err(1, "execlp: /bin/sh", Errno::ENOENT);
-        return p.finish(1);
+        return super::sh::main(k, jctx, &["-i".to_string()], stdin);
     };
     if !super::known_program(cmd) {
         let _ = p.err(1, &format!("execvp: {cmd}"), Errno::ENOENT);
@@ -60,7 +62,7 @@ mod tests {
 
     fn jexec(k: &mut Kernel, a: &[&str]) -> Output {
         let a: Vec<String> = a.iter().map(|s| s.to_string()).collect();
-        main(k, Ctx::HOST, &a)
+        main(k, Ctx::HOST, &a, None)
     }
 
     #[test]
@@ -88,5 +90,18 @@ mod tests {
         assert_eq!((o.code, o.stderr.as_str()), (1, "jexec: execvp: dhcpcd: No such file or directory\n"));
         let o = jexec(&mut k, &[]);
         assert_eq!((o.code, o.stderr.as_str()), (1, USAGE));
+    }
+
+    #[test]
+    fn without_a_command_jexec_runs_the_jails_shell_on_stdin_jexec_c() {
+        let mut k = Kernel::demo();
+        let a = vec!["web1".to_string()];
+        let o = main(&mut k, Ctx::HOST, &a, Some("ifconfig -l\nsysctl -n security.jail.jailed\n"));
+        assert_eq!((o.code, o.stdout.as_str()), (0, "lo0\n1\n"));
+        let o = main(&mut k, Ctx::HOST, &a, Some("ifconfig nosuch0\n"));
+        assert_eq!(o.code, 1, "the shell exits with its last command's status");
+        let o = main(&mut k, Ctx::HOST, &a, Some("exit 3\nifconfig -l\n"));
+        assert_eq!((o.code, o.stdout.as_str()), (3, ""));
+        assert_eq!(main(&mut k, Ctx::HOST, &a, None).code, 0, "EOF at once");
     }
 }

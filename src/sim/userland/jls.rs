@@ -4,7 +4,7 @@
 use super::getopt::{Getopt, Opt};
 use super::{Exit, Proc};
 use crate::host::Output;
-use crate::sim::kernel::{Ctx, Jail, Kernel};
+use crate::sim::kernel::{ALLOW_PARAMS, Ctx, Jail, Kernel};
 
 /// How a parameter prints.
 enum Val {
@@ -16,8 +16,8 @@ enum Val {
     Sys(&'static str),
 }
 
-/// Parameters the simulated kernel exposes (`security.jail.param.*`), in `jls -n` "all"
-/// order: top-level first, then dotted, each alphabetically (jls.c `sort_param`).
+/// Parameters the simulated kernel exposes (`security.jail.param.*`) besides
+/// [`ALLOW_PARAMS`]; [`all_params`] puts them in `jls -n` "all" order.
 const PARAMS: &[&str] = &[
     "children.cur",
     "children.max",
@@ -45,6 +45,19 @@ const PARAMS: &[&str] = &[
     "ip6.addr",
 ];
 
+/// Parameters declared read-only (`CTLFLAG_RD`, neither WR nor TUN) in sys/kern/kern_jail.c:
+/// `jls -s` leaves them out (jls.c `print_jail`, PRINT_SKIP). `jid`, `path`, `vnet`,
+/// `osrelease` and `osreldate` are RDTUN and are printed.
+const READ_ONLY: &[&str] = &["parent", "dying", "children.cur", "cpuset.id"];
+
+/// jls.c `sort_param` over `jailparam_all`: top-level names first, then dotted ones, each
+/// group in `strcmp` order.
+fn all_params(k: &Kernel) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = PARAMS.iter().chain(ALLOW_PARAMS.iter()).copied().filter(|n| known(k, n)).collect();
+    v.sort_by(|a, b| (a.contains('.'), *a).cmp(&(b.contains('.'), *b)));
+    v
+}
+
 fn param(k: &Kernel, j: &Jail, name: &str) -> Option<Val> {
     let v = match name {
         "jid" => Val::Int(i64::from(j.jid)),
@@ -67,13 +80,14 @@ fn param(k: &Kernel, j: &Jail, name: &str) -> Option<Val> {
         "securelevel" => Val::Int(-1),
         "osreldate" => Val::Int(i64::from(k.osreldate())),
         "osrelease" => Val::Str(k.osrelease()),
+        a if ALLOW_PARAMS.contains(&a) => Val::Bool(j.allow.contains(a)),
         _ => return None,
     };
     Some(v)
 }
 
 fn known(k: &Kernel, name: &str) -> bool {
-    PARAMS.contains(&name) && (name != "vnet" || k.vimage())
+    (PARAMS.contains(&name) || ALLOW_PARAMS.contains(&name)) && (name != "vnet" || k.vimage())
 }
 
 /// jls.c `quoted_print`.
@@ -151,7 +165,7 @@ fn run(k: &Kernel, ctx: Ctx, args: &[String], p: &mut Proc) -> Result<(), Exit> 
     let mode_default = rest.is_empty() && !(header || nameval) && !verbose;
     if rest.is_empty() {
         if header || nameval {
-            params = PARAMS.iter().filter(|n| known(k, n)).map(|s| s.to_string()).collect();
+            params = all_params(k).into_iter().map(str::to_string).collect();
         }
     } else {
         verbose = false;
@@ -235,7 +249,16 @@ fn run(k: &Kernel, ctx: Ctx, args: &[String], p: &mut Proc) -> Result<(), Exit> 
     for j in &selected {
         let mut words = Vec::new();
         for name in &params {
-            if skip && matches!(name.as_str(), "jid" | "dying" | "parent" | "children.cur" | "cpuset.id") {
+            if skip && READ_ONLY.contains(&name.as_str()) {
+                continue;
+            }
+            // PRINT_SKIP also drops `X.Y` when the jailsys parameter `X` is not "new" (ip4.addr
+            // of a jail with ip4=disable).
+            if skip
+                && let Some((parent, _)) = name.split_once('.')
+                && let Some(Val::Sys(v)) = param(k, j, parent)
+                && v != "new"
+            {
                 continue;
             }
             let Some(v) = param(k, j, name) else { continue };
@@ -329,5 +352,53 @@ mod tests {
         let mut k = Kernel::demo();
         let o = jls(&mut k, &["-h", "jid", "name", "ip4.addr"]);
         assert_eq!(o.stdout, "jid name ip4.addr\n1 web1 -\n");
+    }
+
+    #[test]
+    fn allow_parameters_are_jail_parameters_kern_jail_c_pr_flag_allow() {
+        let mut k = Kernel::demo();
+        let o = jls(&mut k, &["-j", "web1", "allow.raw_sockets", "allow.set_hostname"]);
+        assert_eq!((o.code, o.stdout.as_str()), (0, "false true\n"), "{}", o.stderr);
+        let o = jls(&mut k, &["-n", "-j", "web1", "allow.raw_sockets", "allow.suser"]);
+        assert_eq!(o.stdout, "allow.noraw_sockets allow.suser\n", "jls.c noname: allow.noX");
+        let a = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let o = super::super::jail::main(
+            &mut k,
+            Ctx::HOST,
+            &a(&["-c", "name=raw", "path=/j/raw", "persist", "allow.raw_sockets", "allow.noset_hostname"]),
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let o = jls(&mut k, &["-n", "-j", "raw", "allow.raw_sockets", "allow.set_hostname", "allow.sysvipc"]);
+        assert_eq!(o.stdout, "allow.raw_sockets allow.noset_hostname allow.nosysvipc\n");
+        let o = jls(&mut k, &["-j", "raw", "allow.frob"]);
+        assert_eq!((o.code, o.stderr.as_str()), (1, "jls: unknown parameter: allow.frob\n"));
+        let o = super::super::jail::main(&mut k, Ctx::HOST, &a(&["-c", "name=x", "persist", "allow.frob"]));
+        assert_eq!((o.code, o.stderr.as_str()), (1, "jail: x: unknown parameter: allow.frob\n"));
+    }
+
+    #[test]
+    fn dash_s_prints_writable_and_tunable_parameters_jid_included_jls_c_print_jail() {
+        let mut k = Kernel::demo();
+        let o = jls(&mut k, &["-s", "-j", "web1"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let words: Vec<&str> = o.stdout.split_whitespace().collect();
+        // jid is CTLFLAG_RDTUN: printed; parent, dying, children.cur, cpuset.id are RD: not.
+        assert!(words.contains(&"jid=1") && words.contains(&"path=/usr/jails/jails/web1"), "{words:?}");
+        for ro in ["parent=", "dying", "nodying", "children.cur=", "cpuset.id="] {
+            assert!(!words.iter().any(|w| w.starts_with(ro)), "{ro}: {words:?}");
+        }
+        assert!(words.contains(&"allow.set_hostname") && words.contains(&"allow.noraw_sockets"), "{words:?}");
+        assert!(words.contains(&"ip4.addr=\"\""), "a vnet jail has ip4=new: {words:?}");
+        // A jail with ip4=disable: ip4.addr is skipped (its jailsys parent is not new).
+        let jid = k.create_jail("plain", "/j/plain", false).unwrap();
+        let o = jls(&mut k, &["-s", "-j", &jid.to_string()]);
+        assert!(!o.stdout.contains("ip4.addr"), "{}", o.stdout);
+        // jls -n: top-level parameters first, then dotted ones (jls.c sort_param).
+        let o = jls(&mut k, &["-n", "-j", "web1"]);
+        let names: Vec<&str> =
+            o.stdout.split_whitespace().map(|w| w.split('=').next().unwrap().trim_start_matches("no")).collect();
+        let first_dotted = names.iter().position(|n| n.contains('.')).unwrap();
+        assert!(names[first_dotted..].iter().all(|n| n.contains('.')), "{names:?}");
+        assert_eq!(names[first_dotted], "allow.nochflags", "allow.chflags is the first dotted name: {names:?}");
     }
 }

@@ -147,6 +147,61 @@ pub(crate) fn kldload(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
     p.finish(if errors > 0 { 1 } else { 0 })
 }
 
+/// Runs `kldunload [-fv] [-n] name …` / `kldunload [-fv] -i id …` (sbin/kldunload):
+/// `can't find file X` (kldfind), `can't unload file: <strerror>`; exit 1 (EXIT_FAILURE) at
+/// the first failure, 64 (EX_USAGE) for bad usage.
+pub(crate) fn kldunload(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
+    let mut p = Proc::new("kldunload");
+    let usage = "usage: kldunload [-fv] -i id ...\n       kldunload [-fv] [-n] name ...\n";
+    let (mut by_id, mut verbose) = (false, false);
+    let mut g = Getopt::new(args, "finv");
+    for o in g.by_ref() {
+        match o {
+            Opt::Flag('i', _) => by_id = true,
+            Opt::Flag('v', _) => verbose = true,
+            Opt::Flag(_, _) => {}
+            Opt::Bad(m) => {
+                p.warnx(&m);
+                p.stderr(usage);
+                return p.finish(64);
+            }
+        }
+    }
+    let rest = g.rest();
+    if rest.is_empty() {
+        p.stderr(usage);
+        return p.finish(64);
+    }
+    for f in rest {
+        let found: Option<(String, u32)> = if by_id {
+            let id = super::atoi(f);
+            k.kld_files()
+                .into_iter()
+                .find(|(_, lf)| i64::from(lf.fileid) == id)
+                .map(|(n, lf)| (n.to_string(), lf.fileid))
+        } else {
+            let m = crate::sim::kernel::kld_module_name(f);
+            k.kld_find(m).map(|lf| (m.to_string(), lf.fileid))
+        };
+        let Some((m, id)) = found else {
+            if by_id {
+                let _ = p.err(1, "can't unload file", Errno::ENOENT);
+            } else {
+                let _ = p.errx(1, &format!("can't find file {f}"));
+            }
+            return p.finish(1);
+        };
+        if verbose {
+            p.out.push_str(&format!("Unloading {m}.ko, id={id}\n"));
+        }
+        if let Err(e) = k.kld_unload(ctx, &m) {
+            let _ = p.err(1, "can't unload file", e);
+            return p.finish(1);
+        }
+    }
+    p.finish(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +279,32 @@ mod tests {
         let ctx = k.ctx_in_jail(1).unwrap();
         let o = super::super::run(&mut k, ctx, "kldload", &["ng_ether".to_string()]);
         assert_eq!(o.stderr, "kldload: can't load ng_ether: Operation not permitted\n");
+    }
+
+    #[test]
+    fn kldunload_refuses_busy_modules_and_takes_its_interfaces_kern_linker_c() {
+        let mut k = Kernel::demo();
+        let o = run(&mut k, "ifconfig", &["epair", "create"]);
+        assert_eq!(o.code, 0);
+        let o = run(&mut k, "kldunload", &["bridgestp"]);
+        assert_eq!(
+            (o.code, o.stderr.as_str()),
+            (1, "kldunload: can't unload file: Device busy\n"),
+            "if_bridge needs it"
+        );
+        let o = run(&mut k, "kldunload", &["ng_ether"]);
+        assert_eq!(o.stderr, "kldunload: can't unload file: Device busy\n", "em0 has an ng_ether node");
+        let o = run(&mut k, "kldunload", &["-v", "if_epair.ko"]);
+        assert_eq!((o.code, o.stdout.as_str()), (0, "Unloading if_epair.ko, id=2\n"));
+        assert!(!run(&mut k, "ifconfig", &["-l"]).stdout.contains("epair"), "vnet_epair_uninit destroyed it");
+        let o = run(&mut k, "kldunload", &["if_epair"]);
+        assert_eq!((o.code, o.stderr.as_str()), (1, "kldunload: can't find file if_epair\n"));
+        let o = run(&mut k, "kldload", &["if_epair"]);
+        assert_eq!(o.code, 0);
+        assert_eq!(run(&mut k, "ifconfig", &["epair", "create"]).stdout, "epair0a\n", "units start again");
+        let jctx = k.ctx_in_jail(1).unwrap();
+        let o = super::super::run(&mut k, jctx, "kldunload", &["if_bridge".to_string()]);
+        assert_eq!(o.stderr, "kldunload: can't unload file: Operation not permitted\n");
+        assert_eq!(run(&mut k, "kldunload", &[]).code, 64);
     }
 }

@@ -4,9 +4,11 @@
 mod cbsd;
 mod devfs;
 mod dhclient;
+mod fs;
 mod getopt;
 mod ifconfig;
 mod ifconfig_addr;
+mod ifconfig_l2;
 mod ifconfig_params;
 mod ifconfig_status;
 mod ifconfig_words;
@@ -16,21 +18,38 @@ mod jls;
 mod kld;
 mod ngctl;
 mod ngctl_cmds;
+mod ping;
+mod rcd;
+mod rcvars;
 mod route;
+mod service;
 mod sh;
 mod sysctl;
+mod sysrc;
 
 use crate::host::Output;
 use crate::sim::Errno;
 use crate::sim::kernel::{Ctx, Kernel};
 
-/// Programs other engineers will add: answered with exit 127.
-const NOT_YET: &[&str] = &["service", "sysrc"];
-
-/// Every program [`run`] simulates.
-const SIMULATED: &[&str] = &[
-    "ifconfig", "ngctl", "jls", "jail", "jexec", "sysctl", "kldstat", "kldload", "route", "devfs", "dhclient", "cbsd",
+/// Every program [`run`] simulates (also the names `fbsd-sim` answers to as `argv[0]`).
+pub(crate) const SIMULATED: &[&str] = &[
+    "ifconfig",
+    "ngctl",
+    "jls",
+    "jail",
+    "jexec",
+    "sysctl",
+    "kldstat",
+    "kldload",
+    "kldunload",
+    "route",
+    "devfs",
+    "dhclient",
+    "cbsd",
     "sh",
+    "sysrc",
+    "service",
+    "ping",
 ];
 
 /// Runs one command as the process `ctx` would (host, or inside a jail via jexec), with an empty
@@ -39,7 +58,8 @@ pub(crate) fn run(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String]) -> O
     run_input(k, ctx, program, args, None)
 }
 
-/// [`run`] with `stdin` for the process to read (only `ngctl -f -` reads it).
+/// [`run`] with `stdin` for the process to read (`ngctl -f -`, and the shell: `sh` without
+/// `-c`, `jexec J` without a command).
 pub(crate) fn run_input(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String], stdin: Option<&str>) -> Output {
     let prog = program.rsplit('/').next().unwrap_or(program);
     match prog {
@@ -47,27 +67,28 @@ pub(crate) fn run_input(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String]
         "ifconfig" => ifconfig::main(k, ctx, args),
         "jls" => jls::main(k, ctx, args),
         "jail" => jail::main(k, ctx, args),
-        "jexec" => jexec::main(k, ctx, args),
+        "jexec" => jexec::main(k, ctx, args, stdin),
         "sysctl" => sysctl::main(k, ctx, args),
         "kldstat" => kld::kldstat(k, ctx, args),
         "kldload" => kld::kldload(k, ctx, args),
+        "kldunload" => kld::kldunload(k, ctx, args),
+        "sysrc" => sysrc::main(k, ctx, args),
+        "ping" => ping::main(k, ctx, args),
+        "service" => service::main(k, ctx, args),
         "route" => route::main(k, ctx, args),
-        "sh" => sh::main(k, ctx, args),
+        "sh" => sh::main(k, ctx, args, stdin),
         "devfs" => devfs::main(k, ctx, args),
         "dhclient" => dhclient::main(k, ctx, args),
         "cbsd" => cbsd::main(k, ctx, args),
-        p if NOT_YET.contains(&p) => {
-            Output { code: 127, stdout: String::new(), stderr: format!("{p}: not simulated yet\n") }
-        }
         p => Output { code: 127, stdout: String::new(), stderr: format!("{p}: not found\n") },
     }
 }
 
-/// True for the programs [`run`] knows (simulated or reserved); jexec uses it to decide
-/// between running a command and `execvp` failing.
+/// True for the programs [`run`] knows; jexec uses it to decide between running a command and
+/// `execvp` failing.
 pub(crate) fn known_program(program: &str) -> bool {
     let prog = program.rsplit('/').next().unwrap_or(program);
-    SIMULATED.contains(&prog) || NOT_YET.contains(&prog)
+    SIMULATED.contains(&prog)
 }
 
 /// A command exiting with this status; the message is already in the process's stderr.
@@ -239,8 +260,8 @@ mod tests {
         assert_eq!(o.code, 127);
         assert_eq!(o.stderr, "frobnicate: not found\n");
         let o = run(&mut k, Ctx::HOST, "service", &["vimage".to_string(), "status".to_string()]);
-        assert_eq!(o.code, 127);
-        assert!(o.stderr.contains("not simulated yet"));
+        assert_eq!(o.code, 1, "no /usr/local/etc/rc.d/vimage on this host");
+        assert!(o.stdout.starts_with("vimage does not exist in /etc/rc.d or the local startup\n"), "{}", o.stdout);
     }
 }
 
@@ -252,3 +273,12 @@ mod fuzz_tests;
 
 #[cfg(test)]
 mod ngctl_tests;
+
+#[cfg(test)]
+mod ifconfig_l2_tests;
+
+#[cfg(test)]
+mod service_tests;
+
+#[cfg(test)]
+mod ping_tests;

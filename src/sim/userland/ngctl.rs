@@ -1,6 +1,6 @@
 //! `ngctl` (usr.sbin/ngctl/main.c and one file per command): options `-d -f -j -n`, its own
 //! socket node `ngctl<pid>`, commands from argv or from a file (`-f -` reads stdin; the
-//! simulator has no files), prefix-matched command names and aliases, and the exit codes:
+//! or the file under the simulator's root, see `super::fs`), prefix-matched command names and aliases, and the exit codes:
 //! 0, 64 (`CMDRTN_USAGE` → EX_USAGE), 71 (`CMDRTN_ERROR` → EX_OSERR).
 //!
 //! A batch stops at the first command that does not succeed, with `ngctl: line N: error in
@@ -62,10 +62,14 @@ fn run(k: &mut Kernel, ctx: Ctx, args: &[String], stdin: Option<&str>, p: &mut P
     let input = match file.as_deref() {
         None => None,
         Some("-") => Some(stdin.unwrap_or_default().to_string()),
-        Some(f) => {
-            let _ = p.err(EX_NOINPUT, f, crate::sim::Errno::ENOENT);
-            return EX_NOINPUT;
-        }
+        // main.c: `fopen(optarg, "r")` or `err(EX_NOINPUT, "%s", optarg)`, before `-j`.
+        Some(f) => match super::fs::Files::of(k, ctx).read(f) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let _ = p.err(EX_NOINPUT, f, e);
+                return EX_NOINPUT;
+            }
+        },
     };
     let ctx = match jail {
         None => ctx,

@@ -88,9 +88,11 @@ pub(crate) fn run_command(c: &mut CmdCtx<'_>, av: &[String]) -> Rtn {
         "rmhook" => rmhook(c, av),
         "show" => show(c, av),
         "shutdown" => shutdown(c, av),
+        "types" => types(c, av),
+        "dot" => dot(c, av),
         "quit" => Rtn::Quit,
         other => {
-            // config, debug, dot, help, read, status, types, write: not part of the model.
+            // config, debug, help, read, status, write: not part of the model.
             c.p.warnx(&format!("{other}: not simulated"));
             Rtn::Error
         }
@@ -251,6 +253,90 @@ fn show(c: &mut CmdCtx<'_>, av: &[String]) -> Rtn {
                 &id,
                 &l.peerhook,
             );
+        }
+    }
+    Rtn::Ok
+}
+
+/// types.c: `There are N total types:` and one `%15s   %5d` row per type.
+fn types(c: &mut CmdCtx<'_>, av: &[String]) -> Rtn {
+    if av.len() != 1 {
+        return Rtn::Usage;
+    }
+    let list = c.k.ng_listtypes();
+    let _ = writeln!(c.p.out, "There are {} total types:", list.len());
+    if !list.is_empty() {
+        let _ = writeln!(c.p.out, "{:>15}   Number of living nodes", "Type name");
+        let _ = writeln!(c.p.out, "{:>15}   ----------------------", "---------");
+    }
+    for (t, n) in list {
+        let _ = writeln!(c.p.out, "{t:>15}   {n:>5}");
+    }
+    Rtn::Ok
+}
+
+/// dot.c: the whole graph as GraphViz, to stdout or to `outputfile`. (`-c`, in this
+/// command's usage line, is not in the dot.c the simulator was written from: refused.)
+fn dot(c: &mut CmdCtx<'_>, av: &[String]) -> Rtn {
+    let mut g = Getopt::new(&av[1..], "");
+    if let Some(o) = g.next() {
+        if let Opt::Bad(m) = o {
+            c.p.warnx(&m);
+        }
+        return Rtn::Usage;
+    }
+    let file = match g.rest() {
+        [] => None,
+        [f] => Some(f.clone()),
+        _ => return Rtn::Usage,
+    };
+    let nodes = match c.k.ng_listnodes(c.ctx.vnet, false) {
+        Ok(n) => n,
+        Err(e) => {
+            c.p.warn("send listnodes msg", e);
+            return Rtn::Error;
+        }
+    };
+    let mut o =
+        String::from("graph netgraph {\n\tedge [ weight = 1.0 ];\n\tnode [ shape = record, fontsize = 12 ] {\n");
+    for n in &nodes {
+        let name = n.name.clone().unwrap_or_else(|| "\\<unnamed\\>".to_string());
+        let _ = writeln!(o, "\t\t\"{:x}\" [ label = \"{{{name}:|{{{}|[{:x}]:}}}}\" ];", n.id, n.type_name, n.id);
+    }
+    o.push_str("\t};\n\tsubgraph cluster_disconnected {\n\t\tbgcolor = pink;\n");
+    for n in nodes.iter().filter(|n| n.hooks == 0) {
+        let _ = writeln!(o, "\t\t\"{:x}\";", n.id);
+    }
+    o.push_str("\t};\n");
+    for n in &nodes {
+        let Ok((info, links)) = c.k.ng_listhooks(c.ctx.vnet, c.sock, &format!("[{:x}]:", n.id)) else {
+            c.p.warn("send listhooks msg", Errno::ENOENT);
+            return Rtn::Error;
+        };
+        if info.hooks == 0 {
+            continue;
+        }
+        o.push_str("\tnode [ shape = octagon, fontsize = 10 ] {\n");
+        for l in &links {
+            let _ = writeln!(o, "\t\t\"{:x}.{}\" [ label = \"{}\" ];", n.id, l.ourhook, l.ourhook);
+        }
+        o.push_str("\t};\n\t{\n\t\tedge [ weight = 2.0, style = bold ];\n");
+        for l in &links {
+            let _ = writeln!(o, "\t\t\"{:x}\" -- \"{:x}.{}\";", n.id, n.id, l.ourhook);
+        }
+        o.push_str("\t};\n");
+        for l in links.iter().filter(|l| l.peer.id <= n.id) {
+            let _ = writeln!(o, "\t\"{:x}.{}\" -- \"{:x}.{}\";", n.id, l.ourhook, l.peer.id, l.peerhook);
+        }
+    }
+    o.push_str("};\n");
+    match file {
+        None => c.p.out.push_str(&o),
+        Some(f) => {
+            if let Err(e) = super::fs::Files::of(c.k, c.ctx).write(&f, &o) {
+                c.p.warn(&format!("Could not open {f} for writing"), e);
+                return Rtn::Error;
+            }
         }
     }
     Rtn::Ok

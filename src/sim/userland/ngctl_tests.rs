@@ -110,7 +110,7 @@ fn msg_replies_for_ints_and_free_links() {
     let mut k = Kernel::demo();
     batch(&mut k, JNG);
     let o = ngctl(&mut k, &["msg", "em0:", "getautosrc"]);
-    assert_eq!(o.stdout, "Rec'd response \"getautosrc\" (7) from \"[1]:\":\nArgs:\t1\n", "ng_ether's default");
+    assert_eq!(o.stdout, "Rec'd response \"getautosrc\" (7) from \"[1]:\":\nArgs:\t0\n", "ng_ether_attach: M_ZERO");
     let o = ngctl(&mut k, &["cmd", "vimage_em0:", "getstats", "3"]);
     assert_eq!((o.code, o.stderr.as_str()), (71, "ngctl: send msg: Socket is not connected\n"));
     let o = ngctl(&mut k, &["msg", "[4]:", "set", "02:00:00:00:00:01"]);
@@ -126,4 +126,38 @@ fn ngctl_j_works_in_the_jails_graph() {
     assert!(o.stdout.starts_with("There are 1 total nodes:\n"), "only its socket: {}", o.stdout);
     let o = ngctl(&mut k, &["-j", "nosuch", "ls"]);
     assert_eq!((o.code, o.stderr.as_str()), (68, "ngctl: jail \"nosuch\" not found\n"));
+}
+
+#[test]
+fn types_lists_the_installed_types_newest_first_with_living_nodes_types_c() {
+    let mut k = Kernel::demo();
+    assert_eq!(batch(&mut k, JNG).code, 0);
+    let o = ngctl(&mut k, &["types"]);
+    assert_eq!(o.code, 0);
+    // The demo loads ng_socket, ng_ether, ng_bridge, ng_eiface, ng_iface in that order;
+    // ng_newtype puts each new type at the head of the list. ngctl's own socket is alive.
+    assert_eq!(
+        o.stdout,
+        "There are 5 total types:\n      Type name   Number of living nodes\n      ---------   ----------------------\n          iface       0\n         eiface       1\n         bridge       1\n          ether       1\n         socket       1\n"
+    );
+    assert_eq!(ngctl(&mut k, &["types", "x"]).code, 64);
+}
+
+#[test]
+fn dot_prints_the_graph_as_graphviz_dot_c() {
+    let mut k = Kernel::demo();
+    assert_eq!(batch(&mut k, "mkpeer em0: bridge lower link0\nname em0:lower br\n").code, 0);
+    let o = ngctl(&mut k, &["dot"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("graph netgraph {\n\tedge [ weight = 1.0 ];\n\tnode [ shape = record, fontsize = 12 ] {\n\t\t\"1\" [ label = \"{em0:|{ether|[1]:}}\" ];\n"), "{}", o.stdout);
+    assert!(o.stdout.contains("\t\t\"4\" [ label = \"{ngctl"), "ngctl's own socket: {}", o.stdout);
+    assert!(
+        o.stdout.contains("\tsubgraph cluster_disconnected {\n\t\tbgcolor = pink;\n\t\t\"4\";\n\t};\n"),
+        "{}",
+        o.stdout
+    );
+    // Each edge once, from the node with the higher ID.
+    assert!(o.stdout.contains("\t\"3.link0\" -- \"1.lower\";\n"), "{}", o.stdout);
+    assert!(!o.stdout.contains("\"1.lower\" -- "), "{}", o.stdout);
+    assert!(o.stdout.ends_with("};\n"));
 }

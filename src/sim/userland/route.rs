@@ -1,61 +1,83 @@
-//! `route` (sbin/route/route.c): `route [-n] [-q] get|add|change|delete [-inet|-inet6|-4|-6]
-//! default [GW]` — the default route of the caller's vnet, IPv4 and IPv6.
+//! `route` (sbin/route/route.c, and route_netlink.c on 14.x and later): `route [-46nqv]
+//! get|show DEST [-inet|-inet6|-4|-6]` for any destination, and `add|change|delete default
+//! [GW]` — the default route of the caller's vnet, IPv4 and IPv6.
 //!
-//! `newroute`: on success (without `-q`) prints `add net default: gateway GW`; a failed
-//! routing-socket write prints `route: writing to routing socket: <strerror>` (warn) and
-//! `add net default: gateway GW fib 0: <msg>` with route.c's special texts for ESRCH
-//! (`not in table`) and EEXIST (`route already in table`), exit 1; EPERM is fatal at once
-//! (`err(1, "writing to routing socket")`). `get` prints `print_getmsg`'s block or
-//! `route: route has not been found`.
+//! Two builds, by release. 13.x talks to the routing socket (`rtmsg_rtsock`): a failed write
+//! warns `route: writing to routing socket: <strerror>` (EPERM is fatal at once:
+//! `err(1, "writing to routing socket")`) and a lookup that finds nothing says `route: route
+//! has not been found` (warnx) and exits 1. 14.x and later use netlink (`rtmsg_nl`): no
+//! routing-socket warning, and a failed lookup is `warn("route has not been found")`, which
+//! appends `strerror(errno)` of an errno `rtmsg()` had set to 0 (FreeBSD's `No error: 0`;
+//! derived from the source, not seen on a host), and exits 0.
+//!
+//! `newroute` (both builds): success (without `-q`) prints `add net default: gateway GW`, with
+//! ` fib N` only when `net.fibs` > 1; a failure prints `add net default: gateway GW fib 0:
+//! <msg>` with route.c's texts for ESRCH (`not in table`) and EEXIST (`route already in
+//! table`), exit 1. `get` prints `print_getmsg`'s block: `route to:`, `destination:`, `mask:`
+//! (not for a host route), `gateway:`, `fib:`, `interface:`, `flags:` and the
+//! recvpipe…expire table; `-n` prints `0.0.0.0` where route.c's `routename` would say
+//! `default`.
 
 use super::Proc;
+use super::ifconfig_addr::inet_aton;
 use crate::host::Output;
 use crate::sim::Errno;
-use crate::sim::kernel::route::Gw;
+use crate::sim::kernel::route::{Gw, RouteHit, RouteKind};
 use crate::sim::kernel::{Ctx, Kernel};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 const USAGE: &str = "usage: route [-46dnqtv] command [[modifiers] args]\n";
+/// EX_NOHOST (sysexits.h): `getaddr`'s `errx(EX_NOHOST, "bad address: %s")`.
+const EX_NOHOST: i32 = 68;
 
 /// Runs `route args`.
 pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
     let mut p = Proc::new("route");
     let mut words: Vec<&str> = Vec::new();
-    let mut quiet = false;
-    let mut v6 = false;
+    let (mut quiet, mut v6, mut numeric) = (false, false, false);
     for a in args {
         match a.as_str() {
-            "-n" | "-v" | "-4" | "-inet" => {}
+            "-n" => numeric = true,
+            "-v" | "-4" | "-inet" => {}
             "-q" => quiet = true,
             "-6" | "-inet6" => v6 = true,
             w => words.push(w),
         }
     }
+    let netlink = k.osreldate() >= 1_400_000;
     match words.as_slice() {
-        ["get", "default"] | ["get", "0.0.0.0"] | ["get", "0.0.0.0/0"] | ["get", "::/0"] => get(k, ctx, v6, p),
+        ["get" | "show", dest] => {
+            let Some(target) = parse_dest(dest, v6) else {
+                let _ = p.errx(EX_NOHOST, &format!("bad address: {dest}"));
+                return p.finish(EX_NOHOST);
+            };
+            get(k, ctx, &target, numeric, netlink, p)
+        }
         [cmd @ ("add" | "change"), "default", gw] => {
             let Some(gw) = parse_gw(gw) else {
-                let _ = p.errx(68, &format!("bad address: {gw}"));
-                return p.finish(68);
+                let _ = p.errx(EX_NOHOST, &format!("bad address: {gw}"));
+                return p.finish(EX_NOHOST);
             };
             if matches!(gw.addr, IpAddr::V6(_)) != v6 {
-                let _ = p.errx(68, &format!("bad address: {}", words[2]));
-                return p.finish(68);
+                let _ = p.errx(EX_NOHOST, &format!("bad address: {}", words[2]));
+                return p.finish(EX_NOHOST);
             }
             let r = k.route_set_default(ctx, &gw, *cmd == "change");
-            finish(p, cmd, Some(words[2]), r, quiet)
+            finish(k, p, cmd, Some(words[2]), r, quiet, netlink)
         }
         ["delete", "default"] | ["delete", "default", _] => {
             let r = k.route_delete_default(ctx, v6);
-            finish(p, "delete", words.get(2).copied(), r, quiet)
+            finish(k, p, "delete", words.get(2).copied(), r, quiet, netlink)
         }
+        ["add", host, "-iface", ifname] => add_iface(k, ctx, host, ifname, quiet, netlink, p),
+        ["flush"] => flush(k, ctx, v6, netlink, p),
         ["get", ..]
+        | ["show", ..]
         | ["add", ..]
         | ["delete", ..]
         | ["change", ..]
         | ["flush", ..]
-        | ["monitor", ..]
-        | ["show", ..] => {
+        | ["monitor", ..] => {
             let _ = p.errx(1, "only the default route is simulated");
             p.finish(1)
         }
@@ -64,6 +86,87 @@ pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
             p.finish(64)
         }
     }
+}
+
+/// `route add HOST -iface IF`, which rc.d/routing runs for the loopback
+/// (`route add -inet 127.0.0.1 -iface lo0`). Only the case where the route is already there
+/// (the host's own address, through lo0) is simulated: `route already in table`.
+fn add_iface(k: &Kernel, ctx: Ctx, host: &str, ifname: &str, quiet: bool, netlink: bool, mut p: Proc) -> Output {
+    let Ok(addr) = host.parse::<IpAddr>() else {
+        let _ = p.errx(EX_NOHOST, &format!("bad address: {host}"));
+        return p.finish(EX_NOHOST);
+    };
+    let exists = k.route_lookup(ctx.vnet, addr).is_some_and(|h| h.kind == RouteKind::Local);
+    if !exists {
+        let _ = p.errx(1, "only the default route and existing local routes are simulated");
+        return p.finish(1);
+    }
+    if !netlink {
+        p.warn("writing to routing socket", Errno::EEXIST);
+    }
+    if !quiet {
+        p.out.push_str(&format!("add host {host}: gateway {ifname} fib 0: route already in table\n"));
+    }
+    p.finish(1)
+}
+
+/// `route flush [-inet|-inet6]`: every gateway route of the family deleted, one line each
+/// (route_netlink.c `print_flushed_route`: `%-20.20s %-20.20s -fib %-3d done`; route.c
+/// `flushroutes_fib` prints `-fib N` only with several FIBs). Only the default route is a
+/// gateway route here; `netname` names it `default`.
+fn flush(k: &mut Kernel, ctx: Ctx, v6: bool, netlink: bool, mut p: Proc) -> Output {
+    let Some(hit) = k.route_default(ctx.vnet, v6) else { return p.finish(0) };
+    let gw = match &hit.gateway {
+        Some((g, Some(scope))) => format!("{g}%{scope}"),
+        Some((g, None)) => g.to_string(),
+        None => String::new(),
+    };
+    match k.route_delete_default(ctx, v6) {
+        Ok(()) => {
+            let fib = if netlink || k.fibs() > 1 { "-fib 0   " } else { "" };
+            p.out.push_str(&format!("{:<20.20} {:<20.20} {fib}done\n", "default", gw));
+            p.finish(0)
+        }
+        Err(e) if netlink && e == Errno::EPERM => {
+            let _ = p.err(1, "RTM_DELROUTE failed:", e);
+            p.finish(1)
+        }
+        // flushroutes_fib_nl: `warnc(error, "RTM_DELROUTE failed:")` and on to the next.
+        Err(e) if netlink => {
+            p.warn("RTM_DELROUTE failed:", e);
+            p.finish(0)
+        }
+        Err(e) => {
+            let _ = p.err(1, "writing to routing socket", e);
+            p.finish(1)
+        }
+    }
+}
+
+/// What `route get` looks up: the default route (an exact /0, RTM_F_PREFIX) or the best
+/// route to one address.
+enum Target {
+    Default { v6: bool },
+    Addr(IpAddr),
+}
+
+/// route.c `getaddr` for RTAX_DST: `default`, `0.0.0.0/0`, `::/0`, or an address (inet_aton,
+/// inet_pton for IPv6). Host names are not resolved here (`bad address`).
+fn parse_dest(s: &str, v6: bool) -> Option<Target> {
+    match s {
+        "default" => return Some(Target::Default { v6 }),
+        "0.0.0.0/0" if !v6 => return Some(Target::Default { v6: false }),
+        "::/0" => return Some(Target::Default { v6: true }),
+        _ => {}
+    }
+    let a = s.split('%').next().unwrap_or(s);
+    if let Ok(x) = a.parse::<Ipv6Addr>() {
+        return Some(Target::Addr(IpAddr::V6(x)));
+    }
+    if v6 {
+        return None;
+    }
+    inet_aton(s).map(|x| Target::Addr(IpAddr::V4(x)))
 }
 
 fn parse_gw(s: &str) -> Option<Gw> {
@@ -78,7 +181,15 @@ fn parse_gw(s: &str) -> Option<Gw> {
     Some(Gw { addr, scope })
 }
 
-fn finish(mut p: Proc, cmd: &str, gw: Option<&str>, r: Result<(), Errno>, quiet: bool) -> Output {
+fn finish(
+    k: &Kernel,
+    mut p: Proc,
+    cmd: &str,
+    gw: Option<&str>,
+    r: Result<(), Errno>,
+    quiet: bool,
+    netlink: bool,
+) -> Output {
     let head = match gw {
         Some(g) => format!("{cmd} net default: gateway {g}"),
         None => format!("{cmd} net default"),
@@ -86,16 +197,20 @@ fn finish(mut p: Proc, cmd: &str, gw: Option<&str>, r: Result<(), Errno>, quiet:
     match r {
         Ok(()) => {
             if !quiet {
-                p.out.push_str(&format!("{head}\n"));
+                // newroute: " fib N" only `if (numfibs > 1)`.
+                let fib = if k.fibs() > 1 { " fib 0" } else { "" };
+                p.out.push_str(&format!("{head}{fib}\n"));
             }
             p.finish(0)
         }
-        Err(Errno::EPERM) => {
+        Err(Errno::EPERM) if !netlink => {
             let _ = p.err(1, "writing to routing socket", Errno::EPERM);
             p.finish(1)
         }
         Err(e) => {
-            p.warn("writing to routing socket", e);
+            if !netlink {
+                p.warn("writing to routing socket", e);
+            }
             if !quiet {
                 let msg = match e {
                     Errno::ESRCH => "not in table",
@@ -112,34 +227,73 @@ fn finish(mut p: Proc, cmd: &str, gw: Option<&str>, r: Result<(), Errno>, quiet:
     }
 }
 
-fn get(k: &Kernel, ctx: Ctx, v6: bool, mut p: Proc) -> Output {
-    let found = if v6 {
-        k.default_route6_of(ctx).map(|(g, sc, ifname)| {
-            let g = match sc {
-                Some(s) => format!("{g}%{s}"),
-                None => g.to_string(),
-            };
-            let mtu = k.ifunit(ctx.vnet, &ifname).and_then(|id| k.ifp(id)).map_or(0, |i| i.mtu);
-            (g, ifname, mtu)
-        })
-    } else {
-        k.vnet(ctx.vnet).and_then(|v| v.default_route.clone()).map(|r| {
-            let (ifname, mtu) = k.ifp(r.ifp).map(|i| (i.name.clone(), i.mtu)).unwrap_or_default();
-            (r.gateway.to_string(), ifname, mtu)
-        })
+/// route.c `routename`: `default` for the unspecified address unless `-n`.
+fn routename(a: IpAddr, numeric: bool) -> String {
+    if !numeric && a.is_unspecified() {
+        return "default".to_string();
+    }
+    a.to_string()
+}
+
+/// The netmask of a prefix as `routename` prints it.
+fn mask_of(dst: IpAddr, plen: u8, numeric: bool) -> String {
+    match dst {
+        IpAddr::V4(_) => {
+            let m = crate::sim::kernel::IfAddr::v4_mask(plen);
+            routename(IpAddr::V4(Ipv4Addr::from(m)), numeric)
+        }
+        IpAddr::V6(_) => {
+            let m = if plen == 0 { 0 } else { u128::MAX << (128 - u32::from(plen.min(128))) };
+            routename(IpAddr::V6(Ipv6Addr::from(m)), numeric)
+        }
+    }
+}
+
+/// The `flags:` word (route.c `routeflags` through `printb`): RTF_UP|RTF_DONE always; a
+/// default route is RTF_GATEWAY|RTF_STATIC, an interface prefix route RTF_PINNED, a local
+/// host route RTF_HOST|RTF_STATIC|RTF_PINNED (the last two from memory, not checked on a host).
+fn flags(kind: RouteKind) -> &'static str {
+    match kind {
+        RouteKind::Default => "<UP,GATEWAY,DONE,STATIC>",
+        RouteKind::Connected => "<UP,DONE,PINNED>",
+        RouteKind::Local => "<UP,HOST,DONE,STATIC,PINNED>",
+    }
+}
+
+fn get(k: &Kernel, ctx: Ctx, target: &Target, numeric: bool, netlink: bool, mut p: Proc) -> Output {
+    let (to, hit): (IpAddr, Option<RouteHit>) = match target {
+        Target::Default { v6 } => {
+            let to = if *v6 { IpAddr::V6(Ipv6Addr::UNSPECIFIED) } else { IpAddr::V4(Ipv4Addr::UNSPECIFIED) };
+            (to, k.route_default(ctx.vnet, *v6))
+        }
+        Target::Addr(a) => (*a, k.route_lookup(ctx.vnet, *a)),
     };
-    let Some((gateway, ifname, mtu)) = found else {
+    let Some(hit) = hit else {
+        if netlink {
+            // route_netlink.c rtmsg_nl_int: warn() after rtmsg() set errno = 0; exit 0.
+            p.warnx("route has not been found: No error: 0");
+            return p.finish(0);
+        }
         let _ = p.errx(1, "route has not been found");
         return p.finish(1);
     };
+    let (ifname, mtu) = k.ifp(hit.ifp).map(|i| (i.name.clone(), i.mtu)).unwrap_or_default();
+    let host_len = if hit.dst.is_ipv4() { 32 } else { 128 };
     let o = &mut p.out;
-    o.push_str("   route to: default\n");
-    o.push_str("destination: default\n");
-    o.push_str("       mask: default\n");
-    o.push_str(&format!("    gateway: {gateway}\n"));
+    o.push_str(&format!("   route to: {}\n", routename(to, numeric)));
+    o.push_str(&format!("destination: {}\n", routename(hit.dst, numeric)));
+    if hit.plen != host_len {
+        o.push_str(&format!("       mask: {}\n", mask_of(hit.dst, hit.plen, numeric)));
+    }
+    if let Some((g, scope)) = &hit.gateway {
+        match scope {
+            Some(s) => o.push_str(&format!("    gateway: {g}%{s}\n")),
+            None => o.push_str(&format!("    gateway: {g}\n")),
+        }
+    }
     o.push_str("        fib: 0\n");
     o.push_str(&format!("  interface: {ifname}\n"));
-    o.push_str("      flags: <UP,GATEWAY,DONE,STATIC>\n");
+    o.push_str(&format!("      flags: {}\n", flags(hit.kind)));
     o.push_str(" recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire\n");
     for v in [0, 0, 0, 0, u64::from(mtu), 1] {
         o.push_str(&format!("{v:>8}  "));
@@ -149,80 +303,4 @@ fn get(k: &Kernel, ctx: Ctx, v6: bool, mut p: Proc) -> Output {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn route(k: &mut Kernel, ctx: Ctx, line: &str) -> Output {
-        let a: Vec<String> = line.split_whitespace().map(str::to_string).collect();
-        main(k, ctx, &a)
-    }
-
-    #[test]
-    fn get_default_prints_print_getmsg_block_route_c() {
-        let mut k = Kernel::demo();
-        let o = route(&mut k, Ctx::HOST, "-n get default");
-        assert_eq!(o.code, 0);
-        assert_eq!(
-            o.stdout,
-            "   route to: default\ndestination: default\n       mask: default\n    gateway: 192.168.1.1\n        fib: 0\n  interface: em0\n      flags: <UP,GATEWAY,DONE,STATIC>\n recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire\n       0         0         0         0      1500         1         0 \n"
-        );
-        let ctx = k.ctx_in_jail(1).unwrap();
-        let o = route(&mut k, ctx, "-n get default");
-        assert_eq!((o.code, o.stderr.as_str()), (1, "route: route has not been found\n"));
-    }
-
-    #[test]
-    fn add_change_delete_default_in_a_vnet_jail() {
-        let mut k = Kernel::demo();
-        let ctx = k.ctx_in_jail(1).unwrap();
-        let o = route(&mut k, ctx, "add default 10.0.0.1");
-        assert_eq!(
-            (o.code, o.stdout.as_str()),
-            (1, "add net default: gateway 10.0.0.1 fib 0: Network is unreachable\n")
-        );
-        assert_eq!(o.stderr, "route: writing to routing socket: Network is unreachable\n");
-        // Give lo0 a 10/8 address the gateway is on (any UP interface will do).
-        let ifc: Vec<String> = ["lo0", "inet", "10.0.0.5/8", "alias"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(super::super::ifconfig::main(&mut k, ctx, &ifc).code, 0);
-        let o = route(&mut k, ctx, "add default 10.0.0.1");
-        assert_eq!((o.code, o.stdout.as_str()), (0, "add net default: gateway 10.0.0.1\n"));
-        let o = route(&mut k, ctx, "add default 10.0.0.2");
-        assert_eq!(o.stdout, "add net default: gateway 10.0.0.2 fib 0: route already in table\n");
-        assert_eq!(o.stderr, "route: writing to routing socket: File exists\n");
-        let o = route(&mut k, ctx, "-n get default");
-        assert!(o.stdout.contains("gateway: 10.0.0.1") && o.stdout.contains("interface: lo0"), "{}", o.stdout);
-        assert_eq!(route(&mut k, ctx, "change default 10.0.0.2").stdout, "change net default: gateway 10.0.0.2\n");
-        assert_eq!(route(&mut k, ctx, "delete default").stdout, "delete net default\n");
-        let o = route(&mut k, ctx, "delete default");
-        assert_eq!((o.code, o.stdout.as_str()), (1, "delete net default fib 0: not in table\n"));
-        assert_eq!(route(&mut k, Ctx::HOST, "-n get default").code, 0, "the host's route is another vnet's");
-    }
-
-    #[test]
-    fn inet6_default_routes() {
-        let mut k = Kernel::demo();
-        let ctx = k.ctx_in_jail(1).unwrap();
-        let ifc: Vec<String> = ["lo0", "inet6", "2001:db8::5/64"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(super::super::ifconfig::main(&mut k, ctx, &ifc).code, 0);
-        assert_eq!(
-            route(&mut k, ctx, "add -inet6 default 2001:db8::1").stdout,
-            "add net default: gateway 2001:db8::1\n"
-        );
-        let o = route(&mut k, ctx, "-n get -inet6 default");
-        assert!(o.stdout.contains("gateway: 2001:db8::1"), "{}", o.stdout);
-        assert_eq!(route(&mut k, ctx, "-n get default").code, 1, "no IPv4 default");
-        assert_eq!(route(&mut k, ctx, "add -inet6 default fe80::1%lo0").code, 1, "one default per family");
-        assert_eq!(route(&mut k, ctx, "change -inet6 default fe80::1%lo0").code, 0);
-        assert!(route(&mut k, ctx, "-n get -inet6 default").stdout.contains("gateway: fe80::1%lo0"));
-        assert_eq!(route(&mut k, ctx, "add default 2001:db8::1").code, 68, "an IPv6 gateway needs -inet6");
-    }
-
-    #[test]
-    fn a_non_vnet_jail_may_not_change_routes() {
-        let mut k = Kernel::demo();
-        let jid = k.create_jail("plain", "/j/plain", false).unwrap();
-        let ctx = k.ctx_in_jail(jid).unwrap();
-        let o = route(&mut k, ctx, "add default 192.168.1.1");
-        assert_eq!((o.code, o.stderr.as_str()), (1, "route: writing to routing socket: Operation not permitted\n"));
-    }
-}
+mod tests;

@@ -278,6 +278,35 @@ impl Kernel {
         Ok(list)
     }
 
+    /// `NGM_LISTTYPES`: the installed node types, newest first (ng_base.c `ng_newtype` puts a
+    /// type at the head of `ng_typelist`), each with its living nodes in every vnet
+    /// (`type->refs - 1`; the list is global).
+    pub(crate) fn ng_listtypes(&self) -> Vec<(&'static str, usize)> {
+        let mut mods: Vec<(u32, &'static str)> = Vec::new();
+        for (m, f) in self.kld_files() {
+            let t = match m {
+                "ng_socket" => "socket",
+                "ng_ether" => "ether",
+                "ng_bridge" => "bridge",
+                "ng_eiface" => "eiface",
+                "ng_iface" => "iface",
+                _ => continue,
+            };
+            mods.push((f.fileid, t));
+        }
+        mods.sort_by_key(|m| std::cmp::Reverse(m.0));
+        mods.into_iter()
+            .map(|(_, t)| {
+                let n = self
+                    .vnets
+                    .values()
+                    .map(|vn| vn.netgraph.nodes.values().filter(|x| x.kind.type_name() == t).count())
+                    .sum();
+                (t, n)
+            })
+            .collect()
+    }
+
     /// The type's `newhook` method plus `ng_add_hook`'s duplicate check; `peer` is the node on
     /// the other side when it is already known (ng_bridge refuses a loop to itself).
     fn ng_newhook(&self, v: VnetId, id: u32, name: &str, peer: Option<u32>) -> Result<(), Errno> {
@@ -419,7 +448,7 @@ impl Kernel {
                 // ng_eiface_rmnode: the ifnet dies in whatever vnet it is now, and the unit is
                 // freed in the node's vnet.
                 if self.ifp(ifp).is_some() {
-                    self.leave_bridge(ifp);
+                    self.departure(ifp);
                     self.free_ifnet(ifp);
                 }
                 if let Some(a) = self.vnet_mut(v).and_then(|vn| vn.units.get_mut("ngeth")) {
@@ -435,13 +464,14 @@ impl Kernel {
         }
     }
 
-    /// ng_ether_shutdown without REALLY_DIE: promiscuous mode off (`ifpromisc(ifp, 0)`).
+    /// ng_ether_shutdown without REALLY_DIE (a `shutdown` message, or ng_ether_disconnect when
+    /// the last hook goes): promiscuous mode off (`ifpromisc(ifp, 0)`), and nothing else. The
+    /// 12.x-and-later copies of sys/netgraph/ng_ether.c no longer reset `autoSrcAddr` here (the
+    /// 2000s copies did: `priv->autoSrcAddr = 1;  /* reset auto-src-addr flag */`).
     fn ng_ether_reset(&mut self, v: VnetId, id: u32) {
         let ifp = match self.graph_mut(v).and_then(|g| g.node_mut(id)).map(|n| &mut n.kind) {
-            // ng_ether_shutdown: promiscuous mode off, `priv->autoSrcAddr = 1`.
-            Some(NodeKind::Ether { ifp, promisc, autosrc }) => {
+            Some(NodeKind::Ether { ifp, promisc, .. }) => {
                 *promisc = false;
-                *autosrc = true;
                 *ifp
             }
             _ => return,
@@ -505,7 +535,9 @@ impl Kernel {
             return;
         }
         let Some(i) = self.ifp(id) else { return };
-        if !i.is_ethernet() || i.ng_ether.is_some() {
+        // vnet_ng_ether_init / ether_ifattach: IFT_ETHER and IFT_L2VLAN only.
+        let l2 = i.is_ift_ether() || matches!(i.kind, IfKind::Vlan(_));
+        if !l2 || i.ng_ether.is_some() {
             return;
         }
         let (v, name) = (i.vnet, sanitize_ifname(&i.name));
@@ -513,8 +545,9 @@ impl Kernel {
         if g.by_name(&name).is_some() {
             return;
         }
-        // ng_ether.c ng_ether_attach: `priv->autoSrcAddr = 1;  /* reasonable default */`.
-        let node = g.add_node(NodeKind::Ether { ifp: id, promisc: false, autosrc: true });
+        // ng_ether.c ng_ether_attach (14.x): the private data is `malloc(..., M_NOWAIT |
+        // M_ZERO)` and autoSrcAddr is never set, so a fresh node has promisc 0 and autosrc 0.
+        let node = g.add_node(NodeKind::Ether { ifp: id, promisc: false, autosrc: false });
         if valid_node_name(&name) {
             g.set_name(node, &name);
         }
@@ -552,7 +585,7 @@ impl Kernel {
 
     /// `vnet_ng_ether_init` after `kldload ng_ether`: nodes for the Ethernet ifnets that exist.
     pub(crate) fn ng_ether_attach_all(&mut self) {
-        let all: Vec<IfId> = self.vnets.values().flat_map(|vn| vn.by_index.values().copied()).collect();
+        let all: Vec<IfId> = self.vnets.values().flat_map(|vn| vn.by_link.values().copied()).collect();
         for id in all {
             self.ng_ether_attach(id);
         }
@@ -560,7 +593,7 @@ impl Kernel {
 
     /// Removes every ether node (fixture helper for unloading ng_ether).
     pub(crate) fn ng_ether_detach_all(&mut self) {
-        let all: Vec<IfId> = self.vnets.values().flat_map(|vn| vn.by_index.values().copied()).collect();
+        let all: Vec<IfId> = self.vnets.values().flat_map(|vn| vn.by_link.values().copied()).collect();
         for id in all {
             self.ng_ether_detach(id);
         }

@@ -16,7 +16,7 @@
 //! `net.graph.recvspace` (20 KiB) fail with ENOBUFS (`ngctl show` of a bridge with ~150 links).
 
 mod base;
-mod graph;
+pub(crate) mod graph;
 mod msg;
 mod snap;
 

@@ -33,8 +33,8 @@ fn ether_nodes_exist_per_ethernet_ifnet_and_are_persistent_ng_ether_c() {
     let (mut k, s) = host();
     let em0 = node(&k, "em0");
     assert_eq!((em0.type_name.as_str(), em0.ifname.as_deref()), ("ether", Some("em0")));
-    // ng_ether_attach: priv is zeroed, then `priv->autoSrcAddr = 1`.
-    assert_eq!(em0.ether_flags, Some((false, true)), "promisc 0, autosrc 1");
+    // ng_ether_attach: priv is M_ZERO and autoSrcAddr is not set.
+    assert_eq!(em0.ether_flags, Some((false, false)), "promisc 0, autosrc 0");
     // Epairs are Ethernet too; a rename renames the node (ng_ether_ifnet_arrival_event).
     let a = k.if_clone_create(H, "epair").unwrap();
     assert!(k.ng_host_node("epair0a").is_some() && k.ng_host_node("epair0b").is_some());
@@ -42,10 +42,14 @@ fn ether_nodes_exist_per_ethernet_ifnet_and_are_persistent_ng_ether_c() {
     assert!(k.ng_host_node("e0a_web1").is_some() && k.ng_host_node("epair0a").is_none());
     // A shutdown only resets an ether node; it stays.
     k.ng_msg(H, s, "em0:", "setpromisc", "1").unwrap();
-    k.ng_msg(H, s, "em0:", "setautosrc", "0").unwrap();
+    k.ng_msg(H, s, "em0:", "setautosrc", "1").unwrap();
     assert!(k.host_iface("em0").is_some());
     k.ng_shutdown(H, s, "em0:").unwrap();
-    assert_eq!(node(&k, "em0").ether_flags, Some((false, true)), "ng_ether_shutdown resets both");
+    assert_eq!(
+        node(&k, "em0").ether_flags,
+        Some((false, true)),
+        "ng_ether_shutdown: promisc off, autoSrcAddr left as it was"
+    );
     // Destroying the ifnet removes its node; mkpeer of type ether is refused (constructor).
     k.if_clone_destroy(H, a).unwrap();
     assert!(k.ng_host_node("e0a_web1").is_none() && k.ng_host_node("epair0b").is_none());
@@ -217,7 +221,7 @@ fn paths_follow_ng_path2noderef() {
 fn setpromisc_drives_the_ifnets_promisc_flag_and_losing_the_last_hook_resets_it() {
     let (mut k, s) = host();
     k.ng_msg(H, s, "em0:", "setpromisc", "1").unwrap();
-    k.ng_msg(H, s, "em0:", "setautosrc", "0").unwrap();
+    k.ng_msg(H, s, "em0:", "setautosrc", "1").unwrap();
     let em0 = k.ifunit(VnetId::HOST, "em0").unwrap();
     assert_ne!(k.ifp(em0).unwrap().flags(false) & 0x100, 0, "PROMISC");
     assert_eq!(k.ng_msg(H, s, "em0:", "getpromisc", "").unwrap().unwrap().args, "1");
@@ -226,7 +230,7 @@ fn setpromisc_drives_the_ifnets_promisc_flag_and_losing_the_last_hook_resets_it(
     assert_eq!(
         node(&k, "em0").ether_flags,
         Some((false, true)),
-        "ng_ether_disconnect → shutdown → promisc 0, autoSrcAddr = 1"
+        "ng_ether_disconnect → ng_ether_shutdown → promisc 0, autosrc untouched"
     );
     assert_eq!(k.ifp(em0).unwrap().flags(false) & 0x100, 0);
 }
