@@ -1,15 +1,20 @@
 //! The `vimage` binary (also installed as `vimage-<command>` links for CBSD).
 //!
-//! Chooses the host explicitly — the simulated one with `--simulate=STATE`, else the real
-//! FreeBSD commands (by absolute path, or from `VIMAGE_CMD_DIR`) — then hands over to the
-//! library.
+//! Chooses the host explicitly — the simulated one with `--simulate=STATE` (only in builds with
+//! the `simulator` feature), else the real FreeBSD commands (by absolute path, or from
+//! `VIMAGE_CMD_DIR`) — then hands over to the library.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vimage::cli::{self, Ctx};
-use vimage::error::{Error, Kind};
-use vimage::host::{FreeBsdHost, Host, SimHost};
+use vimage::error::Error;
+#[cfg(feature = "simulator")]
+use vimage::error::Kind;
+#[cfg(feature = "simulator")]
+use vimage::host::SimHost;
+use vimage::host::{FreeBsdHost, Host};
 use vimage::paths::Paths;
+#[cfg(feature = "simulator")]
 use vimage::sim::{Kernel, Sim};
 
 fn main() -> ExitCode {
@@ -39,32 +44,39 @@ fn main() -> ExitCode {
 
 fn run(argv: &[String], simulate: Option<PathBuf>) -> Result<i32, Error> {
     let paths = Paths::from_env();
-    // demo, help and construct (which only writes a jconf and runs cbsd) touch no kernel.
-    let demo_or_meta = matches!(cli::verb_of(argv).0.as_deref(), Some("demo" | "construct") | None)
+    // demo, version, help and construct (which only writes a jconf and runs cbsd) touch no kernel.
+    let demo_or_meta = matches!(cli::verb_of(argv).0.as_deref(), Some("demo" | "construct" | "version") | None)
         || argv.iter().any(|a| matches!(a.as_str(), "--help" | "-h" | "--desc" | "--args"));
-    let mut sim_host: Option<SimHost> = None;
-    let mut real: Option<FreeBsdHost> = None;
-    if let Some(state) = &simulate {
-        let sim = if state.exists() {
+    #[cfg(feature = "simulator")]
+    let mut sim_host: Option<SimHost> = match &simulate {
+        Some(state) => Some(SimHost::new(if state.exists() {
             Sim::load(state).map_err(|e| Error::new(Kind::Os, format!("cannot read {}: {e}", state.display())))?
         } else {
             Sim::new(Kernel::demo())
-        };
-        sim_host = Some(SimHost::new(sim));
-    } else {
-        let dir = std::env::var_os("VIMAGE_CMD_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);
-        if !demo_or_meta {
-            vimage::ops::check_platform(dir.is_some())?;
+        })),
+        None => None,
+    };
+    #[cfg(feature = "simulator")]
+    let chosen: Option<&mut dyn Host> = sim_host.as_mut().map(|h| h as &mut dyn Host);
+    #[cfg(not(feature = "simulator"))]
+    let chosen: Option<&mut dyn Host> = match simulate {
+        Some(_) => return Err(vimage::buildinfo::no_simulator("--simulate")),
+        None => None,
+    };
+    let mut real: Option<FreeBsdHost> = None;
+    let host: &mut dyn Host = match chosen {
+        Some(h) => h,
+        None => {
+            let dir = std::env::var_os("VIMAGE_CMD_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);
+            if !demo_or_meta {
+                vimage::ops::check_platform(dir.is_some())?;
+            }
+            real.insert(FreeBsdHost::new(dir))
         }
-        real = Some(FreeBsdHost::new(dir));
-    }
-    let host: &mut dyn Host = match (&mut sim_host, &mut real) {
-        (Some(h), _) => h,
-        (None, Some(h)) => h,
-        (None, None) => return Err(Error::new(Kind::Internal, "no host")),
     };
     let mut ctx = Ctx { paths, host, lock_timeout: vimage::ops::lock_timeout_from_env() };
     let out = cli::run(argv, &mut ctx);
+    #[cfg(feature = "simulator")]
     if let (Some(state), Some(h)) = (&simulate, &sim_host) {
         h.sim()
             .save(state)

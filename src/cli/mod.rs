@@ -6,6 +6,7 @@
 pub mod args;
 mod bridge;
 mod construct;
+#[cfg(feature = "simulator")]
 mod demo;
 mod devfs;
 mod doctor;
@@ -69,7 +70,7 @@ pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
             return Ok(Outcome::ok(man::page()));
         }
         if rest.iter().any(|a| a == "--version" || a == "-V") {
-            return Ok(Outcome::ok(format!("vimage {}\n", env!("CARGO_PKG_VERSION"))));
+            return Ok(Outcome::ok(crate::buildinfo::text()));
         }
         if rest.is_empty() || rest.iter().any(|a| a == "-h" || a == "--help" || a == "help") {
             return Ok(Outcome::ok(spec::main_help()));
@@ -106,7 +107,12 @@ pub fn run(argv: &[String], ctx: &mut Ctx<'_>) -> Result<Outcome> {
         "start" => service::start(&a, &mut sub),
         "stop" => service::stop(&a, &mut sub),
         "construct" => construct::run(&a, &mut sub),
+        #[cfg(feature = "simulator")]
         "demo" => demo::run(&a),
+        #[cfg(not(feature = "simulator"))]
+        "demo" => Err(crate::buildinfo::no_simulator("vimage demo")),
+        "version" if a.flag("json") => Ok(Outcome::ok(to_json(&crate::buildinfo::info()))),
+        "version" => Ok(Outcome::ok(crate::buildinfo::text())),
         other => Err(Error::new(Kind::Internal, format!("verb {other} has no implementation"))),
     }
 }
