@@ -84,8 +84,13 @@ fn staging_installs_exactly_the_plist() {
         pkgcheck::plist_paths(&plist),
         "the port's pkg-plist differs from the package's (tools/pkg plist)"
     );
+    // The module's command links, relative as the port's ${RLN} makes them.
     let link = std::fs::read_link(prefix.join("cbsd/modules/vimage.d/vimage-bridge")).unwrap();
-    assert_eq!(link, Path::new("/usr/local/bin/vimage"));
+    assert_eq!(link, Path::new("../../../bin/vimage"));
+    assert_eq!(
+        prefix.join("cbsd/modules/vimage.d").join(&link).canonicalize().unwrap(),
+        prefix.join("bin/vimage").canonicalize().unwrap()
+    );
     assert!(!staged.iter().any(|f| f.contains("fbsd-sim")), "the simulator is not shipped");
     for (f, mode) in [("bin/vimage", 0o555), ("etc/rc.d/vimage", 0o555), ("share/man/man8/vimage.8.gz", 0o444)] {
         use std::os::unix::fs::PermissionsExt;
