@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod buildinfo;
 pub mod cbsd;
 pub mod cli;
 pub mod construct;
@@ -37,5 +38,6 @@ pub mod rcconf;
 pub mod rcd;
 pub mod settings;
 pub mod shvars;
+#[cfg(feature = "simulator")]
 pub mod sim;
 pub mod state;

@@ -602,7 +602,11 @@ pub fn check_platform(cmd_dir_set: bool) -> Result<()> {
     if cfg!(target_os = "freebsd") || cmd_dir_set {
         return Ok(());
     }
-    Err(Error::new(Kind::Unavailable, "this is not FreeBSD, so there is no kernel for vimage to configure")
+    let e = Error::new(Kind::Unavailable, "this is not FreeBSD, so there is no kernel for vimage to configure");
+    if !cfg!(feature = "simulator") {
+        return Err(e.detail("point VIMAGE_CMD_DIR at a directory of stand-in commands (this build has no simulator)"));
+    }
+    Err(e
         .detail("try `vimage demo`, or `vimage --simulate=STATE.json <command>` for the built-in simulated host,")
         .detail("or point VIMAGE_CMD_DIR at a directory of stand-in commands (e.g. fbsd-sim)"))
 }

@@ -65,6 +65,8 @@ fn every_verb(tmp: &std::path::Path) -> Vec<Vec<String>> {
         vec!["unbridge", "jname=web1"],
         vec!["construct", "jname=web5", "create=0"],
         vec!["demo"],
+        vec!["version"],
+        vec!["version", "--json"],
     ];
     let mut out: Vec<Vec<String>> = v.into_iter().map(|a| a.into_iter().map(str::to_string).collect()).collect();
     out.iter_mut().filter(|a| a[0] == "construct").for_each(|a| a.push(format!("out={jconf}")));

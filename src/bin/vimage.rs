@@ -1,16 +1,22 @@
 //! The `vimage` binary (also installed as `vimage-<command>` links for CBSD).
 //!
-//! Chooses the host explicitly — the simulated one with `--simulate=STATE`, else the real
-//! FreeBSD commands (by absolute path, or from `VIMAGE_CMD_DIR`) — then hands over to the
-//! library's [`cli::entry`], which prints each line as it happens and never panics on output
-//! (a closed stdout ends the output quietly; see `vimage::cli::Out`).
+//! Chooses the host explicitly — the simulated one with `--simulate=STATE` (only in builds with
+//! the `simulator` feature), else the real FreeBSD commands (by absolute path, or from
+//! `VIMAGE_CMD_DIR`) — then hands over to the library's [`cli::entry`], which prints each line
+//! as it happens and never panics on output (a closed stdout ends the output quietly; see
+//! `vimage::cli::Out`).
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vimage::cli::{self, Out};
-use vimage::error::{Error, Kind};
-use vimage::host::{FreeBsdHost, Host, SimHost};
+use vimage::error::Error;
+#[cfg(feature = "simulator")]
+use vimage::error::Kind;
+#[cfg(feature = "simulator")]
+use vimage::host::SimHost;
+use vimage::host::{FreeBsdHost, Host};
+#[cfg(feature = "simulator")]
 use vimage::sim::{Kernel, Sim};
 
 fn main() -> ExitCode {
@@ -41,8 +47,8 @@ fn main() -> ExitCode {
 }
 
 fn run(argv: &[OsString], text: &[String], simulate: Option<PathBuf>, out: &Out) -> Result<i32, Error> {
-    // demo, help and construct (which only writes a jconf and runs cbsd) touch no kernel.
-    let demo_or_meta = matches!(cli::verb_of(text).0.as_deref(), Some("demo" | "construct") | None)
+    // demo, version, help and construct (which only writes a jconf and runs cbsd) touch no kernel.
+    let demo_or_meta = matches!(cli::verb_of(text).0.as_deref(), Some("demo" | "construct" | "version") | None)
         || text.iter().any(|a| matches!(a.as_str(), "--help" | "-h" | "--desc" | "--args"));
     let env = |k: &str| std::env::var_os(k);
     let Some(state) = simulate else {
@@ -52,19 +58,41 @@ fn run(argv: &[OsString], text: &[String], simulate: Option<PathBuf>, out: &Out)
         }
         return Ok(cli::entry(argv, &env, &mut FreeBsdHost::new(dir), out));
     };
+    simulated(argv, &state, &env, out)
+}
+
+/// `--simulate=STATE`: the command against the simulated host kept in `STATE`, saved after.
+#[cfg(feature = "simulator")]
+fn simulated(
+    argv: &[OsString],
+    state: &std::path::Path,
+    env: &dyn Fn(&str) -> Option<OsString>,
+    out: &Out,
+) -> Result<i32, Error> {
     let sim = if state.exists() {
-        Sim::load(&state).map_err(|e| Error::new(Kind::Os, format!("cannot read {}: {e}", state.display())))?
+        Sim::load(state).map_err(|e| Error::new(Kind::Os, format!("cannot read {}: {e}", state.display())))?
     } else {
         Sim::new(Kernel::demo())
     };
     let mut host = SimHost::new(sim);
     // vimage's own files (state, lock, devfs.rules, rc.conf) go beside the state file.
-    let env = vimage::paths::Paths::simulated_env(&state, env);
+    let env = vimage::paths::Paths::simulated_env(state, env);
     let code = cli::entry(argv, &env, &mut host, out);
     host.sim()
-        .save(&state)
+        .save(state)
         .map_err(|e| Error::new(Kind::CantCreate, format!("cannot write {}: {e}", state.display())))?;
     Ok(code)
+}
+
+/// `--simulate=STATE` in a build without the simulator: refused (69), nothing touched.
+#[cfg(not(feature = "simulator"))]
+fn simulated(
+    _argv: &[OsString],
+    _state: &std::path::Path,
+    _env: &dyn Fn(&str) -> Option<OsString>,
+    _out: &Out,
+) -> Result<i32, Error> {
+    Err(vimage::buildinfo::no_simulator("--simulate"))
 }
 
 /// The host of a command line refused before any host is chosen: never asked.

@@ -6,6 +6,7 @@
 pub mod args;
 mod bridge;
 mod construct;
+#[cfg(feature = "simulator")]
 mod demo;
 mod devfs;
 mod doctor;
@@ -108,7 +109,7 @@ pub fn run_with_env(
             return Ok(0);
         }
         if rest.iter().any(|a| a == "--version" || a == "-V") {
-            out.stdout_always(&format!("vimage {}\n", env!("CARGO_PKG_VERSION")));
+            out.stdout_always(&crate::buildinfo::text());
             return Ok(0);
         }
         if rest.iter().all(|a| global_option(a)) || rest.iter().any(|a| a == "-h" || a == "--help" || a == "help") {
@@ -150,7 +151,15 @@ pub fn run_with_env(
         "start" => service::start(&a, &mut sub, out),
         "stop" => service::stop(&a, &mut sub, out),
         "construct" => construct::run(&a, &mut sub, out),
+        #[cfg(feature = "simulator")]
         "demo" => demo::run(&a, out),
+        #[cfg(not(feature = "simulator"))]
+        "demo" => Err(crate::buildinfo::no_simulator("vimage demo")),
+        "version" => {
+            let info = crate::buildinfo::info();
+            out.print(&if a.flag("json") { json_doc(serde_json::json!(info)) } else { crate::buildinfo::text() });
+            Ok(0)
+        }
         other => Err(Error::new(Kind::Internal, format!("verb {other} has no implementation"))),
     }
 }

@@ -329,13 +329,23 @@ pub const VERBS: &[VerbSpec] = &[
     },
     VerbSpec {
         name: "demo",
-        desc: "run bridge, status and unbridge against the built-in simulated FreeBSD host",
+        desc: "run bridge, status and unbridge against the built-in simulated FreeBSD host (not in the FreeBSD package)",
         about: "Builds a simulated FreeBSD 14 host with uplink em0 and a running vnet jail web1, then runs\n\
                 bridge, bridge again, status, unbridge and unbridge again (epair), then a netgraph bridge with two\n\
                 NICs (bridges=\"em0 em0\"), status and unbridge, showing the FreeBSD commands each one runs and the\n\
-                simulated kernel's state after it. Touches nothing on this machine.",
+                simulated kernel's state after it. Touches nothing on this machine. Builds without the `simulator`\n\
+                feature (the FreeBSD package) have no simulator: there it says so and exits 69.",
         keys: &[],
         examples: &["vimage demo"],
+    },
+    VerbSpec {
+        name: "version",
+        desc: "print the version, the git commit it was built from, and whether the simulator is compiled in",
+        about: "The same as `vimage --version`: the version line first, then the commit (\"unknown\" when built\n\
+                outside git), the target and whether this build has the simulator (`vimage demo`, `--simulate`).\n\
+                The FreeBSD package is built without it. Touches nothing.",
+        keys: &[JSON],
+        examples: &["vimage version", "vimage version --json"],
     },
 ];
 

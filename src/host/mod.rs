@@ -8,9 +8,11 @@
 //! `fbsd-sim` end-to-end runs and on a real host.
 
 mod freebsd;
+#[cfg(feature = "simulator")]
 mod sim;
 
 pub use freebsd::FreeBsdHost;
+#[cfg(feature = "simulator")]
 pub use sim::SimHost;
 
 use std::fmt;
