@@ -81,6 +81,7 @@ impl Cbsd {
             .env("VIMAGE_CMD_DIR", &self.w.cmd_dir)
             .env("FBSD_SIM_STATE", &self.w.state)
             .env("FBSD_SIM_LOG", &self.w.log)
+            .env("FBSD_SIM_ROOT", &self.w.root)
             .env("VIMAGE_ROOT", &self.w.root)
             .output()
             .unwrap()

@@ -45,11 +45,13 @@ fn run(argv: &[String], simulate: Option<PathBuf>) -> Result<i32, Error> {
     let mut sim_host: Option<SimHost> = None;
     let mut real: Option<FreeBsdHost> = None;
     if let Some(state) = &simulate {
-        let sim = if state.exists() {
+        let mut sim = if state.exists() {
             Sim::load(state).map_err(|e| Error::new(Kind::Os, format!("cannot read {}: {e}", state.display())))?
         } else {
             Sim::new(Kernel::demo())
         };
+        // The simulated host's files (jail roots) are where vimage reads them: VIMAGE_ROOT.
+        sim.kernel.set_fs_root(Some(paths.root.clone()));
         sim_host = Some(SimHost::new(sim));
     } else {
         let dir = std::env::var_os("VIMAGE_CMD_DIR").filter(|d| !d.is_empty()).map(PathBuf::from);

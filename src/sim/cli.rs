@@ -34,7 +34,7 @@ impl CliOutput {
     }
 }
 
-const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, ngctl, jls, jail, jexec,\n                sysctl, kldstat, kldload, route, devfs, dhclient, cbsd)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG (optional), FBSD_SIM_DELAY_MS (optional)\n";
+const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, ngctl, jls, jail, jexec,\n                sysctl, kldstat, kldload, route, devfs, dhclient, cbsd)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG, FBSD_SIM_DELAY_MS, FBSD_SIM_ROOT (the host's / on\n             this machine: jails' files, e.g. a Linux /bin/sh) (optional)\n";
 
 /// Runs one invocation. `argv` includes `argv[0]`; `env` looks up environment variables (passed
 /// in so tests need not touch the process environment).
@@ -93,6 +93,7 @@ pub fn run_with_stdin(argv: &[String], env: &dyn Fn(&str) -> Option<String>, std
             return CliOutput::fail(70, format!("cannot read state {}: {e}", state.display()));
         }
     };
+    sim.kernel.set_fs_root(env("FBSD_SIM_ROOT").filter(|s| !s.is_empty()).map(PathBuf::from));
     let before = serde_json::to_string(&sim).unwrap_or_default();
     let out = sim.exec_with_input(&command, args, stdin);
     let after = serde_json::to_string(&sim).unwrap_or_default();

@@ -86,6 +86,11 @@ pub struct Kernel {
     /// Feeds simulated process IDs (`ngctl<pid>` socket node names).
     #[serde(default)]
     pid_seq: u32,
+    /// Where the simulated host's `/` is on this machine (`FBSD_SIM_ROOT`), so `jexec` can
+    /// look at a jail's files (its `/bin/sh`, the program it is asked to run); `None`: no
+    /// files, every jail has a FreeBSD userland. Not part of the kernel's state.
+    #[serde(skip)]
+    fs_root: Option<std::path::PathBuf>,
 }
 
 /// `kern.hostuuid` of the simulated host.
@@ -120,6 +125,7 @@ impl Kernel {
             leases: BTreeMap::new(),
             cbsd: BTreeMap::new(),
             pid_seq: 0,
+            fs_root: None,
         };
         k.vnets.insert(VnetId::HOST, Vnet::new(None));
         k.attach_loopback(VnetId::HOST, true);
@@ -207,8 +213,19 @@ impl Kernel {
         self.modules.names()
     }
 
+    /// Gives the simulator the directory that stands for the host's `/` (tests: the same
+    /// directory as `VIMAGE_ROOT`), where jail roots are found by their `path`.
+    pub fn set_fs_root(&mut self, root: Option<std::path::PathBuf>) {
+        self.fs_root = root;
+    }
+
+    /// The host file system's root on this machine, when the simulator was given one.
+    pub(crate) fn fs_root(&self) -> Option<&std::path::Path> {
+        self.fs_root.as_deref()
+    }
+
     /// Sets `kern.osreldate`: below 1400000 there is no `ifconfig -j`; from 1500000 the 15.x
-    /// if_bridge rules (MTU sync, `member_ifaddrs`) apply.
+    /// if_bridge rules (MTU sync, `member_ifaddrs`) apply, and route(8) has `-j`.
     pub fn set_osreldate(&mut self, v: u32) {
         self.osreldate = v;
     }

@@ -2,6 +2,7 @@
 //! (`exec_start`/`exec_stop`): `sh -c "WORDS"` runs a simulated program if the first word is
 //! one (`ifconfig …`), exits with N for `exit N` and 1 for `false`, and otherwise succeeds
 //! without doing anything (a jail's `/etc/rc` has nothing to simulate). `sh SCRIPT …` succeeds.
+//! In a jail with a Linux userland a FreeBSD program is not there: `sh: CMD: not found`, 127.
 
 use crate::host::Output;
 use crate::sim::kernel::{Ctx, Kernel};
@@ -19,6 +20,9 @@ pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
         None => ok,
         Some("false") => Output { code: 1, ..ok },
         Some("exit") => Output { code: words.get(1).and_then(|n| n.parse().ok()).unwrap_or(0), ..ok },
+        Some(p) if ctx.jail.is_some_and(|j| super::exec::lookup(k, j, p) == super::exec::Found::Missing) => {
+            Output { code: 127, stderr: format!("sh: {p}: not found\n"), ..ok }
+        }
         Some(p) if p != "sh" && super::known_program(p) => super::run(k, ctx, p, &words[1..]),
         Some(_) => ok,
     }
