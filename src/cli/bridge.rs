@@ -54,6 +54,7 @@ pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
         nics: Vec::with_capacity(n),
         addressing: Addressing::default(),
         force: a.flag("force"),
+        userland: None,
     };
     let mut ng_uplinks = Vec::new();
     for i in 0..n {
@@ -70,6 +71,7 @@ pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
         net.nics.push(NicSpec {
             index: i as u32,
             name,
+            name_given: names.get(i).is_some(),
             mode: NicMode::Epair { uplink },
             mac,
             addrs: Default::default(),

@@ -214,6 +214,11 @@ pub const VERBS: &[VerbSpec] = &[
             key("mode", "epair|netgraph", "how the jail's NICs are made"),
             key("bridges", "IF[,IF...]", "netgraph uplinks, one ng<i>_<jail> interface each"),
             key("vnets", "IF[,IF...]", "physical interfaces to pass through"),
+            key(
+                "userland",
+                "freebsd|linux",
+                "what runs in the jail (default: read from its /bin/sh); linux: NICs keep the kernel's names, nothing runs inside",
+            ),
             key("nic_hwaddr", "MAC[,MAC...]", "MACs of the jail's NICs, written into CBSD's jailnic rows (CBSD only)"),
             key("enable", "1|0", "install (1) or remove (0) the CBSD integration for the jail (CBSD only)"),
             DRY_RUN,

@@ -253,7 +253,7 @@ fn refusals_for_netgraph_uplinks() {
 #[test]
 fn passthrough_refusals_and_force() {
     let pt = |iface: &str, force: bool| {
-        let mut n = JailNet { jail: jail(), nics: Vec::new(), addressing: Default::default(), force };
+        let mut n = JailNet { jail: jail(), nics: Vec::new(), addressing: Default::default(), force, userland: None };
         n.add_passthrough(&[IfName::parse(iface).unwrap()]);
         n
     };

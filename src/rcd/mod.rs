@@ -5,7 +5,7 @@
 pub mod vars;
 
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, JailNet, NicMode, NicSpec, Uplink};
+use crate::model::{IfName, JailName, JailNet, NicMode, NicSpec, Uplink, Userland};
 use crate::paths::Paths;
 use serde::Serialize;
 use vars::Vars;
@@ -32,6 +32,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("vimage_NAME_bridges", "", "netgraph uplinks, one ng_eiface each, named ng0_NAME, ng1_NAME, ... (netgraph mode)"),
     ("vimage_NAME_vnets", "", "physical interfaces moved into the jail and returned on stop (passthrough)"),
+    (
+        "vimage_NAME_userland",
+        "",
+        "freebsd or linux: what runs in the jail (default: read from ROOTDIR/bin/sh); linux keeps the kernel's interface names and configures everything from the host",
+    ),
     ("vimage_NAME_devfs_enable", "YES", "mount devfs in the jail"),
     ("vimage_NAME_devfs_ruleset", "5", "the devfs ruleset of the jail's /dev"),
     ("vimage_NAME_exec_start", "/bin/sh /etc/rc", "run inside the jail by its /bin/sh once the network is up"),
@@ -66,6 +71,8 @@ pub struct VimageConf {
     pub exec_stop: String,
     /// `vimage_NAME_parameters`: extra `jail -c` parameters (`allow.raw_sockets children.max=2`).
     pub parameters: Vec<String>,
+    /// `vimage_NAME_userland`: `freebsd` or `linux`; unset, vimage reads the jail's /bin/sh.
+    pub userland: Option<Userland>,
 }
 
 /// The service's global settings and every vimage in `vimage_list`.
@@ -132,6 +139,10 @@ pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
         exec_start: get("exec_start").unwrap_or("/bin/sh /etc/rc").to_string(),
         exec_stop: get("exec_stop").unwrap_or("/bin/sh /etc/rc.shutdown jail").to_string(),
         parameters: words(get("parameters")),
+        userland: match get("userland").filter(|s| !s.is_empty()) {
+            None => None,
+            Some(u) => Some(Userland::parse(u).map_err(|e| bad("userland", e.0))?),
+        },
     };
     if !conf.rootdir.starts_with('/') {
         return Err(bad("rootdir", format!("{:?} is not an absolute path", conf.rootdir)));
@@ -167,12 +178,19 @@ impl VimageConf {
             nics.push(NicSpec {
                 index: i as u32,
                 name,
+                name_given: self.ifnames.get(i).is_some(),
                 mode: NicMode::Epair { uplink: Uplink::parse(up).map_err(bad)? },
                 mac: None,
                 addrs: Default::default(),
             });
         }
-        let mut net = JailNet { jail: self.name.clone(), nics, addressing: Default::default(), force: false };
+        let mut net = JailNet {
+            jail: self.name.clone(),
+            nics,
+            addressing: Default::default(),
+            force: false,
+            userland: self.userland,
+        };
         net.add_netgraph(&self.bridges.iter().map(|b| Uplink::parse(b).map_err(bad)).collect::<Result<Vec<_>>>()?);
         net.add_passthrough(&self.vnets.iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?);
         Ok(net)
@@ -225,6 +243,8 @@ mod tests {
             web.jail_params(),
             ["name=web", "path=/j/shared", "host.hostname=web", "vnet", "persist", "mount.devfs", "devfs_ruleset=5"]
         );
+        assert_eq!(n.userland, None, "unset: read from the jail's /bin/sh");
+        assert!(!n.nics[0].name_given);
         let db = &s.list[1];
         assert!(!db.devfs_enable);
         assert_eq!(db.jail_params()[5..], ["allow.raw_sockets", "children.max=2"]);
@@ -243,6 +263,8 @@ mod tests {
         assert_eq!(e.exit_code(), 65);
         let e = service(&vars("vimage_list=a\nvimage_a_devfs_ruleset=x\n")).unwrap_err();
         assert!(e.message.contains("not a ruleset number"), "{e}");
+        let e = service(&vars("vimage_list=a\nvimage_a_userland=debian\n")).unwrap_err();
+        assert!(e.message.contains("vimage_a_userland") && e.message.contains("freebsd or linux"), "{e}");
         let e = service(&vars("vimage_list=a\nvimage_a_epairs=em0\nvimage_a_ifnames=\"a b\"\n")).unwrap_err();
         assert!(e.message.contains("_ifnames") || e.message.contains("ifnames"), "{e}");
     }
