@@ -153,6 +153,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
     let settings = JailSettings { map: s.db.settings(jail.as_str())? };
     let mut want = desired::resolve(&jail, cli, &settings, wd.as_ref())?;
     want.net.force |= a.flag("force");
+    if want.net.userland.is_none() {
+        want.net.userland = crate::rcd::userland_of(&ctx.paths, &jail)?;
+    }
     if want.source != desired::Source::CommandLine && addressing_given(a) {
         override_addressing(&mut want.net, a)?;
     }

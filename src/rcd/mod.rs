@@ -104,6 +104,21 @@ pub fn load(paths: &Paths) -> Result<Vars> {
     Ok(v)
 }
 
+/// `vimage_NAME_userland` of `jail` in the rc.conf files under `paths`, so `vimage bridge`
+/// and `status` see the same userland the service does; `None` when it is not set (or the
+/// jail's name cannot be a `vimage_NAME_` variable).
+pub fn userland_of(paths: &Paths, jail: &JailName) -> Result<Option<Userland>> {
+    let name = jail.as_str();
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Ok(None);
+    }
+    let var = format!("vimage_{name}_userland");
+    match load(paths)?.get(&var).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => Userland::parse(v).map(Some).map_err(|e| Error::jail(Kind::Data, jail, format!("{var}: {}", e.0))),
+    }
+}
+
 /// The whole service configuration.
 pub fn service(v: &Vars) -> Result<ServiceConf> {
     let list = words(v.get("vimage_list")).iter().map(|n| vimage(v, n)).collect::<Result<_>>()?;

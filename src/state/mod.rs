@@ -19,8 +19,15 @@ use std::time::Duration;
 
 /// The migrations, in order: entry `i` brings a database from version `i` to `i + 1`. Append
 /// only; never edit an entry that has shipped.
-const MIGRATIONS: &[&str] =
-    &[SCHEMA_V1, SCHEMA_V2_LIFECYCLE, SCHEMA_V3_SETTINGS, SCHEMA_V4_STEP_UNDO, SCHEMA_V5_DEVFS, SCHEMA_V6_NETGRAPH];
+const MIGRATIONS: &[&str] = &[
+    SCHEMA_V1,
+    SCHEMA_V2_LIFECYCLE,
+    SCHEMA_V3_SETTINGS,
+    SCHEMA_V4_STEP_UNDO,
+    SCHEMA_V5_DEVFS,
+    SCHEMA_V6_NETGRAPH,
+    SCHEMA_V7_JAIL_IF,
+];
 
 /// The schema version this build writes; older databases are migrated forward on open.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -91,6 +98,11 @@ CREATE TABLE IF NOT EXISTS ng_free_link(
     bridge TEXT NOT NULL, link INTEGER NOT NULL,
     PRIMARY KEY(bridge, link));
 ";
+
+/// A NIC of a Linux-userland jail keeps the name the kernel gave it (`epair7b`): `jail_if`
+/// holds that name inside the jail, while `nic_name` stays vimage's name of the NIC (`eth0`,
+/// the one in its marker `vimage:<jail>:eth0`). NULL: the NIC is called `nic_name` in the jail.
+const SCHEMA_V7_JAIL_IF: &str = "ALTER TABLE attachment ADD COLUMN jail_if TEXT;";
 
 /// An open state database.
 #[derive(Debug)]
