@@ -49,6 +49,9 @@ pub struct JailStatus {
     pub running: bool,
     /// It has its own vnet; without one vimage cannot give it NICs.
     pub vnet: bool,
+    /// `freebsd` or `linux` (what vimage treats it as: the admin's setting, else its
+    /// /bin/sh); `None` when it is not running (no root to look at).
+    pub userland: Option<String>,
     /// The NICs vimage recorded for it.
     pub nics: Vec<NicStatus>,
 }
@@ -124,7 +127,7 @@ pub fn build(
                 };
                 NicStatus {
                     nic: a.nic,
-                    name: a.nic_name.clone(),
+                    name: a.in_jail().to_string(),
                     mode: a.mode.clone(),
                     host_if: a.host_if.clone(),
                     mac: a.mac.clone(),
@@ -142,6 +145,7 @@ pub fn build(
             jid: info.map(|i| i.jid),
             running: info.is_some(),
             vnet: info.is_some_and(|i| i.vnet),
+            userland: None,
             nics,
         });
     }
@@ -215,13 +219,29 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>) -> Result<Outcome> {
         .filter_map(|a| a.ng_node)
         .collect();
     let alive = gather::ng_nodes_alive(ctx.host, &ids)?;
-    let report = build(k.boottime, &jails, &scan, &atts, &db.all_bridges()?, &alive, only);
+    let mut report = build(k.boottime, &jails, &scan, &atts, &db.all_bridges()?, &alive, only);
+    let mut how = Vec::new();
+    for j in &mut report.jails {
+        let (Some(info), Ok(name)) =
+            (jails.iter().find(|i| i.name == j.jail && !i.dying), crate::model::JailName::parse(&j.jail))
+        else {
+            continue;
+        };
+        let stored = crate::settings::JailSettings { map: db.settings(&j.jail)? }.userland();
+        let f = crate::facts::userland::of_jail(&ctx.paths, stored, &name, &info.path);
+        j.userland = Some(f.userland.as_str().to_string());
+        how.push(format!("  {}: {} ({})", j.jail, f.userland, f.how));
+    }
     let text = if a.flag("json") {
         to_json(&report)
     } else if a.flag("dot") {
         dot(&report)
     } else {
-        text(&report, only)
+        let mut t = text(&report, only);
+        if !how.is_empty() {
+            t.push_str(&format!("\nuserland:\n{}\n", how.join("\n")));
+        }
+        t
     };
     Ok(Outcome::ok(text))
 }
