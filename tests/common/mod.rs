@@ -156,16 +156,16 @@ impl World {
     }
 
     /// Makes the jail root `jail_path` (under VIMAGE_ROOT, which is also fbsd-sim's `/`) a
-    /// Linux userland's: `/bin/sh` a link to `/usr/bin/dash`, a Linux ELF (a Debian root's
-    /// layout), and no `/etc/rc.conf`.
+    /// Linux userland's, laid out as Debian's: `/bin/sh` a link to `dash`, a Linux ELF, an
+    /// `/etc/os-release`, and no `/etc/rc.conf`.
     pub fn linux_root(&self, jail_path: &str) {
         let root = self.root.join(jail_path.trim_start_matches('/'));
         std::fs::create_dir_all(root.join("bin")).unwrap();
-        std::fs::create_dir_all(root.join("usr/bin")).unwrap();
         std::fs::create_dir_all(root.join("etc")).unwrap();
-        std::fs::write(root.join("usr/bin/dash"), vimage::elf::sample::linux()).unwrap();
+        std::fs::write(root.join("bin/dash"), vimage::elf::sample::linux()).unwrap();
+        std::fs::set_permissions(root.join("bin/dash"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         let _ = std::fs::remove_file(root.join("bin/sh"));
-        std::os::unix::fs::symlink("/usr/bin/dash", root.join("bin/sh")).unwrap();
+        std::os::unix::fs::symlink("dash", root.join("bin/sh")).unwrap();
         std::fs::write(root.join("etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n").unwrap();
     }
 
