@@ -34,13 +34,13 @@ impl Default for UserlandFact {
 }
 
 impl UserlandFact {
-    /// What the plan says about it: nothing for a FreeBSD jail vimage recognised, a line for a
-    /// Linux one, and a warning when it had to guess.
-    pub fn note(&self) -> Option<String> {
+    /// What the plan says about jail `jail`'s userland: nothing for a FreeBSD jail vimage
+    /// recognised, a line for a Linux one, and a warning when it had to guess.
+    pub fn note(&self, jail: &crate::model::JailName) -> Option<String> {
         match (self.userland, self.guessed) {
             (Userland::FreeBsd, false) => None,
             (Userland::FreeBsd, true) => Some(format!(
-                "userland: {}; taking it as FreeBSD (if it is a Linux userland, say so: vimage set jname=… userland=linux)",
+                "userland: {}; taking it as FreeBSD (if it is a Linux userland, say so: vimage set jname={jail} userland=linux)",
                 self.how
             )),
             (Userland::Linux, _) => Some(format!(
@@ -67,6 +67,7 @@ pub fn detect(paths: &Paths, jail_path: &str, chosen: Option<Userland>) -> Userl
     let guess = |why: String| UserlandFact { userland: Userland::FreeBsd, how: why, guessed: true };
     let head = match read() {
         Ok(h) => h,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return guess(format!("there is no {shown}")),
         Err(e) => return guess(format!("cannot read {shown}: {e}")),
     };
     match elf::read(&head) {
@@ -94,6 +95,10 @@ pub fn of_jail(paths: &Paths, stored: Option<Userland>, jail: &crate::model::Jai
 mod tests {
     use super::*;
 
+    fn web1() -> crate::model::JailName {
+        crate::model::JailName::parse("web1").unwrap()
+    }
+
     fn root_with(sh: Option<&[u8]>) -> (tempfile::TempDir, Paths) {
         let t = tempfile::tempdir().unwrap();
         let jail = t.path().join("usr/jails/jails/web1");
@@ -113,14 +118,14 @@ mod tests {
         let f = detect(&p, "/usr/jails/jails/web1", None);
         assert_eq!(f.userland, Userland::Linux);
         assert_eq!(f.how, "/usr/jails/jails/web1/bin/sh: GNU ABI note (Linux 3.2.0)");
-        assert!(f.note().unwrap().contains("userland linux"));
+        assert!(f.note(&web1()).unwrap().contains("userland linux"));
     }
 
     #[test]
     fn freebsd_is_quiet_and_the_admins_setting_wins() {
         let (_t, p) = root_with(Some(&elf::sample::freebsd()));
         let f = detect(&p, "/usr/jails/jails/web1/", None);
-        assert_eq!((f.userland, f.guessed, f.note()), (Userland::FreeBsd, false, None));
+        assert_eq!((f.userland, f.guessed, f.note(&web1())), (Userland::FreeBsd, false, None));
         let f = detect(&p, "/usr/jails/jails/web1", Some(Userland::Linux));
         assert_eq!((f.userland, f.how.as_str()), (Userland::Linux, "set by the admin"));
     }
@@ -130,8 +135,11 @@ mod tests {
         let (_t, p) = root_with(None);
         let f = detect(&p, "/usr/jails/jails/web1", None);
         assert!(f.guessed && f.userland == Userland::FreeBsd);
-        let n = f.note().unwrap();
-        assert!(n.contains("cannot read /usr/jails/jails/web1/bin/sh") && n.contains("userland=linux"), "{n}");
+        let n = f.note(&web1()).unwrap();
+        assert!(
+            n.contains("there is no /usr/jails/jails/web1/bin/sh") && n.contains("jname=web1 userland=linux"),
+            "{n}"
+        );
         let (_t, p) = root_with(Some(b"#!/bin/busybox\n"));
         assert!(detect(&p, "/usr/jails/jails/web1", None).how.contains("no \\x7fELF magic"));
         let (_t, p) = root_with(Some(&elf::sample::bare(2)));

@@ -31,7 +31,7 @@ pub fn plan_bridge(net: &JailNet, v: &HostView) -> Result<Plan> {
         stale: Vec::new(),
         force: net.force,
     };
-    p.plan.notes.extend(v.userland.note());
+    p.plan.notes.extend(v.userland.note(jail));
     if net.wants_devfs() {
         super::devfs::plan_use(&mut p.plan, jail, info, v, net.addressing.devfs_ruleset)?;
     }
