@@ -218,3 +218,25 @@ fn the_service_starts_and_stops_a_linux_vimage_from_the_host_side_only() {
     ok(&o);
     assert_eq!(w.kernel().snapshot(), before, "{}", stdout(&o));
 }
+
+/// fbsd-sim as a program, as vimage and CBSD meet it: with FBSD_SIM_ROOT it reads web1's root,
+/// and FreeBSD's programs are not there (usr.sbin/jexec/jexec.c: `err(1, "execvp: %s", …)`).
+#[test]
+fn fbsd_sims_jexec_finds_no_freebsd_program_in_a_linux_root() {
+    let w = world(1_402_000);
+    let jexec = |args: &[&str], root: bool| {
+        let mut c = std::process::Command::new(w.cmd_dir.join("jexec"));
+        c.args(args).env("FBSD_SIM_STATE", &w.state);
+        if root {
+            c.env("FBSD_SIM_ROOT", &w.root);
+        }
+        c.output().unwrap()
+    };
+    let o = jexec(&["web1", "/sbin/route", "add", "default", "192.168.1.1"], true);
+    assert_eq!((code(&o), stderr(&o).as_str()), (1, "jexec: execvp: /sbin/route: No such file or directory\n"));
+    let o = jexec(&["web1", "dhclient", "epair0b"], true);
+    assert_eq!((code(&o), stderr(&o).as_str()), (1, "jexec: execvp: dhclient: No such file or directory\n"));
+    assert_eq!(code(&jexec(&["web1", "/bin/sh", "-c", "exit 0"], true)), 0, "the jail's own shell runs");
+    // Without the host's files fbsd-sim cannot see the userland: FreeBSD's programs answer.
+    assert_eq!(stdout(&jexec(&["web1", "ifconfig", "-l"], false)), "lo0\n");
+}
