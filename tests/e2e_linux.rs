@@ -48,6 +48,7 @@ fn bridge_sets_mac_addresses_and_route_from_the_host_and_unbridge_restores_the_k
     ok(&o);
     let out = stdout(&o);
     assert!(out.contains("userland linux") && out.contains("GNU ABI note"), "{out}");
+    assert!(out.contains("jail web1: eth0 (in the jail: epair"), "{out}");
     let log = w.take_log();
     assert!(jexecs(&log).is_empty(), "no FreeBSD program runs inside: {log:#?}");
     assert!(log.iter().any(|l| l.starts_with("route -j 1 add default 192.168.1.1")), "{log:#?}");

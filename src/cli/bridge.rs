@@ -199,6 +199,7 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
                     "mac": f.mac.map(|m| m.to_string()), "jid": f.jid, "link": f.ng_link,
                     "node_id": f.ng_node.as_ref().and_then(|s| bindings.get(s)).map(|h| format!("[{h}]")),
                     "name_wanted": f.wanted_name,
+                    "in_jail": f.jail_if.as_ref().map_or_else(|| f.nic_name.clone(), |r| resolve(r, &bindings)),
                 })),
                 _ => None,
             })
@@ -243,11 +244,14 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args) -
     if let Some(r) = &done.report {
         for e in &plan.effects {
             let Effect::Attach(f) = e else { continue };
+            let nic = match &f.jail_if {
+                Some(j) => format!("{} (in the jail: {})", f.nic_name, resolve(j, &r.bindings)),
+                None => f.nic_name.clone(),
+            };
             let line = match f.mode.as_str() {
-                "passthrough" => format!("{} is up: passed through", f.nic_name),
+                "passthrough" => format!("{nic} is up: passed through"),
                 mode => format!(
-                    "{} is up: {} {} on {} (uplink {}), MAC {}",
-                    f.nic_name,
+                    "{nic} is up: {} {} on {} (uplink {}), MAC {}",
                     if mode == "netgraph" { "netgraph node" } else { "host end" },
                     resolve(&f.host_if, &r.bindings),
                     f.bridge.as_ref().map(|b| resolve(b, &r.bindings)).unwrap_or_default(),
