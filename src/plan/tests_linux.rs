@@ -227,3 +227,20 @@ fn a_linux_netgraph_nic_keeps_the_eifaces_name() {
     });
     assert_eq!(fx.unwrap().jail_if, Some(IfRef::Created(Slot("ng0_web1".into()))));
 }
+
+#[test]
+fn a_link_local_router_on_a_nic_not_yet_named_is_refused_and_on_a_named_one_is_scoped_to_it() {
+    let mut v = linux(view(EM0));
+    v.route_j = Some(true);
+    let e = plan_bridge(&net("2001:db8::5/64", "fe80::1%eth0"), &v).unwrap_err();
+    assert_eq!(e.kind, Kind::Data);
+    assert!(e.to_string().contains("keeps the name the kernel gives it"), "{e}");
+    let mut v = later(v);
+    v.route_j = Some(true);
+    let plan = plan_bridge(&net("2001:db8::5/64", "fe80::1%eth0"), &v).unwrap();
+    assert!(
+        commands(&plan).contains(&"route -j 3 add -inet6 default fe80::1%epair4b".to_string()),
+        "{:?}",
+        commands(&plan)
+    );
+}
