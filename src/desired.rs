@@ -36,8 +36,15 @@ pub struct Desired {
     pub cbsd: Option<CbsdJail>,
 }
 
-/// Resolves the desired network of `jail` (see the module doc for the order).
+/// Resolves the desired network of `jail` (see the module doc for the order). The jail's
+/// userland, when `vimage set userland=` stored one, goes with it whatever the NICs' source.
 pub fn resolve(jail: &JailName, cli: Option<JailNet>, set: &JailSettings, wd: Option<&Workdir>) -> Result<Desired> {
+    let mut d = resolve_nics(jail, cli, set, wd)?;
+    d.net.userland = d.net.userland.or(set.userland());
+    Ok(d)
+}
+
+fn resolve_nics(jail: &JailName, cli: Option<JailNet>, set: &JailSettings, wd: Option<&Workdir>) -> Result<Desired> {
     if let Some(net) = cli {
         return Ok(Desired { net, source: Source::CommandLine, cbsd: None });
     }
@@ -183,6 +190,7 @@ fn override_from_settings(net: &mut JailNet, set: &JailSettings) -> Result<()> {
         }
         if let Some(n) = names.get(i) {
             nic.name = IfName::parse(n).map_err(|e| Error::jail(Kind::Data, &net.jail, e.0))?;
+            nic.name_given = true;
         }
     }
     Ok(())

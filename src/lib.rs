@@ -22,6 +22,7 @@ pub mod cli;
 pub mod construct;
 pub mod desired;
 pub mod devfs;
+pub mod elf;
 pub mod error;
 pub mod exec;
 pub mod facts;

@@ -263,14 +263,59 @@ impl NicMode {
     }
 }
 
+/// What runs inside a jail. It decides whether vimage may run FreeBSD's own tools in the jail
+/// (`jexec <jid> dhclient`, `jexec <jid> route`), rename its interfaces (a Linux userland's
+/// programs see the Linux ABI's names, not FreeBSD's) and write its `/etc/rc.conf` (a file
+/// only FreeBSD's rc reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Userland {
+    /// FreeBSD's userland: everything vimage does inside the jail works.
+    FreeBsd,
+    /// A Linux userland under FreeBSD's Linux ABI (CBSD's Debian, Ubuntu … jails): vimage
+    /// configures it from the host only.
+    Linux,
+}
+
+impl Userland {
+    /// `freebsd` or `linux`, as `vimage set userland=` and `status` spell it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Userland::FreeBsd => "freebsd",
+            Userland::Linux => "linux",
+        }
+    }
+
+    /// Reads `freebsd` or `linux` (any case).
+    pub fn parse(s: &str) -> Result<Userland, Invalid> {
+        match s.to_ascii_lowercase().as_str() {
+            "freebsd" => Ok(Userland::FreeBsd),
+            "linux" => Ok(Userland::Linux),
+            _ => Err(Invalid(format!("userland {s:?}: use freebsd or linux"))),
+        }
+    }
+}
+
+impl fmt::Display for Userland {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One interface the jail should have.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NicSpec {
     /// Position among the jail's NICs; part of the MAC hash and the records' key, so it must
     /// be stable: epair NICs first, then netgraph ones, then passed-through ones.
     pub index: u32,
-    /// The name inside the jail (`eth0`, `ng0_web1`, `em1`).
+    /// The name inside the jail (`eth0`, `ng0_web1`, `em1`); also how vimage's markers,
+    /// records and `ip4_addr=eth0#…` name the NIC.
     pub name: IfName,
+    /// The admin chose `name` (`ifname=`, `vimage set ifname=`, `vimage_NAME_ifnames`), so a
+    /// Linux userland's NIC is renamed to it too; otherwise such a NIC keeps the name the
+    /// kernel gave it (`epair7b`).
+    #[serde(default)]
+    pub name_given: bool,
     /// How it gets there.
     pub mode: NicMode,
     /// A MAC the admin or CBSD fixed; `None` lets vimage generate and remember one (unused for
@@ -320,6 +365,10 @@ pub struct JailNet {
     /// Move passthrough interfaces even when that cuts the host off (`force=1`).
     #[serde(default)]
     pub force: bool,
+    /// The jail's userland as the admin set it (`vimage set userland=`, `vimage_NAME_userland`);
+    /// `None` lets vimage read it from the jail's `/bin/sh`.
+    #[serde(default)]
+    pub userland: Option<Userland>,
 }
 
 impl JailNet {
@@ -331,12 +380,13 @@ impl JailNet {
             .map(|(i, u)| NicSpec {
                 index: i as u32,
                 name: IfName(format!("eth{i}")),
+                name_given: false,
                 mode: NicMode::Epair { uplink: u.clone() },
                 mac: None,
                 addrs: Default::default(),
             })
             .collect();
-        JailNet { jail, nics, addressing: Addressing::default(), force: false }
+        JailNet { jail, nics, addressing: Addressing::default(), force: false, userland: None }
     }
 
     /// True when some NIC gets its address by DHCP, so the jail needs bpf in its /dev.
@@ -363,6 +413,7 @@ impl JailNet {
             self.nics.push(NicSpec {
                 index,
                 name,
+                name_given: false,
                 mode: NicMode::Netgraph { uplink: u.clone() },
                 mac: None,
                 addrs: Default::default(),
@@ -378,6 +429,7 @@ impl JailNet {
             self.nics.push(NicSpec {
                 index,
                 name: f.clone(),
+                name_given: false,
                 mode: NicMode::Passthrough { iface: f.clone() },
                 mac: None,
                 addrs: Default::default(),
@@ -494,6 +546,14 @@ mod tests {
             names,
             [("eth0", 0, "epair"), ("ng0_web1", 1, "netgraph"), ("ng1_web1", 2, "netgraph"), ("em2", 3, "passthrough")]
         );
+    }
+
+    #[test]
+    fn userlands_parse_and_print_as_set_and_status_spell_them() {
+        assert_eq!(Userland::parse("Linux").unwrap(), Userland::Linux);
+        assert_eq!(Userland::parse("freebsd").unwrap().to_string(), "freebsd");
+        assert!(Userland::parse("debian").unwrap_err().0.contains("freebsd or linux"));
+        assert_eq!(serde_json::to_string(&Userland::FreeBsd).unwrap(), "\"freebsd\"");
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl<'h> Session<'h> {
     ) -> Result<Session<'h>> {
         if dry {
             let kernel = gather::kernel(host)?;
-            let (db, notes) = gather::records_for_reading(host, &paths.state_db(), &kernel)?;
+            let (db, notes) = gather::records_for_reading(host, paths, &kernel)?;
             let mut s = Session::assemble(host, db, kernel, dry, paths, None);
             s.notes = notes;
             return Ok(s);
@@ -72,7 +72,7 @@ impl<'h> Session<'h> {
         let db = StateDb::open(&paths.state_db())?;
         let kernel = gather::kernel(host)?;
         let mut s = Session::assemble(host, db, kernel, dry, paths, Some(lock));
-        let rebuilt = gather::resync_if_needed(s.host, &s.db, &s.kernel)?;
+        let rebuilt = gather::resync_if_needed(s.host, &s.db, &s.kernel, paths)?;
         s.notes.extend(rebuilt);
         let r = recover::recover(s.host, &s.db, s.kernel.boottime)?;
         s.notes.extend(r.notes);

@@ -4,7 +4,7 @@
 //! stored setting is always usable.
 
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, Uplink};
+use crate::model::{IfName, JailName, Uplink, Userland};
 use std::collections::BTreeMap;
 
 /// Keys `vimage set` stores, with what they mean (for errors and `--help`).
@@ -14,6 +14,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("mode", "epair (default) or netgraph"),
     ("bridges", "netgraph uplinks, one ng<i>_<jail> interface each (netgraph mode)"),
     ("vnets", "physical interfaces passed through into the jail"),
+    ("userland", "freebsd or linux: what runs in the jail (default: read from its /bin/sh)"),
 ];
 
 fn list(v: &str) -> Vec<String> {
@@ -41,6 +42,7 @@ pub fn validate(jail: &JailName, key: &str, value: &str) -> Result<String> {
             }
             Ok(v.join(" "))
         }
+        "userland" => Userland::parse(value).map(|u| u.as_str().to_string()).map_err(|e| bad(e.0)),
         "mode" => match value {
             "epair" | "netgraph" => Ok(value.to_string()),
             _ => Err(bad("mode is epair or netgraph".into())),
@@ -60,6 +62,11 @@ impl JailSettings {
     /// A stored list setting, split.
     pub fn list(&self, key: &str) -> Vec<String> {
         self.map.get(key).map(|v| list(v)).unwrap_or_default()
+    }
+
+    /// The jail's userland as `vimage set userland=` stored it (validated on the way in).
+    pub fn userland(&self) -> Option<Userland> {
+        self.map.get("userland").and_then(|v| Userland::parse(v).ok())
     }
 
     /// Whether the CBSD integration (hooks, exec_poststart) was installed by `vimage set`.
@@ -86,5 +93,7 @@ mod tests {
         assert_eq!(validate(&j(), "ifname", "averyveryverylongname").unwrap_err().exit_code(), 65);
         assert_eq!(validate(&j(), "interface", "em0;reboot").unwrap_err().exit_code(), 65);
         assert_eq!(validate(&j(), "bogus", "1").unwrap_err().exit_code(), 64);
+        assert_eq!(validate(&j(), "userland", "Linux").unwrap(), "linux");
+        assert_eq!(validate(&j(), "userland", "debian").unwrap_err().exit_code(), 65);
     }
 }

@@ -29,6 +29,8 @@ fn host() -> Kernel {
 }
 
 const POSTSTART: &str = "/usr/local/bin/vimage bridge -q jname=web1";
+/// web1's data directory, the root of its Linux userland in [`Cbsd::linux`].
+const LINUX_ROOT: &str = "/usr/jails/jails-data/web1-data";
 const LOCAL: &str = "var/db/local.sqlite";
 const JDB: &str = "jails-system/web1/local.sqlite";
 
@@ -39,9 +41,19 @@ impl Cbsd {
         let spec = FixtureSpec::from_dir(&root.join("tests/fixtures/cbsd")).unwrap();
         let workdir = w.path().join("cbsd");
         build_workdir(&workdir, &spec).unwrap();
-        // Every CBSD jail has a data directory with an /etc (the fixture's `data` column).
-        for j in ["web1", "web2"] {
+        // Every CBSD jail has a data directory with an /etc (the fixture's `data` column), and
+        // a FreeBSD base: jstart tells FreeBSD jails by ${BASE_DIR}/bin/sh (baserw=0), vimage by
+        // the jail's /bin/sh, which is that base mounted on the jail's path.
+        for (j, ver) in [("web1", "14.1"), ("web2", "15.0")] {
             w.jail_rc(&format!("/usr/jails/jails-data/{j}-data"), &format!("hostname=\"{j}\"\n"));
+            let base = workdir.join(format!("basejail/base_amd64_amd64_{ver}/bin"));
+            let mounted = w.root.join(format!("usr/jails/jails/{j}/bin"));
+            for dir in [base, mounted] {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join("sh"), vimage::elf::sample::freebsd()).unwrap();
+                let x = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+                std::fs::set_permissions(dir.join("sh"), x).unwrap();
+            }
         }
         // `cbsd initenv` links the enabled modules' commands into ${workdir}/modules; the
         // module's files point at /usr/local/bin/vimage, here the binary under test.
@@ -66,6 +78,23 @@ impl Cbsd {
         c
     }
 
+    /// web1 with one NIC and a Linux userland, as CBSD keeps one (baserw=1: the jail's root is
+    /// its data directory, a Debian-like tree without /etc/rc.conf), `ip4_addr` and `ci_gw4`,
+    /// on a FreeBSD 15.0 host (route(8) has -j; em0 keeps its address as a bridge member).
+    fn linux(ip4_addr: &str, ci_gw4: &str) -> Cbsd {
+        let c = Cbsd::one_nic(ip4_addr);
+        c.w.edit(|k| {
+            k.set_osreldate(1_500_000);
+            let mut s = vimage::sim::Sim::new(k.clone());
+            assert_eq!(s.exec("sysctl", &["net.link.bridge.member_ifaddrs=1".to_string()]).code, 0);
+            *k = s.kernel;
+        });
+        c.sql_exec(LOCAL, &format!("UPDATE jails SET baserw=1, ci_gw4='{ci_gw4}' WHERE jname='web1'"));
+        std::fs::remove_file(c.w.root.join(format!("{LINUX_ROOT}/etc/rc.conf").trim_start_matches('/'))).unwrap();
+        c.w.linux_root(LINUX_ROOT);
+        c
+    }
+
     fn rc_view_file(&self) -> PathBuf {
         self.w.path().join("rc-view")
     }
@@ -81,6 +110,7 @@ impl Cbsd {
             .env("VIMAGE_CMD_DIR", &self.w.cmd_dir)
             .env("FBSD_SIM_STATE", &self.w.state)
             .env("FBSD_SIM_LOG", &self.w.log)
+            .env("FBSD_SIM_ROOT", &self.w.root)
             .env("VIMAGE_ROOT", &self.w.root)
             .output()
             .unwrap()
@@ -647,4 +677,71 @@ fn doctor_warns_when_cbsd_inventory_disagrees_with_the_kernel() {
     let o = c.w.vimage_env(&["doctor"], &env);
     assert!(matches!(code(&o), 0 | 69), "{}", stderr(&o));
     assert!(stdout(&o).contains("nc.inventory"), "{}", stdout(&o));
+}
+
+/// sudoexec/jstart for a Linux jail (is_freebsd=0, from elf_tables on ${data}/bin/sh): jail(8)
+/// creates it, its exec.poststart runs `vimage bridge`, which takes CBSD's epair over without
+/// renaming it, sets its MAC, UP, the address and (route -j) the default route from the host,
+/// and writes no rc.conf; CBSD's own move loop finds the epair gone; jstop leaves the host as
+/// before (plus CBSD's bridge).
+#[test]
+fn a_cbsd_linux_jail_is_configured_from_the_host_and_keeps_cbsds_epair_name() {
+    let c = Cbsd::linux("192.168.1.60/24", "192.168.1.1");
+    ok(&c.cbsd(&["vimage-set", "jname=web1", "enable=1"]));
+    let pristine = c.w.kernel().snapshot();
+    c.w.take_log();
+    for round in 0..2 {
+        let o = c.cbsd(&["jstart", "jname=web1"]);
+        ok(&o);
+        let log = c.w.take_log();
+        let k = c.w.kernel();
+        let names: Vec<String> = k.jail_ifnames("web1").into_iter().filter(|n| n != "lo0").collect();
+        assert_eq!(names.len(), 1, "round {round}: {names:?}\n{}", all_output(&o));
+        let name = &names[0];
+        assert!(name.starts_with("epair") && name.ends_with('b'), "round {round}: the kernel's name kept: {name}");
+        let nic = k.jail_iface("web1", name).unwrap();
+        assert!(nic.up, "round {round}: {nic:?}");
+        assert_eq!(nic.mac.as_deref(), Some(c.jailnic_macs()[0].as_str()), "round {round}: the jailnic row's MAC");
+        assert_eq!(nic.addrs, ["192.168.1.60/24"], "round {round}");
+        let snap = k.snapshot();
+        assert_eq!(snap.default_routes.get("web1"), Some(&format!("192.168.1.1 {name}")), "round {round}");
+        let host_end = k.host_iface(nic.peer.as_deref().unwrap()).unwrap();
+        assert_eq!(host_end.description.as_deref(), Some("web1-eth0"), "round {round}: CBSD's description stays");
+        // Inside the jail only its own shell ran (jail(8)'s late_start); vimage's commands
+        // are all host-side.
+        for l in log.iter().filter(|l| l.starts_with("jexec")) {
+            assert!(l.starts_with("jexec web1 /bin/sh"), "round {round}: {l}\n{log:#?}");
+        }
+        assert!(log.iter().any(|l| l.starts_with("route -j ") && l.ends_with(" add default 192.168.1.1")), "{log:#?}");
+        assert!(
+            !c.w.root.join(format!("{LINUX_ROOT}/etc/rc.conf").trim_start_matches('/')).exists(),
+            "round {round}: no rc.conf in a Linux jail"
+        );
+        // CBSD's static-address branch reads os-release and writes nothing (jstart l.891-933).
+        assert!(stdout(&o).contains("use debian helper for config_eth0"), "{}", all_output(&o));
+        let o = c.vimage(&["status", "--json"]);
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(j["jails"][0]["userland"], "linux", "{j}");
+        assert_eq!(j["jails"][0]["nics"][0]["name"], name.as_str(), "{j}");
+
+        let o = c.cbsd(&["jstop", "jname=web1"]);
+        ok(&o);
+        assert!(!all_output(&o).contains("ifconfig:"), "{}", all_output(&o));
+        only_cbsds_bridges_added(&pristine, &c.w.kernel().snapshot(), &["em0"]);
+    }
+}
+
+/// REALDHCP in a CBSD Linux jail: vimage refuses in exec.poststart (nothing of FreeBSD's can
+/// run inside), jail(8) removes the jail, CBSD cleans its epair up: nothing is left.
+#[test]
+fn a_cbsd_linux_jail_with_realdhcp_is_refused_and_nothing_is_left() {
+    let c = Cbsd::linux("REALDHCP", "0");
+    ok(&c.cbsd(&["vimage-set", "jname=web1", "enable=1"]));
+    let pristine = c.w.kernel().snapshot();
+    let o = c.cbsd(&["jstart", "jname=web1"]);
+    ok(&o);
+    let e = stderr(&o);
+    assert!(e.contains("REALDHCP") && e.contains("Linux userland") && e.contains("own DHCP client"), "{e}");
+    assert!(c.w.kernel().jail_jid("web1").is_none());
+    only_cbsds_bridges_added(&pristine, &c.w.kernel().snapshot(), &["em0"]);
 }

@@ -69,14 +69,17 @@ fn simulated(
     env: &dyn Fn(&str) -> Option<OsString>,
     out: &Out,
 ) -> Result<i32, Error> {
-    let sim = if state.exists() {
+    let mut sim = if state.exists() {
         Sim::load(state).map_err(|e| Error::new(Kind::Os, format!("cannot read {}: {e}", state.display())))?
     } else {
         Sim::new(Kernel::demo())
     };
-    let mut host = SimHost::new(sim);
-    // vimage's own files (state, lock, devfs.rules, rc.conf) go beside the state file.
+    // vimage's own files (state, lock, devfs.rules, rc.conf) go beside the state file, and the
+    // simulated host's files (jail roots, rc.conf for sysrc and service) are where vimage
+    // reads them: the same root.
     let env = vimage::paths::Paths::simulated_env(state, env);
+    sim.kernel.set_root(Some(vimage::paths::Paths::from_env_with(&env).root));
+    let mut host = SimHost::new(sim);
     let code = cli::entry(argv, &env, &mut host, out);
     host.sim()
         .save(state)

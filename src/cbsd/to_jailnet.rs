@@ -44,7 +44,16 @@ pub fn to_jailnet(jail: &JailRow, nics: &NicTable) -> Result<JailNet> {
             None => None,
             Some(m) => Some(Mac::parse_assignable(m).map_err(|e| bad("nic_hwaddr", m, e.0))?),
         };
-        out.push(NicSpec { index, name, mode: NicMode::Epair { uplink }, mac, addrs: Default::default() });
+        // CBSD names its NICs itself (`eth<N>`), and leaves a Linux jail's alone (see
+        // `NicSpec::name_given`): not the admin's choice.
+        out.push(NicSpec {
+            index,
+            name,
+            name_given: false,
+            mode: NicMode::Epair { uplink },
+            mac,
+            addrs: Default::default(),
+        });
     }
     if let Some((a, b)) = first_duplicate(&out) {
         return Err(Error::jail(
@@ -53,7 +62,7 @@ pub fn to_jailnet(jail: &JailRow, nics: &NicTable) -> Result<JailNet> {
             format!("jailnic rows {a} and {b} both name the interface {}", out[b].name),
         ));
     }
-    Ok(JailNet { jail: jname, nics: out, addressing: Default::default(), force: false })
+    Ok(JailNet { jail: jname, nics: out, addressing: Default::default(), force: false, userland: None })
 }
 
 fn first_duplicate(nics: &[NicSpec]) -> Option<(usize, usize)> {

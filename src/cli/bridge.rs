@@ -67,6 +67,7 @@ pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
         nics: Vec::with_capacity(n),
         addressing: Addressing::default(),
         force: a.flag("force"),
+        userland: None,
     };
     let mut ng_uplinks = Vec::new();
     for i in 0..n {
@@ -83,6 +84,7 @@ pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
         net.nics.push(NicSpec {
             index: i as u32,
             name,
+            name_given: names.get(i).is_some(),
             mode: NicMode::Epair { uplink },
             mac,
             addrs: Default::default(),
@@ -165,6 +167,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let settings = JailSettings { map: s.db.settings(jail.as_str())? };
     let mut want = desired::resolve(&jail, cli, &settings, wd.as_ref())?;
     want.net.force |= a.flag("force");
+    if want.net.userland.is_none() {
+        want.net.userland = crate::rcd::userland_of(&ctx.paths, &jail)?;
+    }
     if want.source != desired::Source::CommandLine && addressing_given(a) {
         override_addressing(&mut want.net, a)?;
     }
@@ -226,6 +231,9 @@ struct NicJson {
     link: Option<u32>,
     node_id: Option<String>,
     name_wanted: Option<String>,
+    /// Its name inside the jail: `name`, except for a Linux userland's NIC, which keeps the
+    /// kernel's (`epair3b`).
+    in_jail: String,
 }
 
 impl NicJson {
@@ -242,6 +250,7 @@ impl NicJson {
             link: a.ng_link,
             node_id: a.ng_node.map(|id| format!("[{id:x}]")),
             name_wanted: a.wanted_name.clone(),
+            in_jail: a.in_jail().to_string(),
         }
     }
 
@@ -259,6 +268,7 @@ impl NicJson {
             link: f.ng_link,
             node_id: f.ng_node.as_ref().map(|s| format!("${}", s.0)),
             name_wanted: f.wanted_name.clone(),
+            in_jail: f.jail_if.as_ref().map_or_else(|| f.nic_name.clone(), |r| resolve(r, b)),
         }
     }
 }

@@ -59,7 +59,14 @@ pub fn run(_a: &Args, stdout: &Out) -> Result<i32> {
         .tempdir()
         .map_err(|e| Error::new(Kind::CantCreate, format!("cannot create a temporary directory: {e}")))?;
     let paths = Paths::rooted(dir.path());
-    let mut host = SimHost::new(Sim::new(Kernel::demo()));
+    // web1's root holds a FreeBSD /bin/sh: the userland vimage reads from it.
+    let bin = dir.path().join("usr/jails/jails/web1/bin");
+    std::fs::create_dir_all(&bin)
+        .and_then(|_| std::fs::write(bin.join("sh"), crate::elf::sample::freebsd()))
+        .map_err(|e| Error::new(Kind::CantCreate, format!("cannot write the demo jail's /bin/sh: {e}")))?;
+    let mut kernel = Kernel::demo();
+    kernel.set_root(Some(dir.path().to_path_buf()));
+    let mut host = SimHost::new(Sim::new(kernel));
     let mut out = String::from(
         "vimage demo: a simulated FreeBSD 14.2 host (nothing on this machine is touched)\n\
          uplink em0 192.168.1.10/24 holds the default route; vnet jail web1 is running (jid 1)\n\n",

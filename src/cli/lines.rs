@@ -44,11 +44,15 @@ pub fn note(out: &Out, style: Style, n: &str) {
 
 /// The line saying a NIC is up, naming its host end, bridge, uplink and MAC.
 pub fn nic_up(plan: &Plan, f: &NicFx, r: &Report) -> Vec<String> {
+    // A Linux userland's NIC keeps the kernel's name: say it (`eth0 (in the jail: epair3b)`).
+    let nic = match &f.jail_if {
+        Some(j) => format!("{} (in the jail: {})", f.nic_name, j.display(&r.bindings)),
+        None => f.nic_name.clone(),
+    };
     let line = match f.mode.as_str() {
-        "passthrough" => format!("{} is up: passed through", f.nic_name),
+        "passthrough" => format!("{nic} is up: passed through"),
         mode => format!(
-            "{} is up: {} {} on {} (uplink {}), MAC {}",
-            f.nic_name,
+            "{nic} is up: {} {} on {} (uplink {}), MAC {}",
             if mode == "netgraph" { "netgraph node" } else { "host end" },
             f.host_if.display(&r.bindings),
             f.bridge.as_ref().map(|b| b.display(&r.bindings)).unwrap_or_default(),

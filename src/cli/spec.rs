@@ -81,6 +81,12 @@ pub const VERBS: &[VerbSpec] = &[
                 inside the jail and the matching lines of its rc.conf; REALDHCP runs dhclient there and gives the\n\
                 jail's /dev vimage's devfs ruleset, which unhides bpf.\n\
                 MACs are locally administered, unique on the host, and stored so they stay the same across restarts.\n\
+                A jail with a Linux userland (its /bin/sh is a Linux ELF, or `vimage set userland=linux`) is configured\n\
+                from the host only: its NICs keep the kernel's names (epair7b) unless ifname= names them, MAC and UP\n\
+                with ifconfig -j, static addresses with ifconfig -j, default routes with route -j (FreeBSD 15; else a\n\
+                note names the route the jail must set); nothing runs inside it and no rc.conf is written. REALDHCP\n\
+                and SLAAC are refused there (65: the jail's own DHCP client must run), as is any Linux jail before\n\
+                FreeBSD 14.0 (69: only jexec <jid> ifconfig exists there).\n\
                 Running it again changes nothing. All checks happen before the first change; if a command fails,\n\
                 everything done so far is undone.",
         keys: &[
@@ -220,6 +226,11 @@ pub const VERBS: &[VerbSpec] = &[
             key("mode", "epair|netgraph", "how the jail's NICs are made"),
             key("bridges", "IF[,IF...]", "netgraph uplinks, one ng<i>_<jail> interface each"),
             key("vnets", "IF[,IF...]", "physical interfaces to pass through"),
+            key(
+                "userland",
+                "freebsd|linux",
+                "what runs in the jail (default: read from its /bin/sh); linux: NICs keep the kernel's names, nothing runs inside",
+            ),
             key("nic_hwaddr", "MAC[,MAC...]", "MACs of the jail's NICs, written into CBSD's jailnic rows (CBSD only)"),
             key("enable", "1|0", "install (1) or remove (0) the CBSD integration for the jail (CBSD only)"),
             DRY_RUN,

@@ -52,6 +52,9 @@ pub struct JailStatus {
     pub running: bool,
     /// It has its own vnet; without one vimage cannot give it NICs.
     pub vnet: bool,
+    /// `freebsd` or `linux` (what vimage treats it as: the admin's setting, else its
+    /// /bin/sh); `None` when it is not running (no root to look at).
+    pub userland: Option<String>,
     /// The NICs vimage recorded for it.
     pub nics: Vec<NicStatus>,
 }
@@ -156,7 +159,7 @@ pub fn build(
                 };
                 NicStatus {
                     nic: a.nic,
-                    name: Some(a.nic_name.clone()),
+                    name: Some(a.in_jail().to_string()),
                     mode: a.mode.clone(),
                     host_if: Some(a.host_if.clone()),
                     mac: a.mac.clone(),
@@ -188,6 +191,7 @@ pub fn build(
             jid: info.map(|i| i.jid),
             running: info.is_some(),
             vnet: info.is_some_and(|i| i.vnet),
+            userland: None,
             nics,
         });
     }
@@ -251,7 +255,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
         super::jail_arg(a).map(|_| ()).map_err(|e| e.in_jail(j))?;
     }
     let k = gather::kernel(ctx.host)?;
-    let (db, notes) = gather::records_for_reading(ctx.host, &ctx.paths.state_db(), &k)?;
+    let (db, notes) = gather::records_for_reading(ctx.host, &ctx.paths, &k)?;
     let jails = gather::all_jails(ctx.host)?;
     let scan = gather::group(ctx.host, true)?;
     let atts = db.all_attachments()?;
@@ -266,12 +270,28 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let rec = Records { atts: &atts, bridges: &bridges, stored: &stored };
     let mut report = build(k.boottime, &jails, &scan, &rec, &alive, only);
     report.notes = notes;
+    let mut how = Vec::new();
+    for j in &mut report.jails {
+        let (Some(info), Ok(name)) =
+            (jails.iter().find(|i| i.name == j.jail && !i.dying), crate::model::JailName::parse(&j.jail))
+        else {
+            continue;
+        };
+        let stored = crate::settings::JailSettings { map: db.settings(&j.jail)? }.userland();
+        let f = crate::facts::userland::of_jail(&ctx.paths, stored, &name, &info.path);
+        j.userland = Some(f.userland.as_str().to_string());
+        how.push(format!("  {}: {} ({})", j.jail, f.userland, f.how));
+    }
     let text = if a.flag("json") {
         to_json(&report)
     } else if a.flag("dot") {
         dot(&report)
     } else {
-        text(&report, only)
+        let mut t = text(&report, only);
+        if !how.is_empty() {
+            t.push_str(&format!("\nuserland:\n{}\n", how.join("\n")));
+        }
+        t
     };
     out.print(&text);
     Ok(0)

@@ -245,6 +245,7 @@ fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, ru
                     ng_link: f.ng_link,
                     wanted_name: f.wanted_name.clone(),
                     was_up: f.was_up,
+                    jail_if: f.jail_if.as_ref().map(|r| resolve(r, b)).transpose()?,
                 },
                 Some(run),
             )

@@ -12,14 +12,13 @@ use crate::error::{Error, Kind, Result};
 use crate::exec::run_cmd;
 use crate::host::{Cmd, Host, Output, Program};
 use crate::mac;
-use crate::model::{JailName, JailNet, Mac, NicMode, Uplink, ng_ifname};
+use crate::model::{JailName, JailNet, Mac, NicMode, Uplink, Userland, ng_ifname};
 use crate::parse::ifconfig::{IfStatus, parse_status};
 use crate::parse::{jls, ngctl, route, sysctl};
 use crate::paths::Paths;
 use crate::plan::op::{GROUP, epair_owner, vimage_bridge_uplink};
 use crate::plan::{netgraph as ngplan, ngscript};
 use crate::state::{BridgeRec, StateDb};
-use std::path::Path;
 
 /// Runs a query; a non-zero exit becomes an error naming the command and its stderr.
 pub fn query(host: &mut dyn Host, cmd: Cmd) -> Result<Output> {
@@ -149,6 +148,23 @@ fn route_fact(out: &crate::host::Output) -> Option<RouteFact> {
     Some(RouteFact { gateway: r.gateway?, interface: r.interface })
 }
 
+/// A jail's default route of one family through the host's route(8) (`route -j <jid> -n get
+/// [-inet6] default`), for a jail without FreeBSD's route inside. `None` for the first value
+/// when this route(8) has no `-j` (getopt: `illegal option -- j`, usage, exit 64).
+pub fn jail_route_j(host: &mut dyn Host, jid: u32, v6: bool) -> Result<(Option<RouteFact>, bool)> {
+    let jid = jid.to_string();
+    let mut args = vec!["-j", jid.as_str(), "-n", "get"];
+    if v6 {
+        args.push("-inet6");
+    }
+    args.push("default");
+    let out = run_cmd(host, &Cmd::new(Program::Route, args));
+    if out.code == 64 && out.stderr.contains("illegal option") {
+        return Ok((None, false));
+    }
+    Ok((route_fact(&out), true))
+}
+
 /// A jail's default route of one family (`jexec <jid> route -n get [-inet6] default`).
 pub fn jail_route(host: &mut dyn Host, jid: u32, v6: bool) -> Result<Option<RouteFact>> {
     let jid = jid.to_string();
@@ -179,7 +195,7 @@ pub fn rcconf(paths: &Paths, net: &JailNet, info: &JailInfo) -> Result<RcConfFac
 /// exist although the records are of another boot (a restored copy), they are rebuilt from
 /// the kernel's markers ([`super::rebuild`]). Returns what the admin should know: what was
 /// rebuilt, and what could not be.
-pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts) -> Result<Vec<String>> {
+pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, paths: &Paths) -> Result<Vec<String>> {
     let synced = db.synced_boottime()?;
     if synced == Some(k.boottime) {
         return Ok(Vec::new());
@@ -194,7 +210,7 @@ pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts) -> R
         db.resync(k.boottime, &[], &bridges, &[])?;
         return Ok(Vec::new());
     }
-    let r = super::rebuild::rebuild(host, k, &ours)?;
+    let r = super::rebuild::rebuild(host, k, &ours, paths)?;
     db.resync(k.boottime, &r.attachments, &r.bridges, &r.macs)?;
     Ok(r.notes)
 }
@@ -203,7 +219,8 @@ pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts) -> R
 /// read-only (never created, never written, so a read-only file system is no obstacle), or,
 /// when its records must be rebuilt or its schema is older, a private copy in memory that is
 /// never saved. Returns the notes saying what such a verb could not check or record.
-pub fn records_for_reading(host: &mut dyn Host, path: &Path, k: &KernelFacts) -> Result<(StateDb, Vec<String>)> {
+pub fn records_for_reading(host: &mut dyn Host, paths: &Paths, k: &KernelFacts) -> Result<(StateDb, Vec<String>)> {
+    let path = &paths.state_db();
     let mut notes = Vec::new();
     let db = match StateDb::open_readonly(path)? {
         Some(db) => {
@@ -218,7 +235,7 @@ pub fn records_for_reading(host: &mut dyn Host, path: &Path, k: &KernelFacts) ->
         }
         None => StateDb::open_in_memory()?,
     };
-    let rebuilt = resync_if_needed(host, &db, k)?;
+    let rebuilt = resync_if_needed(host, &db, k, paths)?;
     if !rebuilt.is_empty() {
         notes.extend(rebuilt);
         notes.push(format!(
@@ -259,6 +276,13 @@ pub fn for_bridge(
     if !info.vnet || info.dying {
         return Ok(v);
     }
+    v.userland = super::userland::detect(paths, &info.path, net.userland);
+    let linux = v.userland.userland == Userland::Linux;
+    // Before 14.0 the jail's interfaces are only seen through `jexec <jid> ifconfig`, which a
+    // Linux userland does not have: the planner refuses such a jail, with nothing asked.
+    if linux && !k.has_ifconfig_j() {
+        return Ok(v);
+    }
     v.jail_ifaces = jail_ifaces(host, k, info.jid)?;
     for s in group(host, false)? {
         v.host_ifaces.insert(s.name.clone(), s);
@@ -291,7 +315,10 @@ pub fn for_bridge(
             Some(super::devfs::gather(host, db, paths, &net.addressing.devfs_ruleset.into_iter().collect::<Vec<_>>())?);
     }
     if net.manages_addresses() {
-        v.rcconf = Some(rcconf(paths, net, &info)?);
+        // A Linux userland never reads a FreeBSD rc.conf: vimage neither reads nor writes one.
+        if !linux {
+            v.rcconf = Some(rcconf(paths, net, &info)?);
+        }
         let gw = &net.addressing.gateway;
         if *gw == Gateway::Auto && host_route.is_none() {
             host_route = Some(default_route(host)?);
@@ -302,11 +329,22 @@ pub fn for_bridge(
             Gateway::Auto => (true, false),
             Gateway::Fixed { v4, v6 } => (v4.is_some(), v6.is_some()),
         };
-        if w4 {
-            v.jail_route4 = jail_route(host, info.jid, false)?;
-        }
-        if w6 {
-            v.jail_route6 = jail_route(host, info.jid, true)?;
+        for (want, v6) in [(w4, false), (w6, true)] {
+            if !want || v.route_j == Some(false) {
+                continue;
+            }
+            let r = if linux {
+                let (r, has_j) = jail_route_j(host, info.jid, v6)?;
+                v.route_j = Some(has_j);
+                r
+            } else {
+                jail_route(host, info.jid, v6)?
+            };
+            if v6 {
+                v.jail_route6 = r;
+            } else {
+                v.jail_route4 = r;
+            }
         }
     }
     for w in wanted {
@@ -324,7 +362,7 @@ pub fn for_bridge(
     // A jail's own live NICs hold their MACs: not a collision with themselves.
     for a in &v.attachments {
         if let Some(m) = a.mac.as_deref().and_then(|m| Mac::parse(m).ok())
-            && v.jail_ifaces.iter().any(|i| i.name == a.nic_name)
+            && v.jail_ifaces.iter().any(|i| i.name == a.in_jail())
         {
             v.taken_macs.remove(&m);
         }

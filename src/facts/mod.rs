@@ -7,6 +7,7 @@
 pub mod devfs;
 pub mod gather;
 pub mod rebuild;
+pub mod userland;
 
 use crate::model::{JailName, Mac};
 use crate::parse::ifconfig::IfStatus;
@@ -161,6 +162,12 @@ pub struct HostView {
     pub ng_names_taken: BTreeMap<String, String>,
     /// Teardown: how many other jails' records use each bridge this jail's records name.
     pub bridge_users: BTreeMap<String, u64>,
+    /// The jail's userland (FreeBSD unless its /bin/sh or the admin says Linux): whether
+    /// vimage may run FreeBSD's tools inside it, rename its NICs and write its rc.conf.
+    pub userland: userland::UserlandFact,
+    /// Whether route(8) takes `-j` (FreeBSD 15.0 on), learned when a Linux-userland jail's
+    /// routes were read with `route -j <jid>`; `None` when that was not needed.
+    pub route_j: Option<bool>,
 }
 
 /// A peer across a hook, as `ngctl show` prints it.

@@ -8,7 +8,8 @@
 //! the interfaces in the jails and stored, so the next start gives each NIC the MAC it has
 //! now; a NIC's index (part of its MAC's hash, and its record's key) is the one whose
 //! generated MAC it carries, else the one its name says (`eth<N>`; netgraph NICs count after
-//! the epairs, as the planner numbers them).
+//! the epairs, as the planner numbers them). A Linux userland's NIC is found in its jail under
+//! the kernel's name (the peer of the host end), which its record keeps as `jail_if`.
 //!
 //! It costs `ifconfig -a -G vimage`, one `jls`, one `ifconfig -j` per running vnet jail and,
 //! only when netgraph NICs are found, one `ngctl -f -` batch of `show` lines.
@@ -24,11 +25,12 @@ use super::{JailInfo, KernelFacts};
 use crate::error::Result;
 use crate::host::Host;
 use crate::mac;
-use crate::model::{JailName, Mac};
+use crate::model::{JailName, Mac, Userland};
 use crate::parse::ifconfig::IfStatus;
 use crate::parse::ngctl::{self, HookRow, NodeLine};
+use crate::paths::Paths;
 use crate::plan::netgraph::bridge_node;
-use crate::plan::op::{epair_owner, ng_eiface_link, ng_nic_ordinal, ng_orphan_jail, vimage_bridge_uplink};
+use crate::plan::op::{epair_owner, epair_peer, ng_eiface_link, ng_nic_ordinal, ng_orphan_jail, vimage_bridge_uplink};
 use crate::state::{Attachment, BridgeRec};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,7 +61,11 @@ struct Found {
 }
 
 /// Reads every marker; `ours` is `ifconfig -a -g vimage`, already listed by the caller.
-pub fn rebuild(host: &mut dyn Host, k: &KernelFacts, ours: &[IfStatus]) -> Result<Rebuilt> {
+///
+/// Without `ifconfig -j` (13.x) a jail's interfaces are listed by running its own `ifconfig`;
+/// a Linux userland's would be Linux's (or none), so such a jail is not listed: vimage refuses
+/// to attach NICs to it on those releases, so it has none of vimage's.
+pub fn rebuild(host: &mut dyn Host, k: &KernelFacts, ours: &[IfStatus], paths: &Paths) -> Result<Rebuilt> {
     let mut out = Rebuilt::default();
     let others = group(host, false)?;
     // Without VIMAGE there are no vnet jails (and jls knows no `vnet` parameter).
@@ -68,6 +74,12 @@ pub fn rebuild(host: &mut dyn Host, k: &KernelFacts, ours: &[IfStatus]) -> Resul
         jails.iter().filter(|j| !j.dying && j.vnet).map(|j| (j.name.as_str(), j)).collect();
     let mut in_jail: BTreeMap<&str, Vec<IfStatus>> = BTreeMap::new();
     for (name, info) in &running {
+        if !k.has_ifconfig_j()
+            && let Ok(jail) = JailName::parse(name)
+            && super::userland::of_jail(paths, None, &jail, &info.path).userland == Userland::Linux
+        {
+            continue;
+        }
         match jail_ifaces(host, k, info.jid) {
             Ok(ifs) => {
                 in_jail.insert(name, ifs);
@@ -125,7 +137,12 @@ fn epairs(
     for s in ours {
         let Some((jail, nic)) = epair_owner(s) else { continue };
         let Some(info) = running.get(jail.as_str()) else { continue };
-        let iface = in_jail.get(jail.as_str()).and_then(|ifs| ifs.iter().find(|i| i.name == nic));
+        // A Linux userland's NIC keeps the kernel's name, the peer of the host end (`epair3b`).
+        let peer = epair_peer(&s.name);
+        let ifs = in_jail.get(jail.as_str());
+        let by_name = ifs.and_then(|ifs| ifs.iter().find(|i| i.name == nic));
+        let by_peer = ifs.and_then(|ifs| ifs.iter().find(|i| i.name == peer)).filter(|_| by_name.is_none());
+        let iface = by_name.or(by_peer);
         let bridge = all.iter().find(|b| b.is_bridge() && b.members.contains(&s.name));
         let uplink = bridge.map(|b| uplink_of(b, all));
         if let (Some(b), Some(u)) = (bridge, &uplink)
@@ -139,6 +156,7 @@ fn epairs(
         att.bridge = bridge.map(|b| b.name.clone());
         att.uplink = uplink;
         att.mac = mac.map(|m| m.to_string());
+        att.jail_if = by_peer.map(|i| i.name.clone());
         let expected = nic.strip_prefix("eth").and_then(|n| n.parse().ok());
         found.entry(jail).or_default().push(Found { att, mac, expected });
     }

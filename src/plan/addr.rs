@@ -7,7 +7,7 @@
 //! goes); `defaultrouter` / `ipv6_defaultrouter` only when `ci_gw4` names a router. Live, an
 //! address family `ip4_addr` does not mention is left as it is.
 
-use super::op::Op;
+use super::op::{IfRef, Op};
 use super::{FileEdit, Plan, Step};
 use crate::addr::{Cidr4, Cidr6, Gateway, Gw6, V4, V6, is_link_local6};
 use crate::error::{Error, Kind, Result};
@@ -24,13 +24,18 @@ pub struct NicState<'a> {
     pub created: bool,
     /// The bridge its host end joins, when known by name (for `ci_gw4=auto`).
     pub bridge: Option<&'a IfStatus>,
+    /// The interface inside the jail: the NIC's name, or for a NIC that keeps the kernel's
+    /// name (a Linux userland) that name, a slot until the kernel has chosen it.
+    pub iface: IfRef,
+    /// The in-jail name of the interface this plan replaces, whose routes go with it.
+    pub before: Option<String>,
 }
 
 /// The interface inside a jail that address steps act on.
 struct Where<'a> {
     jail: &'a crate::model::JailName,
     jid: u32,
-    iface: &'a IfName,
+    iface: &'a IfRef,
     via_jexec: bool,
 }
 
@@ -83,7 +88,11 @@ pub fn plan_addresses(
     for nic in net.nics.iter().filter(|n| !n.addrs.is_empty()) {
         let name = &nic.name;
         let state = nics.get(name.as_str());
-        let live: Option<&IfStatus> = if state.is_some_and(|s| s.created) { None } else { v.jail_iface(name.as_str()) };
+        let iface = state.map_or_else(|| IfRef::from(name), |s| s.iface.clone());
+        let live: Option<&IfStatus> = match (&iface, state.is_some_and(|s| s.created)) {
+            (IfRef::Name(n), false) => v.jail_iface(n),
+            _ => None,
+        };
         let (have4, have6) = live.map_or((Vec::new(), Vec::new()), |i| {
             (i.inet_cidr.clone(), i.inet6_cidr.iter().filter(|(a, _)| !is_link_local6(a)).copied().collect())
         });
@@ -99,7 +108,7 @@ pub fn plan_addresses(
             }
             V4::Static(want) => {
                 let want: Vec<_> = want.iter().map(|w| ((w.addr, w.prefix), w.to_string())).collect();
-                static_steps(plan, &Where { jail, jid, iface: name, via_jexec }, &have4, &want, false);
+                static_steps(plan, &Where { jail, jid, iface: &iface, via_jexec }, &have4, &want, false);
             }
         }
         match &nic.addrs.v6 {
@@ -116,7 +125,7 @@ pub fn plan_addresses(
             }
             V6::Static(want) => {
                 let want: Vec<_> = want.iter().map(|w| ((w.addr, w.prefix), w.to_string())).collect();
-                static_steps(plan, &Where { jail, jid, iface: name, via_jexec }, &have6, &want, true);
+                static_steps(plan, &Where { jail, jid, iface: &iface, via_jexec }, &have6, &want, true);
             }
         }
         // rc.conf lines.
@@ -126,26 +135,41 @@ pub fn plan_addresses(
     }
     // Default routers.
     let (gw4, gw6) = routers(net, v, nics)?;
-    let created: BTreeSet<&str> = nics.iter().filter(|(_, s)| s.created).map(|(n, _)| n.as_str()).collect();
+    let created: BTreeSet<String> = nics
+        .iter()
+        .filter(|(_, s)| s.created)
+        .flat_map(|(n, s)| {
+            let now = match &s.iface {
+                IfRef::Name(i) => i.clone(),
+                _ => n.clone(),
+            };
+            [Some(n.clone()), Some(now), s.before.clone()].into_iter().flatten()
+        })
+        .collect();
     // A route through an interface this plan replaces is gone by the time the step runs.
     let current = |r: &Option<crate::facts::RouteFact>| {
-        r.as_ref().filter(|r| !created.contains(r.interface.as_str())).map(|r| r.gateway.clone())
+        r.as_ref().filter(|r| !created.contains(&r.interface)).map(|r| r.gateway.clone())
     };
-    if let Some(g) = gw4 {
-        let gw = g.to_string();
-        let old = current(&v.jail_route4);
-        if old.as_deref() != Some(gw.as_str()) {
-            plan.steps.push(Step::new(Op::RouteDefault { jail: jail.clone(), jid, v6: false, gw: gw.clone(), old }));
+    let route_j = super::userland::route_j(v);
+    let routes = [
+        (gw4.map(|g| (g.to_string(), route_dev4(net, nics, g))), false, &v.jail_route4, "defaultrouter"),
+        (gw6.map(|g| (g.to_string(), route_dev6(net, nics, &g))), true, &v.jail_route6, "ipv6_defaultrouter"),
+    ];
+    for (want, v6, have, key) in routes {
+        let Some((gw, dev)) = want else { continue };
+        let old = current(have);
+        match route_j {
+            _ if old.as_deref() == Some(gw.as_str()) => {}
+            Some(route_j) => {
+                let op = Op::RouteDefault { jail: jail.clone(), jid, v6, gw: gw.clone(), old, route_j };
+                plan.steps.push(Step::new(op));
+            }
+            None => plan.notes.push(super::userland::route_by_the_jail(v6, &gw, &dev)),
         }
-        rc_set.push(("defaultrouter".into(), gw));
+        rc_set.push((key.into(), gw));
     }
-    if let Some(g) = gw6 {
-        let gw = g.to_string();
-        let old = current(&v.jail_route6);
-        if old.as_deref() != Some(gw.as_str()) {
-            plan.steps.push(Step::new(Op::RouteDefault { jail: jail.clone(), jid, v6: true, gw: gw.clone(), old }));
-        }
-        rc_set.push(("ipv6_defaultrouter".into(), gw));
+    if super::userland::is_linux(v) {
+        plan.notes.push(super::userland::no_rcconf_note());
     }
     // Only what differs from the file goes into the edit.
     if let Some(r) = &v.rcconf {
@@ -162,6 +186,32 @@ pub fn plan_addresses(
         }
     }
     Ok(())
+}
+
+/// The interface in the jail an IPv4 router is reached through, for a note: the NIC whose
+/// subnet holds it.
+fn route_dev4(net: &JailNet, nics: &BTreeMap<String, NicState<'_>>, g: Ipv4Addr) -> String {
+    let nic = net.nics.iter().find(|n| matches!(&n.addrs.v4, V4::Static(l) if l.iter().any(|c| c.contains(g))));
+    nic.map_or_else(|| "?".into(), |n| dev_name(n.name.as_str(), nics))
+}
+
+/// The interface in the jail an IPv6 router is reached through, for a note.
+fn route_dev6(net: &JailNet, nics: &BTreeMap<String, NicState<'_>>, g: &Gw6) -> String {
+    if let Some(s) = &g.scope {
+        return s.clone();
+    }
+    let nic = net.nics.iter().find(|n| matches!(&n.addrs.v6, V6::Static(l) if l.iter().any(|c| c.contains(g.addr))));
+    nic.map_or_else(|| "?".into(), |n| dev_name(n.name.as_str(), nics))
+}
+
+/// A NIC's interface in the jail by name, or what to look for while the kernel has yet to
+/// name it.
+fn dev_name(nic: &str, nics: &BTreeMap<String, NicState<'_>>) -> String {
+    match nics.get(nic).map(|s| &s.iface) {
+        Some(IfRef::Name(n)) => n.clone(),
+        Some(_) => format!("<the interface of NIC {nic}: vimage status shows its name>"),
+        None => nic.to_string(),
+    }
 }
 
 /// The rc.conf lines one NIC needs, and the ones of its keys that must go.
@@ -291,6 +341,18 @@ fn routers(
                     if !net.nics.iter().any(|n| n.name.as_str() == scope) {
                         return Err(err(format!("router {g}: the jail has no NIC {scope}")));
                     }
+                    // A NIC that keeps the kernel's name (a Linux userland) is that name in
+                    // the jail; a new one has none yet that a route could be scoped to.
+                    let scope = match nics.get(&scope).map(|s| &s.iface) {
+                        Some(IfRef::Name(n)) => n.clone(),
+                        Some(_) => {
+                            return Err(err(format!(
+                                "router {g}: NIC {scope} keeps the name the kernel gives it, which is not known before it exists"
+                            ))
+                            .detail(format!("name the NIC (ifname=) or give a global IPv6 router; vimage bridge jname={jail} ifname=…")));
+                        }
+                        None => scope,
+                    };
                     Some(Gw6 { addr: g.addr, scope: Some(scope) })
                 }
                 Some(g) => {

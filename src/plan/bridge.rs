@@ -19,6 +19,7 @@ pub fn plan_bridge(net: &JailNet, v: &HostView) -> Result<Plan> {
     let jail = &net.jail;
     let info = check_jail(jail, v)?;
     check_nics(jail, &net.nics)?;
+    super::userland::check(net, v)?;
     let mut p = Planner {
         jail,
         info,
@@ -30,6 +31,7 @@ pub fn plan_bridge(net: &JailNet, v: &HostView) -> Result<Plan> {
         stale: Vec::new(),
         force: net.force,
     };
+    p.plan.notes.extend(v.userland.note(jail));
     if net.wants_devfs() {
         super::devfs::plan_use(&mut p.plan, jail, info, v, net.addressing.devfs_ruleset)?;
     }
@@ -133,20 +135,38 @@ impl<'a> Planner<'a> {
         Error::jail(kind, self.jail, msg)
     }
 
+    /// The name the NIC has (or will have) in the jail, when it is known before the kernel
+    /// picks one: its own name, or for a NIC that keeps the kernel's name (a Linux userland)
+    /// the one its record says it got.
+    pub fn name_in_jail(&self, nic: &NicSpec) -> Option<String> {
+        if !super::userland::keeps_kernel_name(self.v, nic) {
+            return Some(nic.name.to_string());
+        }
+        self.v.attachments.iter().find(|a| a.nic == nic.index).map(|a| a.in_jail().to_string())
+    }
+
     /// The checks every mode shares. A record of this NIC for the running jail instance, with
     /// the interface present in the jail under `name` with the recorded MAC, means it is in
     /// place (if mode, uplink and MAC are still what is wanted) or must be replaced. An
     /// interface named `name` in the jail without such a record was made by someone else:
     /// refused. A record from an earlier jail instance is stale: what it left is removed.
-    pub fn prelude(&mut self, nic: &NicSpec, name: &str, uplink: Option<&str>, mac: Option<Mac>) -> Result<Prelude> {
+    /// `name` is `None` for a NIC that will keep a name the kernel has yet to choose.
+    pub fn prelude(
+        &mut self,
+        nic: &NicSpec,
+        name: Option<&str>,
+        uplink: Option<&str>,
+        mac: Option<Mac>,
+    ) -> Result<Prelude> {
         let rec = self.v.attachments.iter().find(|a| a.nic == nic.index);
-        let in_jail = self.v.jail_iface(name);
+        let in_jail = name.and_then(|n| self.v.jail_iface(n));
         let live = rec.is_some_and(|r| {
             r.jid == self.info.jid
                 && r.boottime == self.v.kernel.boottime
-                && r.nic_name == name
+                && Some(r.in_jail()) == name
                 && in_jail.is_some_and(|i| i.mac.as_deref() == r.mac.as_deref())
         });
+        let name = name.unwrap_or(nic.name.as_str());
         if let Some(rec) = rec.filter(|_| live) {
             let same = rec.mode == nic.mode.as_str()
                 && rec.uplink.as_deref() == uplink
@@ -335,22 +355,24 @@ fn nic_states<'v>(
             _ => None,
         });
         let rec = v.attachments.iter().find(|a| a.nic == nic.index);
-        let (created, bridge, name) = match (fx, rec) {
+        let (created, bridge, name, iface) = match (fx, rec) {
             (Some(f), _) => {
                 let bridge = match &f.bridge {
                     Some(IfRef::Name(n)) => Some(n.clone()),
                     _ => None,
                 };
-                (true, bridge, f.nic_name.clone())
+                let iface = f.jail_if.clone().unwrap_or_else(|| IfRef::name(&f.nic_name));
+                (true, bridge, f.nic_name.clone(), iface)
             }
-            (None, Some(r)) => (false, r.bridge.clone(), r.nic_name.clone()),
-            (None, None) => (false, None, nic.name.to_string()),
+            (None, Some(r)) => (false, r.bridge.clone(), r.nic_name.clone(), IfRef::name(r.in_jail())),
+            (None, None) => (false, None, nic.name.to_string(), IfRef::name(nic.name.as_str())),
         };
         if let Ok(n) = IfName::parse(&name) {
             nic.name = n;
         }
         let bridge = bridge.and_then(|b| v.host_iface(&b));
-        states.insert(nic.name.to_string(), super::addr::NicState { created, bridge });
+        let before = rec.filter(|_| created).map(|r| r.in_jail().to_string());
+        states.insert(nic.name.to_string(), super::addr::NicState { created, bridge, iface, before });
     }
     (named, states)
 }

@@ -16,9 +16,12 @@
 //! ifconfig epair1b mtu 1500 vnet <jid>                 (unless CBSD's move loop ran first)
 //! ifconfig -j <jid> epair1b ether 02:… name eth0 up
 //! ```
+//! A Linux userland's NIC keeps the kernel's name: the last step is
+//! `ifconfig -j <jid> $eth0_b ether 02:… up` (see [`super::userland`]).
 
 use super::bridge::{Planner, Prelude};
 use super::op::{IfRef, Op, Slot, bridge_marker, cbsd_epair_descr, epair_peer, is_epair_a_end};
+use super::userland::JailEnd;
 use super::{Effect, NicFx, Step};
 use crate::error::{Kind, Result};
 use crate::model::{Mac, NicMode, NicSpec};
@@ -40,7 +43,8 @@ impl<'a> Planner<'a> {
         let (uplink, up) = self.existing_uplink(nic)?;
         let (uplink, up) = self.behind_own_bridge(nic, uplink, up)?;
         let mac = self.decide_mac(nic)?;
-        if let Prelude::InPlace = self.prelude(nic, nic.name.as_str(), Some(&uplink), Some(mac))? {
+        let in_jail = self.name_in_jail(nic);
+        if let Prelude::InPlace = self.prelude(nic, in_jail.as_deref(), Some(&uplink), Some(mac))? {
             return Ok(());
         }
         if let Some(ad) = self.adoptable(nic) {
@@ -53,15 +57,11 @@ impl<'a> Planner<'a> {
         self.push(Op::CreateEpair { slot: slot.clone(), jail: self.jail.clone(), nic: nic.name.clone(), mtu });
         self.push(Op::AddMember { bridge: bridge.clone(), member: IfRef::Created(slot.clone()) });
         self.push(Op::MoveToJail { iface: IfRef::Peer(slot.clone()), mtu, jail: self.jail.clone(), jid });
-        self.push(Op::RenameInJail {
-            jail: self.jail.clone(),
-            jid,
-            iface: IfRef::Peer(slot.clone()),
-            mac,
-            name: nic.name.clone(),
-            via_jexec: !self.v.kernel.has_ifconfig_j(),
-        });
-        let fx = NicFx::epair(nic.index, nic.name.as_str(), IfRef::Created(slot), bridge, &uplink, mac, jid);
+        let end = JailEnd { jail: self.jail, jid, iface: IfRef::Peer(slot.clone()), mac, name: &nic.name };
+        let (end, jail_if) = end.op(self.v, nic);
+        self.push(end);
+        let mut fx = NicFx::epair(nic.index, nic.name.as_str(), IfRef::Created(slot), bridge, &uplink, mac, jid);
+        fx.jail_if = jail_if;
         self.plan.effects.push(Effect::Attach(fx));
         self.store_mac(nic, mac);
         Ok(())
@@ -99,7 +99,6 @@ impl<'a> Planner<'a> {
     /// bridge that does not reach the NIC's uplink: vimage does not rewire CBSD's epairs.
     fn adopt(&mut self, nic: &NicSpec, ad: &Adoptable, uplink: &str, mtu: u32, mac: Mac) -> Result<()> {
         let jid = self.info.jid;
-        let via_jexec = !self.v.kernel.has_ifconfig_j();
         let a = ad.a.as_str();
         let bridge = self.v.host_ifaces.values().find(|s| s.is_bridge() && s.members.iter().any(|m| m == a));
         let Some(bridge) = bridge.filter(|b| b.name == uplink || b.members.iter().any(|m| m == uplink)) else {
@@ -127,19 +126,22 @@ impl<'a> Planner<'a> {
                 effects: Vec::new(),
             });
         }
-        self.plan.steps.push(Step {
-            op: Op::RenameInJail {
-                jail: self.jail.clone(),
-                jid,
-                iface: IfRef::name(&ad.b),
-                mac,
-                name: nic.name.clone(),
-                via_jexec,
-            },
-            undo: Some(Op::RenameBackInJail { jid, from: nic.name.clone(), to: ad.b.clone(), via_jexec }),
-            effects: Vec::new(),
-        });
+        let end = JailEnd { jail: self.jail, jid, iface: IfRef::name(&ad.b), mac, name: &nic.name };
+        let (end, jail_if) = end.op(self.v, nic);
+        // A rename inside the jail is given back; a Linux NIC keeps CBSD's name and only got its
+        // MAC (CBSD's own, from the jailnic row) and UP, which CBSD's jstop undoes with the epair.
+        let undo = match &end {
+            Op::RenameInJail { via_jexec, .. } => {
+                Some(Op::RenameBackInJail { jid, from: nic.name.clone(), to: ad.b.clone(), via_jexec: *via_jexec })
+            }
+            _ => None,
+        };
+        self.plan.steps.push(Step { op: end, undo, effects: Vec::new() });
         let b = &ad.b;
+        let becomes = match &jail_if {
+            Some(_) => format!("{b} (keeping its name: a Linux userland)"),
+            None => nic.name.to_string(),
+        };
         self.plan.notes.push(if ad.in_jail {
             format!(
                 "{}: taking over {a}, which CBSD's jstart made for this NIC and moved in as {b}; \
@@ -149,11 +151,12 @@ impl<'a> Planner<'a> {
         } else {
             format!(
                 "{}: taking over {a}/{b}, which CBSD's jstart made for this NIC (so there is no second epair); \
-                 {b} moves in as {}, and CBSD's jstop destroys it as usual",
-                nic.name, nic.name
+                 {b} moves in as {becomes}, and CBSD's jstop destroys it as usual",
+                nic.name
             )
         });
-        let fx = NicFx::epair(nic.index, nic.name.as_str(), IfRef::name(a), IfRef::Name(bridge), uplink, mac, jid);
+        let mut fx = NicFx::epair(nic.index, nic.name.as_str(), IfRef::name(a), IfRef::Name(bridge), uplink, mac, jid);
+        fx.jail_if = jail_if;
         self.plan.effects.push(Effect::Attach(fx));
         self.store_mac(nic, mac);
         Ok(())

@@ -280,6 +280,7 @@ mod tests {
             ng_link: None,
             wanted_name: None,
             was_up: None,
+            jail_if: None,
         }
     }
 

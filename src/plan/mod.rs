@@ -12,6 +12,7 @@ pub mod op;
 mod passthrough;
 pub mod render;
 pub mod unbridge;
+mod userland;
 
 pub use bridge::plan_bridge;
 pub use unbridge::plan_unbridge;
@@ -73,6 +74,10 @@ pub struct NicFx {
     pub wanted_name: Option<String>,
     /// passthrough: the interface was UP on the host, so it is brought up when it returns.
     pub was_up: Option<bool>,
+    /// A Linux userland's NIC keeps the kernel's name: the interface inside the jail (the
+    /// epair's jail end, the eiface the batch made), recorded with `nic_name` as vimage's name
+    /// of the NIC. `None`: it is called `nic_name` in the jail.
+    pub jail_if: Option<IfRef>,
 }
 
 impl NicFx {
@@ -91,6 +96,7 @@ impl NicFx {
             ng_link: None,
             wanted_name: None,
             was_up: None,
+            jail_if: None,
         }
     }
 }
@@ -283,5 +289,7 @@ mod tests;
 mod tests_addr;
 #[cfg(test)]
 mod tests_cbsd;
+#[cfg(test)]
+mod tests_linux;
 #[cfg(test)]
 mod tests_modes;

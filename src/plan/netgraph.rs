@@ -34,6 +34,7 @@
 use super::bridge::{Planner, Prelude};
 use super::ngscript::{NgLine, id_slot};
 use super::op::{IfRef, Op, Slot};
+use super::userland::JailEnd;
 use super::{Effect, NicFx, Step};
 use crate::error::{Kind, Result};
 use crate::model::{IfName, NicSpec, ng_ifname};
@@ -86,7 +87,12 @@ impl Planner<'_> {
         let mtu = up.mtu;
         let name = self.ng_name(nic, ordinal)?;
         let mac = self.decide_mac(nic)?;
-        if let Prelude::InPlace = self.prelude(nic, name.as_str(), Some(&uplink), Some(mac))? {
+        let in_jail = if super::userland::keeps_kernel_name(self.v, nic) {
+            self.name_in_jail(nic)
+        } else {
+            Some(name.to_string())
+        };
+        if let Prelude::InPlace = self.prelude(nic, in_jail.as_deref(), Some(&uplink), Some(mac))? {
             return Ok(());
         }
         let bridge = self.ng_bridge(&uplink, &nic.name)?;
@@ -100,21 +106,15 @@ impl Planner<'_> {
         self.ng.lines.push(NgLine::getifname(name.as_str(), slot.clone()));
         self.ng.names.insert(name.to_string());
         let jid = self.info.jid;
-        let via_jexec = !self.v.kernel.has_ifconfig_j();
         self.ng.after.push(Step::new(Op::MoveToJail {
             iface: IfRef::Created(slot.clone()),
             mtu,
             jail: self.jail.clone(),
             jid,
         }));
-        self.ng.after.push(Step::new(Op::RenameInJail {
-            jail: self.jail.clone(),
-            jid,
-            iface: IfRef::Created(slot.clone()),
-            mac,
-            name: name.clone(),
-            via_jexec,
-        }));
+        let end = JailEnd { jail: self.jail, jid, iface: IfRef::Created(slot.clone()), mac, name: &name };
+        let (end, jail_if) = end.op(self.v, nic);
+        self.ng.after.push(Step::new(end));
         let wanted = format!("ng{ordinal}_{}", self.jail);
         self.plan.effects.push(Effect::Attach(NicFx {
             nic: nic.index,
@@ -129,6 +129,7 @@ impl Planner<'_> {
             ng_link: Some(link),
             wanted_name: (wanted != name.as_str()).then_some(wanted),
             was_up: None,
+            jail_if,
         }));
         self.store_mac(nic, mac);
         Ok(())

@@ -18,7 +18,10 @@ use std::collections::BTreeMap;
 pub struct Slot(pub String);
 
 /// An interface named literally or through a slot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Journals keep it as `{"Name": "eth0"}` (or `Created`/`Peer`); a plain string is read as
+/// a name, which is how ops that took only literal names (`AddrAdd`) were journalled before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum IfRef {
     /// A name known at plan time.
     Name(String),
@@ -51,6 +54,34 @@ impl IfRef {
             (None, IfRef::Peer(s)) => format!("${}", peer_label(&s.0)),
             (None, IfRef::Name(n)) => n.clone(),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for IfRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<IfRef, D::Error> {
+        #[derive(Deserialize)]
+        enum Tagged {
+            Name(String),
+            Created(Slot),
+            Peer(Slot),
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Plain(String),
+            Tagged(Tagged),
+        }
+        Ok(match Repr::deserialize(d)? {
+            Repr::Plain(n) | Repr::Tagged(Tagged::Name(n)) => IfRef::Name(n),
+            Repr::Tagged(Tagged::Created(s)) => IfRef::Created(s),
+            Repr::Tagged(Tagged::Peer(s)) => IfRef::Peer(s),
+        })
+    }
+}
+
+impl From<&IfName> for IfRef {
+    fn from(n: &IfName) -> IfRef {
+        IfRef::Name(n.to_string())
     }
 }
 
@@ -326,6 +357,19 @@ pub enum Op {
         /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
         via_jexec: bool,
     },
+    /// `ifconfig -j <jid> <iface> ether <mac> up`: a NIC of a jail with a Linux userland keeps
+    /// the name the kernel gave it (the Linux ABI shows its programs names of its own), so only
+    /// its MAC is set and it is brought up, from the host (there is no FreeBSD ifconfig inside).
+    ConfigureInJail {
+        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        jail: JailName,
+        /// The jail instance's ID, so a jail restarted since planning is never touched.
+        jid: u32,
+        /// The interface inside the jail, under the kernel's name (`epair7b`, `ngeth3`).
+        iface: IfRef,
+        /// The MAC decided at plan time.
+        mac: Mac,
+    },
     /// `ifconfig <iface> destroy`
     Destroy {
         /// The interface to destroy (an epair's host end takes its peer with it).
@@ -460,8 +504,8 @@ pub enum Op {
         jail: JailName,
         /// The jail instance's ID, so a jail restarted since planning is never touched.
         jid: u32,
-        /// The NIC inside the jail.
-        iface: IfName,
+        /// The NIC inside the jail (a slot when it keeps a name the kernel has yet to give).
+        iface: IfRef,
         /// The address with its prefix length (`192.0.2.10/24`).
         cidr: String,
         /// IPv6 (`inet6`) rather than IPv4.
@@ -476,7 +520,7 @@ pub enum Op {
         /// The jail instance's ID, so a jail restarted since planning is never touched.
         jid: u32,
         /// The NIC inside the jail.
-        iface: IfName,
+        iface: IfRef,
         /// The address with its prefix length; only the address goes to `-alias`.
         cidr: String,
         /// IPv6 (`inet6`) rather than IPv4.
@@ -504,8 +548,9 @@ pub enum Op {
         /// The NIC inside the jail.
         iface: IfName,
     },
-    /// `jexec <jid> route add|change [-inet6] default <gw>`; `old` is the router being
-    /// replaced (`change`), `None` when there was none (`add`).
+    /// `jexec <jid> route add|change [-inet6] default <gw>` (`route -j <jid> …` for a jail
+    /// with a Linux userland, where route(8) has `-j`); `old` is the router being replaced
+    /// (`change`), `None` when there was none (`add`).
     RouteDefault {
         /// The jail, for the journal and messages (the command addresses it by `jid`).
         jail: JailName,
@@ -517,8 +562,12 @@ pub enum Op {
         gw: String,
         /// The router being replaced, which the undo puts back.
         old: Option<String>,
+        /// Run the host's route(8) in the jail (`route -j <jid>`) instead of the jail's own
+        /// through jexec: there is no FreeBSD route inside a Linux userland.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        route_j: bool,
     },
-    /// `jexec <jid> route delete [-inet6] default`
+    /// `jexec <jid> route delete [-inet6] default` (or `route -j <jid> delete …`)
     RouteDelete {
         /// The jail, for the journal and messages (the command addresses it by `jid`).
         jail: JailName,
@@ -526,6 +575,9 @@ pub enum Op {
         jid: u32,
         /// IPv6 (`inet6`) rather than IPv4.
         v6: bool,
+        /// `route -j <jid>` rather than `jexec <jid> route` (see [`Op::RouteDefault`]).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        route_j: bool,
     },
     /// `ngctl -f -` with every netgraph change of one start (see [`super::ngscript`]); `slot`
     /// gets the number of lines that completed, so the undo reverses exactly those.
@@ -599,6 +651,17 @@ fn in_jail_ifconfig(jid: u32, via_jexec: bool, tail: Vec<String>) -> Cmd {
         if via_jexec { vec![jid.to_string(), "ifconfig".into()] } else { vec!["-j".into(), jid.to_string()] };
     args.extend(tail);
     Cmd::new(if via_jexec { Program::Jexec } else { Program::Ifconfig }, args)
+}
+
+/// `route -j <jid> <args>` (the host's route(8) in the jail) or `jexec <jid> route <args>`.
+fn route_in_jail(jid: u32, route_j: bool, tail: Vec<String>) -> Cmd {
+    if route_j {
+        let mut args = vec!["-j".to_string(), jid.to_string()];
+        args.extend(tail);
+        Cmd::new(Program::Route, args)
+    } else {
+        jexec(jid, "route", tail)
+    }
 }
 
 /// `jexec <jid> <program> <args>`: a command that exists only as itself inside the jail.
@@ -717,6 +780,7 @@ impl Op {
                 Cmd::new(Program::Cbsd, ["jset".to_string(), format!("jname={jail}"), format!("{key}={value}")])
             }
             Op::AddrAdd { jid, iface, cidr, v6, via_jexec, .. } => {
+                let iface = iface.display(b);
                 let tail = if *v6 {
                     vec![iface.to_string(), "inet6".into(), "-ifdisabled".into(), cidr.clone(), "alias".into()]
                 } else {
@@ -726,7 +790,8 @@ impl Op {
             }
             Op::AddrDel { jid, iface, cidr, v6, via_jexec, .. } => {
                 let af = if *v6 { "inet6" } else { "inet" };
-                in_jail_ifconfig(*jid, *via_jexec, vec![iface.to_string(), af.into(), addr_only(cidr), "-alias".into()])
+                let iface = iface.display(b);
+                in_jail_ifconfig(*jid, *via_jexec, vec![iface, af.into(), addr_only(cidr), "-alias".into()])
             }
             Op::Slaac { jid, iface, via_jexec, .. } => in_jail_ifconfig(
                 *jid,
@@ -734,21 +799,24 @@ impl Op {
                 vec![iface.to_string(), "inet6".into(), "-ifdisabled".into(), "accept_rtadv".into()],
             ),
             Op::Dhclient { jid, iface, .. } => jexec(*jid, "dhclient", vec![iface.to_string()]),
-            Op::RouteDefault { jid, v6, gw, old, .. } => {
+            Op::RouteDefault { jid, v6, gw, old, route_j, .. } => {
                 let mut t = vec![if old.is_some() { "change" } else { "add" }.to_string()];
                 if *v6 {
                     t.push("-inet6".into());
                 }
                 t.extend(["default".to_string(), gw.clone()]);
-                jexec(*jid, "route", t)
+                route_in_jail(*jid, *route_j, t)
             }
-            Op::RouteDelete { jid, v6, .. } => {
+            Op::RouteDelete { jid, v6, route_j, .. } => {
                 let mut t = vec!["delete".to_string()];
                 if *v6 {
                     t.push("-inet6".into());
                 }
                 t.push("default".into());
-                jexec(*jid, "route", t)
+                route_in_jail(*jid, *route_j, t)
+            }
+            Op::ConfigureInJail { jid, iface, mac, .. } => {
+                ifc(vec!["-j".into(), jid.to_string(), iface.display(b), "ether".into(), mac.to_string(), "up".into()])
             }
             Op::NgScript { lines, .. } => ngctl_batch(ngscript::script(lines)),
             Op::NgUndo { of, lines } => {
@@ -859,6 +927,7 @@ impl Op {
             Op::AddMember { .. }
             | Op::MoveToJail { .. }
             | Op::RenameInJail { .. }
+            | Op::ConfigureInJail { .. }
             | Op::Destroy { .. }
             | Op::RemoveJail { .. }
             | Op::ExecInJail { .. }
@@ -901,11 +970,16 @@ impl Op {
                 via_jexec: *via_jexec,
             }),
             Op::Slaac { .. } | Op::Dhclient { .. } | Op::RouteDelete { .. } => None,
-            Op::RouteDefault { jail, jid, v6, gw, old } => Some(match old {
-                Some(o) => {
-                    Op::RouteDefault { jail: jail.clone(), jid: *jid, v6: *v6, gw: o.clone(), old: Some(gw.clone()) }
-                }
-                None => Op::RouteDelete { jail: jail.clone(), jid: *jid, v6: *v6 },
+            Op::RouteDefault { jail, jid, v6, gw, old, route_j } => Some(match old {
+                Some(o) => Op::RouteDefault {
+                    jail: jail.clone(),
+                    jid: *jid,
+                    v6: *v6,
+                    gw: o.clone(),
+                    old: Some(gw.clone()),
+                    route_j: *route_j,
+                },
+                None => Op::RouteDelete { jail: jail.clone(), jid: *jid, v6: *v6, route_j: *route_j },
             }),
         }
     }
@@ -985,6 +1059,44 @@ mod tests {
             via_jexec: false,
         };
         assert_eq!(op.command(&b).script_line(), "ifconfig -j 3 epair7b ether 02:00:00:00:00:01 name eth0 up");
+    }
+
+    #[test]
+    fn journals_of_earlier_versions_still_read_and_linux_ops_render() {
+        // AddrAdd journalled when its interface was a plain name.
+        let old =
+            r#"{"AddrAdd":{"jail":"web1","jid":3,"iface":"eth0","cidr":"10.0.0.5/24","v6":false,"via_jexec":false}}"#;
+        let op: Op = serde_json::from_str(old).unwrap();
+        assert_eq!(op.command(&Bindings::new()).script_line(), "ifconfig -j 3 eth0 inet 10.0.0.5/24 alias");
+        let old = r#"{"RouteDefault":{"jail":"web1","jid":3,"v6":false,"gw":"10.0.0.1","old":null}}"#;
+        let op: Op = serde_json::from_str(old).unwrap();
+        assert_eq!(op.command(&Bindings::new()).script_line(), "jexec 3 route add default 10.0.0.1");
+        // The new forms round-trip.
+        let s = Slot("eth0_a".into());
+        let op = Op::AddrAdd {
+            jail: jail(),
+            jid: 3,
+            iface: IfRef::Peer(s.clone()),
+            cidr: "10.0.0.5/24".into(),
+            v6: false,
+            via_jexec: false,
+        };
+        let back: Op = serde_json::from_str(&serde_json::to_string(&op).unwrap()).unwrap();
+        assert_eq!(back, op);
+        let mut b = Bindings::new();
+        b.insert(s.clone(), "epair7a".into());
+        assert_eq!(op.command(&b).script_line(), "ifconfig -j 3 epair7b inet 10.0.0.5/24 alias");
+        let cfg = Op::ConfigureInJail {
+            jail: jail(),
+            jid: 3,
+            iface: IfRef::Peer(s),
+            mac: Mac::parse("02:00:00:00:00:01").unwrap(),
+        };
+        assert_eq!(cfg.command(&b).script_line(), "ifconfig -j 3 epair7b ether 02:00:00:00:00:01 up");
+        let r =
+            Op::RouteDefault { jail: jail(), jid: 3, v6: true, gw: "fe80::1%epair7b".into(), old: None, route_j: true };
+        assert_eq!(r.command(&b).script_line(), "route -j 3 add -inet6 default fe80::1%epair7b");
+        assert_eq!(r.undo().unwrap().command(&b).script_line(), "route -j 3 delete -inet6 default");
     }
 
     #[test]

@@ -24,7 +24,7 @@ impl Planner<'_> {
     pub fn passthrough_nic(&mut self, nic: &NicSpec, net: &JailNet) -> Result<()> {
         let NicMode::Passthrough { iface } = &nic.mode else { return Ok(()) };
         let name = iface.as_str();
-        if let Prelude::InPlace = self.prelude(nic, name, None, None)? {
+        if let Prelude::InPlace = self.prelude(nic, Some(name), None, None)? {
             return Ok(());
         }
         let Some(st) = self.v.host_iface(name) else {
@@ -55,6 +55,7 @@ impl Planner<'_> {
             ng_link: None,
             wanted_name: None,
             was_up: Some(st.up),
+            jail_if: None,
         }));
         Ok(())
     }

@@ -411,6 +411,7 @@ fn nic_spec_uplinks_round_trip() {
     let n = NicSpec {
         index: 0,
         name: IfName::parse("eth0").unwrap(),
+        name_given: false,
         mode: crate::model::NicMode::Epair { uplink: Uplink::Auto },
         mac: None,
         addrs: Default::default(),

@@ -177,6 +177,7 @@ fn a_live_nic_is_reconciled_address_by_address_and_route_by_route() {
         ng_link: None,
         wanted_name: None,
         was_up: None,
+        jail_if: None,
     });
     v.jail_route4 = Some(RouteFact { gateway: "10.0.0.254".into(), interface: "eth0".into() });
     v.rcconf.as_mut().unwrap().text = Some("ifconfig_eth0=\"inet 10.0.0.5/24\"\nifconfig_eth0_alias0=\"inet 10.0.0.9/24\"\nifconfig_eth0_alias1=\"inet 10.0.0.8/24\"\n".into());
@@ -193,7 +194,8 @@ fn a_live_nic_is_reconciled_address_by_address_and_route_by_route() {
             jid: 3,
             v6: false,
             gw: "10.0.0.254".into(),
-            old: Some("10.0.0.1".into())
+            old: Some("10.0.0.1".into()),
+            route_j: false,
         })
     );
     let FileEdit::RcConf { set, remove, .. } = &plan.files[0] else { panic!() };

@@ -286,7 +286,7 @@ fn netgraph_loads_ng_ether_first_when_it_is_not_loaded() {
 #[test]
 fn passthrough_refusals_and_force() {
     let pt = |iface: &str, force: bool| {
-        let mut n = JailNet { jail: jail(), nics: Vec::new(), addressing: Default::default(), force };
+        let mut n = JailNet { jail: jail(), nics: Vec::new(), addressing: Default::default(), force, userland: None };
         n.add_passthrough(&[IfName::parse(iface).unwrap()]);
         n
     };

@@ -5,7 +5,7 @@
 pub mod vars;
 
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, JailNet, NicMode, NicSpec, Uplink};
+use crate::model::{IfName, JailName, JailNet, NicMode, NicSpec, Uplink, Userland};
 use crate::paths::Paths;
 use serde::Serialize;
 use vars::Vars;
@@ -36,6 +36,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("vimage_NAME_bridges", "", "netgraph uplinks, one ng_eiface each, named ng0_NAME, ng1_NAME, ... (netgraph mode)"),
     ("vimage_NAME_vnets", "", "physical interfaces moved into the jail and returned on stop (passthrough)"),
+    (
+        "vimage_NAME_userland",
+        "",
+        "freebsd or linux: what runs in the jail (default: read from ROOTDIR/bin/sh); linux keeps the kernel's interface names and configures everything from the host",
+    ),
     ("vimage_NAME_devfs_enable", "YES", "mount devfs in the jail"),
     ("vimage_NAME_devfs_ruleset", "5", "the devfs ruleset of the jail's /dev"),
     ("vimage_NAME_exec_start", "/bin/sh /etc/rc", "run inside the jail by its /bin/sh once the network is up"),
@@ -75,6 +80,8 @@ pub struct VimageConf {
     pub exec_stop: String,
     /// `vimage_NAME_parameters`: extra `jail -c` parameters (`allow.raw_sockets children.max=2`).
     pub parameters: Vec<String>,
+    /// `vimage_NAME_userland`: `freebsd` or `linux`; unset, vimage reads the jail's /bin/sh.
+    pub userland: Option<Userland>,
 }
 
 /// The service's global settings and every vimage in `vimage_list`.
@@ -106,6 +113,21 @@ pub fn load(paths: &Paths) -> Result<Vars> {
         }
     }
     Ok(v)
+}
+
+/// `vimage_NAME_userland` of `jail` in the rc.conf files under `paths`, so `vimage bridge`
+/// and `status` see the same userland the service does; `None` when it is not set (or the
+/// jail's name cannot be a `vimage_NAME_` variable).
+pub fn userland_of(paths: &Paths, jail: &JailName) -> Result<Option<Userland>> {
+    let name = jail.as_str();
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Ok(None);
+    }
+    let var = format!("vimage_{name}_userland");
+    match load(paths)?.get(&var).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => Userland::parse(v).map(Some).map_err(|e| Error::jail(Kind::Data, jail, format!("{var}: {}", e.0))),
+    }
 }
 
 /// The whole service configuration.
@@ -195,6 +217,10 @@ pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
         exec_start: get("exec_start").unwrap_or("/bin/sh /etc/rc").to_string(),
         exec_stop: exec_stop(v, name),
         parameters: words(get("parameters")),
+        userland: match get("userland").filter(|s| !s.is_empty()) {
+            None => None,
+            Some(u) => Some(Userland::parse(u).map_err(|e| bad("userland", e.0))?),
+        },
     };
     if let Some(r) = conf.rootdir.as_deref().filter(|r| !r.starts_with('/')) {
         return Err(bad("rootdir", format!("{r:?} is not an absolute path")));
@@ -235,12 +261,19 @@ impl VimageConf {
             nics.push(NicSpec {
                 index: i as u32,
                 name,
+                name_given: self.ifnames.get(i).is_some(),
                 mode: NicMode::Epair { uplink: Uplink::parse(up).map_err(bad)? },
                 mac: None,
                 addrs: Default::default(),
             });
         }
-        let mut net = JailNet { jail: self.name.clone(), nics, addressing: Default::default(), force: false };
+        let mut net = JailNet {
+            jail: self.name.clone(),
+            nics,
+            addressing: Default::default(),
+            force: false,
+            userland: self.userland,
+        };
         net.add_netgraph(&self.bridges.iter().map(|b| Uplink::parse(b).map_err(bad)).collect::<Result<Vec<_>>>()?);
         net.add_passthrough(&self.vnets.iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?);
         Ok(net)
@@ -321,6 +354,8 @@ mod tests {
             web.jail_params().unwrap(),
             ["name=web", "path=/j/shared", "host.hostname=web", "vnet", "persist", "mount.devfs", "devfs_ruleset=5"]
         );
+        assert_eq!(n.userland, None, "unset: read from the jail's /bin/sh");
+        assert!(!n.nics[0].name_given);
         let db = &s.list[1];
         assert!(!db.devfs_enable);
         assert_eq!(db.jail_params().unwrap()[5..], ["allow.raw_sockets", "children.max=2"]);
@@ -363,6 +398,8 @@ mod tests {
         assert_eq!(e.exit_code(), 65);
         let e = service(&vars("vimage_list=a\nvimage_a_devfs_ruleset=x\n")).unwrap_err();
         assert!(e.message.contains("not a ruleset number"), "{e}");
+        let e = service(&vars("vimage_list=a\nvimage_a_userland=debian\n")).unwrap_err();
+        assert!(e.message.contains("vimage_a_userland") && e.message.contains("freebsd or linux"), "{e}");
         let e = service(&vars("vimage_list=a\nvimage_a_epairs=em0\nvimage_a_ifnames=\"a b\"\n")).unwrap_err();
         assert!(e.message.contains("_ifnames") || e.message.contains("ifnames"), "{e}");
     }

@@ -31,7 +31,7 @@ impl CliOutput {
     }
 }
 
-const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, ngctl, jls, jail, jexec,\n                sysctl, kldstat, kldload, kldunload, route, devfs, dhclient, sysrc, service, sh, cbsd)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG, FBSD_SIM_DELAY_MS, FBSD_SIM_ROOT (optional;\n             the directory standing for / for sysrc, service, ngctl -f; default VIMAGE_ROOT)\n";
+const USAGE: &str = "usage: fbsd-sim <command> [args ...]   (or run it as ifconfig, ngctl, jls, jail, jexec,\n                sysctl, kldstat, kldload, kldunload, route, devfs, dhclient, sysrc, service, sh, cbsd)\n       fbsd-sim sim init [--preset demo|freebsd14]\n       fbsd-sim sim dump | snapshot\n       fbsd-sim sim fail-at N [ERRNO_NAME]\nenvironment: FBSD_SIM_STATE (required), FBSD_SIM_LOG, FBSD_SIM_DELAY_MS, FBSD_SIM_ROOT (optional;\n             the directory standing for the host's / for sysrc, service, ngctl -f and jails' files,\n             e.g. a Linux /bin/sh; default VIMAGE_ROOT)\n";
 
 /// Runs one invocation. `argv` includes `argv[0]`; `env` looks up environment variables (passed
 /// in so tests need not touch the process environment).

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     SCHEMA_V5_DEVFS,
     SCHEMA_V6_NETGRAPH,
     SCHEMA_V7_STORED_NIC,
+    SCHEMA_V8_JAIL_IF,
 ];
 
 /// The schema version this build writes; older databases are migrated forward on open.
@@ -114,6 +115,11 @@ UPDATE nic_mac SET
 
 /// The schema version from which stored MACs carry their NIC's name, mode and uplink.
 const STORED_NIC_SINCE: i64 = 7;
+
+/// A NIC of a Linux-userland jail keeps the name the kernel gave it (`epair7b`): `jail_if`
+/// holds that name inside the jail, while `nic_name` stays vimage's name of the NIC (`eth0`,
+/// the one in its marker `vimage:<jail>:eth0`). NULL: the NIC is called `nic_name` in the jail.
+const SCHEMA_V8_JAIL_IF: &str = "ALTER TABLE attachment ADD COLUMN jail_if TEXT;";
 
 /// A database written by a newer vimage, which this one must not touch.
 fn newer(v: i64) -> Error {

@@ -58,6 +58,9 @@ pub struct Attachment {
     pub wanted_name: Option<String>,
     /// passthrough: the interface was UP on the host before it was moved.
     pub was_up: Option<bool>,
+    /// The interface's name inside the jail when it is not `nic_name`: a Linux userland's NIC
+    /// keeps the kernel's name (`epair7b`), `nic_name` stays the NIC's name in vimage's marker.
+    pub jail_if: Option<String>,
 }
 
 impl Attachment {
@@ -86,7 +89,13 @@ impl Attachment {
             ng_link: None,
             wanted_name: None,
             was_up: None,
+            jail_if: None,
         }
+    }
+
+    /// The interface's name inside the jail (`jail_if`, else `nic_name`).
+    pub fn in_jail(&self) -> &str {
+        self.jail_if.as_deref().unwrap_or(&self.nic_name)
     }
 }
 
@@ -146,11 +155,11 @@ fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
         ng_link: r.get(11)?,
         wanted_name: r.get(12)?,
         was_up: r.get::<_, Option<i64>>(13)?.map(|v| v != 0),
+        jail_if: r.get(14)?,
     })
 }
 
-const ATT_COLS: &str =
-    "jail, nic, nic_name, mode, host_if, bridge, uplink, mac, jid, boottime, ng_node, ng_link, wanted_name, was_up";
+const ATT_COLS: &str = "jail, nic, nic_name, mode, host_if, bridge, uplink, mac, jid, boottime, ng_node, ng_link, wanted_name, was_up, jail_if";
 
 fn bridge_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BridgeRec> {
     Ok(BridgeRec {
@@ -271,8 +280,8 @@ impl StateDb {
         }
         self.conn.execute(
             "INSERT OR REPLACE INTO attachment(jail, nic, nic_name, mode, host_if, bridge, uplink, mac, jid, boottime, run_id,
-                 ng_node, ng_link, wanted_name, was_up)
-             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                 ng_node, ng_link, wanted_name, was_up, jail_if)
+             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 a.jail,
                 a.nic,
@@ -288,7 +297,8 @@ impl StateDb {
                 a.ng_node,
                 a.ng_link,
                 a.wanted_name,
-                a.was_up.map(i64::from)
+                a.was_up.map(i64::from),
+                a.jail_if
             ],
         )?;
         self.conn.execute(

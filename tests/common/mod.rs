@@ -77,6 +77,7 @@ impl World {
         c.env("VIMAGE_CMD_DIR", &self.cmd_dir)
             .env("FBSD_SIM_STATE", &self.state)
             .env("FBSD_SIM_LOG", &self.log)
+            .env("FBSD_SIM_ROOT", &self.root)
             .env("VIMAGE_ROOT", &self.root)
             .env_remove("workdir")
             .env_remove("RUST_LOG");
@@ -101,6 +102,7 @@ impl World {
             .env("FBSD_SIM_STATE", &self.state)
             .env("FBSD_SIM_LOG", &self.log)
             .env("FBSD_SIM_DELAY_MS", delay_ms.to_string())
+            .env("FBSD_SIM_ROOT", &self.root)
             .env("VIMAGE_ROOT", &self.root)
             .env_remove("workdir")
             .stdout(Stdio::piped())
@@ -193,6 +195,20 @@ impl World {
         let p = etc.join("rc.conf");
         std::fs::write(&p, rc).unwrap();
         p
+    }
+
+    /// Makes the jail root `jail_path` (under VIMAGE_ROOT, which is also fbsd-sim's `/`) a
+    /// Linux userland's, laid out as Debian's: `/bin/sh` a link to `dash`, a Linux ELF, an
+    /// `/etc/os-release`, and no `/etc/rc.conf`.
+    pub fn linux_root(&self, jail_path: &str) {
+        let root = self.root.join(jail_path.trim_start_matches('/'));
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::write(root.join("bin/dash"), vimage::elf::sample::linux()).unwrap();
+        std::fs::set_permissions(root.join("bin/dash"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let _ = std::fs::remove_file(root.join("bin/sh"));
+        std::os::unix::fs::symlink("dash", root.join("bin/sh")).unwrap();
+        std::fs::write(root.join("etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n").unwrap();
     }
 
     /// A host file under VIMAGE_ROOT (`/etc/devfs.rules`), or "" when it does not exist.

@@ -103,7 +103,9 @@ pub struct Kernel {
     fibs: u32,
     /// The directory that stands for `/` (`FBSD_SIM_ROOT`, else `VIMAGE_ROOT`): where the
     /// simulated commands that read or write files (`sysrc`, `service`, `ngctl -f`) find
-    /// them. Not part of the saved state; `None` means the machine has no files.
+    /// them, and where `jexec` looks at a jail's files (its `/bin/sh`, the program it is asked
+    /// to run) under the jail's `path`. Not part of the saved state; `None` means the machine
+    /// has no files (every jail then has a FreeBSD userland).
     #[serde(skip)]
     root: Option<std::path::PathBuf>,
 }
@@ -248,7 +250,7 @@ impl Kernel {
     }
 
     /// Sets `kern.osreldate`: below 1400000 there is no `ifconfig -j`; from 1500000 the 15.x
-    /// if_bridge rules (MTU sync, `member_ifaddrs`) apply.
+    /// if_bridge rules (MTU sync, `member_ifaddrs`) apply, and route(8) has `-j`.
     pub fn set_osreldate(&mut self, v: u32) {
         let was_global = self.global_ifindex();
         self.osreldate = v;

@@ -1,6 +1,7 @@
 //! `jexec` (usr.sbin/jexec/jexec.c): runs a simulated command inside a jail.
 
 use super::Proc;
+use super::exec::Found;
 use super::getopt::{Getopt, Opt};
 use crate::host::Output;
 use crate::sim::Errno;
@@ -10,10 +11,12 @@ const USAGE: &str = "usage: jexec [-l] [-u username | -U username] jail [command
 
 /// Runs `jexec args`: the jail by name or JID (`jail_getid`), then the command in its
 /// context. Unknown jail → `jexec: jail "x" not found` (1); a command the simulator does not
-/// have → `jexec: execvp: CMD: No such file or directory` (1, err(3) in jexec.c).
+/// have, or that the jail's Linux userland does not have ([`super::exec`]) → `jexec: execvp:
+/// CMD: No such file or directory` (1, `err(1, "execvp: %s", argv[0])` in jexec.c).
 ///
 /// Without a command jexec runs the shell (`$SHELL`, else `_PATH_BSHELL`, as `sh -i`): here
-/// the simulated `sh`, reading the commands from `stdin`.
+/// the simulated `sh`, reading the commands from `stdin` (a Linux userland's shell too, as
+/// [`super::exec`] runs a Linux shell as the simulator's `sh`).
 pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String], stdin: Option<&str>) -> Output {
     let mut p = Proc::new("jexec");
     let (mut uflag, mut big_uflag) = (false, false);
@@ -49,11 +52,22 @@ pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String], stdin: Option<&str
     let Some(cmd) = rest.get(1) else {
         return super::sh::main(k, jctx, &["-i".to_string()], stdin);
     };
-    if !super::known_program(cmd) {
-        let _ = p.err(1, &format!("execvp: {cmd}"), Errno::ENOENT);
-        return p.finish(1);
+    match super::exec::lookup(k, jid, cmd) {
+        Found::Simulated if super::known_program(cmd) => super::run(k, jctx, cmd, &rest[2..]),
+        Found::Linux(_) if super::exec::is_shell(cmd) => super::run(k, jctx, "sh", &rest[2..]),
+        Found::Linux(file) => Output {
+            code: 127,
+            stdout: String::new(),
+            stderr: format!(
+                "fbsd-sim: {cmd} ({}) is a Linux program; the simulator does not run those\n",
+                file.display()
+            ),
+        },
+        Found::Simulated | Found::Missing => {
+            let _ = p.err(1, &format!("execvp: {cmd}"), Errno::ENOENT);
+            p.finish(1)
+        }
     }
-    super::run(k, jctx, cmd, &rest[2..])
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod cbsd;
 mod devfs;
 mod dhclient;
+mod exec;
 mod fs;
 mod getopt;
 mod ifconfig;

@@ -17,6 +17,13 @@
 //! (not for a host route), `gateway:`, `fib:`, `interface:`, `flags:` and the
 //! recvpipe…expire table; `-n` prints `0.0.0.0` where route.c's `routename` would say
 //! `default`.
+//!
+//! `-j jail` (route.8: "Run inside a jail", FreeBSD commit ab4d1b73 "route(8): teach route to
+//! attach to jails", D40377; route.8 of main dated 2024-11-12) runs it in the jail's vnet; the
+//! simulator has it from 15.0 on. Older releases' getopt refuses it (`illegal option -- j`,
+//! usage, 64); the stable/14 route.8 copy read (opnsense/src) has no `-j`, and whether the
+//! MFC (07cbc2f9) reached 14.3 is not confirmed. Its error for an unknown jail is modelled on
+//! ngctl's `-j` (`jail_errmsg`, exit 1), not confirmed from route.c.
 
 use super::Proc;
 use super::ifconfig_addr::inet_aton;
@@ -33,6 +40,11 @@ const EX_NOHOST: i32 = 68;
 /// Runs `route args`.
 pub(crate) fn main(k: &mut Kernel, ctx: Ctx, args: &[String]) -> Output {
     let mut p = Proc::new("route");
+    let (ctx, args) = match in_jail(k, ctx, args, &mut p) {
+        Ok(x) => x,
+        Err(code) => return p.finish(code),
+    };
+    let args = args.as_slice();
     let mut words: Vec<&str> = Vec::new();
     let (mut quiet, mut v6, mut numeric) = (false, false, false);
     for a in args {
@@ -167,6 +179,44 @@ fn parse_dest(s: &str, v6: bool) -> Option<Target> {
         return None;
     }
     inet_aton(s).map(|x| Target::Addr(IpAddr::V4(x)))
+}
+
+/// A leading `-j jail` (before the command word, where getopt reads options): the context of
+/// that jail and the other arguments, or the exit status of a refusal.
+fn in_jail(k: &Kernel, ctx: Ctx, args: &[String], p: &mut Proc) -> Result<(Ctx, Vec<String>), i32> {
+    let mut rest = Vec::with_capacity(args.len());
+    let mut jail: Option<String> = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if !a.starts_with('-') || a == "-" || a == "--" {
+            break;
+        }
+        if let Some(j) = a.strip_prefix("-j") {
+            if k.osreldate() < 1_500_000 {
+                p.warnx("illegal option -- j");
+                let _ = p.errx(64, USAGE.trim_end());
+                return Err(64);
+            }
+            if j.is_empty() {
+                i += 1;
+                jail = Some(args.get(i).cloned().ok_or_else(|| {
+                    p.warnx("option requires an argument -- j");
+                    p.errx(64, USAGE.trim_end()).0
+                })?);
+            } else {
+                jail = Some(j.to_string());
+            }
+        } else {
+            rest.push(a.clone());
+        }
+        i += 1;
+    }
+    rest.extend(args[i.min(args.len())..].iter().cloned());
+    let Some(j) = jail else { return Ok((ctx, rest)) };
+    let jid = k.jail_getid(ctx, &j).map_err(|m| p.errx(1, &m).0)?;
+    let jctx = k.ctx_in_jail(jid).ok_or_else(|| p.err(1, &format!("jail_attach({jid})"), Errno::EINVAL).0)?;
+    Ok((jctx, rest))
 }
 
 fn parse_gw(s: &str) -> Option<Gw> {

@@ -5,6 +5,7 @@
 //! `sh`, `sh -i` and `sh -s` read commands from stdin, one simple command a line, until EOF or
 //! `exit`, and exit with the last status (the interactive prompt, PS1 on stderr, is not
 //! printed).
+//! In a jail with a Linux userland a FreeBSD program is not there: `sh: CMD: not found`, 127.
 
 use crate::host::Output;
 use crate::sim::kernel::{Ctx, Kernel};
@@ -51,6 +52,9 @@ fn simple(k: &mut Kernel, ctx: Ctx, words: &[String]) -> (Output, bool) {
     let o = match words.first().map(String::as_str) {
         None => ok,
         Some("false") => Output { code: 1, ..ok },
+        Some(p) if ctx.jail.is_some_and(|j| super::exec::lookup(k, j, p) == super::exec::Found::Missing) => {
+            Output { code: 127, stderr: format!("sh: {p}: not found\n"), ..ok }
+        }
         Some(p) if p != "sh" && super::known_program(p) => super::run(k, ctx, p, &words[1..]),
         Some(_) => ok,
     };

@@ -145,3 +145,24 @@ fn inet6_default_routes() {
     assert!(route(&mut k, ctx, "-n get -inet6 default").stdout.contains("gateway: fe80::1%lo0"));
     assert_eq!(route(&mut k, ctx, "add default 2001:db8::1").code, 68, "an IPv6 gateway needs -inet6");
 }
+
+#[test]
+fn j_runs_in_the_jail_from_15_and_is_an_illegal_option_before() {
+    let mut k = Kernel::demo();
+    let o = route(&mut k, Ctx::HOST, "-j 1 -n get default");
+    assert_eq!(o.code, 64);
+    assert!(o.stderr.starts_with("route: illegal option -- j\nroute: usage: route [-46dnqtv]"), "{}", o.stderr);
+    k.set_osreldate(1_500_000);
+    let jctx = k.ctx_in_jail(1).unwrap();
+    // The jail's table has no default route; 15.x answers over netlink (see
+    // a_failed_lookup_warns_and_exits_0_on_netlink_and_1_on_rtsock).
+    let not_found = (0, "route: route has not been found: No error: 0\n");
+    let o = route(&mut k, Ctx::HOST, "-j web1 -n get default");
+    assert_eq!((o.code, o.stderr.as_str()), not_found, "the jail's table");
+    let o = route(&mut k, Ctx::HOST, "-j nosuch get default");
+    assert_eq!((o.code, o.stderr.as_str()), (1, "route: jail \"nosuch\" not found\n"));
+    let o = route(&mut k, Ctx::HOST, "-n -j1 get default");
+    assert_eq!((o.code, o.stderr.as_str()), not_found, "the jail's table again: {o:?}");
+    assert!(k.vnet(jctx.vnet).is_some_and(|v| v.default_route.is_none()));
+    assert!(route(&mut k, Ctx::HOST, "-n get default").stdout.contains("gateway: 192.168.1.1"), "the host's own");
+}
