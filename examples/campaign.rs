@@ -330,11 +330,11 @@ fn bad_inputs() -> Row {
         row.tried += 1;
         let w = World::new(Kernel::demo());
         let wd = w.path().join("cbsd");
-        let spec = vimage::cbsd::fixture::FixtureSpec::from_dir(
+        let spec = vimage_testkit::fixture::FixtureSpec::from_dir(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cbsd"),
         )
         .unwrap();
-        vimage::cbsd::fixture::build_workdir(&wd, &spec).unwrap();
+        vimage_testkit::fixture::build_workdir(&wd, &spec).unwrap();
         let applied =
             std::process::Command::new("sqlite3").arg(wd.join(db)).arg(sql).status().is_ok_and(|s| s.success());
         let before = w.kernel().snapshot();

@@ -22,7 +22,7 @@ pub mod cli;
 pub mod construct;
 pub mod desired;
 pub mod devfs;
-pub mod elf;
+pub use vimage_base::elf;
 pub mod error;
 pub mod exec;
 pub mod facts;
@@ -39,6 +39,8 @@ pub mod rcconf;
 pub mod rcd;
 pub mod settings;
 pub mod shvars;
+/// The simulated FreeBSD host (crates/fbsd-sim), under the name the product and its tests
+/// have always used; only in builds with the `simulator` feature.
 #[cfg(feature = "simulator")]
-pub mod sim;
+pub use fbsd_sim as sim;
 pub mod state;

@@ -5,10 +5,10 @@
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use vimage::cbsd::fixture::{FixtureSpec, build_workdir};
 use vimage::cbsd::{self, CbsdDb, DbOptions, Inventory, NicShape, Workdir, jailnic, jails};
 use vimage::model::{IfName, JailName, Mac, Uplink};
 use vimage::shvars::ShFile;
+use vimage_testkit::fixture::{FixtureSpec, build_workdir};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cbsd")

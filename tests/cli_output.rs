@@ -316,8 +316,8 @@ fn a_stored_mac_is_shown_by_status_and_set_between_starts() {
 
 #[test]
 fn a_cbsd_jail_made_a_vimage_jail_shows_the_mac_it_will_get_before_its_first_start() {
-    use vimage::cbsd::fixture::{FixtureSpec, build_workdir};
     use vimage::cli::{Ctx, run};
+    use vimage_testkit::fixture::{FixtureSpec, build_workdir};
     let dir = tempfile::tempdir().unwrap();
     let spec =
         FixtureSpec::from_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cbsd")).unwrap();

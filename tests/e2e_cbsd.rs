@@ -8,10 +8,10 @@ mod common;
 use common::{World, code, stderr, stdout};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use vimage::cbsd::fixture::{FixtureSpec, build_workdir};
 use vimage::parse::ifconfig::parse_status;
 use vimage::sim::Kernel;
 use vimage::sim::kernel::{IfSnap, Snapshot};
+use vimage_testkit::fixture::{FixtureSpec, build_workdir};
 
 struct Cbsd {
     w: World,

@@ -41,7 +41,7 @@ fn check_freebsd_elf_refuses_the_linux_test_binary() {
         "unexpected NEEDED",
         "simulator symbol _ZN",
         "more simulator symbols",
-        "simulator string 'src/sim/'",
+        "simulator string 'crates/fbsd-sim/'",
     ] {
         assert!(out.contains(want), "{want}:\n{out}");
     }

@@ -7,13 +7,13 @@
 //! - [`db`]: opening CBSD's SQLite files next to a running CBSD (WAL, 25 s busy timeout);
 //! - [`jails`]: table `jails` (vnet, interface, ip4_addr, devfs_ruleset, …);
 //! - [`jailnic`]: a jail's NICs in CBSD 14.x or 15.x shape, and writing a MAC back;
-//! - [`to_jailnet`]: both turned into the [`JailNet`] the planner takes;
-//! - [`fixture`]: test support that builds a workdir from SQL text.
+//! - [`to_jailnet`]: both turned into the [`JailNet`] the planner takes.
+//!
+//! Test fixtures (a workdir built from SQL text) are in the `vimage-testkit` crate.
 //!
 //! Reference: `reference/cbsd.md` §1.5, §2, §3 and CBSD's share/local-*.schema.
 
 pub mod db;
-pub mod fixture;
 pub mod integration;
 pub mod inventory;
 pub mod jailnic;

@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use vimage::cbsd::fixture::{FixtureSpec, build_workdir};
+use vimage_testkit::fixture::{FixtureSpec, build_workdir};
 
 /// A CBSD workdir plus a VIMAGE_CMD_DIR holding a recording `cbsd` (and, optionally, `vimage`).
 pub struct Bench {

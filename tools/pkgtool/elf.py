@@ -251,6 +251,7 @@ def _notes(data, s):
 SIMULATOR_SYMBOL_MARKERS = ("6vimage3sim", "7SimHost", "8fbsd_sim", "3cli4demo", "vimage::sim::", "SimHost")
 SIMULATOR_STRING_MARKERS = (
     b"src/sim/",
+    b"crates/fbsd-sim/",
     b"src/host/sim.rs",
     b"src/cli/demo.rs",
     b"src/bin/fbsd-sim.rs",

@@ -84,8 +84,8 @@ class SimulatorTraces(unittest.TestCase):
         # show its traces, or the markers would prove nothing about the release binary.
         e = E.parse(os.environ["VIMAGE_TEST_BINARY"])
         syms, strings = E.simulator_traces(e)
-        self.assertTrue(any("6vimage3sim" in s for s in syms), syms[:5])
-        self.assertIn("src/sim/", [m for m, _, _ in strings])
+        self.assertTrue(any("8fbsd_sim" in s for s in syms), syms[:5])
+        self.assertIn("crates/fbsd-sim/", [m for m, _, _ in strings])
         self.assertTrue(any("OS/ABI" in p for p in E.freebsd_problems(e)))
 
 
