@@ -12,37 +12,16 @@ use crate::devfs::section_rules;
 use crate::error::{Error, Kind, Result};
 use crate::paths::Paths;
 use crate::plan::FileEdit;
-use crate::rcconf::RcConf;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use crate::shvars::RcConf;
 use std::path::Path;
+use vimage_base::file::{LockError, Symlink, Wait};
 
-/// Replaces `path` with `data`: temporary file beside it, fsync, rename, fsync of the
-/// directory. A new file gets mode 0644; an existing one keeps its mode.
+/// Replaces `path` with `data` atomically (`vimage_base::file::write_atomic`: temporary file
+/// beside it, fsync, rename, fsync of the directory; mode and owner kept, 0644 for a new
+/// file). A symlink at `path` is replaced, not followed: a jail's rc.conf lives in a root the
+/// jail controls, and its link's target means the jail's `/`, not the host's.
 pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mode = std::fs::metadata(path).ok().map(|m| m.permissions());
-    let mut tmp = tempfile::Builder::new().prefix(".vimage.").tempfile_in(dir)?;
-    tmp.write_all(data)?;
-    tmp.as_file().sync_all()?;
-    match mode {
-        Some(m) => tmp.as_file().set_permissions(m)?,
-        None => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
-            }
-        }
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    vimage_base::file::write_atomic(path, data, Symlink::Replace).map_err(|e| e.source)
 }
 
 /// Runs `f` holding the edit lock.
@@ -52,13 +31,15 @@ pub fn with_edit_lock<T>(paths: &Paths, f: impl FnOnce() -> Result<T>) -> Result
         std::fs::create_dir_all(d)
             .map_err(|e| Error::new(Kind::CantCreate, format!("cannot create {}: {e}", d.display())))?;
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&p)
+    let file = vimage_base::file::open_lock_file(&p)
         .map_err(|e| Error::new(Kind::CantCreate, format!("cannot open {}: {e}", p.display())))?;
-    file.lock().map_err(|e| Error::new(Kind::Os, format!("cannot lock {}: {e}", p.display())))?;
+    vimage_base::file::lock(&file, Wait::Forever).map_err(|e| {
+        let e = match e {
+            LockError::Io(e) => e,
+            LockError::Busy => std::io::ErrorKind::WouldBlock.into(),
+        };
+        Error::new(Kind::Os, format!("cannot lock {}: {e}", p.display()))
+    })?;
     let r = f();
     let _ = file.unlock();
     r

@@ -35,7 +35,6 @@ pub mod ops;
 pub mod parse;
 pub mod paths;
 pub mod plan;
-pub mod rcconf;
 pub mod rcd;
 pub mod settings;
 pub mod shvars;

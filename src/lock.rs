@@ -7,10 +7,11 @@
 //! and what it is doing into the file, so a waiter can say who it waited for.
 
 use crate::error::{Error, Kind, Result};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use vimage_base::file::{self, LockError, Wait};
 
 /// Held while it lives; dropping it releases the lock.
 #[derive(Debug)]
@@ -26,38 +27,27 @@ impl HostLock {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::new(Kind::CantCreate, format!("cannot create {}: {e}", dir.display())))?;
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
+        let mut file = file::open_lock_file(path)
             .map_err(|e| Error::new(Kind::CantCreate, format!("cannot open lock file {}: {e}", path.display())))?;
-        let start = Instant::now();
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    let mut holder = String::new();
-                    let _ = file.seek(SeekFrom::Start(0));
-                    let _ = file.read_to_string(&mut holder);
-                    let holder = holder.trim();
-                    return Err(Error::new(
-                        Kind::TempFail,
-                        format!(
-                            "another vimage holds the host lock {} ({}); gave up after {}s",
-                            path.display(),
-                            if holder.is_empty() { "holder unknown" } else { holder },
-                            timeout.as_secs()
-                        ),
-                    ));
-                }
-                Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(Error::new(Kind::Os, format!("cannot lock {}: {e}", path.display())));
-                }
+        match file::lock(&file, Wait::Upto(timeout)) {
+            Ok(()) => {}
+            Err(LockError::Busy) => {
+                let mut holder = String::new();
+                let _ = file.seek(SeekFrom::Start(0));
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(Error::new(
+                    Kind::TempFail,
+                    format!(
+                        "another vimage holds the host lock {} ({}); gave up after {}s",
+                        path.display(),
+                        if holder.is_empty() { "holder unknown" } else { holder },
+                        timeout.as_secs()
+                    ),
+                ));
+            }
+            Err(LockError::Io(e)) => {
+                return Err(Error::new(Kind::Os, format!("cannot lock {}: {e}", path.display())));
             }
         }
         let _ = file.set_len(0);

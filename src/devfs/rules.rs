@@ -12,13 +12,8 @@
 
 use super::{MARKER, SECTION};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Line {
-    text: String,
-    eol: &'static str,
-}
-
 pub use vimage_base::devfs_rules::{Header, STOCK_FILE, header};
+use vimage_base::lines::{self, Line};
 
 /// `/etc/devfs.rules` as lines, editable only in vimage's section.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,33 +33,12 @@ pub struct Ours {
 impl RulesFile {
     /// Splits `text` into lines; never fails.
     pub fn parse(text: &str) -> RulesFile {
-        let mut lines = Vec::new();
-        let mut rest = text;
-        while !rest.is_empty() {
-            match rest.find('\n') {
-                Some(i) => {
-                    let crlf = i > 0 && rest.as_bytes()[i - 1] == b'\r';
-                    let body = if crlf { &rest[..i - 1] } else { &rest[..i] };
-                    lines.push(Line { text: body.to_string(), eol: if crlf { "\r\n" } else { "\n" } });
-                    rest = &rest[i + 1..];
-                }
-                None => {
-                    lines.push(Line { text: rest.to_string(), eol: "" });
-                    rest = "";
-                }
-            }
-        }
-        RulesFile { lines }
+        RulesFile { lines: lines::split(text) }
     }
 
     /// The file: every line not in vimage's section as it was read.
     pub fn render(&self) -> String {
-        let mut s = String::new();
-        for l in &self.lines {
-            s.push_str(&l.text);
-            s.push_str(l.eol);
-        }
-        s
+        lines::render(&self.lines)
     }
 
     /// Every section header, in file order.
@@ -168,9 +142,7 @@ impl RulesFile {
     }
 
     fn dominant_eol(&self) -> &'static str {
-        let crlf = self.lines.iter().filter(|l| l.eol == "\r\n").count();
-        let lf = self.lines.iter().filter(|l| l.eol == "\n").count();
-        if crlf > lf { "\r\n" } else { "\n" }
+        lines::dominant_eol(&self.lines)
     }
 }
 

@@ -14,7 +14,7 @@ use crate::error::{Error, Kind, Result};
 use crate::facts::{HostView, JailInfo};
 use crate::model::{IfName, JailNet};
 use crate::parse::ifconfig::IfStatus;
-use crate::rcconf::RcConf;
+use crate::shvars::RcConf;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 

@@ -1,5 +1,7 @@
 //! A line-preserving editor for files of sh variable assignments: CBSD's jconf and
-//! `nc.inventory`, a jail's `/etc/rc.conf`, the host's `/etc/rc.conf`.
+//! `nc.inventory`, a jail's `/etc/rc.conf`, the host's `/etc/rc.conf`; with [`RcConf`], its
+//! line-granular mode for a jail's rc.conf, and the file layer under both (atomic writes and
+//! locks, from `vimage_base::file`).
 //!
 //! These files are sourced by sh and hand-edited by admins, so an editor must keep every
 //! byte it does not own: comments, blank lines, order, quoting style, `;` terminators, lines
@@ -21,11 +23,13 @@
 //! jconf=`) work line by line and would tear such a value apart.
 
 mod file;
+mod rcconf;
 #[cfg(test)]
 mod tests;
 mod word;
 
 pub use file::{DEFAULT_LOCK_TIMEOUT, with_file_lock, with_file_lock_timeout, write_atomic};
+pub use rcconf::RcConf;
 
 use crate::error::{Error, Kind, Result};
 

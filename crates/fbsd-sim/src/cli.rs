@@ -10,6 +10,7 @@ use super::{Errno, Kernel, Sim};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use vimage_base::file;
 
 /// Names `fbsd-sim` answers to as `argv[0]` (the programs vimage runs, simulated or not yet).
 pub const COMMANDS: &[&str] = super::userland::SIMULATED;
@@ -163,8 +164,11 @@ pub fn reads_stdin(argv: &[String]) -> bool {
 fn lock(state: &Path) -> std::io::Result<File> {
     let mut p = state.as_os_str().to_owned();
     p.push(".lock");
-    let f = OpenOptions::new().create(true).truncate(false).write(true).open(PathBuf::from(p))?;
-    f.lock()?;
+    let f = file::open_lock_file(&PathBuf::from(p))?;
+    file::lock(&f, file::Wait::Forever).map_err(|e| match e {
+        file::LockError::Io(e) => e,
+        file::LockError::Busy => std::io::ErrorKind::WouldBlock.into(),
+    })?;
     Ok(f)
 }
 

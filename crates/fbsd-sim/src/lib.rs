@@ -66,16 +66,9 @@ impl Sim {
     }
 }
 
-/// Replaces `path` with `data` via a temporary file and rename.
+/// Replaces `path` with `data` atomically (`vimage_base::file::write_atomic`, the same write
+/// vimage uses). A symlink at `path` is replaced, not followed: the simulated files live under
+/// a directory standing for `/`, and a link's target there is not the host's.
 pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(data)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    vimage_base::file::write_atomic(path, data, vimage_base::file::Symlink::Replace).map_err(|e| e.source)
 }

@@ -1,5 +1,12 @@
-//! A line-preserving editor for `key="value"` lines of an sh variable file (a jail's
-//! `/etc/rc.conf`).
+//! The line-granular mode of the sh variable editor, for a jail's `/etc/rc.conf`: each line
+//! is read on its own (as `sysrc` reads the file), and a line vimage changes is rewritten whole
+//! as `key="value"`.
+//!
+//! It shares the rest of the file layer with [`ShFile`](super::ShFile): the line splitter
+//! (`vimage_base::lines`), the key check ([`is_valid_key`]) and the double quoting. It differs
+//! where the jail's rc.conf needs it: a value is read from its line alone (a quote left open
+//! on one line never swallows the next), so a setting can always be made; appended lines take
+//! the file's dominant line ending.
 //!
 //! vimage owns a handful of keys in a jail's rc.conf (`ifconfig_eth0`, `defaultrouter`, …) and
 //! nothing else: every line it does not change must stay byte for byte, comments, odd quoting,
@@ -10,12 +17,8 @@
 //! line counts as an assignment of `KEY` when, after leading blanks, it starts with `KEY=`;
 //! anything else (`export X`, `X=1 Y=2`, `. /etc/other`) is someone else's line and left alone.
 
-/// One line of the file as read, with its terminator (`\n`, `\r\n` or nothing at the end).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Line {
-    text: String,
-    eol: &'static str,
-}
+use super::{is_valid_key, word};
+use vimage_base::lines::{self, Line};
 
 /// An rc.conf-style file: its lines, editable by key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,45 +26,15 @@ pub struct RcConf {
     lines: Vec<Line>,
 }
 
-/// True for a name sh accepts as a variable: `[A-Za-z_][A-Za-z0-9_]*`.
-pub fn is_var_name(k: &str) -> bool {
-    let mut c = k.chars();
-    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_') && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
-}
-
 impl RcConf {
     /// Splits `text` into lines; never fails (any byte sequence of valid UTF-8 round-trips).
     pub fn parse(text: &str) -> RcConf {
-        let mut lines = Vec::new();
-        let mut rest = text;
-        while !rest.is_empty() {
-            match rest.find('\n') {
-                Some(i) => {
-                    let (body, eol) = if i > 0 && rest.as_bytes()[i - 1] == b'\r' {
-                        (&rest[..i - 1], "\r\n")
-                    } else {
-                        (&rest[..i], "\n")
-                    };
-                    lines.push(Line { text: body.to_string(), eol });
-                    rest = &rest[i + 1..];
-                }
-                None => {
-                    lines.push(Line { text: rest.to_string(), eol: "" });
-                    rest = "";
-                }
-            }
-        }
-        RcConf { lines }
+        RcConf { lines: lines::split(text) }
     }
 
     /// The file again: unchanged lines byte for byte.
     pub fn render(&self) -> String {
-        let mut s = String::new();
-        for l in &self.lines {
-            s.push_str(&l.text);
-            s.push_str(l.eol);
-        }
-        s
+        lines::render(&self.lines)
     }
 
     /// The value of the last assignment of `key` (the one sh would keep), unquoted.
@@ -86,13 +59,13 @@ impl RcConf {
     /// or, when there is none, `key="value"` is appended. Returns whether the file changed.
     /// A key that is not a valid sh name is refused (false), so no caller can inject a line.
     pub fn set(&mut self, key: &str, value: &str) -> bool {
-        if !is_var_name(key) {
+        if !is_valid_key(key) {
             return false;
         }
         if self.get(key).as_deref() == Some(value) {
             return false;
         }
-        let text = format!("{key}=\"{}\"", quote_dq(value));
+        let text = format!("{key}={}", word::double_quote(value));
         if let Some(l) = self.lines.iter_mut().rev().find(|l| assigned_key(&l.text) == Some(key)) {
             l.text = text;
             return true;
@@ -116,9 +89,7 @@ impl RcConf {
 
     /// `\r\n` when most terminated lines use it, else `\n`: appended lines match the file.
     fn dominant_eol(&self) -> &'static str {
-        let crlf = self.lines.iter().filter(|l| l.eol == "\r\n").count();
-        let lf = self.lines.iter().filter(|l| l.eol == "\n").count();
-        if crlf > lf { "\r\n" } else { "\n" }
+        lines::dominant_eol(&self.lines)
     }
 }
 
@@ -127,7 +98,7 @@ fn assigned_key(line: &str) -> Option<&str> {
     let t = line.trim_start_matches([' ', '\t']);
     let eq = t.find('=')?;
     let k = &t[..eq];
-    is_var_name(k).then_some(k)
+    is_valid_key(k).then_some(k)
 }
 
 /// The unquoted value when `line` assigns `key`.
@@ -139,7 +110,8 @@ fn assigned_value(line: &str, key: &str) -> Option<String> {
     Some(unquote(&t[key.len() + 1..]))
 }
 
-/// sh's reading of one word: `"..."` (with `\"`, `\\`, `\$`, `` \` `` escapes), `'...'`, or
+/// sh's reading of one word, within its line (a quote open at the end of the line ends
+/// there: the next line is its own): `"..."` (with `\"`, `\\`, `\$`, `` \` `` escapes), `'...'`, or
 /// bare text up to a blank, `;` or `#`. Adjacent quoted parts concatenate, as in sh.
 fn unquote(v: &str) -> String {
     let mut out = String::new();
@@ -185,18 +157,6 @@ fn unquote(v: &str) -> String {
         }
     }
     out
-}
-
-/// Escapes a value for a double-quoted sh string.
-fn quote_dq(v: &str) -> String {
-    let mut s = String::with_capacity(v.len());
-    for c in v.chars() {
-        if "\"\\$`".contains(c) {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s
 }
 
 #[cfg(test)]
