@@ -18,7 +18,7 @@ use crate::parse::{jls, ngctl, route, sysctl};
 use crate::paths::Paths;
 use crate::plan::op::{GROUP, epair_owner, vimage_bridge_uplink};
 use crate::plan::{netgraph as ngplan, ngscript};
-use crate::state::{BridgeRec, StateDb};
+use crate::state::{Attachment, BridgeRec, StateDb};
 
 /// Runs a query; a non-zero exit becomes an error naming the command and its stderr.
 pub fn query(host: &mut dyn Host, cmd: Cmd) -> Result<Output> {
@@ -255,6 +255,39 @@ pub fn records_for_reading(host: &mut dyn Host, paths: &Paths, k: &KernelFacts) 
         ));
     }
     Ok((db, notes))
+}
+
+/// What `status` and `gc` judge from ([`crate::plan::inventory`]): one `jls`, one scan of
+/// group `vimage`, vimage's records, and one `ngctl` batch asking after this boot's eiface
+/// nodes.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryFacts {
+    /// Every jail, dying ones included.
+    pub jails: Vec<JailInfo>,
+    /// Every interface in group `vimage`.
+    pub scan: Vec<IfStatus>,
+    /// Every NIC record.
+    pub atts: Vec<Attachment>,
+    /// Every bridge record.
+    pub bridges: Vec<BridgeRec>,
+    /// The eiface node IDs that answered, with their interface's name now.
+    pub ng_alive: std::collections::BTreeMap<u32, String>,
+}
+
+/// Gathers [`InventoryFacts`]. With `only`, just that jail's eiface nodes are asked after
+/// (`status jname=`, which reports nothing of other jails).
+pub fn inventory(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, only: Option<&str>) -> Result<InventoryFacts> {
+    let jails = all_jails(host)?;
+    let scan = group(host, true)?;
+    let atts = db.all_attachments()?;
+    let ids: Vec<u32> = atts
+        .iter()
+        .filter(|a| a.mode == "netgraph" && a.boottime == k.boottime && only.is_none_or(|o| o == a.jail))
+        .filter_map(|a| a.ng_node)
+        .collect();
+    let ng_alive = ng_nodes_alive(host, &ids)?;
+    let bridges = db.all_bridges()?;
+    Ok(InventoryFacts { jails, scan, atts, bridges, ng_alive })
 }
 
 /// Everything `plan_bridge` needs for `net`.

@@ -6,6 +6,7 @@ pub mod bridge;
 pub mod devfs;
 mod epair;
 pub mod gc;
+pub mod inventory;
 pub mod netgraph;
 pub mod ngscript;
 pub mod op;
