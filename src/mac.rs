@@ -33,10 +33,19 @@ pub fn candidate(hostuuid: &str, jail: &JailName, nic_index: u32, attempt: u32) 
     Mac(m)
 }
 
-/// The first candidate not in `taken` (every MAC on the host and in vimage's records).
-/// `None` only after [`MAX_CANDIDATES`] collisions.
+/// Every candidate for a NIC, in the order they are tried: what the gatherer asks vimage's
+/// records about, so [`choose`] sees every holder of each.
+pub fn candidates<'a>(hostuuid: &'a str, jail: &'a JailName, nic_index: u32) -> impl Iterator<Item = Mac> + 'a {
+    (0..MAX_CANDIDATES).map(move |a| candidate(hostuuid, jail, nic_index, a))
+}
+
+/// The one place a MAC is chosen for a NIC that has none (the planner's `bridge`, `vimage set
+/// enable=1`): the first candidate not in `taken` (every MAC on the host and in vimage's records).
+/// `taken` is what the gathered view holds: the kernel's interfaces' MACs and other NICs' in
+/// vimage's records, plus those given already in this run. `None` only after
+/// [`MAX_CANDIDATES`] collisions.
 pub fn choose(hostuuid: &str, jail: &JailName, nic_index: u32, taken: &HashSet<Mac>) -> Option<Mac> {
-    (0..MAX_CANDIDATES).map(|a| candidate(hostuuid, jail, nic_index, a)).find(|m| !taken.contains(m))
+    candidates(hostuuid, jail, nic_index).find(|m| !taken.contains(m))
 }
 
 #[cfg(test)]

@@ -70,26 +70,28 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
     }
     if let (Some(c), Some(wd)) = (&cbsd_jail, &wd) {
         let explicit: Vec<(u32, Mac)> = macs.iter().enumerate().map(|(i, m)| (i as u32, *m)).collect();
+        // Give every NIC without a MAC vimage's now, so CBSD applies it from the first start
+        // (otherwise its jstart would pick a random one in the NetApp OUI, 00:a0:98).
+        let need: Vec<u32> = if enable == Some(true) {
+            (0..c.nics.rows.len() as u32)
+                .filter(|&i| c.nics.rows[i as usize].nic_hwaddr.is_none() && !explicit.iter().any(|(n, _)| *n == i))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Gathered once: the jail, and every MAC the kernel's interfaces and the records hold.
+        let view = crate::facts::gather::for_set(s.host, &s.db, &s.kernel, &jail, &need)?;
         let mut fill: Vec<(u32, Mac)> = Vec::new();
-        if enable == Some(true) {
-            // Give every NIC without a MAC vimage's now, so CBSD applies it from the first start
-            // (otherwise its jstart would pick a random one in the NetApp OUI, 00:a0:98).
-            for (i, row) in c.nics.rows.iter().enumerate() {
-                if row.nic_hwaddr.is_none() && !explicit.iter().any(|(n, _)| *n as usize == i) {
-                    let taken = |m: &Mac| {
-                        s.db.mac_owner(m).ok().flatten().is_some_and(|(j, n)| !(j == jail.as_str() && n == i as u32))
-                    };
-                    let m = (0..mac::MAX_CANDIDATES)
-                        .map(|att| mac::candidate(&s.kernel.hostuuid, &jail, i as u32, att))
-                        .find(|m| !taken(m))
-                        .ok_or_else(|| Error::jail(Kind::Internal, &jail, "no free MAC candidate"))?;
-                    fill.push((i as u32, m));
-                }
-            }
+        for i in need {
+            let mut taken: std::collections::HashSet<Mac> = view.taken_macs.keys().copied().collect();
+            taken.extend(fill.iter().map(|(_, m)| *m));
+            let m = mac::choose(&s.kernel.hostuuid, &jail, i, &taken)
+                .ok_or_else(|| Error::jail(Kind::Internal, &jail, "no free MAC candidate"))?;
+            fill.push((i, m));
         }
         if !dry {
             // Running as CBSD's jset sees it: its jstatus asks the kernel (subr/rcconf.subr).
-            let running = crate::facts::gather::jail(s.host, &jail)?.is_some_and(|j| !j.dying);
+            let running = view.jail.as_ref().is_some_and(|j| !j.dying);
             let opts = DbOptions::default();
             // Overwrite rows the admin named explicitly.
             let mut c2 = c.clone();

@@ -401,37 +401,66 @@ pub fn for_bridge(
         }
     }
     netgraph_facts(host, db, net, &mut v)?;
+    let mut nics = Vec::new();
     for n in net.nics.iter().filter(|n| !matches!(n.mode, NicMode::Passthrough { .. })) {
         if let Some(m) = db.stored_mac(net.jail.as_str(), n.index)? {
             v.stored_macs.insert(n.index, m);
         }
-        let fixed = n.mac.or_else(|| v.stored_macs.get(&n.index).copied());
+        nics.push((n.index, n.mac.or_else(|| v.stored_macs.get(&n.index).copied())));
+    }
+    record_macs(db, k, &net.jail, &nics, &mut v.taken_macs)?;
+    Ok(v)
+}
+
+/// Who in vimage's records holds a MAC NIC `index` of `jail` may be given, for each
+/// `(index, fixed)`: the fixed MAC's holder, or, for a NIC without one, the holders of every
+/// one of its [`mac::candidates`] (a bounded set). Which MAC is given is the planner's
+/// decision ([`mac::choose`]); this only reads. The NIC itself holds none of them.
+fn record_macs(
+    db: &StateDb,
+    k: &KernelFacts,
+    jail: &JailName,
+    nics: &[(u32, Option<Mac>)],
+    taken: &mut std::collections::BTreeMap<Mac, String>,
+) -> Result<()> {
+    for &(index, fixed) in nics {
         let owner_of = |m: &Mac| -> Result<Option<String>> {
             Ok(db
                 .mac_owner(m)?
-                .filter(|(j, i)| !(j == net.jail.as_str() && *i == n.index))
+                .filter(|(j, i)| !(j == jail.as_str() && *i == index))
                 .map(|(j, i)| format!("NIC {i} of jail {j} (vimage's records)")))
         };
-        match fixed {
-            Some(m) => {
-                if let Some(o) = owner_of(&m)? {
-                    v.taken_macs.insert(m, o);
-                }
-            }
-            None => {
-                for attempt in 0..mac::MAX_CANDIDATES {
-                    let c = mac::candidate(&k.hostuuid, &net.jail, n.index, attempt);
-                    match owner_of(&c)? {
-                        Some(o) => {
-                            v.taken_macs.insert(c, o);
-                        }
-                        None if !v.taken_macs.contains_key(&c) => break,
-                        None => {}
-                    }
-                }
+        let wanted: Vec<Mac> = match fixed {
+            Some(m) => vec![m],
+            None => mac::candidates(&k.hostuuid, jail, index).collect(),
+        };
+        for m in wanted {
+            if let Some(o) = owner_of(&m)? {
+                taken.insert(m, o);
             }
         }
     }
+    Ok(())
+}
+
+/// What `vimage set` needs to give CBSD's NICs their MACs: the jail (running, as CBSD's
+/// jstatus sees it) and, when NICs `fill` are to get a MAC, every MAC held by a host
+/// interface outside group `vimage` or by another NIC in vimage's records (the same holders
+/// the planner avoids).
+pub fn for_set(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, jail: &JailName, fill: &[u32]) -> Result<HostView> {
+    let mut v = HostView { kernel: k.clone(), ..HostView::default() };
+    v.jail = self::jail(host, jail)?;
+    if fill.is_empty() {
+        return Ok(v);
+    }
+    for s in group(host, false)? {
+        if let Some(m) = s.mac.as_deref().and_then(|m| Mac::parse(m).ok()) {
+            v.taken_macs.entry(m).or_insert_with(|| format!("interface {}", s.name));
+        }
+        v.host_ifaces.insert(s.name.clone(), s);
+    }
+    let nics: Vec<(u32, Option<Mac>)> = fill.iter().map(|&i| (i, None)).collect();
+    record_macs(db, k, jail, &nics, &mut v.taken_macs)?;
     Ok(v)
 }
 
@@ -479,12 +508,11 @@ fn netgraph_facts(host: &mut dyn Host, db: &StateDb, net: &JailNet, v: &mut Host
         let rec = v.attachments.iter().find(|a| a.nic == n.index && a.mode == "netgraph").map(|a| a.nic_name.clone());
         let mut candidates: Vec<String> = rec.into_iter().collect();
         candidates.extend((0..ngplan::NAME_ATTEMPTS).map(|a| ng_ifname(&net.jail, ordinal as u32, a).to_string()));
+        // Which name it gets is the planner's decision (`plan::netgraph`): this reads who
+        // holds each candidate, all of them (a bounded set), and decides nothing.
         for c in candidates {
-            match db.ng_name_owner(&c, net.jail.as_str())? {
-                Some(j) => {
-                    v.ng_names_taken.insert(c, j);
-                }
-                None => break,
+            if let Some(j) = db.ng_name_owner(&c, net.jail.as_str())? {
+                v.ng_names_taken.insert(c, j);
             }
         }
     }
