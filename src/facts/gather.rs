@@ -535,6 +535,18 @@ pub fn module_loaded(host: &mut dyn Host, m: &str) -> Result<bool> {
     }
 }
 
+/// Each of `modules` with whether it is loaded (or compiled in), one `kldstat -q -m` each, as
+/// `vimage doctor` reports them: anything but exit 0 counts as not loaded.
+pub fn modules_loaded(host: &mut dyn Host, modules: &[&str]) -> Vec<(String, bool)> {
+    modules.iter().map(|m| (m.to_string(), run_cmd(host, &Cmd::new(Program::Kldstat, ["-q", "-m", m])).ok())).collect()
+}
+
+/// `sysctl -n net.inet.ip.forwarding` is `1` (an unreadable value counts as off).
+pub fn ip_forwarding(host: &mut dyn Host) -> bool {
+    let out = run_cmd(host, &Cmd::new(Program::Sysctl, ["-n", "net.inet.ip.forwarding"]));
+    out.ok() && out.stdout.trim() == "1"
+}
+
 /// One `ngctl -f -` query of an uplink's ng_ether node: `show`, `getpromisc`, `getautosrc`.
 /// A node that is not there (ng_ether not loaded; not an Ethernet interface) is reported as
 /// such, not as an error.

@@ -4,6 +4,7 @@
 pub mod addr;
 pub mod bridge;
 pub mod devfs;
+pub mod doctor;
 mod epair;
 pub mod gc;
 pub mod inventory;
