@@ -72,8 +72,10 @@ impl<'h> Session<'h> {
         let db = StateDb::open(&paths.state_db())?;
         let kernel = gather::kernel(host)?;
         let mut s = Session::assemble(host, db, kernel, dry, paths, Some(lock));
-        let rebuilt = gather::resync_if_needed(s.host, &s.db, &s.kernel, paths)?;
-        s.notes.extend(rebuilt);
+        if let Some(r) = gather::resync_facts(s.host, &s.db, &s.kernel, paths)? {
+            s.db.resync(s.kernel.boottime, &r.attachments, &r.bridges, &r.macs)?;
+            s.notes.extend(r.notes);
+        }
         let r = recover::recover(s.host, &s.db, s.kernel.boottime)?;
         s.notes.extend(r.notes);
         for e in r.errors {

@@ -6,6 +6,7 @@
 //! group `vimage` happens only when the records cannot be trusted (first run after a boot,
 //! lost records, a marker that does not match).
 
+use super::rebuild::Rebuilt;
 use super::{HostView, JailInfo, KernelFacts, NgPeer, NgUplink, RcConfFacts, RouteFact};
 use crate::addr::Gateway;
 use crate::error::{Error, Kind, Result};
@@ -189,16 +190,17 @@ pub fn rcconf(paths: &Paths, net: &JailNet, info: &JailInfo) -> Result<RcConfFac
     Ok(RcConfFacts { path, shown, text })
 }
 
-/// Brings the records in line with this boot, once per boot: after a reboot nothing vimage
-/// made survives, so they are forgotten (vimage's bridges re-learnt from one scan of group
-/// `vimage`); when there are no records to go by (a lost or new database), or vimage's epairs
-/// exist although the records are of another boot (a restored copy), they are rebuilt from
-/// the kernel's markers ([`super::rebuild`]). Returns what the admin should know: what was
-/// rebuilt, and what could not be.
-pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, paths: &Paths) -> Result<Vec<String>> {
+/// What bringing the records in line with this boot takes, or `None` when they are of this
+/// boot already. Reads only: the caller writes it ([`StateDb::resync`]) in its own apply
+/// stage. After a reboot nothing vimage made survives, so the records are forgotten (vimage's
+/// bridges re-learnt from one scan of group `vimage`); when there are no records to go by (a
+/// lost or new database), or vimage's epairs exist although the records are of another boot
+/// (a restored copy), they are rebuilt from the kernel's markers ([`super::rebuild`]). The
+/// notes say what the admin should know: what was rebuilt, and what could not be.
+pub fn resync_facts(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, paths: &Paths) -> Result<Option<Rebuilt>> {
     let synced = db.synced_boottime()?;
     if synced == Some(k.boottime) {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let ours = group(host, true)?;
     let lost = synced.is_none() || ours.iter().any(|s| epair_owner(s).is_some());
@@ -207,18 +209,15 @@ pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, path
             .iter()
             .filter_map(|s| vimage_bridge_uplink(s).map(|u| BridgeRec::if_bridge(&s.name, &u, true, k.boottime)))
             .collect();
-        db.resync(k.boottime, &[], &bridges, &[])?;
-        return Ok(Vec::new());
+        return Ok(Some(Rebuilt { bridges, ..Rebuilt::default() }));
     }
-    let r = super::rebuild::rebuild(host, k, &ours, paths)?;
-    db.resync(k.boottime, &r.attachments, &r.bridges, &r.macs)?;
-    Ok(r.notes)
+    super::rebuild::rebuild(host, k, &ours, paths).map(Some)
 }
 
 /// vimage's records for a verb that changes nothing (`status`, dry runs): the database opened
 /// read-only (never created, never written, so a read-only file system is no obstacle), or,
 /// when its records must be rebuilt or its schema is older, a private copy in memory that is
-/// never saved. Returns the notes saying what such a verb could not check or record.
+/// never saved (the only records gathering ever writes, and only to that copy). Returns the notes saying what such a verb could not check or record.
 pub fn records_for_reading(host: &mut dyn Host, paths: &Paths, k: &KernelFacts) -> Result<(StateDb, Vec<String>)> {
     let path = &paths.state_db();
     let mut notes = Vec::new();
@@ -235,7 +234,14 @@ pub fn records_for_reading(host: &mut dyn Host, paths: &Paths, k: &KernelFacts) 
         }
         None => StateDb::open_in_memory()?,
     };
-    let rebuilt = resync_if_needed(host, &db, k, paths)?;
+    // Only ever written to the private copy in memory: a database of this boot needs none.
+    let rebuilt = match resync_facts(host, &db, k, paths)? {
+        Some(r) => {
+            db.resync(k.boottime, &r.attachments, &r.bridges, &r.macs)?;
+            r.notes
+        }
+        None => Vec::new(),
+    };
     if !rebuilt.is_empty() {
         notes.extend(rebuilt);
         notes.push(format!(
