@@ -198,6 +198,7 @@ fn inventory_check(paths: &crate::paths::Paths, kernel_vimage: bool) -> Option<C
 pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let dry = a.flag("dry-run");
     let facts = gather_facts(ctx.host)?;
+    let inventory = inventory_check(&ctx.paths, facts.kernel.vimage);
     let plan = if a.flag("fix") { crate::plan::doctor::fix_plan(&facts.modules) } else { None };
     let mut fixed = Vec::new();
     let mut would = Vec::new();
@@ -219,8 +220,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
         }
     }
     let mut checks = checks(&facts, &loaded);
-    let kernel_vimage = checks.iter().any(|c| c.name == "VIMAGE" && c.status == "ok");
-    checks.extend(inventory_check(&ctx.paths, kernel_vimage));
+    checks.extend(inventory);
     let fatal = checks.iter().any(|c| c.status == "missing" && (c.needed_by == "all" || c.needed_by == "cbsd"));
     let code = if fatal { Kind::Unavailable.exit_code() } else { 0 };
     // The verdict is an error: on stderr, so -q and --json do not hide it.

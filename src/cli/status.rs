@@ -4,6 +4,7 @@ use super::args::Args;
 use super::{Ctx, JSON_SCHEMA, Out, to_json};
 use crate::error::Result;
 use crate::facts::{JailInfo, gather};
+use crate::ops::Session;
 use crate::parse::ifconfig::IfStatus;
 use crate::plan::inventory::{self, NicState, Orphan, Seen};
 use crate::state::{Attachment, BridgeRec, StoredNic};
@@ -216,14 +217,15 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     if let Some(j) = only {
         super::jail_arg(a).map(|_| ()).map_err(|e| e.in_jail(j))?;
     }
-    let k = gather::kernel(ctx.host)?;
-    let (db, notes) = gather::records_for_reading(ctx.host, &ctx.paths, &k)?;
-    let f = gather::inventory(ctx.host, &db, &k, only)?;
-    let stored = db.stored_nics(only)?;
+    // The session every verb runs; status changes nothing, so it is a dry one (no lock, the
+    // records read-only), then one gathering judged once (the judgement `gc` removes by).
+    let s = Session::open(ctx.host, &ctx.paths, "status", true, ctx.lock_timeout)?;
+    let f = gather::inventory(s.host, &s.db, &s.kernel, only)?;
+    let stored = s.db.stored_nics(only)?;
     let rec = Records { atts: &f.atts, bridges: &f.bridges, stored: &stored };
-    let mut report = build(k.boottime, &f.jails, &f.scan, &rec, &f.ng_alive, only);
-    let jails = f.jails;
-    report.notes = notes;
+    let mut report = build(s.kernel.boottime, &f.jails, &f.scan, &rec, &f.ng_alive, only);
+    let (jails, db) = (f.jails, &s.db);
+    report.notes = s.notes.clone();
     let mut how = Vec::new();
     for j in &mut report.jails {
         let (Some(info), Ok(name)) =
