@@ -37,3 +37,26 @@ fn set_enable_avoids_a_mac_the_host_kernel_holds_but_the_records_do_not() {
     let nic0 = set["nics"].as_array().unwrap().iter().find(|n| n["nic"] == 0).expect("NIC 0 stored");
     assert_eq!(nic0["mac"], second.to_string(), "{set}");
 }
+
+#[test]
+fn set_refuses_a_nic_hwaddr_a_host_interface_holds_before_writing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec =
+        FixtureSpec::from_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cbsd")).unwrap();
+    let wd = build_workdir(&dir.path().join("cbsd"), &spec).unwrap();
+    let mut kernel = vimage::sim::Kernel::demo();
+    kernel.add_ether("em7", "02:11:22:33:44:55", 1500);
+    let mut host = vimage::host::SimHost::new(vimage::sim::Sim::new(kernel));
+    let paths = vimage::paths::Paths { root: dir.path().join("root"), workdir: Some(wd.root().to_path_buf()) };
+    let db_before = std::fs::read(wd.local_db()).unwrap();
+    let mut ctx = Ctx { paths, host: &mut host, lock_timeout: std::time::Duration::from_secs(5) };
+    let argv = |a: &[&str]| -> Vec<String> { a.iter().map(|s| s.to_string()).collect() };
+    let e = run(&argv(&["vimage", "set", "jname=web2", "nic_hwaddr=02:11:22:33:44:55", "userland=linux"]), &mut ctx)
+        .expect_err("refused");
+    assert_eq!(e.exit_code(), 65, "{e}");
+    assert!(e.to_string().contains("02:11:22:33:44:55 is already used by interface em7"), "{e}");
+    assert_eq!(std::fs::read(wd.local_db()).unwrap(), db_before, "CBSD's database is untouched");
+    let o = run(&argv(&["vimage", "set", "jname=web2", "--json"]), &mut ctx).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["settings"], serde_json::json!({}), "no setting was written either: {v}");
+}

@@ -450,13 +450,19 @@ fn record_macs(
 }
 
 /// What `vimage set` needs to give CBSD's NICs their MACs: the jail (running, as CBSD's
-/// jstatus sees it) and, when NICs `fill` are to get a MAC, every MAC held by a host
-/// interface outside group `vimage` or by another NIC in vimage's records (the same holders
-/// the planner avoids).
-pub fn for_set(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, jail: &JailName, fill: &[u32]) -> Result<HostView> {
+/// jstatus sees it) and, when `nics` (index, the admin's MAC or none) is not empty, every MAC
+/// held by a host interface outside group `vimage` or by another NIC in vimage's records (the
+/// same holders the planner checks).
+pub fn for_set(
+    host: &mut dyn Host,
+    db: &StateDb,
+    k: &KernelFacts,
+    jail: &JailName,
+    nics: &[(u32, Option<Mac>)],
+) -> Result<HostView> {
     let mut v = HostView { kernel: k.clone(), ..HostView::default() };
     v.jail = self::jail(host, jail)?;
-    if fill.is_empty() {
+    if nics.is_empty() {
         return Ok(v);
     }
     for s in group(host, false)? {
@@ -465,8 +471,7 @@ pub fn for_set(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, jail: &JailNa
         }
         v.host_ifaces.insert(s.name.clone(), s);
     }
-    let nics: Vec<(u32, Option<Mac>)> = fill.iter().map(|&i| (i, None)).collect();
-    record_macs(db, k, jail, &nics, &mut v.taken_macs)?;
+    record_macs(db, k, jail, nics, &mut v.taken_macs)?;
     Ok(v)
 }
 
