@@ -72,8 +72,10 @@ impl<'h> Session<'h> {
         let db = StateDb::open(&paths.state_db())?;
         let kernel = gather::kernel(host)?;
         let mut s = Session::assemble(host, db, kernel, dry, paths, Some(lock));
-        let rebuilt = gather::resync_if_needed(s.host, &s.db, &s.kernel, paths)?;
-        s.notes.extend(rebuilt);
+        if let Some(r) = gather::resync_facts(s.host, &s.db, &s.kernel, paths)? {
+            s.db.resync(s.kernel.boottime, &r.attachments, &r.bridges, &r.macs)?;
+            s.notes.extend(r.notes);
+        }
         let r = recover::recover(s.host, &s.db, s.kernel.boottime)?;
         s.notes.extend(r.notes);
         for e in r.errors {
@@ -495,17 +497,9 @@ impl Session<'_> {
     /// Removes every removable orphan and forgets every record that describes nothing. One
     /// scan of group `vimage` and one `jls`; each jail's share is its own journalled run.
     pub fn gc(&mut self) -> Result<GcDone> {
-        let scan = gather::group(self.host, true)?;
-        let jails = gather::all_jails(self.host)?;
-        let atts = self.db.all_attachments()?;
-        let ids: Vec<u32> = atts
-            .iter()
-            .filter(|a| a.mode == "netgraph" && a.boottime == self.kernel.boottime)
-            .filter_map(|a| a.ng_node)
-            .collect();
-        let ng_alive = gather::ng_nodes_alive(self.host, &ids)?;
-        let orphans =
-            crate::plan::gc::find(self.kernel.boottime, &jails, &scan, &atts, &self.db.all_bridges()?, &ng_alive);
+        let f = gather::inventory(self.host, &self.db, &self.kernel, None)?;
+        let seen = crate::plan::inventory::Seen::of(&f, self.kernel.boottime);
+        let orphans = crate::plan::gc::of(&seen, &crate::plan::inventory::judge(&seen));
         let mut plans = crate::plan::gc::plans(&orphans);
         let mut errors = Vec::new();
         if !self.dry {

@@ -2,10 +2,12 @@
 
 use super::args::Args;
 use super::{Ctx, Out, json_doc};
-use crate::error::{Error, Kind, Result};
-use crate::exec::run_cmd;
-use crate::facts::gather;
-use crate::host::{Cmd, Host, Program};
+use crate::error::{Kind, Result};
+use crate::facts::{KernelFacts, gather};
+use crate::host::Host;
+use crate::ops::Session;
+use crate::plan::op::Op;
+use crate::plan::render;
 use serde::Serialize;
 
 /// One check's result.
@@ -50,11 +52,30 @@ fn check(
     Check { name: name.into(), status: status.into(), detail, fix, persist, needed_by: needed_by.into() }
 }
 
-/// Runs every check; with `fix`, loads missing modules first.
-pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>)> {
-    let k = gather::kernel(host)?;
+/// What doctor looks at, gathered once: the kernel facts, each module of [`MODULES`] (loaded
+/// or not), and IP forwarding.
+pub struct DoctorFacts {
+    /// `sysctl -i` of the kernel-wide facts (VIMAGE, release).
+    pub kernel: KernelFacts,
+    /// Each module of [`MODULES`], in order, with whether it is loaded.
+    pub modules: Vec<(String, bool)>,
+    /// `net.inet.ip.forwarding=1`.
+    pub ip_forwarding: bool,
+}
+
+/// Gathers [`DoctorFacts`]: reads only.
+pub fn gather_facts(host: &mut dyn Host) -> Result<DoctorFacts> {
+    let kernel = gather::kernel(host)?;
+    let names: Vec<&str> = MODULES.iter().map(|(m, _, _)| *m).collect();
+    let modules = gather::modules_loaded(host, &names);
+    Ok(DoctorFacts { kernel, modules, ip_forwarding: gather::ip_forwarding(host) })
+}
+
+/// Judges the facts: every check, as the admin reads it. `loaded` are the modules a fix has
+/// loaded since the facts were gathered (reported as loaded). Pure.
+pub fn checks(f: &DoctorFacts, loaded: &[String]) -> Vec<Check> {
+    let k = &f.kernel;
     let mut out = Vec::new();
-    let mut fixed = Vec::new();
     out.push(if k.vimage {
         check(
             "VIMAGE",
@@ -74,22 +95,8 @@ pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>
             "all",
         )
     });
-    for (m, mode, autoload) in MODULES {
-        let loaded = run_cmd(host, &Cmd::new(Program::Kldstat, ["-q", "-m", m])).ok();
-        let loaded = if !loaded && fix {
-            let out = run_cmd(host, &Cmd::new(Program::Kldload, ["-n", m]));
-            if out.ok() {
-                fixed.push(format!("kldload -n {m}"));
-                true
-            } else {
-                return Err(Error::new(
-                    Kind::Os,
-                    format!("`kldload -n {m}` failed (exit {}): {}", out.code, out.stderr.trim()),
-                ));
-            }
-        } else {
-            loaded
-        };
+    for ((m, mode, autoload), (_, loaded_then)) in MODULES.iter().zip(&f.modules) {
+        let loaded = *loaded_then || loaded.iter().any(|l| l == m);
         out.push(if loaded {
             check(m, "ok", "loaded (or compiled into the kernel)".into(), None, None, mode)
         } else if *autoload {
@@ -114,8 +121,7 @@ pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>
             )
         });
     }
-    let fwd = run_cmd(host, &Cmd::new(Program::Sysctl, ["-n", "net.inet.ip.forwarding"]));
-    let on = fwd.ok() && fwd.stdout.trim() == "1";
+    let on = f.ip_forwarding;
     out.push(check(
         "ip forwarding",
         "info",
@@ -140,7 +146,7 @@ pub fn checks(host: &mut dyn Host, fix: bool) -> Result<(Vec<Check>, Vec<String>
         None,
         "all",
     ));
-    Ok((out, fixed))
+    out
 }
 
 /// With CBSD: does `nc.inventory` agree with the kernel? CBSD's jstart turns `vnet=1` off
@@ -186,11 +192,35 @@ fn inventory_check(paths: &crate::paths::Paths, kernel_vimage: bool) -> Option<C
     })
 }
 
-/// Runs `vimage doctor`. Exits 69 when something every mode needs is missing.
+/// Runs `vimage doctor`: gather once, judge; with `fix=1` the plan of what is missing
+/// ([`crate::plan::doctor::fix_plan`]) is printed (`--dry-run`) or applied with the journal
+/// like any change, then the checks are reported.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
-    let (mut checks, fixed) = checks(ctx.host, a.flag("fix"))?;
-    let kernel_vimage = checks.iter().any(|c| c.name == "VIMAGE" && c.status == "ok");
-    checks.extend(inventory_check(&ctx.paths, kernel_vimage));
+    let dry = a.flag("dry-run");
+    let facts = gather_facts(ctx.host)?;
+    let inventory = inventory_check(&ctx.paths, facts.kernel.vimage);
+    let plan = if a.flag("fix") { crate::plan::doctor::fix_plan(&facts.modules) } else { None };
+    let mut fixed = Vec::new();
+    let mut would = Vec::new();
+    let mut loaded = Vec::new();
+    if let Some(p) = &plan {
+        if dry {
+            would = render::commands(p).iter().map(|c| c.to_string()).collect();
+        } else {
+            let s = Session::open(ctx.host, &ctx.paths, "doctor", false, ctx.lock_timeout)?;
+            fixed = crate::exec::apply(s.host, p, &s.db, s.kernel.boottime)?.commands;
+            loaded = p
+                .steps
+                .iter()
+                .filter_map(|s| match &s.op {
+                    Op::KldLoad { module } => Some(module.clone()),
+                    _ => None,
+                })
+                .collect();
+        }
+    }
+    let mut checks = checks(&facts, &loaded);
+    checks.extend(inventory);
     let fatal = checks.iter().any(|c| c.status == "missing" && (c.needed_by == "all" || c.needed_by == "cbsd"));
     let code = if fatal { Kind::Unavailable.exit_code() } else { 0 };
     // The verdict is an error: on stderr, so -q and --json do not hide it.
@@ -215,6 +245,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let mut s = String::new();
     for f in &fixed {
         s.push_str(&format!("ran: {f}\n"));
+    }
+    for c in &would {
+        s.push_str(&format!("would run: {c}\n"));
     }
     for c in &checks {
         s.push_str(&format!("{:<8} {:<14} ({}) {}\n", c.status.to_uppercase(), c.name, c.needed_by, c.detail));

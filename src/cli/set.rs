@@ -61,6 +61,41 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
     // Without keys it only shows: a read-only verb, which creates and writes nothing.
     let dry = a.flag("dry-run") || (updates.is_empty() && cbsd_jail.is_none());
     let s = Session::open(ctx.host, &ctx.paths, &format!("set {jail}"), dry, ctx.lock_timeout)?;
+    let explicit: Vec<(u32, Mac)> = macs.iter().enumerate().map(|(i, m)| (i as u32, *m)).collect();
+    // Give every NIC without a MAC vimage's now, so CBSD applies it from the first start
+    // (otherwise its jstart would pick a random one in the NetApp OUI, 00:a0:98).
+    let need: Vec<u32> = match (&cbsd_jail, enable) {
+        (Some(c), Some(true)) => (0..c.nics.rows.len() as u32)
+            .filter(|&i| c.nics.rows[i as usize].nic_hwaddr.is_none() && !explicit.iter().any(|(n, _)| *n == i))
+            .collect(),
+        _ => Vec::new(),
+    };
+    // Gathered once: the jail, and every MAC the kernel's interfaces and the records hold;
+    // then every MAC is decided (checked or chosen) by mac::decide, as the planner does,
+    // before anything is written.
+    let mut fill: Vec<(u32, Mac)> = Vec::new();
+    let view = if cbsd_jail.is_some() {
+        let nics: Vec<(u32, Option<Mac>)> =
+            explicit.iter().map(|(i, m)| (*i, Some(*m))).chain(need.iter().map(|i| (*i, None))).collect();
+        let view = crate::facts::gather::for_set(s.host, &s.db, &s.kernel, &jail, &nics)?;
+        for (i, fixed) in nics {
+            let given: std::collections::HashSet<Mac> = fill.iter().map(|(_, m)| *m).collect();
+            match mac::decide(&s.kernel.hostuuid, &jail, i, fixed, &view.taken_macs, &|_| false, &given) {
+                Ok(m) if fixed.is_none() => fill.push((i, m)),
+                Ok(_) => {}
+                Err(mac::Refused::Held { mac: m, by }) => {
+                    return Err(Error::jail(Kind::Data, &jail, format!("nic_hwaddr: MAC {m} is already used by {by}"))
+                        .detail("choose another MAC, or let vimage generate one"));
+                }
+                Err(mac::Refused::Exhausted) => {
+                    return Err(Error::jail(Kind::Internal, &jail, "no free MAC candidate"));
+                }
+            }
+        }
+        Some(view)
+    } else {
+        None
+    };
     let mut notes: Vec<String> = Vec::new();
     if !dry {
         for (k, v) in &updates {
@@ -68,28 +103,10 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
             notes.push(if v.is_empty() { format!("{k} cleared") } else { format!("{k}={v}") });
         }
     }
-    if let (Some(c), Some(wd)) = (&cbsd_jail, &wd) {
-        let explicit: Vec<(u32, Mac)> = macs.iter().enumerate().map(|(i, m)| (i as u32, *m)).collect();
-        let mut fill: Vec<(u32, Mac)> = Vec::new();
-        if enable == Some(true) {
-            // Give every NIC without a MAC vimage's now, so CBSD applies it from the first start
-            // (otherwise its jstart would pick a random one in the NetApp OUI, 00:a0:98).
-            for (i, row) in c.nics.rows.iter().enumerate() {
-                if row.nic_hwaddr.is_none() && !explicit.iter().any(|(n, _)| *n as usize == i) {
-                    let taken = |m: &Mac| {
-                        s.db.mac_owner(m).ok().flatten().is_some_and(|(j, n)| !(j == jail.as_str() && n == i as u32))
-                    };
-                    let m = (0..mac::MAX_CANDIDATES)
-                        .map(|att| mac::candidate(&s.kernel.hostuuid, &jail, i as u32, att))
-                        .find(|m| !taken(m))
-                        .ok_or_else(|| Error::jail(Kind::Internal, &jail, "no free MAC candidate"))?;
-                    fill.push((i as u32, m));
-                }
-            }
-        }
+    if let (Some(c), Some(wd), Some(view)) = (&cbsd_jail, &wd, &view) {
         if !dry {
             // Running as CBSD's jset sees it: its jstatus asks the kernel (subr/rcconf.subr).
-            let running = crate::facts::gather::jail(s.host, &jail)?.is_some_and(|j| !j.dying);
+            let running = view.jail.as_ref().is_some_and(|j| !j.dying);
             let opts = DbOptions::default();
             // Overwrite rows the admin named explicitly.
             let mut c2 = c.clone();

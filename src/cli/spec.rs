@@ -273,7 +273,7 @@ pub const VERBS: &[VerbSpec] = &[
         about: "Checks VIMAGE (sysctl kern.features.vimage), the kernel modules of each mode (if_epair, if_bridge;\n\
                 netgraph, ng_socket, ng_ether, ng_bridge, ng_eiface) and IP forwarding, each with the exact command\n\
                 that fixes it. With fix=1 it loads missing modules (kldload -n).",
-        keys: &[flag("fix", "load the missing kernel modules"), JSON],
+        keys: &[flag("fix", "load the missing kernel modules"), DRY_RUN, JSON],
         examples: &["vimage doctor", "vimage doctor fix=1"],
     },
     VerbSpec {

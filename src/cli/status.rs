@@ -4,9 +4,9 @@ use super::args::Args;
 use super::{Ctx, JSON_SCHEMA, Out, to_json};
 use crate::error::Result;
 use crate::facts::{JailInfo, gather};
+use crate::ops::Session;
 use crate::parse::ifconfig::IfStatus;
-use crate::plan::gc::{self, Orphan};
-use crate::plan::op::epair_mark;
+use crate::plan::inventory::{self, NicState, Orphan, Seen};
 use crate::state::{Attachment, BridgeRec, StoredNic};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -103,8 +103,9 @@ pub struct Records<'a> {
     pub stored: &'a [StoredNic],
 }
 
-/// Builds the report from kernel facts and records. Pure, so it is tested without a host.
-/// `ng_alive` holds the eiface node IDs that answered (with their interface's name now).
+/// Builds the report from kernel facts and records, as [`inventory::judge`] judges them (the
+/// same judgement `gc` removes by). Pure, so it is tested without a host. `ng_alive` holds the
+/// eiface node IDs that answered (with their interface's name now).
 pub fn build(
     boottime: i64,
     jails: &[JailInfo],
@@ -114,20 +115,22 @@ pub fn build(
     only: Option<&str>,
 ) -> Report {
     let (atts, bridges, stored) = (rec.atts, rec.bridges, rec.stored);
+    let seen = Seen { boottime, jails, scan, atts, bridges, ng_alive };
+    let inv = inventory::judge(&seen);
     let running: BTreeMap<&str, &JailInfo> = jails.iter().filter(|j| !j.dying).map(|j| (j.name.as_str(), j)).collect();
     let by_name: BTreeMap<&str, &IfStatus> = scan.iter().map(|s| (s.name.as_str(), s)).collect();
     let mut out =
         Report { schema: JSON_SCHEMA, jails: Vec::new(), bridges: Vec::new(), orphans: Vec::new(), notes: Vec::new() };
-    let mut per_jail: BTreeMap<&str, Vec<&Attachment>> = BTreeMap::new();
-    for a in atts {
-        per_jail.entry(a.jail.as_str()).or_default().push(a);
+    let mut per_jail: BTreeMap<&str, Vec<(&Attachment, NicState)>> = BTreeMap::new();
+    for (a, v) in atts.iter().zip(&inv.nics) {
+        per_jail.entry(a.jail.as_str()).or_default().push((a, v.state));
     }
     let mut stored_of: BTreeMap<&str, Vec<&StoredNic>> = BTreeMap::new();
     // A stored NIC is shown for the jail asked about, and for any jail that is running or has
     // NICs attached; a jail that exists nowhere any more is history, not status.
     for n in stored {
         let list = per_jail.get(n.jail.as_str());
-        let attached = list.is_some_and(|l| l.iter().any(|a| a.nic == n.nic));
+        let attached = list.is_some_and(|l| l.iter().any(|(a, _)| a.nic == n.nic));
         let shown = only == Some(n.jail.as_str()) || list.is_some() || running.contains_key(n.jail.as_str());
         if shown && !attached {
             per_jail.entry(n.jail.as_str()).or_default();
@@ -141,35 +144,18 @@ pub fn build(
         let info = running.get(jail);
         let mut nics: Vec<NicStatus> = list
             .iter()
-            .map(|a| {
-                let live = info.is_some_and(|i| i.jid == a.jid) && a.boottime == boottime;
-                let exists = match a.mode.as_str() {
-                    "netgraph" => a.ng_node.is_some_and(|id| ng_alive.contains_key(&id)) && a.boottime == boottime,
-                    // The kernel gives it back when the jail dies: in the jail while that runs.
-                    "passthrough" => live,
-                    _ => by_name
-                        .get(a.host_if.as_str())
-                        .and_then(|s| epair_mark(s))
-                        .is_some_and(|m| m.is_nic(&a.jail, a.nic, &a.nic_name)),
-                };
-                let state = match (exists, live) {
-                    (true, true) => "up",
-                    (true, false) => "stale",
-                    (false, _) => "gone",
-                };
-                NicStatus {
-                    nic: a.nic,
-                    name: Some(a.in_jail().to_string()),
-                    mode: a.mode.clone(),
-                    host_if: Some(a.host_if.clone()),
-                    mac: a.mac.clone(),
-                    bridge: a.bridge.clone(),
-                    uplink: a.uplink.clone(),
-                    state: state.into(),
-                    link: a.ng_link,
-                    node_id: a.ng_node.map(|id| format!("[{id:x}]")),
-                    name_wanted: a.wanted_name.clone(),
-                }
+            .map(|(a, state)| NicStatus {
+                nic: a.nic,
+                name: Some(a.in_jail().to_string()),
+                mode: a.mode.clone(),
+                host_if: Some(a.host_if.clone()),
+                mac: a.mac.clone(),
+                bridge: a.bridge.clone(),
+                uplink: a.uplink.clone(),
+                state: state.as_str().into(),
+                link: a.ng_link,
+                node_id: a.ng_node.map(|id| format!("[{id:x}]")),
+                name_wanted: a.wanted_name.clone(),
             })
             .collect();
         nics.extend(stored_of.get(jail).into_iter().flatten().map(|n| NicStatus {
@@ -195,56 +181,33 @@ pub fn build(
             nics,
         });
     }
-    for b in bridges {
-        let st = by_name.get(b.name.as_str());
+    let mut unused = Vec::new();
+    for (b, v) in bridges.iter().zip(&inv.bridges) {
         if only.is_some()
             && !out.jails.iter().any(|j| j.nics.iter().any(|n| n.bridge.as_deref() == Some(b.name.as_str())))
         {
             continue;
         }
-        if b.is_netgraph() {
-            let users: Vec<&Attachment> =
-                atts.iter().filter(|a| a.bridge.as_deref() == Some(b.name.as_str())).collect();
-            if users.is_empty() && only.is_none() {
-                let reason = format!("vimage's netgraph bridge for {} has no jail left in the records", b.uplink);
-                out.orphans.push(Orphan {
-                    object: b.name.clone(),
-                    marker: "netgraph node name".into(),
-                    jail: None,
-                    reason,
-                    // No NIC of it is recorded, so no unbridge can account for its links.
-                    removable: false,
-                });
+        let members = if b.is_netgraph() {
+            if v.unused && only.is_none() {
+                unused.push(Orphan::unused_ng_bridge(b));
             }
-            out.bridges.push(BridgeStatus {
-                name: b.name.clone(),
-                kind: b.kind.clone(),
-                uplink: b.uplink.clone(),
-                owned: true,
-                members: users.iter().map(|a| format!("{}@link{}", a.host_if, a.ng_link.unwrap_or(0))).collect(),
-                // Not listed (ngctl show of a big bridge does not fit its socket buffer): known to
-                // exist while one of its NICs' nodes answers.
-                exists: users.iter().any(|a| a.ng_node.is_some_and(|id| ng_alive.contains_key(&id))),
-            });
-            continue;
-        }
+            v.users.iter().map(|&i| format!("{}@link{}", atts[i].host_if, atts[i].ng_link.unwrap_or(0))).collect()
+        } else {
+            by_name.get(b.name.as_str()).map(|s| s.members.clone()).unwrap_or_default()
+        };
         out.bridges.push(BridgeStatus {
             name: b.name.clone(),
             kind: b.kind.clone(),
             uplink: b.uplink.clone(),
-            owned: b.owned,
-            members: st.map(|s| s.members.clone()).unwrap_or_default(),
-            exists: st.is_some() || !b.owned,
+            owned: b.is_netgraph() || b.owned,
+            members,
+            exists: v.exists,
         });
     }
     // The scan's orphans first, then the netgraph bridges noted above (reported, left alone).
-    let mut found: Vec<Orphan> = gc::find(boottime, jails, scan, atts, bridges, ng_alive)
-        .objects
-        .into_iter()
-        .filter(|o| only.is_none() || o.jail.as_deref() == only)
-        .collect();
-    found.append(&mut out.orphans);
-    out.orphans = found;
+    out.orphans = inv.orphans.into_iter().filter(|o| only.is_none() || o.jail.as_deref() == only).collect();
+    out.orphans.append(&mut unused);
     out
 }
 
@@ -254,22 +217,15 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     if let Some(j) = only {
         super::jail_arg(a).map(|_| ()).map_err(|e| e.in_jail(j))?;
     }
-    let k = gather::kernel(ctx.host)?;
-    let (db, notes) = gather::records_for_reading(ctx.host, &ctx.paths, &k)?;
-    let jails = gather::all_jails(ctx.host)?;
-    let scan = gather::group(ctx.host, true)?;
-    let atts = db.all_attachments()?;
-    let ids: Vec<u32> = atts
-        .iter()
-        .filter(|a| a.mode == "netgraph" && a.boottime == k.boottime && only.is_none_or(|o| o == a.jail))
-        .filter_map(|a| a.ng_node)
-        .collect();
-    let alive = gather::ng_nodes_alive(ctx.host, &ids)?;
-    let stored = db.stored_nics(only)?;
-    let bridges = db.all_bridges()?;
-    let rec = Records { atts: &atts, bridges: &bridges, stored: &stored };
-    let mut report = build(k.boottime, &jails, &scan, &rec, &alive, only);
-    report.notes = notes;
+    // The session every verb runs; status changes nothing, so it is a dry one (no lock, the
+    // records read-only), then one gathering judged once (the judgement `gc` removes by).
+    let s = Session::open(ctx.host, &ctx.paths, "status", true, ctx.lock_timeout)?;
+    let f = gather::inventory(s.host, &s.db, &s.kernel, only)?;
+    let stored = s.db.stored_nics(only)?;
+    let rec = Records { atts: &f.atts, bridges: &f.bridges, stored: &stored };
+    let mut report = build(s.kernel.boottime, &f.jails, &f.scan, &rec, &f.ng_alive, only);
+    let (jails, db) = (f.jails, &s.db);
+    report.notes = s.notes.clone();
     let mut how = Vec::new();
     for j in &mut report.jails {
         let (Some(info), Ok(name)) =

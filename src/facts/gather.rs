@@ -6,6 +6,7 @@
 //! group `vimage` happens only when the records cannot be trusted (first run after a boot,
 //! lost records, a marker that does not match).
 
+use super::rebuild::Rebuilt;
 use super::{HostView, JailInfo, KernelFacts, NgPeer, NgUplink, RcConfFacts, RouteFact};
 use crate::addr::Gateway;
 use crate::error::{Error, Kind, Result};
@@ -18,7 +19,7 @@ use crate::parse::{jls, ngctl, route, sysctl};
 use crate::paths::Paths;
 use crate::plan::op::{GROUP, epair_owner, vimage_bridge_uplink};
 use crate::plan::{netgraph as ngplan, ngscript};
-use crate::state::{BridgeRec, StateDb};
+use crate::state::{Attachment, BridgeRec, StateDb};
 
 /// Runs a query; a non-zero exit becomes an error naming the command and its stderr.
 pub fn query(host: &mut dyn Host, cmd: Cmd) -> Result<Output> {
@@ -189,16 +190,17 @@ pub fn rcconf(paths: &Paths, net: &JailNet, info: &JailInfo) -> Result<RcConfFac
     Ok(RcConfFacts { path, shown, text })
 }
 
-/// Brings the records in line with this boot, once per boot: after a reboot nothing vimage
-/// made survives, so they are forgotten (vimage's bridges re-learnt from one scan of group
-/// `vimage`); when there are no records to go by (a lost or new database), or vimage's epairs
-/// exist although the records are of another boot (a restored copy), they are rebuilt from
-/// the kernel's markers ([`super::rebuild`]). Returns what the admin should know: what was
-/// rebuilt, and what could not be.
-pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, paths: &Paths) -> Result<Vec<String>> {
+/// What bringing the records in line with this boot takes, or `None` when they are of this
+/// boot already. Reads only: the caller writes it ([`StateDb::resync`]) in its own apply
+/// stage. After a reboot nothing vimage made survives, so the records are forgotten (vimage's
+/// bridges re-learnt from one scan of group `vimage`); when there are no records to go by (a
+/// lost or new database), or vimage's epairs exist although the records are of another boot
+/// (a restored copy), they are rebuilt from the kernel's markers ([`super::rebuild`]). The
+/// notes say what the admin should know: what was rebuilt, and what could not be.
+pub fn resync_facts(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, paths: &Paths) -> Result<Option<Rebuilt>> {
     let synced = db.synced_boottime()?;
     if synced == Some(k.boottime) {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let ours = group(host, true)?;
     let lost = synced.is_none() || ours.iter().any(|s| epair_owner(s).is_some());
@@ -207,18 +209,15 @@ pub fn resync_if_needed(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, path
             .iter()
             .filter_map(|s| vimage_bridge_uplink(s).map(|u| BridgeRec::if_bridge(&s.name, &u, true, k.boottime)))
             .collect();
-        db.resync(k.boottime, &[], &bridges, &[])?;
-        return Ok(Vec::new());
+        return Ok(Some(Rebuilt { bridges, ..Rebuilt::default() }));
     }
-    let r = super::rebuild::rebuild(host, k, &ours, paths)?;
-    db.resync(k.boottime, &r.attachments, &r.bridges, &r.macs)?;
-    Ok(r.notes)
+    super::rebuild::rebuild(host, k, &ours, paths).map(Some)
 }
 
 /// vimage's records for a verb that changes nothing (`status`, dry runs): the database opened
 /// read-only (never created, never written, so a read-only file system is no obstacle), or,
 /// when its records must be rebuilt or its schema is older, a private copy in memory that is
-/// never saved. Returns the notes saying what such a verb could not check or record.
+/// never saved (the only records gathering ever writes, and only to that copy). Returns the notes saying what such a verb could not check or record.
 pub fn records_for_reading(host: &mut dyn Host, paths: &Paths, k: &KernelFacts) -> Result<(StateDb, Vec<String>)> {
     let path = &paths.state_db();
     let mut notes = Vec::new();
@@ -235,7 +234,14 @@ pub fn records_for_reading(host: &mut dyn Host, paths: &Paths, k: &KernelFacts) 
         }
         None => StateDb::open_in_memory()?,
     };
-    let rebuilt = resync_if_needed(host, &db, k, paths)?;
+    // Only ever written to the private copy in memory: a database of this boot needs none.
+    let rebuilt = match resync_facts(host, &db, k, paths)? {
+        Some(r) => {
+            db.resync(k.boottime, &r.attachments, &r.bridges, &r.macs)?;
+            r.notes
+        }
+        None => Vec::new(),
+    };
     if !rebuilt.is_empty() {
         notes.extend(rebuilt);
         notes.push(format!(
@@ -255,6 +261,39 @@ pub fn records_for_reading(host: &mut dyn Host, paths: &Paths, k: &KernelFacts) 
         ));
     }
     Ok((db, notes))
+}
+
+/// What `status` and `gc` judge from ([`crate::plan::inventory`]): one `jls`, one scan of
+/// group `vimage`, vimage's records, and one `ngctl` batch asking after this boot's eiface
+/// nodes.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryFacts {
+    /// Every jail, dying ones included.
+    pub jails: Vec<JailInfo>,
+    /// Every interface in group `vimage`.
+    pub scan: Vec<IfStatus>,
+    /// Every NIC record.
+    pub atts: Vec<Attachment>,
+    /// Every bridge record.
+    pub bridges: Vec<BridgeRec>,
+    /// The eiface node IDs that answered, with their interface's name now.
+    pub ng_alive: std::collections::BTreeMap<u32, String>,
+}
+
+/// Gathers [`InventoryFacts`]. With `only`, just that jail's eiface nodes are asked after
+/// (`status jname=`, which reports nothing of other jails).
+pub fn inventory(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, only: Option<&str>) -> Result<InventoryFacts> {
+    let jails = all_jails(host)?;
+    let scan = group(host, true)?;
+    let atts = db.all_attachments()?;
+    let ids: Vec<u32> = atts
+        .iter()
+        .filter(|a| a.mode == "netgraph" && a.boottime == k.boottime && only.is_none_or(|o| o == a.jail))
+        .filter_map(|a| a.ng_node)
+        .collect();
+    let ng_alive = ng_nodes_alive(host, &ids)?;
+    let bridges = db.all_bridges()?;
+    Ok(InventoryFacts { jails, scan, atts, bridges, ng_alive })
 }
 
 /// Everything `plan_bridge` needs for `net`.
@@ -368,37 +407,71 @@ pub fn for_bridge(
         }
     }
     netgraph_facts(host, db, net, &mut v)?;
+    let mut nics = Vec::new();
     for n in net.nics.iter().filter(|n| !matches!(n.mode, NicMode::Passthrough { .. })) {
         if let Some(m) = db.stored_mac(net.jail.as_str(), n.index)? {
             v.stored_macs.insert(n.index, m);
         }
-        let fixed = n.mac.or_else(|| v.stored_macs.get(&n.index).copied());
+        nics.push((n.index, n.mac.or_else(|| v.stored_macs.get(&n.index).copied())));
+    }
+    record_macs(db, k, &net.jail, &nics, &mut v.taken_macs)?;
+    Ok(v)
+}
+
+/// Who in vimage's records holds a MAC NIC `index` of `jail` may be given, for each
+/// `(index, fixed)`: the fixed MAC's holder, or, for a NIC without one, the holders of every
+/// one of its [`mac::candidates`] (a bounded set). Which MAC is given is the planner's
+/// decision ([`mac::choose`]); this only reads. The NIC itself holds none of them.
+fn record_macs(
+    db: &StateDb,
+    k: &KernelFacts,
+    jail: &JailName,
+    nics: &[(u32, Option<Mac>)],
+    taken: &mut std::collections::BTreeMap<Mac, String>,
+) -> Result<()> {
+    for &(index, fixed) in nics {
         let owner_of = |m: &Mac| -> Result<Option<String>> {
             Ok(db
                 .mac_owner(m)?
-                .filter(|(j, i)| !(j == net.jail.as_str() && *i == n.index))
+                .filter(|(j, i)| !(j == jail.as_str() && *i == index))
                 .map(|(j, i)| format!("NIC {i} of jail {j} (vimage's records)")))
         };
-        match fixed {
-            Some(m) => {
-                if let Some(o) = owner_of(&m)? {
-                    v.taken_macs.insert(m, o);
-                }
-            }
-            None => {
-                for attempt in 0..mac::MAX_CANDIDATES {
-                    let c = mac::candidate(&k.hostuuid, &net.jail, n.index, attempt);
-                    match owner_of(&c)? {
-                        Some(o) => {
-                            v.taken_macs.insert(c, o);
-                        }
-                        None if !v.taken_macs.contains_key(&c) => break,
-                        None => {}
-                    }
-                }
+        let wanted: Vec<Mac> = match fixed {
+            Some(m) => vec![m],
+            None => mac::candidates(&k.hostuuid, jail, index).collect(),
+        };
+        for m in wanted {
+            if let Some(o) = owner_of(&m)? {
+                taken.insert(m, o);
             }
         }
     }
+    Ok(())
+}
+
+/// What `vimage set` needs to give CBSD's NICs their MACs: the jail (running, as CBSD's
+/// jstatus sees it) and, when `nics` (index, the admin's MAC or none) is not empty, every MAC
+/// held by a host interface outside group `vimage` or by another NIC in vimage's records (the
+/// same holders the planner checks).
+pub fn for_set(
+    host: &mut dyn Host,
+    db: &StateDb,
+    k: &KernelFacts,
+    jail: &JailName,
+    nics: &[(u32, Option<Mac>)],
+) -> Result<HostView> {
+    let mut v = HostView { kernel: k.clone(), ..HostView::default() };
+    v.jail = self::jail(host, jail)?;
+    if nics.is_empty() {
+        return Ok(v);
+    }
+    for s in group(host, false)? {
+        if let Some(m) = s.mac.as_deref().and_then(|m| Mac::parse(m).ok()) {
+            v.taken_macs.entry(m).or_insert_with(|| format!("interface {}", s.name));
+        }
+        v.host_ifaces.insert(s.name.clone(), s);
+    }
+    record_macs(db, k, jail, nics, &mut v.taken_macs)?;
     Ok(v)
 }
 
@@ -446,12 +519,11 @@ fn netgraph_facts(host: &mut dyn Host, db: &StateDb, net: &JailNet, v: &mut Host
         let rec = v.attachments.iter().find(|a| a.nic == n.index && a.mode == "netgraph").map(|a| a.nic_name.clone());
         let mut candidates: Vec<String> = rec.into_iter().collect();
         candidates.extend((0..ngplan::NAME_ATTEMPTS).map(|a| ng_ifname(&net.jail, ordinal as u32, a).to_string()));
+        // Which name it gets is the planner's decision (`plan::netgraph`): this reads who
+        // holds each candidate, all of them (a bounded set), and decides nothing.
         for c in candidates {
-            match db.ng_name_owner(&c, net.jail.as_str())? {
-                Some(j) => {
-                    v.ng_names_taken.insert(c, j);
-                }
-                None => break,
+            if let Some(j) = db.ng_name_owner(&c, net.jail.as_str())? {
+                v.ng_names_taken.insert(c, j);
             }
         }
     }
@@ -472,6 +544,18 @@ pub fn module_loaded(host: &mut dyn Host, m: &str) -> Result<bool> {
         1 => Ok(false),
         c => Err(Error::new(Kind::Os, format!("`{cmd}` failed (exit {c}): {}", out.stderr.trim()))),
     }
+}
+
+/// Each of `modules` with whether it is loaded (or compiled in), one `kldstat -q -m` each, as
+/// `vimage doctor` reports them: anything but exit 0 counts as not loaded.
+pub fn modules_loaded(host: &mut dyn Host, modules: &[&str]) -> Vec<(String, bool)> {
+    modules.iter().map(|m| (m.to_string(), run_cmd(host, &Cmd::new(Program::Kldstat, ["-q", "-m", m])).ok())).collect()
+}
+
+/// `sysctl -n net.inet.ip.forwarding` is `1` (an unreadable value counts as off).
+pub fn ip_forwarding(host: &mut dyn Host) -> bool {
+    let out = run_cmd(host, &Cmd::new(Program::Sysctl, ["-n", "net.inet.ip.forwarding"]));
+    out.ok() && out.stdout.trim() == "1"
 }
 
 /// One `ngctl -f -` query of an uplink's ng_ether node: `show`, `getpromisc`, `getautosrc`.

@@ -314,9 +314,7 @@ fn assign_indices(hostuuid: &str, jail: &JailName, nics: &mut [Found]) {
         let Some(m) = f.mac else { continue };
         let near = f.expected.unwrap_or(0);
         let tries = std::iter::once(near).chain(near.saturating_sub(INDEX_SEARCH)..near + INDEX_SEARCH);
-        let hit = tries
-            .filter(|i| !used.contains(i))
-            .find(|&i| (0..mac::MAX_CANDIDATES).any(|a| mac::candidate(hostuuid, jail, i, a) == m));
+        let hit = tries.filter(|i| !used.contains(i)).find(|&i| mac::candidates(hostuuid, jail, i).any(|c| c == m));
         if let Some(i) = hit {
             used.insert(i);
             *d = Some(i);

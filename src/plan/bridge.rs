@@ -261,24 +261,26 @@ impl<'a> Planner<'a> {
                 || adopted_end.is_some() && self.v.taken_macs.get(m) == adopted_end.as_ref()
         };
         let fixed = nic.mac.or_else(|| self.v.stored_macs.get(&nic.index).copied());
-        let mac = match fixed {
-            Some(m) => {
-                if let Some(owner) = self.v.taken_macs.get(&m).filter(|_| !own(&m)) {
-                    return Err(self
-                        .err(Kind::Data, format!("{}: MAC {m} is already used by {owner}", nic.name))
-                        .detail("choose another MAC, or let vimage generate one"));
-                }
-                m
+        let mac = match mac::decide(
+            &self.v.kernel.hostuuid,
+            self.jail,
+            nic.index,
+            fixed,
+            &self.v.taken_macs,
+            &own,
+            &self.macs,
+        ) {
+            Ok(m) => m,
+            Err(mac::Refused::Held { mac: m, by: owner }) => {
+                return Err(self
+                    .err(Kind::Data, format!("{}: MAC {m} is already used by {owner}", nic.name))
+                    .detail("choose another MAC, or let vimage generate one"));
             }
-            None => {
-                let mut taken: HashSet<Mac> = self.v.taken_macs.keys().copied().collect();
-                taken.extend(self.macs.iter().copied());
-                mac::choose(&self.v.kernel.hostuuid, self.jail, nic.index, &taken).ok_or_else(|| {
-                    self.err(
-                        Kind::Internal,
-                        format!("{}: {} MAC candidates were all taken", nic.name, mac::MAX_CANDIDATES),
-                    )
-                })?
+            Err(mac::Refused::Exhausted) => {
+                return Err(self.err(
+                    Kind::Internal,
+                    format!("{}: {} MAC candidates were all taken", nic.name, mac::MAX_CANDIDATES),
+                ));
             }
         };
         if !self.macs.insert(mac) {

@@ -1,13 +1,12 @@
-//! Finding and removing orphans: vimage-marked objects no running jail accounts for, and
-//! records that describe nothing.
+//! Removing orphans: vimage-marked objects no running jail accounts for, and records that
+//! describe nothing.
 //!
-//! The classification is pure and shared by `status` (which reports) and `gc` (which removes).
-//! An object is only ever an orphan if it carries vimage's marker (an epair CBSD made and
-//! vimage took over is one too, but gc only takes vimage's group off it); a marked host end whose
-//! jail is running and has an interface of that NIC's name, but which vimage has no record
-//! of (records lost), is reported and left alone: it may be carrying that jail's traffic.
+//! What is an orphan and which records are dead is judged once, by [`super::inventory`],
+//! which `status` reports from too; this module turns that judgement into gc's plans.
 
-use super::op::{GROUP, IfRef, Op, bridge_marker, epair_mark, parse_cbsd_epair_descr, parse_epair_marker};
+use super::inventory::{self, Seen};
+pub use super::inventory::{NG_MARKER, Orphan};
+use super::op::{IfRef, Op};
 use super::{Effect, Plan, Step, Verb};
 use crate::facts::JailInfo;
 use crate::model::JailName;
@@ -20,39 +19,6 @@ use std::collections::BTreeMap;
 /// `%` may start a CBSD jail name but no sane one looks like this.
 pub const GC_SCOPE: &str = "%vimage-gc";
 
-/// One thing gc would remove or has left alone, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Orphan {
-    /// The interface's name.
-    pub object: String,
-    /// Its vimage description, which proves vimage made it.
-    pub marker: String,
-    /// The jail the marker names; `None` for a bridge, which belongs to no jail.
-    pub jail: Option<String>,
-    /// Why it counts as an orphan (or is left alone), for the admin.
-    pub reason: String,
-    /// False for objects reported but deliberately left alone.
-    pub removable: bool,
-}
-
-/// The marker of a netgraph NIC orphan: its node ID, which (within one boot) proves it is the
-/// eiface vimage made; such an orphan is removed by the jail's unbridge plan, not by a
-/// `destroy` of its name.
-pub const NG_MARKER: &str = "netgraph node";
-
-impl Orphan {
-    /// Whether this is a netgraph NIC (see [`NG_MARKER`]).
-    pub fn is_netgraph_nic(&self) -> bool {
-        self.marker.starts_with(NG_MARKER)
-    }
-
-    /// Whether this is an epair of CBSD's that vimage took over (its marker is CBSD's
-    /// description `<jail>-eth<N>`): gc only takes vimage's group off it, never destroys it.
-    pub fn is_cbsd_epair(&self) -> bool {
-        parse_epair_marker(&self.marker).is_none() && parse_cbsd_epair_descr(&self.marker).is_some()
-    }
-}
-
 /// What a full scan says is orphaned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Orphans {
@@ -64,10 +30,9 @@ pub struct Orphans {
     pub dead_bridges: Vec<String>,
 }
 
-/// Classifies everything in group `vimage` (`scan`) against the running jails and the records.
-/// `ng_alive` holds the netgraph node IDs (of this boot's netgraph records) that answered: a
-/// netgraph NIC lives in its jail, out of the host's interface list, so only its node tells
-/// whether the record still describes something.
+/// Classifies everything in group `vimage` (`scan`) against the running jails and the records
+/// ([`inventory::judge`]). `ng_alive` holds the netgraph node IDs (of this boot's netgraph
+/// records) that answered.
 pub fn find(
     boottime: i64,
     jails: &[JailInfo],
@@ -76,117 +41,17 @@ pub fn find(
     bridges: &[BridgeRec],
     ng_alive: &BTreeMap<u32, String>,
 ) -> Orphans {
-    let running: BTreeMap<&str, &JailInfo> = jails.iter().filter(|j| !j.dying).map(|j| (j.name.as_str(), j)).collect();
-    let by_name: BTreeMap<&str, &IfStatus> = scan.iter().map(|s| (s.name.as_str(), s)).collect();
-    let mut out = Orphans::default();
-    // Host ends first: a bridge is an orphan once every member but its uplink is one.
-    for s in scan.iter().filter(|s| !s.is_bridge()) {
-        let Some(marker) = s.description.clone() else { continue };
-        let Some(mark) = epair_mark(s) else { continue };
-        let jail = mark.jail().to_string();
-        let rec = atts.iter().find(|a| a.host_if == s.name && mark.is_nic(&a.jail, a.nic, &a.nic_name));
-        if mark.is_adopted() {
-            // CBSD's epair with vimage's group still on it: gc takes the group off (never
-            // destroys it); CBSD's jstop or jcleanup removes the epair.
-            let reason = match (running.get(jail.as_str()), rec) {
-                (Some(i), Some(r)) if r.jid == i.jid && r.boottime == boottime => continue,
-                (Some(_), None) => {
-                    let why =
-                        "CBSD's epair in group vimage without a vimage record; left alone because the jail is running";
-                    out.objects.push(Orphan {
-                        object: s.name.clone(),
-                        marker,
-                        jail: Some(jail),
-                        reason: why.into(),
-                        removable: false,
-                    });
-                    continue;
-                }
-                (None, _) => format!("CBSD's epair, taken over by vimage for jail {jail}, which is not running"),
-                (Some(i), Some(r)) => {
-                    format!(
-                        "CBSD's epair, taken over for an earlier start of jail {jail} (jid {}, now {})",
-                        r.jid, i.jid
-                    )
-                }
-            };
-            let reason = format!("{reason}; vimage's group comes off, CBSD destroys its own epair");
-            out.objects.push(Orphan { object: s.name.clone(), marker, jail: Some(jail), reason, removable: true });
-            continue;
-        }
-        let (reason, removable) = match (running.get(jail.as_str()), rec) {
-            (None, _) => (format!("jail {jail} is not running"), true),
-            (Some(i), Some(r)) if r.jid != i.jid || r.boottime != boottime => {
-                (format!("made for an earlier start of jail {jail} (jid {}, now {})", r.jid, i.jid), true)
-            }
-            (Some(_), Some(_)) => continue,
-            (Some(_), None) => (
-                "no vimage record (an interrupted run, or lost records); left alone because the jail is running".into(),
-                false,
-            ),
-        };
-        out.objects.push(Orphan { object: s.name.clone(), marker, jail: Some(jail), reason, removable });
-    }
-    let going: Vec<String> = out.objects.iter().filter(|o| o.removable).map(|o| o.object.clone()).collect();
-    for s in scan.iter().filter(|s| s.is_bridge() && s.in_group(GROUP)) {
-        let Some(marker) = s.description.clone() else { continue };
-        let Some(uplink) = marker.strip_prefix("vimage:") else { continue };
-        if marker == bridge_marker(uplink) && s.members.iter().all(|m| m == uplink || going.contains(m)) {
-            out.objects.push(Orphan {
-                object: s.name.clone(),
-                marker: marker.clone(),
-                jail: None,
-                reason: format!("vimage's bridge for {uplink} has no jail left"),
-                removable: true,
-            });
-        }
-    }
-    // Netgraph NICs of jails that are gone or were restarted: the eiface is back on the host
-    // (under its in-jail name) and still hooked to the ng_bridge.
-    for a in atts.iter().filter(|a| a.mode == "netgraph" && a.boottime == boottime) {
-        let Some(id) = a.ng_node.filter(|id| ng_alive.contains_key(id)) else { continue };
-        let reason = match running.get(a.jail.as_str()) {
-            Some(i) if i.jid == a.jid => continue,
-            Some(i) => format!("made for an earlier start of jail {} (jid {}, now {})", a.jail, a.jid, i.jid),
-            None => format!("jail {} is not running", a.jail),
-        };
-        out.objects.push(Orphan {
-            object: ng_alive.get(&id).cloned().unwrap_or_else(|| a.host_if.clone()),
-            marker: format!("{NG_MARKER} [{id:x}]"),
-            jail: Some(a.jail.clone()),
-            reason,
-            removable: true,
-        });
-    }
-    for a in atts {
-        let live = running.get(a.jail.as_str()).is_some_and(|i| i.jid == a.jid) && a.boottime == boottime;
-        let dead = match a.mode.as_str() {
-            // The eiface outlives its jail (it comes back to the host when the vnet goes), and
-            // only `unbridge` may shut it down: the record stays while the node answers.
-            "netgraph" => a.boottime != boottime || !a.ng_node.is_some_and(|id| ng_alive.contains_key(&id)),
-            // The kernel gives a passed-through interface back when the jail dies.
-            "passthrough" => !live,
-            _ => {
-                let exists = by_name
-                    .get(a.host_if.as_str())
-                    .and_then(|s| epair_mark(s))
-                    .is_some_and(|m| m.is_nic(&a.jail, a.nic, &a.nic_name));
-                !exists || !live
-            }
-        };
-        if dead {
-            out.dead_records.push((a.jail.clone(), a.nic));
-        }
-    }
-    for b in bridges {
-        // An ng_bridge is not an interface, so the scan never lists it; its record goes with
-        // the boot (the planner re-creates a bridge whose node vanished within the boot).
-        let dead = if b.is_netgraph() { b.boottime != boottime } else { !by_name.contains_key(b.name.as_str()) };
-        if b.owned && dead {
-            out.dead_bridges.push(b.name.clone());
-        }
-    }
-    out
+    let seen = Seen { boottime, jails, scan, atts, bridges, ng_alive };
+    of(&seen, &inventory::judge(&seen))
+}
+
+/// gc's share of an inventory: the orphans, the dead NIC records, the dead bridge records.
+pub fn of(seen: &Seen<'_>, inv: &inventory::Inventory) -> Orphans {
+    let dead_records =
+        seen.atts.iter().zip(&inv.nics).filter(|(_, v)| v.dead).map(|(a, _)| (a.jail.clone(), a.nic)).collect();
+    let dead_bridges =
+        seen.bridges.iter().zip(&inv.bridges).filter(|(_, v)| v.dead).map(|(b, _)| b.name.clone()).collect();
+    Orphans { objects: inv.orphans.clone(), dead_records, dead_bridges }
 }
 
 /// The teardown plans that remove the removable orphans and dead records: one per jail (so

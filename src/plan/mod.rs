@@ -4,8 +4,10 @@
 pub mod addr;
 pub mod bridge;
 pub mod devfs;
+pub mod doctor;
 mod epair;
 pub mod gc;
+pub mod inventory;
 pub mod netgraph;
 pub mod ngscript;
 pub mod op;
