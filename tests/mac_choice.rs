@@ -3,7 +3,7 @@
 //! CBSD's NICs their MACs before the first start; a MAC a host interface already has (an
 //! interface vimage has no record of) must not be handed out.
 
-use vimage::cbsd::fixture::{FixtureSpec, build_workdir};
+use vimage_testkit::fixture::{FixtureSpec, build_workdir};
 use vimage::cli::{Ctx, run};
 use vimage::model::JailName;
 
