@@ -8,8 +8,8 @@ use crate::facts::{KernelFacts, gather};
 use crate::host::Host;
 use crate::lock::HostLock;
 use crate::model::{JailName, JailNet};
+use crate::op::{IfRef, Op};
 use crate::paths::Paths;
-use crate::plan::op::{IfRef, Op};
 use crate::plan::{Effect, Plan, Step, Verb, plan_bridge, plan_unbridge};
 use crate::rcd::VimageConf;
 use crate::state::StateDb;
@@ -338,7 +338,7 @@ impl<'h> Session<'h> {
         for b in view.bridges.iter().filter(|b| b.is_netgraph()) {
             // Used by the batch: is the uplink's ng_ether node still hooked to it?
             let used = plan.steps.iter().any(|s| match &s.op {
-                crate::plan::op::Op::NgScript { lines, .. } => {
+                crate::op::Op::NgScript { lines, .. } => {
                     lines.iter().any(|l| l.cmd.starts_with(&format!("mkpeer {}:", b.name)))
                 }
                 _ => false,
@@ -352,9 +352,10 @@ impl<'h> Session<'h> {
             }
         }
         for b in view.bridges.iter().filter(|b| !b.is_netgraph()) {
-            let used = plan.steps.iter().any(
-                |s| matches!(&s.op, crate::plan::op::Op::AddMember { bridge: IfRef::Name(n), .. } if *n == b.name),
-            );
+            let used = plan
+                .steps
+                .iter()
+                .any(|s| matches!(&s.op, crate::op::Op::AddMember { bridge: IfRef::Name(n), .. } if *n == b.name));
             if used && gather::iface(self.host, &b.name)?.is_none_or(|s| !s.is_bridge()) {
                 self.db.delete_bridge(&b.name)?;
                 dropped = true;

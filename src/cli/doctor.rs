@@ -3,8 +3,8 @@
 use super::args::Args;
 use super::{Ctx, Out, json_doc};
 use crate::error::{Error, Kind, Result};
-use crate::exec::run_cmd;
 use crate::facts::gather;
+use crate::host::run_cmd;
 use crate::host::{Cmd, Host, Program};
 use serde::Serialize;
 

@@ -6,8 +6,8 @@ pub mod progress;
 pub mod recover;
 
 use crate::error::{Error, Kind, Result};
-use crate::host::{Cmd, Host, Output};
-use crate::plan::op::{Bindings, Op};
+use crate::host::{Cmd, Host, Output, run_cmd};
+use crate::op::{Bindings, Op};
 use crate::plan::{Effect, Plan, Verb};
 use crate::state::{Attachment, BridgeRec, StateDb, StepState};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -125,15 +125,6 @@ pub fn apply_with(
     }
 }
 
-/// Runs one command; a command that could not even be spawned counts as a failure with
-/// the reason as its stderr.
-pub(crate) fn run_cmd(host: &mut dyn Host, cmd: &Cmd) -> Output {
-    match host.run(cmd) {
-        Ok(o) => o,
-        Err(e) => Output { code: 127, stdout: String::new(), stderr: e.to_string() },
-    }
-}
-
 fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool) -> Error {
     let shown = short(cmd);
     let mut msg = if no_name {
@@ -145,7 +136,7 @@ fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool) -
     };
     // Say which line of a batch it was.
     if let Op::NgScript { lines, .. } = op {
-        let done = crate::plan::ngscript::completed(lines.len(), out);
+        let done = crate::op::ngscript::completed(lines.len(), out);
         if let Some(l) = lines.get(done).filter(|_| !out.ok()) {
             msg.push_str(&format!(" [line {}: {}]", done + 1, l.cmd));
         }
@@ -210,7 +201,7 @@ fn with_rollback(mut err: Error, plan: &Plan, failed: u32, b: &Bindings, undo_er
     err
 }
 
-fn resolve(r: &crate::plan::op::IfRef, b: &Bindings) -> Result<String> {
+fn resolve(r: &crate::op::IfRef, b: &Bindings) -> Result<String> {
     r.resolve(b).ok_or_else(|| Error::new(Kind::Internal, format!("unbound interface {r:?} after a successful run")))
 }
 
@@ -289,7 +280,7 @@ pub fn is_gone_error(op: &Op, out: &Output) -> bool {
         Op::Unvnet { .. } => out.stderr.contains("not found") || out.stderr.contains("Device not configured"),
         // A bridge teardown batch whose bridge vanished: the `shutdown` line found nothing.
         Op::NgScript { lines, .. } => {
-            let done = crate::plan::ngscript::completed(lines.len(), out);
+            let done = crate::op::ngscript::completed(lines.len(), out);
             lines.get(done).is_some_and(|l| l.cmd.starts_with("shutdown "))
                 && out.stderr.contains("No such file or directory")
         }

@@ -6,11 +6,11 @@
 //! and run again (teardown is idempotent). Every object is checked for vimage's marker before
 //! it is destroyed.
 
-use super::run_cmd;
 use crate::error::Result;
-use crate::host::{Cmd, Host, Output, Program};
+use crate::host::{Cmd, Host, Output, Program, run_cmd};
+use crate::naming::GROUP;
+use crate::op::{Bindings, Op};
 use crate::parse::ifconfig::{IfStatus, parse_status};
-use crate::plan::op::{Bindings, GROUP, Op};
 use crate::state::{RunRow, StateDb, StepRow, StepState};
 
 /// What recovery did, for the admin, and which jails still need a teardown.
@@ -165,7 +165,7 @@ fn undo_plain(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: &
         vec![(undo.command(b), false)]
     } else {
         match &undo {
-            Op::NgUndo { lines, .. } => crate::plan::ngscript::undo_script(lines, lines.len())
+            Op::NgUndo { lines, .. } => crate::op::ngscript::undo_script(lines, lines.len())
                 .lines()
                 .map(|l| (Cmd::new(Program::Ngctl, l.split_whitespace()), true))
                 .collect(),

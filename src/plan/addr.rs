@@ -7,12 +7,12 @@
 //! goes); `defaultrouter` / `ipv6_defaultrouter` only when `ci_gw4` names a router. Live, an
 //! address family `ip4_addr` does not mention is left as it is.
 
-use super::op::{IfRef, Op};
 use super::{FileEdit, Plan, Step};
 use crate::addr::{Cidr4, Cidr6, Gateway, Gw6, V4, V6, is_link_local6};
 use crate::error::{Error, Kind, Result};
 use crate::facts::{HostView, JailInfo};
 use crate::model::{IfName, JailNet};
+use crate::op::{IfRef, Op};
 use crate::parse::ifconfig::IfStatus;
 use crate::rcconf::RcConf;
 use std::collections::{BTreeMap, BTreeSet};

@@ -7,8 +7,6 @@ pub mod devfs;
 mod epair;
 pub mod gc;
 pub mod netgraph;
-pub mod ngscript;
-pub mod op;
 mod passthrough;
 pub mod render;
 pub mod unbridge;
@@ -18,7 +16,7 @@ pub use bridge::plan_bridge;
 pub use unbridge::plan_unbridge;
 
 use crate::model::{JailName, Mac};
-use op::{IfRef, Op, Slot};
+use crate::op::{IfRef, Op, Slot};
 use serde::Serialize;
 
 /// One step: the change and, as data, how to reverse it.

@@ -14,10 +14,10 @@
 //! is not something missing).
 
 use super::bridge::{Planner, Prelude};
-use super::op::{IfRef, Op};
 use super::{Effect, NicFx};
 use crate::error::{Kind, Result};
 use crate::model::{JailNet, Mac, NicMode, NicSpec};
+use crate::op::{IfRef, Op};
 
 impl Planner<'_> {
     /// Plans one passthrough NIC; `net` is the whole jail (its other NICs' uplinks).

@@ -12,11 +12,11 @@
 //!   a jail's interfaces is `jexec <jid> ifconfig`;
 //! - no rc.conf: a Linux userland never reads one.
 
-use super::op::{IfRef, Op};
 use crate::addr::{V4, V6};
 use crate::error::{Error, Kind, Result};
 use crate::facts::HostView;
 use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Userland};
+use crate::op::{IfRef, Op};
 
 /// True when the jail runs a Linux userland.
 pub(super) fn is_linux(v: &HostView) -> bool {
