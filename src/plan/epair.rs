@@ -132,8 +132,8 @@ impl<'a> Planner<'a> {
         // A rename inside the jail is given back; a Linux NIC keeps CBSD's name and only got its
         // MAC (CBSD's own, from the jailnic row) and UP, which CBSD's jstop undoes with the epair.
         let undo = match &end {
-            Op::RenameInJail { via_jexec, .. } => {
-                Some(Op::RenameBackInJail { jid, from: nic.name.clone(), to: ad.b.clone(), via_jexec: *via_jexec })
+            Op::RenameInJail { at, .. } => {
+                Some(Op::RenameBackInJail { at: *at, from: nic.name.clone(), to: ad.b.clone() })
             }
             _ => None,
         };

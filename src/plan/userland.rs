@@ -99,7 +99,8 @@ impl JailEnd<'_> {
             (Op::ConfigureInJail { jail: jail.clone(), jid, iface: iface.clone(), mac }, Some(iface))
         } else {
             let via_jexec = !v.kernel.has_ifconfig_j();
-            (Op::RenameInJail { jail: jail.clone(), jid, iface, mac, name: name.clone(), via_jexec }, None)
+            let at = crate::op::InJail { jid, via_jexec };
+            (Op::RenameInJail { jail: jail.clone(), at, iface, mac, name: name.clone() }, None)
         }
     }
 }
