@@ -9,6 +9,7 @@ pub mod gc;
 pub mod netgraph;
 mod passthrough;
 pub mod render;
+pub mod service;
 pub mod unbridge;
 mod userland;
 
