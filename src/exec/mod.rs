@@ -1,6 +1,7 @@
 //! The executor: runs a plan's steps through a [`Host`], journals each one, and undoes the
 //! completed ones in reverse when a setup step fails. There is exactly one rollback loop in
-//! vimage, and it is here.
+//! vimage, and it is here, and one undo interpreter ([`run_undo`]), which crash recovery
+//! ([`recover`]) uses as well.
 
 pub mod progress;
 pub mod recover;

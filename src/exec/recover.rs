@@ -5,6 +5,10 @@
 //! was journalled, by its marker. A teardown run is handed back to the caller to be planned
 //! and run again (teardown is idempotent). Every object is checked for vimage's marker before
 //! it is destroyed.
+//!
+//! Recovery decides only *which* journalled undos to run and what their outcome means; it
+//! runs them through the executor's one undo interpreter ([`super::run_undo`]), the same that
+//! rolls back a failed setup, so no undo command is built here.
 
 use super::{UndoOutcome, run_undo};
 use crate::error::Result;
