@@ -6,7 +6,7 @@
 use crate::addr::{Target, parse_ci_gw4, parse_ip4_addr};
 use crate::cbsd::{self, CbsdJail, DbOptions, NicShape, Workdir};
 use crate::error::{Error, Kind, Result};
-use crate::exec::run_cmd;
+use crate::host::run_cmd;
 use crate::host::{Cmd, Host, Program};
 use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicMode, Uplink};
 use crate::settings::JailSettings;

@@ -31,6 +31,8 @@ pub mod host;
 pub mod lock;
 pub mod mac;
 pub mod model;
+pub mod naming;
+pub mod op;
 pub mod ops;
 pub mod parse;
 pub mod paths;

@@ -8,9 +8,9 @@ use crate::facts::{KernelFacts, gather};
 use crate::host::Host;
 use crate::lock::HostLock;
 use crate::model::{JailName, JailNet};
+use crate::op::Op;
 use crate::paths::Paths;
-use crate::plan::op::{IfRef, Op};
-use crate::plan::{Effect, Plan, Step, Verb, plan_bridge, plan_unbridge};
+use crate::plan::{Plan, Verb, plan_bridge, plan_unbridge, service};
 use crate::rcd::VimageConf;
 use crate::state::StateDb;
 use std::time::Duration;
@@ -95,7 +95,7 @@ impl<'h> Session<'h> {
                 s.db.set_lifecycle(&jail, None, boottime)?;
                 continue;
             }
-            if started_jid(&state).is_some() {
+            if service::started_jid(&state).is_some() {
                 continue;
             }
             s.notes.push(format!("jail {jail}: the service was interrupted while {state}; removing the jail"));
@@ -147,12 +147,19 @@ impl<'h> Session<'h> {
     /// the jail itself (if it still exists), then the lifecycle mark.
     fn abandon(&mut self, jail: &JailName) -> Result<()> {
         self.unbridge(jail)?;
-        let mut plan = Plan::new(jail.clone(), Verb::Stop);
-        if gather::jail(self.host, jail)?.is_some() {
-            plan.steps.push(Step::new(Op::RemoveJail { jail: jail.clone() }));
-        }
-        plan.effects.push(Effect::Lifecycle { state: None });
+        let exists = gather::jail(self.host, jail)?.is_some();
+        let plan = service::plan_abandon(jail, exists);
         exec::apply(self.host, &plan, &self.db, self.kernel.boottime).map(|_| ())
+    }
+
+    /// Runs the compensation of a service start that failed with `e` after its jail was made.
+    fn compensate(&mut self, jail: &JailName, how: service::Compensation, e: Error) -> Error {
+        match how {
+            service::Compensation::Abandon => match self.abandon(jail) {
+                Ok(()) => e.detail("the jail was removed again; nothing of this start is left"),
+                Err(u) => e.detail(format!("removing the jail again failed too; `vimage gc` will retry: {u}")),
+            },
+        }
     }
 
     /// The standalone service's start of one vimage: create the vnet jail, give it its
@@ -173,36 +180,30 @@ impl<'h> Session<'h> {
             }
             return Ok(done);
         }
-        let mut create = Plan::new(jail.clone(), Verb::Start);
-        create.steps.push(Step::new(Op::CreateJail { jail: jail.clone(), params }));
-        create.effects.push(Effect::Lifecycle { state: Some("starting".into()) });
-        let mut run = Plan::new(jail.clone(), Verb::Start);
-        if !conf.exec_start.trim().is_empty() {
-            run.steps.push(Step::new(Op::ExecInJail { jail: jail.clone(), command: conf.exec_start.clone() }));
-        }
+        let start = service::plan_start(jail, params, &conf.exec_start, !net.nics.is_empty());
         if self.dry {
+            let mut create = start.create;
             create.notes.push(format!("then the network of {jail}, planned once the jail exists (vimage bridge)"));
             done.push(Done { plan: create, report: None, results: Vec::new() });
-            done.push(Done { plan: run, report: None, results: Vec::new() });
+            done.push(Done { plan: start.run, report: None, results: Vec::new() });
             return Ok(done);
         }
-        self.progress.planned(&create);
-        let r = self.apply(&create)?;
-        done.push(Done { plan: create, report: Some(r), results: Vec::new() });
+        self.progress.planned(&start.create);
+        let r = self.apply(&start.create)?;
+        done.push(Done { plan: start.create.clone(), report: Some(r), results: Vec::new() });
         let rest = (|| -> Result<Vec<Done>> {
             let mut d = Vec::new();
-            // Which jail instance the service started, so `vimage stop` knows it is its own
-            // even when its rc.conf lines are gone by then.
+            // Which jail instance the service started, so `vimage stop` knows it is its own.
             let jid = gather::jail(self.host, jail)?
                 .map(|i| i.jid)
                 .ok_or_else(|| Error::jail(Kind::Os, jail, "jail -c succeeded, but jls does not know the jail"))?;
-            run.effects.push(Effect::Lifecycle { state: Some(started_state(jid)) });
-            if !net.nics.is_empty() {
+            if start.bridge {
                 d.push(self.bridge(&net)?);
             }
+            let run = start.run_as(jid);
             self.progress.planned(&run);
             let r = self.apply(&run)?;
-            d.push(Done { plan: run.clone(), report: Some(r), results: Vec::new() });
+            d.push(Done { plan: run, report: Some(r), results: Vec::new() });
             Ok(d)
         })();
         match rest {
@@ -210,13 +211,7 @@ impl<'h> Session<'h> {
                 done.extend(d);
                 Ok(done)
             }
-            Err(e) => {
-                let e = e.in_jail(jail);
-                Err(match self.abandon(jail) {
-                    Ok(()) => e.detail("the jail was removed again; nothing of this start is left"),
-                    Err(u) => e.detail(format!("removing the jail again failed too; `vimage gc` will retry: {u}")),
-                })
-            }
+            Err(e) => Err(self.compensate(jail, start.on_failure, e.in_jail(jail))),
         }
     }
 
@@ -254,11 +249,9 @@ impl<'h> Session<'h> {
             self.note(format!("jail {jail}: not running"));
         }
         if !self.dry {
-            self.db.set_lifecycle(jail.as_str(), Some("stopping"), self.kernel.boottime)?;
+            self.db.set_lifecycle(jail.as_str(), Some(service::STOPPING), self.kernel.boottime)?;
         }
-        if running.is_some() && !exec_stop.trim().is_empty() {
-            let mut p = Plan::new(jail.clone(), Verb::Stop);
-            p.steps.push(Step::new(Op::ExecInJail { jail: jail.clone(), command: exec_stop.to_string() }));
+        if let Some(p) = running.as_ref().and_then(|_| service::plan_exec_stop(jail, exec_stop)) {
             if self.dry {
                 done.push(Done { plan: p, report: None, results: Vec::new() });
             } else {
@@ -270,12 +263,7 @@ impl<'h> Session<'h> {
             }
         }
         let view = gather::for_unbridge(self.host, &self.db, &self.kernel, jail, &self.paths)?;
-        let mut plan = plan_unbridge(jail, &view);
-        plan.verb = Verb::Stop;
-        if running.is_some() {
-            plan.steps.push(Step::new(Op::RemoveJail { jail: jail.clone() }));
-        }
-        plan.effects.push(Effect::Lifecycle { state: None });
+        let plan = service::plan_stop(jail, &view, running.is_some());
         if self.dry {
             done.push(Done::planned(plan));
             return Ok(done);
@@ -292,16 +280,14 @@ impl<'h> Session<'h> {
     /// True when vimage's records say `vimage start` started jail instance `jid` of `jail` in
     /// this boot.
     fn started_by_service(&self, jail: &JailName, jid: u32) -> Result<bool> {
-        Ok(self
-            .db
-            .lifecycles()?
-            .iter()
-            .any(|(j, st, boot)| j == jail.as_str() && *boot == self.kernel.boottime && started_jid(st) == Some(jid)))
+        Ok(self.db.lifecycles()?.iter().any(|(j, st, boot)| {
+            j == jail.as_str() && *boot == self.kernel.boottime && service::started_jid(st) == Some(jid)
+        }))
     }
 
     /// Gives `net.jail` the NICs in `net` (or just plans it, in a dry run).
     pub fn bridge(&mut self, net: &JailNet) -> Result<Done> {
-        let mut retried = false;
+        let mut replans = 0;
         loop {
             let view = gather::for_bridge(self.host, &self.db, &self.kernel, net, &self.paths)?;
             let plan = plan_bridge(net, &view)?;
@@ -323,8 +309,8 @@ impl<'h> Session<'h> {
                     results.extend(self.write_files(&plan, &r)?);
                     return Ok(Done { plan, report: Some(r), results });
                 }
-                Err(e) if !retried && self.drop_vanished_bridges(&plan, &view)? => {
-                    retried = true;
+                Err(e) if replans < service::BRIDGE_REPLANS && self.drop_vanished_bridges(&plan, &view)? => {
+                    replans += 1;
                     self.note(format!("a recorded bridge had vanished; planned again after: {}", e.message));
                 }
                 Err(e) => return Err(e),
@@ -337,27 +323,14 @@ impl<'h> Session<'h> {
     /// it still exists, and forget it if not.
     fn drop_vanished_bridges(&mut self, plan: &Plan, view: &crate::facts::HostView) -> Result<bool> {
         let mut dropped = false;
-        for b in view.bridges.iter().filter(|b| b.is_netgraph()) {
-            // Used by the batch: is the uplink's ng_ether node still hooked to it?
-            let used = plan.steps.iter().any(|s| match &s.op {
-                crate::plan::op::Op::NgScript { lines, .. } => {
-                    lines.iter().any(|l| l.cmd.starts_with(&format!("mkpeer {}:", b.name)))
-                }
-                _ => false,
-            });
-            if used {
-                let st = gather::ng_uplink(self.host, &b.uplink)?;
-                if st.hooks.get("lower").is_none_or(|p| p.name != b.name) {
-                    self.db.delete_bridge(&b.name)?;
-                    dropped = true;
-                }
-            }
-        }
-        for b in view.bridges.iter().filter(|b| !b.is_netgraph()) {
-            let used = plan.steps.iter().any(
-                |s| matches!(&s.op, crate::plan::op::Op::AddMember { bridge: IfRef::Name(n), .. } if *n == b.name),
-            );
-            if used && gather::iface(self.host, &b.name)?.is_none_or(|s| !s.is_bridge()) {
+        for b in service::recorded_bridges_used(plan, view) {
+            let vanished = if b.is_netgraph() {
+                // Is the uplink's ng_ether node still hooked to it?
+                gather::ng_uplink(self.host, &b.uplink)?.hooks.get("lower").is_none_or(|p| p.name != b.name)
+            } else {
+                gather::iface(self.host, &b.name)?.is_none_or(|s| !s.is_bridge())
+            };
+            if vanished {
                 self.db.delete_bridge(&b.name)?;
                 dropped = true;
             }
@@ -560,17 +533,6 @@ impl Session<'_> {
         let loaded = crate::facts::devfs::loaded_sets(self.host)?;
         Ok(crate::plan::gc::stale_devfs_section(&text, users, &loaded))
     }
-}
-
-/// The lifecycle state of a jail `vimage start` started completely, as jail instance `jid`.
-fn started_state(jid: u32) -> String {
-    format!("running jid={jid}")
-}
-
-/// The jail instance a lifecycle state says `vimage start` started, if it is that state (the
-/// other states, `starting` and `stopping`, mark runs a crash interrupted).
-fn started_jid(state: &str) -> Option<u32> {
-    state.strip_prefix("running jid=")?.parse().ok()
 }
 
 /// The default wait for the host lock.

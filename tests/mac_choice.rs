@@ -3,9 +3,9 @@
 //! CBSD's NICs their MACs before the first start; a MAC a host interface already has (an
 //! interface vimage has no record of) must not be handed out.
 
-use vimage_testkit::fixture::{FixtureSpec, build_workdir};
 use vimage::cli::{Ctx, run};
 use vimage::model::JailName;
+use vimage_testkit::fixture::{FixtureSpec, build_workdir};
 
 #[test]
 fn set_enable_avoids_a_mac_the_host_kernel_holds_but_the_records_do_not() {

@@ -7,8 +7,8 @@ use crate::cbsd::Workdir;
 use crate::desired;
 use crate::error::{Error, Kind, Result};
 use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink};
+use crate::op::IfRef;
 use crate::ops::{Done, Session};
-use crate::plan::op::IfRef;
 use crate::plan::{Effect, NicFx, render};
 use crate::settings::JailSettings;
 use crate::state::Attachment;
@@ -255,7 +255,7 @@ impl NicJson {
     }
 
     /// A NIC a dry run would attach: names the kernel picks are `$variables`.
-    fn planned(f: &NicFx, b: &crate::plan::op::Bindings) -> NicJson {
+    fn planned(f: &NicFx, b: &crate::op::Bindings) -> NicJson {
         NicJson {
             nic: f.nic,
             name: f.nic_name.clone(),
@@ -346,7 +346,7 @@ pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args, r
     }
 }
 
-fn resolve(r: &IfRef, b: &crate::plan::op::Bindings) -> String {
+fn resolve(r: &IfRef, b: &crate::op::Bindings) -> String {
     r.display(b)
 }
 

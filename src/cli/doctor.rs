@@ -5,8 +5,8 @@ use super::{Ctx, Out, json_doc};
 use crate::error::{Kind, Result};
 use crate::facts::{KernelFacts, gather};
 use crate::host::Host;
+use crate::op::Op;
 use crate::ops::Session;
-use crate::plan::op::Op;
 use crate::plan::render;
 use serde::Serialize;
 

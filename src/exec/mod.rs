@@ -1,13 +1,14 @@
 //! The executor: runs a plan's steps through a [`Host`], journals each one, and undoes the
 //! completed ones in reverse when a setup step fails. There is exactly one rollback loop in
-//! vimage, and it is here.
+//! vimage, and it is here, and one undo interpreter ([`run_undo`]), which crash recovery
+//! ([`recover`]) uses as well.
 
 pub mod progress;
 pub mod recover;
 
 use crate::error::{Error, Kind, Result};
-use crate::host::{Cmd, Host, Output};
-use crate::plan::op::{Bindings, Op};
+use crate::host::{Cmd, Host, Output, run_cmd};
+use crate::op::{Bindings, Op};
 use crate::plan::{Effect, Plan, Verb};
 use crate::state::{Attachment, BridgeRec, StateDb, StepState};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,7 +80,7 @@ pub fn apply_with(
         }
         let journal = step.op.encode_bindings(&bound);
         // A stale node's shutdown in a setup may find it gone as well.
-        let gone = (!plan.verb.is_setup() || matches!(step.op, Op::NgShutdown { .. })) && is_gone_error(&step.op, &out);
+        let gone = (!plan.verb.is_setup() || matches!(step.op, Op::NgShutdown { .. })) && step.op.already_gone(&out);
         let complete = step.op.bindings_complete(&bound);
         let ok = gone || out.ok() && complete && !step.op.failed_despite_success(&out.stderr);
         rep.commands.push(step.op.command(&rep.bindings).to_string());
@@ -125,15 +126,6 @@ pub fn apply_with(
     }
 }
 
-/// Runs one command; a command that could not even be spawned counts as a failure with
-/// the reason as its stderr.
-pub(crate) fn run_cmd(host: &mut dyn Host, cmd: &Cmd) -> Output {
-    match host.run(cmd) {
-        Ok(o) => o,
-        Err(e) => Output { code: 127, stdout: String::new(), stderr: e.to_string() },
-    }
-}
-
 fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool) -> Error {
     let shown = short(cmd);
     let mut msg = if no_name {
@@ -145,7 +137,7 @@ fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool) -
     };
     // Say which line of a batch it was.
     if let Op::NgScript { lines, .. } = op {
-        let done = crate::plan::ngscript::completed(lines.len(), out);
+        let done = crate::op::ngscript::completed(lines.len(), out);
         if let Some(l) = lines.get(done).filter(|_| !out.ok()) {
             msg.push_str(&format!(" [line {}: {}]", done + 1, l.cmd));
         }
@@ -181,15 +173,52 @@ fn rollback(host: &mut dyn Host, plan: &Plan, failed: u32, b: &Bindings, db: &St
     let mut errors = Vec::new();
     for seq in (0..=failed).rev() {
         let Some(undo) = undo_of(plan, seq, failed, b) else { continue };
-        let cmd = undo.command(b);
-        let out = run_cmd(host, &cmd);
-        if out.ok() {
+        // A setup's own undo must find its object: "already gone" is a failure here too.
+        let failures: Vec<String> = run_undo(host, undo, b, false)
+            .into_iter()
+            .filter_map(|(_, o)| match o {
+                UndoOutcome::Done => None,
+                UndoOutcome::Gone(m) | UndoOutcome::Failed(m) => Some(m),
+            })
+            .collect();
+        if failures.is_empty() {
             let _ = db.step_outcome(run, seq, StepState::Undone, None, None);
-        } else {
-            errors.push(format!("`{cmd}` failed (exit {}): {}", out.code, out.complaint()));
         }
+        errors.extend(failures);
     }
     errors
+}
+
+/// What one command of an undo did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UndoOutcome {
+    /// It succeeded.
+    Done,
+    /// It failed because its object is already gone ([`Op::already_gone`]); the message says
+    /// how, for a caller that does not accept that.
+    Gone(String),
+    /// It failed: `` `cmd` failed (exit N): FreeBSD's words ``.
+    Failed(String),
+}
+
+/// The one undo interpreter: runs `undo` with the kernel's names from `b` and says what each
+/// of its commands did. `each`: as separate commands that may each find their object gone
+/// ([`Op::commands_each`]), for a step a crash interrupted at an unknown point. The rollback
+/// of a failed setup and the crash recovery of a killed one both undo through here; each
+/// decides what an outcome means for the journal.
+pub(crate) fn run_undo(host: &mut dyn Host, undo: &Op, b: &Bindings, each: bool) -> Vec<(Cmd, UndoOutcome)> {
+    let cmds = if each { undo.commands_each(b) } else { vec![undo.command(b)] };
+    cmds.into_iter()
+        .map(|cmd| {
+            let out = run_cmd(host, &cmd);
+            if out.ok() {
+                return (cmd, UndoOutcome::Done);
+            }
+            let msg = format!("`{cmd}` failed (exit {}): {}", out.code, out.complaint());
+            let gone = if each { undo.each_gone(&out) } else { undo.already_gone(&out) };
+            (cmd, if gone { UndoOutcome::Gone(msg) } else { UndoOutcome::Failed(msg) })
+        })
+        .collect()
 }
 
 fn with_rollback(mut err: Error, plan: &Plan, failed: u32, b: &Bindings, undo_errors: &[String]) -> Error {
@@ -210,7 +239,7 @@ fn with_rollback(mut err: Error, plan: &Plan, failed: u32, b: &Bindings, undo_er
     err
 }
 
-fn resolve(r: &crate::plan::op::IfRef, b: &Bindings) -> Result<String> {
+fn resolve(r: &crate::op::IfRef, b: &Bindings) -> Result<String> {
     r.resolve(b).ok_or_else(|| Error::new(Kind::Internal, format!("unbound interface {r:?} after a successful run")))
 }
 
@@ -275,25 +304,6 @@ fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, ru
             cbsd: *cbsd,
         }),
         Effect::DevfsRelease => db.delete_devfs_user(jail),
-    }
-}
-
-/// A teardown command that failed because its object is already gone (destroyed by someone
-/// else between planning and now, or given back by the kernel) has done its job.
-pub fn is_gone_error(op: &Op, out: &Output) -> bool {
-    match op {
-        Op::Destroy { .. } => out.stderr.contains("does not exist"),
-        Op::RemoveJail { .. } | Op::JailSetDevfs { .. } => out.stderr.contains("not found"),
-        Op::NgShutdown { .. } => out.stderr.contains("No such file or directory"),
-        // The jail is gone (jail_getid) or the interface is no longer in it (SIOCSIFRVNET ENXIO).
-        Op::Unvnet { .. } => out.stderr.contains("not found") || out.stderr.contains("Device not configured"),
-        // A bridge teardown batch whose bridge vanished: the `shutdown` line found nothing.
-        Op::NgScript { lines, .. } => {
-            let done = crate::plan::ngscript::completed(lines.len(), out);
-            lines.get(done).is_some_and(|l| l.cmd.starts_with("shutdown "))
-                && out.stderr.contains("No such file or directory")
-        }
-        _ => false,
     }
 }
 

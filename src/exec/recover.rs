@@ -5,12 +5,18 @@
 //! was journalled, by its marker. A teardown run is handed back to the caller to be planned
 //! and run again (teardown is idempotent). Every object is checked for vimage's marker before
 //! it is destroyed.
+//!
+//! Recovery decides only *which* journalled undos to run and what their outcome means; it
+//! runs them through the executor's one undo interpreter ([`super::run_undo`]), the same that
+//! rolls back a failed setup, so no undo command is built here.
 
-use super::run_cmd;
+use super::{UndoOutcome, run_undo};
 use crate::error::Result;
-use crate::host::{Cmd, Host, Output, Program};
-use crate::parse::ifconfig::{IfStatus, parse_status};
-use crate::plan::op::{Bindings, GROUP, Op};
+use crate::facts::gather;
+use crate::host::{Cmd, Host};
+use crate::naming::GROUP;
+use crate::op::{Bindings, Op};
+use crate::parse::ifconfig::IfStatus;
 use crate::state::{RunRow, StateDb, StepRow, StepState};
 
 /// What recovery did, for the admin, and which jails still need a teardown.
@@ -61,20 +67,13 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
         let in_flight = s.state == StepState::Intent;
         if s.op.undo_after_crash() && matches!(s.state, StepState::Intent | StepState::Done) {
             if let Some(undo) = s.op.undo() {
-                let cmd = undo.command(&b);
-                let out = run_cmd(host, &cmd);
-                // A jail that died since took its /dev and its parameters along: nothing left
-                // to restore.
-                let gone = matches!(undo, Op::DevfsUse { .. } | Op::DevfsApply { .. })
-                    && out.stderr.contains("No such file or directory")
-                    || matches!(undo, Op::JailSetDevfs { .. }) && out.stderr.contains("not found");
-                if out.ok() {
-                    undone(db, run, s, &cmd, rec);
-                } else if in_flight || gone {
-                    // An in-flight step may never have happened; its undo failing is fine.
-                    let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
-                } else {
-                    rec.errors.push(undo_failed(run, &cmd, &out));
+                match one(run_undo(host, &undo, &b, false)) {
+                    (cmd, UndoOutcome::Done) => undone(db, run, s, &cmd, rec),
+                    // An in-flight step may never have happened, and a jail that died since
+                    // took its /dev and its parameters along: nothing left to restore.
+                    (_, UndoOutcome::Gone(_)) => mark_undone(db, run, s),
+                    (_, UndoOutcome::Failed(_)) if in_flight => mark_undone(db, run, s),
+                    (_, UndoOutcome::Failed(m)) => rec.errors.push(undo_failed(run, &m)),
                 }
             }
             continue;
@@ -86,18 +85,14 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
             undo_plain(host, db, run, s, &b, rec);
             continue;
         }
-        if let Op::CreateJail { jail, .. } = &s.op {
-            // Undo only a jail this run made: one that exists (an in-flight `jail -c` may not
-            // have got that far) is removed, after its interfaces were taken back above.
-            let exists = run_cmd(host, &Cmd::new(Program::Jls, ["-j", jail.as_str(), "jid"])).ok();
-            if exists {
-                let cmd = Cmd::new(Program::Jail, ["-r", jail.as_str()]);
-                let out = run_cmd(host, &cmd);
-                if out.ok() {
-                    undone(db, run, s, &cmd, rec);
-                } else {
-                    rec.errors.push(undo_failed(run, &cmd, &out));
-                }
+        if let Op::CreateJail { .. } = &s.op {
+            // Undo only a jail this run made, after its interfaces were taken back above: an
+            // in-flight `jail -c` may not have got that far, and then `jail -r` finds none.
+            let Some(undo) = s.op.undo() else { continue };
+            match one(run_undo(host, &undo, &b, false)) {
+                (cmd, UndoOutcome::Done) => undone(db, run, s, &cmd, rec),
+                (_, UndoOutcome::Gone(_)) => mark_undone(db, run, s),
+                (_, UndoOutcome::Failed(m)) => rec.errors.push(undo_failed(run, &m)),
             }
             continue;
         }
@@ -115,14 +110,21 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
             rec.notes.push(format!("jail {}: {name} no longer carries {marker}; left alone", run.jail));
             continue;
         }
-        let cmd = Cmd::new(Program::Ifconfig, [name.as_str(), "destroy"]);
-        let out = run_cmd(host, &cmd);
-        if out.ok() {
-            undone(db, run, s, &cmd, rec);
-        } else {
-            rec.errors.push(undo_failed(run, &cmd, &out));
+        // The creating step's own undo (`ifconfig <name> destroy`), with the name it printed
+        // or the one its marker was found on.
+        let Some(undo) = s.op.undo() else { continue };
+        let mut named = b.clone();
+        named.insert(slot.clone(), name);
+        match one(run_undo(host, &undo, &named, false)) {
+            (cmd, UndoOutcome::Done) => undone(db, run, s, &cmd, rec),
+            (_, UndoOutcome::Gone(m) | UndoOutcome::Failed(m)) => rec.errors.push(undo_failed(run, &m)),
         }
     }
+}
+
+/// The outcome of an undo run as one command.
+fn one(mut ran: Vec<(Cmd, UndoOutcome)>) -> (Cmd, UndoOutcome) {
+    ran.pop().expect("an undo run as one command runs one command")
 }
 
 /// Runs the journalled undo of a step that creates nothing by name (taking over a CBSD epair,
@@ -132,19 +134,21 @@ fn replay_undo(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: 
     let Some(undo) = &s.undo else { return };
     let worth = match s.state {
         StepState::Done | StepState::Intent => true,
-        // A failed ifconfig may have applied some parameters (the new description) first.
+        // An `ifconfig … group vimage` that failed may still have put the epair in the group
+        // (and a version that rewrote CBSD's description did so in the same call), so its
+        // undo is tried; a failure of that undo is ignored like an in-flight one's.
         StepState::Failed => matches!(s.op, Op::Adopt { .. }),
         StepState::Undone => false,
     };
     if !worth {
         return;
     }
-    let cmd = undo.command(b);
-    let out = run_cmd(host, &cmd);
-    if out.ok() {
-        undone(db, run, s, &cmd, rec);
-    } else if s.state == StepState::Done {
-        rec.errors.push(undo_failed(run, &cmd, &out));
+    match one(run_undo(host, undo, b, false)) {
+        (cmd, UndoOutcome::Done) => undone(db, run, s, &cmd, rec),
+        (_, UndoOutcome::Gone(m) | UndoOutcome::Failed(m)) if s.state == StepState::Done => {
+            rec.errors.push(undo_failed(run, &m))
+        }
+        _ => {}
     }
 }
 
@@ -161,52 +165,45 @@ fn undo_plain(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: &
     if s.state == StepState::Failed && s.op.made_changes(b) != Some(true) {
         return;
     }
-    let cmds: Vec<(Cmd, bool)> = if known {
-        vec![(undo.command(b), false)]
-    } else {
-        match &undo {
-            Op::NgUndo { lines, .. } => crate::plan::ngscript::undo_script(lines, lines.len())
-                .lines()
-                .map(|l| (Cmd::new(Program::Ngctl, l.split_whitespace()), true))
-                .collect(),
-            other => vec![(other.command(b), true)],
-        }
-    };
     let mut failed = false;
-    for (cmd, tolerant) in cmds {
-        let out = run_cmd(host, &cmd);
-        let gone =
-            ["No such file or directory", "Device not configured", "not found"].iter().any(|t| out.stderr.contains(t));
-        if out.ok() || (tolerant && gone) {
-            rec.notes.push(format!("jail {}: {cmd}", run.jail));
-        } else {
-            failed = true;
-            rec.errors.push(undo_failed(run, &cmd, &out));
+    for (cmd, outcome) in run_undo(host, &undo, b, !known) {
+        match outcome {
+            UndoOutcome::Done => rec.notes.push(format!("jail {}: {cmd}", run.jail)),
+            UndoOutcome::Gone(_) if !known => rec.notes.push(format!("jail {}: {cmd}", run.jail)),
+            UndoOutcome::Gone(m) | UndoOutcome::Failed(m) => {
+                failed = true;
+                rec.errors.push(undo_failed(run, &m));
+            }
         }
     }
     if !failed {
-        let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
+        mark_undone(db, run, s);
     }
 }
 
 /// Marks step `s` undone by `cmd`, which succeeded, and tells the admin.
 fn undone(db: &StateDb, run: &RunRow, s: &StepRow, cmd: &Cmd, rec: &mut Recovery) {
-    let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
+    mark_undone(db, run, s);
     rec.notes.push(format!("jail {}: {cmd}", run.jail));
 }
 
-/// The error line for an undo command that failed: jail, command, exit code, FreeBSD's words.
-fn undo_failed(run: &RunRow, cmd: &Cmd, out: &Output) -> String {
-    format!("jail {}: `{cmd}` failed (exit {}): {}", run.jail, out.code, out.complaint())
+/// Marks step `s` undone without a word: its undo found nothing to do.
+fn mark_undone(db: &StateDb, run: &RunRow, s: &StepRow) {
+    let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
+}
+
+/// The error line for an undo command that failed: the jail, then the command, its exit code
+/// and FreeBSD's words ([`UndoOutcome`]'s message).
+fn undo_failed(run: &RunRow, msg: &str) -> String {
+    format!("jail {}: {msg}", run.jail)
 }
 
 /// `ifconfig NAME` still shows vimage's marker for this object.
 fn carries_marker(host: &mut dyn Host, name: &str, marker: &str) -> bool {
-    let out = run_cmd(host, &Cmd::new(Program::Ifconfig, [name]));
-    out.ok()
-        && parse_status(&out.stdout)
-            .first()
-            .is_some_and(|s| s.description.as_deref() == Some(marker) && s.in_group(GROUP))
+    gather::iface(host, name)
+        .ok()
+        .flatten()
+        .is_some_and(|s| s.description.as_deref() == Some(marker) && s.in_group(GROUP))
 }
 
 /// Finds an object a killed run created but never journalled the name of: one scan of group
@@ -219,8 +216,7 @@ fn find_by_marker(
     marker: &str,
 ) -> Option<String> {
     if scan.is_none() {
-        let out = run_cmd(host, &Cmd::new(Program::Ifconfig, ["-a", "-g", GROUP]));
-        *scan = Some(if out.ok() { parse_status(&out.stdout) } else { Vec::new() });
+        *scan = Some(gather::group(host, true).unwrap_or_default());
     }
     let known: Vec<String> = db.all_attachments().ok()?.into_iter().map(|a| a.host_if).collect();
     let bridges: Vec<String> = db.all_bridges().ok()?.into_iter().map(|b| b.name).collect();

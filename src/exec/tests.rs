@@ -4,7 +4,7 @@
 use super::*;
 use crate::host::{Cmd, Host, Output, SpawnError};
 use crate::model::{IfName, JailName, Mac};
-use crate::plan::op::{IfRef, Op, Slot};
+use crate::op::{IfRef, Op, Slot};
 use crate::plan::{Effect, Plan, Step, Verb};
 use crate::state::{StateDb, StepState};
 
@@ -176,7 +176,7 @@ fn teardown_of_an_already_vanished_object_counts_as_done() {
 }
 
 fn ng_plan() -> Plan {
-    use crate::plan::ngscript::NgLine;
+    use crate::op::ngscript::NgLine;
     let mut p = Plan::new(jail(), Verb::Bridge);
     let lines = vec![
         NgLine::undone_by("mkpeer em0: bridge lower link0", "rmhook em0: lower"),

@@ -10,15 +10,16 @@ use super::rebuild::Rebuilt;
 use super::{HostView, JailInfo, KernelFacts, NgPeer, NgUplink, RcConfFacts, RouteFact};
 use crate::addr::Gateway;
 use crate::error::{Error, Kind, Result};
-use crate::exec::run_cmd;
+use crate::host::run_cmd;
 use crate::host::{Cmd, Host, Output, Program};
 use crate::mac;
 use crate::model::{JailName, JailNet, Mac, NicMode, Uplink, Userland, ng_ifname};
+use crate::naming as ngplan;
+use crate::naming::{GROUP, epair_owner, vimage_bridge_uplink};
+use crate::op::ngscript;
 use crate::parse::ifconfig::{IfStatus, parse_status};
 use crate::parse::{jls, ngctl, route, sysctl};
 use crate::paths::Paths;
-use crate::plan::op::{GROUP, epair_owner, vimage_bridge_uplink};
-use crate::plan::{netgraph as ngplan, ngscript};
 use crate::state::{Attachment, BridgeRec, StateDb};
 
 /// Runs a query; a non-zero exit becomes an error naming the command and its stderr.

@@ -213,8 +213,8 @@ impl HostView {
     }
 
     /// True when `st` is a host-side epair end that carries jail `jail`'s marker (made by
-    /// vimage, or CBSD's and taken over: [`crate::plan::op::epair_mark`]).
+    /// vimage, or CBSD's and taken over: [`crate::naming::epair_mark`]).
     pub fn is_ours_for(st: &IfStatus, jail: &JailName) -> bool {
-        crate::plan::op::epair_mark(st).is_some_and(|m| m.jail() == jail.as_str())
+        crate::naming::epair_mark(st).is_some_and(|m| m.jail() == jail.as_str())
     }
 }

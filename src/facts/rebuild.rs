@@ -2,7 +2,7 @@
 //! the database was lost (deleted, or moved aside because it was damaged) or is new.
 //!
 //! DESIGN §1: "The markers alone are enough to rebuild vimage's records if its database is
-//! lost." Every object is recognised by one call to a marker function of [`crate::plan::op`]
+//! lost." Every object is recognised by one call to a marker function of [`crate::naming`]
 //! ([`epair_owner`], [`vimage_bridge_uplink`], [`ng_nic_ordinal`], [`ng_orphan_jail`],
 //! [`ng_eiface_link`]), so a new kind of marker needs no change here. MACs are read back from
 //! the interfaces in the jails and stored, so the next start gives each NIC the MAC it has
@@ -26,11 +26,11 @@ use crate::error::Result;
 use crate::host::Host;
 use crate::mac;
 use crate::model::{JailName, Mac, Userland};
+use crate::naming::bridge_node;
+use crate::naming::{epair_owner, epair_peer, ng_eiface_link, ng_nic_ordinal, ng_orphan_jail, vimage_bridge_uplink};
 use crate::parse::ifconfig::IfStatus;
 use crate::parse::ngctl::{self, HookRow, NodeLine};
 use crate::paths::Paths;
-use crate::plan::netgraph::bridge_node;
-use crate::plan::op::{epair_owner, epair_peer, ng_eiface_link, ng_nic_ordinal, ng_orphan_jail, vimage_bridge_uplink};
 use crate::state::{Attachment, BridgeRec};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -278,7 +278,7 @@ fn looks_netgraph(name: &str) -> bool {
 /// `ngctl show NAME:` of each name, in one batch (see [`super::gather::ngctl_lines`]).
 fn show_nodes(host: &mut dyn Host, names: &[String]) -> Result<BTreeMap<String, (NodeLine, Vec<HookRow>)>> {
     let lines: Vec<String> =
-        names.iter().filter(|n| crate::plan::netgraph::safe_node_name(n)).map(|n| format!("show {n}:")).collect();
+        names.iter().filter(|n| crate::naming::safe_node_name(n)).map(|n| format!("show {n}:")).collect();
     let mut shown = BTreeMap::new();
     for (_, done, out) in ngctl_lines(host, &lines)? {
         for part in split_shows(&out.stdout).into_iter().take(done) {

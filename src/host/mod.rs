@@ -8,10 +8,12 @@
 //! `fbsd-sim` end-to-end runs and on a real host.
 
 mod freebsd;
+mod run;
 #[cfg(feature = "simulator")]
 mod sim;
 
 pub use freebsd::FreeBsdHost;
+pub use run::run_cmd;
 #[cfg(feature = "simulator")]
 pub use sim::SimHost;
 

@@ -7,12 +7,12 @@
 //! goes); `defaultrouter` / `ipv6_defaultrouter` only when `ci_gw4` names a router. Live, an
 //! address family `ip4_addr` does not mention is left as it is.
 
-use super::op::{IfRef, Op};
 use super::{FileEdit, Plan, Step};
 use crate::addr::{Cidr4, Cidr6, Gateway, Gw6, V4, V6, is_link_local6};
 use crate::error::{Error, Kind, Result};
 use crate::facts::{HostView, JailInfo};
 use crate::model::{IfName, JailNet};
+use crate::op::{IfRef, InJail, Op};
 use crate::parse::ifconfig::IfStatus;
 use crate::shvars::RcConf;
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,9 +34,8 @@ pub struct NicState<'a> {
 /// The interface inside a jail that address steps act on.
 struct Where<'a> {
     jail: &'a crate::model::JailName,
-    jid: u32,
+    at: InJail,
     iface: &'a IfRef,
-    via_jexec: bool,
 }
 
 /// Steps that make one family's static addresses exactly `want`: stale ones go, missing
@@ -49,11 +48,11 @@ fn static_steps<A: PartialEq + std::fmt::Display>(
     v6: bool,
 ) {
     let step = |add: bool, cidr: String| {
-        let (jail, jid, iface, via_jexec) = (at.jail.clone(), at.jid, at.iface.clone(), at.via_jexec);
+        let (jail, iface) = (at.jail.clone(), at.iface.clone());
         Step::new(if add {
-            Op::AddrAdd { jail, jid, iface, cidr, v6, via_jexec }
+            Op::AddrAdd { jail, at: at.at, iface, cidr, v6 }
         } else {
-            Op::AddrDel { jail, jid, iface, cidr, v6, via_jexec }
+            Op::AddrDel { jail, at: at.at, iface, cidr, v6 }
         })
     };
     for (a, p) in have {
@@ -108,7 +107,7 @@ pub fn plan_addresses(
             }
             V4::Static(want) => {
                 let want: Vec<_> = want.iter().map(|w| ((w.addr, w.prefix), w.to_string())).collect();
-                static_steps(plan, &Where { jail, jid, iface: &iface, via_jexec }, &have4, &want, false);
+                static_steps(plan, &Where { jail, at: InJail { jid, via_jexec }, iface: &iface }, &have4, &want, false);
             }
         }
         match &nic.addrs.v6 {
@@ -118,14 +117,18 @@ pub fn plan_addresses(
                     i.nd6.iter().any(|f| f == "ACCEPT_RTADV") && !i.nd6.iter().any(|f| f == "IFDISABLED")
                 });
                 if !on {
-                    plan.steps.push(Step::new(Op::Slaac { jail: jail.clone(), jid, iface: name.clone(), via_jexec }));
+                    plan.steps.push(Step::new(Op::Slaac {
+                        jail: jail.clone(),
+                        at: InJail { jid, via_jexec },
+                        iface: name.clone(),
+                    }));
                     plan.notes
                         .push(format!("{name}: IPv6 by SLAAC: the address comes with the next router advertisement"));
                 }
             }
             V6::Static(want) => {
                 let want: Vec<_> = want.iter().map(|w| ((w.addr, w.prefix), w.to_string())).collect();
-                static_steps(plan, &Where { jail, jid, iface: &iface, via_jexec }, &have6, &want, true);
+                static_steps(plan, &Where { jail, at: InJail { jid, via_jexec }, iface: &iface }, &have6, &want, true);
             }
         }
         // rc.conf lines.

@@ -4,12 +4,13 @@
 //! and its NICs' moves, then passed-through interfaces.
 
 use super::netgraph::NgPlan;
-use super::op::{IfRef, Op, epair_mark};
 use super::{Effect, Plan, Step, Verb};
 use crate::error::{Error, Kind, Result};
 use crate::facts::{HostView, JailInfo};
 use crate::mac;
 use crate::model::{IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink};
+use crate::naming::epair_mark;
+use crate::op::{IfRef, Op};
 use crate::parse::ifconfig::IfStatus;
 use crate::state::Attachment;
 use std::collections::{BTreeMap, BTreeSet, HashSet};

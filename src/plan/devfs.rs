@@ -9,13 +9,13 @@
 //! vimage did not write it (iocage's and AppJail's dynamic sets). An asked-for number that is
 //! taken is refused: vimage never reuses a ruleset it did not write.
 
-use super::op::Op;
 use super::{Effect, FileEdit, Plan, Step};
 use crate::devfs::rules::{Ours, RulesFile};
 use crate::devfs::{BASE_NAMES, DEFAULT_RULESET, MAX_AUTO_RULESET, STOCK, expected_show, rule_words, section_rules};
 use crate::error::{Error, Kind, Result};
 use crate::facts::{DevfsFacts, HostView, JailInfo};
 use crate::model::JailName;
+use crate::op::Op;
 use std::collections::BTreeMap;
 
 /// The numbers the rules files give names to, as rc.subr defines them (defaults first, then

@@ -2,9 +2,9 @@
 //! gathered facts say is missing, journalled and applied by the executor, so `--dry-run`
 //! prints it and a failure is handled (and rolled back) the way every other run's is.
 
-use super::op::Op;
 use super::{Plan, Step, Verb};
 use crate::model::JailName;
+use crate::op::Op;
 
 /// The name under which doctor journals its fixes, which belong to no jail. `%` may start a
 /// CBSD jail name but no sane one looks like this (as [`super::gc::GC_SCOPE`]).

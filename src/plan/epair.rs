@@ -20,11 +20,12 @@
 //! `ifconfig -j <jid> $eth0_b ether 02:… up` (see [`super::userland`]).
 
 use super::bridge::{Planner, Prelude};
-use super::op::{IfRef, Op, Slot, bridge_marker, cbsd_epair_descr, epair_peer, is_epair_a_end};
 use super::userland::JailEnd;
 use super::{Effect, NicFx, Step};
 use crate::error::{Kind, Result};
 use crate::model::{Mac, NicMode, NicSpec};
+use crate::naming::{bridge_marker, cbsd_epair_descr, epair_peer, is_epair_a_end};
+use crate::op::{IfRef, Op, Slot};
 use crate::parse::ifconfig::IfStatus;
 
 /// CBSD's epair for a NIC, as [`Planner::adoptable`] found it.
@@ -131,8 +132,8 @@ impl<'a> Planner<'a> {
         // A rename inside the jail is given back; a Linux NIC keeps CBSD's name and only got its
         // MAC (CBSD's own, from the jailnic row) and UP, which CBSD's jstop undoes with the epair.
         let undo = match &end {
-            Op::RenameInJail { via_jexec, .. } => {
-                Some(Op::RenameBackInJail { jid, from: nic.name.clone(), to: ad.b.clone(), via_jexec: *via_jexec })
+            Op::RenameInJail { at, .. } => {
+                Some(Op::RenameBackInJail { at: *at, from: nic.name.clone(), to: ad.b.clone() })
             }
             _ => None,
         };
@@ -168,7 +169,7 @@ impl<'a> Planner<'a> {
     /// refuses with EBUSY) and the bridge still goes with its last jail. Any other uplink is
     /// returned as it is.
     fn behind_own_bridge(&mut self, nic: &NicSpec, uplink: String, up: &'a IfStatus) -> Result<(String, &'a IfStatus)> {
-        if !up.is_bridge() || !up.in_group(super::op::GROUP) {
+        if !up.is_bridge() || !up.in_group(crate::naming::GROUP) {
             return Ok((uplink, up));
         }
         let marked = up.description.as_deref().and_then(|d| d.strip_prefix("vimage:"));
@@ -197,7 +198,7 @@ impl<'a> Planner<'a> {
     /// one.
     fn choose_bridge(&mut self, uplink: &str, up: &IfStatus) -> Result<IfRef> {
         if up.is_bridge() {
-            let owned = up.in_group(super::op::GROUP);
+            let owned = up.in_group(crate::naming::GROUP);
             let why = if owned {
                 "the uplink is itself a bridge (vimage's)"
             } else {
@@ -216,7 +217,7 @@ impl<'a> Planner<'a> {
                 self.v.host_ifaces.values().filter(|i| i.is_bridge()).find(|i| i.description.as_deref() == Some(uplink))
             });
         if let Some(b) = existing {
-            let owned = b.in_group(super::op::GROUP);
+            let owned = b.in_group(crate::naming::GROUP);
             let why = if owned {
                 "vimage's bridge for this uplink"
             } else {

@@ -6,10 +6,10 @@
 
 use super::inventory::{self, Seen};
 pub use super::inventory::{NG_MARKER, Orphan};
-use super::op::{IfRef, Op};
 use super::{Effect, Plan, Step, Verb};
 use crate::facts::JailInfo;
 use crate::model::JailName;
+use crate::op::{IfRef, Op};
 use crate::parse::ifconfig::IfStatus;
 use crate::state::{Attachment, BridgeRec};
 use serde::Serialize;

@@ -8,8 +8,8 @@
 //! jail is running and has an interface of that NIC's name, but which vimage has no record
 //! of (records lost), is reported and left alone: it may be carrying that jail's traffic.
 
-use super::op::{GROUP, bridge_marker, epair_mark, parse_cbsd_epair_descr, parse_epair_marker};
 use crate::facts::JailInfo;
+use crate::naming::{GROUP, bridge_marker, epair_mark, parse_cbsd_epair_descr, parse_epair_marker};
 use crate::parse::ifconfig::IfStatus;
 use crate::state::{Attachment, BridgeRec};
 use serde::Serialize;

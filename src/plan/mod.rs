@@ -9,10 +9,9 @@ mod epair;
 pub mod gc;
 pub mod inventory;
 pub mod netgraph;
-pub mod ngscript;
-pub mod op;
 mod passthrough;
 pub mod render;
+pub mod service;
 pub mod unbridge;
 mod userland;
 
@@ -20,7 +19,7 @@ pub use bridge::plan_bridge;
 pub use unbridge::plan_unbridge;
 
 use crate::model::{JailName, Mac};
-use op::{IfRef, Op, Slot};
+use crate::op::{IfRef, Op, Slot};
 use serde::Serialize;
 
 /// One step: the change and, as data, how to reverse it.

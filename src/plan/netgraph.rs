@@ -32,36 +32,14 @@
 //! until it has spoken.
 
 use super::bridge::{Planner, Prelude};
-use super::ngscript::{NgLine, id_slot};
-use super::op::{IfRef, Op, Slot};
 use super::userland::JailEnd;
 use super::{Effect, NicFx, Step};
 use crate::error::{Kind, Result};
 use crate::model::{IfName, NicSpec, ng_ifname};
+use crate::naming::{FIRST_LINK, NAME_ATTEMPTS, bridge_node, safe_node_name};
+use crate::op::ngscript::{NgLine, id_slot};
+use crate::op::{IfRef, Op, Slot};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The first `link<N>` a jail's eiface takes (0 and 1 are the uplink's lower and upper).
-pub const FIRST_LINK: u32 = 2;
-/// How many names [`ng_ifname`] offers before the planner gives up on a free one.
-pub const NAME_ATTEMPTS: u32 = 16;
-
-/// The ng_ether node of an interface: its name with `.` and `:` as `_` (ng_ether.c
-/// `ng_ether_sanitize_ifname`), so VLAN `em0.100` is `em0_100:`.
-pub fn ether_node(ifname: &str) -> String {
-    ifname.chars().map(|c| if c == '.' || c == ':' { '_' } else { c }).collect()
-}
-
-/// vimage's ng_bridge for an uplink: `vimage_<node>`, its ownership marker.
-pub fn bridge_node(uplink: &str) -> String {
-    format!("vimage_{}", ether_node(uplink))
-}
-
-/// True for a node name vimage may write into an ngctl batch: 1–31 bytes of letters, digits,
-/// `_` and `-`. ngctl splits its lines at white space, so a value read back from the state
-/// database is checked with this before it goes into a script, as argv values are.
-pub fn safe_node_name(s: &str) -> bool {
-    !s.is_empty() && s.len() < 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
 
 /// The netgraph part of a plan while it is assembled.
 #[derive(Debug, Default)]
@@ -306,25 +284,5 @@ impl Planner<'_> {
         };
         taken.insert(link);
         link
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_names_go_into_a_batch() {
-        assert!(safe_node_name("vimage_em0") && safe_node_name("ng0_web-1"));
-        for bad in ["", "a b", "x\nshutdown em0:", "a:b", "a.b", &"x".repeat(32)] {
-            assert!(!safe_node_name(bad), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn node_names_follow_ng_ether_sanitizing() {
-        assert_eq!(ether_node("em0.100"), "em0_100");
-        assert_eq!(bridge_node("igb0"), "vimage_igb0");
-        assert!(bridge_node("abcdefghijklmno").len() < 32, "fits NG_NODESIZ");
     }
 }

@@ -14,10 +14,10 @@
 //! is not something missing).
 
 use super::bridge::{Planner, Prelude};
-use super::op::{IfRef, Op};
 use super::{Effect, NicFx};
 use crate::error::{Kind, Result};
 use crate::model::{JailNet, Mac, NicMode, NicSpec};
+use crate::op::{IfRef, InJail, Op};
 
 impl Planner<'_> {
     /// Plans one passthrough NIC; `net` is the whole jail (its other NICs' uplinks).
@@ -41,7 +41,10 @@ impl Planner<'_> {
         }
         let jid = self.info.jid;
         self.push(Op::Vnet { iface: name.to_string(), jail: self.jail.clone(), jid, was_up: st.up });
-        self.push(Op::UpInJail { jid, iface: name.to_string(), via_jexec: !self.v.kernel.has_ifconfig_j() });
+        self.push(Op::UpInJail {
+            at: InJail { jid, via_jexec: !self.v.kernel.has_ifconfig_j() },
+            iface: name.to_string(),
+        });
         self.plan.effects.push(Effect::Attach(NicFx {
             nic: nic.index,
             nic_name: name.to_string(),

@@ -1,8 +1,8 @@
 //! Prints a plan as the FreeBSD commands it stands for (`--dry-run`) or as JSON.
 
 use super::Plan;
-use super::op::{Bindings, Op};
 use crate::host::Cmd;
+use crate::op::{Bindings, Op};
 
 /// The plan's commands, in order, with names the kernel will choose shown as `$variables`.
 pub fn commands(plan: &Plan) -> Vec<Cmd> {
@@ -38,7 +38,7 @@ pub fn dry_run(plan: &Plan) -> String {
                 Op::CreateEpair { .. } => format!(
                     "   # prints the new host end: ${}; its jail end is ${}",
                     slot.0,
-                    super::op::IfRef::Peer(slot.clone()).display(&none).trim_start_matches('$')
+                    crate::op::IfRef::Peer(slot.clone()).display(&none).trim_start_matches('$')
                 ),
                 _ => format!("   # prints the new bridge: ${}", slot.0),
             };

@@ -5,6 +5,7 @@ use super::*;
 use crate::error::Kind;
 use crate::facts::{HostView, JailInfo, KernelFacts};
 use crate::model::{IfName, JailNet, Mac, NicSpec, Uplink};
+use crate::op;
 use crate::parse::ifconfig::parse_status;
 use crate::state::Attachment;
 

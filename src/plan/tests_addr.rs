@@ -8,6 +8,7 @@ use crate::devfs::rules::STOCK_FILE;
 use crate::error::Kind;
 use crate::facts::{DevfsFacts, HostView, JailInfo, KernelFacts, RcConfFacts, RouteFact};
 use crate::model::{JailName, JailNet, Uplink};
+use crate::op;
 use crate::parse::ifconfig::parse_status;
 use crate::state::DevfsUser;
 

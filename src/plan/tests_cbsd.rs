@@ -2,13 +2,14 @@
 //! giving it back at unbridge without destroying it, and how gc and the markers treat it.
 
 use super::gc;
-use super::op::{EpairMark, epair_mark, parse_cbsd_epair_descr};
 use super::render::dry_run;
 use super::tests::view;
 use super::*;
 use crate::error::Kind;
 use crate::facts::HostView;
 use crate::model::{JailName, JailNet, Uplink};
+use crate::naming::{EpairMark, epair_mark, parse_cbsd_epair_descr};
+use crate::op;
 use crate::parse::ifconfig::parse_status;
 use crate::state::Attachment;
 use std::collections::BTreeMap;

@@ -2,7 +2,6 @@
 //! the kernel's names, routes through the host's `route -j` where it exists, DHCP/SLAAC and
 //! releases before 14.0 refused, no rc.conf.
 
-use super::op::{IfRef, Op, Slot};
 use super::render::dry_run;
 use super::tests::view;
 use super::*;
@@ -11,6 +10,7 @@ use crate::error::Kind;
 use crate::facts::RouteFact;
 use crate::facts::userland::UserlandFact;
 use crate::model::{IfName, JailName, JailNet, Uplink, Userland};
+use crate::op::{IfRef, Op, Slot};
 use crate::parse::ifconfig::parse_status;
 use crate::state::Attachment;
 

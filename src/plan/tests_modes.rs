@@ -1,12 +1,12 @@
 //! Golden plans for netgraph and passthrough NICs, alone and mixed with epair ones, from
 //! hand-written host views; and their refusals, undo and teardown.
 
-use super::op::{Bindings, Op, Slot};
 use super::render::dry_run;
 use super::*;
 use crate::error::Kind;
 use crate::facts::{HostView, NgPeer, NgUplink};
 use crate::model::{IfName, JailName, JailNet, Uplink, ng_ifname};
+use crate::op::{Bindings, Op, Slot};
 use crate::parse::ifconfig::parse_status;
 use crate::state::{Attachment, BridgeRec};
 

@@ -5,12 +5,13 @@
 //! passed-through interface back (`ifconfig X -vnet J`), then remove each vimage bridge that
 //! lost its last jail.
 
-use super::netgraph::{ether_node, safe_node_name};
-use super::ngscript::NgLine;
-use super::op::{EpairMark, GROUP, IfRef, Op, Slot, bridge_marker, epair_mark};
 use super::{Effect, Plan, Step, Verb};
 use crate::facts::HostView;
 use crate::model::JailName;
+use crate::naming::{EpairMark, GROUP, bridge_marker, epair_mark};
+use crate::naming::{ether_node, safe_node_name};
+use crate::op::ngscript::NgLine;
+use crate::op::{IfRef, Op, Slot};
 use std::collections::BTreeSet;
 
 /// Plans the removal of everything vimage made for `jail`. Never fails: what is already gone

@@ -12,11 +12,11 @@
 //!   a jail's interfaces is `jexec <jid> ifconfig`;
 //! - no rc.conf: a Linux userland never reads one.
 
-use super::op::{IfRef, Op};
 use crate::addr::{V4, V6};
 use crate::error::{Error, Kind, Result};
 use crate::facts::HostView;
 use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Userland};
+use crate::op::{IfRef, Op};
 
 /// True when the jail runs a Linux userland.
 pub(super) fn is_linux(v: &HostView) -> bool {
@@ -99,7 +99,8 @@ impl JailEnd<'_> {
             (Op::ConfigureInJail { jail: jail.clone(), jid, iface: iface.clone(), mac }, Some(iface))
         } else {
             let via_jexec = !v.kernel.has_ifconfig_j();
-            (Op::RenameInJail { jail: jail.clone(), jid, iface, mac, name: name.clone(), via_jexec }, None)
+            let at = crate::op::InJail { jid, via_jexec };
+            (Op::RenameInJail { jail: jail.clone(), at, iface, mac, name: name.clone() }, None)
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::StateDb;
 use crate::error::Result;
-use crate::plan::op::Op;
+use crate::op::Op;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
@@ -69,7 +69,7 @@ pub struct RunRow {
     pub id: i64,
     /// The jail the run was for.
     pub jail: String,
-    /// The verb ([`crate::plan::Verb::as_str`]): recovery rolls setup back and finishes teardown.
+    /// The verb (the planner's `Verb::as_str`): recovery rolls setup back and finishes teardown.
     pub verb: String,
     /// The process that ran it, for the admin reading the journal.
     pub pid: Option<i64>,
@@ -194,7 +194,7 @@ impl StateDb {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::op::{IfRef, Op};
+    use crate::op::{IfRef, Op};
 
     #[test]
     fn unfinished_runs_keep_their_steps_until_finished() {

@@ -10,7 +10,7 @@
 //! line did: `rmhook` of a hook that is gone is no error, and a node is shut down through the
 //! bridge hook it hangs on (`vimage_em0:link5`), which works whether or not it was named yet.
 
-use super::op::{Bindings, Slot};
+use super::{Bindings, Slot};
 use crate::host::Output;
 use crate::parse::ngctl::{replies, unquote};
 use serde::{Deserialize, Serialize};

@@ -1,14 +1,33 @@
-//! The kernel changes vimage makes, as data: each renders to exactly one FreeBSD command.
+//! The kernel contract: every change vimage makes, as data. Each [`Op`] renders to exactly one
+//! FreeBSD command and knows its undo, how to read its output, and which FreeBSD errors mean
+//! its object is already gone. The commands are built by family, one file each: `iface`
+//! (interfaces and bridges), `jail`, `netgraph` (with [`ngscript`]), `devfs`, `addr`
+//! (addresses and routes), [`cbsd`].
+//!
+//! Ops live here, below both the planner (which builds them) and the state database (whose
+//! journal stores them, serialized, so a crash recovery can replay their undos): the journal
+//! needs the type to read a step back, and giving it an opaque blob instead would leave the
+//! recovery reasoning about JSON. Nothing here imports the planner, the executor or the
+//! journal. The serialized form is the journal's format: variant and field names never change
+//! (a field that moved into a shared type, like [`InJail`], is flattened back into the op).
 //!
 //! Some names are only known once the kernel has chosen them (`ifconfig epair create` prints
 //! `epair7a`). A later step refers to such a name through a [`Slot`]; the executor fills the
 //! slot from the creating command's output. Dry runs print slots as `$name` variables, so the
 //! printed plan reads like the shell script it stands for.
 
-use super::ngscript::{self, NgLine};
+mod addr;
+pub mod cbsd;
+mod devfs;
+mod iface;
+mod jail;
+mod netgraph;
+pub mod ngscript;
+
 use crate::host::{Cmd, Output, Program};
 use crate::model::{IfName, JailName, Mac};
-use crate::parse::ifconfig::IfStatus;
+use crate::naming::{bridge_marker, epair_marker, epair_peer};
+use ngscript::NgLine;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -93,207 +112,8 @@ fn peer_label(a: &str) -> String {
     }
 }
 
-/// `epair7a` → `epair7b`: the kernel names the b-end after the a-end (if_epair.c).
-pub fn epair_peer(a: &str) -> String {
-    match a.strip_suffix('a') {
-        Some(stem) => format!("{stem}b"),
-        None => format!("{a}b"),
-    }
-}
-
 /// Names the kernel chose during one run.
 pub type Bindings = BTreeMap<Slot, String>;
-
-/// `ngctl -f -` reading `script` on stdin.
-fn ngctl_batch(script: String) -> Cmd {
-    Cmd::new(Program::Ngctl, ["-f", "-"]).with_stdin(script)
-}
-
-/// The description vimage puts on an epair's host end: the ownership marker that teardown,
-/// `status` and `gc` look for (`vimage:<jail>:<nic>`).
-pub fn epair_marker(jail: &JailName, nic: &IfName) -> String {
-    format!("vimage:{jail}:{nic}")
-}
-
-/// The description vimage puts on a bridge it created for `uplink`.
-pub fn bridge_marker(uplink: &str) -> String {
-    format!("vimage:{uplink}")
-}
-
-/// The interface group that holds every host-side object vimage created.
-pub const GROUP: &str = "vimage";
-
-/// Reads a description written by [`epair_marker`]. Jail names may contain `:`, interface
-/// names may not, so the NIC is what follows the last colon.
-pub fn parse_epair_marker(descr: &str) -> Option<(String, String)> {
-    let rest = descr.strip_prefix("vimage:")?;
-    let (jail, nic) = rest.rsplit_once(':')?;
-    if jail.is_empty() || nic.is_empty() {
-        return None;
-    }
-    Some((jail.to_string(), nic.to_string()))
-}
-
-/// CBSD's description of the host end of the epair its `cbsd jstart` made for NIC `index` of
-/// `jail` (sudoexec/jstart l.601: `ifconfig ${myepair}a description ${jname}-eth${eth_seq}`).
-/// CBSD's jstop finds its epairs by it (`get_my_device epair ${jname}-eth${eth_seq}`, before
-/// any hook runs) and jcleanup destroys every epair whose description starts with
-/// `${jname}-eth`, so vimage never changes it.
-pub fn cbsd_epair_descr(jail: &JailName, index: u32) -> String {
-    format!("{jail}-eth{index}")
-}
-
-/// Reads a description written by CBSD's jstart ([`cbsd_epair_descr`]): the jail and the NIC
-/// index. Jail names may contain `-`, so the split is at the last `-eth`.
-pub fn parse_cbsd_epair_descr(descr: &str) -> Option<(String, u32)> {
-    let (jail, n) = descr.rsplit_once("-eth")?;
-    if jail.is_empty() || n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) || n.len() > 5 {
-        return None;
-    }
-    Some((jail.to_string(), n.parse().ok()?))
-}
-
-/// `epair<unit>a`: the name the kernel gives an epair's host end (CBSD never renames it).
-pub fn is_epair_a_end(name: &str) -> bool {
-    name.strip_prefix("epair")
-        .and_then(|r| r.strip_suffix('a'))
-        .is_some_and(|u| !u.is_empty() && u.bytes().all(|c| c.is_ascii_digit()))
-}
-
-/// Whose NIC a host-side epair end is, read from vimage's kernel markers alone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EpairMark {
-    /// vimage created it (description `vimage:<jail>:<nic>`): vimage destroys it.
-    Created {
-        /// The jail named in the marker.
-        jail: String,
-        /// The NIC's name inside the jail, from the marker.
-        nic: String,
-    },
-    /// The epair CBSD's jstart made for NIC `index` of `jail`, which vimage took over: CBSD's
-    /// description `<jail>-eth<index>` is kept and group `vimage` marks vimage's use. It is
-    /// CBSD's object: vimage only takes its group marker off, CBSD's jstop destroys it.
-    Adopted {
-        /// The jail named in CBSD's description.
-        jail: String,
-        /// The NIC index in CBSD's description (the jailnic row's position).
-        index: u32,
-    },
-}
-
-impl EpairMark {
-    /// The jail the marker names.
-    pub fn jail(&self) -> &str {
-        match self {
-            EpairMark::Created { jail, .. } | EpairMark::Adopted { jail, .. } => jail,
-        }
-    }
-
-    /// Whether this marks NIC number `nic` (named `nic_name` in the jail) of `jail`: a created
-    /// epair by the name in its marker, an adopted one by the index in CBSD's description.
-    pub fn is_nic(&self, jail: &str, nic: u32, nic_name: &str) -> bool {
-        match self {
-            EpairMark::Created { jail: j, nic: n } => j == jail && n == nic_name,
-            EpairMark::Adopted { jail: j, index } => j == jail && *index == nic,
-        }
-    }
-
-    /// True for an epair vimage took over from CBSD (and must never destroy).
-    pub fn is_adopted(&self) -> bool {
-        matches!(self, EpairMark::Adopted { .. })
-    }
-}
-
-/// The rule by which vimage recognises a host-side epair end as a jail's NIC, from the
-/// kernel alone (status, gc, unbridge, and rebuilding lost records all use it):
-/// - description `vimage:<jail>:<nic>` (and not a bridge): vimage created it;
-/// - an `epair<unit>a` in group `vimage` whose description is CBSD's `<jail>-eth<N>`: CBSD's
-///   epair, adopted by vimage for NIC N (the jail end is that jail's NIC N; vimage's records
-///   say under which name). Without group `vimage` such an epair is CBSD's alone.
-pub fn epair_mark(st: &IfStatus) -> Option<EpairMark> {
-    if st.is_bridge() {
-        return None;
-    }
-    let d = st.description.as_deref()?;
-    if let Some((jail, nic)) = parse_epair_marker(d) {
-        return Some(EpairMark::Created { jail, nic });
-    }
-    if !st.in_group(GROUP) || !is_epair_a_end(&st.name) {
-        return None;
-    }
-    let (jail, index) = parse_cbsd_epair_descr(d)?;
-    Some(EpairMark::Adopted { jail, index })
-}
-
-// What makes a kernel object vimage's, one function per kind of object. Rebuilding lost
-// records (`facts::rebuild`) asks each object these questions and nothing else, so a new
-// kind of marker is recognised everywhere by adding it here.
-
-/// Whose NIC a host interface is, when it is the host end of an epair vimage made or took
-/// over: `(jail, NIC name in the jail)`, from its marker ([`epair_mark`]). An epair taken
-/// over from CBSD names only its NIC's index (`<jail>-eth<N>`); its name in the jail is
-/// taken to be CBSD 14.x's `eth<N>` (a 15.x jailnic name is not in any marker).
-pub fn epair_owner(st: &IfStatus) -> Option<(String, String)> {
-    Some(match epair_mark(st)? {
-        EpairMark::Created { jail, nic } => (jail, nic),
-        EpairMark::Adopted { jail, index } => (jail, format!("eth{index}")),
-    })
-}
-
-/// The uplink of an if_bridge vimage created: its description is [`bridge_marker`] and it
-/// is in group [`GROUP`].
-pub fn vimage_bridge_uplink(st: &IfStatus) -> Option<String> {
-    if !st.is_bridge() || !st.in_group(GROUP) {
-        return None;
-    }
-    let uplink = st.description.as_deref()?.strip_prefix("vimage:")?;
-    (!uplink.is_empty() && !uplink.contains(':')).then(|| uplink.to_string())
-}
-
-/// Which netgraph NIC of `jail` the interface `ifname` in that jail is, by vimage's naming
-/// rule ([`crate::model::ng_ifname`], any of the planner's attempts): its ordinal among the
-/// jail's netgraph NICs. The interface name is also the eiface's node name on the host.
-pub fn ng_nic_ordinal(jail: &JailName, ifname: &str) -> Option<u32> {
-    let rest = ifname.strip_prefix("ng")?;
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 || rest.as_bytes().get(digits) != Some(&b'_') {
-        return None;
-    }
-    let i: u32 = rest[..digits].parse().ok()?;
-    (0..super::netgraph::NAME_ATTEMPTS).any(|a| crate::model::ng_ifname(jail, i, a).as_str() == ifname).then_some(i)
-}
-
-/// The jail an eiface on the host was made for, read from its name alone (its jail is gone,
-/// so the interface came back to the host): only the unshortened form `ng<i>_<jail>` names
-/// its jail. A name ending like a shortened one (`_` and 4 hex digits) could be either, so it
-/// is not traced back.
-pub fn ng_orphan_jail(ifname: &str) -> Option<(JailName, u32)> {
-    let tail = ifname.len().checked_sub(5).and_then(|i| ifname.get(i..))?;
-    if tail.starts_with('_') && tail[1..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-        return None;
-    }
-    let rest = ifname.strip_prefix("ng")?;
-    let (i, jail) = rest.split_once('_')?;
-    let jail = JailName::parse(jail).ok()?;
-    let i: u32 = i.parse().ok()?;
-    (crate::model::ng_ifname(&jail, i, 0).as_str() == ifname).then_some((jail, i))
-}
-
-/// The ng_bridge and `link<N>` an eiface node hangs on, when that bridge is vimage's (named
-/// `vimage_<uplink node>`, see [`super::netgraph::bridge_node`]): from `ngctl show` of the
-/// eiface, whose `ether` hook vimage connected to the bridge's `link<N>`.
-pub fn ng_eiface_link(
-    node: &crate::parse::ngctl::NodeLine,
-    hooks: &[crate::parse::ngctl::HookRow],
-) -> Option<(String, u32)> {
-    if node.type_name != "eiface" {
-        return None;
-    }
-    let h = hooks.iter().find(|h| h.hook == "ether" && h.peer_type == "bridge")?;
-    let bridge = h.peer_name.as_deref().filter(|b| b.starts_with("vimage_") && super::netgraph::safe_node_name(b))?;
-    let link: u32 = h.peer_hook.strip_prefix("link")?.parse().ok()?;
-    Some((bridge.to_string(), link))
-}
 
 /// One change to the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,18 +164,18 @@ pub enum Op {
     /// so it would be set after `vnet`, on an interface no longer in the host. Here it lands on
     /// the renamed interface, inside the jail, where a vnet jail may set it.
     RenameInJail {
-        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        /// The jail, for the journal and messages (the command addresses it by `at`).
         jail: JailName,
-        /// The jail instance's ID, so a jail restarted since planning is never touched.
-        jid: u32,
+        /// Where ifconfig runs: the jail instance, by ID (a jail restarted since planning is
+        /// never touched), and whether through `jexec`.
+        #[serde(flatten)]
+        at: InJail,
         /// The interface's kernel-given name inside the jail (`epair7b`).
         iface: IfRef,
         /// The MAC decided at plan time (the admin's, CBSD's, the stored one, or a new unique one).
         mac: Mac,
         /// The name the jail should see (`eth0`).
         name: IfName,
-        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
-        via_jexec: bool,
     },
     /// `ifconfig -j <jid> <iface> ether <mac> up`: a NIC of a jail with a Linux userland keeps
     /// the name the kernel gave it (the Linux ABI shows its programs names of its own), so only
@@ -379,7 +199,7 @@ pub enum Op {
     /// for this NIC, so vimage moves it in (renamed inside the jail, not on the host) and no
     /// second epair is made. CBSD's description `<jail>-eth<N>` stays: CBSD's jstop finds its
     /// epair by it, before vimage's hook runs, and destroys it after `jail -r` (see
-    /// [`epair_mark`]). Undone by [`Op::Unadopt`].
+    /// [`crate::naming::epair_mark`]). Undone by [`Op::Unadopt`].
     Adopt {
         /// The host end CBSD created.
         iface: String,
@@ -407,14 +227,14 @@ pub enum Op {
     },
     /// `ifconfig -j <jid> <from> name <to>` (or via jexec): undo of an in-jail rename.
     RenameBackInJail {
-        /// The jail instance that holds the interface.
-        jid: u32,
+        /// Where ifconfig runs: the jail instance, by ID (a jail restarted since planning is
+        /// never touched), and whether through `jexec`.
+        #[serde(flatten)]
+        at: InJail,
         /// The name vimage gave it.
         from: IfName,
         /// The name it had before.
         to: String,
-        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
-        via_jexec: bool,
     },
     /// `jail -c name=N path=P host.hostname=H vnet persist …` (the standalone service).
     CreateJail {
@@ -500,44 +320,44 @@ pub enum Op {
     /// `ifconfig -j <jid> <iface> inet <a/p> alias` (or `inet6 -ifdisabled <a/p> alias`):
     /// an address inside the jail; `alias` so it never replaces another one.
     AddrAdd {
-        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        /// The jail, for the journal and messages (the command addresses it by `at`).
         jail: JailName,
-        /// The jail instance's ID, so a jail restarted since planning is never touched.
-        jid: u32,
+        /// Where ifconfig runs: the jail instance, by ID (a jail restarted since planning is
+        /// never touched), and whether through `jexec`.
+        #[serde(flatten)]
+        at: InJail,
         /// The NIC inside the jail (a slot when it keeps a name the kernel has yet to give).
         iface: IfRef,
         /// The address with its prefix length (`192.0.2.10/24`).
         cidr: String,
         /// IPv6 (`inet6`) rather than IPv4.
         v6: bool,
-        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
-        via_jexec: bool,
     },
     /// `ifconfig -j <jid> <iface> inet <a> -alias`: an address vimage no longer wants.
     AddrDel {
-        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        /// The jail, for the journal and messages (the command addresses it by `at`).
         jail: JailName,
-        /// The jail instance's ID, so a jail restarted since planning is never touched.
-        jid: u32,
+        /// Where ifconfig runs: the jail instance, by ID (a jail restarted since planning is
+        /// never touched), and whether through `jexec`.
+        #[serde(flatten)]
+        at: InJail,
         /// The NIC inside the jail.
         iface: IfRef,
         /// The address with its prefix length; only the address goes to `-alias`.
         cidr: String,
         /// IPv6 (`inet6`) rather than IPv4.
         v6: bool,
-        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
-        via_jexec: bool,
     },
     /// `ifconfig -j <jid> <iface> inet6 -ifdisabled accept_rtadv`: IPv6 autoconfiguration.
     Slaac {
-        /// The jail, for the journal and messages (the command addresses it by `jid`).
+        /// The jail, for the journal and messages (the command addresses it by `at`).
         jail: JailName,
-        /// The jail instance's ID, so a jail restarted since planning is never touched.
-        jid: u32,
+        /// Where ifconfig runs: the jail instance, by ID (a jail restarted since planning is
+        /// never touched), and whether through `jexec`.
+        #[serde(flatten)]
+        at: InJail,
         /// The NIC inside the jail.
         iface: IfName,
-        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
-        via_jexec: bool,
     },
     /// `jexec <jid> dhclient <iface>`: a DHCP lease (dhclient stays in the jail, renewing it).
     Dhclient {
@@ -579,7 +399,7 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         route_j: bool,
     },
-    /// `ngctl -f -` with every netgraph change of one start (see [`super::ngscript`]); `slot`
+    /// `ngctl -f -` with every netgraph change of one start (see [`ngscript`]); `slot`
     /// gets the number of lines that completed, so the undo reverses exactly those.
     NgScript {
         /// Receives the number of completed lines (and the names `getifname` replies gave).
@@ -636,210 +456,112 @@ pub enum Op {
     },
     /// `ifconfig -j <jid> <iface> up` (`jexec <jid> ifconfig …` before 14.0).
     UpInJail {
-        /// The jail instance that holds the interface.
-        jid: u32,
+        /// Where ifconfig runs: the jail instance, by ID (a jail restarted since planning is
+        /// never touched), and whether through `jexec`.
+        #[serde(flatten)]
+        at: InJail,
         /// The interface inside the jail.
         iface: String,
-        /// No `ifconfig -j` (before FreeBSD 14.0): run ifconfig through `jexec` instead.
-        via_jexec: bool,
     },
 }
 
-/// `ifconfig -j <jid> <args>`, or `jexec <jid> ifconfig <args>` before FreeBSD 14.
-fn in_jail_ifconfig(jid: u32, via_jexec: bool, tail: Vec<String>) -> Cmd {
-    let mut args =
-        if via_jexec { vec![jid.to_string(), "ifconfig".into()] } else { vec!["-j".into(), jid.to_string()] };
-    args.extend(tail);
-    Cmd::new(if via_jexec { Program::Jexec } else { Program::Ifconfig }, args)
+/// Where a command inside a jail runs: the jail instance by ID (so a jail restarted since the
+/// plan was made is never touched), and how ifconfig reaches it. Journals keep its fields
+/// inline in the op (`"jid": 3, "via_jexec": false`), as they always were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InJail {
+    /// The jail instance's ID.
+    pub jid: u32,
+    /// No `ifconfig -j` (before FreeBSD 14.0): run the jail's ifconfig through `jexec`.
+    pub via_jexec: bool,
 }
 
-/// `route -j <jid> <args>` (the host's route(8) in the jail) or `jexec <jid> route <args>`.
-fn route_in_jail(jid: u32, route_j: bool, tail: Vec<String>) -> Cmd {
-    if route_j {
-        let mut args = vec!["-j".to_string(), jid.to_string()];
+impl InJail {
+    /// `ifconfig -j <jid> <args>`, or `jexec <jid> ifconfig <args>` before FreeBSD 14.
+    pub fn ifconfig(&self, tail: Vec<String>) -> Cmd {
+        let (program, mut args) = if self.via_jexec {
+            (Program::Jexec, vec![self.jid.to_string(), "ifconfig".into()])
+        } else {
+            (Program::Ifconfig, vec!["-j".into(), self.jid.to_string()])
+        };
         args.extend(tail);
-        Cmd::new(Program::Route, args)
-    } else {
-        jexec(jid, "route", tail)
+        Cmd::new(program, args)
     }
-}
-
-/// `jexec <jid> <program> <args>`: a command that exists only as itself inside the jail.
-fn jexec(jid: u32, program: &str, tail: Vec<String>) -> Cmd {
-    let mut args = vec![jid.to_string(), program.to_string()];
-    args.extend(tail);
-    Cmd::new(Program::Jexec, args)
-}
-
-/// The address part of `a/p`.
-fn addr_only(cidr: &str) -> String {
-    cidr.split('/').next().unwrap_or(cidr).to_string()
 }
 
 impl Op {
     /// The command that performs this op, with slots filled from `b` or shown as variables.
     pub fn command(&self, b: &Bindings) -> Cmd {
-        let ifc = |args: Vec<String>| Cmd::new(Program::Ifconfig, args);
         match self {
-            Op::CreateBridge { uplink, .. } => ifc(vec![
-                "bridge".into(),
-                "create".into(),
-                "description".into(),
-                bridge_marker(uplink),
-                "group".into(),
-                GROUP.into(),
-                "addm".into(),
-                uplink.clone(),
-                "up".into(),
-            ]),
-            Op::CreateEpair { jail, nic, mtu, .. } => ifc(vec![
-                "epair".into(),
-                "create".into(),
-                "description".into(),
-                epair_marker(jail, nic),
-                "group".into(),
-                GROUP.into(),
-                "mtu".into(),
-                mtu.to_string(),
-                "up".into(),
-            ]),
-            Op::AddMember { bridge, member } => ifc(vec![bridge.display(b), "addm".into(), member.display(b)]),
-            Op::MoveToJail { iface, mtu, jid, .. } => {
-                ifc(vec![iface.display(b), "mtu".into(), mtu.to_string(), "vnet".into(), jid.to_string()])
-            }
-            Op::RenameInJail { jid, iface, mac, name, via_jexec, .. } => {
-                let tail = vec![
-                    iface.display(b),
-                    "ether".into(),
-                    mac.to_string(),
-                    "name".into(),
-                    name.to_string(),
-                    "up".into(),
-                ];
-                if *via_jexec {
-                    let mut args = vec![jid.to_string(), "ifconfig".into()];
-                    args.extend(tail);
-                    Cmd::new(Program::Jexec, args)
-                } else {
-                    let mut args = vec!["-j".into(), jid.to_string()];
-                    args.extend(tail);
-                    ifc(args)
-                }
-            }
-            Op::Destroy { iface } => ifc(vec![iface.display(b), "destroy".into()]),
-            Op::Adopt { iface, .. } => ifc(vec![iface.clone(), "group".into(), GROUP.into()]),
-            Op::Unadopt { iface, description } => {
-                let mut a = vec![iface.clone()];
-                if let Some(d) = description {
-                    a.extend(["description".into(), d.clone()]);
-                }
-                a.extend(["-group".into(), GROUP.into()]);
-                ifc(a)
-            }
-            Op::Reclaim { iface, jid } => ifc(vec![iface.clone(), "-vnet".into(), jid.to_string()]),
-            Op::RenameBackInJail { jid, from, to, via_jexec } => {
-                let tail = vec![from.to_string(), "name".into(), to.clone()];
-                if *via_jexec {
-                    let mut args = vec![jid.to_string(), "ifconfig".into()];
-                    args.extend(tail);
-                    Cmd::new(Program::Jexec, args)
-                } else {
-                    let mut args = vec!["-j".into(), jid.to_string()];
-                    args.extend(tail);
-                    ifc(args)
-                }
-            }
-            Op::CreateJail { params, .. } => {
-                let mut args = vec!["-c".to_string()];
-                args.extend(params.iter().cloned());
-                Cmd::new(Program::Jail, args)
-            }
-            Op::RemoveJail { jail } => Cmd::new(Program::Jail, ["-r".to_string(), jail.to_string()]),
-            Op::ExecInJail { jail, command } => {
-                Cmd::new(Program::Jexec, [jail.to_string(), "/bin/sh".into(), "-c".into(), command.clone()])
-            }
-            Op::DevfsRuleAdd { set, words, .. } => {
-                let mut a = vec!["rule".to_string(), "-s".into(), set.to_string(), "add".into()];
-                a.extend(words.iter().cloned());
-                Cmd::new(Program::Devfs, a)
-            }
-            Op::DevfsDelset { set } => {
-                Cmd::new(Program::Devfs, ["rule".to_string(), "-s".into(), set.to_string(), "delset".into()])
-            }
-            Op::DevfsUse { mount, set, .. } => {
-                Cmd::new(Program::Devfs, ["-m".to_string(), mount.clone(), "ruleset".into(), set.to_string()])
-            }
-            Op::DevfsApply { mount, set, .. } => Cmd::new(
-                Program::Devfs,
-                ["-m".to_string(), mount.clone(), "rule".into(), "-s".into(), set.to_string(), "applyset".into()],
-            ),
-            Op::JailSetDevfs { jid, set, .. } => {
-                Cmd::new(Program::Jail, ["-m".to_string(), format!("jid={jid}"), format!("devfs_ruleset={set}")])
-            }
-            Op::CbsdJset { jail, key, value, .. } => {
-                Cmd::new(Program::Cbsd, ["jset".to_string(), format!("jname={jail}"), format!("{key}={value}")])
-            }
-            Op::AddrAdd { jid, iface, cidr, v6, via_jexec, .. } => {
-                let iface = iface.display(b);
-                let tail = if *v6 {
-                    vec![iface.to_string(), "inet6".into(), "-ifdisabled".into(), cidr.clone(), "alias".into()]
-                } else {
-                    vec![iface.to_string(), "inet".into(), cidr.clone(), "alias".into()]
-                };
-                in_jail_ifconfig(*jid, *via_jexec, tail)
-            }
-            Op::AddrDel { jid, iface, cidr, v6, via_jexec, .. } => {
-                let af = if *v6 { "inet6" } else { "inet" };
-                let iface = iface.display(b);
-                in_jail_ifconfig(*jid, *via_jexec, vec![iface, af.into(), addr_only(cidr), "-alias".into()])
-            }
-            Op::Slaac { jid, iface, via_jexec, .. } => in_jail_ifconfig(
-                *jid,
-                *via_jexec,
-                vec![iface.to_string(), "inet6".into(), "-ifdisabled".into(), "accept_rtadv".into()],
-            ),
-            Op::Dhclient { jid, iface, .. } => jexec(*jid, "dhclient", vec![iface.to_string()]),
+            Op::CreateBridge { uplink, .. } => iface::create_bridge(uplink),
+            Op::CreateEpair { jail, nic, mtu, .. } => iface::create_epair(jail, nic, *mtu),
+            Op::AddMember { bridge, member } => iface::add_member(bridge, member, b),
+            Op::MoveToJail { iface, mtu, jid, .. } => iface::move_to_jail(iface, *mtu, *jid, b),
+            Op::RenameInJail { at, iface, mac, name, .. } => iface::rename_in_jail(at, iface, mac, name, b),
+            Op::ConfigureInJail { jid, iface, mac, .. } => iface::configure_in_jail(*jid, iface, mac, b),
+            Op::Destroy { iface } => iface::destroy(iface, b),
+            Op::Adopt { iface, .. } => iface::adopt(iface),
+            Op::Unadopt { iface, description } => iface::unadopt(iface, description.as_deref()),
+            Op::Reclaim { iface, jid } => iface::unvnet(iface, *jid, false),
+            Op::RenameBackInJail { at, from, to } => iface::rename_back_in_jail(at, from, to),
+            Op::Vnet { iface, jid, .. } => iface::vnet(iface, *jid),
+            Op::Unvnet { iface, jid, up } => iface::unvnet(iface, *jid, *up),
+            Op::UpInJail { at, iface } => iface::up_in_jail(at, iface),
+            Op::CreateJail { params, .. } => jail::create(params),
+            Op::RemoveJail { jail } => jail::remove(jail),
+            Op::ExecInJail { jail, command } => jail::exec_in(jail, command),
+            Op::DevfsRuleAdd { set, words, .. } => devfs::rule_add(*set, words),
+            Op::DevfsDelset { set } => devfs::delset(*set),
+            Op::DevfsUse { mount, set, .. } => devfs::use_set(mount, *set),
+            Op::DevfsApply { mount, set, .. } => devfs::apply(mount, *set),
+            Op::JailSetDevfs { jid, set, .. } => devfs::jail_set(*jid, *set),
+            Op::CbsdJset { jail, key, value, .. } => cbsd::jset(jail, key, value),
+            Op::AddrAdd { at, iface, cidr, v6, .. } => addr::add(at, iface, cidr, *v6, b),
+            Op::AddrDel { at, iface, cidr, v6, .. } => addr::del(at, iface, cidr, *v6, b),
+            Op::Slaac { at, iface, .. } => addr::slaac(at, iface),
+            Op::Dhclient { jid, iface, .. } => addr::dhclient(*jid, iface),
             Op::RouteDefault { jid, v6, gw, old, route_j, .. } => {
-                let mut t = vec![if old.is_some() { "change" } else { "add" }.to_string()];
-                if *v6 {
-                    t.push("-inet6".into());
-                }
-                t.extend(["default".to_string(), gw.clone()]);
-                route_in_jail(*jid, *route_j, t)
+                addr::route_default(*jid, *route_j, *v6, gw, old.is_some())
             }
-            Op::RouteDelete { jid, v6, route_j, .. } => {
-                let mut t = vec!["delete".to_string()];
-                if *v6 {
-                    t.push("-inet6".into());
-                }
-                t.push("default".into());
-                route_in_jail(*jid, *route_j, t)
-            }
-            Op::ConfigureInJail { jid, iface, mac, .. } => {
-                ifc(vec!["-j".into(), jid.to_string(), iface.display(b), "ether".into(), mac.to_string(), "up".into()])
-            }
-            Op::NgScript { lines, .. } => ngctl_batch(ngscript::script(lines)),
-            Op::NgUndo { of, lines } => {
-                let done = ngscript::progress(b, of).unwrap_or(lines.len());
-                ngctl_batch(ngscript::undo_script(lines, done))
-            }
-            Op::NgShutdown { id, .. } => Cmd::new(Program::Ngctl, ["shutdown".to_string(), format!("[{id:x}]:")]),
-            Op::Vnet { iface, jid, .. } => ifc(vec![iface.clone(), "vnet".into(), jid.to_string()]),
-            Op::Unvnet { iface, jid, up } => {
-                let mut a = vec![iface.clone(), "-vnet".into(), jid.to_string()];
-                if *up {
-                    a.push("up".into());
-                }
-                ifc(a)
-            }
-            Op::KldLoad { module } => Cmd::new(Program::Kldload, ["-n".to_string(), module.clone()]),
-            Op::UpInJail { jid, iface, via_jexec } => {
-                if *via_jexec {
-                    Cmd::new(Program::Jexec, [jid.to_string(), "ifconfig".into(), iface.clone(), "up".into()])
-                } else {
-                    ifc(vec!["-j".into(), jid.to_string(), iface.clone(), "up".into()])
-                }
-            }
+            Op::RouteDelete { jid, v6, route_j, .. } => addr::route_delete(*jid, *route_j, *v6),
+            Op::NgScript { lines, .. } => netgraph::script(lines),
+            Op::NgUndo { of, lines } => netgraph::undo(of, lines, b),
+            Op::NgShutdown { id, .. } => netgraph::shutdown(*id),
+            Op::KldLoad { module } => netgraph::kldload(module),
+        }
+    }
+
+    /// True when this op's command failed because its object is already gone (destroyed by
+    /// someone else, given back by the kernel, taken along by its jail): the one place that
+    /// reads FreeBSD's words for "no such thing". Whether "gone" is as good as done is the
+    /// caller's to say (a teardown and a crash recovery accept it; a setup does not).
+    pub fn already_gone(&self, out: &Output) -> bool {
+        match self {
+            Op::Destroy { .. } => iface::destroy_gone(out),
+            Op::Unvnet { .. } | Op::Reclaim { .. } => iface::unvnet_gone(out),
+            Op::RemoveJail { .. } | Op::JailSetDevfs { .. } => jail::jail_gone(out),
+            Op::DevfsUse { .. } | Op::DevfsApply { .. } => devfs::mount_gone(out),
+            Op::NgShutdown { .. } => netgraph::node_gone(out),
+            Op::NgScript { lines, .. } => netgraph::script_target_gone(lines, out),
+            _ => false,
+        }
+    }
+
+    /// This op as separate commands, each of which may find its object gone without the others
+    /// caring: for a crash recovery that does not know how far the step got. A netgraph undo
+    /// becomes one `ngctl` per inverse line; anything else is its one command.
+    pub fn commands_each(&self, b: &Bindings) -> Vec<Cmd> {
+        match self {
+            Op::NgUndo { lines, .. } => netgraph::undo_each(lines),
+            other => vec![other.command(b)],
+        }
+    }
+
+    /// [`Op::already_gone`] for one of [`Op::commands_each`]'s commands.
+    pub fn each_gone(&self, out: &Output) -> bool {
+        match self {
+            Op::NgUndo { .. } => netgraph::node_gone(out),
+            other => other.already_gone(out),
         }
     }
 
@@ -953,22 +675,12 @@ impl Op {
             Op::JailSetDevfs { jail, jid, set, prev } => {
                 Some(Op::JailSetDevfs { jail: jail.clone(), jid: *jid, set: *prev, prev: *set })
             }
-            Op::AddrAdd { jail, jid, iface, cidr, v6, via_jexec } => Some(Op::AddrDel {
-                jail: jail.clone(),
-                jid: *jid,
-                iface: iface.clone(),
-                cidr: cidr.clone(),
-                v6: *v6,
-                via_jexec: *via_jexec,
-            }),
-            Op::AddrDel { jail, jid, iface, cidr, v6, via_jexec } => Some(Op::AddrAdd {
-                jail: jail.clone(),
-                jid: *jid,
-                iface: iface.clone(),
-                cidr: cidr.clone(),
-                v6: *v6,
-                via_jexec: *via_jexec,
-            }),
+            Op::AddrAdd { jail, at, iface, cidr, v6 } => {
+                Some(Op::AddrDel { jail: jail.clone(), at: *at, iface: iface.clone(), cidr: cidr.clone(), v6: *v6 })
+            }
+            Op::AddrDel { jail, at, iface, cidr, v6 } => {
+                Some(Op::AddrAdd { jail: jail.clone(), at: *at, iface: iface.clone(), cidr: cidr.clone(), v6: *v6 })
+            }
             Op::Slaac { .. } | Op::Dhclient { .. } | Op::RouteDelete { .. } => None,
             Op::RouteDefault { jail, jid, v6, gw, old, route_j } => Some(match old {
                 Some(o) => Op::RouteDefault {
@@ -985,12 +697,11 @@ impl Op {
     }
 
     /// True when a command that exited 0 still did not do its job: ifconfig only warns when
-    /// it cannot change an interface's ND6 flags (af_inet6.c `setnd6flags`:
-    /// `warn("ioctl(SIOCSIFINFO_IN6)")`) and goes on, so an IPv6 address would be added to an
-    /// interface whose IPv6 stays disabled.
+    /// it cannot change an interface's ND6 flags and goes on, so an IPv6 address would be
+    /// added to an interface whose IPv6 stays disabled.
     pub fn failed_despite_success(&self, stderr: &str) -> bool {
         match self {
-            Op::AddrAdd { v6: true, .. } | Op::Slaac { .. } => stderr.contains("SIOCSIFINFO_IN6"),
+            Op::AddrAdd { v6: true, .. } | Op::Slaac { .. } => addr::nd6_flags_refused(stderr),
             _ => false,
         }
     }
@@ -1012,15 +723,11 @@ impl Op {
     /// The kernel's name for what a creating command printed, checked against what that
     /// command can print (a garbled line must never become an argument to `destroy`).
     pub fn read_binding(&self, stdout: &str) -> Option<String> {
-        let prefix = match self {
-            Op::CreateBridge { .. } => "bridge",
-            Op::CreateEpair { .. } => "epair",
-            _ => return None,
-        };
-        let name = stdout.lines().map(str::trim).rfind(|l| !l.is_empty())?;
-        let digits = name.strip_prefix(prefix)?;
-        let digits = if prefix == "epair" { digits.strip_suffix('a')? } else { digits };
-        (!digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) && name.len() <= 15).then(|| name.to_string())
+        match self {
+            Op::CreateBridge { .. } => iface::read_created("bridge", stdout),
+            Op::CreateEpair { .. } => iface::read_created("epair", stdout),
+            _ => None,
+        }
     }
 
     /// The description that marks what this op creates, so it can be found after a crash
@@ -1052,11 +759,10 @@ mod tests {
         assert_eq!(op.command(&b).script_line(), "ifconfig epair7b mtu 1500 vnet 3");
         let op = Op::RenameInJail {
             jail: jail(),
-            jid: 3,
+            at: InJail { jid: 3, via_jexec: false },
             iface: IfRef::Peer(s),
             mac: Mac::parse("02:00:00:00:00:01").unwrap(),
             name: IfName::parse("eth0").unwrap(),
-            via_jexec: false,
         };
         assert_eq!(op.command(&b).script_line(), "ifconfig -j 3 epair7b ether 02:00:00:00:00:01 name eth0 up");
     }
@@ -1075,11 +781,10 @@ mod tests {
         let s = Slot("eth0_a".into());
         let op = Op::AddrAdd {
             jail: jail(),
-            jid: 3,
+            at: InJail { jid: 3, via_jexec: false },
             iface: IfRef::Peer(s.clone()),
             cidr: "10.0.0.5/24".into(),
             v6: false,
-            via_jexec: false,
         };
         let back: Op = serde_json::from_str(&serde_json::to_string(&op).unwrap()).unwrap();
         assert_eq!(back, op);
@@ -1100,6 +805,24 @@ mod tests {
     }
 
     #[test]
+    fn the_shared_in_jail_target_keeps_the_journal_form() {
+        // Written by the version whose in-jail ops each had their own `jid` and `via_jexec`.
+        for old in [
+            r#"{"RenameInJail":{"jail":"web1","jid":3,"iface":{"Peer":"eth0_a"},"mac":"02:00:00:00:00:01","name":"eth0","via_jexec":true}}"#,
+            r#"{"RenameBackInJail":{"jid":3,"from":"eth0","to":"epair7b","via_jexec":false}}"#,
+            r#"{"UpInJail":{"jid":3,"iface":"em1","via_jexec":true}}"#,
+            r#"{"AddrDel":{"jail":"web1","jid":3,"iface":{"Name":"eth0"},"cidr":"10.0.0.5/24","v6":true,"via_jexec":false}}"#,
+            r#"{"Slaac":{"jail":"web1","jid":3,"iface":"eth0","via_jexec":true}}"#,
+        ] {
+            let op: Op = serde_json::from_str(old).unwrap();
+            let v: serde_json::Value = serde_json::to_value(&op).unwrap();
+            assert_eq!(v, serde_json::from_str::<serde_json::Value>(old).unwrap(), "{old}");
+        }
+        let up: Op = serde_json::from_str(r#"{"UpInJail":{"jid":3,"iface":"em1","via_jexec":true}}"#).unwrap();
+        assert_eq!(up.command(&Bindings::new()).script_line(), "jexec 3 ifconfig em1 up");
+    }
+
+    #[test]
     fn only_well_formed_kernel_names_are_bound() {
         let op =
             Op::CreateEpair { slot: Slot("x".into()), jail: jail(), nic: IfName::parse("eth0").unwrap(), mtu: 1500 };
@@ -1110,32 +833,6 @@ mod tests {
         let br = Op::CreateBridge { slot: Slot("b".into()), uplink: "em0".into() };
         assert_eq!(br.read_binding("bridge3\n").as_deref(), Some("bridge3"));
         assert_eq!(br.read_binding("bridge\n"), None);
-    }
-
-    #[test]
-    fn markers_round_trip_even_with_colons_in_jail_names() {
-        let j = JailName::parse("a:b").unwrap();
-        let m = epair_marker(&j, &IfName::parse("eth1").unwrap());
-        assert_eq!(m, "vimage:a:b:eth1");
-        assert_eq!(parse_epair_marker(&m), Some(("a:b".into(), "eth1".into())));
-        assert_eq!(parse_epair_marker("vimage:em0"), None);
-        assert_eq!(parse_epair_marker("web1-eth0"), None);
-    }
-
-    #[test]
-    fn netgraph_names_are_recognised_with_their_ordinal() {
-        let web1 = jail();
-        assert_eq!(ng_nic_ordinal(&web1, "ng0_web1"), Some(0));
-        assert_eq!(ng_nic_ordinal(&web1, "ng12_web1"), Some(12));
-        assert_eq!(ng_nic_ordinal(&web1, "ng0_web2"), None, "another jail's name");
-        assert_eq!(ng_nic_ordinal(&web1, "eth0"), None);
-        let long = JailName::parse("a-very-long-jail-name").unwrap();
-        let short = crate::model::ng_ifname(&long, 1, 0);
-        assert_eq!(ng_nic_ordinal(&long, short.as_str()), Some(1), "{short}");
-        let retried = crate::model::ng_ifname(&long, 1, 3);
-        assert_eq!(ng_nic_ordinal(&long, retried.as_str()), Some(1), "a name from a later attempt: {retried}");
-        assert_eq!(ng_orphan_jail("ng2_web1").map(|(j, i)| (j.to_string(), i)), Some(("web1".into(), 2)));
-        assert_eq!(ng_orphan_jail(short.as_str()), None, "a shortened name does not say its jail");
     }
 
     #[test]
