@@ -37,6 +37,7 @@ pub mod paths;
 pub mod plan;
 pub mod rcconf;
 pub mod rcd;
+pub mod resolve;
 pub mod settings;
 pub mod shvars;
 #[cfg(feature = "simulator")]
