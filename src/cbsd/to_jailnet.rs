@@ -27,6 +27,12 @@ const ADDRESSING_COLUMNS: &str = "(from CBSD's jails table: ip4_addr, ci_gw4, de
 /// Converts CBSD's view of one jail into vimage's. Does not check `vnet` or that there are
 /// rows: a jail with no `jailnic` rows yields no NICs (CBSD would then start it without vnet).
 pub fn to_jailnet(jail: &JailRow, nics: &NicTable) -> Result<JailNet> {
+    checked(jail, nics).map(|(net, _)| net)
+}
+
+/// The network of CBSD's rows alone, refused when two rows name the same interface, and the
+/// rows as a [`Partial`] for the resolver.
+fn checked(jail: &JailRow, nics: &NicTable) -> Result<(JailNet, Partial)> {
     let (jname, p) = to_partial(jail, nics)?;
     let (net, _) = resolve::layer(&jname, &[(Source::Cbsd, &p)])?;
     if let Some((a, b)) = first_duplicate(&net.nics) {
@@ -36,7 +42,7 @@ pub fn to_jailnet(jail: &JailRow, nics: &NicTable) -> Result<JailNet> {
             format!("jailnic rows {a} and {b} both name the interface {}", net.nics[b].name),
         ));
     }
-    Ok(net)
+    Ok((net, p))
 }
 
 /// The jail's `jailnic` rows as the NIC list of a [`Partial`] (names as the module doc says;
@@ -104,11 +110,10 @@ pub fn lookup(wd: &Workdir, jail: &JailName, opts: &DbOptions) -> Result<Option<
     let Some(row) = jails::read_jail(&db, jail.as_str())? else { return Ok(None) };
     drop(db);
     let nics = super::load_nics(wd, jail, opts)?;
-    let net = to_jailnet(&row, &nics)?;
+    let (net, p) = checked(&row, &nics)?;
     if net.nics.is_empty() {
         return Ok(None);
     }
-    let (_, p) = to_partial(&row, &nics)?;
     let p = with_addressing(&row, p)?;
     Ok(Some((CbsdJail { row, nics, net }, p)))
 }
@@ -170,6 +175,71 @@ mod tests {
         let n = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V15, rows }).unwrap();
         assert_eq!(n.nics.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(), ["eth0", "wan"]);
         assert_eq!(n.nics[1].uplink(), Some(&Uplink::Auto));
+    }
+
+    /// CBSD's rows under `vimage set`'s settings, through the resolver as `bridge` runs it.
+    fn resolved(shape: NicShape, rows: Vec<NicRow>, row: &JailRow, set: &[(&str, &str)]) -> Result<(JailNet, Source)> {
+        let (jname, p) = to_partial(row, &NicTable { shape, rows })?;
+        let p = with_addressing(row, p)?;
+        let set =
+            crate::settings::JailSettings { map: set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+        let settings = crate::resolve::settings::partial(&jname, &set)?;
+        resolve::layer(&jname, &[(Source::Settings, &settings), (Source::Cbsd, &p)])
+    }
+
+    fn names(n: &JailNet) -> Vec<(&str, String, bool)> {
+        n.nics.iter().map(|x| (x.name.as_str(), x.uplink().unwrap().to_string(), x.name_given)).collect()
+    }
+
+    #[test]
+    fn a_14x_jail_under_vimage_set_overrides() {
+        let rows = vec![nic(1, "epairb", Some("auto"), None), nic(2, "nic1", Some("em1"), Some("02:00:00:00:00:01"))];
+        let (net, source) =
+            resolved(NicShape::V14, rows.clone(), &jail("web1"), &[("interface", "em7"), ("ifname", "lan0 lan1")])
+                .unwrap();
+        assert_eq!(source, Source::Cbsd);
+        assert_eq!(names(&net), [("lan0", "em7".into(), true), ("lan1", "em1".into(), true)]);
+        assert_eq!(net.nics[1].mac, Some(Mac::parse("02:00:00:00:00:01").unwrap()), "CBSD's MAC stays");
+        let mut row = jail("web1");
+        row.ip4_addr = Some("eth1#10.1.0.5/16".into());
+        row.ci_gw4 = Some("10.1.0.1".into());
+        row.devfs_ruleset = Some(5);
+        row.data = Some("/usr/jails/jails-data/web1-data".into());
+        let (net, _) = resolved(NicShape::V14, rows.clone(), &row, &[("interface", "em7")]).unwrap();
+        assert!(net.nics[0].addrs.is_empty() && !net.nics[1].addrs.is_empty(), "eth1#… found eth1");
+        assert_eq!(net.addressing.devfs_ruleset, None, "CBSD's stock ruleset 5 is not a choice");
+        assert_eq!(net.addressing.gateway, crate::addr::parse_ci_gw4("10.1.0.1").unwrap());
+        assert_eq!(
+            net.addressing.rcconf.as_deref(),
+            Some(std::path::Path::new("/usr/jails/jails-data/web1-data/etc/rc.conf"))
+        );
+        // ip4_addr names the NIC by its name after the settings: eth1 is now lan1.
+        let e = resolved(NicShape::V14, rows, &row, &[("ifname", "lan0 lan1")]).unwrap_err();
+        assert!(e.message.contains("names NIC eth1") && e.details == [ADDRESSING_COLUMNS], "{e}");
+    }
+
+    #[test]
+    fn a_15x_jail_under_vimage_set_overrides() {
+        let rows = vec![nic(1, "wan", Some("em0"), None), nic(2, "lan", Some("0"), None), nic(3, "epairb", None, None)];
+        let (net, _) = resolved(NicShape::V15, rows.clone(), &jail("web1"), &[]).unwrap();
+        assert_eq!(
+            names(&net),
+            [("wan", "em0".into(), false), ("lan", "auto".into(), false), ("eth2", "auto".into(), false)],
+            "CBSD's own names are not the admin's"
+        );
+        let (net, source) =
+            resolved(NicShape::V15, rows.clone(), &jail("web1"), &[("interface", "em1 em2"), ("ifname", "a")]).unwrap();
+        assert_eq!(source, Source::Cbsd);
+        assert_eq!(
+            names(&net),
+            [("a", "em1".into(), true), ("lan", "em2".into(), false), ("eth2", "auto".into(), false)]
+        );
+        let (net, _) = resolved(NicShape::V15, rows, &jail("web1"), &[("mode", "netgraph"), ("vnets", "em9")]).unwrap();
+        let modes: Vec<(&str, &str)> = net.nics.iter().map(|x| (x.name.as_str(), x.mode.as_str())).collect();
+        assert_eq!(
+            modes,
+            [("ng0_web1", "netgraph"), ("ng1_web1", "netgraph"), ("ng2_web1", "netgraph"), ("em9", "passthrough")]
+        );
     }
 
     #[test]

@@ -361,6 +361,37 @@ mod tests {
     }
 
     #[test]
+    fn an_rcconf_vimage_resolves_alone_with_the_one_default_name() {
+        let v = vars(
+            "vimage_list=web\nvimage_web_rootdir=/j/web\nvimage_web_epairs=\"em0 auto\"\n\
+             vimage_web_ifnames=\"lan0 eth1\"\nvimage_web_bridges=em1\nvimage_web_vnets=em2\nvimage_web_userland=linux\n",
+        );
+        let web = vimage(&v, "web").unwrap();
+        let (n, source) = resolve::layer(&web.name, &[(Source::RcConf, &web.partial().unwrap())]).unwrap();
+        assert_eq!(source, Source::RcConf);
+        let got: Vec<(&str, &str, bool)> =
+            n.nics.iter().map(|x| (x.name.as_str(), x.mode.as_str(), x.name_given)).collect();
+        assert_eq!(
+            got,
+            [
+                ("lan0", "epair", true),
+                ("eth1", "epair", true),
+                ("ng0_web", "netgraph", false),
+                ("em2", "passthrough", false)
+            ]
+        );
+        assert_eq!(n.userland, Some(Userland::Linux));
+        assert_eq!(n, web.jailnet().unwrap());
+        // Without _ifnames the names are the resolver's eth<i>, not the admin's.
+        let v = vars("vimage_list=db\nvimage_db_epairs=\"em0 em1\"\n");
+        let n = vimage(&v, "db").unwrap().jailnet().unwrap();
+        assert_eq!(
+            n.nics.iter().map(|x| (x.name.as_str(), x.name_given)).collect::<Vec<_>>(),
+            [("eth0", false), ("eth1", false)]
+        );
+    }
+
+    #[test]
     fn only_configured_names_are_vimages() {
         let v = vars("vimage_list=\"web\"\nvimage_db_epairs=em0\nvimage_web_1_rootdir=/j/w1\n");
         assert!(configured(&v, "web") && configured(&v, "db") && configured(&v, "web_1"));
