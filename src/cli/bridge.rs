@@ -1,4 +1,5 @@
-//! `vimage bridge`: turn the keys into a JailNet, then plan and apply it.
+//! `vimage bridge`: read the keys once, have the resolver (`crate::resolve`) build the JailNet,
+//! then plan and apply it.
 
 use super::args::Args;
 use super::lines::{self, Lines, Style};
