@@ -60,6 +60,11 @@ pub fn partial(jail: &JailName, k: &Keys<'_>) -> Result<Partial> {
     let mut p = if k.lists_nics() { nics(jail, k)? } else { Partial::default() };
     addressing(jail, k, &mut p)?;
     p.force = Some(k.force);
+    // When the keys list the NICs, nothing stored can change them: an `ip4_addr=` that names
+    // none of them is refused now, before anything is read or locked.
+    if p.list.is_some() && p.ip4.is_some() {
+        super::layer(jail, &[(super::Source::CommandLine, &p)])?;
+    }
     Ok(p)
 }
 

@@ -225,3 +225,13 @@ fn the_command_line_lists_nics_in_mode_order_with_one_default_name() {
     assert!(c.says_nics());
     assert!(!cli(Keys { ip4_addr: Some("REALDHCP"), ..Keys::default() }).says_nics());
 }
+
+#[test]
+fn a_command_line_ip4_addr_naming_none_of_its_own_nics_is_refused_when_parsed() {
+    let e = cli::partial(&j(), &Keys { interface: Some("em0"), ip4_addr: Some("eth3#10.0.0.5"), ..Keys::default() })
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 65);
+    assert!(e.message.contains("names NIC eth3"), "{e}");
+    // Without NIC keys the NICs are not known yet: the resolver checks it.
+    assert!(cli::partial(&j(), &Keys { ip4_addr: Some("eth3#10.0.0.5"), ..Keys::default() }).is_ok());
+}
