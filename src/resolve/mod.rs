@@ -160,10 +160,7 @@ pub fn resolve(
     if let Some(c) = &cbsd {
         layers.push((Source::Cbsd, c));
     }
-    let rcconf = match layers.iter().any(|(_, p)| p.userland.is_some()) {
-        true => None,
-        false => Some(stored.rcconf(jail)?),
-    };
+    let rcconf = if layers.iter().any(|(_, p)| p.userland.is_some()) { None } else { Some(stored.rcconf(jail)?) };
     if let Some(r) = &rcconf {
         layers.push((Source::RcConf, r));
     }
@@ -186,17 +183,15 @@ pub fn layer(jail: &JailName, layers: &[(Source, &Partial)]) -> Result<(JailNet,
         Some(b) => (&layers[..b], &layers[..=b]),
         None => (layers, layers),
     };
-    let first = |f: &dyn Fn(&Partial) -> bool| at_or_above.iter().find(|(_, p)| f(p)).map(|(_, p)| *p);
-    let mode = first(&|p| p.mode.is_some()).and_then(|p| p.mode).unwrap_or(Mode::Epair);
-    let bridges = first(&|p| p.bridges.is_some()).and_then(|p| p.bridges.clone()).unwrap_or_default();
-    let vnets = first(&|p| p.vnets.is_some()).and_then(|p| p.vnets.clone()).unwrap_or_default();
-    let per_nic = |i: usize, f: &dyn Fn(&NicPartial) -> bool| {
-        above.iter().filter_map(|(_, p)| p.per_nic.get(i)).find(|n| f(n)).cloned()
-    };
+    let mode = at_or_above.iter().find_map(|(_, p)| p.mode).unwrap_or(Mode::Epair);
+    let bridges = at_or_above.iter().find_map(|(_, p)| p.bridges.clone()).unwrap_or_default();
+    let vnets = at_or_above.iter().find_map(|(_, p)| p.vnets.clone()).unwrap_or_default();
+    let uplink_at = |i: usize| above.iter().find_map(|(_, p)| p.per_nic.get(i)?.uplink.clone());
+    let name_at = |i: usize| above.iter().find_map(|(_, p)| p.per_nic.get(i)?.name.clone());
     let (source, mut list) = match base {
         Some(b) => (layers[b].0, layers[b].1.list.clone().unwrap_or_default()),
         None => {
-            let uplinks = (0..).take_while(|&i| per_nic(i, &|n| n.uplink.is_some()).is_some()).count();
+            let uplinks = (0..).take_while(|&i| uplink_at(i).is_some()).count();
             let named = above.iter().any(|(_, p)| p.per_nic.iter().any(|n| n.name.is_some()));
             let count = match uplinks {
                 0 if !named && (!bridges.is_empty() || !vnets.is_empty()) => 0,
@@ -209,12 +204,8 @@ pub fn layer(jail: &JailName, layers: &[(Source, &Partial)]) -> Result<(JailNet,
     };
     // 2. Position by position, the keys of the sources above.
     for (i, nic) in list.iter_mut().enumerate() {
-        if let Some(u) = per_nic(i, &|n| n.uplink.is_some()).and_then(|n| n.uplink) {
-            nic.uplink = Some(u);
-        }
-        if let Some(n) = per_nic(i, &|n| n.name.is_some()).and_then(|n| n.name) {
-            nic.name = Some(n);
-        }
+        nic.uplink = uplink_at(i).or(nic.uplink.take());
+        nic.name = name_at(i).or(nic.name.take());
     }
     let userland = layers.iter().find_map(|(_, p)| p.userland);
     let force = layers.iter().find_map(|(_, p)| p.force).unwrap_or(false);
