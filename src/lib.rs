@@ -38,6 +38,7 @@ pub mod parse;
 pub mod paths;
 pub mod plan;
 pub mod rcd;
+pub mod resolve;
 pub mod settings;
 pub mod shvars;
 /// The simulated FreeBSD host (crates/fbsd-sim), under the name the product and its tests

@@ -11,21 +11,48 @@
 //! A bad value is a `Data` error (65) naming the jail, the NIC row and the value.
 
 use super::jailnic::{NicShape, NicTable};
-use super::jails::JailRow;
+use super::jails::{self, JailRow};
+use super::{CbsdDb, CbsdJail, DbOptions, Workdir};
+use crate::addr::{parse_ci_gw4, parse_ip4_addr};
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink};
+use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
+use crate::resolve::{self, NicName, NicPartial, Partial, Source};
 
 /// The 14.x default row name; never an interface name inside a jail.
 const LEGACY_DEFAULT_NAME: &str = "epairb";
 
+/// Where CBSD keeps the addressing values, for errors about them.
+const ADDRESSING_COLUMNS: &str = "(from CBSD's jails table: ip4_addr, ci_gw4, devfs_ruleset)";
+
 /// Converts CBSD's view of one jail into vimage's. Does not check `vnet` or that there are
 /// rows: a jail with no `jailnic` rows yields no NICs (CBSD would then start it without vnet).
 pub fn to_jailnet(jail: &JailRow, nics: &NicTable) -> Result<JailNet> {
+    checked(jail, nics).map(|(net, _)| net)
+}
+
+/// The network of CBSD's rows alone, refused when two rows name the same interface, and the
+/// rows as a [`Partial`] for the resolver.
+fn checked(jail: &JailRow, nics: &NicTable) -> Result<(JailNet, Partial)> {
+    let (jname, p) = to_partial(jail, nics)?;
+    let (net, _) = resolve::layer(&jname, &[(Source::Cbsd, &p)])?;
+    if let Some((a, b)) = first_duplicate(&net.nics) {
+        return Err(Error::jail(
+            Kind::Data,
+            &jname,
+            format!("jailnic rows {a} and {b} both name the interface {}", net.nics[b].name),
+        ));
+    }
+    Ok((net, p))
+}
+
+/// The jail's `jailnic` rows as the NIC list of a [`Partial`] (names as the module doc says;
+/// a 14.x row leaves the name to the resolver's `eth<i>`).
+pub fn to_partial(jail: &JailRow, nics: &NicTable) -> Result<(JailName, Partial)> {
     let jname = JailName::parse(&jail.jname)
         .map_err(|e| Error::jail(Kind::Data, &jail.jname, format!("CBSD jail name is not usable: {e}")))?;
     let mut out = Vec::with_capacity(nics.rows.len());
-    for (i, row) in nics.rows.iter().enumerate() {
-        let index = u32::try_from(i).map_err(|_| Error::jail(Kind::Data, &jname, "too many jailnic rows"))?;
+    for row in &nics.rows {
+        u32::try_from(out.len()).map_err(|_| Error::jail(Kind::Data, &jname, "too many jailnic rows"))?;
         let bad = |what: &str, value: &str, why: String| {
             Error::jail(
                 Kind::Data,
@@ -33,36 +60,62 @@ pub fn to_jailnet(jail: &JailRow, nics: &NicTable) -> Result<JailNet> {
                 format!("jailnic row {:?} (id {}): {what} {value:?}: {why}", row.name, row.id),
             )
         };
-        let name_text = match nics.shape {
-            NicShape::V15 if row.name != LEGACY_DEFAULT_NAME => row.name.clone(),
-            _ => format!("eth{i}"),
+        // CBSD names its NICs itself (`eth<N>`), and leaves a Linux jail's alone (see
+        // `NicSpec::name_given`): not the admin's choice.
+        let name = match nics.shape {
+            NicShape::V15 if row.name != LEGACY_DEFAULT_NAME => {
+                Some(NicName::Assigned(IfName::parse(&row.name).map_err(|e| bad("name", &row.name, e.0))?))
+            }
+            _ => None,
         };
-        let name = IfName::parse(&name_text).map_err(|e| bad("name", &name_text, e.0))?;
         let parent = row.nic_parent.as_deref().unwrap_or("");
         let uplink = Uplink::parse(parent).map_err(|e| bad("nic_parent", parent, e.0))?;
         let mac = match row.nic_hwaddr.as_deref() {
             None => None,
             Some(m) => Some(Mac::parse_assignable(m).map_err(|e| bad("nic_hwaddr", m, e.0))?),
         };
-        // CBSD names its NICs itself (`eth<N>`), and leaves a Linux jail's alone (see
-        // `NicSpec::name_given`): not the admin's choice.
-        out.push(NicSpec {
-            index,
-            name,
-            name_given: false,
-            mode: NicMode::Epair { uplink },
-            mac,
-            addrs: Default::default(),
-        });
+        out.push(NicPartial { uplink: Some(uplink), name, mac });
     }
-    if let Some((a, b)) = first_duplicate(&out) {
-        return Err(Error::jail(
-            Kind::Data,
-            &jname,
-            format!("jailnic rows {a} and {b} both name the interface {}", out[b].name),
-        ));
+    Ok((jname, Partial { list: Some(out), ..Partial::default() }))
+}
+
+/// Adds a CBSD jail's `ip4_addr`, `ci_gw4` and `devfs_ruleset` columns, and its rc.conf
+/// under its data directory, to `p`. CBSD's stock rulesets (4, 5) and `0` mean "not chosen":
+/// vimage then puts its own bpf ruleset in place when a NIC uses DHCP.
+pub fn with_addressing(row: &JailRow, mut p: Partial) -> Result<Partial> {
+    let data = |m: String| Error::jail(Kind::Data, &row.jname, m).detail(ADDRESSING_COLUMNS);
+    p.ip4 = Some(parse_ip4_addr(row.ip4_addr.as_deref().unwrap_or("0")).map_err(data)?);
+    p.gateway = Some(parse_ci_gw4(row.ci_gw4.as_deref().unwrap_or("0")).map_err(data)?);
+    let ruleset = match row.devfs_ruleset.filter(|n| !matches!(n, 0 | 4 | 5)) {
+        None => None,
+        Some(n) => {
+            Some(u16::try_from(n).map_err(|_| data(format!("devfs_ruleset={n}: not a ruleset number (1-65535)")))?)
+        }
+    };
+    p.devfs_ruleset = Some(ruleset);
+    let rcconf = row.data.as_deref().map(|d| std::path::Path::new(d).join("etc/rc.conf"));
+    if rcconf.as_ref().is_some_and(|p| !p.is_absolute()) {
+        return Err(Error::jail(Kind::Usage, &row.jname, "rcconf= must be an absolute path").detail(ADDRESSING_COLUMNS));
     }
-    Ok(JailNet { jail: jname, nics: out, addressing: Default::default(), force: false, userland: None })
+    p.rcconf = Some(rcconf);
+    p.blame = Some(ADDRESSING_COLUMNS);
+    Ok(p)
+}
+
+/// CBSD's description of `jail` when CBSD has one with NICs: `None` when CBSD does not know
+/// the jail (no `jails` row) or gives it no `jailnic` rows, so the next source decides. The
+/// [`Partial`] carries the rows and the addressing columns.
+pub fn lookup(wd: &Workdir, jail: &JailName, opts: &DbOptions) -> Result<Option<(CbsdJail, Partial)>> {
+    let db = CbsdDb::open_read(&wd.local_db(), opts)?;
+    let Some(row) = jails::read_jail(&db, jail.as_str())? else { return Ok(None) };
+    drop(db);
+    let nics = super::load_nics(wd, jail, opts)?;
+    let (net, p) = checked(&row, &nics)?;
+    if net.nics.is_empty() {
+        return Ok(None);
+    }
+    let p = with_addressing(&row, p)?;
+    Ok(Some((CbsdJail { row, nics, net }, p)))
 }
 
 fn first_duplicate(nics: &[NicSpec]) -> Option<(usize, usize)> {
@@ -122,6 +175,71 @@ mod tests {
         let n = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V15, rows }).unwrap();
         assert_eq!(n.nics.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(), ["eth0", "wan"]);
         assert_eq!(n.nics[1].uplink(), Some(&Uplink::Auto));
+    }
+
+    /// CBSD's rows under `vimage set`'s settings, through the resolver as `bridge` runs it.
+    fn resolved(shape: NicShape, rows: Vec<NicRow>, row: &JailRow, set: &[(&str, &str)]) -> Result<(JailNet, Source)> {
+        let (jname, p) = to_partial(row, &NicTable { shape, rows })?;
+        let p = with_addressing(row, p)?;
+        let set =
+            crate::settings::JailSettings { map: set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+        let settings = crate::resolve::settings::partial(&jname, &set)?;
+        resolve::layer(&jname, &[(Source::Settings, &settings), (Source::Cbsd, &p)])
+    }
+
+    fn names(n: &JailNet) -> Vec<(&str, String, bool)> {
+        n.nics.iter().map(|x| (x.name.as_str(), x.uplink().unwrap().to_string(), x.name_given)).collect()
+    }
+
+    #[test]
+    fn a_14x_jail_under_vimage_set_overrides() {
+        let rows = vec![nic(1, "epairb", Some("auto"), None), nic(2, "nic1", Some("em1"), Some("02:00:00:00:00:01"))];
+        let (net, source) =
+            resolved(NicShape::V14, rows.clone(), &jail("web1"), &[("interface", "em7"), ("ifname", "lan0 lan1")])
+                .unwrap();
+        assert_eq!(source, Source::Cbsd);
+        assert_eq!(names(&net), [("lan0", "em7".into(), true), ("lan1", "em1".into(), true)]);
+        assert_eq!(net.nics[1].mac, Some(Mac::parse("02:00:00:00:00:01").unwrap()), "CBSD's MAC stays");
+        let mut row = jail("web1");
+        row.ip4_addr = Some("eth1#10.1.0.5/16".into());
+        row.ci_gw4 = Some("10.1.0.1".into());
+        row.devfs_ruleset = Some(5);
+        row.data = Some("/usr/jails/jails-data/web1-data".into());
+        let (net, _) = resolved(NicShape::V14, rows.clone(), &row, &[("interface", "em7")]).unwrap();
+        assert!(net.nics[0].addrs.is_empty() && !net.nics[1].addrs.is_empty(), "eth1#… found eth1");
+        assert_eq!(net.addressing.devfs_ruleset, None, "CBSD's stock ruleset 5 is not a choice");
+        assert_eq!(net.addressing.gateway, crate::addr::parse_ci_gw4("10.1.0.1").unwrap());
+        assert_eq!(
+            net.addressing.rcconf.as_deref(),
+            Some(std::path::Path::new("/usr/jails/jails-data/web1-data/etc/rc.conf"))
+        );
+        // ip4_addr names the NIC by its name after the settings: eth1 is now lan1.
+        let e = resolved(NicShape::V14, rows, &row, &[("ifname", "lan0 lan1")]).unwrap_err();
+        assert!(e.message.contains("names NIC eth1") && e.details == [ADDRESSING_COLUMNS], "{e}");
+    }
+
+    #[test]
+    fn a_15x_jail_under_vimage_set_overrides() {
+        let rows = vec![nic(1, "wan", Some("em0"), None), nic(2, "lan", Some("0"), None), nic(3, "epairb", None, None)];
+        let (net, _) = resolved(NicShape::V15, rows.clone(), &jail("web1"), &[]).unwrap();
+        assert_eq!(
+            names(&net),
+            [("wan", "em0".into(), false), ("lan", "auto".into(), false), ("eth2", "auto".into(), false)],
+            "CBSD's own names are not the admin's"
+        );
+        let (net, source) =
+            resolved(NicShape::V15, rows.clone(), &jail("web1"), &[("interface", "em1 em2"), ("ifname", "a")]).unwrap();
+        assert_eq!(source, Source::Cbsd);
+        assert_eq!(
+            names(&net),
+            [("a", "em1".into(), true), ("lan", "em2".into(), false), ("eth2", "auto".into(), false)]
+        );
+        let (net, _) = resolved(NicShape::V15, rows, &jail("web1"), &[("mode", "netgraph"), ("vnets", "em9")]).unwrap();
+        let modes: Vec<(&str, &str)> = net.nics.iter().map(|x| (x.name.as_str(), x.mode.as_str())).collect();
+        assert_eq!(
+            modes,
+            [("ng0_web1", "netgraph"), ("ng1_web1", "netgraph"), ("ng2_web1", "netgraph"), ("em9", "passthrough")]
+        );
     }
 
     #[test]

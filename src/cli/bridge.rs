@@ -1,178 +1,52 @@
-//! `vimage bridge`: turn the keys into a JailNet, then plan and apply it.
+//! `vimage bridge`: read the keys once, have the resolver (`crate::resolve`) build the JailNet,
+//! then plan and apply it.
 
 use super::args::Args;
 use super::lines::{self, Lines, Style};
-use super::{Ctx, Out, jail_arg, json_doc, list};
+use super::{Ctx, Out, jail_arg, json_doc};
 use crate::cbsd::Workdir;
 use crate::desired;
-use crate::error::{Error, Kind, Result};
-use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink};
+use crate::error::Result;
+use crate::model::Mac;
 use crate::op::IfRef;
 use crate::ops::{Done, Session};
 use crate::plan::{Effect, NicFx, render};
+use crate::resolve::{self, cli::Keys};
 use crate::settings::JailSettings;
 use crate::state::Attachment;
 use serde::Serialize;
 use serde_json::json;
 
-/// The desired network from the keys: `interface=`, `ifname=` and `mac=` give one NIC per uplink
-/// (or per name) in the mode `mode=` says (epair by default; one NIC on the default-route
-/// interface when none is listed and nothing else is asked for); `bridges=` adds a netgraph NIC
-/// per entry (an uplink may repeat: `bridges="em0 em0"`), `vnets=` a passed-through interface
-/// per entry. NICs are numbered in that order: the `interface=` ones, then `bridges=`, then
-/// `vnets=` (the number is part of each generated MAC, so keep the order). `ip4_addr=`,
-/// `ci_gw4=`, `devfs_ruleset=` and `rcconf=` add addressing.
-pub fn jailnet(jail: JailName, a: &Args) -> Result<JailNet> {
-    let bad = |e: crate::model::Invalid| Error::jail(Kind::Data, &jail, e.0);
-    let usage = |m: String| Error::jail(Kind::Usage, &jail, m);
-    let netgraph = match a.get("mode").unwrap_or("epair") {
-        "epair" => false,
-        "netgraph" | "ng" => true,
-        other => return Err(usage(format!("mode={other}: use mode=epair or mode=netgraph"))),
-    };
-    let uplinks = list(a.get("interface"));
-    let names = list(a.get("ifname"));
-    let macs = list(a.get("mac"));
-    let bridges = list(a.get("bridges"));
-    let vnets = list(a.get("vnets"));
-    if netgraph && !names.is_empty() {
-        return Err(usage("ifname= names epair NICs; netgraph NICs are always ng<i>_<jail>".into()));
-    }
-    // interface= decides how many NICs there are when it is given: a name or MAC more than
-    // it has uplinks would silently make a second NIC on the first uplink.
-    if !uplinks.is_empty() && (names.len() > uplinks.len() || macs.len() > uplinks.len()) {
-        let (key, more) = if names.len() > uplinks.len() { ("ifname", names.len()) } else { ("mac", macs.len()) };
-        return Err(usage(format!(
-            "{key}= lists {more} NICs but interface= only {}: give one uplink per NIC (e.g. interface={})",
-            uplinks.len(),
-            vec![uplinks[0].as_str(); more].join(",")
-        )));
-    }
-    let listed = uplinks.len().max(names.len()).max(macs.len());
-    let n = if listed == 0 && (!bridges.is_empty() || !vnets.is_empty()) { 0 } else { listed.max(1) };
-    if uplinks.len() > 1 && uplinks.len() != n
-        || names.len() > 1 && names.len() != n
-        || macs.len() > 1 && macs.len() != n
-    {
-        return Err(usage(format!(
-            "interface=, ifname= and mac= list {}, {} and {} NICs; give one value or one per NIC",
-            uplinks.len(),
-            names.len(),
-            macs.len()
-        )));
-    }
-    let pick = |v: &[String], i: usize| v.get(i).or(if v.len() == 1 { v.first() } else { None }).cloned();
-    let mut net = JailNet {
-        jail: jail.clone(),
-        nics: Vec::with_capacity(n),
-        addressing: Addressing::default(),
+/// The keys of `bridge` that describe the jail's network, read once from the parsed
+/// arguments into the resolver's typed form.
+pub fn keys(a: &Args) -> Keys<'_> {
+    Keys {
+        interface: a.get("interface"),
+        ifname: a.get("ifname"),
+        mac: a.get("mac"),
+        mode: a.get("mode"),
+        bridges: a.get("bridges"),
+        vnets: a.get("vnets"),
+        ip4_addr: a.get("ip4_addr"),
+        ci_gw4: a.get("ci_gw4"),
+        devfs_ruleset: a.get("devfs_ruleset"),
+        rcconf: a.get("rcconf"),
         force: a.flag("force"),
-        userland: None,
-    };
-    let mut ng_uplinks = Vec::new();
-    for i in 0..n {
-        let uplink = pick(&uplinks, i).map(|u| Uplink::parse(&u)).transpose().map_err(bad)?.unwrap_or(Uplink::Auto);
-        if netgraph {
-            ng_uplinks.push(uplink);
-            continue;
-        }
-        let name = match names.get(i) {
-            Some(s) => IfName::parse(s).map_err(bad)?,
-            None => IfName::parse(&format!("eth{i}")).map_err(bad)?,
-        };
-        let mac = macs.get(i).map(|m| Mac::parse_assignable(m)).transpose().map_err(bad)?;
-        net.nics.push(NicSpec {
-            index: i as u32,
-            name,
-            name_given: names.get(i).is_some(),
-            mode: NicMode::Epair { uplink },
-            mac,
-            addrs: Default::default(),
-        });
     }
-    for b in &bridges {
-        ng_uplinks.push(Uplink::parse(b).map_err(bad)?);
-    }
-    net.add_netgraph(&ng_uplinks);
-    if netgraph {
-        for (nic, m) in net.nics.iter_mut().zip(&macs) {
-            nic.mac = Some(Mac::parse_assignable(m).map_err(bad)?);
-        }
-    }
-    let ifaces = vnets.iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?;
-    net.add_passthrough(&ifaces);
-    apply_cli_addressing(&mut net, a)?;
-    Ok(net)
-}
-
-/// Whether the command line says anything about addresses, routers or devfs.
-fn addressing_given(a: &Args) -> bool {
-    ["ip4_addr", "ci_gw4", "devfs_ruleset", "rcconf"].iter().any(|k| a.get(k).is_some())
-}
-
-/// `ip4_addr=`, `ci_gw4=`, `devfs_ruleset=` and `rcconf=` from the command line.
-fn apply_cli_addressing(net: &mut JailNet, a: &Args) -> Result<()> {
-    let rcconf = a.get("rcconf").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
-    if rcconf.as_ref().is_some_and(|p| !p.is_absolute()) {
-        return Err(Error::jail(Kind::Usage, &net.jail, "rcconf= must be an absolute path"));
-    }
-    desired::apply_addressing(
-        net,
-        a.get("ip4_addr").unwrap_or("0"),
-        a.get("ci_gw4").unwrap_or("0"),
-        a.get("devfs_ruleset").filter(|v| !v.is_empty()),
-        rcconf,
-    )
-}
-
-/// Lets the command line override, key by key, what CBSD or `vimage set` said about
-/// addresses, router, ruleset and rc.conf; keys not given keep the stored values.
-fn override_addressing(net: &mut JailNet, a: &Args) -> Result<()> {
-    let mut cli = net.clone();
-    cli.addressing = Addressing::default();
-    for nic in &mut cli.nics {
-        nic.addrs = Default::default();
-    }
-    apply_cli_addressing(&mut cli, a)?;
-    if a.get("ip4_addr").is_some() {
-        for (nic, from) in net.nics.iter_mut().zip(cli.nics) {
-            nic.addrs = from.addrs;
-        }
-    }
-    if a.get("ci_gw4").is_some() {
-        net.addressing.gateway = cli.addressing.gateway;
-    }
-    if a.get("devfs_ruleset").is_some() {
-        net.addressing.devfs_ruleset = cli.addressing.devfs_ruleset;
-    }
-    if a.get("rcconf").is_some() {
-        net.addressing.rcconf = cli.addressing.rcconf;
-    }
-    Ok(())
 }
 
 /// Runs `vimage bridge`. The NICs come from the command line, else CBSD's inventory of the
-/// jail, else `vimage set`, else one `eth0` on the default route's interface.
+/// jail, else `vimage set`, else one `eth0` on the default route's interface (the resolver's
+/// precedence, `crate::resolve`).
 pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let jail = jail_arg(a)?;
-    let cli = ["interface", "ifname", "mac", "mode", "bridges", "vnets"]
-        .iter()
-        .any(|k| a.get(k).is_some())
-        .then(|| jailnet(jail.clone(), a))
-        .transpose()?;
+    let cli = resolve::cli::partial(&jail, &keys(a))?;
     let dry = a.flag("dry-run");
     let wd = Workdir::from_paths(&ctx.paths);
     let mut s = Session::open(ctx.host, &ctx.paths, &format!("bridge {jail}"), dry, ctx.lock_timeout)?;
     stream(&mut s, a, out);
     let settings = JailSettings { map: s.db.settings(jail.as_str())? };
-    let mut want = desired::resolve(&jail, cli, &settings, wd.as_ref())?;
-    want.net.force |= a.flag("force");
-    if want.net.userland.is_none() {
-        want.net.userland = crate::rcd::userland_of(&ctx.paths, &jail)?;
-    }
-    if want.source != desired::Source::CommandLine && addressing_given(a) {
-        override_addressing(&mut want.net, a)?;
-    }
+    let want = desired::resolve(&jail, &cli, &settings, wd.as_ref(), &ctx.paths)?;
     if want.source == desired::Source::Cbsd {
         let n = format!("NICs from CBSD's jailnic table of {jail}");
         if !a.flag("json") && !dry {
@@ -354,11 +228,16 @@ fn resolve(r: &IfRef, b: &crate::op::Bindings) -> String {
 mod tests {
     use super::*;
     use crate::cli::spec::verb;
+    use crate::model::{JailName, JailNet, Uplink};
+    use crate::resolve::Source;
 
+    /// What the command line alone makes of `args`.
     fn net(args: &[&str]) -> Result<JailNet> {
         let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let a = crate::cli::args::parse(verb("bridge").unwrap(), &argv)?;
-        jailnet(JailName::parse("web1").unwrap(), &a)
+        let jail = JailName::parse("web1").unwrap();
+        let cli = resolve::cli::partial(&jail, &keys(&a))?;
+        resolve::layer(&jail, &[(Source::CommandLine, &cli)]).map(|(net, _)| net)
     }
 
     fn shape(n: &JailNet) -> Vec<(u32, String, &'static str)> {

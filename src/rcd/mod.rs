@@ -5,8 +5,9 @@
 pub mod vars;
 
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, JailNet, NicMode, NicSpec, Uplink, Userland};
+use crate::model::{IfName, JailName, JailNet, Uplink, Userland};
 use crate::paths::Paths;
+use crate::resolve::{self, NicName, NicPartial, Partial, Source};
 use serde::Serialize;
 use vars::Vars;
 
@@ -249,34 +250,31 @@ pub fn exec_stop(v: &Vars, name: &str) -> String {
 }
 
 impl VimageConf {
-    /// The network the planner should give this vimage.
+    /// The network the planner should give this vimage: its rc.conf is the only source.
     pub fn jailnet(&self) -> Result<JailNet> {
+        resolve::layer(&self.name, &[(Source::RcConf, &self.partial()?)]).map(|(net, _)| net)
+    }
+
+    /// What rc.conf says about the vimage's network: `_epairs` (named by `_ifnames`, else
+    /// the resolver's `eth<i>`), `_bridges`, `_vnets` and `_userland`.
+    pub fn partial(&self) -> Result<Partial> {
         let bad = |e: crate::model::Invalid| Error::jail(Kind::Data, &self.name, e.0);
-        let mut nics = Vec::new();
+        let mut list = Vec::with_capacity(self.epairs.len());
         for (i, up) in self.epairs.iter().enumerate() {
-            let name = match self.ifnames.get(i) {
-                Some(n) => IfName::parse(n).map_err(bad)?,
-                None => IfName::parse(&format!("eth{i}")).map_err(bad)?,
-            };
-            nics.push(NicSpec {
-                index: i as u32,
-                name,
-                name_given: self.ifnames.get(i).is_some(),
-                mode: NicMode::Epair { uplink: Uplink::parse(up).map_err(bad)? },
+            let name = self.ifnames.get(i).map(|n| IfName::parse(n).map_err(bad)).transpose()?;
+            list.push(NicPartial {
+                uplink: Some(Uplink::parse(up).map_err(bad)?),
+                name: name.map(NicName::Chosen),
                 mac: None,
-                addrs: Default::default(),
             });
         }
-        let mut net = JailNet {
-            jail: self.name.clone(),
-            nics,
-            addressing: Default::default(),
-            force: false,
+        Ok(Partial {
+            list: Some(list),
+            bridges: Some(self.bridges.iter().map(|b| Uplink::parse(b).map_err(bad)).collect::<Result<Vec<_>>>()?),
+            vnets: Some(self.vnets.iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?),
             userland: self.userland,
-        };
-        net.add_netgraph(&self.bridges.iter().map(|b| Uplink::parse(b).map_err(bad)).collect::<Result<Vec<_>>>()?);
-        net.add_passthrough(&self.vnets.iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?);
-        Ok(net)
+            ..Partial::default()
+        })
     }
 
     /// The jail's root directory, refusing what `vimage start` must not do: no
@@ -360,6 +358,37 @@ mod tests {
         assert!(!db.devfs_enable);
         assert_eq!(db.jail_params().unwrap()[5..], ["allow.raw_sockets", "children.max=2"]);
         assert!(db.jailnet().unwrap().nics.is_empty());
+    }
+
+    #[test]
+    fn an_rcconf_vimage_resolves_alone_with_the_one_default_name() {
+        let v = vars(
+            "vimage_list=web\nvimage_web_rootdir=/j/web\nvimage_web_epairs=\"em0 auto\"\n\
+             vimage_web_ifnames=\"lan0 eth1\"\nvimage_web_bridges=em1\nvimage_web_vnets=em2\nvimage_web_userland=linux\n",
+        );
+        let web = vimage(&v, "web").unwrap();
+        let (n, source) = resolve::layer(&web.name, &[(Source::RcConf, &web.partial().unwrap())]).unwrap();
+        assert_eq!(source, Source::RcConf);
+        let got: Vec<(&str, &str, bool)> =
+            n.nics.iter().map(|x| (x.name.as_str(), x.mode.as_str(), x.name_given)).collect();
+        assert_eq!(
+            got,
+            [
+                ("lan0", "epair", true),
+                ("eth1", "epair", true),
+                ("ng0_web", "netgraph", false),
+                ("em2", "passthrough", false)
+            ]
+        );
+        assert_eq!(n.userland, Some(Userland::Linux));
+        assert_eq!(n, web.jailnet().unwrap());
+        // Without _ifnames the names are the resolver's eth<i>, not the admin's.
+        let v = vars("vimage_list=db\nvimage_db_epairs=\"em0 em1\"\n");
+        let n = vimage(&v, "db").unwrap().jailnet().unwrap();
+        assert_eq!(
+            n.nics.iter().map(|x| (x.name.as_str(), x.name_given)).collect::<Vec<_>>(),
+            [("eth0", false), ("eth1", false)]
+        );
     }
 
     #[test]

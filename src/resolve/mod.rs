@@ -1,0 +1,321 @@
+//! One way from a jail's configuration to its [`JailNet`]: every source (the command line,
+//! `vimage set` settings, CBSD's rows, rc.conf `vimage_NAME_*`) yields a typed [`Partial`],
+//! and [`layer`] combines them by the one precedence and builds the network once, with the
+//! one `eth<i>` default ([`default_name`]).
+//!
+//! The precedence, here and nowhere else — command line > `vimage set` > CBSD > rc.conf >
+//! default:
+//! 1. The NIC list comes from the highest source that lists NICs: the command line when it
+//!    gives any NIC key (`interface=`, `ifname=`, `mac=`, `mode=`, `bridges=`, `vnets=`),
+//!    else CBSD's `jailnic` rows, else rc.conf (the service's own run). Without one, the
+//!    default list: one NIC on the default route's interface, or as `vimage set` shapes it
+//!    (one NIC per stored uplink; none when it stores only bridges/vnets).
+//! 2. Sources above the one that lists the NICs override them position by position (uplink,
+//!    in-jail name) and set their mode, bridges and vnets (`vimage set` over CBSD's rows).
+//!    Sources below it say nothing about NICs or addresses: [`resolve`] does not even read
+//!    CBSD when the command line lists the NICs.
+//! 3. Addresses, router, devfs ruleset, rc.conf path: key by key, the highest source at or
+//!    above the one that lists the NICs (the command line's `ip4_addr=` over CBSD's).
+//! 4. Userland: the highest source that gives one, whichever lists the NICs.
+//! 5. `force=1`: the command line's.
+//!
+//! The sources live with what they read: [`cli`] (the command line's keys), [`settings`]
+//! (`vimage set`), `cbsd::to_jailnet` (CBSD's rows) and `rcd` (rc.conf); they import this
+//! module, never the other way round, and `desired` gathers the stored ones for `bridge`.
+
+pub mod cli;
+pub mod settings;
+
+use crate::addr::{Gateway, Ip4Addr, NicAddrs, Target};
+use crate::error::{Error, Kind, Result};
+use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink, Userland};
+use std::path::PathBuf;
+
+/// Which source a jail's NIC list came from, so the admin can be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `interface=`/`ifname=`/`mac=` given on this invocation: they win over everything stored.
+    CommandLine,
+    /// CBSD's `jailnic` rows for the jail (with `vimage set` overrides).
+    Cbsd,
+    /// vimage's own per-jail settings (`vimage set`), for jails CBSD does not describe.
+    Settings,
+    /// The standalone service's rc.conf (`vimage_NAME_epairs`, `_bridges`, `_vnets`).
+    RcConf,
+    /// Nothing configured: one `eth0` on the default route's interface.
+    Default,
+}
+
+/// How a source names a NIC inside the jail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NicName {
+    /// The admin chose it (`ifname=`, `vimage set ifname=`, `vimage_NAME_ifnames`): a Linux
+    /// userland's NIC is renamed to it too ([`NicSpec::name_given`]).
+    Chosen(IfName),
+    /// The source's own naming (a CBSD 15.x row's `name`): not the admin's choice.
+    Assigned(IfName),
+}
+
+impl NicName {
+    fn name(&self) -> &IfName {
+        match self {
+            NicName::Chosen(n) | NicName::Assigned(n) => n,
+        }
+    }
+}
+
+/// What one source says about one epair or netgraph NIC; `None`: it does not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NicPartial {
+    /// Where its traffic leaves the host (default: the default route's interface).
+    pub uplink: Option<Uplink>,
+    /// Its name inside the jail (default: [`default_name`]; netgraph NICs are always named
+    /// `ng<i>_<jail>`).
+    pub name: Option<NicName>,
+    /// A MAC fixed by the admin or CBSD (default: vimage generates one).
+    pub mac: Option<Mac>,
+}
+
+/// The mode of the listed NICs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// epair(4) + if_bridge(4), the default.
+    Epair,
+    /// ng_eiface(4) on an ng_bridge(4).
+    Netgraph,
+}
+
+/// What one source says about a jail's network: every field `None` (or empty) where the
+/// source says nothing, so [`layer`] can tell "not said" from "said: nothing".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Partial {
+    /// The jail's epair-or-netgraph NICs when this source lists them (the command line with
+    /// a NIC key, CBSD's rows, rc.conf's `_epairs`).
+    pub list: Option<Vec<NicPartial>>,
+    /// Position by position, keys for the NICs another source lists (`vimage set
+    /// interface=`, `ifname=`).
+    pub per_nic: Vec<NicPartial>,
+    /// The mode of the listed NICs.
+    pub mode: Option<Mode>,
+    /// Netgraph uplinks, one `ng<i>_<jail>` NIC each, after the listed NICs.
+    pub bridges: Option<Vec<Uplink>>,
+    /// Physical interfaces passed through, after the netgraph NICs.
+    pub vnets: Option<Vec<IfName>>,
+    /// `ip4_addr`: which NIC gets which addresses.
+    pub ip4: Option<Ip4Addr>,
+    /// `ci_gw4`: the default routers.
+    pub gateway: Option<Gateway>,
+    /// `devfs_ruleset`: `Some(None)` says "vimage picks".
+    pub devfs_ruleset: Option<Option<u16>>,
+    /// The jail's rc.conf: `Some(None)` says "the one under the jail's path".
+    pub rcconf: Option<Option<PathBuf>>,
+    /// What runs in the jail.
+    pub userland: Option<Userland>,
+    /// `force=1`: move passthrough interfaces even when that cuts the host off.
+    pub force: Option<bool>,
+    /// A line added to any error about this source's addressing values, naming where they
+    /// are (CBSD's columns).
+    pub blame: Option<&'static str>,
+}
+
+impl Partial {
+    /// True when this source says anything about the jail's NICs (not only its addresses
+    /// or userland): then it is the source the admin is told about.
+    pub fn says_nics(&self) -> bool {
+        self.list.is_some()
+            || self.per_nic.iter().any(|n| n.uplink.is_some() || n.name.is_some())
+            || self.mode.is_some()
+            || self.bridges.is_some()
+            || self.vnets.is_some()
+    }
+}
+
+/// The sources kept on the host (CBSD's databases, rc.conf files), which [`resolve`] reads
+/// only when the precedence leaves them something to decide.
+pub trait Stored {
+    /// CBSD's rows and addressing columns for `jail`; `None` when CBSD does not describe the
+    /// jail's NICs (no workdir, no `jails` row, no `jailnic` rows).
+    fn cbsd(&mut self, jail: &JailName) -> Result<Option<Partial>>;
+    /// rc.conf's `vimage_NAME_userland` for `jail`.
+    fn rcconf(&mut self, jail: &JailName) -> Result<Partial>;
+}
+
+/// The network `vimage bridge` gives `jail`: the command line's `cli`, then `vimage set`'s
+/// `set`, then what `stored` holds, each read only when a higher source leaves it something
+/// to decide (the module doc's rules), layered by [`layer`].
+pub fn resolve(
+    jail: &JailName,
+    cli: &Partial,
+    set: &crate::settings::JailSettings,
+    stored: &mut dyn Stored,
+) -> Result<(JailNet, Source)> {
+    let (settings, cbsd) = if cli.list.is_some() {
+        // Only the userland of what is stored can matter.
+        (Partial { userland: set.userland(), ..Partial::default() }, None)
+    } else {
+        let cbsd = stored.cbsd(jail)?;
+        (settings::partial(jail, set)?, cbsd)
+    };
+    let mut layers = vec![(Source::CommandLine, cli), (Source::Settings, &settings)];
+    if let Some(c) = &cbsd {
+        layers.push((Source::Cbsd, c));
+    }
+    let rcconf = if layers.iter().any(|(_, p)| p.userland.is_some()) { None } else { Some(stored.rcconf(jail)?) };
+    if let Some(r) = &rcconf {
+        layers.push((Source::RcConf, r));
+    }
+    layer(jail, &layers)
+}
+
+/// The in-jail name of epair NIC `i` when no source names it: `eth<i>`, as jstart and the
+/// original vimage named them.
+pub fn default_name(i: usize) -> IfName {
+    IfName::parse(&format!("eth{i}")).expect("eth<i> is a valid interface name")
+}
+
+/// Builds the network of `jail` from its sources, highest precedence first (`(source,
+/// partial)` pairs; a source that was not read is simply absent), by the rules in the module
+/// doc. Returns the network and the source its NIC list came from.
+pub fn layer(jail: &JailName, layers: &[(Source, &Partial)]) -> Result<(JailNet, Source)> {
+    // 1. Who lists the NICs; everything above it may override, everything below is ignored.
+    let base = layers.iter().position(|(_, p)| p.list.is_some());
+    let (above, at_or_above) = match base {
+        Some(b) => (&layers[..b], &layers[..=b]),
+        None => (layers, layers),
+    };
+    let mode = at_or_above.iter().find_map(|(_, p)| p.mode).unwrap_or(Mode::Epair);
+    let bridges = at_or_above.iter().find_map(|(_, p)| p.bridges.clone()).unwrap_or_default();
+    let vnets = at_or_above.iter().find_map(|(_, p)| p.vnets.clone()).unwrap_or_default();
+    let uplink_at = |i: usize| above.iter().find_map(|(_, p)| p.per_nic.get(i)?.uplink.clone());
+    let name_at = |i: usize| above.iter().find_map(|(_, p)| p.per_nic.get(i)?.name.clone());
+    let (source, mut list) = match base {
+        Some(b) => (layers[b].0, layers[b].1.list.clone().unwrap_or_default()),
+        None => {
+            let uplinks = (0..).take_while(|&i| uplink_at(i).is_some()).count();
+            let named = above.iter().any(|(_, p)| p.per_nic.iter().any(|n| n.name.is_some()));
+            let count = match uplinks {
+                0 if !named && (!bridges.is_empty() || !vnets.is_empty()) => 0,
+                0 => 1,
+                n => n,
+            };
+            let source = above.iter().find(|(_, p)| p.says_nics()).map_or(Source::Default, |(s, _)| *s);
+            (source, vec![NicPartial::default(); count])
+        }
+    };
+    // 2. Position by position, the keys of the sources above.
+    for (i, nic) in list.iter_mut().enumerate() {
+        nic.uplink = uplink_at(i).or(nic.uplink.take());
+        nic.name = name_at(i).or(nic.name.take());
+    }
+    let userland = layers.iter().find_map(|(_, p)| p.userland);
+    let force = layers.iter().find_map(|(_, p)| p.force).unwrap_or(false);
+    let mut net = build(jail, &list, mode, &bridges, &vnets);
+    net.userland = userland;
+    net.force = force;
+    // 3. Addressing, key by key: lowest first, each source replacing what it gives (so a
+    // stored `ip4_addr` that names no NIC is refused even when the command line overrides it).
+    for (_, p) in at_or_above.iter().rev() {
+        let blame = |e: Error| match p.blame {
+            Some(b) => e.detail(b),
+            None => e,
+        };
+        if let Some(ip) = &p.ip4 {
+            let addrs = place_ip4(&net, ip).map_err(blame)?;
+            for (nic, a) in net.nics.iter_mut().zip(addrs) {
+                nic.addrs = a;
+            }
+        }
+        if let Some(g) = &p.gateway {
+            net.addressing.gateway = g.clone();
+        }
+        if let Some(r) = p.devfs_ruleset {
+            net.addressing.devfs_ruleset = r;
+        }
+        if let Some(r) = &p.rcconf {
+            net.addressing.rcconf = r.clone();
+        }
+    }
+    Ok((net, source))
+}
+
+/// The one builder: the listed NICs in `mode` (epair: named as listed or [`default_name`];
+/// netgraph: `ng<i>_<jail>`, keeping uplinks and MACs), then one netgraph NIC per bridge, then
+/// the passed-through interfaces, numbered in that order (the number is part of each
+/// generated MAC, so the order is fixed).
+pub fn build(jail: &JailName, list: &[NicPartial], mode: Mode, bridges: &[Uplink], vnets: &[IfName]) -> JailNet {
+    let mut net = JailNet {
+        jail: jail.clone(),
+        nics: Vec::with_capacity(list.len() + bridges.len() + vnets.len()),
+        addressing: Addressing::default(),
+        force: false,
+        userland: None,
+    };
+    let uplink = |n: &NicPartial| n.uplink.clone().unwrap_or(Uplink::Auto);
+    match mode {
+        Mode::Epair => {
+            for (i, n) in list.iter().enumerate() {
+                net.nics.push(NicSpec {
+                    index: i as u32,
+                    name: n.name.as_ref().map_or_else(|| default_name(i), |x| x.name().clone()),
+                    name_given: matches!(n.name, Some(NicName::Chosen(_))),
+                    mode: NicMode::Epair { uplink: uplink(n) },
+                    mac: n.mac,
+                    addrs: NicAddrs::default(),
+                });
+            }
+            net.add_netgraph(bridges);
+        }
+        Mode::Netgraph => {
+            let ups: Vec<Uplink> = list.iter().map(uplink).chain(bridges.iter().cloned()).collect();
+            net.add_netgraph(&ups);
+            for (nic, n) in net.nics.iter_mut().zip(list) {
+                nic.mac = n.mac;
+            }
+        }
+    }
+    net.add_passthrough(vnets);
+    net
+}
+
+/// Each NIC's addresses from `ip4_addr` (`nic#ip` by in-jail name, or by uplink when only one
+/// NIC has it; no prefix: the first NIC).
+fn place_ip4(net: &JailNet, ip: &Ip4Addr) -> Result<Vec<NicAddrs>> {
+    let data = |m: String| Error::jail(Kind::Data, &net.jail, m);
+    let nics = &net.nics;
+    let mut out = vec![NicAddrs::default(); nics.len()];
+    for (target, addrs) in &ip.nics {
+        let i = match target {
+            Target::First => 0,
+            Target::Named(n) => nics
+                .iter()
+                .position(|x| x.name.as_str() == n)
+                .or_else(|| {
+                    let by_uplink: Vec<usize> = nics
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, x)| matches!(x.uplink(), Some(Uplink::Named(u)) if u.as_str() == n))
+                        .map(|(i, _)| i)
+                        .collect();
+                    (by_uplink.len() == 1).then(|| by_uplink[0])
+                })
+                .ok_or_else(|| {
+                    data(format!(
+                        "ip4_addr names NIC {n}, but the jail's NICs are {} (uplinks {})",
+                        nics.iter().map(|x| x.name.to_string()).collect::<Vec<_>>().join(", "),
+                        nics.iter().filter_map(|x| x.uplink()).map(|u| u.to_string()).collect::<Vec<_>>().join(", ")
+                    ))
+                })?,
+        };
+        let Some(slot) = out.get_mut(i) else {
+            return Err(data(format!(
+                "ip4_addr names NIC {}, but the jail has no NICs",
+                nics.first().map_or("eth0".to_string(), |x| x.name.to_string())
+            )));
+        };
+        slot.merge(addrs.clone()).map_err(|e| data(format!("NIC {}: {e}", nics[i].name)))?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
