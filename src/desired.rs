@@ -6,8 +6,8 @@
 
 use crate::cbsd::{self, CbsdJail, DbOptions, NicShape, Workdir};
 use crate::error::{Error, Kind, Result};
+use crate::host::Host;
 use crate::host::run_cmd;
-use crate::host::{Cmd, Host, Program};
 use crate::model::{JailName, JailNet, Mac};
 use crate::paths::Paths;
 use crate::resolve::{self, Partial, Stored};
@@ -88,8 +88,7 @@ pub fn write_back_macs(
         let opts = DbOptions::default();
         let via_jset = !running && c.nics.shape == NicShape::V14 && row.name == "epairb";
         if via_jset {
-            let cmd =
-                Cmd::new(Program::Cbsd, ["jset".to_string(), format!("jname={jail}"), format!("nic_hwaddr={mac}")]);
+            let cmd = crate::op::cbsd::jset(jail, "nic_hwaddr", &mac.to_string());
             let out = run_cmd(host, &cmd);
             if !out.ok() {
                 return Err(Error::jail(
