@@ -19,6 +19,8 @@ pub struct Args {
     pub quiet: bool,
     /// `--help`, `--desc` or `--args`: answered without running anything.
     pub meta: Option<Meta>,
+    /// `syslog=0` (a key every verb takes): no audit trail to syslog for this run.
+    pub no_syslog: bool,
 }
 
 /// The self-describing options every verb answers.
@@ -139,6 +141,11 @@ fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
             "-v" | "--verbose" => a.verbose += 1,
             "-vv" => a.verbose += 2,
             "-q" | "--quiet" => a.quiet = true,
+            t if global_syslog(t).is_some() => {
+                let v = global_syslog(t).unwrap_or_default();
+                a.no_syslog = !parse_bool(v)
+                    .ok_or_else(|| usage(spec, format!("{t:?}: syslog is a flag and takes {FLAG_VALUES}")))?;
+            }
             t if t.starts_with("--") => {
                 let body = &t[2..];
                 let (k, inline) = match body.split_once('=') {
@@ -194,6 +201,12 @@ fn check_flag(spec: &VerbSpec, ks: &super::spec::KeySpec, typed: &str, v: &str) 
         return Err(usage(spec, format!("{typed}={v:?}: {} is a flag and takes {FLAG_VALUES}", ks.name)));
     }
     Ok(())
+}
+
+/// The value of the global `syslog=V` / `--syslog=V` key (every verb takes it, before or
+/// after the verb), quotes stripped; `None` when `t` is not that key.
+pub fn global_syslog(t: &str) -> Option<&str> {
+    t.strip_prefix("--syslog=").or_else(|| t.strip_prefix("syslog=")).map(strip_quotes)
 }
 
 fn is_key(k: &str) -> bool {
@@ -355,6 +368,17 @@ mod tests {
         let e = un(&["jname=web1", "extra"]).unwrap_err();
         assert!(e.message.contains("\"extra\""), "{e}");
         assert_eq!(un(&["web1"]).unwrap().get("jname"), Some("web1"));
+    }
+
+    #[test]
+    fn syslog_is_a_global_flag_of_every_verb() {
+        assert!(!p(&["jname=a"]).unwrap().no_syslog);
+        assert!(p(&["jname=a", "syslog=0"]).unwrap().no_syslog);
+        assert!(p(&["jname=a", "--syslog=\"no\""]).unwrap().no_syslog);
+        assert!(!p(&["jname=a", "syslog=1"]).unwrap().no_syslog);
+        assert_eq!(p(&["jname=a", "syslog=maybe"]).unwrap_err().kind, Kind::Usage);
+        let gc = parse(verb("gc").unwrap(), &["syslog=0".to_string()]).unwrap();
+        assert!(gc.no_syslog);
     }
 
     #[test]

@@ -26,6 +26,11 @@ fn para(s: &str) -> String {
     out.lines().map(esc).collect::<Vec<_>>().join("\n")
 }
 
+/// rc.conf variables only the rc.d script reads (vimage itself never sees them): (name,
+/// default, meaning), listed with `crate::rcd::VARIABLES`.
+const SCRIPT_VARIABLES: &[(&str, &str, &str)] =
+    &[("vimage_syslog", "YES", "NO passes syslog=0 to every vimage the rc.d script runs: no audit trail in syslog")];
+
 /// The whole page, in mdoc(7).
 pub fn page() -> String {
     let mut m = String::new();
@@ -104,7 +109,12 @@ pub fn page() -> String {
     line(".Pp");
     line("Every command also takes");
     line(".Fl v");
-    line("(print each FreeBSD command as it runs, on standard error),");
+    line("(print each FreeBSD command as it runs, on standard error;");
+    line(".Fl vv");
+    line("also why one failed, and the run's details),");
+    line(".Cm syslog Ns = Ns Ar 0");
+    line("(no audit trail in syslog, see");
+    line(".Sx Audit trail ) ,");
     line(".Fl q");
     line("(nothing on standard output when the command succeeds; errors still on standard error),");
     line(".Fl h ,");
@@ -120,6 +130,23 @@ pub fn page() -> String {
          report nobody reads) and exits with its own status. Any other failure to write standard output (a \
          full disk) is reported on standard error and turns success into exit 74. An argument or H_CBSD_ \
          variable that is not valid UTF-8 is refused (64), naming it and the byte offset.",
+    ));
+    line(".Ss Diagnostics");
+    line(&para(
+        "Diagnostics go to standard error through levels: by default only warnings; -v adds each FreeBSD \
+         command as it runs (+ ifconfig ...), -vv also why one failed and the run's details, -vvv \
+         everything. VIMAGE_LOG takes a filter instead (debug, or vimage::exec=trace,info) and wins over -v. \
+         Every line under a run names it: run{verb=bridge jail=web1}.",
+    ));
+    line(".Ss Audit trail");
+    line(&para(
+        "Every change vimage makes to the host (each command of a plan that succeeded) is also sent to \
+         syslogd as one line at daemon.notice, and every failed command at daemon.err, with the ident \
+         vimage and the process ID, so they appear in /var/log/messages with FreeBSD's default \
+         syslog.conf: vimage[PID]: bridge jail web1: ifconfig epair create .... The lines are RFC 3164 \
+         datagrams without a timestamp (syslogd adds it) to /var/run/log. syslog=0 (rc.conf: \
+         vimage_syslog=NO) turns this off; a missing or unreachable syslogd never fails a command. \
+         Undo steps of a rollback are reported in the failure line, not one by one.",
     ));
     line(".Ss JSON");
     line(&para(
@@ -137,7 +164,7 @@ pub fn page() -> String {
     line(".Xr rc.conf 5 ;");
     line("NAME is a vimage in vimage_list (letters, digits and _ only). Values are taken literally.");
     line(".Bl -tag -width Ds");
-    for (name, default, doc) in crate::rcd::VARIABLES {
+    for (name, default, doc) in crate::rcd::VARIABLES.iter().chain(SCRIPT_VARIABLES) {
         line(&format!(".It Va {name}"));
         let d = if default.is_empty() { String::new() } else { format!(" Default: {default}.") };
         line(&format!("{}{}", para(doc), esc(&d)));
@@ -156,6 +183,14 @@ pub fn page() -> String {
         (
             "VIMAGE_DB_BUSY_TIMEOUT",
             "Seconds to wait for a busy SQLite database, CBSD's or vimage's (default 25, as CBSD).",
+        ),
+        (
+            "VIMAGE_LOG",
+            "A tracing filter for the diagnostics on standard error (debug, vimage::exec=trace); wins over -v.",
+        ),
+        (
+            "VIMAGE_SYSLOG_SOCKET",
+            "The syslogd socket the audit trail goes to (default /var/run/log, under VIMAGE_ROOT when that is set: syslogd's socket is not a file vimage owns, so a test or a simulated root never writes into the real syslog); empty: none.",
         ),
         ("NO_COLOR", "Never colour output."),
     ] {
