@@ -5,6 +5,7 @@
 
 pub mod args;
 mod bridge;
+pub mod command;
 mod construct;
 #[cfg(feature = "simulator")]
 mod demo;
@@ -58,7 +59,7 @@ pub struct Outcome {
 
 /// The global options that may come before the verb (`vimage -q status`).
 fn global_option(a: &str) -> bool {
-    matches!(a, "-q" | "--quiet" | "-v" | "-vv" | "--verbose") || args::global_syslog(a).is_some()
+    matches!(a, "-q" | "--quiet" | "-v" | "-vv" | "-vvv" | "--verbose") || args::global_syslog(a).is_some()
 }
 
 /// Splits argv into the verb and its arguments: `vimage bridge …`, `vimage -q bridge …` or

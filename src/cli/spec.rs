@@ -1,7 +1,7 @@
 //! The command table: every verb, its keys and their documentation, in one place.
 //!
-//! Parsing, `--help`, `--desc`, `--args` (and the man page) are all generated from this table,
-//! so they cannot drift apart.
+//! Parsing (clap's commands, `super::command`), `--help`, `--desc`, `--args`, the man page and
+//! the shell completions are all generated from this table, so they cannot drift apart.
 
 /// How a key takes its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
