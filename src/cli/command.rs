@@ -10,25 +10,26 @@
 use super::spec::{KeyKind, KeySpec, VERBS, VerbSpec};
 use clap::{Arg, ArgAction, Args as _, Command};
 
-/// The options every verb takes, wherever they stand on the command line.
+/// The options every verb takes, wherever they stand on the command line (field docs are
+/// their help lines, lower case as the table's).
 #[derive(clap::Args, Debug, Default, Clone, PartialEq, Eq)]
 pub struct Common {
-    /// Print each FreeBSD command as it runs (stderr); twice (-vv): also why one failed.
+    /// print each FreeBSD command as it runs (stderr); -vv also why one failed
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
     pub verbose: u8,
-    /// Nothing on stdout when the command succeeds; errors still on stderr.
+    /// nothing on stdout when the command succeeds; errors still on stderr
     #[arg(short = 'q', long = "quiet")]
     pub quiet: bool,
-    /// syslog=0: no audit trail in syslog for this run (1/0, yes/no, true/false, on/off).
+    /// syslog=0: no audit trail in syslog for this run
     #[arg(long = "syslog", value_name = "1|0", require_equals = true, action = ArgAction::Append)]
     pub syslog: Vec<String>,
-    /// This help.
+    /// this help
     #[arg(short = 'h', long = "help")]
     pub help: bool,
-    /// The one-line description CBSD shows.
+    /// the one-line description CBSD shows
     #[arg(long = "desc")]
     pub desc: bool,
-    /// The keys, one a line.
+    /// the keys, one a line
     #[arg(long = "args")]
     pub args: bool,
 }
@@ -52,13 +53,13 @@ fn key_arg(k: &KeySpec) -> Arg {
 
 /// The clap command of verb `v` (argv without the program and verb, as `no_binary_name`).
 pub fn verb_command(v: &VerbSpec) -> Command {
-    let mut c = Command::new(v.name)
+    // The options first: their struct's doc would otherwise become the verb's about.
+    let mut c = Common::augment_args(Command::new(v.name))
         .about(v.desc)
         .long_about(v.about)
         .disable_help_flag(true)
         .disable_version_flag(true)
         .arg(Arg::new(OPERANDS).num_args(0..).action(ArgAction::Append).value_name("NAME").hide(true));
-    c = Common::augment_args(c);
     for k in v.keys {
         c = c.arg(key_arg(k));
     }
@@ -68,13 +69,12 @@ pub fn verb_command(v: &VerbSpec) -> Command {
 /// The whole program for shell completions: `vimage <verb> …`, with the options that stand
 /// alone (`--man`, `--version`).
 pub fn program() -> Command {
-    let mut c = Command::new("vimage")
+    let mut c = Common::augment_args(Command::new("vimage"))
         .about("vnet (VIMAGE) networking for FreeBSD jails")
         .disable_help_flag(true)
         .disable_version_flag(true)
         .arg(Arg::new("man").long("man").action(ArgAction::SetTrue).help("print the manual, vimage(8)"))
         .arg(Arg::new("version").short('V').long("version").action(ArgAction::SetTrue).help("print the version"));
-    c = Common::augment_args(c);
     for v in VERBS {
         c = c.subcommand(verb_command(v));
     }

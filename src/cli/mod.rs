@@ -81,6 +81,16 @@ pub fn verb_of(argv: &[String]) -> (Option<String>, Vec<String>) {
     }
 }
 
+/// `vimage --completions=SHELL` (or `--completions SHELL`), alone on the command line: the
+/// shell's completion script (share/completions/ holds their output), else `None`.
+fn completions_asked(rest: &[String]) -> Option<&str> {
+    match rest {
+        [one] => one.strip_prefix("--completions="),
+        [flag, shell] if flag == "--completions" => Some(shell),
+        _ => None,
+    }
+}
+
 /// Runs one invocation and captures what it prints. Errors are returned, not printed, so tests
 /// can inspect them; what was printed before an error is lost here: use [`run_to`] with
 /// [`Out::capture`] to see it.
@@ -108,6 +118,14 @@ pub fn run_with_env(
     let Some(verb) = verb else {
         if rest.iter().any(|a| a == "--man") {
             out.stdout_always(&man::page());
+            return Ok(0);
+        }
+        if let Some(shell) = completions_asked(&rest) {
+            let text = command::completion(shell).ok_or_else(|| {
+                Error::new(Kind::Usage, format!("no completions for {shell:?}"))
+                    .detail("there are completions for bash, zsh and fish; FreeBSD's sh has no programmable completion")
+            })?;
+            out.stdout_always(&text);
             return Ok(0);
         }
         if rest.iter().any(|a| a == "--version" || a == "-V") {
