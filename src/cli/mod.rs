@@ -20,6 +20,7 @@ mod service;
 mod set;
 pub mod spec;
 mod status;
+pub mod typed;
 mod unbridge;
 mod wizard;
 
