@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod audit;
 pub mod buildinfo;
 pub mod cbsd;
 pub mod cli;

@@ -92,9 +92,28 @@ fn staging_installs_exactly_the_plist() {
         prefix.join("bin/vimage").canonicalize().unwrap()
     );
     assert!(!staged.iter().any(|f| f.contains("fbsd-sim")), "the simulator is not shipped");
-    for (f, mode) in [("bin/vimage", 0o555), ("etc/rc.d/vimage", 0o555), ("share/man/man8/vimage.8.gz", 0o444)] {
+    for (f, mode) in [
+        ("bin/vimage", 0o555),
+        ("etc/rc.d/vimage", 0o555),
+        ("share/man/man8/vimage.8.gz", 0o444),
+        ("share/bash-completion/completions/vimage", 0o444),
+        ("share/zsh/site-functions/_vimage", 0o444),
+        ("share/fish/vendor_completions.d/vimage.fish", 0o444),
+    ] {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(prefix.join(f)).unwrap().permissions().mode() & 0o7777, mode, "{f}");
+    }
+    // The shell completions, where bash-completion, zsh and fish look under the prefix.
+    for (src, dest) in [
+        ("vimage.bash", "share/bash-completion/completions/vimage"),
+        ("_vimage", "share/zsh/site-functions/_vimage"),
+        ("vimage.fish", "share/fish/vendor_completions.d/vimage.fish"),
+    ] {
+        assert_eq!(
+            std::fs::read(prefix.join(dest)).unwrap(),
+            std::fs::read(root().join("share/completions").join(src)).unwrap(),
+            "{dest}"
+        );
     }
     // docs/json.md under docs/, so the README's link to it works where it is installed.
     for doc in ["LICENSE", "README.md", "docs/json.md"] {

@@ -189,3 +189,13 @@ fn names_given_to_the_script_follow_the_same_rule_with_the_real_vimage() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(w.kernel().snapshot(), before);
 }
+
+#[test]
+fn vimage_syslog_no_passes_syslog_0_to_every_call() {
+    let (calls, _, _) = run(&format!("{ON}\nvimage_syslog=\"NO\""), &["start"]);
+    assert_eq!(calls, ["gc -q syslog=0", "start -q web1 syslog=0", "start -q db syslog=0", "start -q mail syslog=0"]);
+    let (calls, _, _) = run(&format!("{ON}\nvimage_syslog=\"NO\""), &["stop", "web1"]);
+    assert_eq!(calls, ["stop -q web1 syslog=0"]);
+    let (calls, _, _) = run(&format!("{ON}\nvimage_syslog=\"YES\""), &["status"]);
+    assert_eq!(calls, ["status"]);
+}

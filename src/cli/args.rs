@@ -2,8 +2,13 @@
 //!
 //! Accepts CBSD's `key=value` (as cbsdsh's `init()` does: split at the first `=`, surrounding
 //! double quotes stripped) and the conventional `--key value` / `--key=value` / `--flag`.
+//! A pre-pass turns CBSD's forms into clap's (`--name=value`) and checks key names; clap
+//! (`super::command`, built from the command table) parses the result; the values are then
+//! checked in command-line order (flag words, a key given twice, the bare jail name) and
+//! `H_CBSD_<key>` fills what the command line left out.
 
-use super::spec::{KeyKind, VerbSpec};
+use super::command;
+use super::spec::{KeyKind, KeySpec, VerbSpec};
 use crate::error::{Error, Kind, Result};
 use std::collections::BTreeMap;
 
@@ -19,6 +24,8 @@ pub struct Args {
     pub quiet: bool,
     /// `--help`, `--desc` or `--args`: answered without running anything.
     pub meta: Option<Meta>,
+    /// `syslog=0` (a key every verb takes): no audit trail to syslog for this run.
+    pub no_syslog: bool,
 }
 
 /// The self-describing options every verb answers.
@@ -126,19 +133,23 @@ fn rejoin_quoted(argv: &[String]) -> Vec<String> {
     out
 }
 
-fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
-    let argv = rejoin_quoted(argv);
-    let mut a = Args::default();
-    let mut it = argv.iter().peekable();
-    let mut positional: Vec<&String> = Vec::new();
+/// How each key was typed (`dry_run`, `--dry-run`), by table name, in command-line order.
+type Typed = BTreeMap<&'static str, Vec<String>>;
+
+/// CBSD's forms turned into clap's, in order: `key=value` and `--key value` become
+/// `--name=value` under the key's table name (so clap sees one spelling), `help` becomes
+/// `--help`, `syslog=V` `--syslog=V`. Key names are checked here, so an unknown one gets
+/// vimage's message with a did-you-mean. Also returns how each key was typed, by name in
+/// order, for the messages about its value.
+fn to_clap(spec: &VerbSpec, argv: &[String]) -> Result<(Vec<String>, Typed)> {
+    let mut out = Vec::with_capacity(argv.len());
+    let mut typed = Typed::new();
+    let mut it = argv.iter();
     while let Some(tok) = it.next() {
         match tok.as_str() {
-            "-h" | "--help" | "help" => a.meta = Some(Meta::Help),
-            "--desc" => a.meta = Some(Meta::Desc),
-            "--args" => a.meta = Some(Meta::Args),
-            "-v" | "--verbose" => a.verbose += 1,
-            "-vv" => a.verbose += 2,
-            "-q" | "--quiet" => a.quiet = true,
+            "-h" | "--help" | "help" => out.push("--help".to_string()),
+            "--desc" | "--args" | "-v" | "--verbose" | "-vv" | "-vvv" | "-q" | "--quiet" => out.push(tok.clone()),
+            t if global_syslog(t).is_some() => out.push(format!("--syslog={}", global_syslog(t).unwrap_or_default())),
             t if t.starts_with("--") => {
                 let body = &t[2..];
                 let (k, inline) = match body.split_once('=') {
@@ -147,15 +158,19 @@ fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
                 };
                 let ks = find_key(spec, k)?;
                 let v = match (ks.kind, inline) {
-                    (_, Some(v)) => v,
-                    (KeyKind::Flag, None) => "1".to_string(),
-                    (KeyKind::Value, None) => it
-                        .next()
-                        .cloned()
-                        .ok_or_else(|| usage(spec, format!("--{k} needs a value ({}={})", ks.name, ks.value)))?,
+                    (_, Some(v)) => Some(v),
+                    (KeyKind::Flag, None) => None,
+                    (KeyKind::Value, None) => Some(
+                        it.next()
+                            .cloned()
+                            .ok_or_else(|| usage(spec, format!("--{k} needs a value ({}={})", ks.name, ks.value)))?,
+                    ),
                 };
-                check_flag(spec, ks, &format!("--{k}"), &v)?;
-                set(spec, &mut a, ks.name, v)?;
+                typed.entry(ks.name).or_default().push(format!("--{k}"));
+                out.push(match v {
+                    Some(v) => format!("--{}={v}", ks.name),
+                    None => format!("--{}", ks.name),
+                });
             }
             t if t.starts_with('-') && t.len() > 1 => {
                 return Err(usage(spec, format!("unknown option {t}")));
@@ -163,17 +178,55 @@ fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
             t => match t.split_once('=') {
                 Some((k, v)) if is_key(k) => {
                     let ks = find_key(spec, k)?;
-                    let v = strip_quotes(v);
-                    check_flag(spec, ks, k, v)?;
-                    set(spec, &mut a, ks.name, v.to_string())?;
+                    typed.entry(ks.name).or_default().push(k.to_string());
+                    out.push(format!("--{}={}", ks.name, strip_quotes(v)));
                 }
-                _ => positional.push(tok),
+                _ => out.push(tok.clone()),
             },
         }
+    }
+    Ok((out, typed))
+}
+
+fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
+    use clap::FromArgMatches;
+    let (clap_argv, typed) = to_clap(spec, &rejoin_quoted(argv))?;
+    let m = command::verb_command(spec)
+        .no_binary_name(true)
+        .try_get_matches_from(&clap_argv)
+        .map_err(|e| usage(spec, e.render().to_string().lines().next().unwrap_or_default().to_string()))?;
+    let common = command::Common::from_arg_matches(&m).map_err(|e| usage(spec, e.to_string()))?;
+    let mut a = Args { verbose: common.verbose, quiet: common.quiet, ..Args::default() };
+    for v in &common.syslog {
+        let on = parse_bool(strip_quotes(v))
+            .ok_or_else(|| usage(spec, format!("syslog={v:?}: syslog is a flag and takes {FLAG_VALUES}")))?;
+        a.no_syslog = !on;
+    }
+    // The last of --help, --desc, --args wins, as they come.
+    a.meta = [("help", Meta::Help), ("desc", Meta::Desc), ("args", Meta::Args)]
+        .into_iter()
+        .filter(|(id, _)| m.get_flag(id))
+        .filter_map(|(id, meta)| Some((m.index_of(id)?, meta)))
+        .max_by_key(|(i, _)| *i)
+        .map(|(_, meta)| meta);
+    // Every key's values in command-line order, each checked as it was typed.
+    let mut given: Vec<(usize, &KeySpec, &str, &str)> = Vec::new();
+    for ks in spec.keys {
+        let (Some(idx), Some(vals)) = (m.indices_of(ks.name), m.get_many::<String>(ks.name)) else { continue };
+        let names = typed.get(ks.name).map(Vec::as_slice).unwrap_or_default();
+        for (n, (i, v)) in idx.zip(vals).enumerate() {
+            given.push((i, ks, names.get(n).map(String::as_str).unwrap_or(ks.name), v.as_str()));
+        }
+    }
+    given.sort_by_key(|g| g.0);
+    for (_, ks, typed, v) in given {
+        check_flag(spec, ks, typed, v)?;
+        set(spec, &mut a, ks.name, v.to_string())?;
     }
     if a.meta.is_some() {
         return Ok(a);
     }
+    let positional: Vec<&String> = m.get_many::<String>(command::OPERANDS).map(Iterator::collect).unwrap_or_default();
     // `cbsd jstart web1` style: a bare word is the jail name.
     if let Some(p) = positional.first() {
         let takes_name = spec.keys.iter().any(|k| k.name == "jname") && !a.values.contains_key("jname");
@@ -189,11 +242,17 @@ fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
 }
 
 /// Refuses a flag value that is not one of [`FLAG_VALUES`], naming the key as it was typed.
-fn check_flag(spec: &VerbSpec, ks: &super::spec::KeySpec, typed: &str, v: &str) -> Result<()> {
+fn check_flag(spec: &VerbSpec, ks: &KeySpec, typed: &str, v: &str) -> Result<()> {
     if ks.kind == KeyKind::Flag && parse_bool(v).is_none() {
         return Err(usage(spec, format!("{typed}={v:?}: {} is a flag and takes {FLAG_VALUES}", ks.name)));
     }
     Ok(())
+}
+
+/// The value of the global `syslog=V` / `--syslog=V` key (every verb takes it, before or
+/// after the verb), quotes stripped; `None` when `t` is not that key.
+pub fn global_syslog(t: &str) -> Option<&str> {
+    t.strip_prefix("--syslog=").or_else(|| t.strip_prefix("syslog=")).map(strip_quotes)
 }
 
 fn is_key(k: &str) -> bool {
@@ -355,6 +414,17 @@ mod tests {
         let e = un(&["jname=web1", "extra"]).unwrap_err();
         assert!(e.message.contains("\"extra\""), "{e}");
         assert_eq!(un(&["web1"]).unwrap().get("jname"), Some("web1"));
+    }
+
+    #[test]
+    fn syslog_is_a_global_flag_of_every_verb() {
+        assert!(!p(&["jname=a"]).unwrap().no_syslog);
+        assert!(p(&["jname=a", "syslog=0"]).unwrap().no_syslog);
+        assert!(p(&["jname=a", "--syslog=\"no\""]).unwrap().no_syslog);
+        assert!(!p(&["jname=a", "syslog=1"]).unwrap().no_syslog);
+        assert_eq!(p(&["jname=a", "syslog=maybe"]).unwrap_err().kind, Kind::Usage);
+        let gc = parse(verb("gc").unwrap(), &["syslog=0".to_string()]).unwrap();
+        assert!(gc.no_syslog);
     }
 
     #[test]

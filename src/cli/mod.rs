@@ -5,6 +5,7 @@
 
 pub mod args;
 mod bridge;
+pub mod command;
 mod construct;
 #[cfg(feature = "simulator")]
 mod demo;
@@ -12,12 +13,14 @@ mod devfs;
 mod doctor;
 mod gc;
 mod lines;
+pub mod log;
 pub mod man;
 mod out;
 mod service;
 mod set;
 pub mod spec;
 mod status;
+pub mod typed;
 mod unbridge;
 mod wizard;
 
@@ -57,7 +60,7 @@ pub struct Outcome {
 
 /// The global options that may come before the verb (`vimage -q status`).
 fn global_option(a: &str) -> bool {
-    matches!(a, "-q" | "--quiet" | "-v" | "-vv" | "--verbose")
+    matches!(a, "-q" | "--quiet" | "-v" | "-vv" | "-vvv" | "--verbose") || args::global_syslog(a).is_some()
 }
 
 /// Splits argv into the verb and its arguments: `vimage bridge …`, `vimage -q bridge …` or
@@ -76,6 +79,16 @@ pub fn verb_of(argv: &[String]) -> (Option<String>, Vec<String>) {
             (Some(v.clone()), args)
         }
         _ => (None, rest.to_vec()),
+    }
+}
+
+/// `vimage --completions=SHELL` (or `--completions SHELL`), alone on the command line: the
+/// shell's completion script (share/completions/ holds their output), else `None`.
+fn completions_asked(rest: &[String]) -> Option<&str> {
+    match rest {
+        [one] => one.strip_prefix("--completions="),
+        [flag, shell] if flag == "--completions" => Some(shell),
+        _ => None,
     }
 }
 
@@ -108,6 +121,14 @@ pub fn run_with_env(
             out.stdout_always(&man::page());
             return Ok(0);
         }
+        if let Some(shell) = completions_asked(&rest) {
+            let text = command::completion(shell).ok_or_else(|| {
+                Error::new(Kind::Usage, format!("no completions for {shell:?}"))
+                    .detail("there are completions for bash, zsh and fish; FreeBSD's sh has no programmable completion")
+            })?;
+            out.stdout_always(&text);
+            return Ok(0);
+        }
         if rest.iter().any(|a| a == "--version" || a == "-V") {
             out.stdout_always(&crate::buildinfo::text());
             return Ok(0);
@@ -138,21 +159,46 @@ pub fn run_with_env(
         return Ok(0);
     }
     out.set_quiet(a.quiet);
-    let mut logged = Logged { inner: &mut *ctx.host, verbose: a.verbose, out: out.clone() };
+    let _log = log::install(a.verbose, env(log::LOG_ENV).as_deref(), out);
+    // At level error so the span is on whenever any diagnostic is: every line names its run.
+    let span = tracing::error_span!("run", verb = %vs.name, jail = %a.get("jname").unwrap_or("-"));
+    let _in_run = span.enter();
+    tracing::debug!(keys = ?a.values, "arguments");
+    let socket = if a.no_syslog {
+        None
+    } else {
+        crate::audit::socket_path(env(crate::audit::SOCKET_ENV).as_deref(), &ctx.paths.root)
+    };
+    let _audit = crate::audit::install(socket, vs.name);
+    let r = dispatch(vs, &a, ctx, out);
+    if let Err(e) = &r {
+        let mut text = e.message.clone();
+        for d in &e.details {
+            text.push_str("; ");
+            text.push_str(d);
+        }
+        crate::audit::failure(e.jail.as_deref(), &format!("{text} (exit {})", e.exit_code()));
+    }
+    r
+}
+
+/// Runs verb `vs` with its parsed arguments, every FreeBSD command it runs shown with `-v`.
+fn dispatch(vs: &spec::VerbSpec, a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
+    let mut logged = Logged { inner: &mut *ctx.host };
     let mut sub = Ctx { paths: ctx.paths.clone(), host: &mut logged, lock_timeout: ctx.lock_timeout };
     match vs.name {
-        "bridge" => bridge::run(&a, &mut sub, out),
-        "unbridge" => unbridge::run(&a, &mut sub, out),
-        "devfs" => devfs::run(&a, &mut sub, out),
-        "status" => status::run(&a, &mut sub, out),
-        "doctor" => doctor::run(&a, &mut sub, out),
-        "gc" => gc::run(&a, &mut sub, out),
-        "set" => set::run(&a, &mut sub, out),
-        "start" => service::start(&a, &mut sub, out),
-        "stop" => service::stop(&a, &mut sub, out),
-        "construct" => construct::run(&a, &mut sub, out),
+        "bridge" => bridge::run(a, &mut sub, out),
+        "unbridge" => unbridge::run(a, &mut sub, out),
+        "devfs" => devfs::run(a, &mut sub, out),
+        "status" => status::run(a, &mut sub, out),
+        "doctor" => doctor::run(a, &mut sub, out),
+        "gc" => gc::run(a, &mut sub, out),
+        "set" => set::run(a, &mut sub, out),
+        "start" => service::start(a, &mut sub, out),
+        "stop" => service::stop(a, &mut sub, out),
+        "construct" => construct::run(a, &mut sub, out),
         #[cfg(feature = "simulator")]
-        "demo" => demo::run(&a, out),
+        "demo" => demo::run(a, out),
         #[cfg(not(feature = "simulator"))]
         "demo" => Err(crate::buildinfo::no_simulator("vimage demo")),
         "version" => {
@@ -288,21 +334,18 @@ fn escape_bytes(b: &[u8]) -> String {
         .collect()
 }
 
-/// With `-v`, shows each FreeBSD command on stderr as it runs (and its failure).
+/// Shows each FreeBSD command as it runs (info: `-v`) and why one failed (debug: `-vv`),
+/// through the run's diagnostics ([`log`]).
 struct Logged<'a> {
     inner: &'a mut dyn Host,
-    verbose: u8,
-    out: Out,
 }
 
 impl Host for Logged<'_> {
     fn run(&mut self, cmd: &Cmd) -> Result<Output, SpawnError> {
-        if self.verbose > 0 {
-            self.out.err_line(format!("+ {cmd}"));
-        }
+        tracing::info!(target: log::CMD_TARGET, "+ {cmd}");
         let out = self.inner.run(cmd)?;
-        if self.verbose > 1 && !out.ok() {
-            self.out.err_line(format!("  exit {}: {}", out.code, out.stderr.trim()));
+        if !out.ok() {
+            tracing::debug!(target: log::CMD_TARGET, "  exit {}: {}", out.code, out.stderr.trim());
         }
         Ok(out)
     }

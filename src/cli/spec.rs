@@ -1,7 +1,7 @@
 //! The command table: every verb, its keys and their documentation, in one place.
 //!
-//! Parsing, `--help`, `--desc`, `--args` (and the man page) are all generated from this table,
-//! so they cannot drift apart.
+//! Parsing (clap's commands, `super::command`), `--help`, `--desc`, `--args`, the man page and
+//! the shell completions are all generated from this table, so they cannot drift apart.
 
 /// How a key takes its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -419,8 +419,11 @@ pub const COMMON_HELP: &str = "\
 Keys are given CBSD-style as key=value (quotes are stripped) or as --key value; as with CBSD,
 H_CBSD_<key> in the environment presets a key. Unknown keys are an error (CBSD silently ignores
 them; vimage does not, so a typo cannot go unnoticed).
-  -v, --verbose   print each FreeBSD command as it runs (stderr)
+  -v, --verbose   print each FreeBSD command as it runs (stderr); -vv also why one failed,
+                  and the run's details (VIMAGE_LOG=FILTER, a tracing filter, instead)
   -q, --quiet     nothing on stdout when the command succeeds; errors still on stderr
+  syslog=0        no audit trail: by default every change and failure also goes to syslog
+                  (facility daemon, ident vimage; /var/run/log, or VIMAGE_SYSLOG_SOCKET)
 Each line is printed as soon as what it says is done. A closed stdout (`| head`) only ends the
 output: the command still finishes, with its own exit status.
   -h, --help      this help;  --desc  one-line description;  --args  the keys
