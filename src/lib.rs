@@ -15,7 +15,6 @@
 
 #![warn(missing_docs)]
 
-pub mod addr;
 pub mod buildinfo;
 pub mod cbsd;
 pub mod cli;
