@@ -1,14 +1,12 @@
 //! Gathers the stored sources of a jail's network for `vimage bridge` — `vimage set`'s
 //! settings, CBSD's inventory of the jail (its `jailnic` rows, when vimage runs under a CBSD
 //! `workdir` and CBSD knows the jail), the rc.conf userland — and hands them to the resolver
-//! ([`crate::resolve`]), which alone decides the precedence. Also writes the MACs vimage
-//! chose back to CBSD's rows.
+//! ([`crate::resolve`]), which alone decides the precedence. (The MACs vimage chooses go
+//! back to CBSD's rows through [`crate::cbsd::writeback`].)
 
-use crate::cbsd::{self, CbsdJail, DbOptions, NicShape, Workdir};
-use crate::error::{Error, Kind, Result};
-use crate::host::Host;
-use crate::host::run_cmd;
-use crate::model::{JailName, JailNet, Mac};
+use crate::cbsd::{self, CbsdJail, DbOptions, Workdir};
+use crate::error::Result;
+use crate::model::{JailName, JailNet};
 use crate::paths::Paths;
 use crate::resolve::{self, Partial, Stored};
 use crate::settings::JailSettings;
@@ -61,50 +59,4 @@ pub fn resolve(
     let (net, source) = resolve::resolve(jail, cli, set, &mut on_host)?;
     let cbsd = on_host.cbsd.filter(|_| source == Source::Cbsd);
     Ok(Desired { net, source, cbsd })
-}
-
-/// Writes MACs vimage chose back into CBSD's `jailnic` rows that had none, so CBSD (and a
-/// later start) use the same ones. CBSD's own `cbsd jset jname=X nic_hwaddr=…` writes only
-/// the 14.x default row (named `epairb`), and only while the jail is stopped: for a running
-/// jail, and that is what jset sees from inside jstart's `exec.poststart` too (its jstatus
-/// asks the kernel), it prints "nic_hwaddr: on-the-fly currently unimplemented" and changes
-/// nothing (jailctl/jset main loop). So `cbsd jset` is used for that row of a stopped jail;
-/// every other row, and every row of a running jail, gets a bound UPDATE of the row the NIC
-/// came from (14.x and 15.x shapes alike), read back.
-pub fn write_back_macs(
-    host: &mut dyn Host,
-    wd: &Workdir,
-    c: &CbsdJail,
-    macs: &[(u32, Mac)],
-    running: bool,
-) -> Result<Vec<String>> {
-    let jail = &c.net.jail;
-    let mut notes = Vec::new();
-    for (idx, mac) in macs {
-        let Some(row) = c.nics.rows.get(*idx as usize) else { continue };
-        if row.nic_hwaddr.is_some() {
-            continue;
-        }
-        let opts = DbOptions::default();
-        let via_jset = !running && c.nics.shape == NicShape::V14 && row.name == "epairb";
-        if via_jset {
-            let cmd = crate::op::cbsd::jset(jail, "nic_hwaddr", &mac.to_string());
-            let out = run_cmd(host, &cmd);
-            if !out.ok() {
-                return Err(Error::jail(
-                    Kind::Os,
-                    jail,
-                    format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim()),
-                ));
-            }
-        }
-        // jset exits 0 whether or not it wrote: what counts is what the row holds now.
-        let took = via_jset && cbsd::jailnic::read_nic_hwaddr(wd, jail, row.id, &opts)? == Some(mac.to_string());
-        if !took {
-            cbsd::set_nic_hwaddr(wd, jail, row.id, *mac, &opts)?;
-        }
-        let how = if took { "cbsd jset" } else { "bound UPDATE" };
-        notes.push(format!("jailnic row {} (id {}): nic_hwaddr={mac} ({how})", row.name, row.id));
-    }
-    Ok(notes)
 }

@@ -125,7 +125,7 @@ fn an_unbridge_killed_at_any_command_is_finished_by_the_next_run() {
 /// address on top of the epair.
 fn dhcp_net() -> JailNet {
     let mut n = net();
-    n.nics[0].addrs = vimage::addr::parse_ip4_addr("REALDHCP,2001:db8::5/64").unwrap().nics[0].1.clone();
+    n.nics[0].addrs = vimage::model::addr::parse_ip4_addr("REALDHCP,2001:db8::5/64").unwrap().nics[0].1.clone();
     n
 }
 

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{World, code, stderr};
-use vimage::addr::{parse_ci_gw4, parse_ip4_addr};
 use vimage::host::{Host, SimHost};
+use vimage::model::addr::{parse_ci_gw4, parse_ip4_addr};
 use vimage::model::{IfName, JailName, JailNet, Uplink};
 use vimage::ops::Session;
 use vimage::paths::Paths;

@@ -204,7 +204,7 @@ fn shown(v: Option<&str>) -> String {
 /// Wires vimage into CBSD's start of `jail`: checks that no admin's file is in the way, points
 /// `exec_poststart` at vimage (keeping an earlier command after vimage's) and checks that it
 /// took, installs the hook and the jconfig sub-command, and gives the `jailnic` rows without
-/// a MAC the ones in `fill` (see [`crate::desired::write_back_macs`]: `cbsd jset` only for a
+/// a MAC the ones in `fill` (see [`crate::cbsd::writeback::write_back_macs`]: `cbsd jset` only for a
 /// stopped jail). On a failure, what this call already changed is undone.
 pub fn enable(
     host: &mut dyn Host,
@@ -249,7 +249,7 @@ pub fn enable(
         for (i, mac) in fill {
             let Some(row) = c.nics.rows.get(*i as usize).filter(|r| r.nic_hwaddr.is_none()) else { continue };
             let before = super::jailnic::read_nic_hwaddr_raw(wd, jail, row.id, opts)?;
-            let notes = crate::desired::write_back_macs(host, wd, c, &[(*i, *mac)], running)?;
+            let notes = crate::cbsd::writeback::write_back_macs(host, wd, c, &[(*i, *mac)], running)?;
             ch.macs.push(SavedMac { id: row.id, before, mac: mac.to_string() });
             ch.notes.extend(notes);
         }

@@ -20,6 +20,7 @@ pub mod jailnic;
 pub mod jails;
 pub mod to_jailnet;
 pub mod workdir;
+pub mod writeback;
 
 pub use db::{CBSD_BUSY_TIMEOUT, CbsdDb, DbOptions};
 pub use inventory::Inventory;

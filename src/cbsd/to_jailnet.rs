@@ -13,8 +13,8 @@
 use super::jailnic::{NicShape, NicTable};
 use super::jails::{self, JailRow};
 use super::{CbsdDb, CbsdJail, DbOptions, Workdir};
-use crate::addr::{parse_ci_gw4, parse_ip4_addr};
 use crate::error::{Error, Kind, Result};
+use crate::model::addr::{parse_ci_gw4, parse_ip4_addr};
 use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
 use crate::resolve::{self, NicName, NicPartial, Partial, Source};
 
@@ -208,7 +208,7 @@ mod tests {
         let (net, _) = resolved(NicShape::V14, rows.clone(), &row, &[("interface", "em7")]).unwrap();
         assert!(net.nics[0].addrs.is_empty() && !net.nics[1].addrs.is_empty(), "eth1#… found eth1");
         assert_eq!(net.addressing.devfs_ruleset, None, "CBSD's stock ruleset 5 is not a choice");
-        assert_eq!(net.addressing.gateway, crate::addr::parse_ci_gw4("10.1.0.1").unwrap());
+        assert_eq!(net.addressing.gateway, crate::model::addr::parse_ci_gw4("10.1.0.1").unwrap());
         assert_eq!(
             net.addressing.rcconf.as_deref(),
             Some(std::path::Path::new("/usr/jails/jails-data/web1-data/etc/rc.conf"))

@@ -66,7 +66,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
             })
             .collect();
         // The jail runs (bridging needs it), so CBSD's jset would ignore nic_hwaddr.
-        let notes = desired::write_back_macs(s.host, wd, c, &macs, true)?;
+        let notes = crate::cbsd::writeback::write_back_macs(s.host, wd, c, &macs, true)?;
         for n in &notes {
             if !a.flag("json") {
                 lines::note(out, Style::Nics, n);

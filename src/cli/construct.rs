@@ -30,7 +30,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
         wizard::ask(&mut answers, &defaults, wd.as_ref())?;
     }
     let spec = JailSpec::build(&answers, &defaults).map_err(|e| spec_error(e, yes, tty))?;
-    refuse_existing(wd.as_ref(), &spec.jname)?;
+    construct::refuse_existing(wd.as_ref(), &spec.jname)?;
     let out = out_path(a.get("out"), wd.as_ref(), &spec.jname)?;
     let create = match a.get("create") {
         Some(_) => a.flag("create"),
@@ -116,18 +116,6 @@ fn spec_error(e: SpecError, yes: bool, tty: bool) -> Error {
                 .detail("see: vimage construct --help")
         }
         SpecError::Invalid(k, why) => Error::new(Kind::Data, format!("{k}=: {why}")),
-    }
-}
-
-/// Refuses a name CBSD already has: `cbsd jcreate` would fail late, after the admin typed all.
-pub(super) fn refuse_existing(wd: Option<&Workdir>, jname: &JailName) -> Result<()> {
-    match wd.map(|w| w.jail_sysdir(jname)) {
-        Some(dir) if dir.exists() => Err(Error::jail(
-            Kind::Data,
-            jname,
-            format!("already exists in CBSD ({} is there); choose another name", dir.display()),
-        )),
-        _ => Ok(()),
     }
 }
 

@@ -115,7 +115,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
                     r.nic_hwaddr = None;
                 }
             }
-            notes.extend(crate::desired::write_back_macs(s.host, wd, &c2, &explicit, running)?);
+            notes.extend(crate::cbsd::writeback::write_back_macs(s.host, wd, &c2, &explicit, running)?);
             for (i, m) in &explicit {
                 s.db.remember_mac(jail.as_str(), *i, m)?;
             }

@@ -42,7 +42,7 @@ pub fn ask(a: &mut Answers, d: &Defaults, wd: Option<&Workdir>) -> Result<()> {
         let wd = wd.cloned();
         let check = move |s: &str| {
             verdict(JailName::parse(s.trim()).and_then(|j| {
-                super::construct::refuse_existing(wd.as_ref(), &j).map_err(|e| Invalid(e.message)).map(|_| j)
+                crate::construct::refuse_existing(wd.as_ref(), &j).map_err(|e| Invalid(e.message)).map(|_| j)
             }))
         };
         let help = "letters, digits, _ @ % : and - (not first); no dots";

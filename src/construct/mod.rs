@@ -16,6 +16,8 @@ pub mod validate;
 pub use defaults::Defaults;
 pub use render::{render, set_args, summary, template_name};
 
+use crate::cbsd::Workdir;
+use crate::error::{Error, Kind, Result};
 use crate::model::{Invalid, JailName, Uplink};
 use std::fmt;
 use std::net::IpAddr;
@@ -245,5 +247,18 @@ fn build_uplinks(a: &Answers, d: &Defaults, mode: Mode) -> Result<Vec<Uplink>, S
                 (None, None) => Ok(vec![d.uplink.clone()]),
             }
         }
+    }
+}
+
+/// Refuses a name CBSD already has: `cbsd jcreate` would fail late, after the admin typed all.
+/// Here, below the command line, because both the wizard and `key=value` runs ask it.
+pub fn refuse_existing(wd: Option<&Workdir>, jname: &JailName) -> Result<()> {
+    match wd.map(|w| w.jail_sysdir(jname)) {
+        Some(dir) if dir.exists() => Err(Error::jail(
+            Kind::Data,
+            jname,
+            format!("already exists in CBSD ({} is there); choose another name", dir.display()),
+        )),
+        _ => Ok(()),
     }
 }

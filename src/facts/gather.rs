@@ -8,11 +8,11 @@
 
 use super::rebuild::Rebuilt;
 use super::{HostView, JailInfo, KernelFacts, NgPeer, NgUplink, RcConfFacts, RouteFact};
-use crate::addr::Gateway;
 use crate::error::{Error, Kind, Result};
 use crate::host::run_cmd;
 use crate::host::{Cmd, Host, Output, Program};
 use crate::mac;
+use crate::model::addr::Gateway;
 use crate::model::{JailName, JailNet, Mac, NicMode, Uplink, Userland, ng_ifname};
 use crate::naming as ngplan;
 use crate::naming::{GROUP, epair_owner, vimage_bridge_uplink};

@@ -8,9 +8,9 @@
 //! address family `ip4_addr` does not mention is left as it is.
 
 use super::{FileEdit, Plan, Step};
-use crate::addr::{Cidr4, Cidr6, Gateway, Gw6, V4, V6, is_link_local6};
 use crate::error::{Error, Kind, Result};
 use crate::facts::{HostView, JailInfo};
+use crate::model::addr::{Cidr4, Cidr6, Gateway, Gw6, V4, V6, is_link_local6};
 use crate::model::{IfName, JailNet};
 use crate::op::{IfRef, InJail, Op};
 use crate::parse::ifconfig::IfStatus;

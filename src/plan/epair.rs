@@ -19,7 +19,7 @@
 //! A Linux userland's NIC keeps the kernel's name: the last step is
 //! `ifconfig -j <jid> $eth0_b ether 02:… up` (see [`super::userland`]).
 
-use super::bridge::{Planner, Prelude};
+use super::planner::{Planner, Prelude};
 use super::userland::JailEnd;
 use super::{Effect, NicFx, Step};
 use crate::error::{Kind, Result};

@@ -10,6 +10,7 @@ pub mod gc;
 pub mod inventory;
 pub mod netgraph;
 mod passthrough;
+mod planner;
 pub mod render;
 pub mod service;
 pub mod unbridge;

@@ -31,7 +31,7 @@
 //! `ng_bridge_newhook`) links get no unknown-unicast, which can cut the host's own stack off
 //! until it has spoken.
 
-use super::bridge::{Planner, Prelude};
+use super::planner::{Planner, Prelude};
 use super::userland::JailEnd;
 use super::{Effect, NicFx, Step};
 use crate::error::{Kind, Result};
@@ -39,24 +39,6 @@ use crate::model::{IfName, NicSpec, ng_ifname};
 use crate::naming::{FIRST_LINK, NAME_ATTEMPTS, bridge_node, safe_node_name};
 use crate::op::ngscript::{NgLine, id_slot};
 use crate::op::{IfRef, Op, Slot};
-use std::collections::{BTreeMap, BTreeSet};
-
-/// The netgraph part of a plan while it is assembled.
-#[derive(Debug, Default)]
-pub struct NgPlan {
-    /// The batch's lines.
-    pub lines: Vec<NgLine>,
-    /// Each NIC's move and rename, run after the batch.
-    pub after: Vec<Step>,
-    /// Bridges this plan creates, by uplink.
-    pub new_bridges: BTreeMap<String, String>,
-    /// Links this plan hands out, by bridge.
-    pub taken: BTreeMap<String, BTreeSet<u32>>,
-    /// Node names this plan gives.
-    pub names: BTreeSet<String>,
-    /// ng_ether is not loaded: the plan loads it before the batch.
-    pub load_ether: bool,
-}
 
 impl Planner<'_> {
     /// Plans netgraph NIC number `ordinal` (counted among the jail's netgraph NICs).

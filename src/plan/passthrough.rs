@@ -13,7 +13,7 @@
 //! or other jails off. The refusal is exit 65 (the request conflicts with the host's setup; it
 //! is not something missing).
 
-use super::bridge::{Planner, Prelude};
+use super::planner::{Planner, Prelude};
 use super::{Effect, NicFx};
 use crate::error::{Kind, Result};
 use crate::model::{JailNet, Mac, NicMode, NicSpec};

@@ -3,10 +3,10 @@
 
 use super::render::dry_run;
 use super::*;
-use crate::addr::{parse_ci_gw4, parse_ip4_addr};
 use crate::devfs::rules::STOCK_FILE;
 use crate::error::Kind;
 use crate::facts::{DevfsFacts, HostView, JailInfo, KernelFacts, RcConfFacts, RouteFact};
+use crate::model::addr::{parse_ci_gw4, parse_ip4_addr};
 use crate::model::{JailName, JailNet, Uplink};
 use crate::op;
 use crate::parse::ifconfig::parse_status;

@@ -5,10 +5,10 @@
 use super::render::dry_run;
 use super::tests::view;
 use super::*;
-use crate::addr::{parse_ci_gw4, parse_ip4_addr};
 use crate::error::Kind;
 use crate::facts::RouteFact;
 use crate::facts::userland::UserlandFact;
+use crate::model::addr::{parse_ci_gw4, parse_ip4_addr};
 use crate::model::{IfName, JailName, JailNet, Uplink, Userland};
 use crate::op::{IfRef, Op, Slot};
 use crate::parse::ifconfig::parse_status;

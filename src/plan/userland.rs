@@ -12,9 +12,9 @@
 //!   a jail's interfaces is `jexec <jid> ifconfig`;
 //! - no rc.conf: a Linux userland never reads one.
 
-use crate::addr::{V4, V6};
 use crate::error::{Error, Kind, Result};
 use crate::facts::HostView;
+use crate::model::addr::{V4, V6};
 use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Userland};
 use crate::op::{IfRef, Op};
 

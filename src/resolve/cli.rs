@@ -10,8 +10,8 @@
 //! `devfs_ruleset=` and `rcconf=` give addressing, key by key.
 
 use super::{Mode, NicName, NicPartial, Partial};
-use crate::addr::{parse_ci_gw4, parse_ip4_addr};
 use crate::error::{Error, Kind, Result};
+use crate::model::addr::{parse_ci_gw4, parse_ip4_addr};
 use crate::model::{IfName, JailName, Mac, Uplink};
 use std::path::PathBuf;
 

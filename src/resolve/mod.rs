@@ -26,8 +26,8 @@
 pub mod cli;
 pub mod settings;
 
-use crate::addr::{Gateway, Ip4Addr, NicAddrs, Target};
 use crate::error::{Error, Kind, Result};
+use crate::model::addr::{Gateway, Ip4Addr, NicAddrs, Target};
 use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink, Userland};
 use std::path::PathBuf;
 
@@ -167,11 +167,9 @@ pub fn resolve(
     layer(jail, &layers)
 }
 
-/// The in-jail name of epair NIC `i` when no source names it: `eth<i>`, as jstart and the
-/// original vimage named them.
-pub fn default_name(i: usize) -> IfName {
-    IfName::parse(&format!("eth{i}")).expect("eth<i> is a valid interface name")
-}
+/// The in-jail name of epair NIC `i` when no source names it (`eth<i>`); it lives in the
+/// model, so `JailNet::epairs` and the resolver share the one spelling.
+pub use crate::model::default_name;
 
 /// Builds the network of `jail` from its sources, highest precedence first (`(source,
 /// partial)` pairs; a source that was not read is simply absent), by the rules in the module

@@ -3,7 +3,7 @@
 //! in `rcd`.
 
 use super::*;
-use crate::addr::{V4, parse_ci_gw4, parse_ip4_addr};
+use crate::model::addr::{V4, parse_ci_gw4, parse_ip4_addr};
 use crate::settings::JailSettings;
 
 fn j() -> JailName {

@@ -380,7 +380,7 @@ pub fn parse_ci_gw4(s: &str) -> Result<Gateway, ParseError> {
                 }
                 let scope = match scope {
                     None => None,
-                    Some(sc) if is_link_local6(&x) && crate::model::IfName::parse(sc).is_ok() => Some(sc.to_string()),
+                    Some(sc) if is_link_local6(&x) && super::names::IfName::parse(sc).is_ok() => Some(sc.to_string()),
                     Some(_) if !is_link_local6(&x) => return Err(bad("only a link-local (fe80::) router takes %nic")),
                     Some(_) => return Err(bad("the part after % is not an interface name")),
                 };
