@@ -26,6 +26,7 @@ pub mod lock;
 pub mod parse;
 pub mod paths;
 pub mod shvars;
+pub mod suggest;
 /// The simulated FreeBSD host (crates/fbsd-sim), under the name the product and its tests
 /// have always used; only in builds with the `simulator` feature.
 #[cfg(feature = "simulator")]

@@ -286,30 +286,8 @@ fn usage(spec: &VerbSpec, msg: String) -> Error {
     Error::new(Kind::Usage, msg).detail(format!("see: vimage {} --help", spec.name))
 }
 
-/// The known name closest to `k`, if it is close enough to be a typo.
-pub fn suggest<'a>(k: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let k = canonical(k);
-    names
-        .map(|n| (distance(&k, &canonical(n)), n))
-        .filter(|(d, n)| *d <= 2.max(n.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
-}
-
-/// Levenshtein distance over chars.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+/// The known name closest to `k`, if it is close enough to be a typo (see [`crate::suggest`]).
+pub use crate::suggest::suggest;
 
 #[cfg(test)]
 mod tests {

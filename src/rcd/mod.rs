@@ -162,7 +162,7 @@ pub fn not_a_vimage(v: &Vars, name: &str) -> Error {
         ),
     );
     let known: Vec<String> = configured_names(v);
-    if let Some(s) = crate::cli::args::suggest(name, known.iter().map(String::as_str)) {
+    if let Some(s) = crate::suggest::suggest(name, known.iter().map(String::as_str)) {
         e = e.detail(format!("did you mean {s}?"));
     }
     e.detail(format!("configure it first, e.g. sysrc vimage_list+=\" {name}\" vimage_{name}_rootdir=/jails/{name}"))
