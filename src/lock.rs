@@ -70,6 +70,19 @@ impl Drop for HostLock {
     }
 }
 
+/// `VIMAGE_DB_BUSY_TIMEOUT` as a duration, if set to a usable number of seconds: how long to
+/// wait for an SQLite database another process holds (CBSD's and vimage's own alike), here
+/// with the host lock so both the records and CBSD's data read it from below.
+pub fn busy_timeout_from_env() -> Option<Duration> {
+    busy_timeout_from(std::env::var("VIMAGE_DB_BUSY_TIMEOUT").ok().as_deref())
+}
+
+/// `VIMAGE_DB_BUSY_TIMEOUT`'s value as a duration; `None` unless it is a usable number of
+/// seconds (a huge one such as `1e300` is not: `from_secs_f64` would panic on it).
+pub fn busy_timeout_from(v: Option<&str>) -> Option<Duration> {
+    v.and_then(|v| v.trim().parse::<f64>().ok()).and_then(|s| Duration::try_from_secs_f64(s).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

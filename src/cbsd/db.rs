@@ -27,19 +27,8 @@ impl Default for DbOptions {
     /// CBSD's 25 s, or `VIMAGE_DB_BUSY_TIMEOUT` seconds (a hook that must not hang a jail
     /// start for long, or a test).
     fn default() -> DbOptions {
-        DbOptions { busy_timeout: busy_timeout_from_env().unwrap_or(CBSD_BUSY_TIMEOUT) }
+        DbOptions { busy_timeout: crate::lock::busy_timeout_from_env().unwrap_or(CBSD_BUSY_TIMEOUT) }
     }
-}
-
-/// `VIMAGE_DB_BUSY_TIMEOUT` as a duration, if set to a usable number of seconds.
-pub fn busy_timeout_from_env() -> Option<Duration> {
-    busy_timeout_from(std::env::var("VIMAGE_DB_BUSY_TIMEOUT").ok().as_deref())
-}
-
-/// `VIMAGE_DB_BUSY_TIMEOUT`'s value as a duration; `None` unless it is a usable number of
-/// seconds (a huge one such as `1e300` is not: `from_secs_f64` would panic on it).
-pub fn busy_timeout_from(v: Option<&str>) -> Option<Duration> {
-    v.and_then(|v| v.trim().parse::<f64>().ok()).and_then(|s| Duration::try_from_secs_f64(s).ok())
 }
 
 /// An open CBSD database and the file it came from (every error names it).
@@ -228,9 +217,9 @@ mod tests {
 
     #[test]
     fn busy_timeout_never_panics_on_odd_values() {
-        assert_eq!(busy_timeout_from(Some("2")), Some(Duration::from_secs(2)));
+        assert_eq!(crate::lock::busy_timeout_from(Some("2")), Some(Duration::from_secs(2)));
         for odd in ["1e300", "-1", "NaN", "x"] {
-            assert_eq!(busy_timeout_from(Some(odd)), None, "{odd}");
+            assert_eq!(crate::lock::busy_timeout_from(Some(odd)), None, "{odd}");
         }
     }
 

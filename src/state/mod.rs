@@ -219,7 +219,7 @@ impl StateDb {
     }
 
     fn check_readable(conn: Connection) -> rusqlite::Result<StateDb> {
-        conn.busy_timeout(crate::cbsd::db::busy_timeout_from_env().unwrap_or(Duration::from_secs(25)))?;
+        conn.busy_timeout(crate::lock::busy_timeout_from_env().unwrap_or(Duration::from_secs(25)))?;
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
         Ok(StateDb { conn, read_only: true })
     }
@@ -249,7 +249,7 @@ impl StateDb {
     }
 
     fn setup(conn: Connection, wal: bool) -> Result<StateDb> {
-        conn.busy_timeout(crate::cbsd::db::busy_timeout_from_env().unwrap_or(Duration::from_secs(25)))?;
+        conn.busy_timeout(crate::lock::busy_timeout_from_env().unwrap_or(Duration::from_secs(25)))?;
         if wal {
             conn.pragma_update(None, "journal_mode", "WAL")?;
         }
