@@ -217,11 +217,12 @@ fn house() -> House {
         let text = code(&fs::read_to_string(f).unwrap());
         let e = edges.entry(me.clone()).or_default();
         for (p, reexport) in paths_named(&text, &me) {
-            if let Some(t) = target(&modules, &p) {
-                if t != me && !is_test_file(&t) {
-                    let face = reexport && is_mod_rs && t.starts_with(&me);
-                    e.insert((t, face));
-                }
+            if let Some(t) = target(&modules, &p)
+                && t != me
+                && !is_test_file(&t)
+            {
+                let face = reexport && is_mod_rs && t.starts_with(&me);
+                e.insert((t, face));
             }
         }
     }

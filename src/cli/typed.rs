@@ -255,6 +255,9 @@ impl VerbKeys for StopKeys {
 /// The keys of `vimage doctor`, typed.
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct DoctorKeys {
+    /// `dry-run`: a flag (`doctor fix=1 --dry-run` prints the fix plan and changes nothing).
+    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    pub dry_run: bool,
     /// `fix`: a flag.
     #[arg(long = "fix", action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub fix: bool,
