@@ -23,6 +23,7 @@ mod iface;
 mod jail;
 mod netgraph;
 pub mod ngscript;
+mod object;
 
 use crate::host::{Cmd, Output, Program};
 use crate::model::{IfName, JailName, Mac};
