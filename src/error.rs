@@ -256,6 +256,49 @@ impl Errors {
     }
 }
 
+/// One failure as `--json` lists it (docs/json.md: `error.errors[]`, gc's `failures[]`): the
+/// same facts as the error document's, for one failed command.
+#[derive(Debug, Serialize)]
+pub struct FailureDoc<'a> {
+    /// sysexits(3) name without `EX_` ([`Kind::name`]).
+    pub kind: &'static str,
+    /// The jail concerned.
+    pub jail: Option<&'a str>,
+    /// What it was about.
+    pub object: Option<&'a Object>,
+    /// What went wrong, in one sentence.
+    pub message: &'a str,
+    /// The FreeBSD command that failed.
+    pub command: Option<&'a str>,
+    /// Its exit status.
+    pub command_exit: Option<i32>,
+    /// What it printed on stderr.
+    pub stderr: Option<&'a str>,
+}
+
+impl Error {
+    /// This error as one entry of a `--json` failure list.
+    pub fn failure_doc(&self) -> FailureDoc<'_> {
+        let f = self.failed.as_deref();
+        FailureDoc {
+            kind: self.kind.name(),
+            jail: self.jail.as_deref(),
+            object: self.object.as_deref(),
+            message: &self.message,
+            command: f.map(|f| f.command.as_str()),
+            command_exit: f.map(|f| f.exit),
+            stderr: f.map(|f| f.stderr.as_str()),
+        }
+    }
+}
+
+impl Errors {
+    /// Every single failure ([`Errors::leaves`]) as `--json` lists them.
+    pub fn docs(&self) -> Vec<FailureDoc<'_>> {
+        self.leaves().into_iter().map(Error::failure_doc).collect()
+    }
+}
+
 impl IntoIterator for Errors {
     type Item = Error;
     type IntoIter = std::vec::IntoIter<Error>;

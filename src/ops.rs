@@ -1,7 +1,7 @@
 //! The operations every front end shares (CLI, CBSD hooks, rc.d service): open a session
 //! under the host lock, repair what an interrupted run left, then bridge or unbridge a jail.
 
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, Errors, Kind, Result};
 use crate::exec::progress::{Progress, Silent};
 use crate::exec::{self, Report, recover};
 use crate::facts::{KernelFacts, gather};
@@ -462,8 +462,9 @@ pub struct GcDone {
     pub orphans: crate::plan::gc::Orphans,
     /// The teardown plans built from them (run unless this was a dry run).
     pub plans: Vec<Plan>,
-    /// Per plan: `None` on success (or dry run), the error otherwise; gc keeps going.
-    pub errors: Vec<Error>,
+    /// Every removal that failed, each its own error (a jail's teardown with the failed steps
+    /// it sums up); gc keeps going past them.
+    pub errors: Errors,
 }
 
 impl Session<'_> {
@@ -474,7 +475,7 @@ impl Session<'_> {
         let seen = crate::plan::inventory::Seen::of(&f, self.kernel.boottime);
         let orphans = crate::plan::gc::of(&seen, &crate::plan::inventory::judge(&seen));
         let mut plans = crate::plan::gc::plans(&orphans);
-        let mut errors = Vec::new();
+        let mut errors = Errors::default();
         if !self.dry {
             for p in &plans {
                 if let Err(e) = self.apply(p) {

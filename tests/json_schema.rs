@@ -176,6 +176,14 @@ fn every_json_document_matches_docs_json_md() {
     assert!(!v["orphans"].as_array().unwrap().is_empty(), "{v}");
     let v = c.doc(&w, &["gc", "--dry-run", "--json"], 0);
     assert!(!v["dead_bridges"].as_array().unwrap().is_empty(), "{v}");
+    // A removal that fails: gc goes on, lists it as text and as an object with its command.
+    w.edit(|k| k.fail_at(1, Errno::EIO));
+    let v = c.doc(&w, &["gc", "--json"], 71);
+    let f = &v["failures"][0];
+    assert_eq!(f["object"]["kind"], "interface", "{v}");
+    assert!(f["command"].as_str().is_some_and(|s| s.ends_with(" destroy")), "{v}");
+    assert!(f["stderr"].as_str().is_some_and(|s| s.contains("Input/output error")), "{v}");
+    assert_eq!(v["errors"].as_array().map(Vec::len), Some(1), "{v}");
     c.doc(&w, &["gc", "--json"], 0);
 
     // Errors: a usage error, a jail that is not running, a command that fails.
@@ -187,6 +195,16 @@ fn every_json_document_matches_docs_json_md() {
     });
     let v = c.doc(&w, &["bridge", "jname=web3", "--json"], 71);
     assert!(v["error"]["command"].as_str().is_some_and(|s| s.starts_with("ifconfig ")), "{v}");
+    assert!(v["error"]["object"]["name"].is_string(), "the failed step's object: {v}");
+    // A teardown step that fails: the error document lists it with its own command and object.
+    assert_eq!(code(&w.vimage(&["bridge", "jname=web3"])), 0);
+    w.edit(|k| k.fail_at(1, Errno::EIO));
+    let v = c.doc(&w, &["unbridge", "jname=web3", "--json"], 71);
+    let f = &v["error"]["errors"][0];
+    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("teardown steps failed")), "{v}");
+    assert_eq!((f["jail"].as_str(), f["kind"].as_str()), (Some("web3"), Some("oserr")), "{v}");
+    assert!(f["object"]["name"].as_str().is_some_and(|n| f["command"].as_str().unwrap().contains(n)), "{v}");
+    assert!(f["stderr"].as_str().is_some_and(|s| s.contains("Input/output error")), "{v}");
 
     // status's notes: the state database lost, records rebuilt from the kernel's markers.
     let w = World::demo();

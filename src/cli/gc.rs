@@ -38,6 +38,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
             "dead_bridges": g.orphans.dead_bridges,
             "commands": commands,
             "errors": errors,
+            "failures": g.errors.docs(),
         })));
         for e in &g.errors {
             out.err_line(format!("vimage: gc: {e}"));
