@@ -114,6 +114,31 @@ impl Object {
     pub fn new(kind: ObjectKind, name: impl fmt::Display) -> Object {
         Object { kind, name: name.to_string() }
     }
+
+    /// A host interface used as an uplink.
+    pub fn uplink(name: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::Uplink, name)
+    }
+
+    /// A network interface.
+    pub fn interface(name: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::Interface, name)
+    }
+
+    /// A bridge.
+    pub fn bridge(name: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::Bridge, name)
+    }
+
+    /// A netgraph node.
+    pub fn node(name: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::Node, name)
+    }
+
+    /// A host file.
+    pub fn file(path: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::File, path)
+    }
 }
 
 /// A fact about an error that code decides on, kept as a value so no caller has to recognise

@@ -191,8 +191,11 @@ fn every_json_document_matches_docs_json_md() {
     c.doc(&w, &["bridge", "jname=web1", "--json"], 69);
     w.edit(|k| {
         k.create_jail("web3", "/usr/jails/jails/web3", true).unwrap();
-        k.fail_at(2, Errno::ENOSPC);
     });
+    // A refusal of the planner about one object names it.
+    let v = c.doc(&w, &["bridge", "jname=web3", "interface=nosuch0", "--json"], 69);
+    assert_eq!(v["error"]["object"], serde_json::json!({"kind": "uplink", "name": "nosuch0"}), "{v}");
+    w.edit(|k| k.fail_at(2, Errno::ENOSPC));
     let v = c.doc(&w, &["bridge", "jname=web3", "--json"], 71);
     assert!(v["error"]["command"].as_str().is_some_and(|s| s.starts_with("ifconfig ")), "{v}");
     assert!(v["error"]["object"]["name"].is_string(), "the failed step's object: {v}");
