@@ -19,6 +19,7 @@
 mod addr;
 pub mod cbsd;
 mod devfs;
+pub mod gone;
 mod iface;
 mod jail;
 mod netgraph;

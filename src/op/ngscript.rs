@@ -65,10 +65,18 @@ pub fn completed(lines: usize, out: &Output) -> usize {
     if out.ok() {
         return lines;
     }
+    failed_line(out).map_or(0, |n| n.saturating_sub(1).min(lines))
+}
+
+/// The line (from 1) at which a failed `ngctl -f -` stopped, from its `line N: error in
+/// file`; `None` when it failed before reading a line (no socket node) or did not fail.
+pub fn failed_line(out: &Output) -> Option<usize> {
+    if out.ok() {
+        return None;
+    }
     out.stderr
         .lines()
         .find_map(|l| l.strip_prefix("ngctl: line ")?.strip_suffix(": error in file")?.parse::<usize>().ok())
-        .map_or(0, |n| n.saturating_sub(1).min(lines))
 }
 
 /// The node a script line addresses, as ngctl's path without its final `:` (`vimage_em0`,
