@@ -61,7 +61,7 @@ pub fn apply_with(
     for (seq, step) in plan.steps.iter().enumerate() {
         let seq = seq as u32;
         if matches!(plan.verb, Verb::Bridge | Verb::Start) && STOP.load(Ordering::SeqCst) {
-            let err = Error::jail(Kind::TempFail, &plan.jail, "interrupted by a signal before all steps ran");
+            let err = run_error(plan, Kind::TempFail, "interrupted by a signal before all steps ran");
             let undo_errors =
                 if seq == 0 { Errors::default() } else { rollback(host, plan, seq - 1, &rep.bindings, db, run) };
             if undo_errors.is_empty() {
@@ -115,11 +115,8 @@ pub fn apply_with(
         progress.applied(plan, &rep);
         Ok(rep)
     } else {
-        let mut e = Error::jail(
-            Kind::Os,
-            &plan.jail,
-            format!("{} of {} teardown steps failed", failures.len(), plan.steps.len()),
-        );
+        let mut e =
+            run_error(plan, Kind::Os, format!("{} of {} teardown steps failed", failures.len(), plan.steps.len()));
         for f in failures {
             e = e.detail(f.message.clone()).because(f);
         }
@@ -148,7 +145,16 @@ fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool, b
             object = crate::op::ngscript::line_node(&l.cmd).map(|n| Object::new(ObjectKind::Node, n));
         }
     }
-    Error::jail(Kind::Os, &plan.jail, msg).command(shown, out.code, &out.stderr).about(object)
+    run_error(plan, Kind::Os, msg).command(shown, out.code, &out.stderr).about(object)
+}
+
+/// An error of `plan`'s run: about its jail, except a `doctor fix=1` run's, which is about no
+/// jail and says so (its journal name [`crate::plan::doctor::DOCTOR_SCOPE`] is never shown).
+fn run_error(plan: &Plan, kind: Kind, msg: impl Into<String>) -> Error {
+    match plan.verb {
+        Verb::Doctor => Error::new(kind, format!("doctor fix=1: {}", msg.into())),
+        _ => Error::jail(kind, &plan.jail, msg),
+    }
 }
 
 /// A command as errors show it: a batch's script is left out (the failing line is named).
@@ -185,6 +191,7 @@ fn rollback(host: &mut dyn Host, plan: &Plan, failed: u32, b: &Bindings, db: &St
             .into_iter()
             .filter_map(|(_, o)| match o {
                 UndoOutcome::Done => None,
+                UndoOutcome::Gone(e) | UndoOutcome::Failed(e) if plan.verb == Verb::Doctor => Some(e),
                 UndoOutcome::Gone(e) | UndoOutcome::Failed(e) => Some(e.in_jail(&plan.jail)),
             })
             .collect();

@@ -17,6 +17,7 @@ use crate::host::{Cmd, Host};
 use crate::naming::GROUP;
 use crate::op::{Bindings, Op};
 use crate::parse::ifconfig::IfStatus;
+use crate::plan::Verb;
 use crate::state::{RunRow, StateDb, StepRow, StepState};
 
 /// What recovery did, for the admin, and which jails still need a teardown.
@@ -41,7 +42,9 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
             db.finish_run(run.id, "abandoned: from an earlier boot", |_| Ok(()))?;
             continue;
         }
-        if run.verb != "bridge" && run.verb != "start" && run.verb != "devfs" {
+        let verb = Verb::parse(&run.verb);
+        // A teardown (or a verb of a newer vimage) is finished by running it again.
+        if !verb.is_some_and(Verb::is_setup) {
             rec.notes.push(format!("jail {}: an interrupted {} (run {}) will be finished", run.jail, run.verb, run.id));
             rec.teardowns.push(run.jail.clone());
             db.finish_run(run.id, "interrupted; redone", |_| Ok(()))?;
@@ -51,7 +54,9 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
         roll_back(host, db, &run, &mut scan, &mut rec);
         if rec.errors.len() == before {
             db.finish_run(run.id, "interrupted; rolled back", |_| Ok(()))?;
-            rec.notes.push(format!("jail {}: rolled back an interrupted {} (run {})", run.jail, run.verb, run.id));
+            let who =
+                if verb == Some(Verb::Doctor) { "doctor fix=1".to_string() } else { format!("jail {}", run.jail) };
+            rec.notes.push(format!("{who}: rolled back an interrupted {} (run {})", run.verb, run.id));
         }
     }
     Ok(rec)

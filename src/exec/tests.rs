@@ -305,3 +305,31 @@ fn a_failed_batch_line_names_its_node() {
     let o = e.object.expect("an object");
     assert_eq!((o.kind, o.name.as_str()), (crate::error::ObjectKind::Node, "vimage_em0"));
 }
+
+#[test]
+fn an_interrupted_doctor_run_is_rolled_back_not_finished_as_a_teardown() {
+    let db = StateDb::open_in_memory().unwrap();
+    let p = crate::plan::doctor::fix_plan(&[("ng_ether".into(), false)]).unwrap();
+    let run = db.begin_run(p.jail.as_str(), p.verb.as_str(), 42).unwrap();
+    db.step_intent(run, 0, &p.steps[0].op, None, "kldload -n ng_ether").unwrap();
+    let mut h = Script::new(&[]);
+    let r = recover::recover(&mut h, &db, 42).unwrap();
+    assert!(r.teardowns.is_empty(), "{r:?}");
+    assert_eq!(r.notes, [format!("doctor fix=1: rolled back an interrupted doctor (run {run})")]);
+    assert!(h.seen.is_empty(), "a loaded module is not unloaded: {:?}", h.seen);
+    assert!(db.unfinished_runs().unwrap().is_empty());
+}
+
+#[test]
+fn a_failed_doctor_fix_names_no_pseudo_jail() {
+    let db = StateDb::open_in_memory().unwrap();
+    let p = crate::plan::doctor::fix_plan(&[("ng_ether".into(), false)]).unwrap();
+    let mut h = Script::new(&[("kldload", 1, "", "kldload: can't load ng_ether: Exec format error\n")]);
+    let e = apply(&mut h, &p, &db, 42).unwrap_err();
+    assert_eq!(e.jail, None);
+    assert!(
+        e.to_string().starts_with("doctor fix=1: `kldload -n ng_ether` failed (exit 1): kldload: can't load ng_ether"),
+        "{e}"
+    );
+    assert_eq!(e.object.map(|o| o.name), Some("ng_ether".to_string()));
+}
