@@ -157,7 +157,9 @@ impl<'h> Session<'h> {
         match how {
             service::Compensation::Abandon => match self.abandon(jail) {
                 Ok(()) => e.detail("the jail was removed again; nothing of this start is left"),
-                Err(u) => e.detail(format!("removing the jail again failed too; `vimage gc` will retry: {u}")),
+                Err(u) => {
+                    e.detail(format!("removing the jail again failed too; `vimage gc` will retry: {u}")).because(u)
+                }
             },
         }
     }
