@@ -42,6 +42,9 @@ pub struct Session<'h> {
     pub kernel: KernelFacts,
     /// What was repaired on the way in (interrupted runs of any jail).
     pub notes: Vec<String>,
+    /// The repairs on the way in that failed, each its own error with its command and object
+    /// (their text is also in `notes`, as `warning: …`); the runs stay open for the next try.
+    pub warnings: Errors,
     dry: bool,
     paths: Paths,
     progress: Box<dyn Progress + 'h>,
@@ -80,12 +83,16 @@ impl<'h> Session<'h> {
         s.notes.extend(r.notes);
         for e in r.errors {
             s.notes.push(format!("warning: {e}"));
+            s.warnings.push(e);
         }
         for j in r.teardowns {
             if let Ok(j) = JailName::parse(&j) {
                 match s.unbridge(&j) {
                     Ok(d) => s.notes.extend(d.plan.notes.into_iter().map(|n| format!("jail {j}: {n}"))),
-                    Err(e) => s.notes.push(format!("warning: finishing the interrupted teardown: {e}")),
+                    Err(e) => {
+                        s.notes.push(format!("warning: finishing the interrupted teardown: {e}"));
+                        s.warnings.push(e);
+                    }
                 }
             }
         }
@@ -101,6 +108,7 @@ impl<'h> Session<'h> {
             s.notes.push(format!("jail {jail}: the service was interrupted while {state}; removing the jail"));
             if let Err(e) = s.abandon(&j) {
                 s.notes.push(format!("warning: {e}"));
+                s.warnings.push(e);
             }
         }
         Ok(s)
@@ -119,6 +127,7 @@ impl<'h> Session<'h> {
             db,
             kernel,
             notes: Vec::new(),
+            warnings: Errors::default(),
             dry,
             paths: paths.clone(),
             progress: Box::new(Silent),

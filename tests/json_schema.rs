@@ -274,3 +274,28 @@ fn a_failure_under_json_is_an_error_document_on_stdout_and_text_on_stderr() {
     assert_eq!(v["error"]["kind"], "usage");
     assert!(v["error"]["details"][0].as_str().unwrap().contains("did you mean 'status'"), "{v}");
 }
+
+#[test]
+fn a_repair_that_fails_on_the_way_in_is_a_gc_failure_with_its_command_and_object() {
+    use vimage::model::JailName;
+    use vimage::op::Op;
+    let w = World::demo();
+    assert_eq!(code(&w.vimage(&["bridge", "jname=web1"])), 0);
+    // A run a crash left open: em9 was passed through to jail 999, which is gone, so putting
+    // it back fails.
+    let db = vimage::state::StateDb::open(&w.state_db()).unwrap();
+    let boottime = db.attachments("web1").unwrap()[0].boottime;
+    let run = db.begin_run("web1", "bridge", boottime).unwrap();
+    let vnet = Op::Vnet { iface: "em9".into(), jail: JailName::parse("web1").unwrap(), jid: 999, was_up: false };
+    db.step_intent(run, 0, &vnet, vnet.undo().as_ref(), "ifconfig em9 vnet 999").unwrap();
+    db.step_outcome(run, 0, vimage::state::StepState::Done, None, None).unwrap();
+    drop(db);
+    let mut c = Checker::new();
+    let v = c.doc(&w, &["gc", "--json"], 0);
+    let f = &v["failures"][0];
+    assert_eq!(f["jail"], "web1", "{v}");
+    assert_eq!(f["object"], serde_json::json!({"kind": "interface", "name": "em9"}), "{v}");
+    assert_eq!(f["command"], "ifconfig em9 -vnet 999", "{v}");
+    let text = format!("warning: jail web1: `ifconfig em9 -vnet 999` failed (exit {}): ", f["command_exit"]);
+    assert!(v["repairs"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().starts_with(&text)), "{v}");
+}
