@@ -450,6 +450,11 @@ impl<'h> Session<'h> {
                 err = err.detail(format!("not done: {line}"));
             }
             err = err.detail(format!("  because {}", why.message));
+            let file = match e {
+                crate::plan::FileEdit::DevfsRules { .. } => crate::facts::devfs::RULES_PATH.to_string(),
+                crate::plan::FileEdit::RcConf { shown, .. } => shown.clone(),
+            };
+            err = err.because(why.clone().in_jail(&plan.jail).about(crate::error::Object::file(file)));
         }
         for d in done {
             err = err.detail(format!("done: {d}"));

@@ -299,3 +299,20 @@ fn a_repair_that_fails_on_the_way_in_is_a_gc_failure_with_its_command_and_object
     let text = format!("warning: jail web1: `ifconfig em9 -vnet 999` failed (exit {}): ", f["command_exit"]);
     assert!(v["repairs"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().starts_with(&text)), "{v}");
 }
+
+#[test]
+fn a_host_file_a_teardown_cannot_edit_is_named_as_the_object_of_its_failure() {
+    let w = World::demo();
+    w.jail_rc("/usr/jails/jails/web1", "hostname=\"web1\"\n");
+    assert_eq!(code(&w.vimage(&["bridge", "jname=web1", "ip4_addr=REALDHCP"])), 0);
+    let rules = w.root.join("etc/devfs.rules");
+    let mut b = std::fs::read(&rules).unwrap();
+    b.extend_from_slice(b"# caf\xe9\n");
+    std::fs::write(&rules, &b).unwrap();
+    let mut c = Checker::new();
+    let v = c.doc(&w, &["unbridge", "jname=web1", "--json"], 73);
+    let f = &v["error"]["errors"][0];
+    assert_eq!(f["object"], serde_json::json!({"kind": "file", "name": "/etc/devfs.rules"}), "{v}");
+    assert_eq!(f["kind"], "dataerr", "{v}");
+    assert!(v["error"]["details"].to_string().contains("not done: /etc/devfs.rules"), "text unchanged: {v}");
+}
