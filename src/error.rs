@@ -1,6 +1,10 @@
 //! One error type whose text names the jail, the object and the failed command, and whose
-//! kind maps to a sysexits(3) exit code (DESIGN §3).
+//! kind maps to a sysexits(3) exit code (DESIGN §3). The same facts are kept as data beside
+//! the text (jail, [`Object`], [`Failed`] command), so `--json` gives them as fields and code
+//! that must tell errors apart looks at a field ([`Kind`], [`Cause`]), never at the words; a
+//! teardown's many failures stay apart in an [`Errors`] list.
 
+use serde::Serialize;
 use std::fmt;
 
 /// What went wrong, as far as the exit code is concerned.
@@ -68,12 +72,95 @@ pub struct Failed {
     pub stderr: String,
 }
 
+/// What sort of thing an [`Object`] is, so a script can tell an interface from a bridge or a
+/// file without reading the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    /// A network interface: an epair end, an eiface, a passed-through NIC.
+    Interface,
+    /// An if_bridge (or, by name, an ng_bridge node vimage made).
+    Bridge,
+    /// A host interface a jail reaches the network through.
+    Uplink,
+    /// A netgraph node.
+    Node,
+    /// A jail.
+    Jail,
+    /// A host file (`/etc/devfs.rules`, rc.conf, a database).
+    File,
+    /// A devfs ruleset, by number.
+    Ruleset,
+    /// A devfs mount (a jail's `/dev`).
+    Mount,
+    /// A kernel module.
+    Module,
+    /// A route inside a jail (`default`, `default -inet6`).
+    Route,
+}
+
+/// The object an error is about: what it is and its name, as vimage addresses it (a name the
+/// kernel has not chosen yet is its `$slot`, as in a dry run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Object {
+    /// What sort of object it is.
+    pub kind: ObjectKind,
+    /// Its name (interface, node, jail, path, ruleset number, module).
+    pub name: String,
+}
+
+impl Object {
+    /// An object of `kind` named `name`.
+    pub fn new(kind: ObjectKind, name: impl fmt::Display) -> Object {
+        Object { kind, name: name.to_string() }
+    }
+
+    /// A host interface used as an uplink.
+    pub fn uplink(name: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::Uplink, name)
+    }
+
+    /// A network interface.
+    pub fn interface(name: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::Interface, name)
+    }
+
+    /// A bridge.
+    pub fn bridge(name: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::Bridge, name)
+    }
+
+    /// A netgraph node.
+    pub fn node(name: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::Node, name)
+    }
+
+    /// A host file.
+    pub fn file(path: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::File, path)
+    }
+}
+
+/// A fact about an error that code decides on, kept as a value so no caller has to recognise
+/// an error by its words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Cause {
+    /// Nothing a caller branches on beyond [`Kind`].
+    #[default]
+    Other,
+    /// SQLite says the file is not (or no longer) a database: the opener names the file and
+    /// the fix (`state::StateDb::open`).
+    DamagedDb,
+}
+
 /// An error with everything an admin needs to act on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     /// The class of failure: chooses the exit code, so scripts and CBSD can react without parsing
     /// text.
     pub kind: Kind,
+    /// What a caller may branch on besides the kind (see [`Cause`]).
+    pub cause: Cause,
     /// The jail concerned, when there is one; printed first.
     pub jail: Option<String>,
     /// What went wrong, in one sentence.
@@ -83,17 +170,47 @@ pub struct Error {
     /// The command that failed, when one did (also in the message, for the text form); boxed
     /// to keep every `Result` small.
     pub failed: Option<Box<Failed>>,
+    /// The interface, bridge, node, file… the error is about, when it is about one (also
+    /// named in the message); boxed like `failed`.
+    pub object: Option<Box<Object>>,
+    /// The failures this one sums up, each with its own command, stderr and object: a
+    /// teardown's failed steps, a rollback's failed undos. Their text is in `details`.
+    pub errors: Errors,
 }
 
 impl Error {
     /// An error of `kind` about no particular jail.
     pub fn new(kind: Kind, message: impl Into<String>) -> Error {
-        Error { kind, jail: None, message: message.into(), details: Vec::new(), failed: None }
+        Error {
+            kind,
+            cause: Cause::Other,
+            jail: None,
+            message: message.into(),
+            details: Vec::new(),
+            failed: None,
+            object: None,
+            errors: Errors::default(),
+        }
     }
 
     /// An error about jail `jail`.
     pub fn jail(kind: Kind, jail: impl fmt::Display, message: impl Into<String>) -> Error {
-        Error { kind, jail: Some(jail.to_string()), message: message.into(), details: Vec::new(), failed: None }
+        Error { jail: Some(jail.to_string()), ..Error::new(kind, message) }
+    }
+
+    /// Records the object the error is about (`None` leaves it as it was).
+    pub fn about(mut self, object: impl Into<Option<Object>>) -> Error {
+        if let Some(o) = object.into() {
+            self.object = Some(Box::new(o));
+        }
+        self
+    }
+
+    /// Records a failure this error sums up (its text goes into `details` separately, in
+    /// whatever form the summary shows it).
+    pub fn because(mut self, e: Error) -> Error {
+        self.errors.push(e);
+        self
     }
 
     /// Adds a line of detail (a hint, a rollback outcome).
@@ -119,6 +236,131 @@ impl Error {
     /// The process exit code.
     pub fn exit_code(&self) -> i32 {
         self.kind.exit_code()
+    }
+
+    /// For a [`Cause::DamagedDb`] error: SQLite's own words about the file (this module
+    /// wrote the message, so it alone takes it apart again).
+    pub fn damaged_db_reason(&self) -> Option<&str> {
+        (self.cause == Cause::DamagedDb)
+            .then(|| self.message.strip_prefix(DAMAGED_DB).map(|r| r.trim_start_matches(": ")))
+            .flatten()
+    }
+}
+
+/// Every failure of a run that keeps going past them (a teardown, a rollback, crash
+/// recovery, `gc`), each its own [`Error`] with its own command, stderr and object, as
+/// netavark keeps its error list. Shown as one line per failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Errors(pub Vec<Error>);
+
+impl Errors {
+    /// Adds one failure.
+    pub fn push(&mut self, e: Error) {
+        self.0.push(e);
+    }
+
+    /// No failure was collected.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many failures were collected.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The failures, in the order they happened.
+    pub fn iter(&self) -> std::slice::Iter<'_, Error> {
+        self.0.iter()
+    }
+
+    /// Every single failure, a summary replaced by the failures it sums up (a `gc` whose
+    /// teardown of one jail failed in two steps gives those two): what `--json` lists.
+    pub fn leaves(&self) -> Vec<&Error> {
+        self.0.iter().flat_map(|e| if e.errors.is_empty() { vec![e] } else { e.errors.leaves() }).collect()
+    }
+}
+
+/// One failure as `--json` lists it (docs/json.md: `error.errors[]`, gc's `failures[]`): the
+/// same facts as the error document's, for one failed command.
+#[derive(Debug, Serialize)]
+pub struct FailureDoc<'a> {
+    /// sysexits(3) name without `EX_` ([`Kind::name`]).
+    pub kind: &'static str,
+    /// The jail concerned.
+    pub jail: Option<&'a str>,
+    /// What it was about.
+    pub object: Option<&'a Object>,
+    /// What went wrong, in one sentence.
+    pub message: &'a str,
+    /// The FreeBSD command that failed.
+    pub command: Option<&'a str>,
+    /// Its exit status.
+    pub command_exit: Option<i32>,
+    /// What it printed on stderr.
+    pub stderr: Option<&'a str>,
+}
+
+impl Error {
+    /// This error as one entry of a `--json` failure list.
+    pub fn failure_doc(&self) -> FailureDoc<'_> {
+        let f = self.failed.as_deref();
+        FailureDoc {
+            kind: self.kind.name(),
+            jail: self.jail.as_deref(),
+            object: self.object.as_deref(),
+            message: &self.message,
+            command: f.map(|f| f.command.as_str()),
+            command_exit: f.map(|f| f.exit),
+            stderr: f.map(|f| f.stderr.as_str()),
+        }
+    }
+}
+
+impl Errors {
+    /// Every single failure ([`Errors::leaves`]) as `--json` lists them.
+    pub fn docs(&self) -> Vec<FailureDoc<'_>> {
+        self.leaves().into_iter().map(Error::failure_doc).collect()
+    }
+}
+
+impl IntoIterator for Errors {
+    type Item = Error;
+    type IntoIter = std::vec::IntoIter<Error>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Errors {
+    type Item = &'a Error;
+    type IntoIter = std::slice::Iter<'a, Error>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl FromIterator<Error> for Errors {
+    fn from_iter<I: IntoIterator<Item = Error>>(it: I) -> Errors {
+        Errors(it.into_iter().collect())
+    }
+}
+
+impl Extend<Error> for Errors {
+    fn extend<I: IntoIterator<Item = Error>>(&mut self, it: I) {
+        self.0.extend(it);
+    }
+}
+
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
     }
 }
 
@@ -154,7 +396,7 @@ impl From<rusqlite::Error> for Error {
         if busy {
             Error::new(Kind::TempFail, format!("vimage state database is busy: {e}"))
         } else if corrupt {
-            Error::new(Kind::Data, format!("{DAMAGED_DB}: {e}")).detail(
+            Error { cause: Cause::DamagedDb, ..Error::new(Kind::Data, format!("{DAMAGED_DB}: {e}")) }.detail(
                 "move the database and its -wal and -shm files aside: vimage rebuilds its records from the kernel's markers",
             )
         } else {
@@ -182,5 +424,41 @@ mod tests {
         assert_eq!(e.to_string(), "jail web1: is not running\n  start it with: cbsd jstart web1");
         assert_eq!(e.exit_code(), 69);
         assert_eq!(Error::new(Kind::Usage, "x").exit_code(), 64);
+    }
+
+    #[test]
+    fn errors_stay_apart_and_read_as_one_line_each() {
+        let step = |m: &str, o: &str| {
+            Error::jail(Kind::Os, "web1", m).about(Object::new(ObjectKind::Interface, o)).command("ifconfig", 1, "x\n")
+        };
+        let mut list = Errors::default();
+        list.push(step("`ifconfig epair0a destroy` failed (exit 1): x", "epair0a"));
+        list.push(step("`ifconfig epair1a destroy` failed (exit 1): x", "epair1a"));
+        assert_eq!(
+            list.to_string(),
+            "jail web1: `ifconfig epair0a destroy` failed (exit 1): x\njail web1: `ifconfig epair1a destroy` failed (exit 1): x"
+        );
+        let sum = Error::jail(Kind::Os, "web1", "2 of 3 teardown steps failed");
+        let sum = list.iter().cloned().fold(sum, Error::because);
+        let outer: Errors = [sum, Error::new(Kind::Os, "alone")].into_iter().collect();
+        let names: Vec<Option<&str>> =
+            outer.leaves().iter().map(|e| e.object.as_ref().map(|o| o.name.as_str())).collect();
+        assert_eq!(names, [Some("epair0a"), Some("epair1a"), None]);
+        assert_eq!(outer.leaves()[0].failed.as_ref().map(|f| f.stderr.as_str()), Some("x"));
+    }
+
+    #[test]
+    fn a_damaged_database_is_told_by_its_cause_not_its_words() {
+        let e = Error {
+            cause: Cause::DamagedDb,
+            ..Error::new(Kind::Data, format!("{DAMAGED_DB}: file is not a database"))
+        };
+        assert_eq!(e.damaged_db_reason(), Some("file is not a database"));
+        assert_eq!(Error::new(Kind::Data, format!("{DAMAGED_DB}: x")).damaged_db_reason(), None);
+    }
+
+    #[test]
+    fn an_error_stays_small() {
+        assert!(std::mem::size_of::<Error>() <= 128, "{}", std::mem::size_of::<Error>());
     }
 }

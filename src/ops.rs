@@ -1,7 +1,7 @@
 //! The operations every front end shares (CLI, CBSD hooks, rc.d service): open a session
 //! under the host lock, repair what an interrupted run left, then bridge or unbridge a jail.
 
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, Errors, Kind, Result};
 use crate::exec::progress::{Progress, Silent};
 use crate::exec::{self, Report, recover};
 use crate::facts::{KernelFacts, gather};
@@ -42,6 +42,9 @@ pub struct Session<'h> {
     pub kernel: KernelFacts,
     /// What was repaired on the way in (interrupted runs of any jail).
     pub notes: Vec<String>,
+    /// The repairs on the way in that failed, each its own error with its command and object
+    /// (their text is also in `notes`, as `warning: …`); the runs stay open for the next try.
+    pub warnings: Errors,
     dry: bool,
     paths: Paths,
     progress: Box<dyn Progress + 'h>,
@@ -80,12 +83,16 @@ impl<'h> Session<'h> {
         s.notes.extend(r.notes);
         for e in r.errors {
             s.notes.push(format!("warning: {e}"));
+            s.warnings.push(e);
         }
         for j in r.teardowns {
             if let Ok(j) = JailName::parse(&j) {
                 match s.unbridge(&j) {
                     Ok(d) => s.notes.extend(d.plan.notes.into_iter().map(|n| format!("jail {j}: {n}"))),
-                    Err(e) => s.notes.push(format!("warning: finishing the interrupted teardown: {e}")),
+                    Err(e) => {
+                        s.notes.push(format!("warning: finishing the interrupted teardown: {e}"));
+                        s.warnings.push(e);
+                    }
                 }
             }
         }
@@ -101,6 +108,7 @@ impl<'h> Session<'h> {
             s.notes.push(format!("jail {jail}: the service was interrupted while {state}; removing the jail"));
             if let Err(e) = s.abandon(&j) {
                 s.notes.push(format!("warning: {e}"));
+                s.warnings.push(e);
             }
         }
         Ok(s)
@@ -119,6 +127,7 @@ impl<'h> Session<'h> {
             db,
             kernel,
             notes: Vec::new(),
+            warnings: Errors::default(),
             dry,
             paths: paths.clone(),
             progress: Box::new(Silent),
@@ -157,7 +166,9 @@ impl<'h> Session<'h> {
         match how {
             service::Compensation::Abandon => match self.abandon(jail) {
                 Ok(()) => e.detail("the jail was removed again; nothing of this start is left"),
-                Err(u) => e.detail(format!("removing the jail again failed too; `vimage gc` will retry: {u}")),
+                Err(u) => {
+                    e.detail(format!("removing the jail again failed too; `vimage gc` will retry: {u}")).because(u)
+                }
             },
         }
     }
@@ -439,6 +450,11 @@ impl<'h> Session<'h> {
                 err = err.detail(format!("not done: {line}"));
             }
             err = err.detail(format!("  because {}", why.message));
+            let file = match e {
+                crate::plan::FileEdit::DevfsRules { .. } => crate::facts::devfs::RULES_PATH.to_string(),
+                crate::plan::FileEdit::RcConf { shown, .. } => shown.clone(),
+            };
+            err = err.because(why.clone().in_jail(&plan.jail).about(crate::error::Object::file(file)));
         }
         for d in done {
             err = err.detail(format!("done: {d}"));
@@ -462,8 +478,9 @@ pub struct GcDone {
     pub orphans: crate::plan::gc::Orphans,
     /// The teardown plans built from them (run unless this was a dry run).
     pub plans: Vec<Plan>,
-    /// Per plan: `None` on success (or dry run), the error otherwise; gc keeps going.
-    pub errors: Vec<Error>,
+    /// Every removal that failed, each its own error (a jail's teardown with the failed steps
+    /// it sums up); gc keeps going past them.
+    pub errors: Errors,
 }
 
 impl Session<'_> {
@@ -474,7 +491,7 @@ impl Session<'_> {
         let seen = crate::plan::inventory::Seen::of(&f, self.kernel.boottime);
         let orphans = crate::plan::gc::of(&seen, &crate::plan::inventory::judge(&seen));
         let mut plans = crate::plan::gc::plans(&orphans);
-        let mut errors = Vec::new();
+        let mut errors = Errors::default();
         if !self.dry {
             for p in &plans {
                 if let Err(e) = self.apply(p) {

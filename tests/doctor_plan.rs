@@ -34,7 +34,7 @@ fn doctor_fix_is_journalled_and_a_failed_load_is_reported_and_closed() {
     assert!(stdout(&o).starts_with("ran: kldload -n ng_ether\n"), "{}", stdout(&o));
     let db = vimage::state::StateDb::open(&w.state_db()).unwrap();
     let (_, verb, outcome) = db.last_run(vimage::plan::doctor::DOCTOR_SCOPE).unwrap().expect("journalled");
-    assert_eq!(verb, "bridge");
+    assert_eq!(verb, "doctor");
     assert!(outcome.is_some(), "the run is closed");
     drop(db);
 
@@ -45,6 +45,8 @@ fn doctor_fix_is_journalled_and_a_failed_load_is_reported_and_closed() {
     let o = w.vimage(&["doctor", "fix=1"]);
     assert_ne!(code(&o), 0);
     assert!(stderr(&o).contains("kldload -n ng_ether"), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("vimage: doctor fix=1: `kldload -n ng_ether` failed"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("%vimage-doctor"), "{}", stderr(&o));
     assert!(!w.kernel().loaded_modules().iter().any(|m| m == "ng_ether"));
     let db = vimage::state::StateDb::open(&w.state_db()).unwrap();
     assert!(db.unfinished_runs().unwrap().is_empty(), "the failed run is closed, not left for recovery");

@@ -176,6 +176,14 @@ fn every_json_document_matches_docs_json_md() {
     assert!(!v["orphans"].as_array().unwrap().is_empty(), "{v}");
     let v = c.doc(&w, &["gc", "--dry-run", "--json"], 0);
     assert!(!v["dead_bridges"].as_array().unwrap().is_empty(), "{v}");
+    // A removal that fails: gc goes on, lists it as text and as an object with its command.
+    w.edit(|k| k.fail_at(1, Errno::EIO));
+    let v = c.doc(&w, &["gc", "--json"], 71);
+    let f = &v["failures"][0];
+    assert_eq!(f["object"]["kind"], "interface", "{v}");
+    assert!(f["command"].as_str().is_some_and(|s| s.ends_with(" destroy")), "{v}");
+    assert!(f["stderr"].as_str().is_some_and(|s| s.contains("Input/output error")), "{v}");
+    assert_eq!(v["errors"].as_array().map(Vec::len), Some(1), "{v}");
     c.doc(&w, &["gc", "--json"], 0);
 
     // Errors: a usage error, a jail that is not running, a command that fails.
@@ -183,10 +191,23 @@ fn every_json_document_matches_docs_json_md() {
     c.doc(&w, &["bridge", "jname=web1", "--json"], 69);
     w.edit(|k| {
         k.create_jail("web3", "/usr/jails/jails/web3", true).unwrap();
-        k.fail_at(2, Errno::ENOSPC);
     });
+    // A refusal of the planner about one object names it.
+    let v = c.doc(&w, &["bridge", "jname=web3", "interface=nosuch0", "--json"], 69);
+    assert_eq!(v["error"]["object"], serde_json::json!({"kind": "uplink", "name": "nosuch0"}), "{v}");
+    w.edit(|k| k.fail_at(2, Errno::ENOSPC));
     let v = c.doc(&w, &["bridge", "jname=web3", "--json"], 71);
     assert!(v["error"]["command"].as_str().is_some_and(|s| s.starts_with("ifconfig ")), "{v}");
+    assert!(v["error"]["object"]["name"].is_string(), "the failed step's object: {v}");
+    // A teardown step that fails: the error document lists it with its own command and object.
+    assert_eq!(code(&w.vimage(&["bridge", "jname=web3"])), 0);
+    w.edit(|k| k.fail_at(1, Errno::EIO));
+    let v = c.doc(&w, &["unbridge", "jname=web3", "--json"], 71);
+    let f = &v["error"]["errors"][0];
+    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("teardown steps failed")), "{v}");
+    assert_eq!((f["jail"].as_str(), f["kind"].as_str()), (Some("web3"), Some("oserr")), "{v}");
+    assert!(f["object"]["name"].as_str().is_some_and(|n| f["command"].as_str().unwrap().contains(n)), "{v}");
+    assert!(f["stderr"].as_str().is_some_and(|s| s.contains("Input/output error")), "{v}");
 
     // status's notes: the state database lost, records rebuilt from the kernel's markers.
     let w = World::demo();
@@ -252,4 +273,46 @@ fn a_failure_under_json_is_an_error_document_on_stdout_and_text_on_stderr() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["error"]["kind"], "usage");
     assert!(v["error"]["details"][0].as_str().unwrap().contains("did you mean 'status'"), "{v}");
+}
+
+#[test]
+fn a_repair_that_fails_on_the_way_in_is_a_gc_failure_with_its_command_and_object() {
+    use vimage::model::JailName;
+    use vimage::op::Op;
+    let w = World::demo();
+    assert_eq!(code(&w.vimage(&["bridge", "jname=web1"])), 0);
+    // A run a crash left open: em9 was passed through to jail 999, which is gone, so putting
+    // it back fails.
+    let db = vimage::state::StateDb::open(&w.state_db()).unwrap();
+    let boottime = db.attachments("web1").unwrap()[0].boottime;
+    let run = db.begin_run("web1", "bridge", boottime).unwrap();
+    let vnet = Op::Vnet { iface: "em9".into(), jail: JailName::parse("web1").unwrap(), jid: 999, was_up: false };
+    db.step_intent(run, 0, &vnet, vnet.undo().as_ref(), "ifconfig em9 vnet 999").unwrap();
+    db.step_outcome(run, 0, vimage::state::StepState::Done, None, None).unwrap();
+    drop(db);
+    let mut c = Checker::new();
+    let v = c.doc(&w, &["gc", "--json"], 0);
+    let f = &v["failures"][0];
+    assert_eq!(f["jail"], "web1", "{v}");
+    assert_eq!(f["object"], serde_json::json!({"kind": "interface", "name": "em9"}), "{v}");
+    assert_eq!(f["command"], "ifconfig em9 -vnet 999", "{v}");
+    let text = format!("warning: jail web1: `ifconfig em9 -vnet 999` failed (exit {}): ", f["command_exit"]);
+    assert!(v["repairs"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().starts_with(&text)), "{v}");
+}
+
+#[test]
+fn a_host_file_a_teardown_cannot_edit_is_named_as_the_object_of_its_failure() {
+    let w = World::demo();
+    w.jail_rc("/usr/jails/jails/web1", "hostname=\"web1\"\n");
+    assert_eq!(code(&w.vimage(&["bridge", "jname=web1", "ip4_addr=REALDHCP"])), 0);
+    let rules = w.root.join("etc/devfs.rules");
+    let mut b = std::fs::read(&rules).unwrap();
+    b.extend_from_slice(b"# caf\xe9\n");
+    std::fs::write(&rules, &b).unwrap();
+    let mut c = Checker::new();
+    let v = c.doc(&w, &["unbridge", "jname=web1", "--json"], 73);
+    let f = &v["error"]["errors"][0];
+    assert_eq!(f["object"], serde_json::json!({"kind": "file", "name": "/etc/devfs.rules"}), "{v}");
+    assert_eq!(f["kind"], "dataerr", "{v}");
+    assert!(v["error"]["details"].to_string().contains("not done: /etc/devfs.rules"), "text unchanged: {v}");
 }

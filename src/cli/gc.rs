@@ -38,6 +38,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
             "dead_bridges": g.orphans.dead_bridges,
             "commands": commands,
             "errors": errors,
+            "failures": s.warnings.docs().into_iter().chain(g.errors.docs()).collect::<Vec<_>>(),
         })));
         for e in &g.errors {
             out.err_line(format!("vimage: gc: {e}"));

@@ -282,6 +282,8 @@ pub fn error_json(e: &Error) -> String {
             "command": f.map(|f| f.command.as_str()),
             "command_exit": f.map(|f| f.exit),
             "stderr": f.map(|f| f.stderr.as_str()),
+            "object": e.object,
+            "errors": e.errors.docs(),
         }
     }))
 }

@@ -6,7 +6,7 @@
 pub mod progress;
 pub mod recover;
 
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, Errors, Kind, Object, ObjectKind, Result};
 use crate::host::{Cmd, Host, Output, run_cmd};
 use crate::op::{Bindings, Op};
 use crate::plan::{Effect, Plan, Verb};
@@ -56,20 +56,21 @@ pub fn apply_with(
 ) -> Result<Report> {
     let run = db.begin_run(plan.jail.as_str(), plan.verb.as_str(), boottime)?;
     let mut rep = Report { run_id: run, ..Report::default() };
-    let mut failures: Vec<Error> = Vec::new();
+    let mut failures = Errors::default();
     let mut done_effects: Vec<&Effect> = Vec::new();
     for (seq, step) in plan.steps.iter().enumerate() {
         let seq = seq as u32;
         if matches!(plan.verb, Verb::Bridge | Verb::Start) && STOP.load(Ordering::SeqCst) {
-            let err = Error::jail(Kind::TempFail, &plan.jail, "interrupted by a signal before all steps ran");
-            let undo_errors = if seq == 0 { Vec::new() } else { rollback(host, plan, seq - 1, &rep.bindings, db, run) };
+            let err = run_error(plan, Kind::TempFail, "interrupted by a signal before all steps ran");
+            let undo_errors =
+                if seq == 0 { Errors::default() } else { rollback(host, plan, seq - 1, &rep.bindings, db, run) };
             if undo_errors.is_empty() {
                 db.finish_run(run, "interrupted; rolled back", |_| Ok(()))?;
             }
             if seq == 0 {
                 return Err(err.detail("nothing had been changed yet; the host is as it was"));
             }
-            return Err(with_rollback(err, plan, seq - 1, &rep.bindings, &undo_errors));
+            return Err(with_rollback(err, plan, seq - 1, &rep.bindings, undo_errors));
         }
         let cmd = step.op.command(&rep.bindings);
         db.step_intent(run, seq, &step.op, step.undo.as_ref(), &cmd.to_string())?;
@@ -91,7 +92,7 @@ pub fn apply_with(
             done_effects.extend(&step.effects);
             continue;
         }
-        let err = command_error(plan, &step.op, &cmd, &out, out.ok() && !complete);
+        let err = command_error(plan, &step.op, &cmd, &out, out.ok() && !complete, &rep.bindings);
         db.step_outcome(run, seq, StepState::Failed, journal.as_deref(), Some(&err.message))?;
         if !plan.verb.is_setup() {
             failures.push(err);
@@ -102,7 +103,7 @@ pub fn apply_with(
             db.finish_run(run, "rolled back", |_| Ok(()))?;
         }
         // With undo errors the run stays open: `gc` and the next run of this jail retry it.
-        return Err(with_rollback(err, plan, seq, &rep.bindings, &undo_errors));
+        return Err(with_rollback(err, plan, seq, &rep.bindings, undo_errors));
     }
     let outcome = if failures.is_empty() { "ok" } else { "partial" };
     db.finish_run(run, outcome, |db| {
@@ -115,19 +116,19 @@ pub fn apply_with(
         progress.applied(plan, &rep);
         Ok(rep)
     } else {
-        let mut e = Error::jail(
-            Kind::Os,
-            &plan.jail,
-            format!("{} of {} teardown steps failed", failures.len(), plan.steps.len()),
-        );
+        let mut e =
+            run_error(plan, Kind::Os, format!("{} of {} teardown steps failed", failures.len(), plan.steps.len()));
         for f in failures {
-            e = e.detail(f.message);
+            e = e.detail(f.message.clone()).because(f);
         }
         Err(e.detail("the rest was removed; run `vimage unbridge` again or `vimage gc` once the cause is fixed"))
     }
 }
 
-fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool) -> Error {
+/// The error of step `op`, whose command `cmd` gave `out`: its message (as the text has always
+/// read), the command with its exit status and stderr, and the object it acted on (for a
+/// netgraph batch, the node of the line that failed).
+fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool, b: &Bindings) -> Error {
     let shown = short(cmd);
     let mut msg = if no_name {
         format!("`{shown}` succeeded but printed no interface name vimage could use (stdout {:?})", out.stdout.trim())
@@ -136,14 +137,25 @@ fn command_error(plan: &Plan, op: &Op, cmd: &Cmd, out: &Output, no_name: bool) -
     } else {
         format!("`{shown}` failed (exit {}): {}", out.code, out.complaint())
     };
+    let mut object = op.object(b);
     // Say which line of a batch it was.
     if let Op::NgScript { lines, .. } = op {
         let done = crate::op::ngscript::completed(lines.len(), out);
         if let Some(l) = lines.get(done).filter(|_| !out.ok()) {
             msg.push_str(&format!(" [line {}: {}]", done + 1, l.cmd));
+            object = crate::op::ngscript::line_node(&l.cmd).map(|n| Object::new(ObjectKind::Node, n));
         }
     }
-    Error::jail(Kind::Os, &plan.jail, msg).command(shown, out.code, &out.stderr)
+    run_error(plan, Kind::Os, msg).command(shown, out.code, &out.stderr).about(object)
+}
+
+/// An error of `plan`'s run: about its jail, except a `doctor fix=1` run's, which is about no
+/// jail and says so (its journal name [`crate::plan::doctor::DOCTOR_SCOPE`] is never shown).
+fn run_error(plan: &Plan, kind: Kind, msg: impl Into<String>) -> Error {
+    match plan.verb {
+        Verb::Doctor => Error::new(kind, format!("doctor fix=1: {}", msg.into())),
+        _ => Error::jail(kind, &plan.jail, msg),
+    }
 }
 
 /// A command as errors show it: a batch's script is left out (the failing line is named).
@@ -169,17 +181,19 @@ fn undo_of<'p>(plan: &'p Plan, seq: u32, failed: u32, b: &Bindings) -> Option<&'
 
 /// Undoes, in reverse, every completed step before `failed` and the failed step itself if it
 /// created something before failing (ifconfig prints a clone's name even when a later
-/// parameter fails). Returns the undo failures; keeps going past them.
-fn rollback(host: &mut dyn Host, plan: &Plan, failed: u32, b: &Bindings, db: &StateDb, run: i64) -> Vec<String> {
-    let mut errors = Vec::new();
+/// parameter fails). Returns the undo failures, each about the plan's jail; keeps going past
+/// them.
+fn rollback(host: &mut dyn Host, plan: &Plan, failed: u32, b: &Bindings, db: &StateDb, run: i64) -> Errors {
+    let mut errors = Errors::default();
     for seq in (0..=failed).rev() {
         let Some(undo) = undo_of(plan, seq, failed, b) else { continue };
         // A setup's own undo must find its object: "already gone" is a failure here too.
-        let failures: Vec<String> = run_undo(host, undo, b, false)
+        let failures: Vec<Error> = run_undo(host, undo, b, false)
             .into_iter()
             .filter_map(|(_, o)| match o {
                 UndoOutcome::Done => None,
-                UndoOutcome::Gone(m) | UndoOutcome::Failed(m) => Some(m),
+                UndoOutcome::Gone(e) | UndoOutcome::Failed(e) if plan.verb == Verb::Doctor => Some(e),
+                UndoOutcome::Gone(e) | UndoOutcome::Failed(e) => Some(e.in_jail(&plan.jail)),
             })
             .collect();
         if failures.is_empty() {
@@ -195,11 +209,12 @@ fn rollback(host: &mut dyn Host, plan: &Plan, failed: u32, b: &Bindings, db: &St
 pub(crate) enum UndoOutcome {
     /// It succeeded.
     Done,
-    /// It failed because its object is already gone ([`Op::already_gone`]); the message says
+    /// It failed because its object is already gone ([`Op::already_gone`]); the error says
     /// how, for a caller that does not accept that.
-    Gone(String),
-    /// It failed: `` `cmd` failed (exit N): FreeBSD's words ``.
-    Failed(String),
+    Gone(Error),
+    /// It failed: `` `cmd` failed (exit N): FreeBSD's words ``, with the command, its exit
+    /// status and stderr, and the undo's object as data (no jail: the caller knows it).
+    Failed(Error),
 }
 
 /// The one undo interpreter: runs `undo` with the kernel's names from `b` and says what each
@@ -216,13 +231,16 @@ pub(crate) fn run_undo(host: &mut dyn Host, undo: &Op, b: &Bindings, each: bool)
                 return (cmd, UndoOutcome::Done);
             }
             let msg = format!("`{cmd}` failed (exit {}): {}", out.code, out.complaint());
+            let err = Error::new(Kind::Os, msg).command(cmd.to_string(), out.code, &out.stderr).about(undo.object(b));
             let gone = if each { undo.each_gone(&out) } else { undo.already_gone(&out) };
-            (cmd, if gone { UndoOutcome::Gone(msg) } else { UndoOutcome::Failed(msg) })
+            (cmd, if gone { UndoOutcome::Gone(err) } else { UndoOutcome::Failed(err) })
         })
         .collect()
 }
 
-fn with_rollback(mut err: Error, plan: &Plan, failed: u32, b: &Bindings, undo_errors: &[String]) -> Error {
+/// `err` with the rollback's outcome: what was undone, or each undo that failed (as a line of
+/// text and as one of its [`Error::errors`]).
+fn with_rollback(mut err: Error, plan: &Plan, failed: u32, b: &Bindings, undo_errors: Errors) -> Error {
     let undone: Vec<String> =
         (0..=failed).rev().filter_map(|seq| undo_of(plan, seq, failed, b)).map(|u| u.command(b).to_string()).collect();
     if undo_errors.is_empty() {
@@ -234,7 +252,7 @@ fn with_rollback(mut err: Error, plan: &Plan, failed: u32, b: &Bindings, undo_er
     } else {
         err = err.detail("ROLLBACK INCOMPLETE; `vimage gc` will retry:");
         for u in undo_errors {
-            err = err.detail(u.clone());
+            err = err.detail(u.message.clone()).because(u);
         }
     }
     err

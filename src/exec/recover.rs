@@ -11,12 +11,13 @@
 //! rolls back a failed setup, so no undo command is built here.
 
 use super::{UndoOutcome, run_undo};
-use crate::error::Result;
+use crate::error::{Error, Errors, Result};
 use crate::facts::gather;
 use crate::host::{Cmd, Host};
 use crate::naming::GROUP;
 use crate::op::{Bindings, Op};
 use crate::parse::ifconfig::IfStatus;
+use crate::plan::Verb;
 use crate::state::{RunRow, StateDb, StepRow, StepState};
 
 /// What recovery did, for the admin, and which jails still need a teardown.
@@ -26,8 +27,9 @@ pub struct Recovery {
     pub notes: Vec<String>,
     /// Jails whose teardown (`unbridge`, or the service's `stop`) was interrupted.
     pub teardowns: Vec<String>,
-    /// Undo commands that failed; the runs stay open.
-    pub errors: Vec<String>,
+    /// Undo commands that failed, each with its jail, command, stderr and object; the runs
+    /// stay open. Their text is `jail J: `cmd` failed (exit N): …`.
+    pub errors: Errors,
 }
 
 /// Closes every unfinished run in the journal, newest first (the reverse of the order they
@@ -40,7 +42,9 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
             db.finish_run(run.id, "abandoned: from an earlier boot", |_| Ok(()))?;
             continue;
         }
-        if run.verb != "bridge" && run.verb != "start" && run.verb != "devfs" {
+        let verb = Verb::parse(&run.verb);
+        // A teardown (or a verb of a newer vimage) is finished by running it again.
+        if !verb.is_some_and(Verb::is_setup) {
             rec.notes.push(format!("jail {}: an interrupted {} (run {}) will be finished", run.jail, run.verb, run.id));
             rec.teardowns.push(run.jail.clone());
             db.finish_run(run.id, "interrupted; redone", |_| Ok(()))?;
@@ -50,7 +54,9 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
         roll_back(host, db, &run, &mut scan, &mut rec);
         if rec.errors.len() == before {
             db.finish_run(run.id, "interrupted; rolled back", |_| Ok(()))?;
-            rec.notes.push(format!("jail {}: rolled back an interrupted {} (run {})", run.jail, run.verb, run.id));
+            let who =
+                if verb == Some(Verb::Doctor) { "doctor fix=1".to_string() } else { format!("jail {}", run.jail) };
+            rec.notes.push(format!("{who}: rolled back an interrupted {} (run {})", run.verb, run.id));
         }
     }
     Ok(rec)
@@ -73,7 +79,7 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
                     // took its /dev and its parameters along: nothing left to restore.
                     (_, UndoOutcome::Gone(_)) => mark_undone(db, run, s),
                     (_, UndoOutcome::Failed(_)) if in_flight => mark_undone(db, run, s),
-                    (_, UndoOutcome::Failed(m)) => rec.errors.push(undo_failed(run, &m)),
+                    (_, UndoOutcome::Failed(m)) => rec.errors.push(undo_failed(run, m)),
                 }
             }
             continue;
@@ -92,7 +98,7 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
             match one(run_undo(host, &undo, &b, false)) {
                 (cmd, UndoOutcome::Done) => undone(db, run, s, &cmd, rec),
                 (_, UndoOutcome::Gone(_)) => mark_undone(db, run, s),
-                (_, UndoOutcome::Failed(m)) => rec.errors.push(undo_failed(run, &m)),
+                (_, UndoOutcome::Failed(m)) => rec.errors.push(undo_failed(run, m)),
             }
             continue;
         }
@@ -117,7 +123,7 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
         named.insert(slot.clone(), name);
         match one(run_undo(host, &undo, &named, false)) {
             (cmd, UndoOutcome::Done) => undone(db, run, s, &cmd, rec),
-            (_, UndoOutcome::Gone(m) | UndoOutcome::Failed(m)) => rec.errors.push(undo_failed(run, &m)),
+            (_, UndoOutcome::Gone(m) | UndoOutcome::Failed(m)) => rec.errors.push(undo_failed(run, m)),
         }
     }
 }
@@ -146,7 +152,7 @@ fn replay_undo(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: 
     match one(run_undo(host, undo, b, false)) {
         (cmd, UndoOutcome::Done) => undone(db, run, s, &cmd, rec),
         (_, UndoOutcome::Gone(m) | UndoOutcome::Failed(m)) if s.state == StepState::Done => {
-            rec.errors.push(undo_failed(run, &m))
+            rec.errors.push(undo_failed(run, m))
         }
         _ => {}
     }
@@ -172,7 +178,7 @@ fn undo_plain(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: &
             UndoOutcome::Gone(_) if !known => rec.notes.push(format!("jail {}: {cmd}", run.jail)),
             UndoOutcome::Gone(m) | UndoOutcome::Failed(m) => {
                 failed = true;
-                rec.errors.push(undo_failed(run, &m));
+                rec.errors.push(undo_failed(run, m));
             }
         }
     }
@@ -192,10 +198,9 @@ fn mark_undone(db: &StateDb, run: &RunRow, s: &StepRow) {
     let _ = db.step_outcome(run.id, s.seq, StepState::Undone, None, None);
 }
 
-/// The error line for an undo command that failed: the jail, then the command, its exit code
-/// and FreeBSD's words ([`UndoOutcome`]'s message).
-fn undo_failed(run: &RunRow, msg: &str) -> String {
-    format!("jail {}: {msg}", run.jail)
+/// The error for an undo command that failed ([`UndoOutcome`]'s), about the run's jail.
+fn undo_failed(run: &RunRow, e: Error) -> Error {
+    e.in_jail(&run.jail)
 }
 
 /// `ifconfig NAME` still shows vimage's marker for this object.

@@ -235,3 +235,101 @@ fn a_batch_that_stops_at_its_first_line_needs_no_undo_and_a_later_failure_undoes
     apply(&mut h, &ng_plan(), &db, 42).unwrap_err();
     assert_eq!(h.seen[2], "ngctl -f - <<'EOF'\nshutdown vimage_em0:link2\nrmhook em0: lower\nEOF");
 }
+
+#[test]
+fn a_failed_step_names_its_object_and_a_failed_undo_keeps_its_own_error() {
+    use crate::error::{Object, ObjectKind};
+    let db = StateDb::open_in_memory().unwrap();
+    let mut h = Script::new(&[
+        ("ifconfig bridge create", 0, "bridge3\n", ""),
+        ("ifconfig epair create", 0, "epair7a\n", ""),
+        ("ifconfig bridge3 addm", 1, "", "ifconfig: BRDGADD epair7a: Device busy\n"),
+        ("ifconfig epair7a destroy", 1, "", "ifconfig: SIOCIFDESTROY: Device busy\n"),
+    ]);
+    let e = apply(&mut h, &setup_plan(), &db, 42).unwrap_err();
+    assert_eq!(e.object.as_deref(), Some(&Object::new(ObjectKind::Bridge, "bridge3")), "{e:?}");
+    assert_eq!(e.failed.as_ref().map(|f| f.command.as_str()), Some("ifconfig bridge3 addm epair7a"));
+    assert_eq!(e.errors.len(), 1, "{e:?}");
+    let u = &e.errors.0[0];
+    assert_eq!(u.jail.as_deref(), Some("web1"));
+    assert_eq!(u.object.as_deref(), Some(&Object::new(ObjectKind::Interface, "epair7a")));
+    let f = u.failed.as_ref().unwrap();
+    assert_eq!(
+        (f.command.as_str(), f.exit, f.stderr.as_str()),
+        ("ifconfig epair7a destroy", 1, "ifconfig: SIOCIFDESTROY: Device busy")
+    );
+    assert!(e.details.contains(&u.message), "the text still lists it: {e}");
+}
+
+#[test]
+fn a_teardown_keeps_each_failure_as_its_own_error() {
+    let db = StateDb::open_in_memory().unwrap();
+    let mut p = Plan::new(jail(), Verb::Unbridge);
+    p.steps.push(Step::new(Op::Destroy { iface: IfRef::name("epair1a") }));
+    p.steps.push(Step::new(Op::NgShutdown { id: 0x1a, name: "ng0_web1".into() }));
+    p.steps.push(Step::new(Op::Destroy { iface: IfRef::name("epair2a") }));
+    let mut h = Script::new(&[
+        ("ifconfig epair1a", 1, "", "ifconfig: SIOCIFDESTROY: Device busy\n"),
+        ("ngctl shutdown", 1, "", "ngctl: send msg: Operation not permitted\n"),
+    ]);
+    let e = apply(&mut h, &p, &db, 42).unwrap_err();
+    assert_eq!(e.message, "2 of 3 teardown steps failed");
+    let objects: Vec<(String, Option<String>)> = e
+        .errors
+        .iter()
+        .map(|f| (f.object.as_ref().unwrap().name.clone(), f.failed.as_ref().map(|c| c.command.clone())))
+        .collect();
+    assert_eq!(
+        objects,
+        [
+            ("epair1a".to_string(), Some("ifconfig epair1a destroy".to_string())),
+            ("ng0_web1".to_string(), Some("ngctl shutdown '[1a]:'".to_string())),
+        ]
+    );
+    assert_eq!(e.details[..2], [e.errors.0[0].message.clone(), e.errors.0[1].message.clone()]);
+}
+
+#[test]
+fn a_failed_batch_line_names_its_node() {
+    let db = StateDb::open_in_memory().unwrap();
+    let mut h = Script::new(&[
+        (
+            "ngctl -f - <<'EOF'\nmkpeer",
+            71,
+            "",
+            "ngctl: send msg: Address already in use\nngctl: line 3: error in file\n",
+        ),
+        ("ngctl -f - <<'EOF'\n", 0, "", ""),
+    ]);
+    let e = apply(&mut h, &ng_plan(), &db, 42).unwrap_err();
+    let o = e.object.expect("an object");
+    assert_eq!((o.kind, o.name.as_str()), (crate::error::ObjectKind::Node, "vimage_em0"));
+}
+
+#[test]
+fn an_interrupted_doctor_run_is_rolled_back_not_finished_as_a_teardown() {
+    let db = StateDb::open_in_memory().unwrap();
+    let p = crate::plan::doctor::fix_plan(&[("ng_ether".into(), false)]).unwrap();
+    let run = db.begin_run(p.jail.as_str(), p.verb.as_str(), 42).unwrap();
+    db.step_intent(run, 0, &p.steps[0].op, None, "kldload -n ng_ether").unwrap();
+    let mut h = Script::new(&[]);
+    let r = recover::recover(&mut h, &db, 42).unwrap();
+    assert!(r.teardowns.is_empty(), "{r:?}");
+    assert_eq!(r.notes, [format!("doctor fix=1: rolled back an interrupted doctor (run {run})")]);
+    assert!(h.seen.is_empty(), "a loaded module is not unloaded: {:?}", h.seen);
+    assert!(db.unfinished_runs().unwrap().is_empty());
+}
+
+#[test]
+fn a_failed_doctor_fix_names_no_pseudo_jail() {
+    let db = StateDb::open_in_memory().unwrap();
+    let p = crate::plan::doctor::fix_plan(&[("ng_ether".into(), false)]).unwrap();
+    let mut h = Script::new(&[("kldload", 1, "", "kldload: can't load ng_ether: Exec format error\n")]);
+    let e = apply(&mut h, &p, &db, 42).unwrap_err();
+    assert_eq!(e.jail, None);
+    assert!(
+        e.to_string().starts_with("doctor fix=1: `kldload -n ng_ether` failed (exit 1): kldload: can't load ng_ether"),
+        "{e}"
+    );
+    assert_eq!(e.object.map(|o| o.name), Some("ng_ether".to_string()));
+}

@@ -16,7 +16,7 @@ use crate::model::addr::Gateway;
 use crate::model::{JailName, JailNet, Mac, NicMode, Uplink, Userland, ng_ifname};
 use crate::naming as ngplan;
 use crate::naming::{GROUP, epair_owner, vimage_bridge_uplink};
-use crate::op::ngscript;
+use crate::op::{gone, ngscript};
 use crate::parse::ifconfig::{IfStatus, parse_status};
 use crate::parse::{jls, ngctl, route, sysctl};
 use crate::paths::Paths;
@@ -83,7 +83,7 @@ pub fn jail(host: &mut dyn Host, name: &JailName) -> Result<Option<JailInfo>> {
     let cmd = Cmd::new(Program::Jls, args);
     let out = run_cmd(host, &cmd);
     if !out.ok() {
-        if out.stderr.contains("not found") {
+        if gone::no_such_jail(&out) {
             return Ok(None);
         }
         let msg = format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim());
@@ -116,7 +116,7 @@ pub fn iface(host: &mut dyn Host, name: &str) -> Result<Option<IfStatus>> {
     let cmd = Cmd::new(Program::Ifconfig, [name]);
     let out = run_cmd(host, &cmd);
     if !out.ok() {
-        if out.stderr.contains("does not exist") {
+        if gone::no_such_interface(&out) {
             return Ok(None);
         }
         let msg = format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim());
@@ -161,7 +161,7 @@ pub fn jail_route_j(host: &mut dyn Host, jid: u32, v6: bool) -> Result<(Option<R
     }
     args.push("default");
     let out = run_cmd(host, &Cmd::new(Program::Route, args));
-    if out.code == 64 && out.stderr.contains("illegal option") {
+    if gone::no_route_j_option(&out) {
         return Ok((None, false));
     }
     Ok((route_fact(&out), true))
@@ -573,7 +573,7 @@ msg {node}: getautosrc
     let cmd = Cmd::new(Program::Ngctl, ["-f", "-"]).with_stdin(script);
     let out = run_cmd(host, &cmd);
     if !out.ok() {
-        if ngscript::completed(3, &out) == 0 && out.stderr.contains("No such file or directory") {
+        if ngscript::completed(3, &out) == 0 && gone::no_such_file(&out) {
             return Ok(NgUplink { node, ..NgUplink::default() });
         }
         return Err(Error::new(
@@ -634,7 +634,7 @@ pub fn ngctl_lines(host: &mut dyn Host, lines: &[String]) -> Result<Vec<(usize, 
         let out = run_cmd(host, &Cmd::new(Program::Ngctl, ["-f", "-"]).with_stdin(script));
         let done = ngscript::completed(lines.len() - first, &out);
         let ok = out.ok();
-        if !ok && done == 0 && !out.stderr.contains("line 1: error in file") {
+        if !ok && ngscript::failed_line(&out).is_none() {
             return Err(Error::new(
                 Kind::Os,
                 format!("`ngctl -f -` failed (exit {}): {}", out.code, out.stderr.trim()),

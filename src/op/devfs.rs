@@ -36,5 +36,5 @@ pub(super) fn jail_set(jid: u32, set: u16) -> Cmd {
 /// `devfs -m <mount> …` found no mount there (ENOENT): the jail died and its /dev went with
 /// it, so there is nothing left to set.
 pub(super) fn mount_gone(out: &Output) -> bool {
-    out.stderr.contains("No such file or directory")
+    super::gone::no_such_file(out)
 }

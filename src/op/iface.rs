@@ -111,13 +111,13 @@ pub(super) fn unvnet(iface: &str, jid: u32, up: bool) -> Cmd {
 /// "interface %s does not exist"): someone else destroyed it, or its epair's other end took
 /// it along.
 pub(super) fn destroy_gone(out: &Output) -> bool {
-    out.stderr.contains("does not exist")
+    super::gone::no_such_interface(out)
 }
 
 /// `ifconfig <iface> -vnet <jid>` found the jail gone (jail_getid: "jail … not found") or the
 /// interface no longer in it (SIOCSIFRVNET ENXIO, "Device not configured").
 pub(super) fn unvnet_gone(out: &Output) -> bool {
-    out.stderr.contains("not found") || out.stderr.contains("Device not configured")
+    super::gone::no_such_jail(out) || super::gone::not_in_jail(out)
 }
 
 /// The kernel's name for what `ifconfig bridge create` / `ifconfig epair create` printed,

@@ -24,5 +24,5 @@ pub(super) fn exec_in(jail: &JailName, command: &str) -> Cmd {
 /// jail(8) found no such jail (`jail: "web1" not found`, `jail: jid 3 not found`): it was
 /// removed already, or died and took its parameters along.
 pub(super) fn jail_gone(out: &Output) -> bool {
-    out.stderr.contains("not found")
+    super::gone::no_such_jail(out)
 }

@@ -19,10 +19,12 @@
 mod addr;
 pub mod cbsd;
 mod devfs;
+pub mod gone;
 mod iface;
 mod jail;
 mod netgraph;
 pub mod ngscript;
+mod object;
 
 use crate::host::{Cmd, Output, Program};
 use crate::model::{IfName, JailName, Mac};

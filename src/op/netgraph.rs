@@ -41,7 +41,7 @@ pub(super) fn kldload(module: &str) -> Cmd {
 
 /// ngctl found no such node or hook (ENOENT, "No such file or directory").
 pub(super) fn node_gone(out: &Output) -> bool {
-    out.stderr.contains("No such file or directory")
+    super::gone::no_such_file(out)
 }
 
 /// A bridge teardown batch whose bridge vanished: the `shutdown` line found nothing.

@@ -65,10 +65,25 @@ pub fn completed(lines: usize, out: &Output) -> usize {
     if out.ok() {
         return lines;
     }
+    failed_line(out).map_or(0, |n| n.saturating_sub(1).min(lines))
+}
+
+/// The line (from 1) at which a failed `ngctl -f -` stopped, from its `line N: error in
+/// file`; `None` when it failed before reading a line (no socket node) or did not fail.
+pub fn failed_line(out: &Output) -> Option<usize> {
+    if out.ok() {
+        return None;
+    }
     out.stderr
         .lines()
         .find_map(|l| l.strip_prefix("ngctl: line ")?.strip_suffix(": error in file")?.parse::<usize>().ok())
-        .map_or(0, |n| n.saturating_sub(1).min(lines))
+}
+
+/// The node a script line addresses, as ngctl's path without its final `:` (`vimage_em0`,
+/// `vimage_em0:link2`, `[1a]`): the object of an error about that line.
+pub fn line_node(cmd: &str) -> Option<&str> {
+    let path = cmd.split_whitespace().nth(1)?;
+    Some(path.strip_suffix(':').unwrap_or(path)).filter(|p| !p.is_empty())
 }
 
 /// An eiface's name as the kernel gives it (`ngeth<unit>`); anything else is not bound, so a
@@ -124,6 +139,9 @@ mod tests {
         assert_eq!(completed(5, &out(71, "", "ngctl: send msg: File exists\nngctl: line 3: error in file\n")), 2);
         assert_eq!(completed(5, &out(71, "", "ngctl: can't create node: Operation not permitted\n")), 0);
         assert_eq!(completed(5, &out(64, "", "ngctl: line 9: error in file\n")), 5);
+        assert_eq!(line_node("mkpeer vimage_em0: eiface link2 ether"), Some("vimage_em0"));
+        assert_eq!(line_node("name vimage_em0:link2 ng0_web1"), Some("vimage_em0:link2"));
+        assert_eq!(line_node("msg [1a]: getifname"), Some("[1a]"));
     }
 
     #[test]

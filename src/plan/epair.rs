@@ -183,6 +183,7 @@ impl<'a> Planner<'a> {
                 Kind::Unavailable,
                 format!("{}: {uplink} is vimage's bridge for {real}, and {real} does not exist on the host", nic.name),
             )
+            .about(crate::error::Object::uplink(real))
         })?;
         self.plan.notes.push(format!(
             "{}: interface={uplink} is vimage's own bridge for {real}: the NIC joins it as a NIC on {real}",

@@ -225,6 +225,9 @@ pub enum Verb {
     Stop,
     /// `vimage devfs`: setup, rolled back if interrupted.
     Devfs,
+    /// `vimage doctor fix=1`: loads kernel modules for no jail in particular; a setup, rolled
+    /// back (which undoes nothing: a loaded module stays) if interrupted.
+    Doctor,
 }
 
 impl Verb {
@@ -236,7 +239,16 @@ impl Verb {
             Verb::Start => "start",
             Verb::Stop => "stop",
             Verb::Devfs => "devfs",
+            Verb::Doctor => "doctor",
         }
+    }
+
+    /// The verb a journal's run names ([`Verb::as_str`]); `None` for one this version does not
+    /// know (a newer vimage's).
+    pub fn parse(s: &str) -> Option<Verb> {
+        [Verb::Bridge, Verb::Unbridge, Verb::Start, Verb::Stop, Verb::Devfs, Verb::Doctor]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 
     /// Setup verbs are all or nothing: rolled back on failure and after a crash.

@@ -191,12 +191,14 @@ impl Planner<'_> {
                             Kind::Unavailable,
                             format!("{nic}: uplink {uplink} has no ng_ether netgraph node {node}: ({why} it gives nodes only to Ethernet and VLAN interfaces)"),
                         )
+                        .about(crate::error::Object::uplink(uplink))
                         .detail("netgraph mode hangs its ng_bridge on the uplink's ng_ether node: name an Ethernet or VLAN uplink,")
                         .detail("or use mode=epair for a bridge"));
                 }
                 _ => {
                     return Err(self
                         .err(Kind::Unavailable, format!("{nic}: uplink {uplink} has no ng_ether netgraph node {node}:"))
+                        .about(crate::error::Object::uplink(uplink))
                         .detail("netgraph mode needs the ng_ether module, which FreeBSD never loads on demand,")
                         .detail(
                             "and an Ethernet uplink: run `vimage doctor fix=1` (or kldload ng_ether; sysrc kld_list+=ng_ether)",
@@ -212,7 +214,8 @@ impl Planner<'_> {
                     "{nic}: the ng_ether node of uplink {uplink} is in use: its hook {hook} goes to {} (type {}, hook {})",
                     peer.name, peer.type_name, peer.peer_hook
                 ),
-            );
+            )
+            .about(crate::error::Object::node(&node));
             e = if peer.name == bridge {
                 e.detail("that is vimage's bridge, but vimage has no record of it (was its state database removed?);")
                     .detail(format!("once no jail uses it: ngctl shutdown {bridge}:"))

@@ -30,6 +30,7 @@ impl Planner<'_> {
         let Some(st) = self.v.host_iface(name) else {
             return Err(self
                 .err(Kind::Unavailable, format!("{name}: there is no interface {name} on the host to pass through"))
+                .about(crate::error::Object::interface(name))
                 .detail("it may be in another jail already (ifconfig -j <jail> lists a jail's interfaces)"));
         };
         if !self.force
@@ -37,6 +38,7 @@ impl Planner<'_> {
         {
             return Err(self
                 .err(Kind::Data, format!("{name}: refusing to move it into the jail: {why}"))
+                .about(crate::error::Object::interface(name))
                 .detail("moving it would cut the host (or other jails) off; give force=1 if that is what you want"));
         }
         let jid = self.info.jid;

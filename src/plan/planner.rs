@@ -131,6 +131,7 @@ impl<'a> Planner<'a> {
                     Kind::Unavailable,
                     format!("{}: the host has no default route to take the uplink from", nic.name),
                 )
+                .about(crate::error::Object::uplink("auto"))
                 .detail("name the uplink explicitly, e.g. interface=em0")
             }),
         }
@@ -142,9 +143,12 @@ impl<'a> Planner<'a> {
         let uplink = self.resolve_uplink(nic)?;
         let up = self.v.host_iface(&uplink).ok_or_else(|| {
             self.err(Kind::Unavailable, format!("{}: uplink {uplink} does not exist on the host", nic.name))
+                .about(crate::error::Object::uplink(&uplink))
         })?;
         if up.mtu == 0 {
-            return Err(self.err(Kind::Os, format!("{}: cannot read the MTU of uplink {uplink}", nic.name)));
+            return Err(self
+                .err(Kind::Os, format!("{}: cannot read the MTU of uplink {uplink}", nic.name))
+                .about(crate::error::Object::uplink(&uplink)));
         }
         // if_bridge.c bridge_ioctl_add takes only IFT_ETHER and IFT_L2VLAN members (and gif,
         // which carries no Ethernet of its own); ifconfig prints an `ether` line exactly for
@@ -159,6 +163,7 @@ impl<'a> Planner<'a> {
                         nic.name
                     ),
                 )
+                .about(crate::error::Object::uplink(&uplink))
                 .detail("give an Ethernet NIC, a VLAN or a bridge as interface= (e.g. the interface of the default route)"));
         }
         Ok((uplink, up))

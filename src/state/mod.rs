@@ -164,8 +164,8 @@ fn damaged(path: &Path, e: impl std::fmt::Display) -> Error {
 
 /// Maps an error of opening `path` to one naming the file: a damaged file gets the fix.
 fn opening(path: &Path, e: Error) -> Error {
-    if let Some(why) = e.message.strip_prefix(crate::error::DAMAGED_DB) {
-        return damaged(path, why.trim_start_matches(": "));
+    if let Some(why) = e.damaged_db_reason() {
+        return damaged(path, why);
     }
     let e = e.detail(format!("state database: {}", path.display()));
     if e.kind == Kind::CantCreate {
