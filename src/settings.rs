@@ -4,7 +4,7 @@
 //! stored setting is always usable.
 
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, Uplink, Userland};
+use crate::model::{IfName, JailName, ModeKind, Uplink, Userland};
 use std::collections::BTreeMap;
 
 /// Keys `vimage set` stores, with what they mean (for errors and `--help`).
@@ -43,8 +43,8 @@ pub fn validate(jail: &JailName, key: &str, value: &str) -> Result<String> {
             Ok(v.join(" "))
         }
         "userland" => Userland::parse(value).map(|u| u.as_str().to_string()).map_err(|e| bad(e.0)),
-        "mode" => match value {
-            "epair" | "netgraph" => Ok(value.to_string()),
+        "mode" => match ModeKind::parse(value) {
+            Ok(m @ (ModeKind::Epair | ModeKind::Netgraph)) => Ok(m.as_str().to_string()),
             _ => Err(bad("mode is epair or netgraph".into())),
         },
         _ => Err(Error::jail(Kind::Usage, jail, format!("unknown setting {key}"))),

@@ -7,7 +7,7 @@ use super::{Ctx, Out, jail_arg, json_doc};
 use crate::cbsd::Workdir;
 use crate::desired;
 use crate::error::Result;
-use crate::model::Mac;
+use crate::model::{Mac, ModeKind};
 use crate::op::IfRef;
 use crate::ops::{Done, Session};
 use crate::plan::{Effect, NicFx, render};
@@ -96,7 +96,7 @@ pub(super) fn stream(s: &mut Session<'_>, a: &Args, out: &Out) {
 struct NicJson {
     nic: u32,
     name: String,
-    mode: String,
+    mode: ModeKind,
     host_if: String,
     mac: Option<String>,
     bridge: Option<String>,
@@ -115,7 +115,7 @@ impl NicJson {
         NicJson {
             nic: a.nic,
             name: a.nic_name.clone(),
-            mode: a.mode.clone(),
+            mode: a.mode,
             host_if: a.host_if.clone(),
             mac: a.mac.clone(),
             bridge: a.bridge.clone(),
@@ -133,7 +133,7 @@ impl NicJson {
         NicJson {
             nic: f.nic,
             name: f.nic_name.clone(),
-            mode: f.mode.clone(),
+            mode: f.mode,
             host_if: resolve(&f.host_if, b),
             mac: f.mac.map(|m| m.to_string()),
             bridge: f.bridge.as_ref().map(|r| resolve(r, b)),

@@ -5,6 +5,7 @@ use super::{Ctx, Out, json_doc};
 use crate::error::{Kind, Result};
 use crate::facts::{KernelFacts, gather};
 use crate::host::Host;
+use crate::model::ModeKind;
 use crate::op::Op;
 use crate::ops::Session;
 use crate::plan::render;
@@ -31,14 +32,14 @@ pub struct Check {
 /// Kernel modules per mode, and whether the kernel loads them on first use by itself
 /// (ifconfig's ifmaybeload for cloners, ngctl mkpeer for node types); ng_ether never does,
 /// because its nodes are created when interfaces attach (ng_ether(4) BUGS).
-const MODULES: &[(&str, &str, bool)] = &[
-    ("if_epair", "epair", true),
-    ("if_bridge", "epair", true),
-    ("netgraph", "netgraph", true),
-    ("ng_socket", "netgraph", true),
-    ("ng_ether", "netgraph", false),
-    ("ng_bridge", "netgraph", true),
-    ("ng_eiface", "netgraph", true),
+const MODULES: &[(&str, ModeKind, bool)] = &[
+    ("if_epair", ModeKind::Epair, true),
+    ("if_bridge", ModeKind::Epair, true),
+    ("netgraph", ModeKind::Netgraph, true),
+    ("ng_socket", ModeKind::Netgraph, true),
+    ("ng_ether", ModeKind::Netgraph, false),
+    ("ng_bridge", ModeKind::Netgraph, true),
+    ("ng_eiface", ModeKind::Netgraph, true),
 ];
 
 fn check(
@@ -98,7 +99,7 @@ pub fn checks(f: &DoctorFacts, loaded: &[String]) -> Vec<Check> {
     for ((m, mode, autoload), (_, loaded_then)) in MODULES.iter().zip(&f.modules) {
         let loaded = *loaded_then || loaded.iter().any(|l| l == m);
         out.push(if loaded {
-            check(m, "ok", "loaded (or compiled into the kernel)".into(), None, None, mode)
+            check(m, "ok", "loaded (or compiled into the kernel)".into(), None, None, mode.as_str())
         } else if *autoload {
             check(
                 m,
@@ -106,7 +107,7 @@ pub fn checks(f: &DoctorFacts, loaded: &[String]) -> Vec<Check> {
                 "not loaded; FreeBSD loads it on first use, so this only matters where loading modules is forbidden (securelevel > 0)".into(),
                 Some(format!("kldload {m}")),
                 Some(format!("sysrc kld_list+={m}")),
-                mode,
+                mode.as_str(),
             )
         } else {
             check(
@@ -117,7 +118,7 @@ pub fn checks(f: &DoctorFacts, loaded: &[String]) -> Vec<Check> {
                     .into(),
                 Some(format!("kldload {m}")),
                 Some(format!("sysrc kld_list+={m}")),
-                mode,
+                mode.as_str(),
             )
         });
     }

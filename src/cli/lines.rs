@@ -4,6 +4,7 @@
 use super::Out;
 use crate::exec::Report;
 use crate::exec::progress::Progress;
+use crate::model::ModeKind;
 use crate::plan::{Effect, NicFx, Plan};
 
 /// Which verb's lines to print.
@@ -49,11 +50,11 @@ pub fn nic_up(plan: &Plan, f: &NicFx, r: &Report) -> Vec<String> {
         Some(j) => format!("{} (in the jail: {})", f.nic_name, j.display(&r.bindings)),
         None => f.nic_name.clone(),
     };
-    let line = match f.mode.as_str() {
-        "passthrough" => format!("{nic} is up: passed through"),
+    let line = match f.mode {
+        ModeKind::Passthrough => format!("{nic} is up: passed through"),
         mode => format!(
             "{nic} is up: {} {} on {} (uplink {}), MAC {}",
-            if mode == "netgraph" { "netgraph node" } else { "host end" },
+            if mode == ModeKind::Netgraph { "netgraph node" } else { "host end" },
             f.host_if.display(&r.bindings),
             f.bridge.as_ref().map(|b| b.display(&r.bindings)).unwrap_or_default(),
             f.uplink.as_deref().unwrap_or("?"),

@@ -232,7 +232,7 @@ fn remember_cbsd_nics(db: &crate::state::StateDb, c: &cbsd::CbsdJail, macs: &[(u
     let Ok(net) = cbsd::to_jailnet::to_jailnet(&c.row, &c.nics) else { return Ok(()) };
     for nic in net.nics.iter().filter(|n| macs.iter().any(|(i, _)| *i == n.index)) {
         let uplink = nic.uplink().map(|u| u.to_string()).unwrap_or_default();
-        db.remember_nic(net.jail.as_str(), nic.index, nic.name.as_str(), nic.mode.as_str(), &uplink)?;
+        db.remember_nic(net.jail.as_str(), nic.index, nic.name.as_str(), nic.mode.kind(), &uplink)?;
     }
     Ok(())
 }

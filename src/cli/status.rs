@@ -4,10 +4,11 @@ use super::args::Args;
 use super::{Ctx, JSON_SCHEMA, Out, to_json};
 use crate::error::Result;
 use crate::facts::{JailInfo, gather};
+use crate::model::ModeKind;
 use crate::ops::Session;
 use crate::parse::ifconfig::IfStatus;
 use crate::plan::inventory::{self, NicState, Orphan, Seen};
-use crate::state::{Attachment, BridgeRec, StoredNic};
+use crate::state::{Attachment, BridgeKind, BridgeRec, StoredNic};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -19,7 +20,7 @@ pub struct NicStatus {
     /// Name inside the jail (`None`: a stored NIC never attached since vimage began keeping names).
     pub name: Option<String>,
     /// `epair`, `netgraph` or `passthrough`: says which host objects to look for.
-    pub mode: String,
+    pub mode: ModeKind,
     /// The host-side object: epair host end, eiface node name, or the passed-through interface
     /// (`None` for a stored NIC: nothing exists on the host).
     pub host_if: Option<String>,
@@ -65,7 +66,7 @@ pub struct BridgeStatus {
     /// The bridge's interface or node name.
     pub name: String,
     /// `if_bridge` or `netgraph`.
-    pub kind: String,
+    pub kind: BridgeKind,
     /// The host interface it bridges jails onto.
     pub uplink: String,
     /// vimage created it, so it goes with its last jail.
@@ -147,7 +148,7 @@ pub fn build(
             .map(|(a, state)| NicStatus {
                 nic: a.nic,
                 name: Some(a.in_jail().to_string()),
-                mode: a.mode.clone(),
+                mode: a.mode,
                 host_if: Some(a.host_if.clone()),
                 mac: a.mac.clone(),
                 bridge: a.bridge.clone(),
@@ -161,7 +162,7 @@ pub fn build(
         nics.extend(stored_of.get(jail).into_iter().flatten().map(|n| NicStatus {
             nic: n.nic,
             name: n.nic_name.clone(),
-            mode: n.mode.clone().unwrap_or_else(|| "epair".into()),
+            mode: n.mode.unwrap_or(ModeKind::Epair),
             host_if: None,
             mac: Some(n.mac.clone()),
             bridge: None,
@@ -198,7 +199,7 @@ pub fn build(
         };
         out.bridges.push(BridgeStatus {
             name: b.name.clone(),
-            kind: b.kind.clone(),
+            kind: b.kind,
             uplink: b.uplink.clone(),
             owned: b.is_netgraph() || b.owned,
             members,
@@ -273,7 +274,7 @@ fn text(r: &Report, only: Option<&str>) -> String {
                     j.jail.clone(),
                     j.jid.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
                     n.name.clone().unwrap_or_else(|| "-".into()),
-                    n.mode.clone(),
+                    n.mode.to_string(),
                     n.host_if.clone().unwrap_or_else(|| "-".into()),
                     n.mac.clone().unwrap_or_else(|| "-".into()),
                     n.bridge.clone().unwrap_or_else(|| "-".into()),
@@ -306,8 +307,8 @@ fn text(r: &Report, only: Option<&str>) -> String {
     if !r.bridges.is_empty() {
         s.push_str("\nbridges:\n");
         for b in &r.bridges {
-            let who = match (b.kind.as_str(), b.owned) {
-                ("netgraph", _) => "ng_bridge created by vimage",
+            let who = match (b.kind, b.owned) {
+                (BridgeKind::Netgraph, _) => "ng_bridge created by vimage",
                 (_, true) => "created by vimage",
                 _ => "not vimage's (left alone)",
             };
@@ -368,8 +369,8 @@ fn dot(r: &Report) -> String {
             q(&format!("if:{}", b.uplink)),
             label(&[&b.uplink, "uplink"])
         ));
-        let who = match (b.kind.as_str(), b.owned) {
-            ("netgraph", _) => "ng_bridge, vimage",
+        let who = match (b.kind, b.owned) {
+            (BridgeKind::Netgraph, _) => "ng_bridge, vimage",
             (_, true) => "vimage",
             _ => "not vimage's",
         };
@@ -402,13 +403,13 @@ fn dot(r: &Report) -> String {
         for n in &j.nics {
             let jail_if = q(&format!("jail:{}:{}", j.jail, n.nic));
             let Some(host_if) = &n.host_if else { continue };
-            if n.mode == "passthrough" {
+            if n.mode == ModeKind::Passthrough {
                 let host = q(&format!("if:{host_if}"));
                 s.push_str(&format!("  {host} [shape=box, label={}];\n", label(&[host_if, "physical"])));
                 s.push_str(&format!("  {host} -> {jail_if} [label=\"vnet\", style=dashed];\n"));
                 continue;
             }
-            let host = q(&format!("{}:{host_if}", if n.mode == "netgraph" { "ng" } else { "if" }));
+            let host = q(&format!("{}:{host_if}", if n.mode == ModeKind::Netgraph { "ng" } else { "if" }));
             let lab = match (&n.node_id, n.link) {
                 (Some(id), Some(l)) => label(&[&format!("{host_if} {id}"), &format!("link{l}, {}", n.state)]),
                 _ => label(&[host_if, &n.state]),
@@ -417,7 +418,7 @@ fn dot(r: &Report) -> String {
             if let Some(b) = &n.bridge {
                 s.push_str(&format!("  {} -> {host} [dir=none];\n", q(&format!("if:{b}"))));
             }
-            let how = if n.mode == "netgraph" { "ng_eiface" } else { "epair" };
+            let how = if n.mode == ModeKind::Netgraph { "ng_eiface" } else { "epair" };
             s.push_str(&format!("  {host} -> {jail_if} [label=\"{how}\", dir=none];\n"));
         }
     }

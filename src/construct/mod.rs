@@ -18,7 +18,7 @@ pub use render::{render, set_args, summary, template_name};
 
 use crate::cbsd::Workdir;
 use crate::error::{Error, Kind, Result};
-use crate::model::{Invalid, JailName, Uplink};
+use crate::model::{Invalid, JailName, ModeKind, Uplink};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -35,8 +35,8 @@ impl Mode {
     /// The word used in keys, jconf and `vimage set`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Mode::Epair => "epair",
-            Mode::Netgraph => "netgraph",
+            Mode::Epair => ModeKind::Epair.as_str(),
+            Mode::Netgraph => ModeKind::Netgraph.as_str(),
         }
     }
 }

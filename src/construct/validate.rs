@@ -6,7 +6,7 @@
 //! inert there (no `"`, `$`, `` ` ``, `\`, `#`, newline).
 
 use super::{Addressing, Cidr, Hostname, Mode};
-use crate::model::{Invalid, Uplink};
+use crate::model::{Invalid, ModeKind, Uplink};
 use std::net::IpAddr;
 
 /// Most NICs one jail may get from the wizard: enough for any real use, small enough to type.
@@ -14,10 +14,11 @@ pub const MAX_NICS: usize = 8;
 
 /// `epair` or `netgraph` (any case).
 pub fn mode(s: &str) -> Result<Mode, Invalid> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "epair" => Ok(Mode::Epair),
-        "netgraph" | "ng" => Ok(Mode::Netgraph),
-        other => Err(Invalid(format!("mode {other:?} is not epair or netgraph"))),
+    let word = s.trim().to_ascii_lowercase();
+    match ModeKind::parse_key(&word) {
+        Some(ModeKind::Epair) => Ok(Mode::Epair),
+        Some(ModeKind::Netgraph) => Ok(Mode::Netgraph),
+        Some(ModeKind::Passthrough) | None => Err(Invalid(format!("mode {word:?} is not epair or netgraph"))),
     }
 }
 

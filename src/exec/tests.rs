@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::host::{Cmd, Host, Output, SpawnError};
-use crate::model::{IfName, JailName, Mac};
+use crate::model::{IfName, JailName, Mac, ModeKind};
 use crate::op::{IfRef, Op, Slot};
 use crate::plan::{Effect, Plan, Step, Verb};
 use crate::state::{StateDb, StepState};
@@ -150,7 +150,7 @@ fn teardown_keeps_going_and_records_what_succeeded() {
     let db = StateDb::open_in_memory().unwrap();
     for (nic, host_if) in [(0, "epair1a"), (1, "epair2a")] {
         db.put_attachment(
-            &crate::state::Attachment::basic("web1", nic, &format!("eth{nic}"), "epair", host_if, 1, 42),
+            &crate::state::Attachment::basic("web1", nic, &format!("eth{nic}"), ModeKind::Epair, host_if, 1, 42),
             None,
         )
         .unwrap();

@@ -13,7 +13,7 @@ use crate::host::run_cmd;
 use crate::host::{Cmd, Host, Output, Program};
 use crate::mac;
 use crate::model::addr::Gateway;
-use crate::model::{JailName, JailNet, Mac, NicMode, Uplink, Userland, ng_ifname};
+use crate::model::{JailName, JailNet, Mac, ModeKind, NicMode, Uplink, Userland, ng_ifname};
 use crate::naming as ngplan;
 use crate::naming::{GROUP, epair_owner, vimage_bridge_uplink};
 use crate::op::{gone, ngscript};
@@ -289,7 +289,7 @@ pub fn inventory(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, only: Optio
     let atts = db.all_attachments()?;
     let ids: Vec<u32> = atts
         .iter()
-        .filter(|a| a.mode == "netgraph" && a.boottime == k.boottime && only.is_none_or(|o| o == a.jail))
+        .filter(|a| a.mode == ModeKind::Netgraph && a.boottime == k.boottime && only.is_none_or(|o| o == a.jail))
         .filter_map(|a| a.ng_node)
         .collect();
     let ng_alive = ng_nodes_alive(host, &ids)?;
@@ -332,7 +332,7 @@ pub fn for_bridge(
     let mut wanted: Vec<String> = v
         .attachments
         .iter()
-        .filter(|a| a.boottime == k.boottime && a.mode == "epair")
+        .filter(|a| a.boottime == k.boottime && a.mode == ModeKind::Epair)
         .map(|a| a.host_if.clone())
         .collect();
     // Passthrough is refused for the default-route interface, so it is needed then too.
@@ -517,7 +517,8 @@ fn netgraph_facts(host: &mut dyn Host, db: &StateDb, net: &JailNet, v: &mut Host
                 None => {}
             }
         }
-        let rec = v.attachments.iter().find(|a| a.nic == n.index && a.mode == "netgraph").map(|a| a.nic_name.clone());
+        let rec =
+            v.attachments.iter().find(|a| a.nic == n.index && a.mode == ModeKind::Netgraph).map(|a| a.nic_name.clone());
         let mut candidates: Vec<String> = rec.into_iter().collect();
         candidates.extend((0..ngplan::NAME_ATTEMPTS).map(|a| ng_ifname(&net.jail, ordinal as u32, a).to_string()));
         // Which name it gets is the planner's decision (`plan::netgraph`): this reads who
@@ -671,11 +672,11 @@ pub fn for_unbridge(
         v.devfs = Some(super::devfs::gather(host, db, paths, &[])?);
     }
     let mut scan = v.attachments.is_empty();
-    if v.attachments.iter().any(|a| a.mode == "passthrough") {
+    if v.attachments.iter().any(|a| a.mode == ModeKind::Passthrough) {
         v.jail = self::jail(host, jail)?;
     }
     let recorded: Vec<BridgeRec> = db.all_bridges()?;
-    for a in v.attachments.iter().filter(|a| a.mode == "netgraph") {
+    for a in v.attachments.iter().filter(|a| a.mode == ModeKind::Netgraph) {
         if let Some(b) = a.bridge.as_deref()
             && !v.bridge_users.contains_key(b)
         {
@@ -683,7 +684,7 @@ pub fn for_unbridge(
             v.bridges.extend(recorded.iter().filter(|r| r.name == b && r.is_netgraph()).cloned());
         }
     }
-    for a in v.attachments.iter().filter(|a| a.mode == "epair") {
+    for a in v.attachments.iter().filter(|a| a.mode == ModeKind::Epair) {
         match iface(host, &a.host_if)? {
             Some(s) if HostView::is_ours_for(&s, jail) => {
                 v.host_ifaces.insert(s.name.clone(), s);
@@ -697,7 +698,7 @@ pub fn for_unbridge(
         }
     }
     let mut bridges: Vec<String> =
-        v.attachments.iter().filter(|a| a.mode == "epair").filter_map(|a| a.bridge.clone()).collect();
+        v.attachments.iter().filter(|a| a.mode == ModeKind::Epair).filter_map(|a| a.bridge.clone()).collect();
     bridges.sort();
     bridges.dedup();
     for b in bridges {

@@ -152,7 +152,7 @@ fn epairs(
         }
         let mac = iface.and_then(|i| i.mac.as_deref()).and_then(|m| Mac::parse(m).ok());
         let jid = if iface.is_some() { info.jid } else { 0 };
-        let mut att = Attachment::basic(&jail, 0, &nic, "epair", &s.name, jid, k.boottime);
+        let mut att = Attachment::basic(&jail, 0, &nic, crate::model::ModeKind::Epair, &s.name, jid, k.boottime);
         att.bridge = bridge.map(|b| b.name.clone());
         att.uplink = uplink;
         att.mac = mac.map(|m| m.to_string());
@@ -238,7 +238,7 @@ fn netgraph(
         };
         if !out.bridges.iter().any(|b| b.name == bridge) {
             out.bridges.push(BridgeRec {
-                kind: "netgraph".into(),
+                kind: crate::state::BridgeKind::Netgraph,
                 // A fresh node's flags, promisc 0 and autosrc 0 (14.x sys/netgraph/ng_ether.c
                 // ng_ether_attach: M_ZERO, autoSrcAddr never set): what the uplink had before,
                 // unless someone had changed them, which nothing recorded.
@@ -252,7 +252,7 @@ fn netgraph(
                 up.name
             ));
         }
-        let mut att = Attachment::basic(&jail, 0, &ifname, "netgraph", &ifname, jid, k.boottime);
+        let mut att = Attachment::basic(&jail, 0, &ifname, crate::model::ModeKind::Netgraph, &ifname, jid, k.boottime);
         att.bridge = Some(bridge);
         att.uplink = Some(up.name.clone());
         att.mac = mac.map(|m| m.to_string());
@@ -261,7 +261,7 @@ fn netgraph(
         let wanted = format!("ng{ordinal}_{jail}");
         att.wanted_name = (wanted != ifname).then_some(wanted);
         let list = found.entry(jail).or_default();
-        let epairs = list.iter().filter(|f| f.att.mode == "epair").count() as u32;
+        let epairs = list.iter().filter(|f| f.att.mode == crate::model::ModeKind::Epair).count() as u32;
         list.push(Found { att, mac, expected: Some(epairs + ordinal) });
     }
     Ok(())
@@ -340,7 +340,7 @@ mod tests {
     use super::*;
 
     fn epair(name: &str, mac: Option<Mac>, expected: Option<u32>) -> Found {
-        let att = Attachment::basic("web1", 0, name, "epair", "epair0a", 1, 7);
+        let att = Attachment::basic("web1", 0, name, crate::model::ModeKind::Epair, "epair0a", 1, 7);
         Found { att, mac, expected }
     }
 

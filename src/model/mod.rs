@@ -90,6 +90,31 @@ mod tests {
     }
 
     #[test]
+    fn mode_kinds_spell_each_word_once_in_records_json_and_keys() {
+        let words = ["epair", "netgraph", "passthrough"];
+        for (k, w) in ModeKind::ALL.into_iter().zip(words) {
+            assert_eq!((k.as_str(), k.to_string()), (w, w.to_string()));
+            assert_eq!(ModeKind::parse(w).unwrap(), k, "a stored word reads back");
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{w}\""));
+            assert_eq!(serde_json::from_str::<ModeKind>(&format!("\"{w}\"")).unwrap(), k);
+        }
+        for bad in ["", "ng", "Epair", "bhyve", "epair "] {
+            assert!(ModeKind::parse(bad).unwrap_err().0.contains("mode"), "{bad:?}");
+        }
+        // `mode=`: epair or netgraph, `ng` for short; passthrough is `vnets=`, not a mode= word.
+        assert_eq!(ModeKind::parse_key("epair"), Some(ModeKind::Epair));
+        assert_eq!(ModeKind::parse_key("netgraph"), Some(ModeKind::Netgraph));
+        assert_eq!(ModeKind::parse_key("ng"), Some(ModeKind::Netgraph));
+        for bad in ["passthrough", "EPAIR", "bhyve", ""] {
+            assert_eq!(ModeKind::parse_key(bad), None, "{bad:?}");
+        }
+        let em0 = Uplink::parse("em0").unwrap();
+        assert_eq!(NicMode::Epair { uplink: em0.clone() }.kind(), ModeKind::Epair);
+        assert_eq!(NicMode::Netgraph { uplink: em0 }.kind(), ModeKind::Netgraph);
+        assert_eq!(NicMode::Passthrough { iface: IfName::parse("em2").unwrap() }.kind(), ModeKind::Passthrough);
+    }
+
+    #[test]
     fn userlands_parse_and_print_as_set_and_status_spell_them() {
         assert_eq!(Userland::parse("Linux").unwrap(), Userland::Linux);
         assert_eq!(Userland::parse("freebsd").unwrap().to_string(), "freebsd");

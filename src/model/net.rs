@@ -56,13 +56,68 @@ pub enum NicMode {
 }
 
 impl NicMode {
-    /// The record's and the report's word for it.
-    pub fn as_str(&self) -> &'static str {
+    /// Which of the three modes this is, without its uplink or interface.
+    pub fn kind(&self) -> ModeKind {
         match self {
-            NicMode::Epair { .. } => "epair",
-            NicMode::Netgraph { .. } => "netgraph",
-            NicMode::Passthrough { .. } => "passthrough",
+            NicMode::Epair { .. } => ModeKind::Epair,
+            NicMode::Netgraph { .. } => ModeKind::Netgraph,
+            NicMode::Passthrough { .. } => ModeKind::Passthrough,
         }
+    }
+
+    /// The record's and the report's word for it ([`ModeKind::as_str`]).
+    pub fn as_str(&self) -> &'static str {
+        self.kind().as_str()
+    }
+}
+
+/// A NIC's mode as vimage's records, plans and reports name it: [`NicMode`] without its
+/// uplink or interface. The one place each mode's word is spelled, so the state database,
+/// the journal, `--json` and every message say the same (serde and, in `state`, SQLite store
+/// it as exactly [`ModeKind::as_str`]'s text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeKind {
+    /// epair(4) + if_bridge(4).
+    Epair,
+    /// ng_eiface(4) on an ng_bridge(4).
+    Netgraph,
+    /// A host interface moved into the jail.
+    Passthrough,
+}
+
+impl ModeKind {
+    /// Every mode, in the order a jail's NICs are numbered.
+    pub const ALL: [ModeKind; 3] = [ModeKind::Epair, ModeKind::Netgraph, ModeKind::Passthrough];
+
+    /// `epair`, `netgraph` or `passthrough`: the word records and reports hold.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModeKind::Epair => "epair",
+            ModeKind::Netgraph => "netgraph",
+            ModeKind::Passthrough => "passthrough",
+        }
+    }
+
+    /// Reads a word [`ModeKind::as_str`] wrote (a record, a stored setting), exactly: a word
+    /// vimage never writes is refused, not guessed at.
+    pub fn parse(s: &str) -> Result<ModeKind, Invalid> {
+        ModeKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| Invalid(format!("unknown NIC mode {s:?}")))
+    }
+
+    /// Reads the `mode=` key's value (`vimage bridge`, the wizard): `epair`, `netgraph` or
+    /// its short form `ng`. Passthrough is asked for with `vnets=`, never with `mode=`.
+    pub fn parse_key(s: &str) -> Option<ModeKind> {
+        match s {
+            "ng" => Some(ModeKind::Netgraph),
+            _ => ModeKind::parse(s).ok().filter(|k| *k != ModeKind::Passthrough),
+        }
+    }
+}
+
+impl fmt::Display for ModeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -134,7 +134,7 @@ mod tests {
             jail: jail.into(),
             nic: 0,
             nic_name: "eth0".into(),
-            mode: "epair".into(),
+            mode: crate::model::ModeKind::Epair,
             host_if: host_if.into(),
             bridge: Some("bridge0".into()),
             uplink: Some("em0".into()),
@@ -220,7 +220,7 @@ bridge1: flags=8843<UP> metric 0 mtu 1500
         let ng = |nic: u32, node: u32, boottime: i64| Attachment {
             nic,
             nic_name: format!("ng{nic}_web1"),
-            mode: "netgraph".into(),
+            mode: crate::model::ModeKind::Netgraph,
             host_if: format!("ng{nic}_web1"),
             bridge: Some("vimage_em0".into()),
             ng_node: Some(node),
@@ -230,16 +230,16 @@ bridge1: flags=8843<UP> metric 0 mtu 1500
         let pass = |jail: &str, jid: u32| Attachment {
             nic: 9,
             nic_name: "em2".into(),
-            mode: "passthrough".into(),
+            mode: crate::model::ModeKind::Passthrough,
             host_if: "em2".into(),
             bridge: None,
             ..att(jail, "em2", jid)
         };
         let atts = [ng(0, 0x21, 7), ng(1, 0x22, 7), ng(2, 0x23, 6), pass("web1", 1), pass("db", 3)];
         let mut ng_bridge = BridgeRec::if_bridge("vimage_em0", "em0", true, 7);
-        ng_bridge.kind = "netgraph".into();
+        ng_bridge.kind = crate::state::BridgeKind::Netgraph;
         let mut old_ng_bridge = BridgeRec::if_bridge("vimage_em1", "em1", true, 6);
-        old_ng_bridge.kind = "netgraph".into();
+        old_ng_bridge.kind = crate::state::BridgeKind::Netgraph;
         let alive = BTreeMap::from([(0x21, "ng0_web1".to_string()), (0x23, "ng2_web1".to_string())]);
         let o = find(7, &[jail("web1", 1)], &[], &atts, &[ng_bridge, old_ng_bridge], &alive);
         // ng0 answers: kept; ng1's node is gone: dead; ng2 answers but is from another boot

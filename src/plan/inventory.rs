@@ -9,6 +9,7 @@
 //! of (records lost), is reported and left alone: it may be carrying that jail's traffic.
 
 use crate::facts::JailInfo;
+use crate::model::ModeKind;
 use crate::naming::{GROUP, bridge_marker, epair_mark, parse_cbsd_epair_descr, parse_epair_marker};
 use crate::parse::ifconfig::IfStatus;
 use crate::state::{Attachment, BridgeRec};
@@ -160,12 +161,12 @@ pub fn judge(seen: &Seen<'_>) -> Inventory {
         .iter()
         .map(|a| {
             let live = running.get(a.jail.as_str()).is_some_and(|i| i.jid == a.jid) && a.boottime == boottime;
-            let exists = match a.mode.as_str() {
+            let exists = match a.mode {
                 // The eiface outlives its jail (it comes back to the host when the vnet goes).
-                "netgraph" => alive(a) && a.boottime == boottime,
+                ModeKind::Netgraph => alive(a) && a.boottime == boottime,
                 // The kernel gives a passed-through interface back when the jail dies.
-                "passthrough" => live,
-                _ => by_name
+                ModeKind::Passthrough => live,
+                ModeKind::Epair => by_name
                     .get(a.host_if.as_str())
                     .and_then(|s| epair_mark(s))
                     .is_some_and(|m| m.is_nic(&a.jail, a.nic, &a.nic_name)),
@@ -176,7 +177,7 @@ pub fn judge(seen: &Seen<'_>) -> Inventory {
                 (false, _) => NicState::Gone,
             };
             // Only `unbridge` may shut an eiface down: its record stays while the node answers.
-            let dead = !exists || (!live && a.mode != "netgraph");
+            let dead = !exists || (!live && a.mode != ModeKind::Netgraph);
             NicVerdict { state, dead }
         })
         .collect();
@@ -272,7 +273,7 @@ fn orphans(seen: &Seen<'_>, running: &BTreeMap<&str, &JailInfo>) -> Vec<Orphan> 
     }
     // Netgraph NICs of jails that are gone or were restarted: the eiface is back on the host
     // (under its in-jail name) and still hooked to the ng_bridge.
-    for a in atts.iter().filter(|a| a.mode == "netgraph" && a.boottime == boottime) {
+    for a in atts.iter().filter(|a| a.mode == ModeKind::Netgraph && a.boottime == boottime) {
         let Some(id) = a.ng_node.filter(|id| seen.ng_alive.contains_key(id)) else { continue };
         let reason = match running.get(a.jail.as_str()) {
             Some(i) if i.jid == a.jid => continue,
@@ -300,7 +301,7 @@ mod tests {
             jail: jail.into(),
             nic: 0,
             nic_name: "eth0".into(),
-            mode: mode.into(),
+            mode: ModeKind::parse(mode).unwrap(),
             host_if: host_if.into(),
             bridge: None,
             uplink: Some("em0".into()),
@@ -338,7 +339,7 @@ mod tests {
             att("web1", "passthrough", "em2", 1, 7),
         ];
         let mut ngb = BridgeRec::if_bridge("vimage_em0", "em0", true, 7);
-        ngb.kind = "netgraph".into();
+        ngb.kind = crate::state::BridgeKind::Netgraph;
         let bridges =
             [ngb, BridgeRec::if_bridge("bridge5", "em1", true, 7), BridgeRec::if_bridge("br", "em1", false, 7)];
         let alive = BTreeMap::from([(0x21, "ng0_web3".to_string())]);

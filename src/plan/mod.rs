@@ -19,7 +19,7 @@ mod userland;
 pub use bridge::plan_bridge;
 pub use unbridge::plan_unbridge;
 
-use crate::model::{JailName, Mac};
+use crate::model::{JailName, Mac, ModeKind};
 use crate::op::{IfRef, Op, Slot};
 use serde::Serialize;
 
@@ -57,7 +57,7 @@ pub struct NicFx {
     /// Name inside the jail.
     pub nic_name: String,
     /// `epair`, `netgraph`, `passthrough`.
-    pub mode: String,
+    pub mode: ModeKind,
     /// epair: the host end; netgraph: the eiface node's name; passthrough: the interface.
     pub host_if: IfRef,
     /// The if_bridge or ng_bridge it hangs on.
@@ -88,7 +88,7 @@ impl NicFx {
         NicFx {
             nic,
             nic_name: nic_name.to_string(),
-            mode: "epair".into(),
+            mode: ModeKind::Epair,
             host_if,
             bridge: Some(bridge),
             uplink: Some(uplink.to_string()),

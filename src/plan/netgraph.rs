@@ -35,7 +35,7 @@ use super::planner::{Planner, Prelude};
 use super::userland::JailEnd;
 use super::{Effect, NicFx, Step};
 use crate::error::{Kind, Result};
-use crate::model::{IfName, NicSpec, ng_ifname};
+use crate::model::{IfName, ModeKind, NicSpec, ng_ifname};
 use crate::naming::{FIRST_LINK, NAME_ATTEMPTS, bridge_node, safe_node_name};
 use crate::op::ngscript::{NgLine, id_slot};
 use crate::op::{IfRef, Op, Slot};
@@ -79,7 +79,7 @@ impl Planner<'_> {
         self.plan.effects.push(Effect::Attach(NicFx {
             nic: nic.index,
             nic_name: name.to_string(),
-            mode: "netgraph".into(),
+            mode: ModeKind::Netgraph,
             host_if: IfRef::name(name.as_str()),
             bridge: Some(IfRef::name(&bridge)),
             uplink: Some(uplink),
@@ -112,7 +112,7 @@ impl Planner<'_> {
     /// The NIC's name: the one its record has (names stay put across restarts), else the
     /// first of [`ng_ifname`]'s candidates that no other jail's NIC has in vimage's records.
     fn ng_name(&mut self, nic: &NicSpec, ordinal: u32) -> Result<IfName> {
-        let rec = self.v.attachments.iter().find(|a| a.nic == nic.index && a.mode == "netgraph");
+        let rec = self.v.attachments.iter().find(|a| a.nic == nic.index && a.mode == ModeKind::Netgraph);
         let free = |n: &str| !self.v.ng_names_taken.contains_key(n) && !self.ng.names.contains(n);
         if let Some(r) = rec.filter(|r| free(&r.nic_name))
             && let Ok(n) = IfName::parse(&r.nic_name)

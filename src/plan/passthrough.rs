@@ -16,7 +16,7 @@
 use super::planner::{Planner, Prelude};
 use super::{Effect, NicFx};
 use crate::error::{Kind, Result};
-use crate::model::{JailNet, Mac, NicMode, NicSpec};
+use crate::model::{JailNet, Mac, ModeKind, NicMode, NicSpec};
 use crate::op::{IfRef, InJail, Op};
 
 impl Planner<'_> {
@@ -50,7 +50,7 @@ impl Planner<'_> {
         self.plan.effects.push(Effect::Attach(NicFx {
             nic: nic.index,
             nic_name: name.to_string(),
-            mode: "passthrough".into(),
+            mode: ModeKind::Passthrough,
             host_if: IfRef::name(name),
             bridge: None,
             uplink: None,

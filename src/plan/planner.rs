@@ -8,7 +8,7 @@ use super::{Effect, Plan, Step};
 use crate::error::{Error, Kind, Result};
 use crate::facts::{HostView, JailInfo};
 use crate::mac;
-use crate::model::{JailName, Mac, NicSpec, Uplink};
+use crate::model::{JailName, Mac, ModeKind, NicSpec, Uplink};
 use crate::naming::epair_mark;
 use crate::op::ngscript::NgLine;
 use crate::op::{IfRef, Op};
@@ -80,15 +80,15 @@ impl<'a> Planner<'a> {
         });
         let name = name.unwrap_or(nic.name.as_str());
         if let Some(rec) = rec.filter(|_| live) {
-            let same = rec.mode == nic.mode.as_str()
+            let same = rec.mode == nic.mode.kind()
                 && rec.uplink.as_deref() == uplink
                 && mac.is_none_or(|m| rec.mac.as_deref() == Some(m.to_string().as_str()));
             if same {
-                let how = match rec.mode.as_str() {
-                    "passthrough" => "already passed through; nothing to change".to_string(),
+                let how = match rec.mode {
+                    ModeKind::Passthrough => "already passed through; nothing to change".to_string(),
                     mode => format!(
                         "already bridged: {} {} on {} (uplink {}), MAC {}; nothing to change",
-                        if mode == "netgraph" { "netgraph node" } else { "host end" },
+                        if mode == ModeKind::Netgraph { "netgraph node" } else { "host end" },
                         rec.host_if,
                         rec.bridge.as_deref().unwrap_or("?"),
                         rec.uplink.as_deref().unwrap_or("?"),
@@ -213,20 +213,20 @@ impl<'a> Planner<'a> {
     /// when the old jail died, so there is nothing to run.
     fn remove_stale(&mut self, rec: &Attachment, live: bool) {
         let why = if live { "its mode, uplink or MAC changed" } else { "left from an earlier start of the jail" };
-        match rec.mode.as_str() {
-            "netgraph" => {
+        match rec.mode {
+            ModeKind::Netgraph => {
                 if let (Some(id), true) = (rec.ng_node, rec.boottime == self.v.kernel.boottime) {
                     self.stale.push(Step::new(Op::NgShutdown { id, name: rec.host_if.clone() }));
                     self.plan.notes.push(format!("{}: replacing netgraph node {} ({why})", rec.nic_name, rec.host_if));
                 }
             }
-            "passthrough" => {
+            ModeKind::Passthrough => {
                 if live {
                     let op = Op::Unvnet { iface: rec.host_if.clone(), jid: rec.jid, up: rec.was_up == Some(true) };
                     self.stale.push(Step::new(op));
                 }
             }
-            _ => {
+            ModeKind::Epair => {
                 let mark = self
                     .v
                     .host_iface(&rec.host_if)

@@ -185,7 +185,7 @@ mod tests {
             uplink: "em2".into(),
             owned: true,
             boottime: boot,
-            kind: "netgraph".into(),
+            kind: crate::state::BridgeKind::Netgraph,
             ng_promisc: Some(true),
             ng_autosrc: Some(false),
         };

@@ -234,7 +234,7 @@ fn duplicate_nic_names_are_refused() {
 }
 
 fn live_attachment(v: &HostView, mac: Mac, jid: u32) -> Attachment {
-    let mut a = Attachment::basic("web1", 0, "eth0", "epair", "epair4a", jid, v.kernel.boottime);
+    let mut a = Attachment::basic("web1", 0, "eth0", crate::model::ModeKind::Epair, "epair4a", jid, v.kernel.boottime);
     a.bridge = Some("bridge1".into());
     a.uplink = Some("em0".into());
     a.mac = Some(mac.to_string());

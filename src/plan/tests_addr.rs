@@ -167,7 +167,7 @@ fn a_live_nic_is_reconciled_address_by_address_and_route_by_route() {
         jail: "web1".into(),
         nic: 0,
         nic_name: "eth0".into(),
-        mode: "epair".into(),
+        mode: crate::model::ModeKind::Epair,
         host_if: "epair4a".into(),
         bridge: Some("bridge0".into()),
         uplink: Some("em0".into()),

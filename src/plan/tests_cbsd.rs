@@ -120,7 +120,7 @@ fn cbsds_epair_on_a_bridge_that_does_not_reach_the_uplink_is_refused() {
 
 fn adopted_view() -> HostView {
     let mut v = view(&format!("{EM0}{CBSD_BRIDGE}{}", CBSD_A.replace("groups: epair", "groups: epair vimage")));
-    let mut a = Attachment::basic("web1", 0, "eth0", "epair", "epair9a", 3, v.kernel.boottime);
+    let mut a = Attachment::basic("web1", 0, "eth0", crate::model::ModeKind::Epair, "epair9a", 3, v.kernel.boottime);
     a.bridge = Some("bridge1".into());
     a.uplink = Some("em0".into());
     v.attachments.push(a);

@@ -153,7 +153,7 @@ fn later(mut v: crate::facts::HostView) -> crate::facts::HostView {
         mac0()
     );
     v.jail_ifaces = parse_status(&text);
-    let mut a = Attachment::basic("web1", 0, "eth0", "epair", "epair4a", 3, v.kernel.boottime);
+    let mut a = Attachment::basic("web1", 0, "eth0", crate::model::ModeKind::Epair, "epair4a", 3, v.kernel.boottime);
     a.bridge = Some("bridge1".into());
     a.uplink = Some("em0".into());
     a.mac = Some(mac0().to_string());

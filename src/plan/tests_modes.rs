@@ -56,7 +56,7 @@ fn later_view() -> HostView {
     let mut v = view();
     v.ng_uplinks.clear();
     let mut b = BridgeRec::if_bridge("vimage_em0", "em0", true, BOOT);
-    b.kind = "netgraph".into();
+    b.kind = crate::state::BridgeKind::Netgraph;
     b.ng_promisc = Some(false);
     b.ng_autosrc = Some(false);
     v.bridges.push(b);
@@ -317,7 +317,8 @@ fn passthrough_refusals_and_force() {
 }
 
 fn ng_record(v: &HostView, jid: u32) -> Attachment {
-    let mut a = Attachment::basic("web1", 0, "ng0_web1", "netgraph", "ng0_web1", jid, v.kernel.boottime);
+    let mut a =
+        Attachment::basic("web1", 0, "ng0_web1", crate::model::ModeKind::Netgraph, "ng0_web1", jid, v.kernel.boottime);
     a.bridge = Some("vimage_em0".into());
     a.uplink = Some("em0".into());
     a.mac = Some(mac(0).to_string());
@@ -349,7 +350,7 @@ fn a_netgraph_nic_already_there_is_left_alone_and_a_stale_one_is_shut_down_first
 fn unbridge_shuts_nodes_down_by_id_gives_interfaces_back_and_removes_the_last_bridge() {
     let mut v = later_view();
     v.attachments.push(ng_record(&v, 3));
-    let mut pt = Attachment::basic("web1", 1, "em2", "passthrough", "em2", 3, BOOT);
+    let mut pt = Attachment::basic("web1", 1, "em2", crate::model::ModeKind::Passthrough, "em2", 3, BOOT);
     pt.was_up = Some(true);
     v.attachments.push(pt);
     v.bridge_users.insert("vimage_em0".into(), 0);

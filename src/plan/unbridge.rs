@@ -7,7 +7,7 @@
 
 use super::{Effect, Plan, Step, Verb};
 use crate::facts::HostView;
-use crate::model::JailName;
+use crate::model::{JailName, ModeKind};
 use crate::naming::{EpairMark, GROUP, bridge_marker, epair_mark};
 use crate::naming::{ether_node, safe_node_name};
 use crate::op::ngscript::NgLine;
@@ -37,7 +37,7 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
             // which found it by its description before this ran, destroys it after `jail -r`.
             EpairMark::Adopted { index, .. } => {
                 let mut step = Step::new(Op::Unadopt { iface: st.name.clone(), description: None });
-                let rec = v.attachments.iter().find(|a| a.nic == index && a.mode == "epair");
+                let rec = v.attachments.iter().find(|a| a.nic == index && a.mode == ModeKind::Epair);
                 let nic = rec.map_or_else(|| format!("eth{index}"), |a| a.nic_name.clone());
                 if let Some(a) = rec {
                     step = step.with_effect(Effect::Detach { nic: a.nic });
@@ -51,7 +51,7 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
             }
         }
     }
-    for a in v.attachments.iter().filter(|a| a.mode == "epair" && !destroyed.contains(&a.nic_name)) {
+    for a in v.attachments.iter().filter(|a| a.mode == ModeKind::Epair && !destroyed.contains(&a.nic_name)) {
         plan.notes.push(format!("{}: recorded host end {} is already gone", a.nic_name, a.host_if));
         plan.effects.push(Effect::Detach { nic: a.nic });
     }
@@ -66,7 +66,7 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
         })
         .collect();
     let recorded: BTreeSet<&str> =
-        v.attachments.iter().filter(|a| a.mode == "epair").filter_map(|a| a.bridge.as_deref()).collect();
+        v.attachments.iter().filter(|a| a.mode == ModeKind::Epair).filter_map(|a| a.bridge.as_deref()).collect();
     for b in v.host_ifaces.values().filter(|b| b.is_bridge() && b.in_group(GROUP)) {
         let Some(uplink) = b.description.as_deref().and_then(|d| d.strip_prefix("vimage:")) else {
             continue;
@@ -95,7 +95,7 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
 /// and the bridge shut down (which disconnects the uplink's lower and upper hooks).
 fn netgraph(plan: &mut Plan, v: &HostView) {
     let mut bridges: BTreeSet<&str> = BTreeSet::new();
-    for a in v.attachments.iter().filter(|a| a.mode == "netgraph") {
+    for a in v.attachments.iter().filter(|a| a.mode == ModeKind::Netgraph) {
         match a.ng_node.filter(|_| a.boottime == v.kernel.boottime) {
             Some(id) => {
                 let step = Step::new(Op::NgShutdown { id, name: a.host_if.clone() })
@@ -145,7 +145,7 @@ fn netgraph(plan: &mut Plan, v: &HostView) {
 /// Each passed-through interface back to the host while the jail that has it still runs (the
 /// kernel gives it back when the jail dies, but not always promptly); brought up if it was up.
 fn passthrough(plan: &mut Plan, v: &HostView) {
-    for a in v.attachments.iter().filter(|a| a.mode == "passthrough") {
+    for a in v.attachments.iter().filter(|a| a.mode == ModeKind::Passthrough) {
         let live = v.jail.as_ref().is_some_and(|j| j.jid == a.jid && !j.dying) && a.boottime == v.kernel.boottime;
         if live {
             let op = Op::Unvnet { iface: a.host_if.clone(), jid: a.jid, up: a.was_up == Some(true) };

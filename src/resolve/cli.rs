@@ -12,7 +12,7 @@
 use super::{Mode, NicName, NicPartial, Partial};
 use crate::error::{Error, Kind, Result};
 use crate::model::addr::{parse_ci_gw4, parse_ip4_addr};
-use crate::model::{IfName, JailName, Mac, Uplink};
+use crate::model::{IfName, JailName, Mac, ModeKind, Uplink};
 use std::path::PathBuf;
 
 /// The raw values of the keys `bridge` takes (`None`: the key was not given).
@@ -71,10 +71,13 @@ pub fn partial(jail: &JailName, k: &Keys<'_>) -> Result<Partial> {
 fn nics(jail: &JailName, k: &Keys<'_>) -> Result<Partial> {
     let bad = |e: crate::model::Invalid| Error::jail(Kind::Data, jail, e.0);
     let usage = |m: String| Error::jail(Kind::Usage, jail, m);
-    let mode = match k.mode.unwrap_or("epair") {
-        "epair" => Mode::Epair,
-        "netgraph" | "ng" => Mode::Netgraph,
-        other => return Err(usage(format!("mode={other}: use mode=epair or mode=netgraph"))),
+    let word = k.mode.unwrap_or(ModeKind::Epair.as_str());
+    let mode = match ModeKind::parse_key(word) {
+        Some(ModeKind::Epair) => Mode::Epair,
+        Some(ModeKind::Netgraph) => Mode::Netgraph,
+        Some(ModeKind::Passthrough) | None => {
+            return Err(usage(format!("mode={word}: use mode=epair or mode=netgraph")));
+        }
     };
     let uplinks = list(k.interface);
     let names = list(k.ifname);

@@ -4,7 +4,7 @@
 
 use super::{Mode, NicName, NicPartial, Partial};
 use crate::error::{Error, Kind, Result};
-use crate::model::{IfName, JailName, Uplink};
+use crate::model::{IfName, JailName, ModeKind, Uplink};
 use crate::settings::JailSettings;
 
 /// What `set` says about `jail`'s network. Stored values were validated on the way in; one
@@ -24,7 +24,7 @@ pub fn partial(jail: &JailName, set: &JailSettings) -> Result<Partial> {
     let vnets = set.list("vnets").iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?;
     Ok(Partial {
         per_nic,
-        mode: set.map.get("mode").map(|m| if m == "netgraph" { Mode::Netgraph } else { Mode::Epair }),
+        mode: set.map.get("mode").map(|m| if m == ModeKind::Netgraph.as_str() { Mode::Netgraph } else { Mode::Epair }),
         bridges: (!bridges.is_empty()).then_some(bridges),
         vnets: (!vnets.is_empty()).then_some(vnets),
         userland: set.userland(),

@@ -10,7 +10,7 @@ mod records;
 
 pub use devfs::DevfsUser;
 pub use journal::{RunRow, StepRow, StepState};
-pub use records::{Attachment, BridgeRec, StoredNic};
+pub use records::{Attachment, BridgeKind, BridgeRec, StoredNic};
 
 use crate::error::{Error, Kind, Result};
 use rusqlite::{Connection, OpenFlags};

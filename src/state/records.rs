@@ -5,8 +5,9 @@
 //! (`kern.boottime`), and every destroy is preceded by a check of the object's marker.
 
 use super::StateDb;
-use crate::error::Result;
-use crate::model::Mac;
+use crate::error::{Error, Kind, Result};
+use crate::model::{Invalid, Mac, ModeKind};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
@@ -22,7 +23,7 @@ pub struct StoredNic {
     /// Its name in the jail at its last attachment (`None` before its first one).
     pub nic_name: Option<String>,
     /// `epair` or `netgraph` at its last attachment.
-    pub mode: Option<String>,
+    pub mode: Option<ModeKind>,
     /// The uplink it was (or, from CBSD's `nic_parent`, will be) bridged to.
     pub uplink: Option<String>,
 }
@@ -36,8 +37,8 @@ pub struct Attachment {
     pub nic: u32,
     /// Name inside the jail (`eth0`).
     pub nic_name: String,
-    /// `epair` (later also `netgraph`, `passthrough`).
-    pub mode: String,
+    /// `epair`, `netgraph` or `passthrough`.
+    pub mode: ModeKind,
     /// The host-side end (`epair7a`).
     pub host_if: String,
     /// The if_bridge or ng_bridge it hangs on, checked when its last jail leaves.
@@ -69,7 +70,7 @@ impl Attachment {
         jail: &str,
         nic: u32,
         nic_name: &str,
-        mode: &str,
+        mode: ModeKind,
         host_if: &str,
         jid: u32,
         boottime: i64,
@@ -78,7 +79,7 @@ impl Attachment {
             jail: jail.into(),
             nic,
             nic_name: nic_name.into(),
-            mode: mode.into(),
+            mode,
             host_if: host_if.into(),
             bridge: None,
             uplink: None,
@@ -110,8 +111,8 @@ pub struct BridgeRec {
     pub owned: bool,
     /// The `kern.boottime` it was recorded in; records from another boot describe nothing.
     pub boottime: i64,
-    /// `if_bridge` or `netgraph`.
-    pub kind: String,
+    /// An if_bridge or an ng_bridge.
+    pub kind: BridgeKind,
     /// ng_bridge: the uplink's ng_ether `promisc` and `autosrc` before vimage set them.
     pub ng_promisc: Option<bool>,
     /// ng_bridge: the uplink's ng_ether `autosrc` before vimage cleared it (restored when the
@@ -127,7 +128,7 @@ impl BridgeRec {
             uplink: uplink.into(),
             owned,
             boottime,
-            kind: "if_bridge".into(),
+            kind: BridgeKind::IfBridge,
             ng_promisc: None,
             ng_autosrc: None,
         }
@@ -135,8 +136,86 @@ impl BridgeRec {
 
     /// True for an ng_bridge(4).
     pub fn is_netgraph(&self) -> bool {
-        self.kind == "netgraph"
+        self.kind == BridgeKind::Netgraph
     }
+}
+
+/// Which kind of bridge a record is of. Not a [`ModeKind`]: an epair NIC hangs on an
+/// if_bridge, a netgraph NIC on an ng_bridge, and a passthrough NIC on none; the record keeps
+/// the words it always kept (`if_bridge`, `netgraph`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BridgeKind {
+    /// if_bridge(4), for epair NICs.
+    IfBridge,
+    /// ng_bridge(4), for netgraph NICs.
+    Netgraph,
+}
+
+impl BridgeKind {
+    /// `if_bridge` or `netgraph`: the word the record, `status` and `--json` hold.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BridgeKind::IfBridge => "if_bridge",
+            BridgeKind::Netgraph => ModeKind::Netgraph.as_str(),
+        }
+    }
+
+    /// Reads a word [`BridgeKind::as_str`] wrote, exactly.
+    pub fn parse(s: &str) -> std::result::Result<BridgeKind, Invalid> {
+        [BridgeKind::IfBridge, BridgeKind::Netgraph]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| Invalid(format!("unknown bridge kind {s:?}")))
+    }
+}
+
+impl Serialize for BridgeKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for BridgeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// Both kinds are stored as the TEXT they always were, so no migration: a word this build does
+// not know (a newer vimage's, a hand edit) is an error naming it, never a panic.
+impl ToSql for ModeKind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl FromSql for ModeKind {
+    fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+        ModeKind::parse(v.as_str()?).map_err(|e| FromSqlError::Other(Box::new(e)))
+    }
+}
+
+impl ToSql for BridgeKind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl FromSql for BridgeKind {
+    fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
+        BridgeKind::parse(v.as_str()?).map_err(|e| FromSqlError::Other(Box::new(e)))
+    }
+}
+
+/// Rows read back; a stored word this build does not know is bad data (EX_DATAERR), said as
+/// such, not a failure to write the database.
+fn read_rows<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> Result<Vec<T>> {
+    rows.collect::<rusqlite::Result<_>>().map_err(|e| match &e {
+        rusqlite::Error::FromSqlConversionFailure(_, _, cause) if cause.is::<Invalid>() => {
+            Error::new(Kind::Data, format!("vimage state database holds an {cause}"))
+        }
+        _ => e.into(),
+    })
 }
 
 fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
@@ -211,7 +290,7 @@ impl StateDb {
 
     /// Records which NIC a stored MAC belongs to when vimage knows it before the first start
     /// (CBSD's rows at `vimage set enable=1`); what an attachment recorded is kept.
-    pub fn remember_nic(&self, jail: &str, nic: u32, name: &str, mode: &str, uplink: &str) -> Result<()> {
+    pub fn remember_nic(&self, jail: &str, nic: u32, name: &str, mode: ModeKind, uplink: &str) -> Result<()> {
         self.conn.execute(
             "UPDATE nic_mac SET nic_name = coalesce(nic_name, ?3), mode = coalesce(mode, ?4),
                  uplink = coalesce(uplink, ?5) WHERE jail = ?1 AND nic = ?2",
@@ -238,7 +317,7 @@ impl StateDb {
                 uplink: r.get(5)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        read_rows(rows)
     }
 
     /// Every stored MAC (status, doctor).
@@ -253,14 +332,14 @@ impl StateDb {
         let mut st =
             self.conn.prepare_cached(&format!("SELECT {ATT_COLS} FROM attachment WHERE jail=?1 ORDER BY nic"))?;
         let rows = st.query_map([jail], attachment_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        read_rows(rows)
     }
 
     /// Every attachment (status, gc).
     pub fn all_attachments(&self) -> Result<Vec<Attachment>> {
         let mut st = self.conn.prepare(&format!("SELECT {ATT_COLS} FROM attachment ORDER BY jail, nic"))?;
         let rows = st.query_map([], attachment_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        read_rows(rows)
     }
 
     /// How many recorded attachments use `bridge` (other than `except_jail`'s).
@@ -356,14 +435,14 @@ impl StateDb {
         let mut st =
             self.conn.prepare_cached(&format!("SELECT {BRIDGE_COLS} FROM bridge WHERE boottime=?1 ORDER BY name"))?;
         let rows = st.query_map([boottime], bridge_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        read_rows(rows)
     }
 
     /// Every bridge record, of any boot (status, recovery).
     pub fn all_bridges(&self) -> Result<Vec<BridgeRec>> {
         let mut st = self.conn.prepare(&format!("SELECT {BRIDGE_COLS} FROM bridge ORDER BY name"))?;
         let rows = st.query_map([], bridge_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        read_rows(rows)
     }
 
     /// Records a bridge in use.
@@ -406,8 +485,8 @@ impl StateDb {
         Ok(self
             .conn
             .query_row(
-                "SELECT jail FROM attachment WHERE mode='netgraph' AND host_if=?1 AND jail<>?2 LIMIT 1",
-                [name, except_jail],
+                "SELECT jail FROM attachment WHERE mode=?3 AND host_if=?1 AND jail<>?2 LIMIT 1",
+                params![name, except_jail, ModeKind::Netgraph],
                 |r| r.get(0),
             )
             .optional()?)
@@ -458,7 +537,7 @@ mod tests {
     use super::*;
 
     fn att(jail: &str, nic: u32, bridge: &str) -> Attachment {
-        let mut a = Attachment::basic(jail, nic, &format!("eth{nic}"), "epair", &format!("epair{nic}a"), 1, 10);
+        let mut a = Attachment::basic(jail, nic, &format!("eth{nic}"), ModeKind::Epair, &format!("epair{nic}a"), 1, 10);
         a.bridge = Some(bridge.into());
         a.uplink = Some("em0".into());
         a
@@ -483,16 +562,16 @@ mod tests {
         let m = Mac::parse("02:00:00:00:00:01").unwrap();
         // Before any attachment (vimage set enable=1 under CBSD): the MAC, then CBSD's NIC.
         db.remember_mac("web1", 0, &m).unwrap();
-        db.remember_nic("web1", 0, "eth0", "epair", "auto").unwrap();
+        db.remember_nic("web1", 0, "eth0", ModeKind::Epair, "auto").unwrap();
         let s = &db.stored_nics(Some("web1")).unwrap()[0];
         assert_eq!((s.nic_name.as_deref(), s.uplink.as_deref()), (Some("eth0"), Some("auto")));
         // An attachment says where it really went; unbridge forgets the attachment, not that.
         db.put_attachment(&att("web1", 0, "bridge0"), None).unwrap();
         db.delete_attachment("web1", 0).unwrap();
-        db.remember_nic("web1", 0, "eth9", "epair", "em9").unwrap();
+        db.remember_nic("web1", 0, "eth9", ModeKind::Epair, "em9").unwrap();
         let s = &db.stored_nics(Some("web1")).unwrap()[0];
         assert_eq!(
-            (s.mac.as_str(), s.nic_name.as_deref(), s.mode.as_deref(), s.uplink.as_deref()),
+            (s.mac.as_str(), s.nic_name.as_deref(), s.mode.map(ModeKind::as_str), s.uplink.as_deref()),
             ("02:00:00:00:00:01", Some("eth0"), Some("epair"), Some("em0")),
             "an attachment's facts win over a plan's"
         );
@@ -524,7 +603,7 @@ mod tests {
     fn netgraph_links_and_node_names_come_from_the_records() {
         let db = StateDb::open_in_memory().unwrap();
         for (j, link) in [("web1", 2), ("web2", 3), ("web3", 5)] {
-            let mut a = Attachment::basic(j, 0, &format!("ng0_{j}"), "netgraph", &format!("ng0_{j}"), 1, 10);
+            let mut a = Attachment::basic(j, 0, &format!("ng0_{j}"), ModeKind::Netgraph, &format!("ng0_{j}"), 1, 10);
             a.bridge = Some("vimage_em0".into());
             a.ng_link = Some(link);
             a.ng_node = Some(7);
@@ -538,9 +617,75 @@ mod tests {
         assert_eq!(db.ng_free_links("vimage_em0", 2, 3).unwrap(), [3, 6, 7]);
         assert_eq!(db.ng_free_links("nosuch", 2, 1).unwrap(), [2]);
         let mut b = BridgeRec::if_bridge("vimage_em0", "em0", true, 10);
-        b.kind = "netgraph".into();
+        b.kind = BridgeKind::Netgraph;
         b.ng_autosrc = Some(true);
         db.put_bridge(&b).unwrap();
         assert_eq!(db.bridges(10).unwrap(), [b]);
+    }
+
+    #[test]
+    fn modes_and_bridge_kinds_are_stored_as_the_text_they_always_were() {
+        let db = StateDb::open_in_memory().unwrap();
+        for (i, mode) in ModeKind::ALL.into_iter().enumerate() {
+            let a = Attachment::basic("web1", i as u32, &format!("x{i}"), mode, &format!("x{i}"), 1, 10);
+            db.put_attachment(&a, None).unwrap();
+        }
+        let mut ng = BridgeRec::if_bridge("vimage_em0", "em0", true, 10);
+        ng.kind = BridgeKind::Netgraph;
+        db.put_bridge(&ng).unwrap();
+        db.put_bridge(&BridgeRec::if_bridge("bridge0", "em0", true, 10)).unwrap();
+        let text = |sql: &str| -> Vec<(String, String)> {
+            let mut st = db.conn.prepare(sql).unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
+        };
+        let t = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            text("SELECT typeof(mode), mode FROM attachment ORDER BY nic"),
+            [t("text", "epair"), t("text", "netgraph"), t("text", "passthrough")]
+        );
+        assert_eq!(
+            text("SELECT typeof(kind), kind FROM bridge ORDER BY name"),
+            [t("text", "if_bridge"), t("text", "netgraph")]
+        );
+        let back: Vec<ModeKind> = db.attachments("web1").unwrap().iter().map(|a| a.mode).collect();
+        assert_eq!(back, ModeKind::ALL);
+        assert_eq!(db.bridges(10).unwrap()[1], ng);
+        let json = serde_json::to_string(&db.attachments("web1").unwrap()[1]).unwrap();
+        assert!(json.contains(r#""mode":"netgraph""#), "{json}");
+        assert!(serde_json::to_string(&ng).unwrap().contains(r#""kind":"netgraph""#));
+        assert!(serde_json::to_string(&db.bridges(10).unwrap()[0]).unwrap().contains(r#""kind":"if_bridge""#));
+    }
+
+    #[test]
+    fn a_stored_word_this_build_does_not_know_is_a_data_error_not_a_panic() {
+        let db = StateDb::open_in_memory().unwrap();
+        db.conn
+            .execute(
+                "INSERT INTO attachment(jail, nic, nic_name, mode, host_if, jid, boottime)
+                 VALUES('web1', 0, 'eth0', 'bhyve', 'tap0', 1, 10)",
+                [],
+            )
+            .unwrap();
+        db.conn
+            .execute("INSERT INTO bridge(name, uplink, owned, boottime, kind) VALUES('b0', 'em0', 1, 10, 'vale')", [])
+            .unwrap();
+        db.conn
+            .execute("INSERT INTO nic_mac(jail, nic, mac, mode) VALUES('web1', 0, '02:00:00:00:00:01', 'Epair')", [])
+            .unwrap();
+        for e in [
+            db.attachments("web1").unwrap_err(),
+            db.all_attachments().unwrap_err(),
+            db.bridges(10).unwrap_err(),
+            db.all_bridges().unwrap_err(),
+            db.stored_nics(None).unwrap_err(),
+        ] {
+            assert_eq!(e.kind, Kind::Data, "{e}");
+            assert!(e.message.starts_with("vimage state database holds an unknown "), "{e}");
+        }
+        assert!(db.attachments("web1").unwrap_err().message.contains(r#"NIC mode "bhyve""#));
+        assert!(db.bridges(10).unwrap_err().message.contains(r#"bridge kind "vale""#));
+        // What does not read the word still works.
+        assert_eq!(db.bridge_users("b0", "x").unwrap(), 0);
+        assert_eq!(db.all_macs().unwrap().len(), 1);
     }
 }
