@@ -2,7 +2,7 @@
 //! `devfs rule -s N show` for the numbers vimage may own, and vimage's records.
 
 use super::DevfsFacts;
-use super::gather::query;
+use super::query::query;
 use crate::devfs::rules::RulesFile;
 use crate::error::{Error, Kind, Result};
 use crate::host::{Cmd, Host, Program};

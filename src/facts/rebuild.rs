@@ -20,7 +20,7 @@
 //! are restored), which jails use vimage's devfs ruleset, `vimage set` settings,
 //! and the MACs of NICs that are not in a running jail.
 
-use super::gather::{all_jails, group, jail_ifaces, ngctl_lines};
+use super::query::{all_jails, group, jail_ifaces, ngctl_lines};
 use super::{JailInfo, KernelFacts};
 use crate::error::Result;
 use crate::host::Host;
