@@ -12,6 +12,7 @@
 
 pub mod cli;
 mod errno;
+mod fnmatch;
 pub mod kernel;
 mod userland;
 

@@ -107,7 +107,7 @@ pub struct Devfs {
 fn match_path(pattern: &str, name: &str) -> bool {
     let p: Vec<&str> = pattern.split('/').collect();
     let n: Vec<&str> = name.split('/').collect();
-    p.len() == n.len() && p.iter().zip(&n).all(|(a, b)| crate::userland::fnmatch(a, b))
+    p.len() == n.len() && p.iter().zip(&n).all(|(a, b)| crate::fnmatch::fnmatch(a, b))
 }
 
 impl Devfs {

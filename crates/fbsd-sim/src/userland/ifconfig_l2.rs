@@ -13,23 +13,6 @@ use crate::kernel::types::Mac;
 use crate::kernel::vlan::{ETHERTYPE_QINQ, ETHERTYPE_VLAN, VlanReq};
 use std::collections::BTreeSet;
 
-/// ifvlan.c's static `params`: what `vlan`, `vlandev` and `vlanproto` collected.
-#[derive(Debug, Clone)]
-pub(crate) struct VlanParams {
-    /// `vlr_tag`; `None` is NOTAG.
-    pub tag: Option<u16>,
-    /// `vlr_parent`.
-    pub parent: String,
-    /// `vlr_proto` (ETHERTYPE_VLAN unless `vlanproto` said otherwise).
-    pub proto: u16,
-}
-
-impl Default for VlanParams {
-    fn default() -> VlanParams {
-        VlanParams { tag: None, parent: String::new(), proto: ETHERTYPE_VLAN }
-    }
-}
-
 /// `strtoul(val, &endp, 0)` that must consume everything.
 fn strtoul(s: &str) -> Option<u64> {
     let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {

@@ -9,6 +9,7 @@ use super::ifconfig_words::{Act, Arity, lookup};
 use super::{Exit, Proc, atoi};
 use crate::Errno;
 use crate::kernel::DelAddr;
+use crate::kernel::vlan::ETHERTYPE_VLAN;
 use crate::kernel::{Ctx, IfAddr, IfId, Kernel};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -44,7 +45,7 @@ pub(crate) struct Apply<'a> {
     newaddr: bool,
     req: Req,
     /// ifvlan.c's `params` (`struct vlanreq`): tag (`NOTAG` = `None`), parent, proto.
-    pub(super) vlan: super::ifconfig_l2::VlanParams,
+    pub(super) vlan: VlanParams,
     /// ifconfig.c's global `exit_code`: set by parameters that warn and go on (`laggport`).
     pub exit_code: i32,
 }
@@ -475,5 +476,23 @@ impl<'a> Apply<'a> {
             },
         };
         r.map_err(|e| self.perror("ioctl (SIOCAIFADDR)", e))
+    }
+}
+
+/// ifvlan.c's static `params`: what `vlan`, `vlandev` and `vlanproto` collected. Kept with
+/// the other collected parameters, which `ifconfig_l2` fills.
+#[derive(Debug, Clone)]
+pub(crate) struct VlanParams {
+    /// `vlr_tag`; `None` is NOTAG.
+    pub tag: Option<u16>,
+    /// `vlr_parent`.
+    pub parent: String,
+    /// `vlr_proto` (ETHERTYPE_VLAN unless `vlanproto` said otherwise).
+    pub proto: u16,
+}
+
+impl Default for VlanParams {
+    fn default() -> VlanParams {
+        VlanParams { tag: None, parent: String::new(), proto: ETHERTYPE_VLAN }
     }
 }
