@@ -1,6 +1,6 @@
-//! A line-preserving editor for files of sh variable assignments: CBSD's jconf and
-//! `nc.inventory`, a jail's `/etc/rc.conf`, the host's `/etc/rc.conf`; with [`RcConf`], its
-//! line-granular mode for a jail's rc.conf, and the file layer under both (atomic writes and
+//! The one line-preserving editor for files of sh variable assignments ([`ShFile`]): CBSD's
+//! jconf and `nc.inventory`, the host's `/etc/rc.conf`, and (read line by line, through its
+//! face [`RcConf`]) a jail's `/etc/rc.conf`; and the file layer under it (atomic writes and
 //! locks, from `vimage_base::file`).
 //!
 //! These files are sourced by sh and hand-edited by admins, so an editor must keep every
@@ -12,7 +12,9 @@
 //! either an assignment (`[indent][export ]KEY=WORD[blanks][;][blanks][# comment]` up to and
 //! including its newline; WORD may span lines inside quotes) or a verbatim block (anything
 //! else, one logical line, extended while a quote is open). Editing replaces one item's WORD
-//! or whole assignment items; [`ShFile::render`] concatenates the items again.
+//! or whole assignment items; [`ShFile::render`] concatenates the items again. Read with
+//! [`ShFile::parse_lines`], every item is one physical line: a line that is not one whole
+//! single-line assignment stays verbatim and unowned, so a damaged line never stops an edit.
 //!
 //! Reading follows sh: the last assignment wins, quotes are removed, values are taken
 //! literally (no `$var` expansion, no command substitution). Two assignments on one line
