@@ -1,6 +1,6 @@
-//! A line-preserving editor for files of sh variable assignments: CBSD's jconf and
-//! `nc.inventory`, a jail's `/etc/rc.conf`, the host's `/etc/rc.conf`; with [`RcConf`], its
-//! line-granular mode for a jail's rc.conf, and the file layer under both (atomic writes and
+//! The one line-preserving editor for files of sh variable assignments ([`ShFile`]): CBSD's
+//! jconf and `nc.inventory`, the host's `/etc/rc.conf`, and (read line by line, through its
+//! face [`RcConf`]) a jail's `/etc/rc.conf`; and the file layer under it (atomic writes and
 //! locks, from `vimage_base::file`).
 //!
 //! These files are sourced by sh and hand-edited by admins, so an editor must keep every
@@ -12,7 +12,9 @@
 //! either an assignment (`[indent][export ]KEY=WORD[blanks][;][blanks][# comment]` up to and
 //! including its newline; WORD may span lines inside quotes) or a verbatim block (anything
 //! else, one logical line, extended while a quote is open). Editing replaces one item's WORD
-//! or whole assignment items; [`ShFile::render`] concatenates the items again.
+//! or whole assignment items; [`ShFile::render`] concatenates the items again. Read with
+//! [`ShFile::parse_lines`], every item is one physical line: a line that is not one whole
+//! single-line assignment stays verbatim and unowned, so a damaged line never stops an edit.
 //!
 //! Reading follows sh: the last assignment wins, quotes are removed, values are taken
 //! literally (no `$var` expansion, no command substitution). Two assignments on one line
@@ -32,6 +34,7 @@ pub use file::{DEFAULT_LOCK_TIMEOUT, with_file_lock, with_file_lock_timeout, wri
 pub use rcconf::RcConf;
 
 use crate::error::{Error, Kind, Result};
+use vimage_base::lines;
 
 /// One piece of the file; the pieces concatenate to the original text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,15 +66,29 @@ impl Item {
     }
 }
 
+/// How far one item may reach: the two kinds of reader these files have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Reach {
+    /// As sh sources the file: a quote left open carries on over the next lines, so a line
+    /// after it is part of it (jconf, `nc.inventory`, the host's rc.conf).
+    #[default]
+    Script,
+    /// As `sysrc` and an admin read a jail's rc.conf: every physical line stands alone. A
+    /// line that cannot be read as one whole assignment (an open quote, `$(…)`, two commands)
+    /// is kept byte for byte and never owned, so a line after it can always be set.
+    Lines,
+}
+
 /// A parsed sh variable file that renders back byte for byte unless edited.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ShFile {
     items: Vec<Item>,
+    reach: Reach,
 }
 
 impl ShFile {
-    /// Splits `text` into assignments and verbatim blocks. Never fails: what is not
-    /// understood is kept as is.
+    /// Splits `text` into assignments and verbatim blocks the way sh reads it (a quote left
+    /// open swallows the lines after it). Never fails: what is not understood is kept as is.
     pub fn parse(text: &str) -> ShFile {
         let mut items = Vec::new();
         let mut pos = 0;
@@ -85,7 +102,43 @@ impl ShFile {
             pos += item.text_len().max(1);
             items.push(item);
         }
-        ShFile { items }
+        ShFile { items, reach: Reach::Script }
+    }
+
+    /// Splits `text` line by line (the one splitter, `vimage_base::lines`): a line is an
+    /// assignment only when it is one whole, single-line assignment; any other line (an
+    /// unclosed quote included) stays verbatim and ends at its own newline. For a file
+    /// vimage must always be able to edit whatever else it holds (a jail's rc.conf):
+    /// [`ShFile::set`] never refuses a valid key and single-line value here, and appended
+    /// lines take the file's dominant line ending.
+    pub fn parse_lines(text: &str) -> ShFile {
+        let items = lines::split(text)
+            .into_iter()
+            .map(|l| {
+                let s = format!("{}{}", l.text, l.eol);
+                match parse_assign(&s) {
+                    Some(a) if !a.word.contains('\n') => Item::Assign(a),
+                    _ => Item::Raw(s),
+                }
+            })
+            .collect();
+        ShFile { items, reach: Reach::Lines }
+    }
+
+    /// [`ShFile::parse`] or [`ShFile::parse_lines`], whichever made `self`.
+    fn reparse(&self, text: &str) -> ShFile {
+        match self.reach {
+            Reach::Script => ShFile::parse(text),
+            Reach::Lines => ShFile::parse_lines(text),
+        }
+    }
+
+    /// The line ending for an added line: `\n`, or in a line-read file its dominant ending.
+    fn new_eol(&self) -> &'static str {
+        match self.reach {
+            Reach::Script => "\n",
+            Reach::Lines => lines::dominant_eol(&lines::split(&self.render())),
+        }
     }
 
     /// The value sh would hold for `key` after sourcing the file (last assignment wins),
@@ -131,21 +184,22 @@ impl ShFile {
                 }
             }
             None => {
+                let eol = self.new_eol();
                 match self.items.last_mut() {
-                    Some(Item::Raw(s)) if !s.ends_with('\n') => s.push('\n'),
-                    Some(Item::Assign(a)) if !a.tail.ends_with('\n') => a.tail.push('\n'),
+                    Some(Item::Raw(s)) if !s.ends_with('\n') => s.push_str(eol),
+                    Some(Item::Assign(a)) if !a.tail.ends_with('\n') => a.tail.push_str(eol),
                     _ => {}
                 }
                 self.items.push(Item::Assign(Assign {
                     lead: format!("{key}="),
                     key: key.to_string(),
                     word: word::double_quote(value),
-                    tail: "\n".to_string(),
+                    tail: eol.to_string(),
                 }));
             }
         }
         // The edit must read back; it cannot when, say, the file ends inside an open quote.
-        if ShFile::parse(&self.render()).get(key).as_deref() != Some(value) {
+        if self.reparse(&self.render()).get(key).as_deref() != Some(value) {
             *self = before;
             return Err(Error::new(
                 Kind::Data,

@@ -1,168 +1,78 @@
-//! The line-granular mode of the sh variable editor, for a jail's `/etc/rc.conf`: each line
-//! is read on its own (as `sysrc` reads the file), and a line vimage changes is rewritten whole
-//! as `key="value"`.
-//!
-//! It shares the rest of the file layer with [`ShFile`](super::ShFile): the line splitter
-//! (`vimage_base::lines`), the key check ([`is_valid_key`]) and the double quoting. It differs
-//! where the jail's rc.conf needs it: a value is read from its line alone (a quote left open
-//! on one line never swallows the next), so a setting can always be made; appended lines take
-//! the file's dominant line ending.
+//! A jail's `/etc/rc.conf` through the one sh variable editor, [`ShFile`] read line by line
+//! ([`ShFile::parse_lines`]): each line is read on its own, as `sysrc` reads the file, so a
+//! quote left open on one line never swallows the next and a setting can always be made.
 //!
 //! vimage owns a handful of keys in a jail's rc.conf (`ifconfig_eth0`, `defaultrouter`, …) and
 //! nothing else: every line it does not change must stay byte for byte, comments, odd quoting,
-//! CRLF and a missing final newline included. So the file is kept as its lines, and only the
-//! lines that assign a key vimage sets or removes are ever rewritten.
+//! CRLF and a missing final newline included. Only the value of a line that assigns a key
+//! vimage sets is rewritten, and only the lines of a key it removes are dropped; appended
+//! lines take the file's dominant line ending.
 //!
-//! The API is deliberately narrow (get / set / remove / render); it is not an sh parser. A
-//! line counts as an assignment of `KEY` when, after leading blanks, it starts with `KEY=`;
-//! anything else (`export X`, `X=1 Y=2`, `. /etc/other`) is someone else's line and left alone.
+//! The API is deliberately narrow (get / set / remove / render, with "did it change" answers
+//! for the writer); it is not an sh parser. A line counts as an assignment only when it is one
+//! whole `[export ]KEY=WORD [# comment]` line; anything else (`export X`, `X=1 Y=2`,
+//! `. /etc/other`, an unclosed quote) is someone else's line and left alone.
 
-use super::{is_valid_key, word};
-use vimage_base::lines::{self, Line};
+use super::ShFile;
 
-/// An rc.conf-style file: its lines, editable by key.
+/// An rc.conf-style file, editable by key; a thin face of [`ShFile`] in its line mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RcConf {
-    lines: Vec<Line>,
+    file: ShFile,
 }
 
 impl RcConf {
     /// Splits `text` into lines; never fails (any byte sequence of valid UTF-8 round-trips).
     pub fn parse(text: &str) -> RcConf {
-        RcConf { lines: lines::split(text) }
+        RcConf { file: ShFile::parse_lines(text) }
     }
 
     /// The file again: unchanged lines byte for byte.
     pub fn render(&self) -> String {
-        lines::render(&self.lines)
+        self.file.render()
     }
 
     /// The value of the last assignment of `key` (the one sh would keep), unquoted.
     pub fn get(&self, key: &str) -> Option<String> {
-        self.lines.iter().rev().find_map(|l| assigned_value(&l.text, key))
+        self.file.get(key)
     }
 
     /// Every key assigned in the file, in first-seen order (to find `ifconfig_eth0_alias7`).
     pub fn keys(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for l in &self.lines {
-            if let Some(k) = assigned_key(&l.text)
-                && !out.iter().any(|o| o == k)
-            {
-                out.push(k.to_string());
-            }
-        }
-        out
+        self.file.keys()
     }
 
-    /// Sets `key` to `value`: the last line assigning it is replaced (keeping its line ending),
-    /// or, when there is none, `key="value"` is appended. Returns whether the file changed.
-    /// A key that is not a valid sh name is refused (false), so no caller can inject a line.
+    /// Sets `key` to `value`: the value of the last line assigning it is rewritten (keeping
+    /// its line ending and comment), or, when there is none, `key="value"` is appended.
+    /// Returns whether the file changed. A key that is not a valid sh name, or a value with a
+    /// newline, is refused (false), so no caller can inject a line.
     pub fn set(&mut self, key: &str, value: &str) -> bool {
-        if !is_valid_key(key) {
-            return false;
-        }
         if self.get(key).as_deref() == Some(value) {
             return false;
         }
-        let text = format!("{key}={}", word::double_quote(value));
-        if let Some(l) = self.lines.iter_mut().rev().find(|l| assigned_key(&l.text) == Some(key)) {
-            l.text = text;
-            return true;
-        }
-        let eol = self.dominant_eol();
-        if let Some(last) = self.lines.last_mut()
-            && last.eol.is_empty()
-        {
-            last.eol = eol;
-        }
-        self.lines.push(Line { text, eol });
-        true
+        self.file.set(key, value).is_ok()
     }
 
     /// Removes every line that assigns `key`. Returns whether the file changed.
     pub fn remove(&mut self, key: &str) -> bool {
-        let before = self.lines.len();
-        self.lines.retain(|l| assigned_key(&l.text) != Some(key));
-        self.lines.len() != before
+        self.file.remove(key)
     }
-
-    /// `\r\n` when most terminated lines use it, else `\n`: appended lines match the file.
-    fn dominant_eol(&self) -> &'static str {
-        lines::dominant_eol(&self.lines)
-    }
-}
-
-/// The key a line assigns, if it is a plain `KEY=...` line.
-fn assigned_key(line: &str) -> Option<&str> {
-    let t = line.trim_start_matches([' ', '\t']);
-    let eq = t.find('=')?;
-    let k = &t[..eq];
-    is_valid_key(k).then_some(k)
-}
-
-/// The unquoted value when `line` assigns `key`.
-fn assigned_value(line: &str, key: &str) -> Option<String> {
-    if assigned_key(line) != Some(key) {
-        return None;
-    }
-    let t = line.trim_start_matches([' ', '\t']);
-    Some(unquote(&t[key.len() + 1..]))
-}
-
-/// sh's reading of one word, within its line (a quote open at the end of the line ends
-/// there: the next line is its own): `"..."` (with `\"`, `\\`, `\$`, `` \` `` escapes), `'...'`, or
-/// bare text up to a blank, `;` or `#`. Adjacent quoted parts concatenate, as in sh.
-fn unquote(v: &str) -> String {
-    let mut out = String::new();
-    let mut it = v.chars().peekable();
-    while let Some(&c) = it.peek() {
-        match c {
-            '"' => {
-                it.next();
-                while let Some(c) = it.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => match it.peek() {
-                            Some(&n) if "\"\\$`".contains(n) => {
-                                out.push(n);
-                                it.next();
-                            }
-                            _ => out.push('\\'),
-                        },
-                        c => out.push(c),
-                    }
-                }
-            }
-            '\'' => {
-                it.next();
-                for c in it.by_ref() {
-                    if c == '\'' {
-                        break;
-                    }
-                    out.push(c);
-                }
-            }
-            ' ' | '\t' | ';' | '#' | '\r' => break,
-            '\\' => {
-                it.next();
-                if let Some(n) = it.next() {
-                    out.push(n);
-                }
-            }
-            c => {
-                out.push(c);
-                it.next();
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shvars::is_valid_key;
     use proptest::prelude::*;
+
+    /// The key a line assigns, if it is a plain `KEY=...` line (the proptest's own judge of
+    /// which lines belong to the key, independent of the editor).
+    fn assigned_key(line: &str) -> Option<&str> {
+        let t = line.trim_start_matches([' ', '\t']);
+        let eq = t.find('=')?;
+        let k = &t[..eq];
+        is_valid_key(k).then_some(k)
+    }
 
     const JAIL_RC: &str = "# jail rc.conf written by hand\r\nhostname=\"web1\"\n  sshd_enable='YES' # ssh\nifconfig_eth0=\"inet 10.0.0.9/24\"\nexport PATH\n\nifconfig_eth0=\"DHCP\"\nsendmail_enable=NONE";
 

@@ -235,3 +235,54 @@ proptest! {
         prop_assert_eq!(ShFile::parse(&r.render()), r);
     }
 }
+
+#[test]
+fn line_mode_keeps_a_damaged_line_opaque_and_can_always_set() {
+    let text = "a=1\nb=\"unterminated\nc=2\r\n";
+    let mut f = ShFile::parse_lines(text);
+    assert_eq!(f.render(), text);
+    // The line after the open quote stands alone (sh-mode swallows it).
+    assert_eq!(f.get("c").as_deref(), Some("2"));
+    assert_eq!(ShFile::parse(text).get("c"), None);
+    assert_eq!(f.get("b"), None, "a damaged line is never owned");
+    assert!(f.unparsed_assignment("b").is_some());
+    f.set("d", "v w").unwrap();
+    f.set("b", "fixed").unwrap();
+    assert_eq!(f.render(), "a=1\nb=\"unterminated\nc=2\r\nd=\"v w\"\nb=\"fixed\"\n");
+    assert!(f.remove("b"));
+    assert_eq!(f.render(), "a=1\nb=\"unterminated\nc=2\r\nd=\"v w\"\n", "the damaged line is not removed either");
+}
+
+#[test]
+fn line_mode_never_joins_lines_into_one_value() {
+    let text = "m=\"x\ny\"\nk=a\\\nz=1";
+    let mut f = ShFile::parse_lines(text);
+    assert_eq!(f.render(), text);
+    assert_eq!(f.get("m"), None);
+    assert_eq!(f.get("k"), None, "a backslash-newline continuation is not one line");
+    assert_eq!(f.get("z").as_deref(), Some("1"));
+    f.set("n", "1").unwrap();
+    assert_eq!(f.render(), "m=\"x\ny\"\nk=a\\\nz=1\nn=\"1\"\n");
+}
+
+#[test]
+fn line_mode_appends_with_the_dominant_line_ending() {
+    let mut f = ShFile::parse_lines("a=1\r\nb=2\r\nc=3");
+    f.set("d", "4").unwrap();
+    assert_eq!(f.render(), "a=1\r\nb=2\r\nc=3\r\nd=\"4\"\r\n");
+    let mut s = ShFile::parse("a=1\r\nb=2\r\nc=3");
+    s.set("d", "4").unwrap();
+    assert_eq!(s.render(), "a=1\r\nb=2\r\nc=3\nd=\"4\"\n", "sh mode appends as it always did");
+}
+
+proptest! {
+    #[test]
+    fn line_mode_round_trips_and_always_sets(text in sh_text(), key in "[a-c_]{1,3}", v in value()) {
+        prop_assume!(is_valid_key(&key));
+        let f = ShFile::parse_lines(&text);
+        prop_assert_eq!(f.render(), text.clone());
+        let mut g = f.clone();
+        g.set(&key, &v).unwrap();
+        prop_assert_eq!(ShFile::parse_lines(&g.render()).get(&key), Some(v.clone()));
+    }
+}

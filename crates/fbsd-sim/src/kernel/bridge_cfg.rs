@@ -8,37 +8,9 @@ use super::cred::Ctx;
 use super::ifnet::{Bridge, IfKind};
 use super::types::{IfId, Mac};
 use crate::Errno;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
-/// `IFBIF_*` member flags (net/if_bridgevar.h).
-pub mod ifbif {
-    /// Learns source addresses on this port.
-    pub const LEARNING: u32 = 0x1;
-    /// Floods unknown destinations to this port.
-    pub const DISCOVER: u32 = 0x2;
-    /// Takes part in spanning tree.
-    pub const STP: u32 = 0x4;
-    /// A span port (read-only through `BRDGSIFFLGS`).
-    pub const SPAN: u32 = 0x8;
-    /// Learned addresses stick.
-    pub const STICKY: u32 = 0x10;
-    /// STP: edge port.
-    pub const EDGE: u32 = 0x20;
-    /// STP: detect edge automatically.
-    pub const AUTOEDGE: u32 = 0x40;
-    /// STP: point-to-point link.
-    pub const PTP: u32 = 0x80;
-    /// STP: detect point-to-point automatically.
-    pub const AUTOPTP: u32 = 0x100;
-    /// Private port: no traffic to or from another private port.
-    pub const PRIVATE: u32 = 0x800;
-    /// 15.x: the port carries 802.1ad (Q-in-Q) frames (unverified bit value).
-    pub const QINQ: u32 = 0x1000;
-    /// What `bridge_ioctl_add` and `bstp_create` start a member with, as `BRDGGIFFLGS`
-    /// reports it (`flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>`).
-    pub const DEFAULT: u32 = LEARNING | DISCOVER | AUTOEDGE | AUTOPTP;
-}
+pub use super::ifcfg::{MemberCfg, RtEntry, ifbif};
+use std::collections::BTreeSet;
 
 /// `IFBRF_*` bridge flags (15.x).
 pub mod ifbrf {
@@ -46,34 +18,6 @@ pub mod ifbrf {
     pub const VLANFILTER: u32 = 0x1;
     /// `defqinq`: new members get the QINQ flag.
     pub const DEFQINQ: u32 = 0x2;
-}
-
-/// One member's settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberCfg {
-    /// `IFBIF_*` flags, as `BRDGGIFFLGS` reports them.
-    pub flags: u32,
-    /// `bif_pvid` (15.x `untagged N`): the VLAN of untagged frames on this port; 0 = none.
-    pub pvid: u16,
-    /// `bif_vlan_set` (15.x `tagged SET`): the VLANs whose tagged frames this port carries.
-    pub vlans: BTreeSet<u16>,
-}
-
-impl Default for MemberCfg {
-    fn default() -> MemberCfg {
-        MemberCfg { flags: ifbif::DEFAULT, pvid: 0, vlans: BTreeSet::new() }
-    }
-}
-
-/// A static address-cache entry (`IFBAF_STATIC`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RtEntry {
-    /// The host's MAC.
-    pub mac: Mac,
-    /// Its VLAN (`Vlan%d` in `ifconfig bridge0 addr`).
-    pub vlan: u16,
-    /// The member it sits behind.
-    pub ifp: IfId,
 }
 
 /// How a VLAN set changes (`BRDG_VLAN_OP_SET`/`ADD`/`DEL`: `iftagged`, `+iftagged`,

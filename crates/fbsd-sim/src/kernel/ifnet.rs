@@ -1,5 +1,6 @@
 //! The ifnet: one network interface as the simulated kernel keeps it.
 
+use super::ifcfg::{LaggCfg, MemberCfg, RtEntry, VlanCfg};
 use super::types::{IfAddr, IfId, Mac, VnetId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -89,9 +90,9 @@ pub enum IfKind {
         link: bool,
     },
     /// A vlan(4) interface (IFT_L2VLAN).
-    Vlan(super::vlan::VlanCfg),
+    Vlan(VlanCfg),
     /// A lagg(4) interface (IFT_ETHER, `groups: lagg`).
-    Lagg(super::lagg::LaggCfg),
+    Lagg(LaggCfg),
 }
 
 /// Members of a bridge, keyed by the order they joined.
@@ -105,7 +106,7 @@ pub struct Bridge {
     /// Per-member settings (`struct bridge_iflist`: flags, PVID, VLAN set), by join seq; a
     /// member without an entry has the defaults of `bridge_ioctl_add`.
     #[serde(default)]
-    pub cfg: BTreeMap<u64, super::bridge_cfg::MemberCfg>,
+    pub cfg: BTreeMap<u64, MemberCfg>,
     /// `sc_flags` (15.x): IFBRF_VLANFILTER, IFBRF_DEFQINQ.
     #[serde(default)]
     pub flags: u32,
@@ -117,7 +118,7 @@ pub struct Bridge {
     pub span: Vec<IfId>,
     /// Static address-cache entries (`static IF MAC [vlan N]`); learned ones are not modelled.
     #[serde(default)]
-    pub rt: Vec<super::bridge_cfg::RtEntry>,
+    pub rt: Vec<RtEntry>,
 }
 
 /// One interface.

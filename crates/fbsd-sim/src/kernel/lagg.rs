@@ -9,9 +9,10 @@
 use super::Kernel;
 use super::cred::Ctx;
 use super::ifnet::IfKind;
-use super::types::{IfAddr, IfId, Mac};
+use super::types::{IfAddr, IfId};
 use crate::Errno;
-use serde::{Deserialize, Serialize};
+
+pub use super::ifcfg::{LaggCfg, LaggPort};
 
 /// `LAGG_MAX_PORTS` (net/if_lagg.h).
 const LAGG_MAX_PORTS: usize = 32;
@@ -19,8 +20,6 @@ const LAGG_MAX_PORTS: usize = 32;
 /// `LAGG_PROTOS` (net/if_lagg.h): name → `lagg_proto`.
 pub const PROTOS: &[(&str, u8)] =
     &[("failover", 1), ("lb", 4), ("lacp", 3), ("roundrobin", 2), ("broadcast", 5), ("none", 0)];
-/// `LAGG_PROTO_DEFAULT`: failover.
-pub const PROTO_DEFAULT: u8 = 1;
 
 /// `LAGG_PORT_*` flags (net/if_lagg.h), as `laggport: X flags=…` prints them.
 pub mod port {
@@ -28,32 +27,6 @@ pub mod port {
     pub const MASTER: u32 = 0x1;
     /// The port carries traffic.
     pub const ACTIVE: u32 = 0x4;
-}
-
-/// One port: the interface and the MAC it had before it joined (`lp_lladdr`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LaggPort {
-    /// The port.
-    pub ifp: IfId,
-    /// Its own MAC, given back when it leaves.
-    pub saved_mac: Option<Mac>,
-}
-
-/// A lagg's state (`struct lagg_softc`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LaggCfg {
-    /// Ports in the order they joined (the first is the primary).
-    pub ports: Vec<LaggPort>,
-    /// `sc_proto`.
-    pub proto: u8,
-    /// `lagghash` flags: l2 1, l3 2, l4 4 (`LAGG_F_HASHL2…`); default all three.
-    pub hash: u8,
-}
-
-impl Default for LaggCfg {
-    fn default() -> LaggCfg {
-        LaggCfg { ports: Vec::new(), proto: PROTO_DEFAULT, hash: 7 }
-    }
 }
 
 impl Kernel {

@@ -12,6 +12,7 @@ mod config;
 mod cred;
 pub(crate) mod devfs;
 mod dhcp;
+pub(crate) mod ifcfg;
 mod jail;
 mod kld;
 pub(crate) mod lagg;

@@ -8,35 +8,13 @@ use super::cred::Ctx;
 use super::ifnet::{IFNAMSIZ, IfKind};
 use super::types::{IfId, Mac, VnetId};
 use crate::Errno;
-use serde::{Deserialize, Serialize};
 
-/// `ETHERTYPE_VLAN` (802.1Q).
-pub const ETHERTYPE_VLAN: u16 = 0x8100;
-/// `ETHERTYPE_QINQ` (802.1ad).
-pub const ETHERTYPE_QINQ: u16 = 0x88a8;
+pub use super::ifcfg::{ETHERTYPE_QINQ, ETHERTYPE_VLAN, VlanCfg};
+
 /// `IFCAP_VLAN_MTU`: the parent can carry full-size tagged frames.
 const IFCAP_VLAN_MTU: u32 = 0x8;
 /// `ETHER_VLAN_ENCAP_LEN`.
 const ENCAP_LEN: u32 = 4;
-
-/// A vlan's configuration (`struct ifvlan`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VlanCfg {
-    /// The trunk (`vlandev`); `None` while unconfigured.
-    pub parent: Option<IfId>,
-    /// The VLAN ID (`vlan N`).
-    pub tag: u16,
-    /// The tag's ethertype (`vlanproto 802.1q|802.1ad`).
-    pub proto: u16,
-    /// `vlanpcp N`: the 802.1p priority.
-    pub pcp: u8,
-}
-
-impl Default for VlanCfg {
-    fn default() -> VlanCfg {
-        VlanCfg { parent: None, tag: 0, proto: ETHERTYPE_VLAN, pcp: 0 }
-    }
-}
 
 /// `vlanproto` as ifvlan.c `vlan_status` prints it.
 pub fn proto_name(proto: u16) -> String {
