@@ -495,7 +495,7 @@ impl Session<'_> {
         if !self.dry {
             for p in &plans {
                 if let Err(e) = self.apply(p) {
-                    errors.push(e);
+                    errors.push(gc_error(p, e));
                 }
             }
         }
@@ -514,9 +514,9 @@ impl Session<'_> {
         match self.stale_devfs_section() {
             Ok(Some(p)) => {
                 if !self.dry {
-                    let r = self.apply(&p)?;
+                    let r = self.apply(&p).map_err(|e| gc_error(&p, e))?;
                     if let Err(e) = self.write_files(&p, &r) {
-                        errors.push(e);
+                        errors.push(gc_error(&p, e));
                     }
                 }
                 plans.push(p);
@@ -582,6 +582,19 @@ pub fn check_platform(cmd_dir_set: bool) -> Result<()> {
     Err(e
         .detail("try `vimage demo`, or `vimage --simulate=STATE.json <command>` for the built-in simulated host,")
         .detail("or point VIMAGE_CMD_DIR at a directory of stand-in commands (e.g. fbsd-sim)"))
+}
+
+/// An error of gc's plan `p`: a plan for no jail (the bridges no jail uses, vimage's section
+/// of /etc/devfs.rules) runs under the journal's name [`crate::plan::gc::GC_SCOPE`], which
+/// its errors never show: they are about no jail, as `doctor fix=1`'s are (each failure it
+/// sums up too, so `gc --json`'s `failures[].jail` is null for them).
+fn gc_error(p: &Plan, e: Error) -> Error {
+    fn no_jail(mut e: Error) -> Error {
+        e.jail = None;
+        e.errors = Errors(e.errors.0.into_iter().map(no_jail).collect());
+        e
+    }
+    if crate::plan::gc::for_no_jail(p) { no_jail(e) } else { e }
 }
 
 #[cfg(test)]

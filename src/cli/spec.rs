@@ -59,7 +59,11 @@ const JSON: KeySpec = flag(
     "json",
     "print one JSON document (schema 1, keys in docs/json.md) instead of text; a failure prints an error document",
 );
-const JNAME: KeySpec = req("jname", "NAME", "the jail (name as in jls(8); CBSD's jname)");
+/// The key naming the jail (CBSD's `jname`): the one key the parser itself knows (a bare word
+/// is the jail, `jname=` may not be empty), spelled here once for the table, the parser and
+/// the typed keys (`super::typed`).
+pub const JAIL_KEY: &str = "jname";
+const JNAME: KeySpec = req(JAIL_KEY, "NAME", "the jail (name as in jls(8); CBSD's jname)");
 
 /// Every verb vimage has.
 pub const VERBS: &[VerbSpec] = &[
@@ -181,7 +185,7 @@ pub const VERBS: &[VerbSpec] = &[
                 run or have NICs attached). Orphans are vimage-marked objects whose jail is gone; `vimage unbridge` of\n\
                 that jail (or `vimage gc`) removes them.",
         keys: &[
-            key("jname", "NAME", "only this jail"),
+            key(JAIL_KEY, "NAME", "only this jail"),
             JSON,
             flag("dot", "print a Graphviz picture of uplinks, bridges, interfaces and jails"),
         ],
@@ -291,7 +295,7 @@ pub const VERBS: &[VerbSpec] = &[
                 Without a terminal the jail is only created with create=1 or --yes.\n\
                 A jail that CBSD already has (${workdir}/jails-system/NAME exists) is refused.",
         keys: &[
-            key("jname", "NAME", "the new jail's name (CBSD and jail(8) rules; no dots)"),
+            key(JAIL_KEY, "NAME", "the new jail's name (CBSD and jail(8) rules; no dots)"),
             key(
                 "host_hostname",
                 "FQDN",
