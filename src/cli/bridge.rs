@@ -8,6 +8,7 @@ use super::{Ctx, Out, jail_arg, json_doc};
 use crate::cbsd::Workdir;
 use crate::desired;
 use crate::error::Result;
+use crate::exec::progress::Note;
 use crate::model::{Mac, ModeKind};
 use crate::op::IfRef;
 use crate::ops::{Done, Session};
@@ -50,7 +51,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let settings = JailSettings { map: s.db.settings(jail.as_str())? };
     let want = desired::resolve(&jail, &cli, &settings, wd.as_ref(), &ctx.paths)?;
     if want.source == desired::Source::Cbsd {
-        let n = format!("NICs from CBSD's jailnic table of {jail}");
+        let n = Note::info(format!("NICs from CBSD's jailnic table of {jail}"));
         if !json && !dry {
             lines::note(out, Style::Nics, &n);
         }
@@ -68,7 +69,8 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
             })
             .collect();
         // The jail runs (bridging needs it), so CBSD's jset would ignore nic_hwaddr.
-        let notes = crate::cbsd::writeback::write_back_macs(s.host, wd, c, &macs, true)?;
+        let notes: Vec<Note> =
+            crate::cbsd::writeback::write_back_macs(s.host, wd, c, &macs, true)?.into_iter().map(Note::info).collect();
         for n in &notes {
             if !json {
                 lines::note(out, Style::Nics, n);
@@ -173,7 +175,7 @@ fn nics_after(done: &Done, dry: bool, records: &[Attachment]) -> Vec<NicJson> {
 
 /// What bridge, unbridge and devfs print once the session is done: the `--json` document,
 /// the dry run, or (the rest having been printed as it happened) the closing line.
-pub fn render_done(done: &Done, session_notes: &[String], dry: bool, json: bool, records: &[Attachment]) -> String {
+pub fn render_done(done: &Done, session_notes: &[Note], dry: bool, json: bool, records: &[Attachment]) -> String {
     let plan = &done.plan;
     if json {
         let commands: Vec<String> = match &done.report {

@@ -6,6 +6,7 @@ use super::lines::{self, Lines, Style};
 use super::typed::{StartKeys, StopKeys};
 use super::{Ctx, Out, jail_arg, json_doc};
 use crate::error::Result;
+use crate::exec::progress::Note;
 use crate::ops::{Done, Session};
 use crate::plan::render;
 use crate::rcd;
@@ -13,7 +14,7 @@ use serde_json::json;
 
 /// The `--json` document, the dry run, or (every other line having been printed as it
 /// happened) the closing line.
-fn render(done: &[Done], notes: &[String], dry: bool, json: bool, what: &str, jail: &str) -> String {
+fn render(done: &[Done], notes: &[Note], dry: bool, json: bool, what: &str, jail: &str) -> String {
     if json {
         let plans: Vec<_> = done
             .iter()

@@ -227,7 +227,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let rec = Records { atts: &f.atts, bridges: &f.bridges, stored: &stored };
     let mut report = build(s.kernel.boottime, &f.jails, &f.scan, &rec, &f.ng_alive, only);
     let (jails, db) = (f.jails, &s.db);
-    report.notes = s.notes.clone();
+    report.notes = s.notes.iter().map(|n| n.text.clone()).collect();
     let mut how = Vec::new();
     for j in &mut report.jails {
         let (Some(info), Ok(name)) =
