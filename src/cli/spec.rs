@@ -54,9 +54,15 @@ const fn flag(name: &'static str, doc: &'static str) -> KeySpec {
     KeySpec { name, kind: KeyKind::Flag, required: false, value: "", doc }
 }
 
-const DRY_RUN: KeySpec = flag("dry-run", "print the plan as the exact FreeBSD commands, in order, and change nothing");
+/// The flag of every verb that can change the host: print the plan, change nothing (one
+/// spelling for the table and the typed keys, `super::typed`).
+pub const DRY_RUN_KEY: &str = "dry-run";
+/// The flag asking for one JSON document (one spelling for the table and the typed keys).
+pub const JSON_KEY: &str = "json";
+const DRY_RUN: KeySpec =
+    flag(DRY_RUN_KEY, "print the plan as the exact FreeBSD commands, in order, and change nothing");
 const JSON: KeySpec = flag(
-    "json",
+    JSON_KEY,
     "print one JSON document (schema 1, keys in docs/json.md) instead of text; a failure prints an error document",
 );
 /// The key naming the jail (CBSD's `jname`): the one key the parser itself knows (a bare word

@@ -7,7 +7,7 @@
 //! table.
 
 use super::args::{Args, parse_bool};
-use super::spec::JAIL_KEY;
+use super::spec::{DRY_RUN_KEY, JAIL_KEY, JSON_KEY};
 use crate::error::{Error, Kind, Result};
 use clap::{ArgAction, ArgMatches, Command, FromArgMatches};
 
@@ -103,10 +103,10 @@ pub struct BridgeKeys {
     #[arg(long = "rcconf")]
     pub rcconf: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -124,10 +124,10 @@ pub struct DevfsKeys {
     #[arg(long = "ruleset")]
     pub ruleset: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -142,10 +142,10 @@ pub struct UnbridgeKeys {
     #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -160,7 +160,7 @@ pub struct StatusKeys {
     #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
     /// `dot`: a flag.
     #[arg(long = "dot", action = ArgAction::Set, value_parser = flag, default_value = "0")]
@@ -175,10 +175,10 @@ impl VerbKeys for StatusKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct GcKeys {
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -217,10 +217,10 @@ pub struct SetKeys {
     #[arg(long = "enable")]
     pub enable: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -252,10 +252,10 @@ pub struct StartKeys {
     #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -270,10 +270,10 @@ pub struct StopKeys {
     #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -285,13 +285,13 @@ impl VerbKeys for StopKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct DoctorKeys {
     /// `dry-run`: a flag (`doctor fix=1 --dry-run` prints the fix plan and changes nothing).
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `fix`: a flag.
     #[arg(long = "fix", action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub fix: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -345,7 +345,7 @@ impl VerbKeys for ConstructKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct VersionKeys {
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
