@@ -2,7 +2,7 @@
 //! under the host lock, repair what an interrupted run left, then bridge or unbridge a jail.
 
 use crate::error::{Error, Errors, Kind, Result};
-use crate::exec::progress::{Progress, Silent};
+use crate::exec::progress::{Note, Progress, Silent};
 use crate::exec::{self, Report, recover};
 use crate::facts::{KernelFacts, gather};
 use crate::host::Host;
@@ -40,8 +40,8 @@ pub struct Session<'h> {
     pub db: StateDb,
     /// Gathered once per session: every plan needs the boot time, release and host UUID.
     pub kernel: KernelFacts,
-    /// What was repaired on the way in (interrupted runs of any jail).
-    pub notes: Vec<String>,
+    /// What was repaired on the way in (interrupted runs of any jail), and warnings.
+    pub notes: Vec<Note>,
     /// The repairs on the way in that failed, each its own error with its command and object
     /// (their text is also in `notes`, as `warning: …`); the runs stay open for the next try.
     pub warnings: Errors,
@@ -68,7 +68,7 @@ impl<'h> Session<'h> {
             let kernel = gather::kernel(host)?;
             let (db, notes) = gather::records_for_reading(host, paths, &kernel)?;
             let mut s = Session::assemble(host, db, kernel, dry, paths, None);
-            s.notes = notes;
+            s.notes = notes.into_iter().map(Note::info).collect();
             return Ok(s);
         }
         let lock = HostLock::acquire(&paths.lock_file(), what, lock_timeout)?;
@@ -77,20 +77,20 @@ impl<'h> Session<'h> {
         let mut s = Session::assemble(host, db, kernel, dry, paths, Some(lock));
         if let Some(r) = gather::resync_facts(s.host, &s.db, &s.kernel, paths)? {
             s.db.resync(s.kernel.boottime, &r.attachments, &r.bridges, &r.macs)?;
-            s.notes.extend(r.notes);
+            s.notes.extend(r.notes.into_iter().map(Note::info));
         }
         let r = recover::recover(s.host, &s.db, s.kernel.boottime)?;
-        s.notes.extend(r.notes);
+        s.notes.extend(r.notes.into_iter().map(Note::info));
         for e in r.errors {
-            s.notes.push(format!("warning: {e}"));
+            s.notes.push(Note::warning(&e));
             s.warnings.push(e);
         }
         for j in r.teardowns {
             if let Ok(j) = JailName::parse(&j) {
                 match s.unbridge(&j) {
-                    Ok(d) => s.notes.extend(d.plan.notes.into_iter().map(|n| format!("jail {j}: {n}"))),
+                    Ok(d) => s.notes.extend(d.plan.notes.into_iter().map(|n| Note::info(format!("jail {j}: {n}")))),
                     Err(e) => {
-                        s.notes.push(format!("warning: finishing the interrupted teardown: {e}"));
+                        s.notes.push(Note::warning(format!("finishing the interrupted teardown: {e}")));
                         s.warnings.push(e);
                     }
                 }
@@ -105,9 +105,10 @@ impl<'h> Session<'h> {
             if service::started_jid(&state).is_some() {
                 continue;
             }
-            s.notes.push(format!("jail {jail}: the service was interrupted while {state}; removing the jail"));
+            s.notes
+                .push(Note::info(format!("jail {jail}: the service was interrupted while {state}; removing the jail")));
             if let Err(e) = s.abandon(&j) {
-                s.notes.push(format!("warning: {e}"));
+                s.notes.push(Note::warning(&e));
                 s.warnings.push(e);
             }
         }
@@ -142,9 +143,9 @@ impl<'h> Session<'h> {
     }
 
     /// Keeps a note for the final report and tells the front end now.
-    fn note(&mut self, line: String) {
-        self.progress.note(&line);
-        self.notes.push(line);
+    fn note(&mut self, n: Note) {
+        self.progress.note(&n);
+        self.notes.push(n);
     }
 
     /// Runs `plan`, reporting each step to the session's progress.
@@ -185,7 +186,7 @@ impl<'h> Session<'h> {
             if info.dying {
                 return Err(Error::jail(Kind::TempFail, jail, "is still dying from its last stop; try again shortly"));
             }
-            self.note(format!("jail {jail}: already running (jid {}); checking its network", info.jid));
+            self.note(Note::info(format!("jail {jail}: already running (jid {}); checking its network", info.jid)));
             if !net.nics.is_empty() {
                 done.push(self.bridge(&net)?);
             }
@@ -249,15 +250,15 @@ impl<'h> Session<'h> {
                     )
                     .detail("a jail started another way is stopped that way (service jail stop, cbsd jstop, jail -r)"));
                 }
-                self.note(format!(
+                self.note(Note::info(format!(
                     "jail {jail}: no longer configured in rc.conf, but `vimage start` started it; stopping it with the default exec_stop"
-                ));
+                )));
                 crate::rcd::DEFAULT_EXEC_STOP.to_string()
             }
         };
         let exec_stop = exec_stop.as_str();
         if running.is_none() {
-            self.note(format!("jail {jail}: not running"));
+            self.note(Note::info(format!("jail {jail}: not running")));
         }
         if !self.dry {
             self.db.set_lifecycle(jail.as_str(), Some(service::STOPPING), self.kernel.boottime)?;
@@ -269,7 +270,7 @@ impl<'h> Session<'h> {
                 self.progress.planned(&p);
                 match self.apply(&p) {
                     Ok(r) => done.push(Done { plan: p, report: Some(r), results: Vec::new() }),
-                    Err(e) => self.note(format!("warning: exec_stop failed, stopping anyway: {e}")),
+                    Err(e) => self.note(Note::warning(format!("exec_stop failed, stopping anyway: {e}"))),
                 }
             }
         }
@@ -322,7 +323,10 @@ impl<'h> Session<'h> {
                 }
                 Err(e) if replans < service::BRIDGE_REPLANS && self.drop_vanished_bridges(&plan, &view)? => {
                     replans += 1;
-                    self.note(format!("a recorded bridge had vanished; planned again after: {}", e.message));
+                    self.note(Note::info(format!(
+                        "a recorded bridge had vanished; planned again after: {}",
+                        e.message
+                    )));
                 }
                 Err(e) => return Err(e),
             }
@@ -495,7 +499,7 @@ impl Session<'_> {
         if !self.dry {
             for p in &plans {
                 if let Err(e) = self.apply(p) {
-                    errors.push(e);
+                    errors.push(gc_error(p, e));
                 }
             }
         }
@@ -514,9 +518,9 @@ impl Session<'_> {
         match self.stale_devfs_section() {
             Ok(Some(p)) => {
                 if !self.dry {
-                    let r = self.apply(&p)?;
+                    let r = self.apply(&p).map_err(|e| gc_error(&p, e))?;
                     if let Err(e) = self.write_files(&p, &r) {
-                        errors.push(e);
+                        errors.push(gc_error(&p, e));
                     }
                 }
                 plans.push(p);
@@ -582,6 +586,19 @@ pub fn check_platform(cmd_dir_set: bool) -> Result<()> {
     Err(e
         .detail("try `vimage demo`, or `vimage --simulate=STATE.json <command>` for the built-in simulated host,")
         .detail("or point VIMAGE_CMD_DIR at a directory of stand-in commands (e.g. fbsd-sim)"))
+}
+
+/// An error of gc's plan `p`: a plan for no jail (the bridges no jail uses, vimage's section
+/// of /etc/devfs.rules) runs under the journal's name [`crate::plan::gc::GC_SCOPE`], which
+/// its errors never show: they are about no jail, as `doctor fix=1`'s are (each failure it
+/// sums up too, so `gc --json`'s `failures[].jail` is null for them).
+fn gc_error(p: &Plan, e: Error) -> Error {
+    fn no_jail(mut e: Error) -> Error {
+        e.jail = None;
+        e.errors = Errors(e.errors.0.into_iter().map(no_jail).collect());
+        e
+    }
+    if crate::plan::gc::for_no_jail(p) { no_jail(e) } else { e }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! `H_CBSD_<key>` fills what the command line left out.
 
 use super::command;
-use super::spec::{KeyKind, KeySpec, VerbSpec};
+use super::spec::{JAIL_KEY, KeyKind, KeySpec, VerbSpec};
 use crate::error::{Error, Kind, Result};
 use std::collections::BTreeMap;
 
@@ -40,13 +40,22 @@ pub enum Meta {
 }
 
 impl Args {
-    /// A value key's value.
+    /// The jail named (`jname=`, or the bare word), for what every verb does alike (the run's
+    /// diagnostics span); a verb reads its keys typed ([`Args::keys`]).
+    pub fn jail(&self) -> Option<&str> {
+        self.values.get(JAIL_KEY).map(String::as_str)
+    }
+
+    /// A value key's value (the parser's own tests; verbs read their keys typed).
+    #[cfg(test)]
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values.get(key).map(String::as_str)
     }
 
     /// A flag key: `--dry-run`, `dry_run=1`, `dry-run=yes`. Its value was checked when argv
-    /// was parsed, so anything stored is one of [`FLAG_VALUES`].
+    /// was parsed, so anything stored is one of [`FLAG_VALUES`] (the parser's own tests; verbs
+    /// read their keys typed).
+    #[cfg(test)]
     pub fn flag(&self, key: &str) -> bool {
         self.values.get(key).is_some_and(|v| parse_bool(v) == Some(true))
     }
@@ -96,7 +105,7 @@ pub fn parse_with_env(spec: &VerbSpec, argv: &[String], env: &dyn Fn(&str) -> Op
             }
         }
         check_required(spec, &a)?;
-        if a.get("jname") == Some("") {
+        if a.jail() == Some("") {
             return Err(usage(spec, "jname= is empty: name the jail (jname=NAME)".into()));
         }
     }
@@ -229,14 +238,14 @@ fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
     let positional: Vec<&String> = m.get_many::<String>(command::OPERANDS).map(Iterator::collect).unwrap_or_default();
     // `cbsd jstart web1` style: a bare word is the jail name.
     if let Some(p) = positional.first() {
-        let takes_name = spec.keys.iter().any(|k| k.name == "jname") && !a.values.contains_key("jname");
+        let takes_name = spec.keys.iter().any(|k| k.name == JAIL_KEY) && !a.values.contains_key(JAIL_KEY);
         // The first bare word may be the jail; the one to complain about is the first that
         // cannot be (`unbridge web1 extra` is about `extra`).
         let extra = if takes_name { positional.get(1) } else { Some(p) };
         if let Some(x) = extra {
             return Err(usage(spec, format!("unexpected argument {x:?} (keys are given as key=value)")));
         }
-        a.values.insert("jname".into(), (*p).clone());
+        a.values.insert(JAIL_KEY.into(), (*p).clone());
     }
     Ok(a)
 }

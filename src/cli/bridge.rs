@@ -3,10 +3,12 @@
 
 use super::args::Args;
 use super::lines::{self, Lines, Style};
+use super::typed::BridgeKeys;
 use super::{Ctx, Out, jail_arg, json_doc};
 use crate::cbsd::Workdir;
 use crate::desired;
 use crate::error::Result;
+use crate::exec::progress::Note;
 use crate::model::{Mac, ModeKind};
 use crate::op::IfRef;
 use crate::ops::{Done, Session};
@@ -17,21 +19,21 @@ use crate::state::Attachment;
 use serde::Serialize;
 use serde_json::json;
 
-/// The keys of `bridge` that describe the jail's network, read once from the parsed
-/// arguments into the resolver's typed form.
-pub fn keys(a: &Args) -> Keys<'_> {
+/// The keys of `bridge` that describe the jail's network, from its typed keys into the
+/// resolver's form (the resolver, below the command line, does not know [`BridgeKeys`]).
+pub fn keys(k: &BridgeKeys) -> Keys<'_> {
     Keys {
-        interface: a.get("interface"),
-        ifname: a.get("ifname"),
-        mac: a.get("mac"),
-        mode: a.get("mode"),
-        bridges: a.get("bridges"),
-        vnets: a.get("vnets"),
-        ip4_addr: a.get("ip4_addr"),
-        ci_gw4: a.get("ci_gw4"),
-        devfs_ruleset: a.get("devfs_ruleset"),
-        rcconf: a.get("rcconf"),
-        force: a.flag("force"),
+        interface: k.interface.as_deref(),
+        ifname: k.ifname.as_deref(),
+        mac: k.mac.as_deref(),
+        mode: k.mode.as_deref(),
+        bridges: k.bridges.as_deref(),
+        vnets: k.vnets.as_deref(),
+        ip4_addr: k.ip4_addr.as_deref(),
+        ci_gw4: k.ci_gw4.as_deref(),
+        devfs_ruleset: k.devfs_ruleset.as_deref(),
+        rcconf: k.rcconf.as_deref(),
+        force: k.force,
     }
 }
 
@@ -39,17 +41,18 @@ pub fn keys(a: &Args) -> Keys<'_> {
 /// jail, else `vimage set`, else one `eth0` on the default route's interface (the resolver's
 /// precedence, `crate::resolve`).
 pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
-    let jail = jail_arg(a)?;
-    let cli = resolve::cli::partial(&jail, &keys(a))?;
-    let dry = a.flag("dry-run");
+    let k: BridgeKeys = a.keys()?;
+    let jail = jail_arg(k.jname.as_deref())?;
+    let cli = resolve::cli::partial(&jail, &keys(&k))?;
+    let (dry, json) = (k.dry_run, k.json);
     let wd = Workdir::from_paths(&ctx.paths);
     let mut s = Session::open(ctx.host, &ctx.paths, &format!("bridge {jail}"), dry, ctx.lock_timeout)?;
-    stream(&mut s, a, out);
+    stream(&mut s, dry, json, out);
     let settings = JailSettings { map: s.db.settings(jail.as_str())? };
     let want = desired::resolve(&jail, &cli, &settings, wd.as_ref(), &ctx.paths)?;
     if want.source == desired::Source::Cbsd {
-        let n = format!("NICs from CBSD's jailnic table of {jail}");
-        if !a.flag("json") && !dry {
+        let n = Note::info(format!("NICs from CBSD's jailnic table of {jail}"));
+        if !json && !dry {
             lines::note(out, Style::Nics, &n);
         }
         s.notes.push(n);
@@ -66,23 +69,24 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
             })
             .collect();
         // The jail runs (bridging needs it), so CBSD's jset would ignore nic_hwaddr.
-        let notes = crate::cbsd::writeback::write_back_macs(s.host, wd, c, &macs, true)?;
+        let notes: Vec<Note> =
+            crate::cbsd::writeback::write_back_macs(s.host, wd, c, &macs, true)?.into_iter().map(Note::info).collect();
         for n in &notes {
-            if !a.flag("json") {
+            if !json {
                 lines::note(out, Style::Nics, n);
             }
         }
         s.notes.extend(notes);
     }
     let records = s.db.attachments(jail.as_str())?;
-    out.print(&render_done(&done, &s.notes, dry, a, &records));
+    out.print(&render_done(&done, &s.notes, dry, json, &records));
     Ok(0)
 }
 
 /// For a real run in text, prints the notes of opening the session and has the session print
 /// each later line as it happens (`--json` and dry runs print one document at the end).
-pub(super) fn stream(s: &mut Session<'_>, a: &Args, out: &Out) {
-    if a.flag("json") || a.flag("dry-run") {
+pub(super) fn stream(s: &mut Session<'_>, dry: bool, json: bool, out: &Out) {
+    if json || dry {
         return;
     }
     for n in &s.notes {
@@ -171,9 +175,9 @@ fn nics_after(done: &Done, dry: bool, records: &[Attachment]) -> Vec<NicJson> {
 
 /// What bridge, unbridge and devfs print once the session is done: the `--json` document,
 /// the dry run, or (the rest having been printed as it happened) the closing line.
-pub fn render_done(done: &Done, session_notes: &[String], dry: bool, a: &Args, records: &[Attachment]) -> String {
+pub fn render_done(done: &Done, session_notes: &[Note], dry: bool, json: bool, records: &[Attachment]) -> String {
     let plan = &done.plan;
-    if a.flag("json") {
+    if json {
         let commands: Vec<String> = match &done.report {
             Some(r) => r.commands.clone(),
             None => render::commands(plan).iter().map(|c| c.to_string()).collect(),
@@ -236,7 +240,7 @@ mod tests {
         let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let a = crate::cli::args::parse(verb("bridge").unwrap(), &argv)?;
         let jail = JailName::parse("web1").unwrap();
-        let cli = resolve::cli::partial(&jail, &keys(&a))?;
+        let cli = resolve::cli::partial(&jail, &keys(&a.keys()?))?;
         resolve::layer(&jail, &[(Source::CommandLine, &cli)]).map(|(net, _)| net)
     }
 

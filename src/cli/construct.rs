@@ -20,10 +20,13 @@ use std::process::{Command, Stdio};
 /// Asks what was not given (only on a terminal, only without jname= or --yes), validates,
 /// writes the jconf, and creates the jail or says how to.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
-    let mut answers = answers_from(a);
+    let k: super::typed::ConstructKeys = a.keys()?;
+    let yes = k.yes;
+    let create_key = k.create;
+    let out_key = k.out.clone();
+    let mut answers = answers_from(k);
     let wd = Workdir::from_paths(&ctx.paths);
     let defaults = defaults(wd.as_ref(), a.quiet, stdout);
-    let yes = a.flag("yes");
     let tty = std::io::stdin().is_terminal();
     let interactive = answers.jname.is_none() && !yes && tty;
     if interactive {
@@ -31,9 +34,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
     }
     let spec = JailSpec::build(&answers, &defaults).map_err(|e| spec_error(e, yes, tty))?;
     construct::refuse_existing(wd.as_ref(), &spec.jname)?;
-    let out = out_path(a.get("out"), wd.as_ref(), &spec.jname)?;
-    let create = match a.get("create") {
-        Some(_) => a.flag("create"),
+    let out = out_path(out_key.as_deref(), wd.as_ref(), &spec.jname)?;
+    let create = match create_key {
+        Some(c) => c,
         None if interactive => wizard::confirm_create(&spec, &out, wd.is_some())?,
         None => yes,
     };
@@ -71,17 +74,16 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
 }
 
 /// The keys as given; an empty value counts as given (and is then refused by validation).
-fn answers_from(a: &Args) -> Answers {
-    let get = |k: &str| a.get(k).map(str::to_string);
+fn answers_from(k: super::typed::ConstructKeys) -> Answers {
     Answers {
-        jname: get("jname"),
-        host_hostname: get("host_hostname"),
-        mode: get("mode"),
-        interface: get("interface"),
-        bridges: get("bridges"),
-        ip4_addr: get("ip4_addr"),
-        ci_gw4: get("ci_gw4"),
-        devfs_ruleset: get("devfs_ruleset"),
+        jname: k.jname,
+        host_hostname: k.host_hostname,
+        mode: k.mode,
+        interface: k.interface,
+        bridges: k.bridges,
+        ip4_addr: k.ip4_addr,
+        ci_gw4: k.ci_gw4,
+        devfs_ruleset: k.devfs_ruleset,
     }
 }
 

@@ -3,25 +3,27 @@
 
 use super::args::Args;
 use super::bridge::{render_done, stream};
+use super::typed::DevfsKeys;
 use super::{Ctx, Out, jail_arg};
 use crate::error::{Error, Kind, Result};
 use crate::ops::Session;
 
 /// Runs `vimage devfs`.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
-    let jail = jail_arg(a)?;
-    let want = match a.get("ruleset").filter(|v| !v.is_empty()) {
+    let k: DevfsKeys = a.keys()?;
+    let jail = jail_arg(k.jname.as_deref())?;
+    let want = match k.ruleset.as_deref().filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => Some(
             v.parse::<u16>()
                 .map_err(|_| Error::jail(Kind::Data, &jail, format!("ruleset={v}: not a ruleset number (1-65535)")))?,
         ),
     };
-    let dry = a.flag("dry-run");
+    let (dry, json) = (k.dry_run, k.json);
     let mut s = Session::open(ctx.host, &ctx.paths, &format!("devfs {jail}"), dry, ctx.lock_timeout)?;
-    stream(&mut s, a, out);
+    stream(&mut s, dry, json, out);
     let done = s.devfs(&jail, want).map_err(|e| e.in_jail(&jail))?;
     let records = s.db.attachments(jail.as_str())?;
-    out.print(&render_done(&done, &s.notes, dry, a, &records));
+    out.print(&render_done(&done, &s.notes, dry, json, &records));
     Ok(0)
 }

@@ -197,10 +197,11 @@ fn inventory_check(paths: &crate::paths::Paths, kernel_vimage: bool) -> Option<C
 /// ([`crate::plan::doctor::fix_plan`]) is printed (`--dry-run`) or applied with the journal
 /// like any change, then the checks are reported.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
-    let dry = a.flag("dry-run");
+    let k: super::typed::DoctorKeys = a.keys()?;
+    let dry = k.dry_run;
     let facts = gather_facts(ctx.host)?;
     let inventory = inventory_check(&ctx.paths, facts.kernel.vimage);
-    let plan = if a.flag("fix") { crate::plan::doctor::fix_plan(&facts.modules) } else { None };
+    let plan = if k.fix { crate::plan::doctor::fix_plan(&facts.modules) } else { None };
     let mut fixed = Vec::new();
     let mut would = Vec::new();
     let mut loaded = Vec::new();
@@ -236,7 +237,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
             missing.join(", ")
         ));
     };
-    if a.flag("json") {
+    if k.json {
         out.print(&json_doc(serde_json::json!({"checks": checks, "loaded": fixed, "usable": !fatal})));
         if fatal {
             verdict();

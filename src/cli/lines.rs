@@ -3,7 +3,7 @@
 
 use super::Out;
 use crate::exec::Report;
-use crate::exec::progress::Progress;
+use crate::exec::progress::{Note, Progress};
 use crate::model::ModeKind;
 use crate::plan::{Effect, NicFx, Plan};
 
@@ -33,8 +33,8 @@ impl Lines {
 
 /// A session note as the verbs print it: warnings on stderr (they are not the command's
 /// output, and `-q` must not hide them), the rest as `note: …` (`repaired: …` for gc).
-pub fn note(out: &Out, style: Style, n: &str) {
-    if n.starts_with("warning:") {
+pub fn note(out: &Out, style: Style, n: &Note) {
+    if n.warning {
         out.err_line(format!("vimage: {n}"));
     } else if style == Style::Removed {
         out.line(format!("repaired: {n}"));
@@ -110,7 +110,24 @@ impl Progress for Lines {
         }
     }
 
-    fn note(&mut self, line: &str) {
-        note(&self.out, self.style, line);
+    fn note(&mut self, n: &Note) {
+        note(&self.out, self.style, n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A warning goes to stderr because it was made one, not because of its words.
+    #[test]
+    fn warnings_are_told_apart_by_their_type_not_their_text() {
+        let out = Out::capture();
+        note(&out, Style::Nics, &Note::warning("jail web1: `ifconfig em9 -vnet 999` failed"));
+        note(&out, Style::Nics, &Note::info("warning: only words"));
+        note(&out, Style::Removed, &Note::info("jail web1: rolled back"));
+        assert_eq!(out.stderr(), "vimage: warning: jail web1: `ifconfig em9 -vnet 999` failed\n");
+        assert_eq!(out.stdout(), "note: warning: only words\nrepaired: jail web1: rolled back\n");
+        assert_eq!(serde_json::to_value(Note::warning("x")).unwrap(), serde_json::json!("warning: x"));
     }
 }

@@ -161,7 +161,7 @@ pub fn run_with_env(
     out.set_quiet(a.quiet);
     let _log = log::install(a.verbose, env(log::LOG_ENV).as_deref(), out);
     // At level error so the span is on whenever any diagnostic is: every line names its run.
-    let span = tracing::error_span!("run", verb = %vs.name, jail = %a.get("jname").unwrap_or("-"));
+    let span = tracing::error_span!("run", verb = %vs.name, jail = %a.jail().unwrap_or("-"));
     let _in_run = span.enter();
     tracing::debug!(keys = ?a.values, "arguments");
     let socket = if a.no_syslog {
@@ -202,8 +202,9 @@ fn dispatch(vs: &spec::VerbSpec, a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Resu
         #[cfg(not(feature = "simulator"))]
         "demo" => Err(crate::buildinfo::no_simulator("vimage demo")),
         "version" => {
+            let k: typed::VersionKeys = a.keys()?;
             let info = crate::buildinfo::info();
-            out.print(&if a.flag("json") { json_doc(serde_json::json!(info)) } else { crate::buildinfo::text() });
+            out.print(&if k.json { json_doc(serde_json::json!(info)) } else { crate::buildinfo::text() });
             Ok(0)
         }
         other => Err(Error::new(Kind::Internal, format!("verb {other} has no implementation"))),
@@ -353,9 +354,9 @@ impl Host for Logged<'_> {
     }
 }
 
-/// The jail name from `jname=`, validated.
-fn jail_arg(a: &Args) -> Result<crate::model::JailName> {
-    let s = a.get("jname").unwrap_or_default();
+/// The jail name from `jname=` (a verb's typed keys), validated.
+fn jail_arg(s: Option<&str>) -> Result<crate::model::JailName> {
+    let s = s.unwrap_or_default();
     crate::model::JailName::parse(s).map_err(|e| Error::new(Kind::Data, e.0))
 }
 

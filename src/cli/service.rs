@@ -3,8 +3,10 @@
 
 use super::args::Args;
 use super::lines::{self, Lines, Style};
+use super::typed::{StartKeys, StopKeys};
 use super::{Ctx, Out, jail_arg, json_doc};
 use crate::error::Result;
+use crate::exec::progress::Note;
 use crate::ops::{Done, Session};
 use crate::plan::render;
 use crate::rcd;
@@ -12,7 +14,7 @@ use serde_json::json;
 
 /// The `--json` document, the dry run, or (every other line having been printed as it
 /// happened) the closing line.
-fn render(done: &[Done], notes: &[String], dry: bool, json: bool, what: &str, jail: &str) -> String {
+fn render(done: &[Done], notes: &[Note], dry: bool, json: bool, what: &str, jail: &str) -> String {
     if json {
         let plans: Vec<_> = done
             .iter()
@@ -34,10 +36,9 @@ fn render(done: &[Done], notes: &[String], dry: bool, json: bool, what: &str, ja
 }
 
 /// Opens the service's session, printing its lines as they happen in a real run in text.
-fn session<'h>(a: &Args, ctx: &'h mut Ctx<'_>, out: &Out, what: &str) -> Result<Session<'h>> {
-    let dry = a.flag("dry-run");
+fn session<'h>(dry: bool, json: bool, ctx: &'h mut Ctx<'_>, out: &Out, what: &str) -> Result<Session<'h>> {
     let mut s = Session::open(ctx.host, &ctx.paths, what, dry, ctx.lock_timeout)?;
-    if !dry && !a.flag("json") {
+    if !dry && !json {
         for n in &s.notes {
             lines::note(out, Style::Commands, n);
         }
@@ -48,18 +49,20 @@ fn session<'h>(a: &Args, ctx: &'h mut Ctx<'_>, out: &Out, what: &str) -> Result<
 
 /// Runs `vimage start`.
 pub fn start(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
-    let jail = jail_arg(a)?;
+    let k: StartKeys = a.keys()?;
+    let jail = jail_arg(k.jname.as_deref())?;
     let conf = rcd::vimage(&rcd::load(&ctx.paths)?, jail.as_str())?;
-    let mut s = session(a, ctx, out, &format!("start {jail}"))?;
+    let mut s = session(k.dry_run, k.json, ctx, out, &format!("start {jail}"))?;
     let done = s.start(&conf)?;
-    out.print(&render(&done, &s.notes, a.flag("dry-run"), a.flag("json"), "started", jail.as_str()));
+    out.print(&render(&done, &s.notes, k.dry_run, k.json, "started", jail.as_str()));
     Ok(0)
 }
 
 /// Runs `vimage stop`: a configured vimage, or a jail vimage's records say `vimage start`
 /// started; any other name is refused before anything is touched.
 pub fn stop(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
-    let jail = jail_arg(a)?;
+    let k: StopKeys = a.keys()?;
+    let jail = jail_arg(k.jname.as_deref())?;
     let vars = rcd::load(&ctx.paths)?;
     let exec_stop = if rcd::configured(&vars, jail.as_str()) {
         // Only exec_stop is needed: a mistake elsewhere in its variables must not keep a
@@ -70,8 +73,8 @@ pub fn stop(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     } else {
         None
     };
-    let mut s = session(a, ctx, out, &format!("stop {jail}"))?;
+    let mut s = session(k.dry_run, k.json, ctx, out, &format!("stop {jail}"))?;
     let done = s.stop(&jail, exec_stop.as_deref())?;
-    out.print(&render(&done, &s.notes, a.flag("dry-run"), a.flag("json"), "stopped", jail.as_str()));
+    out.print(&render(&done, &s.notes, k.dry_run, k.json, "stopped", jail.as_str()));
     Ok(0)
 }

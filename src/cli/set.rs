@@ -24,20 +24,21 @@ fn need_cbsd<'a>(wd: &'a Option<Workdir>, jail: &JailName, what: &str) -> Result
 
 /// Runs `vimage set`.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
-    let jail = jail_arg(a)?;
+    let k: super::typed::SetKeys = a.keys()?;
+    let jail = jail_arg(k.jname.as_deref())?;
     let wd = Workdir::from_paths(&ctx.paths);
     // Check everything first.
     let mut updates = Vec::new();
-    for (k, _) in settings::KEYS {
-        if let Some(v) = a.get(k) {
-            updates.push((*k, settings::validate(&jail, k, v)?));
+    for (name, v) in k.settings() {
+        if let Some(v) = v {
+            updates.push((name, settings::validate(&jail, name, v)?));
         }
     }
-    let macs = list(a.get("nic_hwaddr"))
+    let macs = list(k.nic_hwaddr.as_deref())
         .iter()
         .map(|m| Mac::parse_assignable(m).map_err(|e| Error::jail(Kind::Data, &jail, format!("nic_hwaddr: {}", e.0))))
         .collect::<Result<Vec<_>>>()?;
-    let enable = match a.get("enable") {
+    let enable = match k.enable.as_deref() {
         None => None,
         Some("1" | "yes" | "on" | "true") => Some(true),
         Some("0" | "no" | "off" | "false") => Some(false),
@@ -59,7 +60,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
         ));
     }
     // Without keys it only shows: a read-only verb, which creates and writes nothing.
-    let dry = a.flag("dry-run") || (updates.is_empty() && cbsd_jail.is_none());
+    let dry = k.dry_run || (updates.is_empty() && cbsd_jail.is_none());
     let s = Session::open(ctx.host, &ctx.paths, &format!("set {jail}"), dry, ctx.lock_timeout)?;
     let explicit: Vec<(u32, Mac)> = macs.iter().enumerate().map(|(i, m)| (i as u32, *m)).collect();
     // Give every NIC without a MAC vimage's now, so CBSD applies it from the first start
@@ -167,7 +168,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, stdout: &Out) -> Result<i32> {
     }
     let current = JailSettings { map: s.db.settings(jail.as_str())? };
     let nics = known_nics(&s.db, &jail)?;
-    if a.flag("json") {
+    if k.json {
         stdout
             .print(&json_doc(json!({"jail": jail.as_str(), "changes": notes, "settings": current.map, "nics": nics})));
         return Ok(0);

@@ -54,12 +54,22 @@ const fn flag(name: &'static str, doc: &'static str) -> KeySpec {
     KeySpec { name, kind: KeyKind::Flag, required: false, value: "", doc }
 }
 
-const DRY_RUN: KeySpec = flag("dry-run", "print the plan as the exact FreeBSD commands, in order, and change nothing");
+/// The flag of every verb that can change the host: print the plan, change nothing (one
+/// spelling for the table and the typed keys, `super::typed`).
+pub const DRY_RUN_KEY: &str = "dry-run";
+/// The flag asking for one JSON document (one spelling for the table and the typed keys).
+pub const JSON_KEY: &str = "json";
+const DRY_RUN: KeySpec =
+    flag(DRY_RUN_KEY, "print the plan as the exact FreeBSD commands, in order, and change nothing");
 const JSON: KeySpec = flag(
-    "json",
+    JSON_KEY,
     "print one JSON document (schema 1, keys in docs/json.md) instead of text; a failure prints an error document",
 );
-const JNAME: KeySpec = req("jname", "NAME", "the jail (name as in jls(8); CBSD's jname)");
+/// The key naming the jail (CBSD's `jname`): the one key the parser itself knows (a bare word
+/// is the jail, `jname=` may not be empty), spelled here once for the table, the parser and
+/// the typed keys (`super::typed`).
+pub const JAIL_KEY: &str = "jname";
+const JNAME: KeySpec = req(JAIL_KEY, "NAME", "the jail (name as in jls(8); CBSD's jname)");
 
 /// Every verb vimage has.
 pub const VERBS: &[VerbSpec] = &[
@@ -181,7 +191,7 @@ pub const VERBS: &[VerbSpec] = &[
                 run or have NICs attached). Orphans are vimage-marked objects whose jail is gone; `vimage unbridge` of\n\
                 that jail (or `vimage gc`) removes them.",
         keys: &[
-            key("jname", "NAME", "only this jail"),
+            key(JAIL_KEY, "NAME", "only this jail"),
             JSON,
             flag("dot", "print a Graphviz picture of uplinks, bridges, interfaces and jails"),
         ],
@@ -291,7 +301,7 @@ pub const VERBS: &[VerbSpec] = &[
                 Without a terminal the jail is only created with create=1 or --yes.\n\
                 A jail that CBSD already has (${workdir}/jails-system/NAME exists) is refused.",
         keys: &[
-            key("jname", "NAME", "the new jail's name (CBSD and jail(8) rules; no dots)"),
+            key(JAIL_KEY, "NAME", "the new jail's name (CBSD and jail(8) rules; no dots)"),
             key(
                 "host_hostname",
                 "FQDN",

@@ -214,9 +214,10 @@ pub fn build(
 
 /// Runs `vimage status`.
 pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
-    let only = a.get("jname");
+    let k: super::typed::StatusKeys = a.keys()?;
+    let only = k.jname.as_deref();
     if let Some(j) = only {
-        super::jail_arg(a).map(|_| ()).map_err(|e| e.in_jail(j))?;
+        super::jail_arg(only).map(|_| ()).map_err(|e| e.in_jail(j))?;
     }
     // The session every verb runs; status changes nothing, so it is a dry one (no lock, the
     // records read-only), then one gathering judged once (the judgement `gc` removes by).
@@ -226,7 +227,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let rec = Records { atts: &f.atts, bridges: &f.bridges, stored: &stored };
     let mut report = build(s.kernel.boottime, &f.jails, &f.scan, &rec, &f.ng_alive, only);
     let (jails, db) = (f.jails, &s.db);
-    report.notes = s.notes.clone();
+    report.notes = s.notes.iter().map(|n| n.text.clone()).collect();
     let mut how = Vec::new();
     for j in &mut report.jails {
         let (Some(info), Ok(name)) =
@@ -239,9 +240,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
         j.userland = Some(f.userland.as_str().to_string());
         how.push(format!("  {}: {} ({})", j.jail, f.userland, f.how));
     }
-    let text = if a.flag("json") {
+    let text = if k.json {
         to_json(&report)
-    } else if a.flag("dot") {
+    } else if k.dot {
         dot(&report)
     } else {
         let mut t = text(&report, only);

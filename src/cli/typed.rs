@@ -1,12 +1,15 @@
-//! Typed keys per verb, for code that wants a mistyped key name not to compile: one struct
-//! per verb, derived with clap, each field a key of the command table (`super::spec`), a
-//! flag as `bool`, a value as `Option<String>`. They are filled from the parsed [`Args`]
-//! ([`Args::keys`]), so the verbs that read [`Args`] by name keep working unchanged; a test
-//! keeps every struct's fields equal to its verb's keys in the table.
+//! Typed keys per verb, so a mistyped key name does not compile: one struct per verb, derived
+//! with clap, each field a key of the command table (`super::spec`), a flag as `bool` (or
+//! `Option<bool>` where "not given" means something), a value as `Option<String>`. Every verb
+//! reads its keys from here ([`Args::keys`]), after the pre-pass (`super::args`) has checked
+//! names, flag words, repeats and `H_CBSD_<key>`; a key's name is written once, in its
+//! field's attribute, and a test keeps every struct's fields equal to its verb's keys in the
+//! table.
 
 use super::args::{Args, parse_bool};
+use super::spec::{DRY_RUN_KEY, JAIL_KEY, JSON_KEY};
 use crate::error::{Error, Kind, Result};
-use clap::{ArgAction, Command, FromArgMatches};
+use clap::{ArgAction, ArgMatches, Command, FromArgMatches};
 
 /// A flag's value as the table's flags take it (checked again here: the struct is typed).
 fn flag(v: &str) -> std::result::Result<bool, String> {
@@ -20,13 +23,22 @@ pub trait VerbKeys: clap::Args + FromArgMatches + Sized {
 }
 
 impl Args {
-    /// The keys as `T`, the typed struct of the verb they were parsed for.
+    /// The keys as `T`, the typed struct of the verb they were parsed for. Every value here
+    /// passed the pre-pass, which accepts nothing this refuses (an error is vimage's bug:
+    /// [`Kind::Internal`]); the tests below try the odd values.
     pub fn keys<T: VerbKeys>(&self) -> Result<T> {
-        let argv = self.values.iter().map(|(k, v)| format!("--{k}={v}"));
-        let m = T::augment_args(Command::new(T::VERB).no_binary_name(true))
-            .try_get_matches_from(argv)
-            .map_err(|e| Error::new(Kind::Internal, format!("keys of vimage {}: {}", T::VERB, e.kind())))?;
+        let m = self.matches(T::augment_args(Command::new(T::VERB)))?;
         T::from_arg_matches(&m).map_err(|e| Error::new(Kind::Internal, e.to_string()))
+    }
+
+    /// The values matched against `c`, a verb's typed keys: each as `--name=value` (inline, so a
+    /// value starting with `-`, holding `=` or empty stays one value).
+    fn matches(&self, c: Command) -> Result<ArgMatches> {
+        let verb = c.get_name().to_string();
+        let argv = self.values.iter().map(|(k, v)| format!("--{k}={v}"));
+        c.no_binary_name(true)
+            .try_get_matches_from(argv)
+            .map_err(|e| Error::new(Kind::Internal, format!("keys of vimage {verb}: {}", e.kind())))
     }
 }
 
@@ -55,7 +67,7 @@ pub fn command(name: &str) -> Option<Command> {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct BridgeKeys {
     /// `jname=`: as given (`None`: not given).
-    #[arg(long = "jname")]
+    #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `interface=`: as given (`None`: not given).
     #[arg(long = "interface")]
@@ -91,10 +103,10 @@ pub struct BridgeKeys {
     #[arg(long = "rcconf")]
     pub rcconf: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -106,16 +118,16 @@ impl VerbKeys for BridgeKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct DevfsKeys {
     /// `jname=`: as given (`None`: not given).
-    #[arg(long = "jname")]
+    #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `ruleset=`: as given (`None`: not given).
     #[arg(long = "ruleset")]
     pub ruleset: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -127,13 +139,13 @@ impl VerbKeys for DevfsKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnbridgeKeys {
     /// `jname=`: as given (`None`: not given).
-    #[arg(long = "jname")]
+    #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -145,10 +157,10 @@ impl VerbKeys for UnbridgeKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatusKeys {
     /// `jname=`: as given (`None`: not given).
-    #[arg(long = "jname")]
+    #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
     /// `dot`: a flag.
     #[arg(long = "dot", action = ArgAction::Set, value_parser = flag, default_value = "0")]
@@ -163,10 +175,10 @@ impl VerbKeys for StatusKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct GcKeys {
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -178,7 +190,7 @@ impl VerbKeys for GcKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct SetKeys {
     /// `jname=`: as given (`None`: not given).
-    #[arg(long = "jname")]
+    #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `interface=`: as given (`None`: not given).
     #[arg(long = "interface")]
@@ -205,10 +217,10 @@ pub struct SetKeys {
     #[arg(long = "enable")]
     pub enable: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -216,17 +228,34 @@ impl VerbKeys for SetKeys {
     const VERB: &'static str = "set";
 }
 
+impl SetKeys {
+    /// The stored settings given (`crate::settings::KEYS`, in that order), by setting name,
+    /// with their values (`None`: not given). The settings are kept by name in vimage's
+    /// database, so the names are spelled here, beside the fields; a test keeps them equal
+    /// to `settings::KEYS` and to the fields' keys.
+    pub fn settings(&self) -> [(&'static str, Option<&str>); 6] {
+        [
+            ("interface", self.interface.as_deref()),
+            ("ifname", self.ifname.as_deref()),
+            ("mode", self.mode.as_deref()),
+            ("bridges", self.bridges.as_deref()),
+            ("vnets", self.vnets.as_deref()),
+            ("userland", self.userland.as_deref()),
+        ]
+    }
+}
+
 /// The keys of `vimage start`, typed.
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct StartKeys {
     /// `jname=`: as given (`None`: not given).
-    #[arg(long = "jname")]
+    #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -238,13 +267,13 @@ impl VerbKeys for StartKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct StopKeys {
     /// `jname=`: as given (`None`: not given).
-    #[arg(long = "jname")]
+    #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `dry-run`: a flag.
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -256,13 +285,13 @@ impl VerbKeys for StopKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct DoctorKeys {
     /// `dry-run`: a flag (`doctor fix=1 --dry-run` prints the fix plan and changes nothing).
-    #[arg(long = "dry-run", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
     /// `fix`: a flag.
     #[arg(long = "fix", action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub fix: bool,
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -274,7 +303,7 @@ impl VerbKeys for DoctorKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConstructKeys {
     /// `jname=`: as given (`None`: not given).
-    #[arg(long = "jname")]
+    #[arg(long = JAIL_KEY)]
     pub jname: Option<String>,
     /// `host_hostname=`: as given (`None`: not given).
     #[arg(long = "host_hostname")]
@@ -297,9 +326,9 @@ pub struct ConstructKeys {
     /// `devfs_ruleset=`: as given (`None`: not given).
     #[arg(long = "devfs_ruleset")]
     pub devfs_ruleset: Option<String>,
-    /// `create`: a flag.
-    #[arg(long = "create", action = ArgAction::Set, value_parser = flag, default_value = "0")]
-    pub create: bool,
+    /// `create`: a flag; `None` when not given (then the wizard asks, or `yes` decides).
+    #[arg(long = "create", action = ArgAction::Set, value_parser = flag)]
+    pub create: Option<bool>,
     /// `out=`: as given (`None`: not given).
     #[arg(long = "out")]
     pub out: Option<String>,
@@ -316,7 +345,7 @@ impl VerbKeys for ConstructKeys {
 #[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct VersionKeys {
     /// `json`: a flag.
-    #[arg(long = "json", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,
 }
 
@@ -346,13 +375,104 @@ mod tests {
             typed.sort();
             table.sort();
             assert_eq!(typed, table, "vimage {}", v.name);
+            // Every key given as 1: a flag's field is a bool (`bool` or `Option<bool>`), a value's a string.
+            let m = c
+                .clone()
+                .no_binary_name(true)
+                .try_get_matches_from(v.keys.iter().map(|k| format!("--{}=1", k.name)))
+                .unwrap_or_else(|e| panic!("vimage {}: {e}", v.name));
             for k in v.keys {
                 let a = c.get_arguments().find(|a| a.get_long() == Some(k.name)).unwrap();
-                let is_flag = a.get_default_values().first().is_some_and(|d| d == "0");
+                let is_flag = m.try_get_one::<bool>(a.get_id().as_str()).is_ok();
                 assert_eq!(is_flag, k.kind == crate::cli::spec::KeyKind::Flag, "{} {}", v.name, k.name);
             }
         }
         assert!(command("nosuch").is_none());
+    }
+
+    /// What the pre-pass accepts, the typed keys take as it is: for every verb and key, odd
+    /// values in every form the command line allows (`key=value`, `--key=value`,
+    /// `--key value`, `H_CBSD_<key>`).
+    #[test]
+    fn every_value_the_pre_pass_accepts_converts_to_the_typed_keys() {
+        use crate::cli::args::{parse, parse_with_env};
+        use crate::cli::spec::KeyKind;
+        let values =
+            ["", "-", "--", "-x", "--x", "-1", "a=b", "=", "==x", "a b", " ", "é", "\"q\"", "\"", "a,b c", "\t"];
+        let words = ["1", "0", "yes", "NO", "True", "false", "On", "off"];
+        let mut tried = 0;
+        for v in VERBS {
+            let c = command(v.name).unwrap();
+            // A required jail name, given plainly, beside the key under test.
+            let base: Vec<String> =
+                if v.keys.iter().any(|k| k.name == JAIL_KEY && k.required) { vec!["jname=j1".into()] } else { vec![] };
+            for k in v.keys {
+                let odd: &[&str] = if k.kind == KeyKind::Flag { &words } else { &values };
+                for val in odd {
+                    let mut forms = vec![vec![format!("{}={val}", k.name)], vec![format!("--{}={val}", k.name)]];
+                    // A bare `--flag` takes no value from the next word.
+                    if k.kind == KeyKind::Value {
+                        forms.push(vec![format!("--{}", k.name.replace('_', "-")), val.to_string()]);
+                    }
+                    let env_var = format!("H_CBSD_{}", k.name.replace('-', "_"));
+                    let mut parsed = Vec::new();
+                    for f in forms {
+                        let argv: Vec<String> =
+                            if k.name == JAIL_KEY { f } else { base.iter().cloned().chain(f).collect() };
+                        parsed.push((format!("{argv:?}"), parse(v, &argv)));
+                    }
+                    let env = |name: &str| (name == env_var).then(|| val.to_string());
+                    let env_argv = if k.name == JAIL_KEY { vec![] } else { base.clone() };
+                    parsed.push((format!("{env_var}={val:?}"), parse_with_env(v, &env_argv, &env)));
+                    for (how, a) in parsed {
+                        let Ok(a) = a else { continue };
+                        tried += 1;
+                        let m = a.matches(c.clone()).unwrap_or_else(|e| panic!("vimage {} {how}: {e}", v.name));
+                        let id = c.get_arguments().find(|x| x.get_long() == Some(k.name)).unwrap().get_id().as_str();
+                        if k.kind == KeyKind::Flag {
+                            let want = parse_bool(val.trim_matches('"'));
+                            assert_eq!(m.get_one::<bool>(id).copied(), want, "vimage {} {how}", v.name);
+                        } else {
+                            let got = m.get_one::<String>(id).map(String::as_str);
+                            assert_eq!(got, a.values.get(k.name).map(String::as_str), "vimage {} {how}", v.name);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(tried > 500, "{tried}");
+        // The values as typed, through the struct: a leading dash, an `=` and an empty value.
+        let argv: Vec<String> = ["web1", "interface=-em0", "ifname=a=b", "mac=", "--bridges", "-x y"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let k: BridgeKeys = parse(crate::cli::spec::verb("bridge").unwrap(), &argv).unwrap().keys().unwrap();
+        assert_eq!(
+            (k.interface.as_deref(), k.ifname.as_deref(), k.mac.as_deref(), k.bridges.as_deref()),
+            (Some("-em0"), Some("a=b"), Some(""), Some("-x y"))
+        );
+        let k: ConstructKeys = parse(crate::cli::spec::verb("construct").unwrap(), &[]).unwrap().keys().unwrap();
+        assert_eq!(k.create, None, "not given is not create=0");
+        let k: ConstructKeys =
+            parse(crate::cli::spec::verb("construct").unwrap(), &["create=0".to_string()]).unwrap().keys().unwrap();
+        assert_eq!(k.create, Some(false));
+    }
+
+    #[test]
+    fn the_settings_of_set_are_its_stored_settings_by_name() {
+        let names: Vec<&str> = crate::settings::KEYS.iter().map(|(n, _)| *n).collect();
+        let set = crate::cli::spec::verb("set").unwrap();
+        let none = SetKeys::default();
+        let given = none.settings();
+        assert_eq!(given.iter().map(|(n, _)| *n).collect::<Vec<_>>(), names);
+        for n in names {
+            let argv = vec!["jname=j1".to_string(), format!("{n}=v-{n}")];
+            let k: SetKeys = crate::cli::args::parse(set, &argv).unwrap().keys().unwrap();
+            let want = format!("v-{n}");
+            for (m, v) in k.settings() {
+                assert_eq!(v, (m == n).then_some(want.as_str()), "{n}: {m}");
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,43 @@ pub trait Progress {
     /// Something `plan`'s run found or did after its kernel steps: a DHCP lease, a file written.
     fn result(&mut self, _plan: &Plan, _line: &str) {}
     /// A remark about the session as a whole (a repair, a warning, a re-plan).
-    fn note(&mut self, _line: &str) {}
+    fn note(&mut self, _note: &Note) {}
+}
+
+/// A remark about a session, typed where it is made: a front end prints a warning apart (on
+/// stderr) without reading the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Something failed and is left for the next run (a repair on the way in, a service's
+    /// `exec_stop`); the rest are things done or found.
+    pub warning: bool,
+    /// The line as printed and as `--json` lists it (a warning's begins `warning: `).
+    pub text: String,
+}
+
+impl Note {
+    /// A remark: a repair made, a re-plan.
+    pub fn info(text: impl Into<String>) -> Note {
+        Note { warning: false, text: text.into() }
+    }
+
+    /// A warning; its text reads `warning: <what>`.
+    pub fn warning(what: impl std::fmt::Display) -> Note {
+        Note { warning: true, text: format!("warning: {what}") }
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// As its text: `--json` lists notes as strings.
+impl serde::Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
 }
 
 /// Reports nothing: library callers and tests that only want the final [`Report`].

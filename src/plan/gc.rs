@@ -15,9 +15,17 @@ use crate::state::{Attachment, BridgeRec};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The name under which gc journals work that belongs to no jail (an empty vimage bridge).
-/// `%` may start a CBSD jail name but no sane one looks like this.
+/// The name under which gc journals work that belongs to no jail (an empty vimage bridge,
+/// vimage's devfs.rules section): its errors never show it ([`for_no_jail`]; `crate::ops`
+/// takes it off them, as doctor's runs show no name). `%` may start a CBSD jail name but no
+/// sane one looks like this.
 pub const GC_SCOPE: &str = "%vimage-gc";
+
+/// Whether `p` is one of gc's plans for no jail (journalled under [`GC_SCOPE`]): its messages
+/// and errors name no jail.
+pub fn for_no_jail(p: &Plan) -> bool {
+    p.jail.as_str() == GC_SCOPE
+}
 
 /// What a full scan says is orphaned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
