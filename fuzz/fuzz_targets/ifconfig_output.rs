@@ -7,7 +7,7 @@ fuzz_target!(|data: &[u8]| {
     for st in vimage::parse::ifconfig::parse_status(&text) {
         let _ = st.is_bridge();
         if let Some(d) = st.description.as_deref() {
-            let _ = vimage::plan::op::parse_epair_marker(d);
+            let _ = vimage::naming::parse_epair_marker(d);
         }
     }
     let _ = vimage::parse::ifconfig::parse_names(&text);
