@@ -100,9 +100,9 @@ pub fn install(socket: Option<PathBuf>, verb: &str) -> Guard {
 }
 
 /// A change was made: `command` (what ran, the kernel's names filled in) on `jail`'s behalf.
-pub fn change(jail: &str, command: &str) {
+pub fn change(jail: Option<&str>, command: &str) {
     tracing::debug!(target: "vimage::audit", "changed: {command}");
-    emit(Severity::Notice, Some(jail), command);
+    emit(Severity::Notice, jail, command);
 }
 
 /// The command failed with `message` (the error as the user sees it).
@@ -163,10 +163,10 @@ mod tests {
         rx.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
         {
             let _g = install(Some(path.clone()), "bridge");
-            change("web1", "ifconfig epair create");
+            change(Some("web1"), "ifconfig epair create");
             failure(Some("web1"), "boom");
         }
-        change("web1", "after the guard");
+        change(Some("web1"), "after the guard");
         let mut buf = [0u8; 2048];
         let mut got = Vec::new();
         while let Ok(n) = rx.recv(&mut buf) {
@@ -185,7 +185,7 @@ mod tests {
     #[test]
     fn a_missing_socket_is_no_error() {
         let _g = install(Some(PathBuf::from("/nonexistent/vimage/log")), "gc");
-        change("web1", "x");
+        change(Some("web1"), "x");
         failure(None, "y");
     }
 }

@@ -115,3 +115,17 @@ fn a_missing_socket_never_fails_the_command() {
     assert!(r.stdout.contains("eth0 is up"), "{}", r.stdout);
     assert_eq!(run(dir.path(), &mut host, &sock, false, &["bridge", "jname=nosuch"]).code, 69);
 }
+
+/// Runs that belong to no jail are journalled under a scope name (`%vimage-doctor`); the audit
+/// trail names the verb alone, never that name.
+#[test]
+fn doctor_fix_logs_its_changes_without_a_jail_name() {
+    let (dir, mut host) = setup();
+    host.sim_mut().kernel.unload_module("ng_ether");
+    let sock = dir.path().join("log");
+    let r = run(dir.path(), &mut host, &sock, true, &["doctor", "fix=1"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let want = format!("<29>vimage[{}]: doctor: kldload -n ng_ether", std::process::id());
+    assert_eq!(r.lines, [want], "{:?}", r.lines);
+    assert!(r.lines.iter().all(|l| !l.contains('%')), "{:?}", r.lines);
+}

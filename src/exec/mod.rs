@@ -88,7 +88,10 @@ pub fn apply_with(
         if ok {
             db.step_outcome(run, seq, StepState::Done, journal.as_deref(), None)?;
             progress.step_done(plan, rep.commands.last().map(String::as_str).unwrap_or_default());
-            crate::audit::change(plan.jail.as_str(), rep.commands.last().map(String::as_str).unwrap_or_default());
+            crate::audit::change(
+                crate::plan::shown_jail(plan.jail.as_str(), Some(plan.verb)),
+                rep.commands.last().map(String::as_str).unwrap_or_default(),
+            );
             done_effects.extend(&step.effects);
             continue;
         }

@@ -45,7 +45,8 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
         let verb = Verb::parse(&run.verb);
         // A teardown (or a verb of a newer vimage) is finished by running it again.
         if !verb.is_some_and(Verb::is_setup) {
-            rec.notes.push(format!("jail {}: an interrupted {} (run {}) will be finished", run.jail, run.verb, run.id));
+            let who = crate::plan::run_label(&run.jail, verb);
+            rec.notes.push(format!("{who}: an interrupted {} (run {}) will be finished", run.verb, run.id));
             rec.teardowns.push(run.jail.clone());
             db.finish_run(run.id, "interrupted; redone", |_| Ok(()))?;
             continue;
@@ -54,8 +55,7 @@ pub fn recover(host: &mut dyn Host, db: &StateDb, boottime: i64) -> Result<Recov
         roll_back(host, db, &run, &mut scan, &mut rec);
         if rec.errors.len() == before {
             db.finish_run(run.id, "interrupted; rolled back", |_| Ok(()))?;
-            let who =
-                if verb == Some(Verb::Doctor) { "doctor fix=1".to_string() } else { format!("jail {}", run.jail) };
+            let who = crate::plan::run_label(&run.jail, verb);
             rec.notes.push(format!("{who}: rolled back an interrupted {} (run {})", run.verb, run.id));
         }
     }
@@ -113,7 +113,7 @@ fn roll_back(host: &mut dyn Host, db: &StateDb, run: &RunRow, scan: &mut Option<
         };
         let Some(name) = name else { continue };
         if !carries_marker(host, &name, &marker) {
-            rec.notes.push(format!("jail {}: {name} no longer carries {marker}; left alone", run.jail));
+            rec.notes.push(format!("{}: {name} no longer carries {marker}; left alone", label(run)));
             continue;
         }
         // The creating step's own undo (`ifconfig <name> destroy`), with the name it printed
@@ -174,8 +174,8 @@ fn undo_plain(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: &
     let mut failed = false;
     for (cmd, outcome) in run_undo(host, &undo, b, !known) {
         match outcome {
-            UndoOutcome::Done => rec.notes.push(format!("jail {}: {cmd}", run.jail)),
-            UndoOutcome::Gone(_) if !known => rec.notes.push(format!("jail {}: {cmd}", run.jail)),
+            UndoOutcome::Done => rec.notes.push(format!("{}: {cmd}", label(run))),
+            UndoOutcome::Gone(_) if !known => rec.notes.push(format!("{}: {cmd}", label(run))),
             UndoOutcome::Gone(m) | UndoOutcome::Failed(m) => {
                 failed = true;
                 rec.errors.push(undo_failed(run, m));
@@ -190,7 +190,7 @@ fn undo_plain(host: &mut dyn Host, db: &StateDb, run: &RunRow, s: &StepRow, b: &
 /// Marks step `s` undone by `cmd`, which succeeded, and tells the admin.
 fn undone(db: &StateDb, run: &RunRow, s: &StepRow, cmd: &Cmd, rec: &mut Recovery) {
     mark_undone(db, run, s);
-    rec.notes.push(format!("jail {}: {cmd}", run.jail));
+    rec.notes.push(format!("{}: {cmd}", label(run)));
 }
 
 /// Marks step `s` undone without a word: its undo found nothing to do.
@@ -236,4 +236,9 @@ fn find_by_marker(
         })
         .map(|s| s.name.clone())
         .next()
+}
+
+/// `jail web1`, `doctor fix=1` or `gc`: how a note names the run it comes from.
+fn label(run: &RunRow) -> String {
+    crate::plan::run_label(&run.jail, Verb::parse(&run.verb))
 }

@@ -212,6 +212,23 @@ impl FileEdit {
     }
 }
 
+/// The jail a run is about as messages and the audit trail name it: `None` for the runs that
+/// belong to no jail — `doctor fix=1`'s and gc's jail-less plans — which the journal files
+/// under a scope name ([`doctor::DOCTOR_SCOPE`], [`gc::GC_SCOPE`]) an admin must never see.
+pub fn shown_jail(jail: &str, verb: Option<Verb>) -> Option<&str> {
+    let scoped = verb == Some(Verb::Doctor) || jail == doctor::DOCTOR_SCOPE || jail == gc::GC_SCOPE;
+    (!scoped).then_some(jail)
+}
+
+/// How a note about a run begins: `jail web1`, `doctor fix=1` or `gc` (see [`shown_jail`]).
+pub fn run_label(jail: &str, verb: Option<Verb>) -> String {
+    match shown_jail(jail, verb) {
+        Some(j) => format!("jail {j}"),
+        None if verb == Some(Verb::Doctor) || jail == doctor::DOCTOR_SCOPE => "doctor fix=1".to_string(),
+        None => "gc".to_string(),
+    }
+}
+
 /// Which verb a plan serves; recovery treats them differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verb {

@@ -419,3 +419,16 @@ fn nic_spec_uplinks_round_trip() {
     };
     assert_eq!(n.uplink().map(|u| u.to_string()).as_deref(), Some("auto"));
 }
+
+#[test]
+fn runs_for_no_jail_are_never_named_by_their_journal_scope() {
+    use super::{Verb, doctor::DOCTOR_SCOPE, gc::GC_SCOPE, run_label, shown_jail};
+    assert_eq!(shown_jail("web1", Some(Verb::Unbridge)), Some("web1"));
+    assert_eq!(run_label("web1", Some(Verb::Bridge)), "jail web1");
+    assert_eq!(shown_jail(GC_SCOPE, Some(Verb::Unbridge)), None);
+    assert_eq!(run_label(GC_SCOPE, Some(Verb::Unbridge)), "gc");
+    assert_eq!(shown_jail(DOCTOR_SCOPE, Some(Verb::Doctor)), None);
+    assert_eq!(run_label(DOCTOR_SCOPE, Some(Verb::Doctor)), "doctor fix=1");
+    // A journal written by a newer vimage (an unknown verb) still hides the scope name.
+    assert_eq!(run_label(DOCTOR_SCOPE, None), "doctor fix=1");
+}
