@@ -135,8 +135,8 @@ fn status_json(h: &mut dyn Host, root: &Path, n: usize) -> usize {
 /// prints `cpu cpu_in_sim rss links commands_of_2nd_start commands_of_last_start`.
 fn child_netgraph(jails: usize) {
     let dir = tempfile::tempdir().unwrap();
-    // FreeBSD 13.x: from 14.0 if_index is one global space of 65,535 ifnets (sys/net/if.c,
-    // `if_index` is a u_short), and 6,553 vnets with a lo0 each plus 65,530 eifaces do not fit
+    // FreeBSD 13.x: from 14.0 if_index is one global space, and it is 16 bits wide in struct
+    // ifnet (65,535 ifnets); 6,553 vnets with a lo0 each plus 65,530 eifaces do not fit
     // in it; on 13.x each vnet numbers its own, as this case was first measured.
     let mut k = kernel_with_jails(jails);
     k.set_osreldate(1_303_000);

@@ -90,7 +90,7 @@ fn netgraph_starts_cost_the_same_with_two_thousand_links_on_the_bridge() {
 #[ignore]
 fn vimage_puts_65530_eifaces_on_one_ng_bridge() {
     let t = Instant::now();
-    // On 13.x: from 14.0 if_index is global and holds 65,535 ifnets (sys/net/if.c), too few
+    // On 13.x: from 14.0 if_index is global and 16 bits wide (65,535 ifnets), too few
     // for 6,553 vnets' lo0 plus 65,530 eifaces; 13.x numbers each vnet's own.
     let (second, last, h) = bridge_many(6_553, 10, Some(1_303_000));
     assert_eq!(h.sim().kernel.ng_host_bridge_links("vimage_em0"), Some((65_532, 65_532)));
