@@ -266,9 +266,11 @@ impl StateDb {
 
     /// Who holds `mac` in vimage's records, as `jail:nic`.
     pub fn mac_owner(&self, mac: &Mac) -> Result<Option<(String, u32)>> {
+        // Cached: the planner asks this for every candidate MAC of every NIC of a start.
         Ok(self
             .conn
-            .query_row("SELECT jail, nic FROM nic_mac WHERE mac=?1", [mac.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .prepare_cached("SELECT jail, nic FROM nic_mac WHERE mac=?1")?
+            .query_row([mac.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
@@ -482,13 +484,11 @@ impl StateDb {
 
     /// The jail whose netgraph NIC's node is named `name`, other than `except_jail`.
     pub fn ng_name_owner(&self, name: &str, except_jail: &str) -> Result<Option<String>> {
+        // Cached: asked for every candidate name of every netgraph NIC of a start.
         Ok(self
             .conn
-            .query_row(
-                "SELECT jail FROM attachment WHERE mode=?3 AND host_if=?1 AND jail<>?2 LIMIT 1",
-                params![name, except_jail, ModeKind::Netgraph],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT jail FROM attachment WHERE mode=?3 AND host_if=?1 AND jail<>?2 LIMIT 1")?
+            .query_row(params![name, except_jail, ModeKind::Netgraph], |r| r.get(0))
             .optional()?)
     }
 
