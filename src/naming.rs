@@ -28,6 +28,19 @@ pub fn bridge_marker(uplink: &str) -> String {
     format!("vimage:{uplink}")
 }
 
+/// The description vimage puts on a vlan(4) uplink it created (`vimage:vlan/em0.100`): no
+/// second `:` (so it is never read as an epair's `vimage:<jail>:<nic>`) and never equal to a
+/// bridge's `vimage:<uplink>` (interface names hold no `/`).
+pub fn vlan_marker(name: &str) -> String {
+    format!("vimage:vlan/{name}")
+}
+
+/// True when `st` is a vlan(4) vimage created: its own [`vlan_marker`] and group `vimage`.
+/// Only such a vlan is ever destroyed by vimage.
+pub fn is_own_vlan(st: &IfStatus) -> bool {
+    st.in_group(GROUP) && st.description.as_deref() == Some(vlan_marker(&st.name).as_str())
+}
+
 /// The interface group that holds every host-side object vimage created.
 pub const GROUP: &str = "vimage";
 

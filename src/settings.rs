@@ -15,6 +15,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("bridges", "netgraph uplinks, one ng<i>_<jail> interface each (netgraph mode)"),
     ("vnets", "physical interfaces passed through into the jail"),
     ("userland", "freebsd or linux: what runs in the jail (default: read from its /bin/sh)"),
+    ("vlan", "VLAN of each epair NIC's uplink, comma or blank separated (0 = none)"),
+    ("vlan_untagged", "FreeBSD 15: untagged VLAN of each NIC on a VLAN-filtering bridge (0 = none)"),
+    ("vlan_tagged", "FreeBSD 15: tagged VLANs of each NIC (N,M,A-B), blank separated per NIC"),
 ];
 
 fn list(v: &str) -> Vec<String> {
@@ -41,6 +44,22 @@ pub fn validate(jail: &JailName, key: &str, value: &str) -> Result<String> {
                 IfName::parse(n).map_err(|e| bad(e.0))?;
             }
             Ok(v.join(" "))
+        }
+        "vlan" | "vlan_untagged" => {
+            let v = list(value);
+            for n in v.iter().filter(|n| *n != "0") {
+                crate::model::vlan::parse_vid(n).map_err(|e| bad(e.0))?;
+            }
+            Ok(v.join(" "))
+        }
+        "vlan_tagged" => {
+            let v: Vec<String> = value.split_whitespace().map(str::to_string).collect();
+            let mut out = Vec::with_capacity(v.len());
+            for l in &v {
+                let ids = crate::model::vlan::parse_vid_list(l).map_err(|e| bad(e.0))?;
+                out.push(if ids.is_empty() { "0".to_string() } else { crate::model::vlan::format_vid_list(&ids) });
+            }
+            Ok(out.join(" "))
         }
         "userland" => Userland::parse(value).map(|u| u.as_str().to_string()).map_err(|e| bad(e.0)),
         "mode" => match ModeKind::parse(value) {

@@ -119,7 +119,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__bridge)
-            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mac --mode --bridges --vnets --force --ip4_addr --ci_gw4 --devfs_ruleset --rcconf --dry-run --json"
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mac --mode --bridges --vnets --vlan --vlan_untagged --vlan_tagged --force --ip4_addr --ci_gw4 --devfs_ruleset --rcconf --dry-run --json"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -154,6 +154,18 @@ _vimage() {
                     return 0
                     ;;
                 --vnets)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vlan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vlan_untagged)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vlan_tagged)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -559,7 +571,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__set)
-            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mode --bridges --vnets --userland --nic_hwaddr --enable --dry-run --json"
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mode --bridges --vnets --userland --vlan --vlan_untagged --vlan_tagged --nic_hwaddr --enable --dry-run --json"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -594,6 +606,18 @@ _vimage() {
                     return 0
                     ;;
                 --userland)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vlan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vlan_untagged)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vlan_tagged)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

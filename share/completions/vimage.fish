@@ -53,6 +53,9 @@ complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l mac -d 'fixed M
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l mode -d 'how the interface= NICs are made (default epair)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l bridges -d 'netgraph NICs: one ng_eiface per entry on that uplink\'s ng_bridge (an uplink may repeat)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l vnets -d 'physical interfaces to move into the jail as they are (passthrough)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l vlan -d 'VLAN of each NIC\'s uplink: the NIC goes on vlan(4) UPLINK.N (created when missing, destroyed with its last jail; 0 = none)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l vlan_untagged -d 'FreeBSD 15: each NIC an untagged member of VLAN N on a VLAN-filtering bridge (before 15: uplink UPLINK.N; 0 = none)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l vlan_tagged -d 'FreeBSD 15: VLANs each NIC carries tagged (N,M,A-B; blank separates NICs); refused before 15' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l force -d 'pass interfaces through even if that cuts the host off (default route, bridge uplink)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l ip4_addr -d 'addresses, CBSD\'s syntax: A.B.C.D[/N] (default /24), IPv6[/N] (default /64), REALDHCP (dhclient), SLAAC, nic#ITEM for another NIC (eth1 or its uplink), 0 = leave alone (default)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l ci_gw4 -d 'default router(s) in the jail; auto = the LAN\'s router (default 0: not managed)' -r
@@ -109,6 +112,9 @@ complete -c vimage -n "__fish_vimage_using_subcommand set" -l mode -d 'how the j
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l bridges -d 'netgraph uplinks, one ng<i>_<jail> interface each' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l vnets -d 'physical interfaces to pass through' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l userland -d 'what runs in the jail (default: read from its /bin/sh); linux: NICs keep the kernel\'s names, nothing runs inside' -r
+complete -c vimage -n "__fish_vimage_using_subcommand set" -l vlan -d 'VLAN of each epair NIC\'s uplink (vlan(4) UPLINK.N; 0 = none)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand set" -l vlan_untagged -d 'FreeBSD 15: untagged VLAN of each NIC on a VLAN-filtering bridge (0 = none)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand set" -l vlan_tagged -d 'FreeBSD 15: tagged VLANs of each NIC (N,M,A-B; blank separates NICs)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l nic_hwaddr -d 'MACs of the jail\'s NICs, written into CBSD\'s jailnic rows (CBSD only)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l enable -d 'install (1) or remove (0) the CBSD integration for the jail (CBSD only)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l dry-run -d 'print the plan as the exact FreeBSD commands, in order, and change nothing' -r

@@ -7,6 +7,9 @@
 //!   `eth<i>`, because that is the name the jail's rc.conf was written for.
 //! - uplink: `nic_parent`; `auto`, `0` and empty mean the default-route interface.
 //! - MAC: `nic_hwaddr` when set, and it must be a well-formed unicast address.
+//! - VLANs (15.x): `nic_vlan_untagged` (one ID; `0` or empty: none) and `nic_vlan_tagged`
+//!   (IDs and ranges, comma separated; `0` or empty: none), as `vlan_untagged=` and
+//!   `vlan_tagged=` ([`crate::model::vlan`]).
 //!
 //! A bad value is a `Data` error (65) naming the jail, the NIC row and the value.
 
@@ -15,8 +18,9 @@ use super::jails::{self, JailRow};
 use super::{CbsdDb, CbsdJail, DbOptions, Workdir};
 use crate::error::{Error, Kind, Result};
 use crate::model::addr::{parse_ci_gw4, parse_ip4_addr};
+use crate::model::vlan::{parse_vid, parse_vid_list};
 use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
-use crate::resolve::{self, NicName, NicPartial, Partial, Source};
+use crate::resolve::{self, NicName, NicPartial, Partial, Source, VlanPartial};
 
 /// The 14.x default row name; never an interface name inside a jail.
 const LEGACY_DEFAULT_NAME: &str = "epairb";
@@ -74,7 +78,18 @@ pub fn to_partial(jail: &JailRow, nics: &NicTable) -> Result<(JailName, Partial)
             None => None,
             Some(m) => Some(Mac::parse_assignable(m).map_err(|e| bad("nic_hwaddr", m, e.0))?),
         };
-        out.push(NicPartial { uplink: Some(uplink), name, mac });
+        // 15.x: the bridge VLAN filtering columns (`0` or empty: none), carried to the planner,
+        // which uses them on a 15.x kernel and falls back to a vlan(4) uplink before 15.
+        let untagged = match row.nic_vlan_untagged.as_deref().map(str::trim) {
+            None | Some("" | "0") => None,
+            Some(v) => Some(parse_vid(v).map_err(|e| bad("nic_vlan_untagged", v, e.0))?),
+        };
+        let tagged = match row.nic_vlan_tagged.as_deref() {
+            None => Vec::new(),
+            Some(v) => parse_vid_list(v).map_err(|e| bad("nic_vlan_tagged", v, e.0))?,
+        };
+        let vlan = VlanPartial { vlan: None, untagged: Some(untagged), tagged: Some(tagged) };
+        out.push(NicPartial { uplink: Some(uplink), name, mac, vlan });
     }
     Ok((jname, Partial { list: Some(out), ..Partial::default() }))
 }

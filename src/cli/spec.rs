@@ -119,6 +119,21 @@ pub const VERBS: &[VerbSpec] = &[
                 "netgraph NICs: one ng_eiface per entry on that uplink's ng_bridge (an uplink may repeat)",
             ),
             key("vnets", "IF[ IF...]", "physical interfaces to move into the jail as they are (passthrough)"),
+            key(
+                "vlan",
+                "N[,N...]",
+                "VLAN of each NIC's uplink: the NIC goes on vlan(4) UPLINK.N (created when missing, destroyed with its last jail; 0 = none)",
+            ),
+            key(
+                "vlan_untagged",
+                "N[,N...]",
+                "FreeBSD 15: each NIC an untagged member of VLAN N on a VLAN-filtering bridge (before 15: uplink UPLINK.N; 0 = none)",
+            ),
+            key(
+                "vlan_tagged",
+                "LIST[ LIST...]",
+                "FreeBSD 15: VLANs each NIC carries tagged (N,M,A-B; blank separates NICs); refused before 15",
+            ),
             flag("force", "pass interfaces through even if that cuts the host off (default route, bridge uplink)"),
             key(
                 "ip4_addr",
@@ -240,6 +255,17 @@ pub const VERBS: &[VerbSpec] = &[
                 "userland",
                 "freebsd|linux",
                 "what runs in the jail (default: read from its /bin/sh); linux: NICs keep the kernel's names, nothing runs inside",
+            ),
+            key("vlan", "N[,N...]", "VLAN of each epair NIC's uplink (vlan(4) UPLINK.N; 0 = none)"),
+            key(
+                "vlan_untagged",
+                "N[,N...]",
+                "FreeBSD 15: untagged VLAN of each NIC on a VLAN-filtering bridge (0 = none)",
+            ),
+            key(
+                "vlan_tagged",
+                "LIST[ LIST...]",
+                "FreeBSD 15: tagged VLANs of each NIC (N,M,A-B; blank separates NICs)",
             ),
             key("nic_hwaddr", "MAC[,MAC...]", "MACs of the jail's NICs, written into CBSD's jailnic rows (CBSD only)"),
             key("enable", "1|0", "install (1) or remove (0) the CBSD integration for the jail (CBSD only)"),

@@ -87,6 +87,15 @@ pub struct BridgeKeys {
     /// `vnets=`: as given (`None`: not given).
     #[arg(long = "vnets")]
     pub vnets: Option<String>,
+    /// `vlan=`: as given (`None`: not given).
+    #[arg(long = "vlan")]
+    pub vlan: Option<String>,
+    /// `vlan_untagged=`: as given (`None`: not given).
+    #[arg(long = "vlan_untagged")]
+    pub vlan_untagged: Option<String>,
+    /// `vlan_tagged=`: as given (`None`: not given).
+    #[arg(long = "vlan_tagged")]
+    pub vlan_tagged: Option<String>,
     /// `force`: a flag.
     #[arg(long = "force", action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub force: bool,
@@ -210,6 +219,15 @@ pub struct SetKeys {
     /// `userland=`: as given (`None`: not given).
     #[arg(long = "userland")]
     pub userland: Option<String>,
+    /// `vlan=`: as given (`None`: not given).
+    #[arg(long = "vlan")]
+    pub vlan: Option<String>,
+    /// `vlan_untagged=`: as given (`None`: not given).
+    #[arg(long = "vlan_untagged")]
+    pub vlan_untagged: Option<String>,
+    /// `vlan_tagged=`: as given (`None`: not given).
+    #[arg(long = "vlan_tagged")]
+    pub vlan_tagged: Option<String>,
     /// `nic_hwaddr=`: as given (`None`: not given).
     #[arg(long = "nic_hwaddr")]
     pub nic_hwaddr: Option<String>,
@@ -233,7 +251,7 @@ impl SetKeys {
     /// with their values (`None`: not given). The settings are kept by name in vimage's
     /// database, so the names are spelled here, beside the fields; a test keeps them equal
     /// to `settings::KEYS` and to the fields' keys.
-    pub fn settings(&self) -> [(&'static str, Option<&str>); 6] {
+    pub fn settings(&self) -> [(&'static str, Option<&str>); 9] {
         [
             ("interface", self.interface.as_deref()),
             ("ifname", self.ifname.as_deref()),
@@ -241,6 +259,9 @@ impl SetKeys {
             ("bridges", self.bridges.as_deref()),
             ("vnets", self.vnets.as_deref()),
             ("userland", self.userland.as_deref()),
+            ("vlan", self.vlan.as_deref()),
+            ("vlan_untagged", self.vlan_untagged.as_deref()),
+            ("vlan_tagged", self.vlan_tagged.as_deref()),
         ]
     }
 }

@@ -195,6 +195,18 @@ pub fn for_bridge(
             _ => {}
         }
     }
+    // The vlan(4) uplinks the NICs' VLAN keys may name (`vlan=100` on em0: em0.100). One vimage
+    // created is in group vimage, which the listing above leaves out; one that is missing is
+    // simply not found.
+    for n in &net.nics {
+        let base = match n.uplink() {
+            Some(Uplink::Named(u)) => Some(u.to_string()),
+            _ => v.default_if.clone(),
+        };
+        if let Some(b) = base {
+            wanted.extend(n.vlan.vlan.iter().chain(&n.vlan.untagged).map(|t| crate::model::vlan::vlan_ifname(&b, *t)));
+        }
+    }
     if net.wants_devfs() {
         v.devfs =
             Some(super::devfs::gather(host, db, paths, &net.addressing.devfs_ruleset.into_iter().collect::<Vec<_>>())?);
@@ -349,6 +361,11 @@ fn netgraph_facts(host: &mut dyn Host, db: &StateDb, net: &JailNet, v: &mut Host
             Some(Uplink::Named(u)) => Some(u.to_string()),
             _ => v.default_if.clone(),
         };
+        // A netgraph NIC's VLAN is its uplink's (ng_bridge does not filter VLANs).
+        let uplink = uplink.map(|u| match n.vlan.vlan.or(n.vlan.untagged) {
+            Some(t) if !u.ends_with(&format!(".{t}")) => crate::model::vlan::vlan_ifname(&u, t),
+            _ => u,
+        });
         if let Some(u) = uplink {
             match v.bridges.iter().find(|b| b.is_netgraph() && b.uplink == u) {
                 Some(b) => *per_bridge.entry(b.name.clone()).or_default() += 1,
@@ -438,6 +455,23 @@ pub fn for_unbridge(
         }
         if let Some(s) = iface(host, &b)? {
             v.host_ifaces.insert(b, s);
+        }
+    }
+    // The jail's vlan(4) uplinks (`<parent>.<tag>`, the only kind vimage creates): whether one
+    // goes with its bridge is decided by its marker (`plan::unbridge`).
+    let mut vlans: Vec<String> = v
+        .attachments
+        .iter()
+        .filter_map(|a| a.uplink.clone())
+        .filter(|u| crate::model::vlan::split_vlan_ifname(u).is_some())
+        .collect();
+    vlans.sort();
+    vlans.dedup();
+    for u in vlans {
+        if !v.host_ifaces.contains_key(&u)
+            && let Some(s) = iface(host, &u)?
+        {
+            v.host_ifaces.insert(u, s);
         }
     }
     Ok(v)

@@ -11,6 +11,7 @@
 pub mod addr;
 mod names;
 mod net;
+pub mod vlan;
 
 pub use names::*;
 pub use net::*;

@@ -3,6 +3,7 @@
 
 use super::addr::{Gateway, NicAddrs};
 use super::names::{IfName, Invalid, JailName, Mac, default_name, ng_ifname};
+use super::vlan::NicVlan;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -182,6 +183,9 @@ pub struct NicSpec {
     /// Its addresses (from `ip4_addr`); empty: vimage leaves its addresses alone.
     #[serde(default)]
     pub addrs: NicAddrs,
+    /// Its VLANs (`vlan=`, `vlan_untagged=`, `vlan_tagged=`); empty: none.
+    #[serde(default)]
+    pub vlan: NicVlan,
 }
 
 /// What, beyond its NICs, a jail's network needs: default routers, the devfs ruleset that lets
@@ -242,6 +246,7 @@ impl JailNet {
                 mode: NicMode::Epair { uplink: u.clone() },
                 mac: None,
                 addrs: Default::default(),
+                vlan: NicVlan::default(),
             })
             .collect();
         JailNet { jail, nics, addressing: Addressing::default(), force: false, userland: None }
@@ -275,6 +280,7 @@ impl JailNet {
                 mode: NicMode::Netgraph { uplink: u.clone() },
                 mac: None,
                 addrs: Default::default(),
+                vlan: NicVlan::default(),
             });
         }
     }
@@ -291,6 +297,7 @@ impl JailNet {
                 mode: NicMode::Passthrough { iface: f.clone() },
                 mac: None,
                 addrs: Default::default(),
+                vlan: NicVlan::default(),
             });
         }
     }

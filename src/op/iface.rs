@@ -4,8 +4,9 @@
 
 use super::{Bindings, IfRef, InJail};
 use crate::host::{Cmd, Output, Program};
+use crate::model::vlan::format_vid_list;
 use crate::model::{IfName, JailName, Mac};
-use crate::naming::{GROUP, bridge_marker, epair_marker};
+use crate::naming::{GROUP, bridge_marker, epair_marker, vlan_marker};
 
 /// `ifconfig <args>` on the host.
 pub(super) fn ifconfig(args: Vec<String>) -> Cmd {
@@ -40,6 +41,39 @@ pub(super) fn create_epair(jail: &JailName, nic: &IfName, mtu: u32) -> Cmd {
         mtu.to_string(),
         "up".into(),
     ])
+}
+
+/// `ifconfig <parent>.<tag> create`
+pub(super) fn create_vlan(name: &str) -> Cmd {
+    ifconfig(vec![name.to_string(), "create".into()])
+}
+
+/// `ifconfig <vlan> description vimage:vlan/<vlan> group vimage up`
+pub(super) fn mark_vlan(name: &str) -> Cmd {
+    ifconfig(vec![name.to_string(), "description".into(), vlan_marker(name), "group".into(), GROUP.into(), "up".into()])
+}
+
+/// `ifconfig <bridge> vlanfilter`
+pub(super) fn vlanfilter(bridge: &IfRef, b: &Bindings) -> Cmd {
+    ifconfig(vec![bridge.display(b), "vlanfilter".into()])
+}
+
+/// `ifconfig <bridge> [ifuntagged <member> <N>] [iftagged <member> <LIST>]`
+pub(super) fn member_vlans(bridge: &IfRef, member: &IfRef, untagged: Option<u16>, tagged: &[u16], b: &Bindings) -> Cmd {
+    let mut a = vec![bridge.display(b)];
+    if let Some(u) = untagged {
+        a.extend(["ifuntagged".into(), member.display(b), u.to_string()]);
+    }
+    if !tagged.is_empty() {
+        a.extend(["iftagged".into(), member.display(b), format_vid_list(tagged)]);
+    }
+    ifconfig(a)
+}
+
+/// `ifconfig <bridge> +iftagged|-iftagged <uplink> <LIST>`
+pub(super) fn uplink_tagged(bridge: &IfRef, uplink: &str, vlans: &[u16], add: bool, b: &Bindings) -> Cmd {
+    let word = if add { "+iftagged" } else { "-iftagged" };
+    ifconfig(vec![bridge.display(b), word.into(), uplink.to_string(), format_vid_list(vlans)])
 }
 
 /// `ifconfig <bridge> addm <member>`

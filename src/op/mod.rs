@@ -456,6 +456,57 @@ pub enum Op {
         /// The module (`ng_ether`).
         module: String,
     },
+    /// `ifconfig <parent>.<tag> create`: a vlan(4) uplink vimage creates because it is
+    /// missing, by the one name if_vlan.c `vlan_clone_match_ethervid` takes without a request
+    /// (so the kernel's name is the planned one and nothing has to be read back). Undone by
+    /// destroying it; [`Op::MarkVlan`] marks it vimage's right after.
+    CreateVlan {
+        /// The vlan's name, `<parent>.<tag>`.
+        name: String,
+        /// Its parent, for messages.
+        parent: String,
+        /// Its VLAN ID, for messages.
+        tag: u16,
+    },
+    /// `ifconfig <vlan> description vimage:vlan/<vlan> group vimage up`: the marker by which
+    /// teardown, `gc` and crash recovery know the vlan is vimage's to destroy
+    /// ([`crate::naming::vlan_marker`]). No undo of its own: [`Op::CreateVlan`]'s destroy covers it.
+    MarkVlan {
+        /// The vlan vimage just created.
+        name: String,
+    },
+    /// `ifconfig <bridge> vlanfilter` (FreeBSD 15, if_bridge.c `BRDGSFLAGS` `IFBRF_VLANFILTER`):
+    /// only on a bridge this run creates, so its undo is that bridge's destroy.
+    VlanFilter {
+        /// The bridge (vimage's, just created).
+        bridge: IfRef,
+    },
+    /// `ifconfig <bridge> [ifuntagged <member> <N>] [iftagged <member> <LIST>]` (FreeBSD 15,
+    /// `BRDGSIFPVID`, `BRDGSIFVLANSET`): a jail's host end as untagged member of one VLAN and
+    /// tagged member of others. No undo: the epair's destroy takes the membership along.
+    MemberVlans {
+        /// The bridge.
+        bridge: IfRef,
+        /// The jail's host end.
+        member: IfRef,
+        /// Its PVID (`ifuntagged`).
+        untagged: Option<u16>,
+        /// The VLANs it carries tagged (`iftagged`).
+        tagged: Vec<u16>,
+    },
+    /// `ifconfig <bridge> +iftagged <uplink> <LIST>` (or `-iftagged` when `add` is false): the
+    /// uplink member of vimage's bridge carries the jails' VLANs tagged. Undone by the other
+    /// sign, for exactly the VLANs it added.
+    UplinkTagged {
+        /// vimage's bridge.
+        bridge: IfRef,
+        /// Its uplink member.
+        uplink: String,
+        /// The VLANs added (or removed).
+        vlans: Vec<u16>,
+        /// `+iftagged` (true) or `-iftagged`.
+        add: bool,
+    },
     /// `ifconfig -j <jid> <iface> up` (`jexec <jid> ifconfig …` before 14.0).
     UpInJail {
         /// Where ifconfig runs: the jail instance, by ID (a jail restarted since planning is
@@ -530,6 +581,13 @@ impl Op {
             Op::NgUndo { of, lines } => netgraph::undo(of, lines, b),
             Op::NgShutdown { id, .. } => netgraph::shutdown(*id),
             Op::KldLoad { module } => netgraph::kldload(module),
+            Op::CreateVlan { name, .. } => iface::create_vlan(name),
+            Op::MarkVlan { name } => iface::mark_vlan(name),
+            Op::VlanFilter { bridge } => iface::vlanfilter(bridge, b),
+            Op::MemberVlans { bridge, member, untagged, tagged } => {
+                iface::member_vlans(bridge, member, *untagged, tagged, b)
+            }
+            Op::UplinkTagged { bridge, uplink, vlans, add } => iface::uplink_tagged(bridge, uplink, vlans, *add, b),
         }
     }
 
@@ -648,6 +706,14 @@ impl Op {
             Op::CreateJail { jail, .. } => Some(Op::RemoveJail { jail: jail.clone() }),
             Op::NgScript { slot, lines } => Some(Op::NgUndo { of: slot.clone(), lines: lines.clone() }),
             Op::Vnet { iface, jid, was_up, .. } => Some(Op::Unvnet { iface: iface.clone(), jid: *jid, up: *was_up }),
+            Op::CreateVlan { name, .. } => Some(Op::Destroy { iface: IfRef::name(name) }),
+            Op::UplinkTagged { bridge, uplink, vlans, add: true } => Some(Op::UplinkTagged {
+                bridge: bridge.clone(),
+                uplink: uplink.clone(),
+                vlans: vlans.clone(),
+                add: false,
+            }),
+            Op::MarkVlan { .. } | Op::VlanFilter { .. } | Op::MemberVlans { .. } | Op::UplinkTagged { .. } => None,
             Op::AddMember { .. }
             | Op::MoveToJail { .. }
             | Op::RenameInJail { .. }

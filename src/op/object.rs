@@ -40,6 +40,10 @@ impl Op {
             }
             Op::NgShutdown { name, .. } => Object::new(Node, name),
             Op::KldLoad { module } => Object::new(Module, module),
+            Op::CreateVlan { name, .. } | Op::MarkVlan { name } => Object::new(Interface, name),
+            Op::VlanFilter { bridge } | Op::MemberVlans { bridge, .. } | Op::UplinkTagged { bridge, .. } => {
+                Object::new(Bridge, bridge.display(b))
+            }
             Op::NgScript { .. } | Op::NgUndo { .. } => return None,
         })
     }

@@ -34,6 +34,27 @@ pub struct IfStatus {
     pub inet6_cidr: Vec<(Ipv6Addr, u8)>,
     /// The `nd6 options=…<…>` flag names (`IFDISABLED`, `ACCEPT_RTADV`, …).
     pub nd6: Vec<String>,
+    /// A vlan(4): its tag and parent (`vlan: 100 vlanproto: 802.1q vlanpcp: 0 parent
+    /// interface: em0`, ifvlan.c `vlan_status`); the parent is `None` for `<none>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vlan: Option<(u16, Option<String>)>,
+    /// A 15.x bridge's `bridge flags=…<VLANFILTER>` (ifbridge.c `bridge_status`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub vlanfilter: bool,
+    /// A 15.x bridge's members' VLANs (`untagged N tagged LIST` after `path cost`), by member.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub member_vlans: Vec<MemberVlans>,
+}
+
+/// One bridge member's VLANs on a 15.x bridge, as `ifconfig` prints them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MemberVlans {
+    /// The member.
+    pub member: String,
+    /// `untagged N` (its PVID), if any.
+    pub untagged: Option<u16>,
+    /// `tagged LIST`, expanded and sorted.
+    pub tagged: Vec<u16>,
 }
 
 impl IfStatus {
@@ -75,6 +96,26 @@ pub fn parse_status(text: &str) -> Vec<IfStatus> {
             if let Some(name) = m.split_whitespace().next() {
                 cur.members.push(name.to_string());
             }
+        } else if l.contains("path cost") && !cur.members.is_empty() {
+            // The second line of a member: ` … path cost N [untagged N] [tagged LIST]`.
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let after = |k: &str| w.iter().position(|x| *x == k).and_then(|i| w.get(i + 1)).copied();
+            let untagged = after("untagged").and_then(|v| v.parse().ok());
+            let tagged = after("tagged").map(vid_ranges).unwrap_or_default();
+            if (untagged.is_some() || !tagged.is_empty())
+                && let Some(member) = cur.members.last().cloned()
+            {
+                cur.member_vlans.push(MemberVlans { member, untagged, tagged });
+            }
+        } else if let Some(f) = l.strip_prefix("bridge flags=") {
+            cur.vlanfilter = f.contains("VLANFILTER");
+        } else if let Some(v) = l.strip_prefix("vlan: ") {
+            let w: Vec<&str> = v.split_whitespace().collect();
+            let tag = w.first().and_then(|t| t.parse().ok());
+            let parent = l.split_once("parent interface: ").map(|(_, p)| p.trim()).filter(|p| *p != "<none>");
+            if let Some(tag) = tag {
+                cur.vlan = Some((tag, parent.map(str::to_string)));
+            }
         } else if let Some(a) = l.strip_prefix("inet6 ") {
             let w: Vec<&str> = a.split_whitespace().collect();
             if let Some(addr) = w.first() {
@@ -101,6 +142,26 @@ pub fn parse_status(text: &str) -> Vec<IfStatus> {
             && open < close
         {
             cur.nd6 = o[open + 1..close].split(',').filter(|f| !f.is_empty()).map(str::to_string).collect();
+        }
+    }
+    out
+}
+
+/// ifbridge.c `print_vlans`' `100-103,106` as the IDs it stands for (a garbled part is
+/// skipped: this reads, it does not validate).
+fn vid_ranges(v: &str) -> Vec<u16> {
+    let mut out = Vec::new();
+    for part in v.split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                if let (Ok(a), Ok(b)) = (a.parse::<u16>(), b.parse::<u16>())
+                    && a <= b
+                    && b < 4096
+                {
+                    out.extend(a..=b);
+                }
+            }
+            None => out.extend(part.parse::<u16>().ok()),
         }
     }
     out
@@ -186,5 +247,34 @@ epair0b: flags=1008842<BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mt
         assert!(parse_status("\tether 00:00:00:00:00:01\nnonsense\n").is_empty());
         let v = parse_status("x: flags=zzz mtu\n");
         assert_eq!(v[0].mtu, 0);
+    }
+
+    #[test]
+    fn reads_vlans_and_15x_bridge_vlan_filtering_ifvlan_c_vlan_status_ifbridge_c_bridge_status() {
+        let text = "em0.100: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500
+\tdescription: vimage:vlan/em0.100
+\tether 00:1b:21:aa:bb:cc
+\tgroups: vlan vimage
+\tvlan: 100 vlanproto: 802.1q vlanpcp: 0 parent interface: em0
+vlan0: flags=8802<BROADCAST,SIMPLEX,MULTICAST> metric 0 mtu 1500
+\tvlan: 0 vlanproto: 802.1q vlanpcp: 0 parent interface: <none>
+bridge0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500
+\tether 58:9c:fc:10:ff:b6
+\tid 00:00:00:00:00:00 priority 32768 hellotime 2 fwddelay 15
+\tbridge flags=1<VLANFILTER>
+\tmember: epair0a flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
+\t        port 5 priority 128 path cost 2000 untagged 20 tagged 100-102,200
+\tmember: em0 flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
+\t        port 1 priority 128 path cost 20000
+\tgroups: bridge
+";
+        let v = parse_status(text);
+        assert_eq!(v[0].vlan, Some((100, Some("em0".to_string()))));
+        assert_eq!(v[1].vlan, Some((0, None)));
+        assert!(v[2].vlanfilter && !v[0].vlanfilter);
+        assert_eq!(
+            v[2].member_vlans,
+            [MemberVlans { member: "epair0a".into(), untagged: Some(20), tagged: vec![100, 101, 102, 200] }]
+        );
     }
 }

@@ -26,6 +26,7 @@ pub fn plan_bridge(net: &JailNet, v: &HostView) -> Result<Plan> {
         macs: HashSet::new(),
         ng: NgPlan::default(),
         stale: Vec::new(),
+        vlans: Default::default(),
         force: net.force,
     };
     p.plan.notes.extend(v.userland.note(jail));

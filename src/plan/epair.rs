@@ -41,8 +41,16 @@ pub(super) struct Adoptable {
 impl<'a> Planner<'a> {
     /// Plans one epair NIC.
     pub fn epair_nic(&mut self, nic: &NicSpec) -> Result<()> {
-        let (uplink, up) = self.existing_uplink(nic)?;
-        let (uplink, up) = self.behind_own_bridge(nic, uplink, up)?;
+        // A missing vlan(4) uplink vimage creates (just before its bridge, below).
+        let want = self.resolve_uplink(nic)?;
+        let fresh = self.vlan_to_create(nic, &want)?;
+        let (uplink, up): (String, &IfStatus) = match &fresh {
+            Some(st) => (want, st),
+            None => {
+                let (uplink, up) = self.existing_uplink(nic)?;
+                self.behind_own_bridge(nic, uplink, up)?
+            }
+        };
         let mac = self.decide_mac(nic)?;
         let in_jail = self.name_in_jail(nic);
         if let Prelude::InPlace = self.prelude(nic, in_jail.as_deref(), Some(&uplink), Some(mac))? {
@@ -51,12 +59,17 @@ impl<'a> Planner<'a> {
         if let Some(ad) = self.adoptable(nic) {
             return self.adopt(nic, &ad, &uplink, up.mtu, mac);
         }
+        if fresh.is_some() {
+            self.create_vlan(&uplink);
+        }
         let bridge = self.choose_bridge(&uplink, up)?;
+        self.prepare_vlan_bridge(nic, &bridge, &uplink)?;
         let slot = Slot(format!("{}_a", nic.name));
         let mtu = up.mtu;
         let jid = self.info.jid;
         self.push(Op::CreateEpair { slot: slot.clone(), jail: self.jail.clone(), nic: nic.name.clone(), mtu });
         self.push(Op::AddMember { bridge: bridge.clone(), member: IfRef::Created(slot.clone()) });
+        self.member_vlans(nic, &bridge, IfRef::Created(slot.clone()));
         self.push(Op::MoveToJail { iface: IfRef::Peer(slot.clone()), mtu, jail: self.jail.clone(), jid });
         let end = JailEnd { jail: self.jail, jid, iface: IfRef::Peer(slot.clone()), mac, name: &nic.name };
         let (end, jail_if) = end.op(self.v, nic);

@@ -271,6 +271,26 @@ fn orphans(seen: &Seen<'_>, running: &BTreeMap<&str, &JailInfo>) -> Vec<Orphan> 
             });
         }
     }
+    // vlan(4) uplinks vimage created that no bridge (left) and no netgraph bridge record uses:
+    // after the bridges, so gc destroys them after the bridges on them.
+    let going: Vec<String> = out.iter().filter(|o| o.removable).map(|o| o.object.clone()).collect();
+    for s in seen.scan.iter().filter(|s| crate::naming::is_own_vlan(s)) {
+        let bridged =
+            seen.scan.iter().any(|b| b.is_bridge() && !going.contains(&b.name) && b.members.contains(&s.name));
+        let ng = seen.bridges.iter().any(|r| r.uplink == s.name && r.is_netgraph());
+        if !bridged && !ng {
+            out.push(Orphan {
+                object: s.name.clone(),
+                marker: s.description.clone().unwrap_or_default(),
+                jail: None,
+                reason: format!(
+                    "the vlan(4) vimage created on {} has no bridge of vimage's left",
+                    s.vlan.as_ref().and_then(|(_, p)| p.clone()).unwrap_or_else(|| "its parent".into())
+                ),
+                removable: true,
+            });
+        }
+    }
     // Netgraph NICs of jails that are gone or were restarted: the eiface is back on the host
     // (under its in-jail name) and still hooked to the ng_bridge.
     for a in atts.iter().filter(|a| a.mode == ModeKind::Netgraph && a.boottime == boottime) {

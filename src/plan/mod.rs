@@ -15,6 +15,7 @@ pub mod render;
 pub mod service;
 pub mod unbridge;
 mod userland;
+pub mod vlan;
 
 pub use bridge::plan_bridge;
 pub use unbridge::plan_unbridge;

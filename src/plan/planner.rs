@@ -32,6 +32,8 @@ pub(super) struct Planner<'a> {
     pub stale: Vec<Step>,
     /// `force=1`: pass interfaces through despite the conflicts passthrough refuses.
     pub force: bool,
+    /// The VLAN steps planned so far (see the `vlan` module).
+    pub vlans: VlanPlan,
 }
 
 /// What to do with a NIC, given vimage's record of it and the jail's interfaces.
@@ -122,8 +124,15 @@ impl<'a> Planner<'a> {
         self.plan.steps.push(Step::new(op));
     }
 
-    /// The uplink's name: as given, or the default-route interface.
+    /// The uplink's name: as given, or the default-route interface; with the NIC's VLAN
+    /// applied (`vlan=100` on em0 is em0.100, [`Planner::vlan_applied`]).
     pub fn resolve_uplink(&self, nic: &NicSpec) -> Result<String> {
+        let given = self.given_uplink(nic)?;
+        self.vlan_applied(nic, given)
+    }
+
+    /// The uplink's name as given, or the default-route interface.
+    fn given_uplink(&self, nic: &NicSpec) -> Result<String> {
         match nic.uplink().unwrap_or(&Uplink::Auto) {
             Uplink::Named(n) => Ok(n.to_string()),
             Uplink::Auto => self.v.default_if.clone().ok_or_else(|| {
@@ -141,6 +150,10 @@ impl<'a> Planner<'a> {
     /// be read (every NIC copies the uplink's MTU, so planning cannot go on without it).
     pub fn existing_uplink(&self, nic: &NicSpec) -> Result<(String, &'a IfStatus)> {
         let uplink = self.resolve_uplink(nic)?;
+        if self.v.host_iface(&uplink).is_none() {
+            // A missing `<parent>.<tag>` that vimage would not create says why.
+            self.vlan_to_create(nic, &uplink)?;
+        }
         let up = self.v.host_iface(&uplink).ok_or_else(|| {
             self.err(Kind::Unavailable, format!("{}: uplink {uplink} does not exist on the host", nic.name))
                 .about(crate::error::Object::uplink(&uplink))
@@ -273,4 +286,15 @@ pub struct NgPlan {
     pub names: BTreeSet<String>,
     /// ng_ether is not loaded: the plan loads it before the batch.
     pub load_ether: bool,
+}
+
+/// What this plan does about VLANs so far (the `vlan` module's working state), so two NICs on one VLAN or one bridge agree.
+#[derive(Debug, Default)]
+pub struct VlanPlan {
+    /// vlan(4) interfaces this plan creates.
+    pub created: BTreeSet<String>,
+    /// Bridges (as shown) whose `vlanfilter` this plan turns on.
+    pub filtering: BTreeSet<String>,
+    /// VLANs this plan puts on each bridge's uplink member, by bridge (as shown).
+    pub uplink_tagged: BTreeMap<String, BTreeSet<u16>>,
 }

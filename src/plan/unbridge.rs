@@ -8,7 +8,7 @@
 use super::{Effect, Plan, Step, Verb};
 use crate::facts::HostView;
 use crate::model::{JailName, ModeKind};
-use crate::naming::{EpairMark, GROUP, bridge_marker, epair_mark};
+use crate::naming::{EpairMark, GROUP, bridge_marker, epair_mark, is_own_vlan};
 use crate::naming::{ether_node, safe_node_name};
 use crate::op::ngscript::NgLine;
 use crate::op::{IfRef, Op, Slot};
@@ -83,6 +83,7 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
             plan.notes.push(format!("{}: destroying vimage's bridge for {uplink}: its last jail left", b.name));
         }
     }
+    vlans(&mut plan, v);
     super::devfs::plan_release(&mut plan, jail, v.jail.as_ref(), v);
     if plan.changes_nothing() {
         plan.notes.push("nothing to do: vimage has nothing set up for this jail".into());
@@ -139,6 +140,40 @@ fn netgraph(plan: &mut Plan, v: &HostView) {
             .with_effect(Effect::BridgeGone { name: b.to_string() });
         plan.steps.push(step);
         plan.notes.push(format!("{b}: removing vimage's netgraph bridge on {node} (its last jail left)"));
+    }
+}
+
+/// Each vlan(4) uplink vimage created whose bridge this plan removes, unless another bridge
+/// still has it as member or another jail's netgraph bridge hangs on it: destroyed after its
+/// bridge (a vlan vimage did not create — no [`is_own_vlan`] marker — is never touched).
+fn vlans(plan: &mut Plan, v: &HostView) {
+    let gone: BTreeSet<String> = plan
+        .steps
+        .iter()
+        .flat_map(|s| &s.effects)
+        .filter_map(|e| match e {
+            Effect::BridgeGone { name } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut uplinks = BTreeSet::new();
+    for b in &gone {
+        let up = match v.host_iface(b) {
+            Some(st) if st.is_bridge() => st.description.as_deref().and_then(|d| d.strip_prefix("vimage:")),
+            _ => v.bridges.iter().find(|r| &r.name == b).map(|r| r.uplink.as_str()),
+        };
+        uplinks.extend(up.map(str::to_string));
+    }
+    for up in uplinks {
+        let Some(st) = v.host_iface(&up).filter(|s| is_own_vlan(s)) else { continue };
+        let bridged =
+            v.host_ifaces.values().any(|b| b.is_bridge() && !gone.contains(&b.name) && b.members.contains(&up));
+        let ng = v.bridges.iter().any(|r| r.uplink == up && !gone.contains(&r.name) && r.is_netgraph());
+        if bridged || ng {
+            continue;
+        }
+        plan.steps.push(Step::new(Op::Destroy { iface: IfRef::name(&st.name) }));
+        plan.notes.push(format!("{up}: destroying the vlan(4) vimage created for its jails: its last jail left"));
     }
 }
 

@@ -35,6 +35,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "",
         "in-jail names of the epair NICs (keeps configurations of vimages sharing a rootdir apart)",
     ),
+    (
+        "vimage_NAME_vlan",
+        "",
+        "VLAN of each epair NIC's uplink, one word per _epairs entry or one for all (0: none): NIC on vlan(4) UPLINK.VLAN, created and destroyed by vimage when missing",
+    ),
     ("vimage_NAME_bridges", "", "netgraph uplinks, one ng_eiface each, named ng0_NAME, ng1_NAME, ... (netgraph mode)"),
     ("vimage_NAME_vnets", "", "physical interfaces moved into the jail and returned on stop (passthrough)"),
     (
@@ -67,6 +72,9 @@ pub struct VimageConf {
     pub epairs: Vec<String>,
     /// `vimage_NAME_ifnames`: in-jail names of the epair NICs, for vimages sharing a rootdir.
     pub ifnames: Vec<String>,
+    /// `vimage_NAME_vlan`: the VLAN of each epair NIC's uplink (one word per `_epairs` entry,
+    /// or one for all; `0`: none), as `vlan=` on the command line.
+    pub vlan: Vec<String>,
     /// `vimage_NAME_bridges`: netgraph uplinks (`ng<i>_NAME`).
     pub bridges: Vec<String>,
     /// `vimage_NAME_vnets`: physical interfaces passed through.
@@ -211,6 +219,7 @@ pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
         hostname: get("hostname").filter(|s| !s.is_empty()).unwrap_or(name).to_string(),
         epairs: words(get("epairs")),
         ifnames: words(get("ifnames")),
+        vlan: words(get("vlan")),
         bridges: words(get("bridges")),
         vnets: words(get("vnets")),
         devfs_enable: get("devfs_enable").is_none_or(|_| v.yes(&format!("vimage_{name}_devfs_enable"))),
@@ -241,6 +250,12 @@ pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
             format!("names {} NICs but _epairs lists {}", conf.ifnames.len(), conf.epairs.len()),
         ));
     }
+    if conf.vlan.len() > 1 && conf.vlan.len() != conf.epairs.len() {
+        return Err(bad(
+            "vlan",
+            format!("gives {} VLANs but _epairs lists {} NICs", conf.vlan.len(), conf.epairs.len()),
+        ));
+    }
     Ok(conf)
 }
 
@@ -262,10 +277,21 @@ impl VimageConf {
         let mut list = Vec::with_capacity(self.epairs.len());
         for (i, up) in self.epairs.iter().enumerate() {
             let name = self.ifnames.get(i).map(|n| IfName::parse(n).map_err(bad)).transpose()?;
+            let vlan = match self.vlan.get(i).or(if self.vlan.len() == 1 { self.vlan.first() } else { None }) {
+                None => crate::resolve::VlanPartial::default(),
+                Some(w) if w == "0" => crate::resolve::VlanPartial { vlan: Some(None), ..Default::default() },
+                Some(w) => {
+                    let v = crate::model::vlan::parse_vid(w).map_err(|e| {
+                        Error::jail(Kind::Data, &self.name, format!("vimage_{}_vlan: {}", self.name, e.0))
+                    })?;
+                    crate::resolve::VlanPartial { vlan: Some(Some(v)), ..Default::default() }
+                }
+            };
             list.push(NicPartial {
                 uplink: Some(Uplink::parse(up).map_err(bad)?),
                 name: name.map(NicName::Chosen),
                 mac: None,
+                vlan,
             });
         }
         Ok(Partial {

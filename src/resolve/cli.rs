@@ -30,6 +30,12 @@ pub struct Keys<'a> {
     pub bridges: Option<&'a str>,
     /// `vnets=`: physical interfaces passed through.
     pub vnets: Option<&'a str>,
+    /// `vlan=`: each NIC's uplink VLAN (one value: every NIC).
+    pub vlan: Option<&'a str>,
+    /// `vlan_untagged=`: each NIC's untagged VLAN (FreeBSD 15 filtering; one value: every NIC).
+    pub vlan_untagged: Option<&'a str>,
+    /// `vlan_tagged=`: each NIC's tagged VLANs, lists separated by blanks (one: every NIC).
+    pub vlan_tagged: Option<&'a str>,
     /// `ip4_addr=`.
     pub ip4_addr: Option<&'a str>,
     /// `ci_gw4=`.
@@ -58,6 +64,7 @@ fn list(v: Option<&str>) -> Vec<String> {
 /// (65) for values that can never work.
 pub fn partial(jail: &JailName, k: &Keys<'_>) -> Result<Partial> {
     let mut p = if k.lists_nics() { nics(jail, k)? } else { Partial::default() };
+    vlans(jail, k, &mut p)?;
     addressing(jail, k, &mut p)?;
     p.force = Some(k.force);
     // When the keys list the NICs, nothing stored can change them: an `ip4_addr=` that names
@@ -130,6 +137,27 @@ fn nics(jail: &JailName, k: &Keys<'_>) -> Result<Partial> {
     }
     let vnets = vnets.iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?;
     Ok(Partial { list: Some(nics), mode: Some(mode), bridges: Some(bridges), vnets: Some(vnets), ..Partial::default() })
+}
+
+/// `vlan=`, `vlan_untagged=` and `vlan_tagged=`, NIC by NIC (one value serves every NIC):
+/// into the listed NICs when the command line lists them, else as position-by-position
+/// overrides of the stored NICs (so `vlan=100` on a CBSD jail keeps CBSD's rows). They do not
+/// list NICs themselves.
+fn vlans(jail: &JailName, k: &Keys<'_>, p: &mut Partial) -> Result<()> {
+    let per = super::VlanKeys::parse(jail, k.vlan, k.vlan_untagged, k.vlan_tagged, "")?;
+    if per.is_empty() {
+        return Ok(());
+    }
+    let nics = match p.list.as_mut() {
+        Some(l) => l,
+        None => &mut p.per_nic,
+    };
+    let count = nics.len().max(per.len());
+    nics.resize(count, NicPartial::default());
+    for (i, nic) in nics.iter_mut().enumerate() {
+        nic.vlan = nic.vlan.under(&per.at(i));
+    }
+    Ok(())
 }
 
 /// `ip4_addr=`, `ci_gw4=`, `devfs_ruleset=` and `rcconf=`: each one given overrides what a

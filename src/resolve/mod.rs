@@ -28,6 +28,7 @@ pub mod settings;
 
 use crate::error::{Error, Kind, Result};
 use crate::model::addr::{Gateway, Ip4Addr, NicAddrs, Target};
+use crate::model::vlan::NicVlan;
 use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink, Userland};
 use std::path::PathBuf;
 
@@ -74,6 +75,113 @@ pub struct NicPartial {
     pub name: Option<NicName>,
     /// A MAC fixed by the admin or CBSD (default: vimage generates one).
     pub mac: Option<Mac>,
+    /// Its VLAN keys (`vlan=`, `vlan_untagged=`, `vlan_tagged=`, CBSD 15.x's
+    /// `nic_vlan_untagged`/`nic_vlan_tagged`), key by key: a source above overrides each key
+    /// it gives, position by position, like the uplink.
+    pub vlan: VlanPartial,
+}
+
+/// What one source says about a NIC's VLANs; `None`: it does not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VlanPartial {
+    /// `vlan=`: `Some(None)` says "no uplink VLAN".
+    pub vlan: Option<Option<u16>>,
+    /// `vlan_untagged=`: `Some(None)` says "none".
+    pub untagged: Option<Option<u16>>,
+    /// `vlan_tagged=`: `Some(vec![])` says "none".
+    pub tagged: Option<Vec<u16>>,
+}
+
+impl VlanPartial {
+    /// True when the source says nothing about VLANs.
+    pub fn is_empty(&self) -> bool {
+        self.vlan.is_none() && self.untagged.is_none() && self.tagged.is_none()
+    }
+
+    /// `self` with every key `over` gives replaced by `over`'s.
+    pub fn under(&self, over: &VlanPartial) -> VlanPartial {
+        VlanPartial {
+            vlan: over.vlan.or(self.vlan),
+            untagged: over.untagged.or(self.untagged),
+            tagged: over.tagged.clone().or_else(|| self.tagged.clone()),
+        }
+    }
+
+    /// The NIC's VLANs as the model holds them.
+    pub fn build(&self) -> NicVlan {
+        NicVlan {
+            vlan: self.vlan.flatten(),
+            untagged: self.untagged.flatten(),
+            tagged: self.tagged.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The VLAN keys of one source, NIC by NIC (`vlan=`, `vlan_untagged=`, `vlan_tagged=` and
+/// their `vimage set` forms): a key with one value serves every NIC, with several it goes
+/// position by position. `0` (or `-`) says "none" for that NIC.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VlanKeys {
+    vlan: Option<Vec<Option<u16>>>,
+    untagged: Option<Vec<Option<u16>>>,
+    tagged: Option<Vec<Vec<u16>>>,
+}
+
+impl VlanKeys {
+    /// Parses the three keys (`None`: not given); `vlan_tagged`'s per-NIC lists are separated
+    /// by blanks, its IDs by commas. `from` is added to errors (where the values are stored).
+    pub fn parse(
+        jail: &JailName,
+        vlan: Option<&str>,
+        untagged: Option<&str>,
+        tagged: Option<&str>,
+        from: &str,
+    ) -> Result<VlanKeys> {
+        use crate::model::vlan::{parse_vid, parse_vid_list};
+        let bad = |key: &str, e: crate::model::Invalid| Error::jail(Kind::Data, jail, format!("{from}{key}=: {}", e.0));
+        let one = |key: &str, v: Option<&str>| -> Result<Option<Vec<Option<u16>>>> {
+            let Some(v) = v.filter(|v| !v.trim().is_empty()) else { return Ok(None) };
+            v.split([',', ' ', '\t'])
+                .filter(|s| !s.is_empty())
+                .map(|w| if w == "0" || w == "-" { Ok(None) } else { parse_vid(w).map(Some).map_err(|e| bad(key, e)) })
+                .collect::<Result<Vec<_>>>()
+                .map(Some)
+        };
+        let tagged =
+            match tagged.filter(|v| !v.trim().is_empty()) {
+                None => None,
+                Some(v) => Some(
+                    v.split_whitespace()
+                        .map(|l| {
+                            if l == "-" { Ok(Vec::new()) } else { parse_vid_list(l).map_err(|e| bad("vlan_tagged", e)) }
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+            };
+        Ok(VlanKeys { vlan: one("vlan", vlan)?, untagged: one("vlan_untagged", untagged)?, tagged })
+    }
+
+    /// True when none of the keys is given.
+    pub fn is_empty(&self) -> bool {
+        self.vlan.is_none() && self.untagged.is_none() && self.tagged.is_none()
+    }
+
+    /// How many NICs the keys name (a key of one value names one).
+    pub fn len(&self) -> usize {
+        let l = |n: Option<usize>| n.unwrap_or(0);
+        l(self.vlan.as_ref().map(Vec::len))
+            .max(l(self.untagged.as_ref().map(Vec::len)))
+            .max(l(self.tagged.as_ref().map(Vec::len)))
+    }
+
+    /// What the keys say about NIC `i`.
+    pub fn at(&self, i: usize) -> VlanPartial {
+        fn pick<T: Clone>(v: &Option<Vec<T>>, i: usize) -> Option<T> {
+            let v = v.as_ref()?;
+            if v.len() == 1 { v.first().cloned() } else { v.get(i).cloned() }
+        }
+        VlanPartial { vlan: pick(&self.vlan, i), untagged: pick(&self.untagged, i), tagged: pick(&self.tagged, i) }
+    }
 }
 
 /// The mode of the listed NICs.
@@ -123,7 +231,7 @@ impl Partial {
     /// or userland): then it is the source the admin is told about.
     pub fn says_nics(&self) -> bool {
         self.list.is_some()
-            || self.per_nic.iter().any(|n| n.uplink.is_some() || n.name.is_some())
+            || self.per_nic.iter().any(|n| n.uplink.is_some() || n.name.is_some() || !n.vlan.is_empty())
             || self.mode.is_some()
             || self.bridges.is_some()
             || self.vnets.is_some()
@@ -186,6 +294,10 @@ pub fn layer(jail: &JailName, layers: &[(Source, &Partial)]) -> Result<(JailNet,
     let vnets = at_or_above.iter().find_map(|(_, p)| p.vnets.clone()).unwrap_or_default();
     let uplink_at = |i: usize| above.iter().find_map(|(_, p)| p.per_nic.get(i)?.uplink.clone());
     let name_at = |i: usize| above.iter().find_map(|(_, p)| p.per_nic.get(i)?.name.clone());
+    // VLAN keys: lowest first, each source above replacing the keys it gives.
+    let vlan_at = |i: usize, base: &VlanPartial| {
+        above.iter().rev().filter_map(|(_, p)| p.per_nic.get(i)).fold(base.clone(), |acc, n| acc.under(&n.vlan))
+    };
     let (source, mut list) = match base {
         Some(b) => (layers[b].0, layers[b].1.list.clone().unwrap_or_default()),
         None => {
@@ -204,6 +316,7 @@ pub fn layer(jail: &JailName, layers: &[(Source, &Partial)]) -> Result<(JailNet,
     for (i, nic) in list.iter_mut().enumerate() {
         nic.uplink = uplink_at(i).or(nic.uplink.take());
         nic.name = name_at(i).or(nic.name.take());
+        nic.vlan = vlan_at(i, &nic.vlan);
     }
     let userland = layers.iter().find_map(|(_, p)| p.userland);
     let force = layers.iter().find_map(|(_, p)| p.force).unwrap_or(false);
@@ -259,6 +372,7 @@ pub fn build(jail: &JailName, list: &[NicPartial], mode: Mode, bridges: &[Uplink
                     mode: NicMode::Epair { uplink: uplink(n) },
                     mac: n.mac,
                     addrs: NicAddrs::default(),
+                    vlan: n.vlan.build(),
                 });
             }
             net.add_netgraph(bridges);
@@ -268,6 +382,7 @@ pub fn build(jail: &JailName, list: &[NicPartial], mode: Mode, bridges: &[Uplink
             net.add_netgraph(&ups);
             for (nic, n) in net.nics.iter_mut().zip(list) {
                 nic.mac = n.mac;
+                nic.vlan = n.vlan.build();
             }
         }
     }

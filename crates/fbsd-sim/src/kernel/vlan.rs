@@ -48,8 +48,10 @@ impl Kernel {
         req: Option<&VlanReq>,
     ) -> Result<IfId, Errno> {
         let v = ctx.vnet;
-        let (ifname, req) = if let Some((parent, tag)) = name.rsplit_once('.') {
-            if self.ifunit(v, parent).is_none() {
+        // vlan_clone_match_ethervid: the parent is what comes before the FIRST `.` (strchr),
+        // and the VID after it must be all digits; anything else matches no cloner (EINVAL).
+        let (ifname, req) = if let Some((parent, tag)) = name.split_once('.') {
+            if self.ifunit(v, parent).is_none() || tag.is_empty() || !tag.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(Errno::EINVAL);
             }
             let tag: u16 = tag.parse().map_err(|_| Errno::EINVAL)?;

@@ -1,0 +1,222 @@
+//! End to end: VLAN uplinks (vlan(4) `<parent>.<tag>`, existing or created by vimage) and
+//! FreeBSD 15's bridge VLAN filtering (`vlan_untagged=`, `vlan_tagged=`), the `vimage` binary
+//! against `fbsd-sim`, asserting the simulated kernel's state; every bridge → status →
+//! unbridge ends at the exact initial snapshot.
+
+mod common;
+
+use common::{World, code, stderr, stdout};
+use vimage::sim::{Errno, Kernel};
+
+fn ok(o: &std::process::Output) {
+    assert_eq!(code(o), 0, "{}{}", stdout(o), stderr(o));
+}
+
+/// The demo host (em0 with the address and default route, jail web1) plus em1, a second NIC
+/// without an address, and a second vnet jail web2.
+fn world(osreldate: u32) -> World {
+    let mut k = Kernel::freebsd14_with_nics(&[("em0", "00:1b:21:aa:bb:cc", 1500), ("em1", "00:1b:21:aa:bb:cd", 1500)]);
+    k.add_inet("em0", "192.168.1.10/24");
+    k.set_default_route("192.168.1.1", "em0");
+    k.set_osreldate(osreldate);
+    for j in ["web1", "web2"] {
+        k.create_jail(j, &format!("/usr/jails/jails/{j}"), true).unwrap();
+    }
+    World::new(k)
+}
+
+fn bridge_on(w: &World, uplink: &str) -> Option<String> {
+    let k = w.kernel();
+    k.host_ifnames().into_iter().find(|n| {
+        k.host_iface(n).is_some_and(|b| b.groups.iter().any(|g| g == "bridge") && b.members.iter().any(|m| m == uplink))
+    })
+}
+
+#[test]
+fn vlan_key_creates_marks_and_destroys_a_vlan_with_its_last_jail_but_not_before() {
+    let w = world(1_403_000);
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan=100"]);
+    ok(&o);
+    assert!(stdout(&o).contains("creating vlan(4) em1.100"), "{}", stdout(&o));
+    let k = w.kernel();
+    let v = k.host_iface("em1.100").expect("vimage created em1.100");
+    assert!(v.up, "brought up");
+    assert_eq!(v.description.as_deref(), Some("vimage:vlan/em1.100"));
+    assert!(v.groups.contains(&"vimage".to_string()), "{:?}", v.groups);
+    let br = bridge_on(&w, "em1.100").expect("a bridge on the vlan");
+    assert_eq!(k.host_iface(&br).unwrap().description.as_deref(), Some("vimage:em1.100"));
+    assert!(k.jail_iface("web1", "eth0").is_some());
+
+    let o = w.vimage(&["status"]);
+    ok(&o);
+    assert!(stdout(&o).contains("em1.100"), "{}", stdout(&o));
+
+    // A second jail on the same VLAN reuses vlan and bridge; the vlan stays while it is there.
+    let o = w.vimage(&["bridge", "jname=web2", "interface=em1", "vlan=100"]);
+    ok(&o);
+    assert!(!stdout(&o).contains("creating vlan"), "{}", stdout(&o));
+    let o = w.vimage(&["unbridge", "jname=web1"]);
+    ok(&o);
+    assert!(w.kernel().host_iface("em1.100").is_some(), "web2 still uses em1.100");
+    assert_eq!(bridge_on(&w, "em1.100"), Some(br));
+    let o = w.vimage(&["unbridge", "jname=web2"]);
+    ok(&o);
+    assert!(stdout(&o).contains("destroying the vlan(4)"), "{}", stdout(&o));
+    assert_eq!(w.kernel().snapshot(), before, "vlan, bridge and epairs all gone");
+}
+
+#[test]
+fn interface_with_a_dotted_name_creates_the_vlan_too() {
+    let w = world(1_403_000);
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em1.200"]);
+    ok(&o);
+    assert!(w.kernel().host_iface("em1.200").is_some());
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn an_admins_vlan_uplink_is_used_and_left_alone() {
+    let w = world(1_403_000);
+    let o = w.sim("ifconfig", &["em1.100", "create", "up"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em1.100"]);
+    ok(&o);
+    assert!(!stdout(&o).contains("creating vlan"), "{}", stdout(&o));
+    let v = w.kernel().host_iface("em1.100").unwrap();
+    assert_eq!(v.description, None, "the admin's vlan is not marked");
+    assert!(!v.groups.contains(&"vimage".to_string()));
+    assert!(bridge_on(&w, "em1.100").is_some());
+    // vlan= naming the same VLAN on its parent finds it too.
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before, "the admin's em1.100 stays");
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan=100"]));
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before, "still the admin's: never destroyed");
+}
+
+#[test]
+fn host_address_on_the_admins_bridge_with_the_vlan_as_member() {
+    let w = world(1_403_000);
+    for args in [
+        &["em1.100", "create", "up"][..],
+        &["bridge0", "create", "addm", "em1.100", "up"],
+        &["bridge0", "inet", "10.1.0.1/24"],
+    ] {
+        let o = w.sim("ifconfig", args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em1.100"]);
+    ok(&o);
+    let k = w.kernel();
+    let br = k.host_iface("bridge0").unwrap();
+    assert_eq!(br.members.len(), 2, "em1.100 and the jail's host end: {:?}", br.members);
+    assert_eq!(bridge_on(&w, "em1.100").as_deref(), Some("bridge0"), "no second bridge");
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn netgraph_over_an_existing_vlan_uses_its_sanitized_ng_ether_node() {
+    let w = world(1_403_000);
+    w.edit(|k| k.load_module("ng_ether"));
+    let o = w.sim("ifconfig", &["em1.100", "create", "up"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "mode=netgraph", "interface=em1", "vlan=100"]);
+    ok(&o);
+    let k = w.kernel();
+    assert!(k.jail_ifnames("web1").iter().any(|n| n.starts_with("ng0_")), "{:?}", k.jail_ifnames("web1"));
+    let o = w.sim("ngctl", &["show", "em1_100:"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("vimage_em1_100"), "{}", stdout(&o));
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn netgraph_over_a_missing_vlan_is_refused_with_the_command_to_create_it() {
+    let w = world(1_403_000);
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "mode=netgraph", "interface=em1", "vlan=100"]);
+    assert_eq!(code(&o), 69, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("ifconfig em1.100 create"), "{}", stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn fifteen_filters_vlans_on_vimages_own_bridge_and_undoes_all_of_it() {
+    let w = world(1_500_000);
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan_untagged=100", "vlan_tagged=200,300-301"]);
+    ok(&o);
+    assert!(stdout(&o).contains("enabling VLAN filtering"), "{}", stdout(&o));
+    let br = bridge_on(&w, "em1").expect("vimage's bridge on em1");
+    let o = w.sim("ifconfig", &[&br]);
+    let st = stdout(&o);
+    assert!(st.contains("bridge flags=1<VLANFILTER>"), "{st}");
+    assert!(st.contains("untagged 100 tagged 200,300-301"), "the host end: {st}");
+    assert!(st.contains("tagged 100,200,300-301"), "the uplink carries them all tagged: {st}");
+    assert!(w.kernel().host_iface("em1.100").is_none(), "15.x filters on the bridge: no vlan(4)");
+    ok(&w.vimage(&["status"]));
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn fifteen_refuses_an_admins_bridge_that_does_not_filter_before_any_change() {
+    let w = world(1_500_000);
+    let o = w.sim("ifconfig", &["bridge0", "create", "addm", "em1", "up"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = w.kernel().snapshot();
+    w.take_log();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan_untagged=100"]);
+    assert_eq!(code(&o), 69, "{}{}", stdout(&o), stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("web1") && e.contains("bridge0") && e.contains("does not filter VLANs"), "{e}");
+    assert!(e.contains("ifconfig bridge0 vlanfilter +iftagged em1 100"), "the fix: {e}");
+    assert_eq!(w.kernel().snapshot(), before);
+    assert!(w.take_log().iter().all(|l| !l.contains("create")), "nothing was created");
+}
+
+#[test]
+fn fourteen_falls_back_to_a_vlan_uplink_and_refuses_a_tagged_list() {
+    let w = world(1_403_000);
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan_untagged=100"]);
+    ok(&o);
+    assert!(w.kernel().host_iface("em1.100").is_some(), "14.x: untagged VLAN 100 is uplink em1.100");
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan_tagged=200"]);
+    assert_eq!(code(&o), 69, "{}{}", stdout(&o), stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("web1") && e.contains("eth0") && e.contains("vlan_tagged=200") && e.contains("1403000"), "{e}");
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn a_failure_at_every_step_of_a_vlan_bridge_rolls_back_to_nothing() {
+    for (osreldate, args) in [
+        (1_403_000, &["bridge", "jname=web1", "interface=em1", "vlan=100"][..]),
+        (1_500_000, &["bridge", "jname=web1", "interface=em1", "vlan_untagged=100", "vlan_tagged=200"]),
+    ] {
+        let w = world(osreldate);
+        let before = w.kernel().snapshot();
+        let start = w.kernel().ops_done();
+        ok(&w.vimage(args));
+        let total = w.kernel().ops_done() - start;
+        ok(&w.vimage(&["unbridge", "jname=web1"]));
+        assert_eq!(w.kernel().snapshot(), before);
+        for n in 1..=total {
+            w.edit(|k| k.fail_at(n, Errno::EIO));
+            let o = w.vimage(args);
+            assert_ne!(code(&o), 0, "{osreldate} op {n} of {total} was made to fail");
+            assert_eq!(w.kernel().snapshot(), before, "{osreldate} op {n}: {}", stderr(&o));
+        }
+    }
+}
