@@ -62,6 +62,8 @@ pub struct DoctorFacts {
     pub modules: Vec<(String, bool)>,
     /// `net.inet.ip.forwarding=1`.
     pub ip_forwarding: bool,
+    /// `kldstat -q -m if_vlan`: vlan(4) is loaded or compiled in (GENERIC's `device vlan`).
+    pub if_vlan: bool,
 }
 
 /// Gathers [`DoctorFacts`]: reads only.
@@ -69,7 +71,8 @@ pub fn gather_facts(host: &mut dyn Host) -> Result<DoctorFacts> {
     let kernel = gather::kernel(host)?;
     let names: Vec<&str> = MODULES.iter().map(|(m, _, _)| *m).collect();
     let modules = gather::modules_loaded(host, &names);
-    Ok(DoctorFacts { kernel, modules, ip_forwarding: gather::ip_forwarding(host) })
+    let if_vlan = gather::modules_loaded(host, &["if_vlan"]).first().is_some_and(|(_, l)| *l);
+    Ok(DoctorFacts { kernel, modules, ip_forwarding: gather::ip_forwarding(host), if_vlan })
 }
 
 /// Judges the facts: every check, as the admin reads it. `loaded` are the modules a fix has
@@ -122,6 +125,7 @@ pub fn checks(f: &DoctorFacts, loaded: &[String]) -> Vec<Check> {
             )
         });
     }
+    out.extend(vlan_checks(f, loaded));
     let on = f.ip_forwarding;
     out.push(check(
         "ip forwarding",
@@ -148,6 +152,50 @@ pub fn checks(f: &DoctorFacts, loaded: &[String]) -> Vec<Check> {
         "all",
     ));
     out
+}
+
+/// What the VLAN keys need: vlan(4) for VLAN uplinks (`vlan=`, `interface=em0.100`, and
+/// `vlan_untagged=` before FreeBSD 15), and FreeBSD 15's bridge VLAN filtering for
+/// `vlan_untagged=`/`vlan_tagged=` on the bridge.
+fn vlan_checks(f: &DoctorFacts, loaded: &[String]) -> Vec<Check> {
+    let vlan = if f.if_vlan || loaded.iter().any(|l| l == "if_vlan") {
+        check("if_vlan", "ok", "loaded (or compiled into the kernel, as in GENERIC)".into(), None, None, "vlan")
+    } else {
+        check(
+            "if_vlan",
+            "warn",
+            "not loaded and not compiled in; vimage bridge loads it (kldload -n if_vlan) before it creates a VLAN              uplink, which fails where loading modules is forbidden (securelevel > 0)"
+                .into(),
+            Some("kldload if_vlan".into()),
+            Some("sysrc kld_list+=if_vlan".into()),
+            "vlan",
+        )
+    };
+    let osrel = f.kernel.osreldate;
+    let filter = if osrel >= crate::plan::vlan::VLANFILTER_OSRELDATE {
+        check(
+            "bridge vlanfilter",
+            "ok",
+            format!(
+                "kern.osreldate {osrel}: if_bridge filters VLANs (vlanfilter, ifuntagged, iftagged): vlan_untagged= and                  vlan_tagged= work on bridges vimage creates"
+            ),
+            None,
+            None,
+            "vlan",
+        )
+    } else {
+        check(
+            "bridge vlanfilter",
+            "info",
+            format!(
+                "kern.osreldate {osrel}: before FreeBSD 15.0, if_bridge cannot filter VLANs: vlan_untagged=N becomes a                  vlan(4) uplink UPLINK.N and vlan_tagged= is refused"
+            ),
+            Some("upgrade to FreeBSD 15.0 or later (freebsd-update upgrade -r 15.0-RELEASE)".into()),
+            None,
+            "vlan",
+        )
+    };
+    vec![vlan, filter]
 }
 
 /// With CBSD: does `nc.inventory` agree with the kernel? CBSD's jstart turns `vnet=1` off
@@ -265,4 +313,38 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
         verdict();
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod vlan_tests {
+    use super::*;
+
+    fn facts(osreldate: u32, if_vlan: bool) -> DoctorFacts {
+        let kernel = KernelFacts { vimage: true, osreldate, ..KernelFacts::default() };
+        DoctorFacts { kernel, modules: Vec::new(), ip_forwarding: false, if_vlan }
+    }
+
+    fn find<'a>(c: &'a [Check], name: &str) -> &'a Check {
+        c.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no check {name}"))
+    }
+
+    #[test]
+    fn if_vlan_and_bridge_vlanfilter_are_reported_with_their_fixes() {
+        let c = checks(&facts(1_403_000, true), &[]);
+        assert_eq!((find(&c, "if_vlan").status.as_str(), find(&c, "if_vlan").fix.as_deref()), ("ok", None));
+        let f = find(&c, "bridge vlanfilter");
+        assert_eq!(f.status, "info");
+        assert!(f.detail.contains("1403000") && f.detail.contains("vlan_tagged= is refused"), "{}", f.detail);
+        assert!(f.fix.as_deref().is_some_and(|x| x.contains("15.0")));
+        let c = checks(&facts(1_500_000, false), &[]);
+        let v = find(&c, "if_vlan");
+        assert_eq!(
+            (v.status.as_str(), v.fix.as_deref(), v.persist.as_deref()),
+            ("warn", Some("kldload if_vlan"), Some("sysrc kld_list+=if_vlan"))
+        );
+        assert_eq!(find(&c, "bridge vlanfilter").status, "ok");
+        assert_eq!(find(&checks(&facts(1_500_000, false), &["if_vlan".into()]), "if_vlan").status, "ok");
+        let j = serde_json::to_value(find(&c, "bridge vlanfilter")).unwrap();
+        assert_eq!(j["needed_by"], "vlan");
+    }
 }

@@ -6,6 +6,7 @@
 //!   name and marked vimage's (epair NICs only; a netgraph NIC needs its ng_ether node before
 //!   the batch is planned):
 //!   ```text
+//!   kldload -n if_vlan
 //!   ifconfig em0.100 create
 //!   ifconfig em0.100 description vimage:vlan/em0.100 group vimage up
 //!   ```
@@ -159,6 +160,12 @@ impl<'a> Planner<'a> {
             return;
         }
         let Some((parent, tag)) = split_vlan_ifname(name) else { return };
+        if self.vlans.created.len() == 1 {
+            // ifconfig's ifmaybeload loads if_<driver> of the name, never if_vlan for
+            // `em0.100` (sbin/ifconfig/ifconfig.c: it strips the digits at the end and asks
+            // for `if_em0.`); GENERIC has `device vlan`, where `kldload -n` is a no-op.
+            self.push(Op::KldLoad { module: "if_vlan".into() });
+        }
         self.push(Op::CreateVlan { name: name.to_string(), parent: parent.to_string(), tag });
         self.push(Op::MarkVlan { name: name.to_string() });
         self.plan.notes.push(format!(

@@ -20,6 +20,15 @@ pub const AVAILABLE_MODULES: &[(&str, &[&str])] = &[
     ("ng_iface", &["netgraph"]),
 ];
 
+/// Modules compiled into the simulated kernel, as GENERIC has them (sys/amd64/conf/GENERIC
+/// `device vlan`): `modfind` finds them in the kernel file itself, so `kldstat -q -m if_vlan`
+/// succeeds and `kldload if_vlan` is EEXIST (kern_linker.c `linker_load_module`: the module
+/// is already registered), which `kldload -n` takes as done.
+pub const COMPILED_IN: &[&str] = &["if_vlan"];
+
+/// What `kldstat -m` reports for a module of [`COMPILED_IN`]: it lives in file 1, the kernel.
+static IN_KERNEL: LoadedFile = LoadedFile { fileid: 1, modid: 1, refs: 1, size: 0, address: 0 };
+
 /// One loaded module file (`NAME.ko`, containing the module `NAME`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadedFile {
@@ -99,7 +108,7 @@ impl Kernel {
             return Err(Errno::EPERM);
         }
         let m = module_name(arg);
-        if self.modules.is_loaded(m) {
+        if self.modules.is_loaded(m) || COMPILED_IN.contains(&m) {
             return Err(Errno::EEXIST);
         }
         let deps = AVAILABLE_MODULES.iter().find(|(n, _)| *n == m).map(|(_, d)| *d).ok_or(Errno::ENOENT)?;
@@ -171,11 +180,11 @@ impl Kernel {
 
     /// A loaded module by name (`modfind`).
     pub(crate) fn kld_find(&self, m: &str) -> Option<&LoadedFile> {
-        self.modules.loaded.get(m)
+        self.modules.loaded.get(m).or_else(|| COMPILED_IN.contains(&m).then_some(&IN_KERNEL))
     }
 
-    /// True when module `m` is loaded.
+    /// True when module `m` is loaded (or compiled in).
     pub(crate) fn module_loaded(&self, m: &str) -> bool {
-        self.modules.is_loaded(m)
+        self.modules.is_loaded(m) || COMPILED_IN.contains(&m)
     }
 }

@@ -227,6 +227,17 @@ mod tests {
     }
 
     #[test]
+    fn if_vlan_is_compiled_in_as_in_generic_kldstat_finds_it_and_kldload_n_is_a_no_op() {
+        let mut k = Kernel::demo();
+        let o = run(&mut k, "kldstat", &["-q", "-m", "if_vlan"]);
+        assert_eq!(o.code, 0, "GENERIC has device vlan");
+        let o = run(&mut k, "kldload", &["-n", "if_vlan"]);
+        assert_eq!((o.code, o.stderr.as_str()), (0, ""));
+        let o = run(&mut k, "kldload", &["if_vlan"]);
+        assert_eq!(o.code, 1, "already there: EEXIST without -n");
+    }
+
+    #[test]
     fn kldload_semantics_kldload_c() {
         let mut k = Kernel::freebsd14();
         let o = run(&mut k, "kldload", &["if_bridge"]);
