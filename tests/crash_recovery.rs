@@ -215,3 +215,41 @@ fn a_mixed_unbridge_killed_at_any_command_is_finished_by_the_next_run() {
         }
     }
 }
+
+/// The demo host plus em1 (no address), for VLAN uplinks and 15.x VLAN filtering.
+fn vlan_kernel() -> Kernel {
+    let mut k = Kernel::demo();
+    k.add_ether("em1", "00:1b:21:aa:bb:cd", 1500);
+    k
+}
+
+/// eth0 on em1 with `vlan=100`: vimage creates, marks and bridges em1.100.
+fn vlan_net() -> JailNet {
+    let mut n = JailNet::epairs(JailName::parse("web1").unwrap(), &[Uplink::parse("em1").unwrap()]);
+    n.nics[0].vlan.vlan = Some(100);
+    n
+}
+
+#[test]
+fn a_bridge_creating_a_vlan_killed_at_any_command_is_rolled_back_vlan_included() {
+    bridge_killed_everywhere_rolls_back(vlan_kernel, vlan_net);
+}
+
+/// FreeBSD 15: eth0 on em1, untagged VLAN 100 and tagged 200 on vimage's filtering bridge.
+fn filtering_kernel() -> Kernel {
+    let mut k = vlan_kernel();
+    k.set_osreldate(1_500_000);
+    k
+}
+
+fn filtering_net() -> JailNet {
+    let mut n = JailNet::epairs(JailName::parse("web1").unwrap(), &[Uplink::parse("em1").unwrap()]);
+    n.nics[0].vlan.untagged = Some(100);
+    n.nics[0].vlan.tagged = vec![200];
+    n
+}
+
+#[test]
+fn a_vlan_filtering_bridge_killed_at_any_command_is_rolled_back() {
+    bridge_killed_everywhere_rolls_back(filtering_kernel, filtering_net);
+}

@@ -220,3 +220,98 @@ fn a_failure_at_every_step_of_a_vlan_bridge_rolls_back_to_nothing() {
         }
     }
 }
+
+#[test]
+fn vimage_set_stores_the_vlan_keys_and_bridge_uses_them() {
+    let w = world(1_403_000);
+    let before = w.kernel().snapshot();
+    ok(&w.vimage(&["set", "jname=web1", "interface=em1", "vlan=100"]));
+    let o = w.vimage(&["set", "jname=web1", "vlan=5000"]);
+    assert_eq!(code(&o), 65, "a VLAN ID above 4094: {}", stderr(&o));
+    ok(&w.vimage(&["bridge", "jname=web1"]));
+    assert!(w.kernel().host_iface("em1.100").is_some(), "set's vlan=100 on set's em1");
+    // The command line's vlan= wins over the stored one, NIC by NIC.
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    ok(&w.vimage(&["bridge", "jname=web1", "vlan=200"]));
+    assert!(w.kernel().host_iface("em1.200").is_some() && w.kernel().host_iface("em1.100").is_none());
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn the_service_reads_vimage_name_vlan_from_rc_conf() {
+    let w = world(1_403_000);
+    std::fs::create_dir_all(w.root.join("etc")).unwrap();
+    std::fs::write(
+        w.root.join("etc/rc.conf"),
+        "vimage_enable=\"YES\"\nvimage_list=\"web3\"\nvimage_web3_rootdir=\"/vm/web3\"\nvimage_web3_epairs=\"em1\"\nvimage_web3_vlan=\"100\"\n",
+    )
+    .unwrap();
+    let before = w.kernel().snapshot();
+    ok(&w.vimage(&["start", "web3"]));
+    let k = w.kernel();
+    assert!(k.jail_iface("web3", "eth0").is_some());
+    assert!(k.host_iface("em1.100").is_some_and(|v| v.description.as_deref() == Some("vimage:vlan/em1.100")));
+    ok(&w.vimage(&["stop", "web3"]));
+    assert_eq!(w.kernel().snapshot(), before, "service stop takes the vlan along");
+}
+
+#[test]
+fn gc_removes_a_marked_vlan_no_bridge_uses_and_never_an_unmarked_one() {
+    let w = world(1_403_000);
+    for args in [
+        &["em1.300", "create", "description", "vimage:vlan/em1.300", "group", "vimage", "up"][..],
+        &["em1.400", "create", "up"],
+    ] {
+        let o = w.sim("ifconfig", args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
+    let o = w.vimage(&["status"]);
+    ok(&o);
+    assert!(stdout(&o).contains("em1.300"), "an orphan: {}", stdout(&o));
+    ok(&w.vimage(&["gc"]));
+    let k = w.kernel();
+    assert!(k.host_iface("em1.300").is_none(), "vimage's orphan vlan is gone");
+    assert!(k.host_iface("em1.400").is_some(), "the admin's vlan stays");
+}
+
+#[test]
+fn dry_run_prints_the_vlan_commands_and_changes_nothing() {
+    let w = world(1_500_000);
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan=100", "--dry-run"]);
+    ok(&o);
+    let out = stdout(&o);
+    for cmd in [
+        "kldload -n if_vlan",
+        "ifconfig em1.100 create",
+        "ifconfig em1.100 description vimage:vlan/em1.100 group vimage up",
+        "addm em1.100",
+    ] {
+        assert!(out.contains(cmd), "{cmd}: {out}");
+    }
+    let o = w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan_untagged=100", "vlan_tagged=200", "--dry-run"]);
+    ok(&o);
+    let out = stdout(&o);
+    for cmd in [
+        "ifconfig $bridge_em1 vlanfilter",
+        "ifconfig $bridge_em1 +iftagged em1 100,200",
+        "ifuntagged $eth0_a 100 iftagged $eth0_a 200",
+    ] {
+        assert!(out.contains(cmd), "{cmd}: {out}");
+    }
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn doctor_json_names_the_vlan_features() {
+    for (osrel, filter) in [(1_403_000, "info"), (1_500_000, "ok")] {
+        let w = world(osrel);
+        let o = w.vimage(&["doctor", "--json"]);
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&o)));
+        let checks = j["checks"].as_array().unwrap_or_else(|| panic!("{j}"));
+        let by = |n: &str| checks.iter().find(|c| c["name"] == n).unwrap_or_else(|| panic!("{n}: {j}")).clone();
+        assert_eq!(by("if_vlan")["status"], "ok", "compiled in");
+        assert_eq!(by("bridge vlanfilter")["status"], filter);
+    }
+}

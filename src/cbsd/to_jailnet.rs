@@ -178,6 +178,24 @@ mod tests {
     }
 
     #[test]
+    fn v15_vlan_columns_are_carried_to_the_nics() {
+        let mut a = nic(1, "eth0", Some("em1"), None);
+        a.nic_vlan_untagged = Some("100".into());
+        a.nic_vlan_tagged = Some("200,300-301".into());
+        let mut b = nic(2, "eth1", Some("em1"), None);
+        b.nic_vlan_untagged = Some("0".into());
+        b.nic_vlan_tagged = Some("0".into());
+        let n = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V15, rows: vec![a, b] }).unwrap();
+        assert_eq!((n.nics[0].vlan.untagged, n.nics[0].vlan.tagged.as_slice()), (Some(100), &[200, 300, 301][..]));
+        assert!(n.nics[1].vlan.is_empty(), "CBSD's 0: none");
+        let mut bad = nic(1, "eth0", Some("em1"), None);
+        bad.nic_vlan_untagged = Some("4095".into());
+        let e = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V15, rows: vec![bad] }).unwrap_err();
+        assert!(e.to_string().contains("nic_vlan_untagged") && e.to_string().contains("4095"), "{e}");
+        assert_eq!(e.exit_code(), 65);
+    }
+
+    #[test]
     fn v14_names_are_positional_and_v15_names_are_taken() {
         let rows = vec![nic(1, "epairb", Some("auto"), None), nic(2, "nic1", Some("em1"), Some("02:00:00:00:00:01"))];
         let n = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V14, rows: rows.clone() }).unwrap();

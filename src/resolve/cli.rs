@@ -145,17 +145,13 @@ fn nics(jail: &JailName, k: &Keys<'_>) -> Result<Partial> {
 /// list NICs themselves.
 fn vlans(jail: &JailName, k: &Keys<'_>, p: &mut Partial) -> Result<()> {
     let per = super::VlanKeys::parse(jail, k.vlan, k.vlan_untagged, k.vlan_tagged, "")?;
-    if per.is_empty() {
-        return Ok(());
-    }
-    let nics = match p.list.as_mut() {
-        Some(l) => l,
-        None => &mut p.per_nic,
-    };
-    let count = nics.len().max(per.len());
-    nics.resize(count, NicPartial::default());
-    for (i, nic) in nics.iter_mut().enumerate() {
-        nic.vlan = nic.vlan.under(&per.at(i));
+    match p.list.as_mut() {
+        Some(nics) => {
+            for (i, nic) in nics.iter_mut().enumerate() {
+                nic.vlan = nic.vlan.under(&per.at(i));
+            }
+        }
+        None => p.vlans = per,
     }
     Ok(())
 }

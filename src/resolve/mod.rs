@@ -221,6 +221,9 @@ pub struct Partial {
     pub userland: Option<Userland>,
     /// `force=1`: move passthrough interfaces even when that cuts the host off.
     pub force: Option<bool>,
+    /// VLAN keys for the NICs another source lists (`vlan=` on the command line without NIC
+    /// keys, `vimage set vlan=`), with the one-value-serves-every-NIC rule of [`VlanKeys`].
+    pub vlans: VlanKeys,
     /// A line added to any error about this source's addressing values, naming where they
     /// are (CBSD's columns).
     pub blame: Option<&'static str>,
@@ -231,7 +234,7 @@ impl Partial {
     /// or userland): then it is the source the admin is told about.
     pub fn says_nics(&self) -> bool {
         self.list.is_some()
-            || self.per_nic.iter().any(|n| n.uplink.is_some() || n.name.is_some() || !n.vlan.is_empty())
+            || self.per_nic.iter().any(|n| n.uplink.is_some() || n.name.is_some())
             || self.mode.is_some()
             || self.bridges.is_some()
             || self.vnets.is_some()
@@ -296,17 +299,22 @@ pub fn layer(jail: &JailName, layers: &[(Source, &Partial)]) -> Result<(JailNet,
     let name_at = |i: usize| above.iter().find_map(|(_, p)| p.per_nic.get(i)?.name.clone());
     // VLAN keys: lowest first, each source above replacing the keys it gives.
     let vlan_at = |i: usize, base: &VlanPartial| {
-        above.iter().rev().filter_map(|(_, p)| p.per_nic.get(i)).fold(base.clone(), |acc, n| acc.under(&n.vlan))
+        above.iter().rev().fold(base.clone(), |acc, (_, p)| {
+            let acc = p.per_nic.get(i).map_or(acc.clone(), |n| acc.under(&n.vlan));
+            acc.under(&p.vlans.at(i))
+        })
     };
     let (source, mut list) = match base {
         Some(b) => (layers[b].0, layers[b].1.list.clone().unwrap_or_default()),
         None => {
             let uplinks = (0..).take_while(|&i| uplink_at(i).is_some()).count();
             let named = above.iter().any(|(_, p)| p.per_nic.iter().any(|n| n.name.is_some()));
+            // `vlan=100,200` alone asks for two NICs (one value serves every NIC).
+            let vlans = above.iter().map(|(_, p)| p.vlans.len()).max().unwrap_or(0);
             let count = match uplinks {
-                0 if !named && (!bridges.is_empty() || !vnets.is_empty()) => 0,
-                0 => 1,
-                n => n,
+                0 if !named && vlans == 0 && (!bridges.is_empty() || !vnets.is_empty()) => 0,
+                0 => vlans.max(1),
+                n => n.max(vlans),
             };
             let source = above.iter().find(|(_, p)| p.says_nics()).map_or(Source::Default, |(s, _)| *s);
             (source, vec![NicPartial::default(); count])

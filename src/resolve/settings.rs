@@ -22,13 +22,6 @@ pub fn partial(jail: &JailName, set: &JailSettings) -> Result<Partial> {
     }
     let get = |k: &str| set.map.get(k).map(String::as_str);
     let vlans = super::VlanKeys::parse(jail, get("vlan"), get("vlan_untagged"), get("vlan_tagged"), "vimage set ")?;
-    if !vlans.is_empty() {
-        let count = per_nic.len().max(vlans.len());
-        per_nic.resize(count, NicPartial::default());
-        for (i, nic) in per_nic.iter_mut().enumerate() {
-            nic.vlan = vlans.at(i);
-        }
-    }
     let bridges = set.list("bridges").iter().map(|u| Uplink::parse(u).map_err(bad)).collect::<Result<Vec<_>>>()?;
     let vnets = set.list("vnets").iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?;
     Ok(Partial {
@@ -37,6 +30,7 @@ pub fn partial(jail: &JailName, set: &JailSettings) -> Result<Partial> {
         bridges: (!bridges.is_empty()).then_some(bridges),
         vnets: (!vnets.is_empty()).then_some(vnets),
         userland: set.userland(),
+        vlans,
         ..Partial::default()
     })
 }

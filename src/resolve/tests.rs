@@ -235,3 +235,32 @@ fn a_command_line_ip4_addr_naming_none_of_its_own_nics_is_refused_when_parsed() 
     // Without NIC keys the NICs are not known yet: the resolver checks it.
     assert!(cli::partial(&j(), &Keys { ip4_addr: Some("eth3#10.0.0.5"), ..Keys::default() }).is_ok());
 }
+
+#[test]
+fn vlan_keys_layer_key_by_key_over_cbsd_rows_and_do_not_list_nics() {
+    use crate::model::vlan::NicVlan;
+    // CBSD 15.x rows: eth0 untagged 10, eth1 nothing.
+    let mut rows = rows(&["em0", "em1"], "0", "0");
+    if let Some(l) = rows.list.as_mut() {
+        l[0].vlan = VlanPartial { vlan: None, untagged: Some(Some(10)), tagged: Some(vec![]) };
+    }
+    // The command line's vlan_tagged= (one list: every NIC) adds to them; it lists no NICs.
+    let c = cli(Keys { vlan_tagged: Some("20,30-31"), ..Keys::default() });
+    assert!(c.list.is_none(), "VLAN keys alone do not list NICs");
+    let mut stored = Fixed { cbsd: Some(rows), ..Fixed::default() };
+    let (net, source) = resolve(&j(), &c, &set(&[]), &mut stored).unwrap();
+    assert_eq!(source, Source::Cbsd, "the NICs are still CBSD's");
+    assert_eq!(net.nics[0].vlan, NicVlan { vlan: None, untagged: Some(10), tagged: vec![20, 30, 31] });
+    assert_eq!(net.nics[1].vlan, NicVlan { vlan: None, untagged: None, tagged: vec![20, 30, 31] });
+    // `vimage set` below the command line, per NIC; `0` says none for that NIC.
+    let s = set(&[("vlan", "100 0")]);
+    let c = cli(Keys { interface: Some("em0,em1"), ..Keys::default() });
+    let (net, _) = resolve(&j(), &c, &s, &mut Fixed::default()).unwrap();
+    assert!(net.nics.iter().all(|n| n.vlan.is_empty()), "the command line lists the NICs: set's keys are not read");
+    let (net, _) = resolve(&j(), &Partial::default(), &s, &mut Fixed::default()).unwrap();
+    assert_eq!((net.nics[0].vlan.vlan, net.nics[1].vlan.vlan), (Some(100), None));
+    // Bad values are data errors naming the key.
+    let e = cli::partial(&j(), &Keys { vlan: Some("4095"), ..Keys::default() }).unwrap_err();
+    assert_eq!(e.exit_code(), 65);
+    assert!(e.to_string().contains("vlan=") && e.to_string().contains("4094"), "{e}");
+}
