@@ -1,0 +1,241 @@
+//! CBSD's VPC (issue 14): a jail NIC whose `nic_parent` is `vpc-NAME` joins the bridge CBSD's
+//! `cbsd vpc mode=init_bridge` made for VPC NAME (described `vpc-NAME`), found the way CBSD's
+//! jstart finds it (sudoexec/jstart `vpc-*)`, subr/vnet.subr get_my_device/get_device_uplink),
+//! and leaves it as it was; a VPC CBSD does not have, or whose bridge is missing, is refused
+//! with CBSD's commands that make them, before any change. Against fbsd-sim, a CBSD workdir
+//! from the SQL fixtures (with `var/db/vpc/vpc1.sqlite`, tests/fixtures/cbsd/vpc-vpc1.sql) and
+//! the stand-in `cbsd` (tests/fixtures/cbsd-standin/cbsd).
+//!
+//! fbsd-sim has no vxlan(4): the VPC's bridge here has no vxlan members, but the MTU of 1450
+//! that `cbsd vpc mode=init_vxlan` gives the tunnels (and so the bridge).
+
+mod common;
+
+use common::{World, code, stderr, stdout};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use vimage::sim::Kernel;
+use vimage_testkit::fixture::{FixtureSpec, build_workdir};
+
+const JDB: &str = "jails-system/web1/local.sqlite";
+const LOCAL: &str = "var/db/local.sqlite";
+
+struct Cbsd {
+    w: World,
+    workdir: PathBuf,
+}
+
+fn host() -> Kernel {
+    let mut k = Kernel::freebsd14();
+    k.add_ether("em0", "00:1b:21:aa:bb:cc", 1500);
+    k.add_inet("em0", "192.168.1.10/24");
+    k.set_default_route("192.168.1.1", "em0");
+    k
+}
+
+impl Cbsd {
+    /// The fixture workdir; web1 has one NIC, `nic_parent` = `parent`, no address.
+    fn new(parent: &str) -> Cbsd {
+        let w = World::new(host());
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let spec = FixtureSpec::from_dir(&root.join("tests/fixtures/cbsd")).unwrap();
+        let workdir = w.path().join("cbsd");
+        build_workdir(&workdir, &spec).unwrap();
+        // jstart tells a FreeBSD jail by its base's /bin/sh, vimage by the jail's.
+        w.jail_rc("/usr/jails/jails-data/web1-data", "hostname=\"web1\"\n");
+        let base = workdir.join("basejail/base_amd64_amd64_14.1/bin");
+        let mounted = w.root.join("usr/jails/jails/web1/bin");
+        for dir in [base, mounted] {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("sh"), vimage::elf::sample::freebsd()).unwrap();
+            std::fs::set_permissions(dir.join("sh"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        }
+        std::fs::create_dir_all(workdir.join("modules")).unwrap();
+        for e in std::fs::read_dir(root.join("modules/vimage.d")).unwrap() {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            if n.starts_with("vimage-") {
+                std::os::unix::fs::symlink(common::vimage_bin(), workdir.join("modules").join(&n)).unwrap();
+            }
+        }
+        let standin = w.cmd_dir.join("cbsd");
+        std::fs::remove_file(&standin).unwrap();
+        std::os::unix::fs::symlink(root.join("tests/fixtures/cbsd-standin/cbsd"), &standin).unwrap();
+        let c = Cbsd { w, workdir };
+        c.sql_exec(JDB, &format!("DELETE FROM jailnic WHERE name='nic1'; UPDATE jailnic SET nic_parent='{parent}'"));
+        c.sql_exec(LOCAL, "UPDATE jails SET ip4_addr='0' WHERE jname='web1'");
+        c
+    }
+
+    /// VPC vpc1's bridge as `cbsd vpc vpc_name=vpc1 mode=init_bridge` leaves it (less the
+    /// vxlan members the simulator cannot make): `bridge0`, described `vpc-vpc1`, UP.
+    fn with_vpc_bridge(self) -> Cbsd {
+        for args in [&["bridge0", "create", "description", "vpc-vpc1", "up"][..], &["bridge0", "mtu", "1450"]] {
+            let o = self.w.sim("ifconfig", args);
+            assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        }
+        self
+    }
+
+    fn cbsd(&self, args: &[&str]) -> Output {
+        let path = format!("{}:{}", self.w.cmd_dir.display(), std::env::var("PATH").unwrap_or_default());
+        Command::new(self.w.cmd_dir.join("cbsd"))
+            .args(args)
+            .env("workdir", &self.workdir)
+            .env("PATH", path)
+            .env("VIMAGE_TEST_BIN", common::vimage_bin())
+            .env("VIMAGE_CMD_DIR", &self.w.cmd_dir)
+            .env("FBSD_SIM_STATE", &self.w.state)
+            .env("FBSD_SIM_LOG", &self.w.log)
+            .env("FBSD_SIM_ROOT", &self.w.root)
+            .env("VIMAGE_ROOT", &self.w.root)
+            .output()
+            .unwrap()
+    }
+
+    fn vimage(&self, args: &[&str]) -> Output {
+        self.w.vimage_env(args, &[("workdir", self.workdir.to_str().unwrap())])
+    }
+
+    fn sql_exec(&self, db: &str, q: &str) {
+        rusqlite::Connection::open(self.workdir.join(db)).unwrap().execute_batch(q).unwrap();
+    }
+
+    /// The VPC bridge as vimage must leave it: everything but its members.
+    fn vpc_bridge(&self) -> (Option<String>, u32, bool, Vec<String>) {
+        let b = self.w.kernel().host_iface("bridge0").expect("the VPC's bridge is still there");
+        (b.description, b.mtu, b.up, b.groups)
+    }
+}
+
+fn ok(o: &Output) {
+    assert_eq!(code(o), 0, "stdout: {}\nstderr: {}", stdout(o), stderr(o));
+}
+
+/// web1's eth0 is UP with `mac` and its host end (of MTU 1450, the bridge's) is a member of
+/// the VPC's bridge.
+fn on_the_vpc(c: &Cbsd) -> String {
+    let k = c.w.kernel();
+    let eth0 = k.jail_iface("web1", "eth0").expect("eth0 in web1");
+    assert!(eth0.up, "{eth0:?}");
+    assert_eq!(eth0.mtu, 1450, "the NIC carries the VPC bridge's MTU");
+    let host_end = eth0.peer.clone().unwrap();
+    let b = k.host_iface("bridge0").unwrap();
+    assert_eq!(b.members, std::slice::from_ref(&host_end), "only the jail's host end joined: {b:?}");
+    assert_eq!(k.host_iface(&host_end).unwrap().mtu, 1450);
+    assert!(k.host_ifnames().iter().filter(|n| n.starts_with("bridge")).count() == 1, "no bridge was made");
+    eth0.mac.unwrap()
+}
+
+#[test]
+fn vimage_bridge_joins_the_vpcs_bridge_and_unbridge_leaves_it_as_it_was() {
+    let c = Cbsd::new("vpc-vpc1").with_vpc_bridge();
+    c.w.edit(|k| {
+        k.create_jail("web1", "/usr/jails/jails/web1", true).unwrap();
+    });
+    let before = c.w.kernel().snapshot();
+    let vpc = c.vpc_bridge();
+    let o = c.vimage(&["bridge", "jname=web1"]);
+    ok(&o);
+    assert!(stdout(&o).contains("CBSD VPC vpc1: joining its bridge bridge0"), "{}", stdout(&o));
+    let mac = on_the_vpc(&c);
+    assert_eq!(c.vpc_bridge(), vpc, "the VPC's bridge itself is not changed");
+    let o = c.vimage(&["status", "--json"]);
+    ok(&o);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let nic = &j["jails"][0]["nics"][0];
+    assert_eq!((nic["state"].as_str(), nic["bridge"].as_str()), (Some("up"), Some("bridge0")), "{j:#}");
+    ok(&c.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(c.w.kernel().snapshot(), before, "the epair left the VPC's bridge, which stays as it was");
+    ok(&c.vimage(&["bridge", "jname=web1"]));
+    assert_eq!(on_the_vpc(&c), mac, "the stored MAC");
+    ok(&c.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(c.w.kernel().snapshot(), before);
+}
+
+#[test]
+fn cbsd_jstart_with_vimage_puts_the_nic_on_the_vpc_and_jstop_leaves_the_bridge_as_it_was() {
+    let c = Cbsd::new("vpc-vpc1").with_vpc_bridge();
+    ok(&c.cbsd(&["vimage-set", "jname=web1", "enable=1"]));
+    let before = c.w.kernel().snapshot();
+    let vpc = c.vpc_bridge();
+    for _ in 0..2 {
+        let o = c.cbsd(&["jstart", "jname=web1"]);
+        ok(&o);
+        on_the_vpc(&c);
+        let o = c.cbsd(&["jstop", "jname=web1"]);
+        ok(&o);
+        assert_eq!(c.vpc_bridge(), vpc);
+        assert_eq!(c.w.kernel().snapshot(), before, "after jstop: {}{}", stdout(&o), stderr(&o));
+    }
+}
+
+#[test]
+fn a_vpc_cbsd_does_not_have_is_refused_with_cbsds_commands_and_nothing_changes() {
+    let c = Cbsd::new("vpc-nope").with_vpc_bridge();
+    c.w.edit(|k| {
+        k.create_jail("web1", "/usr/jails/jails/web1", true).unwrap();
+    });
+    let before = c.w.kernel().snapshot();
+    let o = c.vimage(&["bridge", "jname=web1"]);
+    assert_eq!(code(&o), 69, "{}{}", stdout(&o), stderr(&o));
+    let e = stderr(&o);
+    let db = c.workdir.join("var/db/vpc/nope.sqlite");
+    for want in ["jail web1", "CBSD VPC nope", &db.display().to_string(), "VPC not exist", "cbsd vpc mode=init "] {
+        assert!(e.contains(want), "{want:?} not in {e}");
+    }
+    assert_eq!(c.w.kernel().snapshot(), before);
+    // CBSD's jstart refuses it the same way (sudoexec/jstart: `[ ! -r ${_dbpath} ]`).
+    c.w.edit(|k| k.remove_jail("web1").unwrap());
+    let before = c.w.kernel().snapshot();
+    let o = c.cbsd(&["jstart", "jname=web1"]);
+    assert_ne!(code(&o), 0);
+    assert!(stdout(&o).contains(&format!("VPC not exist: {}", db.display())), "{}", stdout(&o));
+    assert_eq!(c.w.kernel().snapshot(), before);
+}
+
+#[test]
+fn a_vpc_without_its_bridge_is_refused_and_vimage_never_creates_it() {
+    let c = Cbsd::new("vpc-vpc1");
+    c.w.edit(|k| {
+        k.create_jail("web1", "/usr/jails/jails/web1", true).unwrap();
+    });
+    // A bridge described like another VPC is not this one's.
+    ok(&c.w.sim("ifconfig", &["bridge0", "create", "description", "vpc-vpc10", "up"]));
+    let with_other = c.w.kernel().snapshot();
+    let o = c.vimage(&["bridge", "jname=web1"]);
+    assert_eq!(code(&o), 69, "{}{}", stdout(&o), stderr(&o));
+    let e = stderr(&o);
+    for want in [
+        "jail web1",
+        "CBSD VPC vpc1 has no bridge",
+        "vpc-vpc1",
+        "never creates it",
+        "cbsd vpc vpc_name=vpc1 mode=init_vxlan",
+        "cbsd vpc vpc_name=vpc1 mode=init_bridge",
+    ] {
+        assert!(e.contains(want), "{want:?} not in {e}");
+    }
+    assert_eq!(c.w.kernel().snapshot(), with_other);
+}
+
+#[test]
+fn cbsds_own_jstart_makes_the_vpc_bridge_but_fails_without_the_vxlan_tunnels() {
+    // subr/vnet.subr get_my_device vpc: no bridge described vpc-vpc1, so a new one is created
+    // with that description, then `ifconfig vxlan1` fails ("vxlan interface not initialized"),
+    // and jstart stops ("failed to get VPC bridge") leaving the new bridge: CBSD's, as CBSD does.
+    let c = Cbsd::new("vpc-vpc1");
+    let o = c.cbsd(&["jstart", "jname=web1"]);
+    assert_ne!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(out.contains("failed to get VPC bridge: vxlan interface not initialized: vxlan1"), "{out}");
+    let k = c.w.kernel();
+    assert!(k.jail_jid("web1").is_none());
+    let bridges: Vec<_> = k
+        .host_ifnames()
+        .into_iter()
+        .filter_map(|n| k.host_iface(&n))
+        .filter(|i| i.name.starts_with("bridge"))
+        .collect();
+    assert_eq!(bridges.len(), 1, "CBSD's half-made VPC bridge: {bridges:?}");
+    assert_eq!((bridges[0].description.as_deref(), bridges[0].members.len()), (Some("vpc-vpc1"), 0));
+}
