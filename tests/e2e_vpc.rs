@@ -171,3 +171,19 @@ fn cbsds_own_jstart_makes_the_vpc_bridge_but_fails_without_the_vxlan_tunnels() {
     assert_eq!(bridges.len(), 1, "CBSD's half-made VPC bridge: {bridges:?}");
     assert_eq!((bridges[0].description.as_deref(), bridges[0].members.len()), (Some("vpc-vpc1"), 0));
 }
+
+#[test]
+fn a_netgraph_nic_on_a_vpc_is_refused_with_mode_epair_as_the_fix() {
+    // The VPC is an if_bridge with vxlan members; an ng_bridge hangs on an Ethernet uplink's
+    // ng_ether node, and if_bridge(4) has none (ng_ether.c attaches IFT_ETHER and IFT_L2VLAN).
+    let c = Cbsd::new("vpc-vpc1").with_vpc_bridge();
+    c.w.edit(|k| {
+        k.create_jail("web1", "/usr/jails/jails/web1", true).unwrap();
+    });
+    let before = c.w.kernel().snapshot();
+    let o = c.vimage(&["bridge", "jname=web1", "mode=netgraph", "interface=vpc-vpc1"]);
+    assert_eq!(code(&o), 65, "{}{}", stdout(&o), stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("CBSD VPC vpc1") && e.contains("mode=epair"), "{e}");
+    assert_eq!(c.w.kernel().snapshot(), before);
+}

@@ -182,6 +182,21 @@ impl<'a> Planner<'a> {
             return Ok(uplink);
         }
         let about = crate::error::Object::uplink(&uplink);
+        if !matches!(nic.mode, crate::model::NicMode::Epair { .. }) {
+            // ng_ether.c attaches nodes to IFT_ETHER and IFT_L2VLAN interfaces only: an
+            // if_bridge has none for an ng_bridge to hang on.
+            return Err(self
+                .err(
+                    Kind::Data,
+                    format!(
+                        "{}: {uplink} is CBSD VPC {name}, an if_bridge, which netgraph mode cannot join (an ng_bridge \
+                         hangs on an Ethernet interface's ng_ether node; a bridge has none)",
+                        nic.name
+                    ),
+                )
+                .about(about)
+                .detail("give this NIC mode=epair: its host end then joins the VPC's bridge"));
+        }
         if !fact.readable {
             let mut e = self
                 .err(
