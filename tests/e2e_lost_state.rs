@@ -11,7 +11,7 @@ mod common;
 use common::{World, code, stderr, stdout};
 use std::process::Output;
 use std::time::Duration;
-use vimage::sim::{Kernel, Sim};
+use vimage::sim::Kernel;
 
 fn ok(o: &Output) {
     assert_eq!(code(o), 0, "stdout:\n{}\nstderr:\n{}", stdout(o), stderr(o));
@@ -204,22 +204,21 @@ fn kill_9_during_a_rebuild_leaves_nothing_half_recorded() {
     shows_both(&status(&w), &macs);
 }
 
-/// The simulated host after a reboot: a fresh demo kernel (nothing vimage made survives) with
-/// a later `kern.boottime`, web1 and web2 running again.
-fn rebooted() -> Sim {
-    let mut k = Kernel::demo();
-    k.create_jail("web2", "/usr/jails/jails/web2", true).unwrap();
-    let mut v = serde_json::to_value(Sim::new(k)).unwrap();
-    let t = v["kernel"]["boottime"].as_i64().unwrap();
-    v["kernel"]["boottime"] = (t + 86_400).into();
-    serde_json::from_value(v).unwrap()
+/// Reboots the world's machine ([`Kernel::reboot`]: nothing vimage made survives, a later
+/// `kern.boottime`) and runs its rc: em0 configured, web1 and web2 running again.
+fn reboot(w: &World) {
+    w.edit(|k| {
+        k.reboot();
+        k.run_demo_rc();
+        k.create_jail("web2", "/usr/jails/jails/web2", true).unwrap();
+    });
 }
 
 #[test]
 fn after_a_reboot_nothing_old_is_rebuilt_and_each_jail_keeps_its_mac() {
     let w = world();
     let macs = bridge_both(&w);
-    rebooted().save(&w.state).unwrap();
+    reboot(&w);
     let before = w.kernel().snapshot();
     let j = status(&w);
     assert!(j["orphans"].as_array().unwrap().is_empty(), "{j:#}");

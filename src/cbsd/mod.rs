@@ -7,7 +7,8 @@
 //! - [`db`]: opening CBSD's SQLite files next to a running CBSD (WAL, 25 s busy timeout);
 //! - [`jails`]: table `jails` (vnet, interface, ip4_addr, devfs_ruleset, …);
 //! - [`jailnic`]: a jail's NICs in CBSD 14.x or 15.x shape, and writing a MAC back;
-//! - [`to_jailnet`]: both turned into the [`JailNet`] the planner takes.
+//! - [`to_jailnet`]: both turned into the [`JailNet`] the planner takes;
+//! - [`vpc`]: CBSD's VPC (`nic_parent=vpc-NAME`): its database and how its bridge is found.
 //!
 //! Test fixtures (a workdir built from SQL text) are in the `vimage-testkit` crate.
 //!
@@ -19,6 +20,7 @@ pub mod inventory;
 pub mod jailnic;
 pub mod jails;
 pub mod to_jailnet;
+pub mod vpc;
 pub mod workdir;
 pub mod writeback;
 

@@ -142,6 +142,18 @@ pub fn inventory(host: &mut dyn Host, db: &StateDb, k: &KernelFacts, only: Optio
     Ok(InventoryFacts { jails, scan, atts, bridges, ng_alive })
 }
 
+/// Under CBSD, an uplink `vpc-NAME` is CBSD's VPC NAME: whether its database is readable
+/// (see [`crate::cbsd::vpc`]). Its bridge, not in group `vimage`, is among the host's
+/// interfaces already.
+fn vpc_fact(paths: &Paths, uplink: &str, v: &mut HostView) {
+    let (Some(wd), Some(name)) = (crate::cbsd::Workdir::from_paths(paths), crate::cbsd::vpc::vpc_name(uplink)) else {
+        return;
+    };
+    let db = crate::cbsd::vpc::db_path(&wd, name);
+    let readable = std::fs::File::open(&db).is_ok_and(|f| f.metadata().is_ok_and(|m| m.is_file()));
+    v.vpcs.insert(uplink.to_string(), crate::cbsd::vpc::VpcFact { db, readable });
+}
+
 /// Everything `plan_bridge` needs for `net`.
 pub fn for_bridge(
     host: &mut dyn Host,
@@ -185,7 +197,10 @@ pub fn for_bridge(
     let mut host_route: Option<Option<RouteFact>> = None;
     for n in &net.nics {
         match n.uplink() {
-            Some(Uplink::Named(u)) => wanted.push(u.to_string()),
+            Some(Uplink::Named(u)) => {
+                wanted.push(u.to_string());
+                vpc_fact(paths, u.as_str(), &mut v);
+            }
             Some(Uplink::Auto) | None if host_route.is_none() && (n.uplink().is_some() || need_route) => {
                 let r = default_route(host)?;
                 v.default_if = r.as_ref().map(|r| r.interface.clone());

@@ -169,6 +169,9 @@ pub struct HostView {
     /// Whether route(8) takes `-j` (FreeBSD 15.0 on), learned when a Linux-userland jail's
     /// routes were read with `route -j <jid>`; `None` when that was not needed.
     pub route_j: Option<bool>,
+    /// CBSD's VPCs the NICs name as uplink (`vpc-NAME`, under CBSD only), by that uplink: the
+    /// planner joins the VPC's bridge, or refuses when CBSD's VPC or its bridge is missing.
+    pub vpcs: BTreeMap<String, crate::cbsd::vpc::VpcFact>,
 }
 
 /// A peer across a hook, as `ngctl show` prints it.

@@ -205,6 +205,21 @@ pub fn judge(seen: &Seen<'_>) -> Inventory {
     Inventory { nics, bridges, orphans: orphans(seen, &running) }
 }
 
+/// What the reason of a stale epair host end adds about its other end: when a jail dies
+/// without unbridge, the kernel moves the epair's jail end back to the host under the name it
+/// had in the jail (sys/net/if.c `vnet_if_return` keeps `if_xname`; nothing checks for a
+/// clash), so the host may show an `eth0`; destroying the host end destroys it too
+/// (if_epair.c `epair_clone_destroy` takes both ends).
+fn jail_end_home(rec: Option<&Attachment>) -> String {
+    match rec {
+        Some(r) if r.mode == ModeKind::Epair => format!(
+            "; its jail end {} is back on the host under that name once that jail's vnet is gone, and is destroyed with it",
+            r.in_jail()
+        ),
+        _ => String::new(),
+    }
+}
+
 /// The orphans of [`judge`]: every marked object no running jail accounts for.
 fn orphans(seen: &Seen<'_>, running: &BTreeMap<&str, &JailInfo>) -> Vec<Orphan> {
     let (boottime, atts) = (seen.boottime, seen.atts);
@@ -245,10 +260,16 @@ fn orphans(seen: &Seen<'_>, running: &BTreeMap<&str, &JailInfo>) -> Vec<Orphan> 
             continue;
         }
         let (reason, removable) = match (running.get(jail.as_str()), rec) {
-            (None, _) => (format!("jail {jail} is not running"), true),
-            (Some(i), Some(r)) if r.jid != i.jid || r.boottime != boottime => {
-                (format!("made for an earlier start of jail {jail} (jid {}, now {})", r.jid, i.jid), true)
-            }
+            (None, _) => (format!("jail {jail} is not running{}", jail_end_home(rec)), true),
+            (Some(i), Some(r)) if r.jid != i.jid || r.boottime != boottime => (
+                format!(
+                    "made for an earlier start of jail {jail} (jid {}, now {}){}",
+                    r.jid,
+                    i.jid,
+                    jail_end_home(rec)
+                ),
+                true,
+            ),
             (Some(_), Some(_)) => continue,
             (Some(_), None) => (
                 "no vimage record (an interrupted run, or lost records); left alone because the jail is running".into(),
@@ -300,8 +321,13 @@ fn orphans(seen: &Seen<'_>, running: &BTreeMap<&str, &JailInfo>) -> Vec<Orphan> 
             Some(i) => format!("made for an earlier start of jail {} (jid {}, now {})", a.jail, a.jid, i.jid),
             None => format!("jail {} is not running", a.jail),
         };
+        let now = seen.ng_alive.get(&id).cloned().unwrap_or_else(|| a.host_if.clone());
+        // sys/net/if.c vnet_if_return: the ifnet goes home under the name it had in the jail.
+        let reason = format!(
+            "{reason}; its interface {now} is back on the host once that jail's vnet is gone, and goes with the node"
+        );
         out.push(Orphan {
-            object: seen.ng_alive.get(&id).cloned().unwrap_or_else(|| a.host_if.clone()),
+            object: now,
             marker: format!("{NG_MARKER} [{id:x}]"),
             jail: Some(a.jail.clone()),
             reason,

@@ -148,8 +148,9 @@ impl<'a> Planner<'a> {
 
     /// The NIC's uplink and its status, refusing an uplink that is missing or whose MTU cannot
     /// be read (every NIC copies the uplink's MTU, so planning cannot go on without it).
-    pub fn existing_uplink(&self, nic: &NicSpec) -> Result<(String, &'a IfStatus)> {
+    pub fn existing_uplink(&mut self, nic: &NicSpec) -> Result<(String, &'a IfStatus)> {
         let uplink = self.resolve_uplink(nic)?;
+        let uplink = self.vpc_bridge(nic, uplink)?;
         if self.v.host_iface(&uplink).is_none() {
             // A missing `<parent>.<tag>` that vimage would not create says why.
             self.vlan_to_create(nic, &uplink)?;
@@ -180,6 +181,77 @@ impl<'a> Planner<'a> {
                 .detail("give an Ethernet NIC, a VLAN or a bridge as interface= (e.g. the interface of the default route)"));
         }
         Ok((uplink, up))
+    }
+
+    /// CBSD's `nic_parent=vpc-NAME` (see [`crate::cbsd::vpc`]): the VPC's bridge, which the
+    /// NIC joins as the uplink; refused when CBSD's VPC or its bridge is missing, with CBSD's
+    /// commands that make them. An interface really named so, or an uplink outside CBSD, is
+    /// returned as it is.
+    fn vpc_bridge(&mut self, nic: &NicSpec, uplink: String) -> Result<String> {
+        let (Some(fact), Some(name)) = (self.v.vpcs.get(&uplink), crate::cbsd::vpc::vpc_name(&uplink)) else {
+            return Ok(uplink);
+        };
+        if self.v.host_iface(&uplink).is_some() {
+            return Ok(uplink);
+        }
+        let about = crate::error::Object::uplink(&uplink);
+        if !matches!(nic.mode, crate::model::NicMode::Epair { .. }) {
+            // ng_ether.c attaches nodes to IFT_ETHER and IFT_L2VLAN interfaces only: an
+            // if_bridge has none for an ng_bridge to hang on.
+            return Err(self
+                .err(
+                    Kind::Data,
+                    format!(
+                        "{}: {uplink} is CBSD VPC {name}, an if_bridge, which netgraph mode cannot join (an ng_bridge \
+                         hangs on an Ethernet interface's ng_ether node; a bridge has none)",
+                        nic.name
+                    ),
+                )
+                .about(about)
+                .detail("give this NIC mode=epair: its host end then joins the VPC's bridge"));
+        }
+        if !fact.readable {
+            let mut e = self
+                .err(
+                    Kind::Unavailable,
+                    format!(
+                        "{}: nic_parent {uplink} names CBSD VPC {name}, which does not exist on this node: {} is not \
+                         readable (CBSD's jstart refuses it too: \"VPC not exist\")",
+                        nic.name,
+                        fact.db.display()
+                    ),
+                )
+                .about(about)
+                .detail("create the VPC with CBSD:");
+            for c in crate::cbsd::vpc::create_fix(name) {
+                e = e.detail(c);
+            }
+            return Err(e);
+        }
+        let found = self.v.host_ifaces.values().find(|b| crate::cbsd::vpc::is_vpc_bridge(b, &uplink));
+        let Some(b) = found else {
+            let mut e = self
+                .err(
+                    Kind::Unavailable,
+                    format!(
+                        "{}: CBSD VPC {name} has no bridge on this host (no bridge described {uplink}); vimage joins \
+                         a VPC's bridge but never creates it",
+                        nic.name
+                    ),
+                )
+                .about(about)
+                .detail("make it with CBSD, after its vxlan tunnels:");
+            for c in crate::cbsd::vpc::bridge_fix(name) {
+                e = e.detail(c);
+            }
+            return Err(e);
+        };
+        self.plan.notes.push(format!(
+            "{}: nic_parent {uplink} is CBSD VPC {name}: joining its bridge {} (CBSD's; vimage never changes or \
+             removes it)",
+            nic.name, b.name
+        ));
+        Ok(b.name.clone())
     }
 
     /// The NIC's MAC: fixed by the admin, else stored, else a new unique one.

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod bench;
+pub mod cbsd;
 pub mod mistakes;
 
 use std::path::{Path, PathBuf};

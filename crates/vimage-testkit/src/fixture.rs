@@ -24,6 +24,9 @@ pub struct FixtureSpec {
     pub inventory: Option<String>,
     /// Jails that get `jails-system/<jname>/local.sqlite`, with the SQL for each.
     pub jails: Vec<(String, String)>,
+    /// CBSD VPCs that get `var/db/vpc/<name>.sqlite` (sudoexec/vpc's `${dbdir}/vpc`), with the
+    /// SQL for each.
+    pub vpcs: Vec<(String, String)>,
 }
 
 impl FixtureSpec {
@@ -42,10 +45,15 @@ impl FixtureSpec {
             local_sql: read(&need("local_sql")?)?,
             inventory: layout.get("inventory").map(|f| read(&f)).transpose()?,
             jails: Vec::new(),
+            vpcs: Vec::new(),
         };
         for jname in need("jails")?.split_whitespace() {
             let sql = read(&need(&format!("jailnic_{jname}"))?)?;
             spec.jails.push((jname.to_string(), sql));
+        }
+        for vpc in layout.get("vpcs").unwrap_or_default().split_whitespace() {
+            let sql = read(&need(&format!("vpc_{vpc}"))?)?;
+            spec.vpcs.push((vpc.to_string(), sql));
         }
         Ok(spec)
     }
@@ -53,8 +61,8 @@ impl FixtureSpec {
 
 /// Creates the workdir layout under `dir` and fills it from `spec`: `var/db/inv.<node>.sqlite`
 /// with `var/db/local.sqlite` as a symlink to it (as `cbsd initenv` does), one
-/// `jails-system/<jname>/local.sqlite` per jail, `nc.inventory`, and empty `etc`, `tmp`,
-/// `ftmp`. Databases are put in WAL mode like CBSD's.
+/// `jails-system/<jname>/local.sqlite` per jail, `var/db/vpc/<name>.sqlite` per CBSD VPC,
+/// `nc.inventory`, and empty `etc`, `tmp`, `ftmp`. Databases are put in WAL mode like CBSD's.
 pub fn build_workdir(dir: &Path, spec: &FixtureSpec) -> Result<Workdir> {
     let wd = Workdir::new(dir);
     let fail = |what: &Path, e: &dyn std::fmt::Display| {
@@ -75,6 +83,17 @@ pub fn build_workdir(dir: &Path, spec: &FixtureSpec) -> Result<Workdir> {
         let sysdir = wd.jail_sysdir(&j);
         std::fs::create_dir_all(&sysdir).map_err(|e| fail(&sysdir, &e))?;
         run_sql(&wd.jail_db(&j), sql)?;
+    }
+    for (name, sql) in &spec.vpcs {
+        if name.is_empty()
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            || name.contains("..")
+        {
+            return Err(Error::new(Kind::Data, format!("fixture VPC name {name:?} is not a plain name")));
+        }
+        let dir = wd.dbdir().join("vpc");
+        std::fs::create_dir_all(&dir).map_err(|e| fail(&dir, &e))?;
+        run_sql(&vimage::cbsd::vpc::db_path(&wd, name), sql)?;
     }
     if let Some(text) = &spec.inventory {
         std::fs::write(wd.inventory(), text).map_err(|e| fail(&wd.inventory(), &e))?;

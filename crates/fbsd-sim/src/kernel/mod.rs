@@ -5,6 +5,7 @@
 //! fault plan of [`Kernel::fail_at`] before anything is touched, so a failed operation changes
 //! nothing. Userland commands (`super::userland`) are built only on these operations.
 
+mod boot;
 mod bridge;
 pub(crate) mod bridge_cfg;
 mod clone;
@@ -29,6 +30,7 @@ mod vmove;
 pub(crate) mod ifnet;
 pub(crate) mod vnet;
 
+pub use boot::REBOOT_INTERVAL;
 pub(crate) use config::DelAddr;
 pub(crate) use cred::Ctx;
 pub use dhcp::DhcpServer;
@@ -185,15 +187,7 @@ impl Kernel {
         k.add_inet("em0", "192.168.1.10/24");
         k.set_default_route("192.168.1.1", "em0");
         k.add_dhcp_server("em0", "192.168.1.1", 24, "192.168.1.100", "192.168.1.199");
-        if let Ok(jid) = k.create_jail("web1", "/usr/jails/jails/web1", true) {
-            if let Some(j) = k.jails.get_mut(&jid) {
-                j.hostname = "web1.example.org".to_string();
-            }
-            // The jail's rc has configured its loopback.
-            if let Some(vnet) = k.jails.get(&jid).and_then(|j| j.vnet) {
-                k.configure_loopback(vnet);
-            }
-        }
+        k.start_demo_jail();
         k.ops_done = 0;
         k
     }
@@ -329,3 +323,6 @@ mod tests;
 
 #[cfg(test)]
 mod tests_ifindex;
+
+#[cfg(test)]
+mod tests_boot;
