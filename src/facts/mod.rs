@@ -6,6 +6,7 @@
 
 pub mod devfs;
 pub mod gather;
+pub mod privnet;
 pub mod query;
 pub mod rebuild;
 pub mod userland;
@@ -169,6 +170,12 @@ pub struct HostView {
     /// Whether route(8) takes `-j` (FreeBSD 15.0 on), learned when a Linux-userland jail's
     /// routes were read with `route -j <jid>`; `None` when that was not needed.
     pub route_j: Option<bool>,
+    /// The private networks this jail's NICs join (`interface=net:NAME`), by name.
+    pub networks: BTreeMap<String, privnet::NetFacts>,
+    /// Addresses held on the host outside vimage's group (no pool gives one of them).
+    pub host_addrs: BTreeSet<std::net::Ipv4Addr>,
+    /// The jail's resolv.conf and the host's name servers, for a jail on a private network.
+    pub resolv: Option<privnet::ResolvFacts>,
 }
 
 /// A peer across a hook, as `ngctl show` prints it.

@@ -41,6 +41,9 @@ pub(super) struct Adoptable {
 impl<'a> Planner<'a> {
     /// Plans one epair NIC.
     pub fn epair_nic(&mut self, nic: &NicSpec) -> Result<()> {
+        if let Some(name) = nic.network() {
+            return self.network_nic(nic, name);
+        }
         let (uplink, up) = self.existing_uplink(nic)?;
         let (uplink, up) = self.behind_own_bridge(nic, uplink, up)?;
         let mac = self.decide_mac(nic)?;
