@@ -103,6 +103,11 @@ fn three_jails_share_a_network_with_pool_addresses_and_unbridge_restores_the_ker
         ok(&w.vimage(&["unbridge", &format!("jname={j}")]));
     }
     assert!(bridge_of(&w).is_none(), "the bridge went with the last jail");
+    // Stopped, the jails keep their addresses: status shows them for the next start.
+    let o = w.vimage(&["status"]);
+    ok(&o);
+    assert!(stdout(&o).contains("networks:\n  jails: 10.77.0.0/24 gateway 10.77.0.1, no bridge"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("jail web2 NIC 0: pool address 10.77.0.3"), "{}", stdout(&o));
     let mut after = w.kernel().snapshot();
     let mut initial2 = initial.clone();
     // web2 was restarted (new JID): compare everything but the jails' JIDs.
@@ -118,6 +123,30 @@ fn three_jails_share_a_network_with_pool_addresses_and_unbridge_restores_the_ker
     let o = w.vimage(&["net", "list", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["networks"], serde_json::json!([]));
+}
+
+#[test]
+fn gc_removes_a_network_bridge_no_jail_uses_and_a_dry_run_changes_nothing() {
+    let w = world();
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]));
+    let initial = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=net:jails", "--dry-run"]);
+    ok(&o);
+    assert!(
+        stdout(&o).contains("ifconfig bridge create description vimage:net:jails group vimage up"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("address 10.77.0.2/24 from network jails's pool"), "{}", stdout(&o));
+    assert_eq!(w.kernel().snapshot(), initial, "a dry run changes nothing");
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
+    // The jail dies without unbridge: its epair host end and the bridge are orphans.
+    w.edit(|k| k.remove_jail("web1").unwrap());
+    let o = w.vimage(&["gc"]);
+    ok(&o);
+    assert!(bridge_of(&w).is_none(), "gc removed the network's bridge: {}", stdout(&o));
+    let snap = w.kernel().snapshot();
+    assert!(!snap.interfaces.iter().any(|i| i.groups.iter().any(|g| g == "vimage")), "{:?}", snap.interfaces);
 }
 
 #[test]
@@ -211,4 +240,83 @@ fn a_resolver_the_admin_wrote_is_kept_byte_for_byte() {
     assert!(stdout(&o).contains("no name server there; adding the host's (192.0.2.53)"), "{}", stdout(&o));
     assert_eq!(w.host_file(&format!("{}/etc/resolv.conf", JAILS[0].1)), mine);
     assert_eq!(w.host_file(&format!("{}/etc/resolv.conf", JAILS[1].1)), "search lan\nnameserver 192.0.2.53\n");
+}
+
+// ── fault injection (the tests/fault_injection.rs pattern) ───────────────────────────────
+
+mod faults {
+    use vimage::host::{Host, SimHost};
+    use vimage::model::{JailName, JailNet, Uplink};
+    use vimage::ops::Session;
+    use vimage::paths::Paths;
+    use vimage::sim::{Errno, Kernel, Sim};
+    use vimage::state::StateDb;
+
+    const RC: &str = "hostname=\"web1\"\n";
+    const HOST_RC: &str = "vimage_net_list=\"jails\"\nvimage_net_jails_cidr=\"10.77.0.0/24\"\n\
+                           vimage_net_jails_cidr6=\"fd00:77::/64\"\nvimage_net_jails_private=\"YES\"\n";
+
+    fn root() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let etc = dir.path().join("usr/jails/jails/web1/etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(etc.join("rc.conf"), RC).unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/rc.conf"), HOST_RC).unwrap();
+        std::fs::write(dir.path().join("etc/resolv.conf"), "nameserver 192.0.2.53\n").unwrap();
+        dir
+    }
+
+    fn session<'h>(host: &'h mut dyn Host, root: &std::path::Path) -> vimage::error::Result<Session<'h>> {
+        Session::open(host, &Paths::rooted(root), "test", false, std::time::Duration::from_secs(5))
+    }
+
+    fn files_untouched(root: &std::path::Path) -> bool {
+        std::fs::read_to_string(root.join("usr/jails/jails/web1/etc/rc.conf")).unwrap() == RC
+            && !root.join("usr/jails/jails/web1/etc/resolv.conf").exists()
+            && std::fs::read_to_string(root.join("etc/rc.conf")).unwrap() == HOST_RC
+    }
+
+    fn leases(root: &std::path::Path) -> usize {
+        StateDb::open(&Paths::rooted(root).state_db()).unwrap().leases(None).unwrap().len()
+    }
+
+    #[test]
+    fn every_step_of_a_network_start_fails_once_and_nothing_is_left_half_done() {
+        let n = JailNet::epairs(JailName::parse("web1").unwrap(), &[Uplink::parse("net:jails").unwrap()]);
+        let dir = root();
+        let mut h = SimHost::new(Sim::new(Kernel::demo()));
+        let before = h.sim().kernel.snapshot();
+        let ops0 = h.sim().kernel.ops_done();
+        let r = session(&mut h, dir.path()).unwrap().bridge(&n).unwrap();
+        let total = h.sim().kernel.ops_done() - ops0;
+        let cmds: Vec<String> = vimage::plan::render::commands(&r.plan).into_iter().map(|c| c.to_string()).collect();
+        for want in [
+            "ifconfig bridge create description vimage:net:jails group vimage up",
+            "ifconfig '$bridge_net_jails' inet 10.77.0.1/24 alias",
+            "ifconfig '$bridge_net_jails' inet6 fd00:77::1/64 alias",
+            "ifconfig '$bridge_net_jails' private '$eth0_a'",
+        ] {
+            assert!(cmds.iter().any(|c| c == want), "{want} in {cmds:#?}");
+        }
+        assert!(total >= 8, "bridge, two addresses, epair, member, flag, move, rename, address, route ({total})");
+        session(&mut h, dir.path()).unwrap().unbridge(&n.jail).unwrap();
+        assert_eq!(h.sim().kernel.snapshot(), before);
+        for k in 1..=total {
+            let dir = root();
+            let mut h = SimHost::new(Sim::new(Kernel::demo()));
+            h.sim_mut().kernel.fail_at(k, Errno::EIO);
+            let err = session(&mut h, dir.path()).unwrap().bridge(&n).expect_err(&format!("op {k} of {total}"));
+            assert_eq!(h.sim().kernel.snapshot(), before, "op {k}: state not restored; error: {err}");
+            assert!(files_untouched(dir.path()), "op {k}: a file was written by a failed run");
+            assert_eq!(leases(dir.path()), 0, "op {k}: a failed run recorded a lease");
+            let text = err.to_string();
+            assert!(text.contains("Input/output error") && text.contains('`'), "op {k}: {text}");
+            assert_eq!(err.exit_code(), 71);
+            session(&mut h, dir.path()).unwrap().bridge(&n).unwrap_or_else(|e| panic!("op {k}: retry failed: {e}"));
+            assert_eq!(leases(dir.path()), 1);
+            session(&mut h, dir.path()).unwrap().unbridge(&n.jail).unwrap();
+            assert_eq!(h.sim().kernel.snapshot(), before, "op {k}: retry + unbridge left something");
+        }
+    }
 }

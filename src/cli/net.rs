@@ -192,7 +192,9 @@ fn destroy(k: &NetKeys, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
         s.db.delete_network(name.as_str())?;
     }
     if k.json {
-        out.print(&json_doc(json!({"dry_run": k.dry_run, "network": name.as_str(), "leases_released": leases.len()})));
+        out.print(&json_doc(
+            json!({"dry_run": k.dry_run, "destroyed": name.as_str(), "leases_released": leases.len()}),
+        ));
         return Ok(0);
     }
     let verb = if k.dry_run { "would forget" } else { "forgot" };
