@@ -227,6 +227,30 @@ fn an_rc_conf_network_serves_the_standalone_service_and_is_read_only() {
 }
 
 #[test]
+fn the_standalone_service_starts_and_stops_two_vimages_on_an_rc_conf_network() {
+    let w = World::demo();
+    let rc = "vimage_list=\"a1 a2\"\nvimage_net_list=\"lab\"\nvimage_net_lab_cidr=\"10.66.0.0/24\"\n\
+              vimage_a1_rootdir=\"/vm/a1\"\nvimage_a1_epairs=\"net:lab\"\n\
+              vimage_a2_rootdir=\"/vm/a2\"\nvimage_a2_epairs=\"net:lab\"\n";
+    w.put_host_file("/etc/rc.conf", rc);
+    w.jail_rc("/vm/a1", "");
+    w.jail_rc("/vm/a2", "");
+    let before = w.kernel().snapshot();
+    for j in ["a1", "a2"] {
+        ok(&w.vimage(&["start", j]));
+    }
+    let k = w.kernel();
+    assert_eq!(k.jail_iface("a1", "eth0").unwrap().addrs, ["10.66.0.2/24"]);
+    assert_eq!(k.jail_iface("a2", "eth0").unwrap().addrs, ["10.66.0.3/24"]);
+    assert!(w.pings("a1", "10.66.0.3") && w.pings("a2", "10.66.0.1"));
+    for j in ["a2", "a1"] {
+        ok(&w.vimage(&["stop", j]));
+    }
+    assert_eq!(w.kernel().snapshot().interfaces, before.interfaces, "the bridge went with the last vimage");
+    assert_eq!(w.host_file("/etc/rc.conf"), rc, "rc.conf's definitions are read, never written");
+}
+
+#[test]
 fn a_resolver_the_admin_wrote_is_kept_byte_for_byte() {
     let w = world();
     let mine = "# mine\nnameserver 9.9.9.9\noptions edns0";
