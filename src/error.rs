@@ -97,6 +97,8 @@ pub enum ObjectKind {
     Module,
     /// A route inside a jail (`default`, `default -inet6`).
     Route,
+    /// A private network (`vimage net`), by its name.
+    Network,
 }
 
 /// The object an error is about: what it is and its name, as vimage addresses it (a name the
@@ -133,6 +135,11 @@ impl Object {
     /// A netgraph node.
     pub fn node(name: impl fmt::Display) -> Object {
         Object::new(ObjectKind::Node, name)
+    }
+
+    /// A private network (`vimage net`).
+    pub fn network(name: impl fmt::Display) -> Object {
+        Object::new(ObjectKind::Network, name)
     }
 
     /// A host file.

@@ -56,7 +56,7 @@ fn cant(path: &Path, e: impl std::fmt::Display) -> Error {
 pub fn preflight(paths: &Paths, edit: &FileEdit) -> Result<()> {
     let path = match edit {
         FileEdit::DevfsRules { .. } => paths.host(crate::facts::devfs::RULES_PATH),
-        FileEdit::RcConf { path, .. } => path.clone(),
+        FileEdit::RcConf { path, .. } | FileEdit::Resolv { path, .. } => path.clone(),
     };
     crate::facts::devfs::read_file(&path)?;
     let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else { return Ok(()) };
@@ -94,6 +94,26 @@ pub fn apply(paths: &Paths, edit: &FileEdit) -> Result<bool> {
                 write_atomic(&path, f.render().as_bytes()).map_err(|e| cant(&path, e))?;
             }
             Ok(changed)
+        }
+        FileEdit::Resolv { path, lines, .. } => {
+            if !path.parent().is_some_and(|d| d.is_dir()) {
+                return Err(cant(path, "its directory does not exist (is the jail's path right?)"));
+            }
+            let old = crate::facts::devfs::read_file(path)?;
+            let text = old.as_deref().unwrap_or("");
+            if lines.is_empty() || !crate::facts::privnet::nameserver_lines(text).is_empty() {
+                return Ok(false);
+            }
+            let mut new = text.to_string();
+            if !new.is_empty() && !new.ends_with('\n') {
+                new.push('\n');
+            }
+            for l in lines {
+                new.push_str(l);
+                new.push('\n');
+            }
+            write_atomic(path, new.as_bytes()).map_err(|e| cant(path, e))?;
+            Ok(true)
         }
         FileEdit::RcConf { path, set, remove, .. } => {
             if !path.parent().is_some_and(|d| d.is_dir()) {

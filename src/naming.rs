@@ -162,12 +162,16 @@ pub fn epair_owner(st: &IfStatus) -> Option<(String, String)> {
 }
 
 /// The uplink of an if_bridge vimage created: its description is [`bridge_marker`] and it
-/// is in group [`GROUP`].
+/// is in group [`GROUP`]. A private network's bridge has the uplink `net:<name>`
+/// (`vimage:net:jails`).
 pub fn vimage_bridge_uplink(st: &IfStatus) -> Option<String> {
     if !st.is_bridge() || !st.in_group(GROUP) {
         return None;
     }
     let uplink = st.description.as_deref()?.strip_prefix("vimage:")?;
+    if let Some(net) = uplink.strip_prefix(crate::model::privnet::NET_PREFIX) {
+        return crate::model::privnet::NetName::parse(net).ok().map(|n| n.uplink());
+    }
     (!uplink.is_empty() && !uplink.contains(':')).then(|| uplink.to_string())
 }
 

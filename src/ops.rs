@@ -456,7 +456,9 @@ impl<'h> Session<'h> {
             err = err.detail(format!("  because {}", why.message));
             let file = match e {
                 crate::plan::FileEdit::DevfsRules { .. } => crate::facts::devfs::RULES_PATH.to_string(),
-                crate::plan::FileEdit::RcConf { shown, .. } => shown.clone(),
+                crate::plan::FileEdit::RcConf { shown, .. } | crate::plan::FileEdit::Resolv { shown, .. } => {
+                    shown.clone()
+                }
             };
             err = err.because(why.clone().in_jail(&plan.jail).about(crate::error::Object::file(file)));
         }

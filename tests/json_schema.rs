@@ -158,6 +158,18 @@ fn every_json_document_matches_docs_json_md() {
     c.doc(&w, &["devfs", "jname=web1", "--json"], 0);
     c.doc(&w, &["status", "--json"], 0);
     c.doc(&w, &["set", "jname=web1", "interface=em0", "--json"], 0);
+    // Private networks: a definition, a jail on it (a lease, a bridge), then released and gone.
+    c.doc(&w, &["net", "create", "name=jails", "cidr=10.77.0.0/24", "cidr6=fd00:77::/64", "--json"], 0);
+    w.jail_rc("/usr/jails/jails/lab1", "");
+    w.edit(|k| {
+        k.create_jail("lab1", "/usr/jails/jails/lab1", true).unwrap();
+    });
+    assert_eq!(code(&w.vimage(&["bridge", "jname=lab1", "interface=net:jails"])), 0);
+    c.doc(&w, &["net", "list", "--json"], 0);
+    c.doc(&w, &["status", "--json"], 0);
+    assert_eq!(code(&w.vimage(&["unbridge", "jname=lab1"])), 0);
+    c.doc(&w, &["net", "release", "jname=lab1", "--json"], 0);
+    c.doc(&w, &["net", "destroy", "name=jails", "--json"], 0);
     c.doc(&w, &["doctor", "--json"], 0);
     let v = c.doc(&w, &["version", "--json"], 0);
     assert_eq!((v["version"].as_str(), v["simulator"].as_bool()), (Some(env!("CARGO_PKG_VERSION")), Some(true)));

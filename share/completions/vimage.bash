@@ -37,6 +37,9 @@ _vimage() {
             vimage,help)
                 cmd="vimage__subcmd__help"
                 ;;
+            vimage,net)
+                cmd="vimage__subcmd__net"
+                ;;
             vimage,set)
                 cmd="vimage__subcmd__set"
                 ;;
@@ -76,6 +79,9 @@ _vimage() {
             vimage__subcmd__help,help)
                 cmd="vimage__subcmd__help__subcmd__help"
                 ;;
+            vimage__subcmd__help,net)
+                cmd="vimage__subcmd__help__subcmd__net"
+                ;;
             vimage__subcmd__help,set)
                 cmd="vimage__subcmd__help__subcmd__set"
                 ;;
@@ -101,7 +107,7 @@ _vimage() {
 
     case "${cmd}" in
         vimage)
-            opts="-v -q -h -V --verbose --quiet --syslog --help --desc --args --man --version bridge devfs unbridge status gc set start stop doctor construct demo version help"
+            opts="-v -q -h -V --verbose --quiet --syslog --help --desc --args --man --version bridge devfs unbridge status gc set start stop doctor construct demo net version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,7 +381,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__help)
-            opts="bridge devfs unbridge status gc set start stop doctor construct demo version help"
+            opts="bridge devfs unbridge status gc set start stop doctor construct demo net version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -486,6 +492,20 @@ _vimage() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vimage__subcmd__help__subcmd__net)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vimage__subcmd__help__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -563,6 +583,68 @@ _vimage() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vimage__subcmd__net)
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --action --name --cidr --gateway --nat --cidr6 --private --force --jname --dry-run --json"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --syslog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --action)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gateway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidr6)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --private)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --force)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -210,6 +210,19 @@ mod tests {
         assert_eq!(n.nics[1].uplink(), Some(&Uplink::Auto));
     }
 
+    #[test]
+    fn nic_parent_net_names_a_private_network() {
+        let rows = vec![nic(1, "epairb", Some("net:jails"), None)];
+        let n = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V14, rows }).unwrap();
+        let want = crate::model::privnet::NetName::parse("jails").unwrap();
+        assert_eq!(n.nics[0].uplink(), Some(&Uplink::Net(want.clone())));
+        assert_eq!(n.nics[0].network(), Some(&want));
+        assert!(n.uses_networks() && n.manages_addresses(), "a pool address and the gateway as router");
+        let rows = vec![nic(1, "epairb", Some("net:a-b"), None)];
+        let e = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V14, rows }).unwrap_err();
+        assert!(e.to_string().contains("network name \"a-b\""), "{e}");
+    }
+
     /// CBSD's rows under `vimage set`'s settings, through the resolver as `bridge` runs it.
     fn resolved(shape: NicShape, rows: Vec<NicRow>, row: &JailRow, set: &[(&str, &str)]) -> Result<(JailNet, Source)> {
         let (jname, p) = to_partial(row, &NicTable { shape, rows })?;

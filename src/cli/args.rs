@@ -236,6 +236,11 @@ fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
         return Ok(a);
     }
     let positional: Vec<&String> = m.get_many::<String>(command::OPERANDS).map(Iterator::collect).unwrap_or_default();
+    // `vimage net create …`: a verb with an `action` key takes its first bare word as the action.
+    let mut positional = positional;
+    if spec.keys.iter().any(|k| k.name == ACTION_KEY) && !positional.is_empty() && !a.values.contains_key(ACTION_KEY) {
+        a.values.insert(ACTION_KEY.into(), positional.remove(0).clone());
+    }
     // `cbsd jstart web1` style: a bare word is the jail name.
     if let Some(p) = positional.first() {
         let takes_name = spec.keys.iter().any(|k| k.name == JAIL_KEY) && !a.values.contains_key(JAIL_KEY);
@@ -249,6 +254,9 @@ fn parse_argv(spec: &VerbSpec, argv: &[String]) -> Result<Args> {
     }
     Ok(a)
 }
+
+/// The key a verb with sub-verbs (`vimage net`) reads its sub-verb from; its first bare word.
+pub const ACTION_KEY: &str = "action";
 
 /// Refuses a flag value that is not one of [`FLAG_VALUES`], naming the key as it was typed.
 fn check_flag(spec: &VerbSpec, ks: &KeySpec, typed: &str, v: &str) -> Result<()> {

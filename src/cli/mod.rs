@@ -15,6 +15,7 @@ mod gc;
 mod lines;
 pub mod log;
 pub mod man;
+pub mod net;
 mod out;
 mod service;
 mod set;
@@ -193,6 +194,7 @@ fn dispatch(vs: &spec::VerbSpec, a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Resu
         "status" => status::run(a, &mut sub, out),
         "doctor" => doctor::run(a, &mut sub, out),
         "gc" => gc::run(a, &mut sub, out),
+        "net" => net::run(a, &mut sub, out),
         "set" => set::run(a, &mut sub, out),
         "start" => service::start(a, &mut sub, out),
         "stop" => service::stop(a, &mut sub, out),

@@ -386,6 +386,44 @@ pub const VERBS: &[VerbSpec] = &[
         examples: &["vimage demo"],
     },
     VerbSpec {
+        name: "net",
+        desc: "private jail networks: host-only bridges with a gateway and an address pool",
+        about: "vimage net create name=NET cidr=A.B.C.D/P [gateway=G] [nat=auto|IF|0] [cidr6=X::/P] [private=1]\n\
+                defines a network, kept in vimage's database; `vimage net list` shows every network (also those\n\
+                rc.conf defines with vimage_net_list, which vimage only reads); `vimage net destroy name=NET`\n\
+                forgets one (refused while a jail uses it, unless force=1); `vimage net release jname=J` gives a\n\
+                jail's pool addresses back. A NIC joins a network with interface=net:NET (CBSD: nic_parent=net:NET):\n\
+                its first jail makes the bridge (ifconfig bridge create description vimage:net:NET group vimage up,\n\
+                the gateway address on it), its last jail's unbridge destroys it; each NIC gets the lowest free pool\n\
+                address (kept across restarts) and the gateway as its router, and a jail without a name server\n\
+                the host's nameserver lines. private=1 sets the bridge member flag private on each jail's host end:\n\
+                jails reach the gateway but not each other. nat= is stored and shown; pf rules come later.",
+        keys: &[
+            key(
+                "action",
+                "create|list|destroy|release",
+                "what to do; usually the first bare word (vimage net create …)",
+            ),
+            key("name", "NET", "the network's name: letters, digits and _, starting with a letter"),
+            key("cidr", "A.B.C.D/P", "the network's IPv4 CIDR (create)"),
+            key("gateway", "A.B.C.D", "the host's address on the network (create; default: the first host address)"),
+            key("nat", "auto|IF|0", "NAT out of the default route's interface, IF, or none (create; default auto)"),
+            key("cidr6", "X::/P", "an IPv6 network; the bridge gets its first host address (create)"),
+            flag("private", "isolate the network's jails from each other (create)"),
+            flag("force", "destroy a network jails still use (their leases go with it)"),
+            key(JAIL_KEY, "NAME", "the jail whose pool addresses go (release)"),
+            DRY_RUN,
+            JSON,
+        ],
+        examples: &[
+            "vimage net create name=jails cidr=10.77.0.0/24",
+            "vimage bridge jname=web1 interface=net:jails",
+            "vimage net list --json",
+            "vimage net release jname=web1",
+            "vimage net destroy name=jails",
+        ],
+    },
+    VerbSpec {
         name: "version",
         desc: "print the version, the git commit it was built from, and whether the simulator is compiled in",
         about: "The same as `vimage --version`: the version line first, then the commit (\"unknown\" when built\n\

@@ -88,6 +88,9 @@ pub struct Report {
     pub bridges: Vec<BridgeStatus>,
     /// vimage-marked objects no running jail accounts for (what `gc` would remove).
     pub orphans: Vec<Orphan>,
+    /// Private networks (`vimage net`): definition, bridge, pool and each NIC's pool address
+    /// (its lease, also before the jail's first start), as `vimage net list --json` has them.
+    pub networks: Vec<serde_json::Value>,
     /// What the report could not check or record: records rebuilt from the kernel's markers
     /// (and not saved), a state database that cannot be written, unrepaired interrupted runs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -120,8 +123,14 @@ pub fn build(
     let inv = inventory::judge(&seen);
     let running: BTreeMap<&str, &JailInfo> = jails.iter().filter(|j| !j.dying).map(|j| (j.name.as_str(), j)).collect();
     let by_name: BTreeMap<&str, &IfStatus> = scan.iter().map(|s| (s.name.as_str(), s)).collect();
-    let mut out =
-        Report { schema: JSON_SCHEMA, jails: Vec::new(), bridges: Vec::new(), orphans: Vec::new(), notes: Vec::new() };
+    let mut out = Report {
+        schema: JSON_SCHEMA,
+        jails: Vec::new(),
+        bridges: Vec::new(),
+        orphans: Vec::new(),
+        networks: Vec::new(),
+        notes: Vec::new(),
+    };
     let mut per_jail: BTreeMap<&str, Vec<(&Attachment, NicState)>> = BTreeMap::new();
     for (a, v) in atts.iter().zip(&inv.nics) {
         per_jail.entry(a.jail.as_str()).or_default().push((a, v.state));
@@ -228,6 +237,13 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let mut report = build(s.kernel.boottime, &f.jails, &f.scan, &rec, &f.ng_alive, only);
     let (jails, db) = (f.jails, &s.db);
     report.notes = s.notes.iter().map(|n| n.text.clone()).collect();
+    for d in crate::facts::privnet::definitions(&s.db, &ctx.paths)? {
+        let mut v = super::net::describe(&d, &s.db)?;
+        if let (Some(j), Some(l)) = (only, v["leases"].as_array_mut()) {
+            l.retain(|x| x["jail"] == j);
+        }
+        report.networks.push(v);
+    }
     let mut how = Vec::new();
     for j in &mut report.jails {
         let (Some(info), Ok(name)) =
@@ -320,6 +336,16 @@ fn text(r: &Report, only: Option<&str>) -> String {
                 b.uplink,
                 if b.members.is_empty() { "-".into() } else { b.members.join(" ") }
             ));
+        }
+    }
+    if !r.networks.is_empty() {
+        s.push_str("\nnetworks:\n");
+        for n in &r.networks {
+            s.push_str(&format!("  {}\n", super::net::line(n)));
+            for l in n["leases"].as_array().into_iter().flatten() {
+                let (j, a) = (l["jail"].as_str().unwrap_or(""), l["address"].as_str().unwrap_or(""));
+                s.push_str(&format!("    jail {j} NIC {}: pool address {a}\n", l["nic"]));
+            }
         }
     }
     if r.orphans.is_empty() {

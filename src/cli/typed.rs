@@ -58,6 +58,7 @@ pub fn command(name: &str) -> Option<Command> {
         "doctor" => DoctorKeys::augment_args(c),
         "construct" => ConstructKeys::augment_args(c),
         "version" => VersionKeys::augment_args(c),
+        "net" => NetKeys::augment_args(c),
         "demo" => DemoKeys::augment_args(c),
         _ => return None,
     })
@@ -380,6 +381,48 @@ pub struct DemoKeys {}
 
 impl VerbKeys for DemoKeys {
     const VERB: &'static str = "demo";
+}
+
+/// The keys of `vimage net`, typed.
+#[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetKeys {
+    /// `action=` (or the first bare word): create, list, destroy or release.
+    #[arg(long = "action")]
+    pub action: Option<String>,
+    /// `name=`: as given.
+    #[arg(long = "name")]
+    pub name: Option<String>,
+    /// `cidr=`: as given.
+    #[arg(long = "cidr")]
+    pub cidr: Option<String>,
+    /// `gateway=`: as given.
+    #[arg(long = "gateway")]
+    pub gateway: Option<String>,
+    /// `nat=`: as given.
+    #[arg(long = "nat")]
+    pub nat: Option<String>,
+    /// `cidr6=`: as given.
+    #[arg(long = "cidr6")]
+    pub cidr6: Option<String>,
+    /// `private`: a flag.
+    #[arg(long = "private", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    pub private: bool,
+    /// `force`: a flag.
+    #[arg(long = "force", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    pub force: bool,
+    /// `jname=`: as given.
+    #[arg(long = JAIL_KEY)]
+    pub jname: Option<String>,
+    /// `dry-run`: a flag.
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    pub dry_run: bool,
+    /// `json`: a flag.
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    pub json: bool,
+}
+
+impl VerbKeys for NetKeys {
+    const VERB: &'static str = "net";
 }
 
 #[cfg(test)]

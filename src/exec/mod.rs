@@ -316,6 +316,9 @@ fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, ru
         }),
         Effect::BridgeGone { name } => db.delete_bridge(name),
         Effect::Mac { nic, mac } => db.remember_mac(jail, *nic, mac),
+        Effect::Lease { net, nic, addr } => {
+            db.put_lease(&crate::state::Lease { net: net.clone(), jail: jail.into(), nic: *nic, addr: *addr })
+        }
         Effect::Lifecycle { state } => db.set_lifecycle(jail, state.as_deref(), boottime),
         Effect::DevfsUse { ruleset, prev, jid, cbsd } => db.put_devfs_user(&crate::state::DevfsUser {
             jail: jail.into(),

@@ -232,6 +232,7 @@ fn find_by_marker(
         .filter(|s| match op {
             // A bridge found this way is only ours to remove if no jail joined it since.
             Op::CreateBridge { uplink, .. } => s.members.iter().all(|m| m == uplink),
+            Op::CreateNetBridge { .. } => s.members.is_empty(),
             _ => true,
         })
         .map(|s| s.name.clone())

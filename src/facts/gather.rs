@@ -226,6 +226,9 @@ pub fn for_bridge(
         v.devfs =
             Some(super::devfs::gather(host, db, paths, &net.addressing.devfs_ruleset.into_iter().collect::<Vec<_>>())?);
     }
+    if net.uses_networks() {
+        networks(host, db, paths, net, &info, linux, &mut v)?;
+    }
     if net.manages_addresses() {
         // A Linux userland never reads a FreeBSD rc.conf: vimage neither reads nor writes one.
         if !linux {
@@ -241,6 +244,8 @@ pub fn for_bridge(
             Gateway::Auto => (true, false),
             Gateway::Fixed { v4, v6 } => (v4.is_some(), v6.is_some()),
         };
+        // A NIC on a private network gets the network's gateway as the jail's IPv4 router.
+        let w4 = w4 || net.uses_networks();
         for (want, v6) in [(w4, false), (w6, true)] {
             if !want || v.route_j == Some(false) {
                 continue;
@@ -289,6 +294,41 @@ pub fn for_bridge(
     }
     record_macs(db, k, &net.jail, &nics, &mut v.taken_macs)?;
     Ok(v)
+}
+
+/// The private networks `net`'s NICs join ([`super::privnet`]): definitions, bridges (added to
+/// the host interfaces the planner sees), leases; the host's addresses, which no pool hands
+/// out; and, for a FreeBSD userland, the jail's resolv.conf with the host's name servers.
+fn networks(
+    host: &mut dyn Host,
+    db: &StateDb,
+    paths: &Paths,
+    net: &JailNet,
+    info: &JailInfo,
+    linux: bool,
+    v: &mut HostView,
+) -> Result<()> {
+    let defs = super::privnet::definitions(db, paths)?;
+    for n in net.nics.iter().filter_map(|n| n.network()) {
+        if v.networks.contains_key(n.as_str()) {
+            continue;
+        }
+        let f = super::privnet::gather(host, db, &defs, &v.bridges, n)?;
+        if let Some(b) = &f.bridge {
+            v.host_ifaces.insert(b.name.clone(), b.clone());
+        }
+        v.networks.insert(n.to_string(), f);
+    }
+    v.host_addrs = v
+        .host_ifaces
+        .values()
+        .filter(|s| !s.in_group(ngplan::GROUP))
+        .flat_map(|s| s.inet_cidr.iter().map(|(a, _)| *a))
+        .collect();
+    if !linux {
+        v.resolv = Some(super::privnet::resolv(paths, &info.path)?);
+    }
+    Ok(())
 }
 
 /// Who in vimage's records holds a MAC NIC `index` of `jail` may be given, for each

@@ -6,6 +6,7 @@
 
 pub mod devfs;
 pub mod gather;
+pub mod privnet;
 pub mod query;
 pub mod rebuild;
 pub mod userland;
@@ -172,6 +173,12 @@ pub struct HostView {
     /// CBSD's VPCs the NICs name as uplink (`vpc-NAME`, under CBSD only), by that uplink: the
     /// planner joins the VPC's bridge, or refuses when CBSD's VPC or its bridge is missing.
     pub vpcs: BTreeMap<String, crate::cbsd::vpc::VpcFact>,
+    /// The private networks this jail's NICs join (`interface=net:NAME`), by name.
+    pub networks: BTreeMap<String, privnet::NetFacts>,
+    /// Addresses held on the host outside vimage's group (no pool gives one of them).
+    pub host_addrs: BTreeSet<std::net::Ipv4Addr>,
+    /// The jail's resolv.conf and the host's name servers, for a jail on a private network.
+    pub resolv: Option<privnet::ResolvFacts>,
 }
 
 /// A peer across a hook, as `ngctl show` prints it.

@@ -6,12 +6,13 @@
 
 //!
 //! `names` (validated newtypes) is the ground; `addr` (CBSD's address syntax) builds on it;
-//! `net` (`JailNet`) on both. Everything is re-exported here, so users write `model::X`.
+//! `net` (`JailNet`) on both; `privnet` (private networks, `vimage net`) on `addr`. Everything is re-exported here, so users write `model::X`.
 
 pub mod addr;
 mod names;
 mod net;
 pub mod vlan;
+pub mod privnet;
 
 pub use names::*;
 pub use net::*;

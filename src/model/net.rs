@@ -4,6 +4,7 @@
 use super::addr::{Gateway, NicAddrs};
 use super::names::{IfName, Invalid, JailName, Mac, default_name, ng_ifname};
 use super::vlan::NicVlan;
+use super::privnet::{NET_PREFIX, NetName};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -14,6 +15,9 @@ pub enum Uplink {
     Auto,
     /// A named host interface: a physical NIC, a VLAN, or a bridge to join directly.
     Named(IfName),
+    /// A private network (`net:jails`, see [`super::privnet`]): vimage's host-only bridge for
+    /// it, made on first use, with the network's gateway address on it.
+    Net(NetName),
 }
 
 impl Uplink {
@@ -21,7 +25,10 @@ impl Uplink {
     pub fn parse(s: &str) -> Result<Uplink, Invalid> {
         match s {
             "" | "auto" | "0" => Ok(Uplink::Auto),
-            other => IfName::parse(other).map(Uplink::Named),
+            other => match other.strip_prefix(NET_PREFIX) {
+                Some(n) => NetName::parse(n).map(Uplink::Net),
+                None => IfName::parse(other).map(Uplink::Named),
+            },
         }
     }
 }
@@ -31,6 +38,7 @@ impl fmt::Display for Uplink {
         match self {
             Uplink::Auto => f.write_str("auto"),
             Uplink::Named(n) => n.fmt(f),
+            Uplink::Net(n) => write!(f, "{NET_PREFIX}{n}"),
         }
     }
 }
@@ -204,6 +212,14 @@ pub struct Addressing {
 }
 
 impl NicSpec {
+    /// The private network this NIC joins (`interface=net:jails`), if any.
+    pub fn network(&self) -> Option<&NetName> {
+        match self.uplink() {
+            Some(Uplink::Net(n)) => Some(n),
+            _ => None,
+        }
+    }
+
     /// The uplink of an epair or netgraph NIC.
     pub fn uplink(&self) -> Option<&Uplink> {
         match &self.mode {
@@ -264,7 +280,15 @@ impl JailNet {
 
     /// True when vimage manages some address, router or rc.conf line of this jail.
     pub fn manages_addresses(&self) -> bool {
-        self.nics.iter().any(|n| !n.addrs.is_empty()) || self.addressing.gateway != Gateway::Unmanaged
+        self.nics.iter().any(|n| !n.addrs.is_empty())
+            || self.addressing.gateway != Gateway::Unmanaged
+            || self.uses_networks()
+    }
+
+    /// True when some NIC joins a private network: it gets a pool address and the network's
+    /// gateway as its router, so vimage manages its addresses.
+    pub fn uses_networks(&self) -> bool {
+        self.nics.iter().any(|n| n.network().is_some())
     }
 
     /// Appends one netgraph NIC per entry of `uplinks` (the original vimage's

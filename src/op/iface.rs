@@ -28,6 +28,33 @@ pub(super) fn create_bridge(uplink: &str) -> Cmd {
     ])
 }
 
+/// `ifconfig bridge create description vimage:net:<name> group vimage up`: a private
+/// network's bridge, with no physical member (it is host-only until pf NATs it).
+pub(super) fn create_net_bridge(uplink: &str) -> Cmd {
+    ifconfig(vec![
+        "bridge".into(),
+        "create".into(),
+        "description".into(),
+        bridge_marker(uplink),
+        "group".into(),
+        GROUP.into(),
+        "up".into(),
+    ])
+}
+
+/// `ifconfig <bridge> inet <a/p> alias` (`inet6 <a/p> alias`): the network's gateway address on
+/// its bridge; `alias` so it never replaces an address someone else put there.
+pub(super) fn bridge_addr(bridge: &IfRef, cidr: &str, v6: bool, b: &Bindings) -> Cmd {
+    let af = if v6 { "inet6" } else { "inet" };
+    ifconfig(vec![bridge.display(b), af.into(), cidr.to_string(), "alias".into()])
+}
+
+/// `ifconfig <bridge> <flag> <member>`: a bridge member flag (`private`: sbin/ifconfig/ifbridge.c
+/// `setbridge_private`, BRDGSIFFLGS with IFBIF_PRIVATE).
+pub(super) fn member_flag(bridge: &IfRef, flag: &str, member: &IfRef, b: &Bindings) -> Cmd {
+    ifconfig(vec![bridge.display(b), flag.to_string(), member.display(b)])
+}
+
 /// `ifconfig epair create description vimage:<jail>:<nic> group vimage mtu <mtu> up`
 pub(super) fn create_epair(jail: &JailName, nic: &IfName, mtu: u32) -> Cmd {
     ifconfig(vec![

@@ -127,6 +127,36 @@ pub enum Op {
         /// The interface added as the bridge's first member; also named in its marker.
         uplink: String,
     },
+    /// `ifconfig bridge create description vimage:net:<name> group vimage up`: the bridge of a
+    /// private network (see `crate::model::privnet`), with no physical member.
+    CreateNetBridge {
+        /// Receives the name the kernel gives the bridge.
+        slot: Slot,
+        /// The network's uplink word (`net:jails`), written into the bridge's marker.
+        uplink: String,
+    },
+    /// `ifconfig <bridge> inet <gw/prefix> alias` (or `inet6`): a private network's gateway
+    /// address on its bridge. No undo of its own: it is only ever put on a bridge this plan
+    /// made or one vimage made for the network, and it goes when that bridge is destroyed.
+    BridgeAddr {
+        /// The network's bridge.
+        bridge: IfRef,
+        /// The gateway with the network's prefix (`10.77.0.1/24`).
+        cidr: String,
+        /// IPv6 rather than IPv4.
+        v6: bool,
+    },
+    /// `ifconfig <bridge> <flag> <member>`: a member flag on a jail's host end (`private` for a
+    /// private network with `private=1`: if_bridge.c bridge_forward drops frames between two
+    /// IFBIF_PRIVATE members). No undo: the member leaves the bridge with its epair.
+    MemberFlag {
+        /// The bridge.
+        bridge: IfRef,
+        /// The member (a jail's epair host end).
+        member: IfRef,
+        /// The flag word as ifconfig takes it (`private`).
+        flag: String,
+    },
     /// `ifconfig epair create description vimage:<jail>:<nic> group vimage mtu <mtu> up`:
     /// the host end, configured in the same call that creates it.
     CreateEpair {
@@ -547,6 +577,9 @@ impl Op {
     pub fn command(&self, b: &Bindings) -> Cmd {
         match self {
             Op::CreateBridge { uplink, .. } => iface::create_bridge(uplink),
+            Op::CreateNetBridge { uplink, .. } => iface::create_net_bridge(uplink),
+            Op::BridgeAddr { bridge, cidr, v6 } => iface::bridge_addr(bridge, cidr, *v6, b),
+            Op::MemberFlag { bridge, member, flag } => iface::member_flag(bridge, flag, member, b),
             Op::CreateEpair { jail, nic, mtu, .. } => iface::create_epair(jail, nic, *mtu),
             Op::AddMember { bridge, member } => iface::add_member(bridge, member, b),
             Op::MoveToJail { iface, mtu, jid, .. } => iface::move_to_jail(iface, *mtu, *jid, b),
@@ -684,7 +717,9 @@ impl Op {
     /// The slot this op fills from its command's output, if it creates something.
     pub fn binds(&self) -> Option<&Slot> {
         match self {
-            Op::CreateBridge { slot, .. } | Op::CreateEpair { slot, .. } => Some(slot),
+            Op::CreateBridge { slot, .. } | Op::CreateEpair { slot, .. } | Op::CreateNetBridge { slot, .. } => {
+                Some(slot)
+            }
             _ => None,
         }
     }
@@ -700,7 +735,7 @@ impl Op {
     /// back to what they were.
     pub fn undo(&self) -> Option<Op> {
         match self {
-            Op::CreateBridge { slot, .. } | Op::CreateEpair { slot, .. } => {
+            Op::CreateBridge { slot, .. } | Op::CreateEpair { slot, .. } | Op::CreateNetBridge { slot, .. } => {
                 Some(Op::Destroy { iface: IfRef::Created(slot.clone()) })
             }
             Op::CreateJail { jail, .. } => Some(Op::RemoveJail { jail: jail.clone() }),
@@ -728,7 +763,9 @@ impl Op {
             | Op::NgShutdown { .. }
             | Op::Unvnet { .. }
             | Op::KldLoad { .. }
-            | Op::UpInJail { .. } => None,
+            | Op::UpInJail { .. }
+            | Op::BridgeAddr { .. }
+            | Op::MemberFlag { .. } => None,
             Op::Adopt { iface, .. } => Some(Op::Unadopt { iface: iface.clone(), description: None }),
             Op::DevfsRuleAdd { set, new_set: true, .. } => Some(Op::DevfsDelset { set: *set }),
             Op::DevfsRuleAdd { .. } | Op::DevfsDelset { .. } => None,
@@ -792,7 +829,7 @@ impl Op {
     /// command can print (a garbled line must never become an argument to `destroy`).
     pub fn read_binding(&self, stdout: &str) -> Option<String> {
         match self {
-            Op::CreateBridge { .. } => iface::read_created("bridge", stdout),
+            Op::CreateBridge { .. } | Op::CreateNetBridge { .. } => iface::read_created("bridge", stdout),
             Op::CreateEpair { .. } => iface::read_created("epair", stdout),
             _ => None,
         }
@@ -802,7 +839,7 @@ impl Op {
     /// that lost the printed name.
     pub fn marker(&self) -> Option<String> {
         match self {
-            Op::CreateBridge { uplink, .. } => Some(bridge_marker(uplink)),
+            Op::CreateBridge { uplink, .. } | Op::CreateNetBridge { uplink, .. } => Some(bridge_marker(uplink)),
             Op::CreateEpair { jail, nic, .. } => Some(epair_marker(jail, nic)),
             _ => None,
         }

@@ -11,7 +11,10 @@ impl Op {
     pub fn object(&self, b: &Bindings) -> Option<Object> {
         use ObjectKind::*;
         Some(match self {
-            Op::CreateBridge { slot, .. } => Object::new(Bridge, IfRef::Created(slot.clone()).display(b)),
+            Op::CreateBridge { slot, .. } | Op::CreateNetBridge { slot, .. } => {
+                Object::new(Bridge, IfRef::Created(slot.clone()).display(b))
+            }
+            Op::BridgeAddr { bridge, .. } | Op::MemberFlag { bridge, .. } => Object::new(Bridge, bridge.display(b)),
             Op::CreateEpair { slot, .. } => Object::new(Interface, IfRef::Created(slot.clone()).display(b)),
             Op::AddMember { bridge, .. } => Object::new(Bridge, bridge.display(b)),
             Op::MoveToJail { iface, .. }

@@ -13,6 +13,14 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Plans the changes that give `net.jail` the NICs in `net`, or refuses with the reason.
 pub fn plan_bridge(net: &JailNet, v: &HostView) -> Result<Plan> {
+    let mut pool = Plan::new(net.jail.clone(), Verb::Bridge);
+    let with_pool;
+    let net = if net.uses_networks() {
+        with_pool = super::privnet::with_pool_addresses(net, v, &mut pool)?;
+        &with_pool
+    } else {
+        net
+    };
     let jail = &net.jail;
     let info = check_jail(jail, v)?;
     check_nics(jail, &net.nics)?;
@@ -30,6 +38,8 @@ pub fn plan_bridge(net: &JailNet, v: &HostView) -> Result<Plan> {
         force: net.force,
     };
     p.plan.notes.extend(v.userland.note(jail));
+    p.plan.notes.append(&mut pool.notes);
+    p.plan.effects.append(&mut pool.effects);
     if net.wants_devfs() {
         super::devfs::plan_use(&mut p.plan, jail, info, v, net.addressing.devfs_ruleset)?;
     }
@@ -49,6 +59,9 @@ pub fn plan_bridge(net: &JailNet, v: &HostView) -> Result<Plan> {
     p.plan.steps.splice(0..0, stale);
     let (named, states) = nic_states(net, v, &p.plan);
     super::addr::plan_addresses(&mut p.plan, &named, info, v, &states)?;
+    if net.uses_networks() {
+        super::privnet::plan_resolver(&mut p.plan, v);
+    }
     Ok(p.plan)
 }
 

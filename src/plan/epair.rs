@@ -41,6 +41,9 @@ pub(super) struct Adoptable {
 impl<'a> Planner<'a> {
     /// Plans one epair NIC.
     pub fn epair_nic(&mut self, nic: &NicSpec) -> Result<()> {
+        if let Some(name) = nic.network() {
+            return self.network_nic(nic, name);
+        }
         // A missing vlan(4) uplink vimage creates (just before its bridge, below).
         let want = self.resolve_uplink(nic)?;
         let fresh = self.vlan_to_create(nic, &want)?;

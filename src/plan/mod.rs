@@ -11,6 +11,7 @@ pub mod inventory;
 pub mod netgraph;
 mod passthrough;
 mod planner;
+pub mod privnet;
 pub mod render;
 pub mod service;
 pub mod unbridge;
@@ -141,6 +142,15 @@ pub enum Effect {
         /// The bridge whose record goes.
         name: String,
     },
+    /// A private network's pool gave NIC `nic` address `addr` for good (until released).
+    Lease {
+        /// The network.
+        net: String,
+        /// The NIC's index.
+        nic: u32,
+        /// The address.
+        addr: std::net::Ipv4Addr,
+    },
     /// Remember a NIC's MAC for good.
     Mac {
         /// The NIC's index.
@@ -181,6 +191,15 @@ pub enum FileEdit {
         /// The section's ruleset number; `None` removes the section.
         set: Option<u16>,
     },
+    /// The jail's resolv.conf gets the host's `nameserver` lines, when it has none.
+    Resolv {
+        /// The file as vimage opens it (under `VIMAGE_ROOT`).
+        path: std::path::PathBuf,
+        /// How messages name the file.
+        shown: String,
+        /// The host's `nameserver` lines.
+        lines: Vec<String>,
+    },
     /// Lines of the jail's rc.conf.
     RcConf {
         /// The file as vimage opens it (under `VIMAGE_ROOT`, or `rcconf=`).
@@ -204,6 +223,7 @@ impl FileEdit {
             FileEdit::DevfsRules { set: None } => {
                 vec![format!("/etc/devfs.rules: remove vimage's section [{}=…]", crate::devfs::SECTION)]
             }
+            FileEdit::Resolv { shown, lines, .. } => lines.iter().map(|l| format!("{shown}: {l}")).collect(),
             FileEdit::RcConf { shown, set, remove, .. } => set
                 .iter()
                 .map(|(k, v)| format!("{shown}: {k}=\"{v}\""))

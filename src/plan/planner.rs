@@ -135,6 +135,12 @@ impl<'a> Planner<'a> {
     fn given_uplink(&self, nic: &NicSpec) -> Result<String> {
         match nic.uplink().unwrap_or(&Uplink::Auto) {
             Uplink::Named(n) => Ok(n.to_string()),
+            Uplink::Net(n) => Err(self
+                .err(
+                    Kind::Data,
+                    format!("{}: interface=net:{n} takes an epair NIC; netgraph NICs cannot join a network", nic.name),
+                )
+                .about(crate::error::Object::network(n))),
             Uplink::Auto => self.v.default_if.clone().ok_or_else(|| {
                 self.err(
                     Kind::Unavailable,

@@ -5,6 +5,7 @@
 pub mod vars;
 
 use crate::error::{Error, Kind, Result};
+use crate::model::privnet::{NetDef, NetInput, NetSource};
 use crate::model::{IfName, JailName, JailNet, Uplink, Userland};
 use crate::paths::Paths;
 use crate::resolve::{self, NicName, NicPartial, Partial, Source};
@@ -52,6 +53,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("vimage_NAME_exec_start", "/bin/sh /etc/rc", "run inside the jail by its /bin/sh once the network is up"),
     ("vimage_NAME_exec_stop", "/bin/sh /etc/rc.shutdown jail", "run inside the jail before its network is taken back"),
     ("vimage_NAME_parameters", "", "further jail(8) parameters, e.g. \"allow.raw_sockets children.max=2\""),
+    ("vimage_net_list", "", "private networks (vimage net) defined here; vimage reads them and never changes them"),
+    ("vimage_net_NET_cidr", "", "the network's IPv4 CIDR, e.g. 10.77.0.0/24 (required)"),
+    (
+        "vimage_net_NET_gateway",
+        "first host address",
+        "the host's address on the network's bridge and the jails' router",
+    ),
+    ("vimage_net_NET_nat", "auto", "auto, an interface, or 0: the NAT the network wants"),
+    ("vimage_net_NET_cidr6", "", "an IPv6 network; the bridge gets its first host address"),
+    ("vimage_net_NET_private", "NO", "YES isolates the network's jails from each other (bridge member flag private)"),
 ];
 
 /// `vimage_NAME_exec_stop`'s default, as rc.d/jail's: also what stops a vimage whose rc.conf
@@ -137,6 +148,24 @@ pub fn userland_of(paths: &Paths, jail: &JailName) -> Result<Option<Userland>> {
         None => Ok(None),
         Some(v) => Userland::parse(v).map(Some).map_err(|e| Error::jail(Kind::Data, jail, format!("{var}: {}", e.0))),
     }
+}
+
+/// The private networks `vimage_net_list` names, each from its `vimage_net_NET_*` variables,
+/// validated as `vimage net create` validates its keys (an error names the variable).
+pub fn networks(v: &Vars) -> Result<Vec<NetDef>> {
+    let mut out = Vec::new();
+    for n in words(v.get("vimage_net_list")) {
+        let var = |k: &str| v.get(&format!("vimage_net_{n}_{k}")).unwrap_or_default().to_string();
+        let (cidr, gateway, nat, cidr6) = (var("cidr"), var("gateway"), var("nat"), var("cidr6"));
+        let private = v.yes(&format!("vimage_net_{n}_private"));
+        let input = NetInput { name: &n, cidr: &cidr, gateway: &gateway, nat: &nat, cidr6: &cidr6, private };
+        let d = NetDef::from_input(&input, NetSource::RcConf).map_err(|e| {
+            Error::new(Kind::Data, format!("rc.conf: network {n:?} (vimage_net_list): {}", e.0))
+                .about(crate::error::Object::network(&n))
+        })?;
+        out.push(d);
+    }
+    Ok(out)
 }
 
 /// The whole service configuration.

@@ -6,10 +6,12 @@
 
 mod devfs;
 mod journal;
+mod privnet;
 mod records;
 
 pub use devfs::DevfsUser;
 pub use journal::{RunRow, StepRow, StepState};
+pub use privnet::Lease;
 pub use records::{Attachment, BridgeKind, BridgeRec, StoredNic};
 
 use crate::error::{Error, Kind, Result};
@@ -28,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     SCHEMA_V6_NETGRAPH,
     SCHEMA_V7_STORED_NIC,
     SCHEMA_V8_JAIL_IF,
+    SCHEMA_V9_NETWORKS,
 ];
 
 /// The schema version this build writes; older databases are migrated forward on open.
@@ -120,6 +123,17 @@ const STORED_NIC_SINCE: i64 = 7;
 /// holds that name inside the jail, while `nic_name` stays vimage's name of the NIC (`eth0`,
 /// the one in its marker `vimage:<jail>:eth0`). NULL: the NIC is called `nic_name` in the jail.
 const SCHEMA_V8_JAIL_IF: &str = "ALTER TABLE attachment ADD COLUMN jail_if TEXT;";
+
+/// Private networks (`vimage net create`) and the addresses their pools gave jail NICs: one
+/// lease per (jail, NIC), one NIC per (network, address), so an address is never given twice.
+const SCHEMA_V9_NETWORKS: &str = "
+CREATE TABLE IF NOT EXISTS network(
+    name TEXT PRIMARY KEY, cidr TEXT NOT NULL, gateway TEXT NOT NULL, nat TEXT NOT NULL,
+    cidr6 TEXT, private INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS net_lease(
+    net TEXT NOT NULL, jail TEXT NOT NULL, nic INTEGER NOT NULL, addr TEXT NOT NULL,
+    PRIMARY KEY(jail, nic), UNIQUE(net, addr));
+";
 
 /// A database written by a newer vimage, which this one must not touch.
 fn newer(v: i64) -> Error {

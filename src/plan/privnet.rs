@@ -1,0 +1,217 @@
+//! Planning NICs on private networks (`interface=net:jails`, see [`crate::model::privnet`]):
+//! the network's bridge on first use, each jail's epair on it, the pool address and router,
+//! and the jail's resolver.
+//!
+//! The network's start steps come from one function, [`network_up`] (NAT steps are to be
+//! appended there):
+//! ```text
+//! ifconfig bridge create description vimage:net:jails group vimage up
+//! ifconfig $bridge_net_jails inet 10.77.0.1/24 alias
+//! ifconfig $bridge_net_jails inet6 fd00:77::1/64 alias            (with cidr6)
+//! ```
+//! then per NIC (the epair path of [`super::epair`], on that bridge):
+//! ```text
+//! ifconfig epair create description vimage:web1:eth0 group vimage mtu 1500 up
+//! ifconfig $bridge addm $eth0_a
+//! ifconfig $bridge private $eth0_a                                (private=1)
+//! ifconfig $eth0_b mtu 1500 vnet <jid>
+//! ifconfig -j <jid> $eth0_b ether 02:… name eth0 up
+//! ```
+//! The pool address and the gateway become the NIC's static address and the jail's router
+//! before the address planner ([`super::addr`]) runs: the same path as `ip4_addr=`.
+
+use super::planner::{Planner, Prelude};
+use super::userland::JailEnd;
+use super::{Effect, FileEdit, NicFx, Plan, Step};
+use crate::error::{Error, Kind, Result};
+use crate::facts::HostView;
+use crate::model::addr::{Cidr4, Gateway, V4};
+use crate::model::privnet::{NetDef, NetName};
+use crate::model::{JailNet, NicSpec};
+use crate::op::{IfRef, Op, Slot};
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+/// The MTU of a network's bridge and its members: nothing physical sets another.
+pub const NET_MTU: u32 = 1500;
+
+/// The steps that bring network `def` up on a new bridge, appended to `steps`; returns the
+/// bridge. The one place a network's start is spelled (its NAT steps belong here too).
+pub fn network_up(def: &NetDef, steps: &mut Vec<Step>) -> IfRef {
+    let uplink = def.name.uplink();
+    let slot = Slot(format!("bridge_net_{}", def.name));
+    steps.push(Step::new(Op::CreateNetBridge { slot: slot.clone(), uplink }));
+    let bridge = IfRef::Created(slot);
+    steps.push(Step::new(Op::BridgeAddr { bridge: bridge.clone(), cidr: def.gateway_cidr().to_string(), v6: false }));
+    if let Some(g6) = def.gateway6_cidr() {
+        steps.push(Step::new(Op::BridgeAddr { bridge: bridge.clone(), cidr: g6.to_string(), v6: true }));
+    }
+    bridge
+}
+
+impl<'a> Planner<'a> {
+    /// The bridge of network `name` for this NIC: vimage's existing one (its gateway address
+    /// put back if someone removed it), the one this plan makes, or a new one.
+    fn network_bridge(&mut self, name: &NetName) -> Result<IfRef> {
+        let uplink = name.uplink();
+        if let Some(r) = self.new_bridges.get(&uplink) {
+            return Ok(r.clone());
+        }
+        let f = self.v.networks.get(name.as_str()).ok_or_else(|| {
+            self.err(Kind::Internal, format!("network {name} was not gathered"))
+                .about(crate::error::Object::network(name))
+        })?;
+        let r = match &f.bridge {
+            Some(b) => {
+                let r = IfRef::name(&b.name);
+                if !b.inet_cidr.iter().any(|(a, _)| *a == f.def.gateway) {
+                    let cidr = f.def.gateway_cidr().to_string();
+                    self.push(Op::BridgeAddr { bridge: r.clone(), cidr, v6: false });
+                }
+                self.plan.notes.push(format!("using {} for network {name}: vimage's bridge for it", b.name));
+                r
+            }
+            None => {
+                let r = network_up(&f.def, &mut self.plan.steps);
+                self.plan.effects.push(Effect::Bridge { name: r.clone(), uplink: uplink.clone(), owned: true });
+                self.plan.notes.push(format!(
+                    "creating the bridge of network {name} ({}, gateway {}), host-only",
+                    f.def.cidr,
+                    f.def.gateway_cidr()
+                ));
+                r
+            }
+        };
+        self.new_bridges.insert(uplink, r.clone());
+        Ok(r)
+    }
+
+    /// Plans one epair NIC on a private network.
+    pub(super) fn network_nic(&mut self, nic: &NicSpec, name: &NetName) -> Result<()> {
+        let uplink = name.uplink();
+        let mac = self.decide_mac(nic)?;
+        let in_jail = self.name_in_jail(nic);
+        if let Prelude::InPlace = self.prelude(nic, in_jail.as_deref(), Some(&uplink), Some(mac))? {
+            return Ok(());
+        }
+        let bridge = self.network_bridge(name)?;
+        let private = self.v.networks.get(name.as_str()).is_some_and(|f| f.def.private);
+        let slot = Slot(format!("{}_a", nic.name));
+        let jid = self.info.jid;
+        let mtu = NET_MTU;
+        self.push(Op::CreateEpair { slot: slot.clone(), jail: self.jail.clone(), nic: nic.name.clone(), mtu });
+        self.push(Op::AddMember { bridge: bridge.clone(), member: IfRef::Created(slot.clone()) });
+        if private {
+            let flag = "private".to_string();
+            self.push(Op::MemberFlag { bridge: bridge.clone(), member: IfRef::Created(slot.clone()), flag });
+        }
+        self.push(Op::MoveToJail { iface: IfRef::Peer(slot.clone()), mtu, jail: self.jail.clone(), jid });
+        let end = JailEnd { jail: self.jail, jid, iface: IfRef::Peer(slot.clone()), mac, name: &nic.name };
+        let (end, jail_if) = end.op(self.v, nic);
+        self.push(end);
+        let mut fx = NicFx::epair(nic.index, nic.name.as_str(), IfRef::Created(slot), bridge, &uplink, mac, jid);
+        fx.jail_if = jail_if;
+        self.plan.effects.push(Effect::Attach(fx));
+        self.store_mac(nic, mac);
+        Ok(())
+    }
+}
+
+/// `net` with each NIC on a private network given its pool address (unless `ip4_addr` names
+/// one inside the network) and, unless `ci_gw4` names one, the network's gateway as the jail's
+/// router: what the address planner then writes live and to rc.conf like any static address.
+/// The lease is recorded by an effect of `plan`. The address is the NIC's lease if it has one
+/// that is still free, else the lowest free one: never the network, broadcast or gateway
+/// address, one on the host, or one another jail's NIC holds.
+pub fn with_pool_addresses(net: &JailNet, v: &HostView, plan: &mut Plan) -> Result<JailNet> {
+    let mut out = net.clone();
+    let jail = &net.jail;
+    let mut given: BTreeSet<Ipv4Addr> = BTreeSet::new();
+    let mut router: Option<Ipv4Addr> = None;
+    for nic in out.nics.iter_mut() {
+        let Some(name) = nic.network().cloned() else { continue };
+        let err = |msg: String| Error::jail(Kind::Data, jail, msg).about(crate::error::Object::network(&name));
+        let f = v
+            .networks
+            .get(name.as_str())
+            .ok_or_else(|| err(format!("{}: network {name} was not gathered", nic.name)))?;
+        let d = &f.def;
+        let mine = f.leases.iter().find(|l| l.jail == jail.as_str() && l.nic == nic.index);
+        let mut used: BTreeSet<Ipv4Addr> = v.host_addrs.clone();
+        used.extend(f.leases.iter().filter(|l| !(l.jail == jail.as_str() && l.nic == nic.index)).map(|l| l.addr));
+        used.extend(given.iter().copied());
+        let holder = |a: Ipv4Addr| -> Option<String> {
+            if let Some(l) = f.leases.iter().find(|l| l.addr == a && !(l.jail == jail.as_str() && l.nic == nic.index)) {
+                return Some(format!("NIC {} of jail {} (network {name}'s pool)", l.nic, l.jail));
+            }
+            (v.host_addrs.contains(&a) || given.contains(&a)).then(|| "an interface on the host".to_string())
+        };
+        let addr = match &nic.addrs.v4 {
+            V4::Static(list) => {
+                let Some(c) = list.iter().find(|c| d.cidr.contains(c.addr)) else {
+                    return Err(err(format!(
+                        "{}: ip4_addr gives no address inside network {name} ({}); leave it out to get one from the pool",
+                        nic.name, d.cidr
+                    )));
+                };
+                if !d.assignable(c.addr) {
+                    return Err(err(format!(
+                        "{}: {} is the network, broadcast or gateway address of network {name} ({})",
+                        nic.name, c.addr, d.cidr
+                    )));
+                }
+                if let Some(h) = holder(c.addr) {
+                    return Err(err(format!("{}: {} on network {name} is already held by {h}", nic.name, c.addr)));
+                }
+                c.addr
+            }
+            V4::Dhcp => {
+                return Err(err(format!(
+                    "{}: network {name} has no DHCP server; leave ip4_addr out to get an address from its pool",
+                    nic.name
+                )));
+            }
+            V4::None => {
+                let keep = mine.map(|l| l.addr).filter(|a| d.assignable(*a) && !used.contains(a));
+                let a = keep.or_else(|| d.lowest_free(&used)).ok_or_else(|| {
+                    err(format!("{}: network {name}'s pool ({}) has no free address", nic.name, d.cidr)).detail(
+                        format!("release one: vimage net release jname=<jail>, or give ip4_addr= inside {}", d.cidr),
+                    )
+                })?;
+                nic.addrs.v4 = V4::Static(vec![Cidr4 { addr: a, prefix: d.cidr.prefix }]);
+                plan.notes.push(format!("{}: address {a}/{} from network {name}'s pool", nic.name, d.cidr.prefix));
+                a
+            }
+        };
+        given.insert(addr);
+        if mine.map(|l| l.addr) != Some(addr) {
+            plan.effects.push(Effect::Lease { net: name.to_string(), nic: nic.index, addr });
+        }
+        router.get_or_insert(d.gateway);
+    }
+    if let Some(gw) = router
+        && matches!(out.addressing.gateway, Gateway::Unmanaged | Gateway::Auto)
+    {
+        out.addressing.gateway = Gateway::Fixed { v4: Some(gw), v6: None };
+    }
+    Ok(out)
+}
+
+/// The jail's resolver on a private network: with no resolv.conf, or one without a
+/// `nameserver` line, the host's `nameserver` lines are added (the rest of the file byte for
+/// byte); a file with its own name server is the admin's and stays as it is.
+pub fn plan_resolver(plan: &mut Plan, v: &HostView) {
+    let Some(r) = &v.resolv else { return };
+    if r.host_lines.is_empty() {
+        return;
+    }
+    if r.text.as_deref().is_some_and(|t| !crate::facts::privnet::nameserver_lines(t).is_empty()) {
+        return;
+    }
+    plan.notes.push(format!(
+        "{}: no name server there; adding the host's ({}) so the jail can resolve names",
+        r.shown,
+        r.host_lines.iter().filter_map(|l| l.split_whitespace().nth(1)).collect::<Vec<_>>().join(", ")
+    ));
+    plan.files.push(FileEdit::Resolv { path: r.path.clone(), shown: r.shown.clone(), lines: r.host_lines.clone() });
+}
