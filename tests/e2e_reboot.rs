@@ -136,8 +136,17 @@ fn after_a_reboot_another_tools_objects_and_node_ids_are_never_touched_netgraph_
         k.jail_iface("web2", "ng0_web2").unwrap().mac.unwrap(),
     );
 
+    let j = status(&w);
+    let web1 = j["jails"].as_array().unwrap().iter().find(|x| x["jail"] == "web1").unwrap();
+    let recorded = web1["nics"][0]["node_id"].as_str().unwrap().trim_matches(['[', ']']).to_string();
+
     reboot(&w, true);
     let theirs_before = other_tool(&w);
+    // The fresh boot hands the other tool's eiface the very node ID vimage recorded for web1.
+    let list = stdout(&w.sim("ngctl", &["list"]));
+    let line = list.lines().find(|l| l.contains("Name: ngeth0")).unwrap();
+    let id = line.split("ID: ").nth(1).unwrap().split_whitespace().next().unwrap();
+    assert_eq!(u32::from_str_radix(id, 16).unwrap(), u32::from_str_radix(&recorded, 16).unwrap(), "{list}");
     let nodes_before = w.kernel().ng_snapshot();
     let rebooted = w.kernel().snapshot();
     verbs_after_reboot_touch_nothing(&w, &["web1", "web2"]);
@@ -352,4 +361,49 @@ fn a_cbsd_jail_removed_by_hand_starts_again_through_cbsd_with_its_mac_and_no_eth
     assert!(j["orphans"].as_array().unwrap().is_empty(), "{j:#}");
     ok(&c.cbsd(&["jstop", "jname=web1"]));
     assert_eq!(c.w.kernel().snapshot(), baseline);
+}
+
+#[test]
+fn after_a_reboot_a_cbsd_jail_starts_again_beside_another_tools_bridge0_and_epairs() {
+    use common::cbsd::Cbsd;
+    let c = Cbsd::new("auto");
+    ok(&c.cbsd(&["vimage-set", "jname=web1", "enable=1"]));
+    ok(&c.cbsd(&["jstart", "jname=web1"]));
+    let k = c.w.kernel();
+    let mac = k.jail_iface("web1", "eth0").unwrap().mac.unwrap();
+    // CBSD's epair, taken over by vimage: epair1a (get-next-nic's probe leaked epair0).
+    let recorded = k.jail_iface("web1", "eth0").unwrap().peer.unwrap();
+
+    // Reboot; rc configures em0 again; CBSD's jails are not started yet. The other tool gets
+    // bridge0, epair0 and epair1: every name vimage recorded.
+    c.w.edit(|k| {
+        k.reboot();
+        k.run_rc_basics();
+        k.add_inet("em0", "192.168.1.10/24");
+        k.set_default_route("192.168.1.1", "em0");
+    });
+    other_tool(&c.w);
+    ok(&c.w.sim("ifconfig", &["epair", "create", "description", "othertool:jail1", "up"]));
+    let names = ["bridge0", "epair0a", "epair0b", "epair1a", "epair1b", "ngeth0"];
+    assert!(names.contains(&recorded.as_str()), "{recorded}");
+    let others = |s: &Snapshot| -> Vec<vimage::sim::kernel::IfSnap> {
+        s.interfaces.iter().filter(|i| i.vnet == "host" && names.contains(&i.name.as_str())).cloned().collect()
+    };
+    let theirs_before = others(&c.w.kernel().snapshot());
+    assert_eq!(theirs_before.len(), names.len());
+    let o = c.vimage(&["status", "--json"]);
+    ok(&o);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(j["orphans"].as_array().unwrap().is_empty(), "{j:#}");
+    ok(&c.vimage(&["gc"]));
+    assert_eq!(others(&c.w.kernel().snapshot()), theirs_before);
+    ok(&c.cbsd(&["jstart", "jname=web1"]));
+    let k = c.w.kernel();
+    let eth0 = k.jail_iface("web1", "eth0").unwrap();
+    assert!(eth0.up, "vimage took CBSD's new epair over");
+    assert_eq!(eth0.mac.as_deref(), Some(mac.as_str()), "the jailnic row's MAC (vimage's)");
+    assert!(!names.contains(&eth0.peer.as_deref().unwrap()), "{eth0:?}");
+    assert_eq!(others(&k.snapshot()), theirs_before);
+    ok(&c.cbsd(&["jstop", "jname=web1"]));
+    assert_eq!(others(&c.w.kernel().snapshot()), theirs_before);
 }
