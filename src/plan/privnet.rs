@@ -144,7 +144,10 @@ pub fn with_pool_addresses(net: &JailNet, v: &HostView, plan: &mut Plan) -> Resu
             if let Some(l) = f.leases.iter().find(|l| l.addr == a && !(l.jail == jail.as_str() && l.nic == nic.index)) {
                 return Some(format!("NIC {} of jail {} (network {name}'s pool)", l.nic, l.jail));
             }
-            (v.host_addrs.contains(&a) || given.contains(&a)).then(|| "an interface on the host".to_string())
+            if given.contains(&a) {
+                return Some("another NIC of this jail".to_string());
+            }
+            v.host_addrs.contains(&a).then(|| "an interface on the host".to_string())
         };
         let addr = match &nic.addrs.v4 {
             V4::Static(list) => {
