@@ -94,10 +94,13 @@ fn three_jails_share_a_network_with_pool_addresses_and_unbridge_restores_the_ker
     });
     ok(&w.vimage(&["bridge", "jname=web2", "interface=net:jails"]));
     assert_eq!(w.kernel().jail_iface("web2", "eth0").unwrap().addrs, ["10.77.0.3/24"]);
-    // Destroy is refused while jails use it.
+    // Destroy is refused while jails use it (force=1 would forget it, dry run: nothing).
     let o = w.vimage(&["net", "destroy", "name=jails"]);
     assert_eq!(code(&o), 65, "{}", stderr(&o));
     assert!(stderr(&o).contains("network jails is in use by jail(s) web1, web2, web3"), "{}", stderr(&o));
+    let o = w.vimage(&["net", "destroy", "name=jails", "force=1", "--dry-run"]);
+    ok(&o);
+    assert!(stdout(&o).contains("would forget its definition and 3 lease(s)"), "{}", stdout(&o));
     // Unbridge all: the bridge goes with the last jail; the kernel is as it was.
     for (j, _) in JAILS {
         ok(&w.vimage(&["unbridge", &format!("jname={j}")]));
@@ -342,5 +345,64 @@ mod faults {
             session(&mut h, dir.path()).unwrap().unbridge(&n.jail).unwrap();
             assert_eq!(h.sim().kernel.snapshot(), before, "op {k}: retry + unbridge left something");
         }
+    }
+
+    /// Dies at the `n`-th command, before it runs or just after (done, not journalled): a
+    /// kill -9 as tests/crash_recovery.rs models it (a panic past the executor).
+    struct Dying<'a> {
+        inner: &'a mut SimHost,
+        n: usize,
+        after: bool,
+    }
+
+    impl Host for Dying<'_> {
+        fn run(&mut self, cmd: &vimage::host::Cmd) -> Result<vimage::host::Output, vimage::host::SpawnError> {
+            self.n -= 1;
+            if self.n == 0 && !self.after {
+                panic!("killed before {cmd}");
+            }
+            let out = self.inner.run(cmd);
+            if self.n == 0 {
+                panic!("killed after {cmd}");
+            }
+            out
+        }
+    }
+
+    #[test]
+    fn a_network_start_killed_at_any_command_is_rolled_back_by_the_next_run() {
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+        let n = JailNet::epairs(JailName::parse("web1").unwrap(), &[Uplink::parse("net:jails").unwrap()]);
+        let dir = root();
+        let mut h = SimHost::new(Sim::new(Kernel::demo()));
+        drop(session(&mut h, dir.path()).unwrap());
+        h.clear_invocations();
+        session(&mut h, dir.path()).unwrap().bridge(&n).unwrap();
+        let total = h.invocations().len();
+        let mut killed = 0;
+        for k in 1..=total {
+            for after in [false, true] {
+                let dir = root();
+                let mut h = SimHost::new(Sim::new(Kernel::demo()));
+                let before = h.sim().kernel.snapshot();
+                let died = catch_unwind(AssertUnwindSafe(|| {
+                    let mut d = Dying { inner: &mut h, n: k, after };
+                    let _ = session(&mut d, dir.path()).and_then(|mut s| s.bridge(&n).map(|_| ()));
+                }));
+                if died.is_ok() {
+                    continue; // the run had fewer commands this time (nothing to kill)
+                }
+                killed += 1;
+                let s = session(&mut h, dir.path()).unwrap();
+                assert!(s.db.unfinished_runs().unwrap().is_empty(), "k={k} after={after}");
+                drop(s);
+                assert_eq!(h.sim().kernel.snapshot(), before, "k={k} after={after}: not rolled back");
+                assert_eq!(leases(dir.path()), 0, "k={k} after={after}: a killed run recorded a lease");
+                session(&mut h, dir.path()).unwrap().bridge(&n).unwrap();
+                session(&mut h, dir.path()).unwrap().unbridge(&n.jail).unwrap();
+                assert_eq!(h.sim().kernel.snapshot(), before, "k={k} after={after}");
+            }
+        }
+        assert!(total >= 10 && killed == 2 * total, "every command of the start was killed at ({killed}/{total})");
     }
 }

@@ -144,7 +144,10 @@ pub fn with_pool_addresses(net: &JailNet, v: &HostView, plan: &mut Plan) -> Resu
             if let Some(l) = f.leases.iter().find(|l| l.addr == a && !(l.jail == jail.as_str() && l.nic == nic.index)) {
                 return Some(format!("NIC {} of jail {} (network {name}'s pool)", l.nic, l.jail));
             }
-            (v.host_addrs.contains(&a) || given.contains(&a)).then(|| "an interface on the host".to_string())
+            if given.contains(&a) {
+                return Some("another NIC of this jail".to_string());
+            }
+            v.host_addrs.contains(&a).then(|| "an interface on the host".to_string())
         };
         let addr = match &nic.addrs.v4 {
             V4::Static(list) => {
@@ -214,4 +217,79 @@ pub fn plan_resolver(plan: &mut Plan, v: &HostView) {
         r.host_lines.iter().filter_map(|l| l.split_whitespace().nth(1)).collect::<Vec<_>>().join(", ")
     ));
     plan.files.push(FileEdit::Resolv { path: r.path.clone(), shown: r.shown.clone(), lines: r.host_lines.clone() });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::privnet::NetFacts;
+    use crate::model::privnet::{NetInput, NetSource};
+    use crate::model::{JailName, Uplink};
+    use crate::state::Lease;
+
+    fn view(cidr: &str, leases: &[(&str, u32, [u8; 4])]) -> HostView {
+        let def = NetDef::from_input(&NetInput { name: "jails", cidr, ..Default::default() }, NetSource::Db).unwrap();
+        let leases = leases
+            .iter()
+            .map(|(j, n, a)| Lease { net: "jails".into(), jail: j.to_string(), nic: *n, addr: Ipv4Addr::from(*a) })
+            .collect();
+        let mut v = HostView::default();
+        v.networks.insert("jails".into(), NetFacts { def, bridge: None, leases });
+        v
+    }
+
+    fn net(nics: usize) -> JailNet {
+        JailNet::epairs(JailName::parse("web1").unwrap(), &vec![Uplink::parse("net:jails").unwrap(); nics])
+    }
+
+    fn v4(n: &JailNet, i: usize) -> String {
+        match &n.nics[i].addrs.v4 {
+            V4::Static(c) => c[0].to_string(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_lease_is_kept_a_new_nic_gets_the_lowest_free_and_the_gateway_becomes_the_router() {
+        let v = view("10.77.0.0/24", &[("web1", 0, [10, 77, 0, 9]), ("web2", 0, [10, 77, 0, 2])]);
+        let mut plan = Plan::new(JailName::parse("web1").unwrap(), super::super::Verb::Bridge);
+        let out = with_pool_addresses(&net(2), &v, &mut plan).unwrap();
+        assert_eq!((v4(&out, 0), v4(&out, 1)), ("10.77.0.9/24".into(), "10.77.0.3/24".into()));
+        assert_eq!(out.addressing.gateway, Gateway::Fixed { v4: Some(Ipv4Addr::new(10, 77, 0, 1)), v6: None });
+        assert_eq!(plan.effects, [Effect::Lease { net: "jails".into(), nic: 1, addr: Ipv4Addr::new(10, 77, 0, 3) }]);
+    }
+
+    #[test]
+    fn a_lease_now_held_on_the_host_moves_and_a_full_pool_is_refused() {
+        let mut v = view("10.77.0.0/30", &[("web1", 0, [10, 77, 0, 2])]);
+        v.host_addrs.insert(Ipv4Addr::new(10, 77, 0, 2));
+        let mut plan = Plan::new(JailName::parse("web1").unwrap(), super::super::Verb::Bridge);
+        let e = with_pool_addresses(&net(1), &v, &mut plan).unwrap_err();
+        assert!(e.to_string().contains("network jails's pool (10.77.0.0/30) has no free address"), "{e}");
+        let v = view("10.77.0.0/29", &[("web1", 0, [10, 77, 0, 2])]);
+        let mut v2 = v.clone();
+        v2.host_addrs.insert(Ipv4Addr::new(10, 77, 0, 2));
+        let out = with_pool_addresses(&net(1), &v2, &mut plan).unwrap();
+        assert_eq!(v4(&out, 0), "10.77.0.3/29", "the host took the leased address: the next free one");
+    }
+
+    #[test]
+    fn network_up_is_the_bridge_its_gateway_and_ipv6() {
+        let i = NetInput { name: "jails", cidr: "10.77.0.0/24", cidr6: "fd00:77::/64", ..Default::default() };
+        let def = NetDef::from_input(&i, NetSource::Db).unwrap();
+        let mut steps = Vec::new();
+        let b = network_up(&def, &mut steps);
+        let lines: Vec<String> =
+            steps.iter().map(|s| s.op.command(&Default::default()).script_line()).collect::<Vec<_>>();
+        assert_eq!(
+            lines,
+            [
+                "ifconfig bridge create description vimage:net:jails group vimage up",
+                "ifconfig $bridge_net_jails inet 10.77.0.1/24 alias",
+                "ifconfig $bridge_net_jails inet6 fd00:77::1/64 alias",
+            ]
+        );
+        assert_eq!(steps[0].undo, Some(Op::Destroy { iface: b }), "the bridge's destroy undoes all three");
+        assert!(steps[1].undo.is_none() && steps[2].undo.is_none());
+    }
 }
