@@ -97,6 +97,10 @@ pub enum ObjectKind {
     Module,
     /// A route inside a jail (`default`, `default -inet6`).
     Route,
+    /// A pf anchor vimage loads its rules into (`vimage/jails`).
+    Anchor,
+    /// A sysctl vimage sets (`net.inet.ip.forwarding`).
+    Sysctl,
 }
 
 /// The object an error is about: what it is and its name, as vimage addresses it (a name the

@@ -40,6 +40,8 @@ impl Op {
             }
             Op::NgShutdown { name, .. } => Object::new(Node, name),
             Op::KldLoad { module } => Object::new(Module, module),
+            Op::PfLoadAnchor { anchor, .. } | Op::PfFlushAnchor { anchor, .. } => Object::new(Anchor, anchor),
+            Op::SysctlSet { name, .. } => Object::new(Sysctl, name),
             Op::NgScript { .. } | Op::NgUndo { .. } => return None,
         })
     }

@@ -18,7 +18,12 @@ pub const AVAILABLE_MODULES: &[(&str, &[&str])] = &[
     ("ng_bridge", &["netgraph"]),
     ("ng_eiface", &["netgraph"]),
     ("ng_iface", &["netgraph"]),
+    ("pf", &[]),
 ];
+
+/// Modules of [`AVAILABLE_MODULES`] a stock host does not load at boot: pf is loaded by
+/// rc.d/pf only with `pf_enable="YES"` (or `kldload pf`), so a fresh host has no `/dev/pf`.
+pub const NOT_AT_BOOT: &[&str] = &["pf"];
 
 /// One loaded module file (`NAME.ko`, containing the module `NAME`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,6 +164,9 @@ impl Kernel {
             }
         }
         self.modules.force_unload(m);
+        if m == "pf" {
+            self.pf_unload_all();
+        }
         Ok(())
     }
 
