@@ -486,6 +486,19 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         prev: String,
     },
+    /// `pfctl -nf <path>`: checks the main ruleset file without loading it (`vimage doctor
+    /// fix=1 pf=1` after adding the anchor lines). Reads only: no undo.
+    PfCheckConf {
+        /// The file as pfctl opens it (`/etc/pf.conf`).
+        path: String,
+    },
+    /// `pfctl -f <path>`: loads the main ruleset from the admin's file, in one transaction
+    /// (nothing changes when it fails). No undo of its own: what was loaded before came from
+    /// the file as it was, which the doctor puts back when a later step fails.
+    PfLoadConf {
+        /// The file as pfctl opens it (`/etc/pf.conf`).
+        path: String,
+    },
     /// `sysctl <name>=<value>` (`net.inet.ip.forwarding=1` for a NAT network); the undo puts
     /// back `prev`, the value it found.
     SysctlSet {
@@ -564,6 +577,8 @@ impl Op {
             Op::PfLoadAnchor { anchor, rules, .. } => pf::load_anchor(anchor, rules),
             Op::PfFlushAnchor { anchor, .. } => pf::flush_anchor(anchor),
             Op::SysctlSet { name, value, .. } => pf::sysctl_set(name, value),
+            Op::PfCheckConf { path } => pf::check_conf(path),
+            Op::PfLoadConf { path } => pf::load_conf(path),
         }
     }
 
@@ -697,7 +712,9 @@ impl Op {
             | Op::NgShutdown { .. }
             | Op::Unvnet { .. }
             | Op::KldLoad { .. }
-            | Op::UpInJail { .. } => None,
+            | Op::UpInJail { .. }
+            | Op::PfCheckConf { .. }
+            | Op::PfLoadConf { .. } => None,
             Op::Adopt { iface, .. } => Some(Op::Unadopt { iface: iface.clone(), description: None }),
             Op::DevfsRuleAdd { set, new_set: true, .. } => Some(Op::DevfsDelset { set: *set }),
             Op::DevfsRuleAdd { .. } | Op::DevfsDelset { .. } => None,

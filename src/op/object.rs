@@ -42,6 +42,7 @@ impl Op {
             Op::KldLoad { module } => Object::new(Module, module),
             Op::PfLoadAnchor { anchor, .. } | Op::PfFlushAnchor { anchor, .. } => Object::new(Anchor, anchor),
             Op::SysctlSet { name, .. } => Object::new(Sysctl, name),
+            Op::PfCheckConf { path } | Op::PfLoadConf { path } => Object::new(File, path),
             Op::NgScript { .. } | Op::NgUndo { .. } => return None,
         })
     }

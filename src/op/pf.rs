@@ -18,6 +18,16 @@ pub(super) fn flush_anchor(anchor: &str) -> Cmd {
     Cmd::new(Program::Pfctl, ["-a", anchor, "-F", "all"])
 }
 
+/// `pfctl -nf <path>`
+pub(super) fn check_conf(path: &str) -> Cmd {
+    Cmd::new(Program::Pfctl, ["-nf", path])
+}
+
+/// `pfctl -f <path>`
+pub(super) fn load_conf(path: &str) -> Cmd {
+    Cmd::new(Program::Pfctl, ["-f", path])
+}
+
 /// `sysctl <name>=<value>`
 pub(super) fn sysctl_set(name: &str, value: &str) -> Cmd {
     Cmd::new(Program::Sysctl, [format!("{name}={value}")])

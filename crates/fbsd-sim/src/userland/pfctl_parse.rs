@@ -34,6 +34,7 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Parsed, Vec<String>> {
     let mut macros: HashMap<String, String> = HashMap::new();
     let mut state = 0u8;
     let mut require_order = true;
+    let mut block_return = false;
     for (line_no, line) in logical_lines(text) {
         let err = |m: &str| format!("{file}:{line_no}: {m}");
         let raw = match tokenize(&line) {
@@ -66,7 +67,7 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Parsed, Vec<String>> {
             }
         };
         let mut c = Cursor { t: &toks, i: 0 };
-        match statement(&mut c) {
+        match statement(&mut c, block_return) {
             Ok(Stmt::Skip(ifs)) => {
                 if require_order && state > 0 {
                     errors.push(err(ORDER));
@@ -74,6 +75,12 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Parsed, Vec<String>> {
                 p.skip.extend(ifs);
             }
             Ok(Stmt::RequireOrder(on)) => require_order = on,
+            Ok(Stmt::BlockPolicy(ret)) => {
+                if require_order && state > 0 {
+                    errors.push(err(ORDER));
+                }
+                block_return = ret;
+            }
             Ok(Stmt::Option) | Ok(Stmt::Table) => {
                 if require_order && state > 0 {
                     errors.push(err(ORDER));
@@ -240,13 +247,15 @@ enum Kind {
 enum Stmt {
     Skip(Vec<String>),
     RequireOrder(bool),
+    /// `set block-policy return` (true) or `drop`: what a `block` without either does.
+    BlockPolicy(bool),
     Option,
     Table,
     /// Section level (parse.y's PFCTL_STATE_*: 1 scrub, 3 nat, 4 filter), kind, printed text.
     Rule(u8, Kind, String),
 }
 
-fn statement(c: &mut Cursor<'_>) -> Result<Stmt, String> {
+fn statement(c: &mut Cursor<'_>, block_return: bool) -> Result<Stmt, String> {
     let head = c.word()?;
     let s = match head.as_str() {
         "set" => set_option(c)?,
@@ -257,7 +266,7 @@ fn statement(c: &mut Cursor<'_>) -> Result<Stmt, String> {
         "nat-anchor" => Stmt::Rule(3, Kind::Nat, anchor(c, "nat-anchor")?),
         "rdr-anchor" => Stmt::Rule(3, Kind::Rdr, anchor(c, "rdr-anchor")?),
         "anchor" => Stmt::Rule(4, Kind::Filter, anchor(c, "anchor")?),
-        "pass" | "block" => Stmt::Rule(4, Kind::Filter, filter(c, &head)?),
+        "pass" | "block" => Stmt::Rule(4, Kind::Filter, filter(c, &head, block_return)?),
         _ => return Err(SYNTAX.into()),
     };
     if !c.done() {
@@ -293,7 +302,11 @@ fn set_option(c: &mut Cursor<'_>) -> Result<Stmt, String> {
             }
             Ok(Stmt::Skip(word_list(c)?))
         }
-        "block-policy" => one_of(&c.word()?, &["drop", "return"]),
+        "block-policy" => match c.word()?.as_str() {
+            "drop" => Ok(Stmt::BlockPolicy(false)),
+            "return" => Ok(Stmt::BlockPolicy(true)),
+            _ => Err(SYNTAX.into()),
+        },
         "state-policy" => one_of(&c.word()?, &["if-bound", "floating"]),
         "optimization" => one_of(&c.word()?, &["normal", "high-latency", "satellite", "aggressive", "conservative"]),
         "debug" => one_of(&c.word()?, &["none", "urgent", "misc", "loud"]),
@@ -584,16 +597,15 @@ fn anchor(c: &mut Cursor<'_>, kind: &str) -> Result<String, String> {
 }
 
 /// `pass|block [drop|return] [in|out] [log] [quick] [on IF] [af] [proto P] all|from … to …
-/// [flags F/M] [keep state|no state|modulate state]`, printed as pfctl shows it: `block drop`
-/// (the default block policy), and a pass rule's implicit `flags S/SA keep state` (tcp or
+/// [flags F/M] [keep state|no state|modulate state]`, printed as pfctl shows it: `block drop`,
+/// or `block return` under `set block-policy return` (parse.y `blockpolicy`), and a pass rule's implicit `flags S/SA keep state` (tcp or
 /// any protocol) or `keep state` (FreeBSD keeps state by default since 7.0).
-fn filter(c: &mut Cursor<'_>, action: &str) -> Result<String, String> {
+fn filter(c: &mut Cursor<'_>, action: &str, block_return: bool) -> Result<String, String> {
     let mut s = action.to_string();
     if action == "block" {
-        if c.eat("return") {
+        if c.eat("return") || (!c.eat("drop") && block_return) {
             s.push_str(" return");
         } else {
-            c.eat("drop");
             s.push_str(" drop");
         }
     }
@@ -682,6 +694,8 @@ mod tests {
                     block in all\npass out all keep state\npass in on $ext_if proto tcp to any port ssh\n\
                     anchor \"vimage/*\"\n");
         assert_eq!(p.skip, ["lo0"]);
+        let r = ok("set block-policy return\nblock in all\nblock drop out all\n");
+        assert_eq!(r.rules.filter, ["block return in all", "block drop out all"], "parse.y blockpolicy");
         assert_eq!(p.rules.scrub, ["scrub in all fragment reassemble"]);
         assert_eq!(p.rules.nat[1], "nat-anchor \"vimage/*\" all");
         assert_eq!(p.rules.rdr, ["rdr-anchor \"vimage/*\" all"]);
