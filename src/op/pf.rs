@@ -39,6 +39,12 @@ pub(super) fn pf_gone(out: &Output) -> bool {
     out.stderr.contains("/dev/pf: No such file or directory")
 }
 
+/// `pfctl -a A -s …` found no such anchor (pf_ioctl.c: `pf_find_kruleset` is NULL → EINVAL,
+/// which pfctl prints as `DIOCGETRULES: Invalid argument`): it holds nothing.
+pub fn anchor_missing(out: &Output) -> bool {
+    !out.ok() && out.stderr.contains("DIOCGETRULES: Invalid argument")
+}
+
 /// The text a load's undo puts back: `pfctl -a A -s rules` and `-s nat` as pfctl prints them
 /// (which pfctl reads back), in pf.conf's section order: scrub rules first, then translation
 /// (nat, rdr), then filter rules (`-s rules` lists scrub before filter; `-s nat` nat before

@@ -242,8 +242,7 @@ mod tests {
         let step = load_step(&six.anchor(), &six.render().unwrap(), "").unwrap();
         let out = h.run(&step.op.command(&Default::default())).unwrap();
         assert!(out.ok(), "{out:?}");
-        let pf = h.sim().kernel.host_pf().unwrap();
-        let a = &pf.anchors["vimage/jails"];
+        let a = h.sim().kernel.host_pf().unwrap().anchors["vimage/jails"].clone();
         assert_eq!(
             a.nat,
             [
@@ -252,8 +251,19 @@ mod tests {
             ]
         );
         assert_eq!(a.rdr, ["rdr on em0 inet proto tcp from any to any port = http-alt -> 10.77.0.2 port 80"]);
+        // What the anchor holds now reads back as the same rules (the reload of an undo).
+        let held = crate::facts::query::pf_anchor(&mut h, "vimage/jails").unwrap();
+        assert_eq!(held.lines().count(), 3, "{held}");
+        let again = load_step("vimage/jails", &held, "").unwrap();
+        assert!(h.run(&again.op.command(&Default::default())).unwrap().ok(), "pfctl's listing loads again");
+        assert_eq!(h.sim().kernel.host_pf().unwrap().anchors["vimage/jails"], a.clone());
         let undo = step.undo.unwrap().command(&Default::default());
         assert!(h.run(&undo).unwrap().ok());
         assert!(h.sim().kernel.host_pf().unwrap().anchors.is_empty(), "the undo flushed it");
+        assert_eq!(
+            crate::facts::query::pf_anchor(&mut h, "vimage/jails").unwrap(),
+            "",
+            "a missing anchor holds nothing"
+        );
     }
 }
