@@ -30,6 +30,10 @@ pass in on $ext_if proto tcp from any to any port ssh\n";
 
 /// The file after the fix: the translation block after the last rdr, the filter anchor at
 /// the end, nothing else changed.
+/// Where `fix=1 pf=1` keeps the file as it was while its run is under way
+/// (`cli::doctor_pf::PF_CONF_BEFORE`).
+const BEFORE: &str = "/var/db/vimage/pf.conf.before-fix";
+
 fn fixed_pf_conf() -> String {
     ADMIN_PF_CONF
         .replace("port 22\n", &format!("port 22\n{PF_MARKER}\nnat-anchor \"vimage/*\"\nrdr-anchor \"vimage/*\"\n"))
@@ -186,6 +190,7 @@ fn a_failed_check_or_load_puts_the_file_back_byte_for_byte() {
     assert!(e.contains("pfctl -nf /etc/pf.conf") && e.contains("macro 'nosuch' not defined"), "{e}");
     assert!(e.contains("/etc/pf.conf was put back as it was, byte for byte"), "{e}");
     assert_eq!(w.host_file("/etc/pf.conf"), broken);
+    assert_eq!(w.host_file(BEFORE), "", "the run ended: no record of the old file is left");
     assert_eq!(pf_state(&w), before, "nothing loaded");
     // The load itself fails (the kernel refuses the transaction).
     let w = pf_world();
@@ -199,4 +204,38 @@ fn a_failed_check_or_load_puts_the_file_back_byte_for_byte() {
     assert_eq!(after.0, before.0, "nothing loaded");
     let db = vimage::state::StateDb::open(&w.state_db()).unwrap();
     assert!(db.unfinished_runs().unwrap().is_empty(), "the failed run is closed");
+}
+
+/// A `fix=1 pf=1` killed between its edit and the end of its run leaves its record of the
+/// file as it was; the next `vimage doctor` puts the file back byte for byte (a dry run only
+/// says it would).
+#[test]
+fn an_interrupted_fix_is_rolled_back_by_the_next_doctor() {
+    let w = pf_world();
+    // What the killed run left: the edited file and its record of the old one.
+    w.put_host_file("/etc/pf.conf", &fixed_pf_conf());
+    let record = serde_json::json!({ "text": ADMIN_PF_CONF }).to_string();
+    w.put_host_file(BEFORE, &record);
+    let o = w.vimage(&["doctor", "--dry-run"]);
+    assert!(stdout(&o).starts_with("would put /etc/pf.conf back as it was"), "{}", stdout(&o));
+    assert_eq!(w.host_file("/etc/pf.conf"), fixed_pf_conf(), "a dry run changes nothing");
+    let o = w.vimage(&["doctor"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("put /etc/pf.conf back as it was before an interrupted doctor fix=1 pf=1"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(w.host_file("/etc/pf.conf"), ADMIN_PF_CONF);
+    assert_eq!(w.host_file(BEFORE), "", "the record is gone");
+    // The file did not exist before: it goes again.
+    let w = pf_world();
+    w.put_host_file("/etc/pf.conf", &fixed_pf_conf());
+    w.put_host_file(BEFORE, r#"{"text":null}"#);
+    assert_eq!(code(&w.vimage(&["doctor"])), 0);
+    assert!(!w.path().join("root/etc/pf.conf").exists());
+    // A successful fix leaves no record behind.
+    let w = pf_world();
+    assert_eq!(code(&w.vimage(&["doctor", "fix=1", "pf=1"])), 0);
+    assert_eq!(w.host_file(BEFORE), "");
 }

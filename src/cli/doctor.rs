@@ -192,6 +192,8 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let dry = k.dry_run;
     let facts = gather_facts(ctx.host)?;
     let inventory = inventory_check(&ctx.paths, facts.kernel.vimage);
+    // A `fix=1 pf=1` killed mid-run left /etc/pf.conf edited: put it back first.
+    let pf_recovered = super::doctor_pf::recover(&ctx.paths, dry)?;
     let mut pf_facts = super::doctor_pf::gather(ctx.host);
     let plan = if k.fix { crate::plan::doctor::fix_plan(&facts.modules) } else { None };
     let mut fixed = Vec::new();
@@ -252,6 +254,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
         return Ok(code);
     }
     let mut s = String::new();
+    if let Some(r) = &pf_recovered {
+        s.push_str(&format!("{r}\n"));
+    }
     for f in &fixed {
         s.push_str(&format!("ran: {f}\n"));
     }

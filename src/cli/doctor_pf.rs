@@ -20,6 +20,50 @@ use crate::plan::{Plan, Step, Verb};
 /// The admin's main ruleset, as rc.d/pf loads it (`pf_rules`' default).
 pub const PF_CONF: &str = "/etc/pf.conf";
 
+/// Where `fix=1 pf=1` keeps /etc/pf.conf as it was while its run is under way (written before
+/// the edit, removed when the run ends either way): a process killed in between leaves it, and
+/// the next `vimage doctor` puts the file back from it ([`recover`]).
+pub const PF_CONF_BEFORE: &str = "/var/db/vimage/pf.conf.before-fix";
+
+/// The file as it was: its text, or `None` when there was none.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Before {
+    text: Option<String>,
+}
+
+fn put_back(path: &std::path::Path, old: &Option<String>) -> std::io::Result<()> {
+    match old {
+        Some(bytes) => crate::fsedit::write_atomic(path, bytes.as_bytes()),
+        None => match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+    }
+}
+
+/// Puts /etc/pf.conf back as it was before a `fix=1 pf=1` whose process died mid-run (its
+/// [`PF_CONF_BEFORE`] is still there), under the edit lock. Returns what it did, for the
+/// report; `dry` only says so. The loaded ruleset is left alone: it may still reference
+/// vimage's anchors, which is harmless (an empty anchor matches nothing).
+pub fn recover(paths: &Paths, dry: bool) -> Result<Option<String>> {
+    let before = paths.host(PF_CONF_BEFORE);
+    let Ok(json) = std::fs::read_to_string(&before) else { return Ok(None) };
+    let Ok(b) = serde_json::from_str::<Before>(&json) else {
+        return Ok(Some(format!("ignored {PF_CONF_BEFORE}: not vimage's record (remove it by hand)")));
+    };
+    if dry {
+        return Ok(Some(format!("would put {PF_CONF} back as it was before an interrupted doctor fix=1 pf=1")));
+    }
+    let path = paths.host(PF_CONF);
+    crate::fsedit::with_edit_lock(paths, || {
+        put_back(&path, &b.text).map_err(|e| cant(&path, e))?;
+        let _ = std::fs::remove_file(&before);
+        Ok(Some(format!(
+            "put {PF_CONF} back as it was before an interrupted doctor fix=1 pf=1 (pfctl -f {PF_CONF} reloads it)"
+        )))
+    })
+}
+
 /// What the pf checks look at.
 #[derive(Debug, Clone, Default)]
 pub struct PfFacts {
@@ -182,14 +226,22 @@ pub fn fix(ctx: &mut super::Ctx<'_>, f: &PfFacts, dry: bool) -> Result<PfFixed> 
     crate::fsedit::with_edit_lock(&paths, || {
         let old = read(&path)?;
         let edit = pf_conf_add(old.as_deref().unwrap_or(""));
+        let before = paths.host(PF_CONF_BEFORE);
         if let Some(e) = &edit {
             if let Some(d) = path.parent() {
                 std::fs::create_dir_all(d).map_err(|err| cant(&path, err))?;
             }
+            if let Some(d) = before.parent() {
+                std::fs::create_dir_all(d).map_err(|err| cant(&before, err))?;
+            }
+            let record = serde_json::to_string(&Before { text: old.clone() }).unwrap_or_default();
+            crate::fsedit::write_atomic(&before, record.as_bytes()).map_err(|err| cant(&before, err))?;
             crate::fsedit::write_atomic(&path, e.text.as_bytes()).map_err(|err| cant(&path, err))?;
         }
-        match crate::exec::apply(s.host, &p, &s.db, s.kernel.boottime) {
+        let r = crate::exec::apply(s.host, &p, &s.db, s.kernel.boottime);
+        match r {
             Ok(rep) => {
+                let _ = std::fs::remove_file(&before);
                 if let Some(e) = edit {
                     done.wrote = e.added.iter().map(|l| format!("wrote {PF_CONF}: added {l}")).collect();
                 }
@@ -200,12 +252,11 @@ pub fn fix(ctx: &mut super::Ctx<'_>, f: &PfFacts, dry: bool) -> Result<PfFixed> 
                 if edit.is_none() {
                     return Err(err.detail(format!("{PF_CONF} was not changed")));
                 }
-                let put_back = match &old {
-                    Some(bytes) => crate::fsedit::write_atomic(&path, bytes.as_bytes()),
-                    None => std::fs::remove_file(&path),
-                };
-                Err(match put_back {
-                    Ok(()) => err.detail(format!("{PF_CONF} was put back as it was, byte for byte")),
+                Err(match put_back(&path, &old) {
+                    Ok(()) => {
+                        let _ = std::fs::remove_file(&before);
+                        err.detail(format!("{PF_CONF} was put back as it was, byte for byte"))
+                    }
                     Err(e) => err.detail(format!("{PF_CONF} could not be put back ({e}): it holds vimage's lines")),
                 })
             }
