@@ -47,15 +47,20 @@ fn put_back(path: &std::path::Path, old: &Option<String>) -> std::io::Result<()>
 /// vimage's anchors, which is harmless (an empty anchor matches nothing).
 pub fn recover(paths: &Paths, dry: bool) -> Result<Option<String>> {
     let before = paths.host(PF_CONF_BEFORE);
-    let Ok(json) = std::fs::read_to_string(&before) else { return Ok(None) };
-    let Ok(b) = serde_json::from_str::<Before>(&json) else {
-        return Ok(Some(format!("ignored {PF_CONF_BEFORE}: not vimage's record (remove it by hand)")));
-    };
-    if dry {
-        return Ok(Some(format!("would put {PF_CONF} back as it was before an interrupted doctor fix=1 pf=1")));
+    if !before.exists() {
+        return Ok(None);
     }
     let path = paths.host(PF_CONF);
+    // Read under the edit lock: a fix still running holds it, and removes its record before
+    // letting go.
     crate::fsedit::with_edit_lock(paths, || {
+        let Ok(json) = std::fs::read_to_string(&before) else { return Ok(None) };
+        let Ok(b) = serde_json::from_str::<Before>(&json) else {
+            return Ok(Some(format!("ignored {PF_CONF_BEFORE}: not vimage's record (remove it by hand)")));
+        };
+        if dry {
+            return Ok(Some(format!("would put {PF_CONF} back as it was before an interrupted doctor fix=1 pf=1")));
+        }
         put_back(&path, &b.text).map_err(|e| cant(&path, e))?;
         let _ = std::fs::remove_file(&before);
         Ok(Some(format!(
