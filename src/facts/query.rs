@@ -187,6 +187,35 @@ pub fn modules_loaded(host: &mut dyn Host, modules: &[&str]) -> Vec<(String, boo
     modules.iter().map(|m| (m.to_string(), run_cmd(host, &Cmd::new(Program::Kldstat, ["-q", "-m", m])).ok())).collect()
 }
 
+/// What pf anchor `anchor` (`vimage/jails`) holds, as loadable text
+/// ([`crate::op::pf::anchor_text`] of `pfctl -a A -s rules` and `-s nat`): what a
+/// [`crate::op::Op::PfLoadAnchor`] records as `prev`. A missing anchor holds nothing; pf not
+/// loaded is an error (the caller says what that means for it).
+pub fn pf_anchor(host: &mut dyn Host, anchor: &str) -> Result<String> {
+    let mut show = |what: &str| {
+        let cmd = Cmd::new(Program::Pfctl, ["-a", anchor, "-s", what]);
+        let out = run_cmd(host, &cmd);
+        if crate::op::pf::anchor_missing(&out) {
+            return Ok(String::new());
+        }
+        query_output(&cmd, out)
+    };
+    let rules = show("rules")?;
+    let nat = show("nat")?;
+    Ok(crate::op::pf::anchor_text(&rules, &nat))
+}
+
+fn query_output(cmd: &Cmd, out: Output) -> Result<String> {
+    if out.ok() {
+        return Ok(out.stdout);
+    }
+    Err(Error::new(Kind::Os, format!("`{cmd}` failed (exit {}): {}", out.code, out.stderr.trim())).command(
+        cmd.to_string(),
+        out.code,
+        &out.stderr,
+    ))
+}
+
 /// `sysctl -n net.inet.ip.forwarding` is `1` (an unreadable value counts as off).
 pub fn ip_forwarding(host: &mut dyn Host) -> bool {
     let out = run_cmd(host, &Cmd::new(Program::Sysctl, ["-n", "net.inet.ip.forwarding"]));
