@@ -37,8 +37,18 @@ fn net(jail: &str, ups: &[&str]) -> JailNet {
     JailNet::epairs(JailName::parse(jail).unwrap(), &u)
 }
 
-/// Setups whose every kernel operation is made to fail: (name, kernel, jails bridged first, jail under test).
-fn fault_scenarios() -> Vec<(&'static str, Kernel, Vec<JailNet>, JailNet)> {
+/// The host's rc.conf of the private-network scenarios: one network of three jails' size, with
+/// an IPv6 gateway and isolated members, so a start runs every network step there is.
+const NET_RC: &str = "vimage_net_list=\"jails\"\nvimage_net_jails_cidr=\"10.77.0.0/24\"\n\
+                      vimage_net_jails_cidr6=\"fd00:77::/64\"\nvimage_net_jails_private=\"YES\"\n\
+                      vimage_net_jails_nat=\"0\"\n";
+
+/// One fault setup: its name, the kernel, the jails bridged first, the jail under test, and
+/// the host's rc.conf (private networks are defined there), if any.
+type FaultScenario = (&'static str, Kernel, Vec<JailNet>, JailNet, Option<&'static str>);
+
+/// Setups whose every kernel operation is made to fail.
+fn fault_scenarios() -> Vec<FaultScenario> {
     let mut two = Kernel::demo();
     two.add_ether("em1", "00:1b:21:aa:bb:cd", 9000);
     let mut second = Kernel::demo();
@@ -58,20 +68,34 @@ fn fault_scenarios() -> Vec<(&'static str, Kernel, Vec<JailNet>, JailNet)> {
     ng1.add_netgraph(&[Uplink::parse("em0").unwrap()]);
     let mut ng2 = JailNet::epairs(JailName::parse("web2").unwrap(), &[]);
     ng2.add_netgraph(&[Uplink::parse("em0").unwrap()]);
+    let mut net_second = Kernel::demo();
+    net_second.create_jail("web2", "/j/web2", true).unwrap();
     vec![
-        ("one NIC, new bridge", Kernel::demo(), vec![], net("web1", &["auto"])),
-        ("epair + two netgraph + passthrough", mixed_k, vec![], mixed),
-        ("second jail on vimage's ng_bridge", ng_second, vec![ng1], ng2),
-        ("two NICs, two uplinks", two, vec![], net("web1", &["em0", "em1"])),
-        ("second jail on vimage's bridge", second, vec![net("web1", &["em0"])], net("web2", &["em0"])),
-        ("CBSD-style bridge reused", foreign.kernel, vec![], net("web1", &["em0"])),
+        ("one NIC, new bridge", Kernel::demo(), vec![], net("web1", &["auto"]), None),
+        ("epair + two netgraph + passthrough", mixed_k, vec![], mixed, None),
+        ("second jail on vimage's ng_bridge", ng_second, vec![ng1], ng2, None),
+        ("two NICs, two uplinks", two, vec![], net("web1", &["em0", "em1"]), None),
+        ("second jail on vimage's bridge", second, vec![net("web1", &["em0"])], net("web2", &["em0"]), None),
+        ("CBSD-style bridge reused", foreign.kernel, vec![], net("web1", &["em0"]), None),
+        ("first jail on a private network", Kernel::demo(), vec![], net("web1", &["net:jails"]), Some(NET_RC)),
+        (
+            "second jail on a private network",
+            net_second,
+            vec![net("web1", &["net:jails"])],
+            net("web2", &["net:jails"]),
+            Some(NET_RC),
+        ),
     ]
 }
 
 fn faults() -> Row {
     let mut row = Row { what: "kernel faults injected / states restored", tried: 0, held: 0, lost: vec![] };
-    for (name, kernel, pre, n) in fault_scenarios() {
+    for (name, kernel, pre, n, rc) in fault_scenarios() {
         let prepare = |root: &std::path::Path| {
+            if let Some(rc) = rc {
+                std::fs::create_dir_all(root.join("etc")).unwrap();
+                std::fs::write(root.join("etc/rc.conf"), rc).unwrap();
+            }
             let mut h = SimHost::new(Sim::new(kernel.clone()));
             for p in &pre {
                 session(&mut h, root).unwrap().bridge(p).unwrap();
@@ -164,6 +188,19 @@ fn kills() -> Row {
         KillCase {
             args: &["unbridge", "jname=web1"],
             setup: &[&["bridge", "jname=web1", "bridges=em0 em0"]],
+            finish: &["unbridge", "jname=web1"],
+        },
+        KillCase {
+            args: &["bridge", "jname=web1", "interface=net:jails"],
+            setup: &[&["net", "create", "name=jails", "cidr=10.77.0.0/24", "nat=0", "private=1"]],
+            finish: &["unbridge", "jname=web1"],
+        },
+        KillCase {
+            args: &["unbridge", "jname=web1"],
+            setup: &[
+                &["net", "create", "name=jails", "cidr=10.77.0.0/24", "nat=0", "private=1"],
+                &["bridge", "jname=web1", "interface=net:jails"],
+            ],
             finish: &["unbridge", "jname=web1"],
         },
         KillCase { args: &["start", "web3"], setup: &[], finish: &["stop", "web3"] },
