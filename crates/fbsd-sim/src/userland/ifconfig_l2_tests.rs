@@ -163,11 +163,10 @@ fn vlan_create_forms_and_errors_ifvlan_c_if_vlan_c() {
     fails(&mut k, "vlan create vlan 5", "ifconfig: must specify a parent device for vlan create\n");
     fails(&mut k, "vlan create vlandev epair0a", "ifconfig: must specify a tag for vlan create\n");
     fails(&mut k, "epair0a.0 create", "ifconfig: invalid vlan tag\n");
-    // ifconfig reads the tag after the LAST `.` (ifvlan.c vlan_parse_ethervid, strrchr), but
-    // the kernel's cloner matches a name by its FIRST `.` (if_vlan.c vlan_clone_match_ethervid,
-    // strchr: the VID must be all digits): `epair0a.100.5` matches no cloner.
+    // The parent of `PARENT.TAG` is what comes before the LAST `.` (ifvlan.c
+    // vlan_parse_ethervid, strrchr): `epair0a.100.5` is VLAN 5 on `epair0a.100`, which must exist.
     let o = ifc(&mut k, "epair0a.100.5 create");
-    assert_eq!((o.code, o.stderr.as_str()), (1, "ifconfig: SIOCIFCREATE2: Invalid argument\n"));
+    assert_eq!((o.code, o.stderr.as_str()), (1, "ifconfig: SIOCIFCREATE2: Invalid argument\n"), "no epair0a.100");
     let o = ifc(&mut k, "nosuch0.5 create");
     assert_eq!((o.code, o.stderr.as_str()), (1, "ifconfig: SIOCIFCREATE2: Invalid argument\n"), "no parent: no cloner");
     fails(&mut k, "vlan create vlandev epair0a vlan 42", "ifconfig: interface vlan already exists\n");
