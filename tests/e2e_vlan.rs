@@ -348,3 +348,17 @@ fn fifteen_adds_a_second_vlan_jail_and_refuses_a_nic_without_a_vlan_on_a_filteri
     ok(&w.vimage(&["unbridge", "jname=web2"]));
     assert_eq!(w.kernel().snapshot(), before);
 }
+
+#[test]
+fn a_vlan_on_a_parent_without_vlan_mtu_is_four_bytes_smaller_and_the_nic_follows_it() {
+    let w = world(1_403_000);
+    let o = w.sim("ifconfig", &["em1", "-vlanmtu"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = w.kernel().snapshot();
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan=100"]));
+    let k = w.kernel();
+    assert_eq!(k.host_iface("em1.100").unwrap().mtu, 1496, "if_vlan.c vlan_config: less ETHER_VLAN_ENCAP_LEN");
+    assert_eq!(k.jail_iface("web1", "eth0").unwrap().mtu, 1496, "the NIC copies its uplink's MTU");
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+}

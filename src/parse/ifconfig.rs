@@ -41,6 +41,9 @@ pub struct IfStatus {
     /// A 15.x bridge's `bridge flags=…<VLANFILTER>` (ifbridge.c `bridge_status`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub vlanfilter: bool,
+    /// The `options=…<…>` capability names (`VLAN_MTU`, `RXCSUM`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
     /// A 15.x bridge's `defuntagged=N`: the PVID new members get (`BRDGSDEFPVID`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub defuntagged: Option<u16>,
@@ -110,6 +113,11 @@ pub fn parse_status(text: &str) -> Vec<IfStatus> {
             {
                 cur.member_vlans.push(MemberVlans { member, untagged, tagged });
             }
+        } else if let Some(o) = l.strip_prefix("options=")
+            && let (Some(open), Some(close)) = (o.find('<'), o.rfind('>'))
+            && open < close
+        {
+            cur.options = o[open + 1..close].split(',').filter(|f| !f.is_empty()).map(str::to_string).collect();
         } else if let Some(f) = l.strip_prefix("bridge flags=") {
             cur.vlanfilter = f.contains("VLANFILTER");
             cur.defuntagged = f.split_once("defuntagged=").and_then(|(_, v)| v.trim().parse().ok());

@@ -138,12 +138,13 @@ impl<'a> Planner<'a> {
                     .about(crate::error::Object::uplink(uplink))
                     .detail(format!("create it first: ifconfig {uplink} create up")));
             }
-            // vlan_config: the vlan takes the parent's MAC and MTU (the parent's MTU less
-            // the tag's 4 bytes without VLAN_MTU; NICs that bridge have it).
+            // if_vlan.c vlan_config: the vlan takes the parent's MAC and MTU, less the tag's 4
+            // bytes (ETHER_VLAN_ENCAP_LEN) when the parent lacks IFCAP_VLAN_MTU.
+            let vlan_mtu = p.options.iter().any(|o| o == "VLAN_MTU");
             let st = IfStatus {
                 name: uplink.to_string(),
                 up: true,
-                mtu: p.mtu,
+                mtu: if vlan_mtu { p.mtu } else { p.mtu.saturating_sub(4) },
                 mac: p.mac.clone(),
                 groups: vec!["vlan".into(), crate::naming::GROUP.into()],
                 vlan: Some((tag, Some(parent.to_string()))),
