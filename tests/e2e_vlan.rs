@@ -315,3 +315,50 @@ fn doctor_json_names_the_vlan_features() {
         assert_eq!(by("bridge vlanfilter")["status"], filter);
     }
 }
+
+#[test]
+fn fifteen_adds_a_second_vlan_jail_and_refuses_a_nic_without_a_vlan_on_a_filtering_bridge() {
+    let w = world(1_500_000);
+    let before = w.kernel().snapshot();
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan_untagged=100"]));
+    let br = bridge_on(&w, "em1").unwrap();
+    // A second VLAN jail on vimage's filtering bridge: the uplink gets only the VLAN it lacks.
+    w.take_log();
+    ok(&w.vimage(&["bridge", "jname=web2", "interface=em1", "vlan_untagged=200"]));
+    let st = stdout(&w.sim("ifconfig", &[&br]));
+    assert!(st.contains("tagged 100,200"), "{st}");
+    assert!(w.take_log().iter().any(|l| l.ends_with("+iftagged em1 200")), "only VLAN 200 is added");
+    ok(&w.vimage(&["unbridge", "jname=web2"]));
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+    // An admin's filtering bridge without defuntagged: a NIC without a VLAN would be cut off.
+    for args in [&["bridge0", "create", "vlanfilter", "addm", "em1", "up"][..], &["bridge0", "+iftagged", "em1", "100"]]
+    {
+        let o = w.sim("ifconfig", args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web2", "interface=em1"]);
+    assert_eq!(code(&o), 65, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("filters VLANs") && stderr(&o).contains("vlan_untagged=N"), "{}", stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before, "nothing changed");
+    // With its VLAN it joins the admin's bridge, which carries VLAN 100 already; the bridge
+    // stays as the admin made it when the jail leaves.
+    ok(&w.vimage(&["bridge", "jname=web2", "interface=em1", "vlan_untagged=100"]));
+    ok(&w.vimage(&["unbridge", "jname=web2"]));
+    assert_eq!(w.kernel().snapshot(), before);
+}
+
+#[test]
+fn a_vlan_on_a_parent_without_vlan_mtu_is_four_bytes_smaller_and_the_nic_follows_it() {
+    let w = world(1_403_000);
+    let o = w.sim("ifconfig", &["em1", "-vlanmtu"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = w.kernel().snapshot();
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=em1", "vlan=100"]));
+    let k = w.kernel();
+    assert_eq!(k.host_iface("em1.100").unwrap().mtu, 1496, "if_vlan.c vlan_config: less ETHER_VLAN_ENCAP_LEN");
+    assert_eq!(k.jail_iface("web1", "eth0").unwrap().mtu, 1496, "the NIC copies its uplink's MTU");
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), before);
+}

@@ -220,6 +220,15 @@ pub fn for_bridge(
         };
         if let Some(b) = base {
             wanted.extend(n.vlan.vlan.iter().chain(&n.vlan.untagged).map(|t| crate::model::vlan::vlan_ifname(&b, *t)));
+            // 15.x VLAN filtering reads vimage's recorded bridge on the uplink (does it filter,
+            // which VLANs its uplink member carries): one `ifconfig bridgeN`, for such NICs only.
+            if n.vlan.filters() && k.osreldate >= 1_500_000 {
+                let ups = [b.clone()].into_iter().chain(n.vlan.vlan.map(|t| crate::model::vlan::vlan_ifname(&b, t)));
+                for u in ups.collect::<Vec<_>>() {
+                    wanted
+                        .extend(v.bridges.iter().filter(|r| r.uplink == u && !r.is_netgraph()).map(|r| r.name.clone()));
+                }
+            }
         }
     }
     if net.wants_devfs() {

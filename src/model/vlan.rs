@@ -92,16 +92,17 @@ pub fn format_vid_list(v: &[u16]) -> String {
 }
 
 /// The vlan(4) interface vimage uses for VLAN `tag` on `parent`: `<parent>.<tag>`, the form
-/// if_vlan.c `vlan_clone_match_ethervid` creates by name (the parent is everything before the
-/// first `.`, and must exist).
+/// `ifconfig <name> create` makes by name (ifvlan.c `vlan_parse_ethervid`: the parent is
+/// everything before the last `.`, and must exist).
 pub fn vlan_ifname(parent: &str, tag: u16) -> String {
     format!("{parent}.{tag}")
 }
 
-/// Reads `<parent>.<tag>` as `vlan_clone_match_ethervid` does: split at the FIRST `.`, the
-/// rest all decimal digits. `None` for any other name.
+/// Reads `<parent>.<tag>` as ifconfig's `vlan_parse_ethervid` does: split at the LAST `.`
+/// (strrchr; so `em0.100.5` is VLAN 5 on `em0.100`, as FreeBSD's own if_bridge_test.sh
+/// `vlan_qinq` creates them), the rest all decimal digits. `None` for any other name.
 pub fn split_vlan_ifname(name: &str) -> Option<(&str, u16)> {
-    let (parent, tag) = name.split_once('.')?;
+    let (parent, tag) = name.rsplit_once('.')?;
     if parent.is_empty() || tag.is_empty() || !tag.bytes().all(|b| b.is_ascii_digit()) || tag.len() > 4 {
         return None;
     }
@@ -127,10 +128,11 @@ mod tests {
     }
 
     #[test]
-    fn vlan_names_split_at_the_first_dot_as_vlan_clone_match_ethervid() {
+    fn vlan_names_split_at_the_last_dot_as_ifvlan_c_vlan_parse_ethervid() {
         assert_eq!(vlan_ifname("em0", 100), "em0.100");
         assert_eq!(split_vlan_ifname("em0.100"), Some(("em0", 100)));
-        assert_eq!(split_vlan_ifname("em0.100.5"), None, "the VID must be all digits after the first dot");
+        assert_eq!(split_vlan_ifname("em0.100.5"), Some(("em0.100", 5)), "Q-in-Q: VLAN 5 on em0.100");
+        assert_eq!(split_vlan_ifname("em0.1x"), None);
         assert_eq!(split_vlan_ifname("em0."), None);
         assert_eq!(split_vlan_ifname("em0"), None);
         assert_eq!(split_vlan_ifname(".5"), None);

@@ -488,7 +488,7 @@ pub enum Op {
         module: String,
     },
     /// `ifconfig <parent>.<tag> create`: a vlan(4) uplink vimage creates because it is
-    /// missing, by the one name if_vlan.c `vlan_clone_match_ethervid` takes without a request
+    /// missing, by name (ifvlan.c `vlan_parse_ethervid` derives parent and tag from it)
     /// (so the kernel's name is the planned one and nothing has to be read back). Undone by
     /// destroying it; [`Op::MarkVlan`] marks it vimage's right after.
     CreateVlan {

@@ -41,6 +41,12 @@ pub struct IfStatus {
     /// A 15.x bridge's `bridge flags=…<VLANFILTER>` (ifbridge.c `bridge_status`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub vlanfilter: bool,
+    /// The `options=…<…>` capability names (`VLAN_MTU`, `RXCSUM`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// A 15.x bridge's `defuntagged=N`: the PVID new members get (`BRDGSDEFPVID`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defuntagged: Option<u16>,
     /// A 15.x bridge's members' VLANs (`untagged N tagged LIST` after `path cost`), by member.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub member_vlans: Vec<MemberVlans>,
@@ -107,8 +113,14 @@ pub fn parse_status(text: &str) -> Vec<IfStatus> {
             {
                 cur.member_vlans.push(MemberVlans { member, untagged, tagged });
             }
+        } else if let Some(o) = l.strip_prefix("options=")
+            && let (Some(open), Some(close)) = (o.find('<'), o.rfind('>'))
+            && open < close
+        {
+            cur.options = o[open + 1..close].split(',').filter(|f| !f.is_empty()).map(str::to_string).collect();
         } else if let Some(f) = l.strip_prefix("bridge flags=") {
             cur.vlanfilter = f.contains("VLANFILTER");
+            cur.defuntagged = f.split_once("defuntagged=").and_then(|(_, v)| v.trim().parse().ok());
         } else if let Some(v) = l.strip_prefix("vlan: ") {
             let w: Vec<&str> = v.split_whitespace().collect();
             let tag = w.first().and_then(|t| t.parse().ok());
@@ -261,7 +273,7 @@ vlan0: flags=8802<BROADCAST,SIMPLEX,MULTICAST> metric 0 mtu 1500
 bridge0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500
 \tether 58:9c:fc:10:ff:b6
 \tid 00:00:00:00:00:00 priority 32768 hellotime 2 fwddelay 15
-\tbridge flags=1<VLANFILTER>
+\tbridge flags=1<VLANFILTER> defuntagged=10
 \tmember: epair0a flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
 \t        port 5 priority 128 path cost 2000 untagged 20 tagged 100-102,200
 \tmember: em0 flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
@@ -272,6 +284,7 @@ bridge0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500
         assert_eq!(v[0].vlan, Some((100, Some("em0".to_string()))));
         assert_eq!(v[1].vlan, Some((0, None)));
         assert!(v[2].vlanfilter && !v[0].vlanfilter);
+        assert_eq!((v[2].defuntagged, v[0].defuntagged), (Some(10), None));
         assert_eq!(
             v[2].member_vlans,
             [MemberVlans { member: "epair0a".into(), untagged: Some(20), tagged: vec![100, 101, 102, 200] }]

@@ -138,12 +138,13 @@ impl<'a> Planner<'a> {
                     .about(crate::error::Object::uplink(uplink))
                     .detail(format!("create it first: ifconfig {uplink} create up")));
             }
-            // vlan_config: the vlan takes the parent's MAC and MTU (the parent's MTU less
-            // the tag's 4 bytes without VLAN_MTU; NICs that bridge have it).
+            // if_vlan.c vlan_config: the vlan takes the parent's MAC and MTU, less the tag's 4
+            // bytes (ETHER_VLAN_ENCAP_LEN) when the parent lacks IFCAP_VLAN_MTU.
+            let vlan_mtu = p.options.iter().any(|o| o == "VLAN_MTU");
             let st = IfStatus {
                 name: uplink.to_string(),
                 up: true,
-                mtu: p.mtu,
+                mtu: if vlan_mtu { p.mtu } else { p.mtu.saturating_sub(4) },
                 mac: p.mac.clone(),
                 groups: vec!["vlan".into(), crate::naming::GROUP.into()],
                 vlan: Some((tag, Some(parent.to_string()))),
@@ -178,10 +179,26 @@ impl<'a> Planner<'a> {
     /// Called right after the bridge is chosen, before the epair is made, so a refusal comes
     /// before any change that is not this plan's own.
     pub fn prepare_vlan_bridge(&mut self, nic: &NicSpec, bridge: &IfRef, uplink: &str) -> Result<()> {
+        let shown = bridge.display(&Default::default());
         if !self.filters_vlans(nic) {
+            // A filtering bridge drops a member's untagged frames unless it has a PVID (its
+            // own, or the bridge's `defuntagged`): such a NIC would be cut off without a word.
+            let st = self.v.host_iface(&shown);
+            let filtering = self.vlans.filtering.contains(&shown) || st.is_some_and(|s| s.vlanfilter);
+            if filtering && st.is_none_or(|s| s.defuntagged.is_none()) && nic.mode.kind() == ModeKind::Epair {
+                return Err(self
+                    .err(
+                        Kind::Data,
+                        format!(
+                            "{}: bridge {shown} (for uplink {uplink}) filters VLANs, so a NIC without a VLAN would pass no traffic",
+                            nic.name
+                        ),
+                    )
+                    .about(crate::error::Object::new(crate::error::ObjectKind::Bridge, &shown))
+                    .detail("give the NIC its VLAN: vlan_untagged=N (and vlan_tagged=LIST for tagged ones)"));
+            }
             return Ok(());
         }
-        let shown = bridge.display(&Default::default());
         let new = matches!(bridge, IfRef::Created(_));
         let st = self.v.host_iface(&shown);
         let owned = new || st.is_some_and(|s| s.in_group(crate::naming::GROUP));

@@ -48,9 +48,10 @@ impl Kernel {
         req: Option<&VlanReq>,
     ) -> Result<IfId, Errno> {
         let v = ctx.vnet;
-        // vlan_clone_match_ethervid: the parent is what comes before the FIRST `.` (strchr),
-        // and the VID after it must be all digits; anything else matches no cloner (EINVAL).
-        let (ifname, req) = if let Some((parent, tag)) = name.split_once('.') {
+        // The parent is what comes before the LAST `.` (ifvlan.c vlan_parse_ethervid, strrchr;
+        // FreeBSD's own tests/sys/net/if_bridge_test.sh vlan_qinq creates `epair0b.5.10` on
+        // `epair0b.5`), and the VID after it must be all digits, else no cloner (EINVAL).
+        let (ifname, req) = if let Some((parent, tag)) = name.rsplit_once('.') {
             if self.ifunit(v, parent).is_none() || tag.is_empty() || !tag.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(Errno::EINVAL);
             }

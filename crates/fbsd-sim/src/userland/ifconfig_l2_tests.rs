@@ -125,6 +125,30 @@ fn vlan_filtering_words_exist_on_15_only_ifbridge_c() {
 }
 
 #[test]
+fn ifuntagged_and_iftagged_errors_and_words_are_ifbridge_c_s() {
+    // sbin/ifconfig/ifbridge.c: setbridge_ifuntagged → get_vlan_id (1-4094) "invalid VLAN
+    // identifier: %s"; set_bridge_vlanset → parse_vlans ("none", "all", N, A-B; last >=
+    // first) "invalid vlan set: %s"; both DEF_CMD_ARG2, run in order in one command.
+    let mut k = Kernel::demo();
+    k.set_osreldate(1_500_000);
+    ok(&mut k, "bridge create vlanfilter up");
+    ok(&mut k, "epair create up");
+    ok(&mut k, "bridge0 addm epair0a");
+    fails(&mut k, "bridge0 ifuntagged epair0a 0", "ifconfig: invalid VLAN identifier: 0\n");
+    fails(&mut k, "bridge0 ifuntagged epair0a 4095", "ifconfig: invalid VLAN identifier: 4095\n");
+    fails(&mut k, "bridge0 iftagged epair0a 5-3", "ifconfig: invalid vlan set: 5-3\n");
+    fails(&mut k, "bridge0 +iftagged epair0a 1,4095", "ifconfig: invalid vlan set: 1,4095\n");
+    // vimage's own form: PVID and tagged set of the host end in one call.
+    ok(&mut k, "bridge0 ifuntagged epair0a 100 iftagged epair0a 200,300-301");
+    assert!(ok(&mut k, "bridge0").contains(" untagged 100 tagged 200,300-301\n"));
+    ok(&mut k, "bridge0 iftagged epair0a none -ifuntagged epair0a");
+    let st = ok(&mut k, "bridge0");
+    assert!(st.contains("port 5 priority 128 path cost 2000\n"), "none empties the set, -ifuntagged the PVID: {st}");
+    ok(&mut k, "bridge0 iftagged epair0a all");
+    assert!(ok(&mut k, "bridge0").contains(" tagged 1-4094\n"), "all: every VID but 0 and 4095");
+}
+
+#[test]
 fn vlan_create_forms_and_errors_ifvlan_c_if_vlan_c() {
     let mut k = Kernel::demo();
     ok(&mut k, "epair create");
@@ -139,11 +163,10 @@ fn vlan_create_forms_and_errors_ifvlan_c_if_vlan_c() {
     fails(&mut k, "vlan create vlan 5", "ifconfig: must specify a parent device for vlan create\n");
     fails(&mut k, "vlan create vlandev epair0a", "ifconfig: must specify a tag for vlan create\n");
     fails(&mut k, "epair0a.0 create", "ifconfig: invalid vlan tag\n");
-    // ifconfig reads the tag after the LAST `.` (ifvlan.c vlan_parse_ethervid, strrchr), but
-    // the kernel's cloner matches a name by its FIRST `.` (if_vlan.c vlan_clone_match_ethervid,
-    // strchr: the VID must be all digits): `epair0a.100.5` matches no cloner.
+    // The parent of `PARENT.TAG` is what comes before the LAST `.` (ifvlan.c
+    // vlan_parse_ethervid, strrchr): `epair0a.100.5` is VLAN 5 on `epair0a.100`, which must exist.
     let o = ifc(&mut k, "epair0a.100.5 create");
-    assert_eq!((o.code, o.stderr.as_str()), (1, "ifconfig: SIOCIFCREATE2: Invalid argument\n"));
+    assert_eq!((o.code, o.stderr.as_str()), (1, "ifconfig: SIOCIFCREATE2: Invalid argument\n"), "no epair0a.100");
     let o = ifc(&mut k, "nosuch0.5 create");
     assert_eq!((o.code, o.stderr.as_str()), (1, "ifconfig: SIOCIFCREATE2: Invalid argument\n"), "no parent: no cloner");
     fails(&mut k, "vlan create vlandev epair0a vlan 42", "ifconfig: interface vlan already exists\n");
