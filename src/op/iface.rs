@@ -73,6 +73,11 @@ pub(super) fn configure_in_jail(jid: u32, iface: &IfRef, mac: &Mac, b: &Bindings
     ifconfig(vec!["-j".into(), jid.to_string(), iface.display(b), "ether".into(), mac.to_string(), "up".into()])
 }
 
+/// `ifconfig <iface> promisc` / `ifconfig <iface> -promisc`
+pub(super) fn promisc(iface: &str, on: bool) -> Cmd {
+    ifconfig(vec![iface.to_string(), if on { "promisc" } else { "-promisc" }.into()])
+}
+
 /// `ifconfig <iface> destroy`
 pub(super) fn destroy(iface: &IfRef, b: &Bindings) -> Cmd {
     ifconfig(vec![iface.display(b), "destroy".into()])

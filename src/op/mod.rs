@@ -456,6 +456,17 @@ pub enum Op {
         /// The module (`ng_ether`).
         module: String,
     },
+    /// `ifconfig <iface> promisc` (`on`) or `-promisc`: IFF_PPROMISC on a host uplink
+    /// (sbin/ifconfig/ifconfig.c `setifflags`). A vtnet(4) uplink drops frames for MACs it
+    /// does not know unless promiscuous, bridge or not (FreeBSD PR 254343; CBSD's vnet.subr
+    /// does the same), so vimage sets it as it makes the bridge, and clears it only when the
+    /// bridge it made goes and its record says vimage set it.
+    Promisc {
+        /// The host interface (a vtnet uplink).
+        iface: String,
+        /// `promisc` (true) or `-promisc`.
+        on: bool,
+    },
     /// `ifconfig -j <jid> <iface> up` (`jexec <jid> ifconfig …` before 14.0).
     UpInJail {
         /// Where ifconfig runs: the jail instance, by ID (a jail restarted since planning is
@@ -509,6 +520,7 @@ impl Op {
             Op::Vnet { iface, jid, .. } => iface::vnet(iface, *jid),
             Op::Unvnet { iface, jid, up } => iface::unvnet(iface, *jid, *up),
             Op::UpInJail { at, iface } => iface::up_in_jail(at, iface),
+            Op::Promisc { iface, on } => iface::promisc(iface, *on),
             Op::CreateJail { params, .. } => jail::create(params),
             Op::RemoveJail { jail } => jail::remove(jail),
             Op::ExecInJail { jail, command } => jail::exec_in(jail, command),
@@ -539,7 +551,7 @@ impl Op {
     /// caller's to say (a teardown and a crash recovery accept it; a setup does not).
     pub fn already_gone(&self, out: &Output) -> bool {
         match self {
-            Op::Destroy { .. } => iface::destroy_gone(out),
+            Op::Destroy { .. } | Op::Promisc { .. } => iface::destroy_gone(out),
             Op::Unvnet { .. } | Op::Reclaim { .. } => iface::unvnet_gone(out),
             Op::RemoveJail { .. } | Op::JailSetDevfs { .. } => jail::jail_gone(out),
             Op::DevfsUse { .. } | Op::DevfsApply { .. } => devfs::mount_gone(out),
@@ -648,6 +660,8 @@ impl Op {
             Op::CreateJail { jail, .. } => Some(Op::RemoveJail { jail: jail.clone() }),
             Op::NgScript { slot, lines } => Some(Op::NgUndo { of: slot.clone(), lines: lines.clone() }),
             Op::Vnet { iface, jid, was_up, .. } => Some(Op::Unvnet { iface: iface.clone(), jid: *jid, up: *was_up }),
+            Op::Promisc { iface, on: true } => Some(Op::Promisc { iface: iface.clone(), on: false }),
+            Op::Promisc { on: false, .. } => None,
             Op::AddMember { .. }
             | Op::MoveToJail { .. }
             | Op::RenameInJail { .. }
@@ -719,6 +733,7 @@ impl Op {
                 | Op::DevfsApply { .. }
                 | Op::CbsdJset { .. }
                 | Op::JailSetDevfs { .. }
+                | Op::Promisc { on: true, .. }
         )
     }
 

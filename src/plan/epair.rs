@@ -28,6 +28,11 @@ use crate::naming::{bridge_marker, cbsd_epair_descr, epair_peer, is_epair_a_end}
 use crate::op::{IfRef, Op, Slot};
 use crate::parse::ifconfig::IfStatus;
 
+/// True for a vtnet(4) interface (`vtnet0`): the driver name, then only the unit's digits.
+pub(super) fn is_vtnet(name: &str) -> bool {
+    name.strip_prefix("vtnet").is_some_and(|u| !u.is_empty() && u.bytes().all(|c| c.is_ascii_digit()))
+}
+
 /// CBSD's epair for a NIC, as [`Planner::adoptable`] found it.
 pub(super) struct Adoptable {
     /// Its host end (`epair<unit>a`, described `<jail>-eth<N>` by CBSD).
@@ -239,8 +244,25 @@ impl<'a> Planner<'a> {
         let r = IfRef::Created(slot);
         self.plan.effects.push(Effect::Bridge { name: r.clone(), uplink: uplink.to_string(), owned: true });
         self.plan.notes.push(format!("creating a bridge for uplink {uplink}"));
+        self.vtnet_promisc(uplink, up, &r);
         self.new_bridges.insert(uplink.to_string(), r.clone());
         Ok(r)
+    }
+
+    /// A vtnet(4) uplink (a VM's virtio NIC) gets `ifconfig vtnetN promisc` as vimage makes its
+    /// bridge: without it the host's virtio backend drops frames for the jails' MACs (FreeBSD
+    /// PR 254343; CBSD's subr/vnet.subr forces it on 13.0+). The bridge's own IFF_PROMISC
+    /// (if_bridge.c `bridge_ioctl_add` → `ifpromisc`) is not enough there. Skipped when the
+    /// admin already set it (PPROMISC in its flags): then vimage never clears it either.
+    fn vtnet_promisc(&mut self, uplink: &str, up: &IfStatus, bridge: &IfRef) {
+        if !is_vtnet(uplink) || up.has_flag("PPROMISC") {
+            return;
+        }
+        self.push(Op::Promisc { iface: uplink.to_string(), on: true });
+        self.plan.effects.push(Effect::UplinkPromisc { bridge: bridge.clone() });
+        self.plan.notes.push(format!(
+            "{uplink} is a vtnet(4) NIC: setting promisc on it (FreeBSD PR 254343), cleared again when its bridge goes"
+        ));
     }
 
     /// Says which existing bridge is used and why, once per bridge, and records it unless a
