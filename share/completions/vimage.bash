@@ -119,7 +119,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__bridge)
-            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mac --mode --bridges --vnets --force --ip4_addr --ci_gw4 --devfs_ruleset --rcconf --dry-run --json"
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mac --mode --bridges --vnets --force --ip4_addr --ci_gw4 --devfs_ruleset --rcconf --mtu --flags --offload --dry-run --json"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -174,6 +174,18 @@ _vimage() {
                     return 0
                     ;;
                 --rcconf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mtu)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flags)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --offload)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -58,6 +58,9 @@ complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l ip4_addr -d 'ad
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l ci_gw4 -d 'default router(s) in the jail; auto = the LAN\'s router (default 0: not managed)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l devfs_ruleset -d 'number of vimage\'s devfs ruleset (ruleset 5 plus bpf, for DHCP); default 50, or the next free one' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l rcconf -d 'the jail\'s rc.conf (default: <jail path>/etc/rc.conf)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l mtu -d 'MTU of the jail ends of the epair NICs, at most the bridge\'s (default: the bridge\'s, which the host ends always carry)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l flags -d 'bridge member flags of the host ends: private, stp, edge, autoedge, ptp, autoptp, learn, discover, sticky (-FLAG clears)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l offload -d 'off: -txcsum -txcsum6 -tso -lro on both epair ends (IPsec between hosts; default on)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l dry-run -d 'print the plan as the exact FreeBSD commands, in order, and change nothing' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l json -d 'print one JSON document (schema 1, keys in docs/json.md) instead of text; a failure prints an error document' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -s v -l verbose -d 'print each FreeBSD command as it runs (stderr); -vv also why one failed'

@@ -15,8 +15,9 @@ use super::jails::{self, JailRow};
 use super::{CbsdDb, CbsdJail, DbOptions, Workdir};
 use crate::error::{Error, Kind, Result};
 use crate::model::addr::{parse_ci_gw4, parse_ip4_addr};
+use crate::model::link::{MemberFlag, parse_mtu};
 use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
-use crate::resolve::{self, NicName, NicPartial, Partial, Source};
+use crate::resolve::{self, LinkPartial, NicName, NicPartial, Partial, Source};
 
 /// The 14.x default row name; never an interface name inside a jail.
 const LEGACY_DEFAULT_NAME: &str = "epairb";
@@ -74,7 +75,18 @@ pub fn to_partial(jail: &JailRow, nics: &NicTable) -> Result<(JailName, Partial)
             None => None,
             Some(m) => Some(Mac::parse_assignable(m).map_err(|e| bad("nic_hwaddr", m, e.0))?),
         };
-        out.push(NicPartial { uplink: Some(uplink), name, mac });
+        // 15.x `nic_mtu` (0 = inherit, already `None`) and `nic_flags` (`private`; 0 = none):
+        // carried through to the NIC, so vimage neither drops them nor overwrites CBSD's MTU.
+        let mtu = match row.nic_mtu {
+            None => None,
+            Some(m) => Some(parse_mtu(&m.to_string()).map_err(|e| bad("nic_mtu", &m.to_string(), e.0))?),
+        };
+        let flags = match row.nic_flags.as_deref() {
+            None => None,
+            Some(f) => Some(MemberFlag::parse_list(f).map_err(|e| bad("nic_flags", f, e.0))?),
+        };
+        let link = LinkPartial { mtu, flags, offload_off: None };
+        out.push(NicPartial { uplink: Some(uplink), name, mac, link });
     }
     Ok((jname, Partial { list: Some(out), ..Partial::default() }))
 }

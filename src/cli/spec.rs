@@ -137,6 +137,21 @@ pub const VERBS: &[VerbSpec] = &[
                 "number of vimage's devfs ruleset (ruleset 5 plus bpf, for DHCP); default 50, or the next free one",
             ),
             key("rcconf", "PATH", "the jail's rc.conf (default: <jail path>/etc/rc.conf)"),
+            key(
+                "mtu",
+                "N",
+                "MTU of the jail ends of the epair NICs, at most the bridge's (default: the bridge's, which the host ends always carry)",
+            ),
+            key(
+                "flags",
+                "FLAG[,FLAG...]",
+                "bridge member flags of the host ends: private, stp, edge, autoedge, ptp, autoptp, learn, discover, sticky (-FLAG clears)",
+            ),
+            key(
+                "offload",
+                "on|off",
+                "off: -txcsum -txcsum6 -tso -lro on both epair ends (IPsec between hosts; default on)",
+            ),
             DRY_RUN,
             JSON,
         ],

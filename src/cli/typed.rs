@@ -102,6 +102,15 @@ pub struct BridgeKeys {
     /// `rcconf=`: as given (`None`: not given).
     #[arg(long = "rcconf")]
     pub rcconf: Option<String>,
+    /// `mtu=`: as given (`None`: not given).
+    #[arg(long = "mtu")]
+    pub mtu: Option<String>,
+    /// `flags=`: as given (`None`: not given).
+    #[arg(long = "flags")]
+    pub flags: Option<String>,
+    /// `offload=`: as given (`None`: not given).
+    #[arg(long = "offload")]
+    pub offload: Option<String>,
     /// `dry-run`: a flag.
     #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,

@@ -182,6 +182,10 @@ pub struct NicSpec {
     /// Its addresses (from `ip4_addr`); empty: vimage leaves its addresses alone.
     #[serde(default)]
     pub addrs: NicAddrs,
+    /// Its MTU, bridge member flags and offloads (`mtu=`, `flags=`, `offload=`, CBSD's
+    /// `nic_mtu`/`nic_flags`); the default changes nothing.
+    #[serde(default)]
+    pub link: super::link::NicLink,
 }
 
 /// What, beyond its NICs, a jail's network needs: default routers, the devfs ruleset that lets
@@ -242,6 +246,7 @@ impl JailNet {
                 mode: NicMode::Epair { uplink: u.clone() },
                 mac: None,
                 addrs: Default::default(),
+                link: Default::default(),
             })
             .collect();
         JailNet { jail, nics, addressing: Addressing::default(), force: false, userland: None }
@@ -275,6 +280,7 @@ impl JailNet {
                 mode: NicMode::Netgraph { uplink: u.clone() },
                 mac: None,
                 addrs: Default::default(),
+                link: Default::default(),
             });
         }
     }
@@ -291,6 +297,7 @@ impl JailNet {
                 mode: NicMode::Passthrough { iface: f.clone() },
                 mac: None,
                 addrs: Default::default(),
+                link: Default::default(),
             });
         }
     }

@@ -467,6 +467,28 @@ pub enum Op {
         /// `promisc` (true) or `-promisc`.
         on: bool,
     },
+    /// `ifconfig <bridge> private <member> -learn <member> …`: if_bridge member flags
+    /// (sbin/ifconfig/ifbridge.c `setbridge_private` & co., BRDGSIFFLGS). No undo of its own
+    /// on vimage's epair: the flags live in the membership, which goes with the epair; on an
+    /// adopted CBSD epair the planner gives the inverse flags as the step's undo.
+    MemberFlags {
+        /// The bridge.
+        bridge: IfRef,
+        /// Its member (an epair's host end).
+        member: IfRef,
+        /// The flags, in order (`private`, `-learn`).
+        flags: Vec<crate::model::link::MemberFlag>,
+    },
+    /// `ifconfig <iface> -txcsum -txcsum6 -tso -lro` (`off`) or the same without `-`: the
+    /// checksum and segmentation offloads of an epair end (`offload=off`, cbsd #892). No undo
+    /// of its own on vimage's epair (they go with it); an adopted epair's step carries the
+    /// inverse.
+    Offload {
+        /// The interface.
+        iface: IfRef,
+        /// Turn them off (true) or on.
+        off: bool,
+    },
     /// `ifconfig -j <jid> <iface> up` (`jexec <jid> ifconfig …` before 14.0).
     UpInJail {
         /// Where ifconfig runs: the jail instance, by ID (a jail restarted since planning is
@@ -521,6 +543,8 @@ impl Op {
             Op::Unvnet { iface, jid, up } => iface::unvnet(iface, *jid, *up),
             Op::UpInJail { at, iface } => iface::up_in_jail(at, iface),
             Op::Promisc { iface, on } => iface::promisc(iface, *on),
+            Op::MemberFlags { bridge, member, flags } => iface::member_flags(bridge, member, flags, b),
+            Op::Offload { iface, off } => iface::offload(iface, *off, b),
             Op::CreateJail { params, .. } => jail::create(params),
             Op::RemoveJail { jail } => jail::remove(jail),
             Op::ExecInJail { jail, command } => jail::exec_in(jail, command),
@@ -676,6 +700,8 @@ impl Op {
             | Op::NgShutdown { .. }
             | Op::Unvnet { .. }
             | Op::KldLoad { .. }
+            | Op::MemberFlags { .. }
+            | Op::Offload { .. }
             | Op::UpInJail { .. } => None,
             Op::Adopt { iface, .. } => Some(Op::Unadopt { iface: iface.clone(), description: None }),
             Op::DevfsRuleAdd { set, new_set: true, .. } => Some(Op::DevfsDelset { set: *set }),

@@ -416,6 +416,7 @@ fn nic_spec_uplinks_round_trip() {
         mode: crate::model::NicMode::Epair { uplink: Uplink::Auto },
         mac: None,
         addrs: Default::default(),
+        link: Default::default(),
     };
     assert_eq!(n.uplink().map(|u| u.to_string()).as_deref(), Some("auto"));
 }

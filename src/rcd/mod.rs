@@ -5,6 +5,7 @@
 pub mod vars;
 
 use crate::error::{Error, Kind, Result};
+use crate::model::link::{MemberFlag, parse_mtu, parse_offload};
 use crate::model::{IfName, JailName, JailNet, Uplink, Userland};
 use crate::paths::Paths;
 use crate::resolve::{self, NicName, NicPartial, Partial, Source};
@@ -42,6 +43,9 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "",
         "freebsd or linux: what runs in the jail (default: read from ROOTDIR/bin/sh); linux keeps the kernel's interface names and configures everything from the host",
     ),
+    ("vimage_NAME_mtu", "", "MTU of the jail ends of the epair NICs, at most the bridge's (default: the bridge's)"),
+    ("vimage_NAME_flags", "", "bridge member flags of the epairs' host ends, e.g. private"),
+    ("vimage_NAME_offload", "on", "off: -txcsum -txcsum6 -tso -lro on both ends of each epair"),
     ("vimage_NAME_devfs_enable", "YES", "mount devfs in the jail"),
     ("vimage_NAME_devfs_ruleset", "5", "the devfs ruleset of the jail's /dev"),
     ("vimage_NAME_exec_start", "/bin/sh /etc/rc", "run inside the jail by its /bin/sh once the network is up"),
@@ -83,6 +87,9 @@ pub struct VimageConf {
     pub parameters: Vec<String>,
     /// `vimage_NAME_userland`: `freebsd` or `linux`; unset, vimage reads the jail's /bin/sh.
     pub userland: Option<Userland>,
+    /// `vimage_NAME_mtu`, `_flags`, `_offload`: link settings of every epair NIC.
+    #[serde(skip)]
+    pub link: crate::resolve::LinkPartial,
 }
 
 /// The service's global settings and every vimage in `vimage_list`.
@@ -222,6 +229,19 @@ pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
             None => None,
             Some(u) => Some(Userland::parse(u).map_err(|e| bad("userland", e.0))?),
         },
+        link: crate::resolve::LinkPartial {
+            mtu: get("mtu").filter(|s| !s.is_empty()).map(parse_mtu).transpose().map_err(|e| bad("mtu", e.0))?,
+            flags: get("flags")
+                .filter(|s| !s.is_empty())
+                .map(MemberFlag::parse_list)
+                .transpose()
+                .map_err(|e| bad("flags", e.0))?,
+            offload_off: get("offload")
+                .filter(|s| !s.is_empty())
+                .map(parse_offload)
+                .transpose()
+                .map_err(|e| bad("offload", e.0))?,
+        },
     };
     if let Some(r) = conf.rootdir.as_deref().filter(|r| !r.starts_with('/')) {
         return Err(bad("rootdir", format!("{r:?} is not an absolute path")));
@@ -266,6 +286,7 @@ impl VimageConf {
                 uplink: Some(Uplink::parse(up).map_err(bad)?),
                 name: name.map(NicName::Chosen),
                 mac: None,
+                link: Default::default(),
             });
         }
         Ok(Partial {
@@ -273,6 +294,7 @@ impl VimageConf {
             bridges: Some(self.bridges.iter().map(|b| Uplink::parse(b).map_err(bad)).collect::<Result<Vec<_>>>()?),
             vnets: Some(self.vnets.iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?),
             userland: self.userland,
+            link: self.link.clone(),
             ..Partial::default()
         })
     }

@@ -18,6 +18,8 @@ pub const AVAILABLE_MODULES: &[(&str, &[&str])] = &[
     ("ng_bridge", &["netgraph"]),
     ("ng_eiface", &["netgraph"]),
     ("ng_iface", &["netgraph"]),
+    // lagg(4): `ifconfig lagg create` loads it (ifconfig.c ifmaybeload).
+    ("if_lagg", &[]),
 ];
 
 /// One loaded module file (`NAME.ko`, containing the module `NAME`).
