@@ -175,6 +175,29 @@ mod tests {
     }
 
     #[test]
+    fn v15_nic_mtu_and_nic_flags_are_carried_through_and_the_command_line_overrides_them() {
+        let mut row = nic(1, "eth0", Some("em0"), None);
+        row.nic_mtu = Some(1400);
+        row.nic_flags = Some("private".into());
+        let t = NicTable { shape: NicShape::V15, rows: vec![row.clone(), nic(2, "eth1", Some("em1"), None)] };
+        let n = to_jailnet(&jail("web1"), &t).unwrap();
+        assert_eq!(n.nics[0].link.mtu, Some(1400));
+        assert_eq!(n.nics[0].link.flags.iter().map(|f| f.to_string()).collect::<Vec<_>>(), ["private"]);
+        assert!(n.nics[1].link.is_default(), "0 and unset mean: inherit, no flags");
+        // `mtu=` on the command line (which lists no NICs) wins over the row, NIC by NIC.
+        let (_, cbsd) = to_partial(&jail("web1"), &t).unwrap();
+        let keys = crate::resolve::cli::Keys { mtu: Some("1300"), ..Default::default() };
+        let cli = crate::resolve::cli::partial(&JailName::parse("web1").unwrap(), &keys).unwrap();
+        let jn = JailName::parse("web1").unwrap();
+        let (n, _) = resolve::layer(&jn, &[(Source::CommandLine, &cli), (Source::Cbsd, &cbsd)]).unwrap();
+        assert_eq!((n.nics[0].link.mtu, n.nics[1].link.mtu), (Some(1300), Some(1300)));
+        assert_eq!(n.nics[0].link.flags.len(), 1, "the row's flags stay");
+        row.nic_flags = Some("span".into());
+        let e = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V15, rows: vec![row] }).unwrap_err().to_string();
+        assert!(e.contains("nic_flags") && e.contains("span"), "{e}");
+    }
+
+    #[test]
     fn v14_names_are_positional_and_v15_names_are_taken() {
         let rows = vec![nic(1, "epairb", Some("auto"), None), nic(2, "nic1", Some("em1"), Some("02:00:00:00:00:01"))];
         let n = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V14, rows: rows.clone() }).unwrap();

@@ -383,6 +383,23 @@ mod tests {
     }
 
     #[test]
+    fn rcconf_link_settings_reach_every_epair_nic_and_bad_ones_name_the_variable() {
+        let v = vars(
+            "vimage_list=web\nvimage_web_rootdir=/j/web\nvimage_web_epairs=\"em0 em1\"\nvimage_web_mtu=1400\n\
+             vimage_web_flags=\"private -learn\"\nvimage_web_offload=off\n",
+        );
+        let n = vimage(&v, "web").unwrap().jailnet().unwrap();
+        for nic in &n.nics {
+            assert_eq!(nic.link.mtu, Some(1400));
+            assert_eq!(nic.link.flags.iter().map(|f| f.to_string()).collect::<Vec<_>>(), ["private", "-learn"]);
+            assert!(nic.link.offload_off);
+        }
+        let bad = vars("vimage_list=web\nvimage_web_rootdir=/j/web\nvimage_web_flags=span\n");
+        let e = vimage(&bad, "web").unwrap_err().to_string();
+        assert!(e.contains("vimage_web_flags") && e.contains("unknown bridge member flag"), "{e}");
+    }
+
+    #[test]
     fn an_rcconf_vimage_resolves_alone_with_the_one_default_name() {
         let v = vars(
             "vimage_list=web\nvimage_web_rootdir=/j/web\nvimage_web_epairs=\"em0 auto\"\n\
