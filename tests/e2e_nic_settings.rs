@@ -302,3 +302,13 @@ fn doctor_reports_if_lagg_with_its_fix_in_text_and_json() {
     let lagg = j["checks"].as_array().unwrap().iter().find(|c| c["name"] == "if_lagg").unwrap().clone();
     assert_eq!(lagg["status"], "ok", "{lagg}");
 }
+
+#[test]
+fn link_settings_on_netgraph_nics_are_a_usage_error_and_nothing_changes() {
+    let w = World::demo();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "mode=netgraph", "mtu=1400"]);
+    assert_eq!(code(&o), 64, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("apply to epair NICs"), "{}", stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before);
+}

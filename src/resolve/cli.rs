@@ -67,6 +67,13 @@ pub fn partial(jail: &JailName, k: &Keys<'_>) -> Result<Partial> {
     let mut p = if k.lists_nics() { nics(jail, k)? } else { Partial::default() };
     addressing(jail, k, &mut p)?;
     p.link = link(jail, k)?;
+    if p.mode == Some(Mode::Netgraph) && p.link != LinkPartial::default() {
+        return Err(Error::jail(
+            Kind::Usage,
+            jail,
+            "mtu=, flags= and offload= apply to epair NICs (their host ends are if_bridge members); not to mode=netgraph",
+        ));
+    }
     p.force = Some(k.force);
     // When the keys list the NICs, nothing stored can change them: an `ip4_addr=` that names
     // none of them is refused now, before anything is read or locked.
