@@ -15,6 +15,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("bridges", "netgraph uplinks, one ng<i>_<jail> interface each (netgraph mode)"),
     ("vnets", "physical interfaces passed through into the jail"),
     ("userland", "freebsd or linux: what runs in the jail (default: read from its /bin/sh)"),
+    ("mtu", "MTU of the jail ends of the epair NICs, at most the bridge's"),
+    ("flags", "bridge member flags of the epairs' host ends (private, sticky, -learn, ...)"),
+    ("offload", "off: -txcsum -txcsum6 -tso -lro on both ends of each epair"),
 ];
 
 fn list(v: &str) -> Vec<String> {
@@ -43,6 +46,13 @@ pub fn validate(jail: &JailName, key: &str, value: &str) -> Result<String> {
             Ok(v.join(" "))
         }
         "userland" => Userland::parse(value).map(|u| u.as_str().to_string()).map_err(|e| bad(e.0)),
+        "mtu" => crate::model::link::parse_mtu(value).map(|m| m.to_string()).map_err(|e| bad(e.0)),
+        "flags" => crate::model::link::MemberFlag::parse_list(value)
+            .map(|l| l.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(" "))
+            .map_err(|e| bad(e.0)),
+        "offload" => crate::model::link::parse_offload(value)
+            .map(|off| if off { "off" } else { "on" }.to_string())
+            .map_err(|e| bad(e.0)),
         "mode" => match ModeKind::parse(value) {
             Ok(m @ (ModeKind::Epair | ModeKind::Netgraph)) => Ok(m.as_str().to_string()),
             _ => Err(bad("mode is epair or netgraph".into())),

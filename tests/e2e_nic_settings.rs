@@ -312,3 +312,22 @@ fn link_settings_on_netgraph_nics_are_a_usage_error_and_nothing_changes() {
     assert!(stderr(&o).contains("apply to epair NICs"), "{}", stderr(&o));
     assert_eq!(w.kernel().snapshot(), before);
 }
+
+#[test]
+fn vimage_set_stores_mtu_flags_and_offload_for_the_next_bridge() {
+    let w = jumbo_world();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["set", "jname=web1", "mtu=1500", "flags=private", "offload=off"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = w.vimage(&["set", "jname=web1", "flags=span"]);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    w.take_log();
+    let o = w.vimage(&["bridge", "jname=web1"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let log = w.take_log();
+    assert!(log.iter().any(|l| l.contains(" private epair")), "{log:?}");
+    assert_eq!(log.iter().filter(|l| l.ends_with("-txcsum -txcsum6 -tso -lro")).count(), 2, "{log:?}");
+    assert_eq!(w.kernel().jail_iface("web1", "eth0").unwrap().mtu, 1500);
+    assert_eq!(code(&w.vimage(&["unbridge", "jname=web1"])), 0);
+    assert_eq!(w.kernel().snapshot(), before);
+}

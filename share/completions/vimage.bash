@@ -571,7 +571,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__set)
-            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mode --bridges --vnets --userland --nic_hwaddr --enable --dry-run --json"
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mode --bridges --vnets --userland --mtu --flags --offload --nic_hwaddr --enable --dry-run --json"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -606,6 +606,18 @@ _vimage() {
                     return 0
                     ;;
                 --userland)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mtu)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flags)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --offload)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

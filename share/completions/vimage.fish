@@ -112,6 +112,9 @@ complete -c vimage -n "__fish_vimage_using_subcommand set" -l mode -d 'how the j
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l bridges -d 'netgraph uplinks, one ng<i>_<jail> interface each' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l vnets -d 'physical interfaces to pass through' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l userland -d 'what runs in the jail (default: read from its /bin/sh); linux: NICs keep the kernel\'s names, nothing runs inside' -r
+complete -c vimage -n "__fish_vimage_using_subcommand set" -l mtu -d 'MTU of the jail ends of the epair NICs, at most the bridge\'s' -r
+complete -c vimage -n "__fish_vimage_using_subcommand set" -l flags -d 'bridge member flags of the epairs\' host ends (private, sticky, -learn, ...)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand set" -l offload -d 'off: -txcsum -txcsum6 -tso -lro on both ends of each epair' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l nic_hwaddr -d 'MACs of the jail\'s NICs, written into CBSD\'s jailnic rows (CBSD only)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l enable -d 'install (1) or remove (0) the CBSD integration for the jail (CBSD only)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l dry-run -d 'print the plan as the exact FreeBSD commands, in order, and change nothing' -r

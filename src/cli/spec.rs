@@ -256,6 +256,13 @@ pub const VERBS: &[VerbSpec] = &[
                 "freebsd|linux",
                 "what runs in the jail (default: read from its /bin/sh); linux: NICs keep the kernel's names, nothing runs inside",
             ),
+            key("mtu", "N", "MTU of the jail ends of the epair NICs, at most the bridge's"),
+            key(
+                "flags",
+                "FLAG[,FLAG...]",
+                "bridge member flags of the epairs' host ends (private, sticky, -learn, ...)",
+            ),
+            key("offload", "on|off", "off: -txcsum -txcsum6 -tso -lro on both ends of each epair"),
             key("nic_hwaddr", "MAC[,MAC...]", "MACs of the jail's NICs, written into CBSD's jailnic rows (CBSD only)"),
             key("enable", "1|0", "install (1) or remove (0) the CBSD integration for the jail (CBSD only)"),
             DRY_RUN,

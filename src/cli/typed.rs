@@ -219,6 +219,15 @@ pub struct SetKeys {
     /// `userland=`: as given (`None`: not given).
     #[arg(long = "userland")]
     pub userland: Option<String>,
+    /// `mtu=`: as given (`None`: not given).
+    #[arg(long = "mtu")]
+    pub mtu: Option<String>,
+    /// `flags=`: as given (`None`: not given).
+    #[arg(long = "flags")]
+    pub flags: Option<String>,
+    /// `offload=`: as given (`None`: not given).
+    #[arg(long = "offload")]
+    pub offload: Option<String>,
     /// `nic_hwaddr=`: as given (`None`: not given).
     #[arg(long = "nic_hwaddr")]
     pub nic_hwaddr: Option<String>,
@@ -242,7 +251,7 @@ impl SetKeys {
     /// with their values (`None`: not given). The settings are kept by name in vimage's
     /// database, so the names are spelled here, beside the fields; a test keeps them equal
     /// to `settings::KEYS` and to the fields' keys.
-    pub fn settings(&self) -> [(&'static str, Option<&str>); 6] {
+    pub fn settings(&self) -> [(&'static str, Option<&str>); 9] {
         [
             ("interface", self.interface.as_deref()),
             ("ifname", self.ifname.as_deref()),
@@ -250,6 +259,9 @@ impl SetKeys {
             ("bridges", self.bridges.as_deref()),
             ("vnets", self.vnets.as_deref()),
             ("userland", self.userland.as_deref()),
+            ("mtu", self.mtu.as_deref()),
+            ("flags", self.flags.as_deref()),
+            ("offload", self.offload.as_deref()),
         ]
     }
 }
