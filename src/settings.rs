@@ -18,6 +18,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("vlan", "VLAN of each epair NIC's uplink, comma or blank separated (0 = none)"),
     ("vlan_untagged", "FreeBSD 15: untagged VLAN of each NIC on a VLAN-filtering bridge (0 = none)"),
     ("vlan_tagged", "FreeBSD 15: tagged VLANs of each NIC (N,M,A-B), blank separated per NIC"),
+    ("mtu", "MTU of the jail ends of the epair NICs, at most the bridge's"),
+    ("flags", "bridge member flags of the epairs' host ends (private, sticky, -learn, ...)"),
+    ("offload", "off: -txcsum -txcsum6 -tso -lro on both ends of each epair"),
 ];
 
 fn list(v: &str) -> Vec<String> {
@@ -62,6 +65,13 @@ pub fn validate(jail: &JailName, key: &str, value: &str) -> Result<String> {
             Ok(out.join(" "))
         }
         "userland" => Userland::parse(value).map(|u| u.as_str().to_string()).map_err(|e| bad(e.0)),
+        "mtu" => crate::model::link::parse_mtu(value).map(|m| m.to_string()).map_err(|e| bad(e.0)),
+        "flags" => crate::model::link::MemberFlag::parse_list(value)
+            .map(|l| l.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(" "))
+            .map_err(|e| bad(e.0)),
+        "offload" => crate::model::link::parse_offload(value)
+            .map(|off| if off { "off" } else { "on" }.to_string())
+            .map_err(|e| bad(e.0)),
         "mode" => match ModeKind::parse(value) {
             Ok(m @ (ModeKind::Epair | ModeKind::Netgraph)) => Ok(m.as_str().to_string()),
             _ => Err(bad("mode is epair or netgraph".into())),

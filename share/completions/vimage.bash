@@ -125,7 +125,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__bridge)
-            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mac --mode --bridges --vnets --vlan --vlan_untagged --vlan_tagged --force --ip4_addr --ci_gw4 --devfs_ruleset --rcconf --dry-run --json"
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mac --mode --bridges --vnets --vlan --vlan_untagged --vlan_tagged --force --ip4_addr --ci_gw4 --devfs_ruleset --rcconf --mtu --flags --offload --dry-run --json"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -192,6 +192,18 @@ _vimage() {
                     return 0
                     ;;
                 --rcconf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mtu)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flags)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --offload)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -657,7 +669,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__set)
-            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mode --bridges --vnets --userland --vlan --vlan_untagged --vlan_tagged --nic_hwaddr --enable --dry-run --json"
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --interface --ifname --mode --bridges --vnets --userland --vlan --vlan_untagged --vlan_tagged --mtu --flags --offload --nic_hwaddr --enable --dry-run --json"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -704,6 +716,18 @@ _vimage() {
                     return 0
                     ;;
                 --vlan_tagged)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mtu)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flags)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --offload)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -62,6 +62,9 @@ complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l ip4_addr -d 'ad
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l ci_gw4 -d 'default router(s) in the jail; auto = the LAN\'s router (default 0: not managed)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l devfs_ruleset -d 'number of vimage\'s devfs ruleset (ruleset 5 plus bpf, for DHCP); default 50, or the next free one' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l rcconf -d 'the jail\'s rc.conf (default: <jail path>/etc/rc.conf)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l mtu -d 'MTU of the jail ends of the epair NICs, at most the bridge\'s (default: the bridge\'s, which the host ends always carry)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l flags -d 'bridge member flags of the host ends: private, stp, edge, autoedge, ptp, autoptp, learn, discover, sticky (-FLAG clears)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l offload -d 'off: -txcsum -txcsum6 -tso -lro on both epair ends (IPsec between hosts; default on)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l dry-run -d 'print the plan as the exact FreeBSD commands, in order, and change nothing' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l json -d 'print one JSON document (schema 1, keys in docs/json.md) instead of text; a failure prints an error document' -r
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -s v -l verbose -d 'print each FreeBSD command as it runs (stderr); -vv also why one failed'
@@ -116,6 +119,9 @@ complete -c vimage -n "__fish_vimage_using_subcommand set" -l userland -d 'what 
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l vlan -d 'VLAN of each epair NIC\'s uplink (vlan(4) UPLINK.N; 0 = none)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l vlan_untagged -d 'FreeBSD 15: untagged VLAN of each NIC on a VLAN-filtering bridge (0 = none)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l vlan_tagged -d 'FreeBSD 15: tagged VLANs of each NIC (N,M,A-B; blank separates NICs)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand set" -l mtu -d 'MTU of the jail ends of the epair NICs, at most the bridge\'s' -r
+complete -c vimage -n "__fish_vimage_using_subcommand set" -l flags -d 'bridge member flags of the epairs\' host ends (private, sticky, -learn, ...)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand set" -l offload -d 'off: -txcsum -txcsum6 -tso -lro on both ends of each epair' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l nic_hwaddr -d 'MACs of the jail\'s NICs, written into CBSD\'s jailnic rows (CBSD only)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l enable -d 'install (1) or remove (0) the CBSD integration for the jail (CBSD only)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand set" -l dry-run -d 'print the plan as the exact FreeBSD commands, in order, and change nothing' -r

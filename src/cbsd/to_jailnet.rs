@@ -18,9 +18,10 @@ use super::jails::{self, JailRow};
 use super::{CbsdDb, CbsdJail, DbOptions, Workdir};
 use crate::error::{Error, Kind, Result};
 use crate::model::addr::{parse_ci_gw4, parse_ip4_addr};
+use crate::model::link::{MemberFlag, parse_mtu};
 use crate::model::vlan::{parse_vid, parse_vid_list};
 use crate::model::{IfName, JailName, JailNet, Mac, NicSpec, Uplink};
-use crate::resolve::{self, NicName, NicPartial, Partial, Source, VlanPartial};
+use crate::resolve::{self, LinkPartial, NicName, NicPartial, Partial, Source, VlanPartial};
 
 /// The 14.x default row name; never an interface name inside a jail.
 const LEGACY_DEFAULT_NAME: &str = "epairb";
@@ -89,7 +90,18 @@ pub fn to_partial(jail: &JailRow, nics: &NicTable) -> Result<(JailName, Partial)
             Some(v) => parse_vid_list(v).map_err(|e| bad("nic_vlan_tagged", v, e.0))?,
         };
         let vlan = VlanPartial { vlan: None, untagged: Some(untagged), tagged: Some(tagged) };
-        out.push(NicPartial { uplink: Some(uplink), name, mac, vlan });
+        // 15.x `nic_mtu` (0 = inherit, already `None`) and `nic_flags` (`private`; 0 = none):
+        // carried through to the NIC, so vimage neither drops them nor overwrites CBSD's MTU.
+        let mtu = match row.nic_mtu {
+            None => None,
+            Some(m) => Some(parse_mtu(&m.to_string()).map_err(|e| bad("nic_mtu", &m.to_string(), e.0))?),
+        };
+        let flags = match row.nic_flags.as_deref() {
+            None => None,
+            Some(f) => Some(MemberFlag::parse_list(f).map_err(|e| bad("nic_flags", f, e.0))?),
+        };
+        let link = LinkPartial { mtu, flags, offload_off: None };
+        out.push(NicPartial { uplink: Some(uplink), name, mac, vlan, link });
     }
     Ok((jname, Partial { list: Some(out), ..Partial::default() }))
 }
@@ -193,6 +205,29 @@ mod tests {
         let e = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V15, rows: vec![bad] }).unwrap_err();
         assert!(e.to_string().contains("nic_vlan_untagged") && e.to_string().contains("4095"), "{e}");
         assert_eq!(e.exit_code(), 65);
+    }
+
+    #[test]
+    fn v15_nic_mtu_and_nic_flags_are_carried_through_and_the_command_line_overrides_them() {
+        let mut row = nic(1, "eth0", Some("em0"), None);
+        row.nic_mtu = Some(1400);
+        row.nic_flags = Some("private".into());
+        let t = NicTable { shape: NicShape::V15, rows: vec![row.clone(), nic(2, "eth1", Some("em1"), None)] };
+        let n = to_jailnet(&jail("web1"), &t).unwrap();
+        assert_eq!(n.nics[0].link.mtu, Some(1400));
+        assert_eq!(n.nics[0].link.flags.iter().map(|f| f.to_string()).collect::<Vec<_>>(), ["private"]);
+        assert!(n.nics[1].link.is_default(), "0 and unset mean: inherit, no flags");
+        // `mtu=` on the command line (which lists no NICs) wins over the row, NIC by NIC.
+        let (_, cbsd) = to_partial(&jail("web1"), &t).unwrap();
+        let keys = crate::resolve::cli::Keys { mtu: Some("1300"), ..Default::default() };
+        let cli = crate::resolve::cli::partial(&JailName::parse("web1").unwrap(), &keys).unwrap();
+        let jn = JailName::parse("web1").unwrap();
+        let (n, _) = resolve::layer(&jn, &[(Source::CommandLine, &cli), (Source::Cbsd, &cbsd)]).unwrap();
+        assert_eq!((n.nics[0].link.mtu, n.nics[1].link.mtu), (Some(1300), Some(1300)));
+        assert_eq!(n.nics[0].link.flags.len(), 1, "the row's flags stay");
+        row.nic_flags = Some("span".into());
+        let e = to_jailnet(&jail("web1"), &NicTable { shape: NicShape::V15, rows: vec![row] }).unwrap_err().to_string();
+        assert!(e.contains("nic_flags") && e.contains("span"), "{e}");
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub fn keys(k: &BridgeKeys) -> Keys<'_> {
         devfs_ruleset: k.devfs_ruleset.as_deref(),
         rcconf: k.rcconf.as_deref(),
         force: k.force,
+        mtu: k.mtu.as_deref(),
+        flags: k.flags.as_deref(),
+        offload: k.offload.as_deref(),
     }
 }
 

@@ -55,6 +55,8 @@ pub struct DoctorFacts {
     pub ip_forwarding: bool,
     /// `kldstat -q -m if_vlan`: vlan(4) is loaded or compiled in (GENERIC's `device vlan`).
     pub if_vlan: bool,
+    /// `kldstat -q -m if_lagg`: lagg(4) is there, for a lagg uplink (`interface=lagg0`).
+    pub if_lagg: bool,
 }
 
 /// Gathers [`DoctorFacts`]: reads only.
@@ -63,7 +65,8 @@ pub fn gather_facts(host: &mut dyn Host) -> Result<DoctorFacts> {
     let names: Vec<&str> = MODULES.iter().map(|(m, _, _)| *m).collect();
     let modules = gather::modules_loaded(host, &names);
     let if_vlan = gather::modules_loaded(host, &["if_vlan"]).first().is_some_and(|(_, l)| *l);
-    Ok(DoctorFacts { kernel, modules, ip_forwarding: gather::ip_forwarding(host), if_vlan })
+    let if_lagg = gather::modules_loaded(host, &["if_lagg"]).first().is_some_and(|(_, l)| *l);
+    Ok(DoctorFacts { kernel, modules, ip_forwarding: gather::ip_forwarding(host), if_vlan, if_lagg })
 }
 
 /// Judges the facts: every check, as the admin reads it. `loaded` are the modules a fix has
@@ -117,6 +120,24 @@ pub fn checks(f: &DoctorFacts, loaded: &[String]) -> Vec<Check> {
         });
     }
     out.extend(vlan_checks(f, loaded));
+    // lagg(4) is not needed by any mode, only by a lagg uplink: never `missing`, and not
+    // among [`MODULES`], so `doctor --fix` does not load it for nothing. `ifconfig lagg
+    // create` loads it on first use (ifconfig.c ifmaybeload).
+    let lagg = f.if_lagg || loaded.iter().any(|l| l == "if_lagg");
+    out.push(if lagg {
+        check("if_lagg", "ok", "loaded: lagg(4) interfaces can be uplinks (interface=lagg0)".into(), None, None, "lagg")
+    } else {
+        check(
+            "if_lagg",
+            "info",
+            "not loaded; loadable (ifconfig lagg create loads it): needed only for a lagg(4) uplink, whose lagg \
+             (interface=lagg0), never a port of it, is what vimage bridges"
+                .into(),
+            Some("kldload if_lagg".into()),
+            Some("sysrc kld_list+=if_lagg".into()),
+            "lagg",
+        )
+    });
     let on = f.ip_forwarding;
     out.push(check(
         "ip forwarding",
@@ -339,7 +360,7 @@ mod vlan_tests {
 
     fn facts(osreldate: u32, if_vlan: bool) -> DoctorFacts {
         let kernel = KernelFacts { vimage: true, osreldate, ..KernelFacts::default() };
-        DoctorFacts { kernel, modules: Vec::new(), ip_forwarding: false, if_vlan }
+        DoctorFacts { kernel, modules: Vec::new(), ip_forwarding: false, if_vlan, if_lagg: false }
     }
 
     fn find<'a>(c: &'a [Check], name: &str) -> &'a Check {

@@ -112,6 +112,15 @@ pub struct BridgeKeys {
     /// `rcconf=`: as given (`None`: not given).
     #[arg(long = "rcconf")]
     pub rcconf: Option<String>,
+    /// `mtu=`: as given (`None`: not given).
+    #[arg(long = "mtu")]
+    pub mtu: Option<String>,
+    /// `flags=`: as given (`None`: not given).
+    #[arg(long = "flags")]
+    pub flags: Option<String>,
+    /// `offload=`: as given (`None`: not given).
+    #[arg(long = "offload")]
+    pub offload: Option<String>,
     /// `dry-run`: a flag.
     #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub dry_run: bool,
@@ -229,6 +238,15 @@ pub struct SetKeys {
     /// `vlan_tagged=`: as given (`None`: not given).
     #[arg(long = "vlan_tagged")]
     pub vlan_tagged: Option<String>,
+    /// `mtu=`: as given (`None`: not given).
+    #[arg(long = "mtu")]
+    pub mtu: Option<String>,
+    /// `flags=`: as given (`None`: not given).
+    #[arg(long = "flags")]
+    pub flags: Option<String>,
+    /// `offload=`: as given (`None`: not given).
+    #[arg(long = "offload")]
+    pub offload: Option<String>,
     /// `nic_hwaddr=`: as given (`None`: not given).
     #[arg(long = "nic_hwaddr")]
     pub nic_hwaddr: Option<String>,
@@ -252,7 +270,7 @@ impl SetKeys {
     /// with their values (`None`: not given). The settings are kept by name in vimage's
     /// database, so the names are spelled here, beside the fields; a test keeps them equal
     /// to `settings::KEYS` and to the fields' keys.
-    pub fn settings(&self) -> [(&'static str, Option<&str>); 9] {
+    pub fn settings(&self) -> [(&'static str, Option<&str>); 12] {
         [
             ("interface", self.interface.as_deref()),
             ("ifname", self.ifname.as_deref()),
@@ -263,6 +281,9 @@ impl SetKeys {
             ("vlan", self.vlan.as_deref()),
             ("vlan_untagged", self.vlan_untagged.as_deref()),
             ("vlan_tagged", self.vlan_tagged.as_deref()),
+            ("mtu", self.mtu.as_deref()),
+            ("flags", self.flags.as_deref()),
+            ("offload", self.offload.as_deref()),
         ]
     }
 }

@@ -314,6 +314,7 @@ fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, ru
             ng_promisc: Some(*promisc),
             ng_autosrc: Some(*autosrc),
         }),
+        Effect::UplinkPromisc { bridge } => db.mark_uplink_promisc(&resolve(bridge, b)?),
         Effect::BridgeGone { name } => db.delete_bridge(name),
         Effect::Mac { nic, mac } => db.remember_mac(jail, *nic, mac),
         Effect::Lease { net, nic, addr } => {

@@ -514,11 +514,21 @@ pub fn for_unbridge(
     bridges.sort();
     bridges.dedup();
     for b in bridges {
-        if v.host_ifaces.contains_key(&b) || db.bridge_users(&b, jail.as_str())? > 0 {
+        if db.bridge_users(&b, jail.as_str())? > 0 {
             continue;
         }
-        if let Some(s) = iface(host, &b)? {
-            v.host_ifaces.insert(b, s);
+        if !v.host_ifaces.contains_key(&b)
+            && let Some(s) = iface(host, &b)?
+        {
+            v.host_ifaces.insert(b.clone(), s);
+        }
+        // The last jail of a bridge whose vtnet uplink vimage made promiscuous: the record and
+        // the uplink's flags, so the plan can turn promisc off again (see `Effect::UplinkPromisc`).
+        if let Some(r) = recorded.iter().find(|r| r.name == b && !r.is_netgraph() && r.ng_promisc == Some(false)) {
+            v.bridges.push(r.clone());
+            if let Some(s) = iface(host, &r.uplink)? {
+                v.host_ifaces.insert(r.uplink.clone(), s);
+            }
         }
     }
     // The jail's vlan(4) uplinks (`<parent>.<tag>`, the only kind vimage creates): whether one

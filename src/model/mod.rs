@@ -9,6 +9,7 @@
 //! `net` (`JailNet`) on both; `privnet` (private networks, `vimage net`) on `addr`. Everything is re-exported here, so users write `model::X`.
 
 pub mod addr;
+pub mod link;
 mod names;
 mod net;
 pub mod privnet;

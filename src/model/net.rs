@@ -194,6 +194,10 @@ pub struct NicSpec {
     /// Its VLANs (`vlan=`, `vlan_untagged=`, `vlan_tagged=`); empty: none.
     #[serde(default)]
     pub vlan: NicVlan,
+    /// Its MTU, bridge member flags and offloads (`mtu=`, `flags=`, `offload=`, CBSD's
+    /// `nic_mtu`/`nic_flags`); the default changes nothing.
+    #[serde(default)]
+    pub link: super::link::NicLink,
 }
 
 /// What, beyond its NICs, a jail's network needs: default routers, the devfs ruleset that lets
@@ -263,6 +267,7 @@ impl JailNet {
                 mac: None,
                 addrs: Default::default(),
                 vlan: NicVlan::default(),
+                link: Default::default(),
             })
             .collect();
         JailNet { jail, nics, addressing: Addressing::default(), force: false, userland: None }
@@ -305,6 +310,7 @@ impl JailNet {
                 mac: None,
                 addrs: Default::default(),
                 vlan: NicVlan::default(),
+                link: Default::default(),
             });
         }
     }
@@ -322,6 +328,7 @@ impl JailNet {
                 mac: None,
                 addrs: Default::default(),
                 vlan: NicVlan::default(),
+                link: Default::default(),
             });
         }
     }

@@ -134,6 +134,37 @@ pub(super) fn configure_in_jail(jid: u32, iface: &IfRef, mac: &Mac, b: &Bindings
     ifconfig(vec!["-j".into(), jid.to_string(), iface.display(b), "ether".into(), mac.to_string(), "up".into()])
 }
 
+/// `ifconfig <iface> promisc` / `ifconfig <iface> -promisc`
+pub(super) fn promisc(iface: &str, on: bool) -> Cmd {
+    ifconfig(vec![iface.to_string(), if on { "promisc" } else { "-promisc" }.into()])
+}
+
+/// `ifconfig <bridge> FLAG <member> [FLAG <member> …]`
+pub(super) fn member_flags(
+    bridge: &IfRef,
+    member: &IfRef,
+    flags: &[crate::model::link::MemberFlag],
+    b: &Bindings,
+) -> Cmd {
+    let m = member.display(b);
+    let mut a = vec![bridge.display(b)];
+    for f in flags {
+        a.extend([f.to_string(), m.clone()]);
+    }
+    ifconfig(a)
+}
+
+/// The offloads `offload=off` turns off (sbin/ifconfig/ifconfig.c `cmds`: `txcsum`
+/// IFCAP_TXCSUM, `txcsum6` IFCAP_TXCSUM_IPV6, `tso` IFCAP_TSO, `lro` IFCAP_LRO).
+pub const OFFLOADS: [&str; 4] = ["txcsum", "txcsum6", "tso", "lro"];
+
+/// `ifconfig <iface> -txcsum -txcsum6 -tso -lro` (or without the `-`)
+pub(super) fn offload(iface: &IfRef, off: bool, b: &Bindings) -> Cmd {
+    let mut a = vec![iface.display(b)];
+    a.extend(OFFLOADS.iter().map(|w| if off { format!("-{w}") } else { w.to_string() }));
+    ifconfig(a)
+}
+
 /// `ifconfig <iface> destroy`
 pub(super) fn destroy(iface: &IfRef, b: &Bindings) -> Cmd {
     ifconfig(vec![iface.display(b), "destroy".into()])

@@ -538,6 +538,39 @@ pub enum Op {
         /// `+iftagged` (true) or `-iftagged`.
         add: bool,
     },
+    /// `ifconfig <iface> promisc` (`on`) or `-promisc`: IFF_PPROMISC on a host uplink
+    /// (sbin/ifconfig/ifconfig.c `setifflags`). A vtnet(4) uplink drops frames for MACs it
+    /// does not know unless promiscuous, bridge or not (FreeBSD PR 254343; CBSD's vnet.subr
+    /// does the same), so vimage sets it as it makes the bridge, and clears it only when the
+    /// bridge it made goes and its record says vimage set it.
+    Promisc {
+        /// The host interface (a vtnet uplink).
+        iface: String,
+        /// `promisc` (true) or `-promisc`.
+        on: bool,
+    },
+    /// `ifconfig <bridge> private <member> -learn <member> …`: if_bridge member flags
+    /// (sbin/ifconfig/ifbridge.c `setbridge_private` & co., BRDGSIFFLGS). No undo of its own
+    /// on vimage's epair: the flags live in the membership, which goes with the epair; on an
+    /// adopted CBSD epair the planner gives the inverse flags as the step's undo.
+    MemberFlags {
+        /// The bridge.
+        bridge: IfRef,
+        /// Its member (an epair's host end).
+        member: IfRef,
+        /// The flags, in order (`private`, `-learn`).
+        flags: Vec<crate::model::link::MemberFlag>,
+    },
+    /// `ifconfig <iface> -txcsum -txcsum6 -tso -lro` (`off`) or the same without `-`: the
+    /// checksum and segmentation offloads of an epair end (`offload=off`, cbsd #892). No undo
+    /// of its own on vimage's epair (they go with it); an adopted epair's step carries the
+    /// inverse.
+    Offload {
+        /// The interface.
+        iface: IfRef,
+        /// Turn them off (true) or on.
+        off: bool,
+    },
     /// `ifconfig -j <jid> <iface> up` (`jexec <jid> ifconfig …` before 14.0).
     UpInJail {
         /// Where ifconfig runs: the jail instance, by ID (a jail restarted since planning is
@@ -637,6 +670,9 @@ impl Op {
             Op::Vnet { iface, jid, .. } => iface::vnet(iface, *jid),
             Op::Unvnet { iface, jid, up } => iface::unvnet(iface, *jid, *up),
             Op::UpInJail { at, iface } => iface::up_in_jail(at, iface),
+            Op::Promisc { iface, on } => iface::promisc(iface, *on),
+            Op::MemberFlags { bridge, member, flags } => iface::member_flags(bridge, member, flags, b),
+            Op::Offload { iface, off } => iface::offload(iface, *off, b),
             Op::CreateJail { params, .. } => jail::create(params),
             Op::RemoveJail { jail } => jail::remove(jail),
             Op::ExecInJail { jail, command } => jail::exec_in(jail, command),
@@ -679,7 +715,7 @@ impl Op {
     /// caller's to say (a teardown and a crash recovery accept it; a setup does not).
     pub fn already_gone(&self, out: &Output) -> bool {
         match self {
-            Op::Destroy { .. } => iface::destroy_gone(out),
+            Op::Destroy { .. } | Op::Promisc { .. } => iface::destroy_gone(out),
             Op::Unvnet { .. } | Op::Reclaim { .. } => iface::unvnet_gone(out),
             Op::RemoveJail { .. } | Op::JailSetDevfs { .. } => jail::jail_gone(out),
             Op::DevfsUse { .. } | Op::DevfsApply { .. } => devfs::mount_gone(out),
@@ -799,6 +835,8 @@ impl Op {
                 add: false,
             }),
             Op::MarkVlan { .. } | Op::VlanFilter { .. } | Op::MemberVlans { .. } | Op::UplinkTagged { .. } => None,
+            Op::Promisc { iface, on: true } => Some(Op::Promisc { iface: iface.clone(), on: false }),
+            Op::Promisc { on: false, .. } => None,
             Op::AddMember { .. }
             | Op::MoveToJail { .. }
             | Op::RenameInJail { .. }
@@ -816,6 +854,8 @@ impl Op {
             | Op::UpInJail { .. }
             | Op::BridgeAddr { .. }
             | Op::MemberFlag { .. }
+            | Op::MemberFlags { .. }
+            | Op::Offload { .. }
             | Op::PfCheckConf { .. }
             | Op::PfLoadConf { .. } => None,
             Op::Adopt { iface, .. } => Some(Op::Unadopt { iface: iface.clone(), description: None }),
@@ -891,6 +931,7 @@ impl Op {
                 | Op::PfLoadAnchor { .. }
                 | Op::PfFlushAnchor { .. }
                 | Op::SysctlSet { .. }
+                | Op::Promisc { on: true, .. }
         )
     }
 

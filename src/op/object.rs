@@ -28,7 +28,10 @@ impl Op {
             | Op::Reclaim { iface, .. }
             | Op::Vnet { iface, .. }
             | Op::Unvnet { iface, .. }
-            | Op::UpInJail { iface, .. } => Object::new(Interface, iface),
+            | Op::UpInJail { iface, .. }
+            | Op::Promisc { iface, .. } => Object::new(Interface, iface),
+            Op::MemberFlags { bridge, .. } => Object::new(Bridge, bridge.display(b)),
+            Op::Offload { iface, .. } => Object::new(Interface, iface.display(b)),
             Op::RenameBackInJail { from, .. } => Object::new(Interface, from),
             Op::Slaac { iface, .. } | Op::Dhclient { iface, .. } => Object::new(Interface, iface),
             Op::CreateJail { jail, .. }

@@ -34,6 +34,14 @@ pub struct IfStatus {
     pub inet6_cidr: Vec<(Ipv6Addr, u8)>,
     /// The `nd6 options=…<…>` flag names (`IFDISABLED`, `ACCEPT_RTADV`, …).
     pub nd6: Vec<String>,
+    /// The `flags=…<…>` names (`UP`, `PROMISC`, `PPROMISC`, …): `PPROMISC` says the admin (or
+    /// vimage, for a vtnet uplink) asked for promiscuous mode, apart from the `PROMISC` a
+    /// bridge member gets from the bridge.
+    pub flags: Vec<String>,
+    /// The ports of a lagg(4), from its `laggport: em0 flags=…` lines (iflagg.c
+    /// `lagg_status`). A port's own status says nothing of its lagg on 14.x, so this is how
+    /// vimage tells that `em0` is a lagg port, which if_bridge refuses as a member.
+    pub lagg_ports: Vec<String>,
     /// A vlan(4): its tag and parent (`vlan: 100 vlanproto: 802.1q vlanpcp: 0 parent
     /// interface: em0`, ifvlan.c `vlan_status`); the parent is `None` for `<none>`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,6 +77,11 @@ impl IfStatus {
         self.groups.iter().any(|g| g == "bridge")
     }
 
+    /// True when `flags=` holds `f` (`PPROMISC`).
+    pub fn has_flag(&self, f: &str) -> bool {
+        self.flags.iter().any(|x| x == f)
+    }
+
     /// True when the interface is in interface group `g`.
     pub fn in_group(&self, g: &str) -> bool {
         self.groups.iter().any(|x| x == g)
@@ -98,6 +111,10 @@ pub fn parse_status(text: &str) -> Vec<IfStatus> {
             cur.mac = m.split_whitespace().next().map(str::to_string);
         } else if let Some(g) = l.strip_prefix("groups: ") {
             cur.groups = g.split_whitespace().map(str::to_string).collect();
+        } else if let Some(p) = l.strip_prefix("laggport: ") {
+            if let Some(name) = p.split_whitespace().next() {
+                cur.lagg_ports.push(name.to_string());
+            }
         } else if let Some(m) = l.strip_prefix("member: ") {
             if let Some(name) = m.split_whitespace().next() {
                 cur.members.push(name.to_string());
@@ -186,7 +203,8 @@ fn parse_first_line(line: &str) -> Option<IfStatus> {
     if let (Some(open), Some(close)) = (rest.find('<'), rest.find('>'))
         && open < close
     {
-        st.up = rest[open + 1..close].split(',').any(|f| f == "UP");
+        st.flags = rest[open + 1..close].split(',').filter(|f| !f.is_empty()).map(str::to_string).collect();
+        st.up = st.flags.iter().any(|f| f == "UP");
     }
     let mut words = rest.split_whitespace();
     while let Some(w) = words.next() {
@@ -251,6 +269,23 @@ epair0b: flags=1008842<BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mt
         assert!(!v[2].up);
         assert_eq!(v[2].mtu, 9000);
         assert_eq!(v[2].description.as_deref(), Some("has: colons and spaces"));
+    }
+
+    #[test]
+    fn reads_flags_and_lagg_ports_iflagg_c_lagg_status() {
+        let t = "lagg0: flags=1008943<UP,BROADCAST,RUNNING,PROMISC,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
+\tether 00:1b:21:aa:bb:cc
+\tlaggproto failover lagghash l2,l3,l4
+\tlaggport: em0 flags=5<MASTER,ACTIVE>
+\tlaggport: em1 flags=0<>
+\tgroups: lagg
+vtnet0: flags=1028943<UP,BROADCAST,RUNNING,PROMISC,SIMPLEX,MULTICAST,PPROMISC,LOWER_UP> metric 0 mtu 1500
+\tether 52:54:00:12:34:56
+";
+        let v = parse_status(t);
+        assert_eq!(v[0].lagg_ports, ["em0", "em1"]);
+        assert!(v[0].has_flag("PROMISC") && !v[0].has_flag("PPROMISC"));
+        assert!(v[1].has_flag("PPROMISC") && v[1].up && v[1].lagg_ports.is_empty());
     }
 
     #[test]

@@ -28,6 +28,11 @@ use crate::naming::{bridge_marker, cbsd_epair_descr, epair_peer, is_epair_a_end}
 use crate::op::{IfRef, Op, Slot};
 use crate::parse::ifconfig::IfStatus;
 
+/// True for a vtnet(4) interface (`vtnet0`): the driver name, then only the unit's digits.
+pub(super) fn is_vtnet(name: &str) -> bool {
+    name.strip_prefix("vtnet").is_some_and(|u| !u.is_empty() && u.bytes().all(|c| c.is_ascii_digit()))
+}
+
 /// CBSD's epair for a NIC, as [`Planner::adoptable`] found it.
 pub(super) struct Adoptable {
     /// Its host end (`epair<unit>a`, described `<jail>-eth<N>` by CBSD).
@@ -68,12 +73,24 @@ impl<'a> Planner<'a> {
         let bridge = self.choose_bridge(&uplink, up)?;
         self.prepare_vlan_bridge(nic, &bridge, &uplink)?;
         let slot = Slot(format!("{}_a", nic.name));
-        let mtu = up.mtu;
+        // The host end carries the bridge's MTU before `addm` (if_bridge.c bridge_ioctl_add:
+        // up to 14.x a member whose MTU differs is EINVAL; the first member, the uplink, set
+        // it); the jail end the NIC's own, at most that.
+        let mtu = self.bridge_mtu(&bridge, up);
+        let jail_mtu = self.jail_mtu(nic, &uplink, mtu)?;
         let jid = self.info.jid;
         self.push(Op::CreateEpair { slot: slot.clone(), jail: self.jail.clone(), nic: nic.name.clone(), mtu });
+        if nic.link.offload_off {
+            self.push(Op::Offload { iface: IfRef::Created(slot.clone()), off: true });
+            self.push(Op::Offload { iface: IfRef::Peer(slot.clone()), off: true });
+        }
         self.push(Op::AddMember { bridge: bridge.clone(), member: IfRef::Created(slot.clone()) });
         self.member_vlans(nic, &bridge, IfRef::Created(slot.clone()));
-        self.push(Op::MoveToJail { iface: IfRef::Peer(slot.clone()), mtu, jail: self.jail.clone(), jid });
+        if !nic.link.flags.is_empty() {
+            let flags = nic.link.flags.clone();
+            self.push(Op::MemberFlags { bridge: bridge.clone(), member: IfRef::Created(slot.clone()), flags });
+        }
+        self.push(Op::MoveToJail { iface: IfRef::Peer(slot.clone()), mtu: jail_mtu, jail: self.jail.clone(), jid });
         let end = JailEnd { jail: self.jail, jid, iface: IfRef::Peer(slot.clone()), mac, name: &nic.name };
         let (end, jail_if) = end.op(self.v, nic);
         self.push(end);
@@ -130,12 +147,47 @@ impl<'a> Planner<'a> {
                 )
                 .detail("make CBSD's jailnic nic_parent and vimage's interface= name the same uplink"));
         };
+        let bridge_mtu = bridge.mtu;
         let bridge = bridge.name.clone();
+        // CBSD's epair keeps CBSD's MTU (its jstart set it, `nic_mtu` in 15.x) unless the NIC
+        // asks for one: vimage no longer overwrites it with the uplink's.
+        let cbsd_mtu = self.v.host_iface(&ad.b).map(|b| b.mtu).filter(|m| *m != 0).unwrap_or(mtu);
+        let mtu = match nic.link.mtu {
+            Some(_) => self.jail_mtu(nic, uplink, bridge_mtu)?,
+            None => cbsd_mtu,
+        };
         self.plan.steps.push(Step {
             op: Op::Adopt { iface: a.to_string(), jail: self.jail.clone(), nic: nic.name.clone() },
             undo: Some(Op::Unadopt { iface: a.to_string(), description: None }),
             effects: Vec::new(),
         });
+        if !nic.link.flags.is_empty() {
+            // CBSD's epair outlives vimage's hold on it: the step's undo clears the flags again.
+            let (b, m) = (IfRef::name(&bridge), IfRef::name(a));
+            let flags = nic.link.flags.clone();
+            let inverse = flags.iter().map(|f| f.inverse()).collect();
+            self.plan.steps.push(Step {
+                op: Op::MemberFlags { bridge: b.clone(), member: m.clone(), flags },
+                undo: Some(Op::MemberFlags { bridge: b, member: m, flags: inverse }),
+                effects: Vec::new(),
+            });
+        }
+        if nic.link.offload_off {
+            // Not turned back on when vimage lets go: which of them CBSD's epair had is not
+            // known here, and CBSD's jstop destroys the epair anyway.
+            self.plan.steps.push(Step {
+                op: Op::Offload { iface: IfRef::name(a), off: true },
+                undo: None,
+                effects: Vec::new(),
+            });
+            if !ad.in_jail {
+                self.plan.steps.push(Step {
+                    op: Op::Offload { iface: IfRef::name(&ad.b), off: true },
+                    undo: None,
+                    effects: Vec::new(),
+                });
+            }
+        }
         if !ad.in_jail {
             self.plan.steps.push(Step {
                 op: Op::MoveToJail { iface: IfRef::name(&ad.b), mtu, jail: self.jail.clone(), jid },
@@ -177,6 +229,35 @@ impl<'a> Planner<'a> {
         self.plan.effects.push(Effect::Attach(fx));
         self.store_mac(nic, mac);
         Ok(())
+    }
+
+    /// The MTU of the bridge a NIC joins: an existing bridge's own, else (a bridge this run
+    /// makes, whose first member is the uplink) the uplink's.
+    fn bridge_mtu(&self, bridge: &IfRef, up: &IfStatus) -> u32 {
+        match bridge {
+            IfRef::Name(n) => self.v.host_iface(n).map(|b| b.mtu).filter(|m| *m != 0).unwrap_or(up.mtu),
+            _ => up.mtu,
+        }
+    }
+
+    /// The jail end's MTU: the NIC's `mtu=` (CBSD's `nic_mtu`) when given, else the bridge's.
+    /// One above the bridge's (so above what the uplink carries) is refused before any change,
+    /// naming both values: frames that size could never leave the host.
+    fn jail_mtu(&self, nic: &NicSpec, uplink: &str, bridge_mtu: u32) -> Result<u32> {
+        match nic.link.mtu {
+            Some(m) if m > bridge_mtu => Err(self
+                .err(
+                    Kind::Data,
+                    format!(
+                        "{}: mtu={m} is above the MTU {bridge_mtu} of its bridge on uplink {uplink}, which the host end must carry (if_bridge refuses a member whose MTU differs)",
+                        nic.name
+                    ),
+                )
+                .about(crate::error::Object::uplink(uplink))
+                .detail(format!("give mtu={bridge_mtu} or less, or raise the uplink's first: ifconfig {uplink} mtu {m}"))),
+            Some(m) => Ok(m),
+            None => Ok(bridge_mtu),
+        }
     }
 
     /// `interface=bridge0` where bridge0 is vimage's own bridge for em0 is a NIC on em0: it
@@ -255,8 +336,25 @@ impl<'a> Planner<'a> {
         let r = IfRef::Created(slot);
         self.plan.effects.push(Effect::Bridge { name: r.clone(), uplink: uplink.to_string(), owned: true });
         self.plan.notes.push(format!("creating a bridge for uplink {uplink}"));
+        self.vtnet_promisc(uplink, up, &r);
         self.new_bridges.insert(uplink.to_string(), r.clone());
         Ok(r)
+    }
+
+    /// A vtnet(4) uplink (a VM's virtio NIC) gets `ifconfig vtnetN promisc` as vimage makes its
+    /// bridge: without it the host's virtio backend drops frames for the jails' MACs (FreeBSD
+    /// PR 254343; CBSD's subr/vnet.subr forces it on 13.0+). The bridge's own IFF_PROMISC
+    /// (if_bridge.c `bridge_ioctl_add` → `ifpromisc`) is not enough there. Skipped when the
+    /// admin already set it (PPROMISC in its flags): then vimage never clears it either.
+    fn vtnet_promisc(&mut self, uplink: &str, up: &IfStatus, bridge: &IfRef) {
+        if !is_vtnet(uplink) || up.has_flag("PPROMISC") {
+            return;
+        }
+        self.push(Op::Promisc { iface: uplink.to_string(), on: true });
+        self.plan.effects.push(Effect::UplinkPromisc { bridge: bridge.clone() });
+        self.plan.notes.push(format!(
+            "{uplink} is a vtnet(4) NIC: setting promisc on it (FreeBSD PR 254343), cleared again when its bridge goes"
+        ));
     }
 
     /// Says which existing bridge is used and why, once per bridge, and records it unless a

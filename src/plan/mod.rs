@@ -126,6 +126,14 @@ pub enum Effect {
         /// vimage created it, so it is destroyed when its last jail leaves.
         owned: bool,
     },
+    /// vimage turned on `promisc` on the vtnet uplink of if_bridge `bridge`, which it made in
+    /// the same run: the bridge's record says so (`ng_promisc` = `Some(false)`, "it was not
+    /// promiscuous before"), so the last jail's unbridge turns it off again, and nothing else
+    /// ever does.
+    UplinkPromisc {
+        /// The bridge vimage made for the uplink (a slot of this run).
+        bridge: IfRef,
+    },
     /// vimage made ng_bridge `name` on `uplink`'s ng_ether node, whose flags were `promisc`
     /// and `autosrc` before (restored when the bridge goes).
     NgBridge {

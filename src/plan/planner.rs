@@ -186,6 +186,7 @@ impl<'a> Planner<'a> {
                 .about(crate::error::Object::uplink(&uplink))
                 .detail("give an Ethernet NIC, a VLAN or a bridge as interface= (e.g. the interface of the default route)"));
         }
+        self.refuse_lagg_port(nic, &uplink)?;
         Ok((uplink, up))
     }
 
@@ -258,6 +259,26 @@ impl<'a> Planner<'a> {
             nic.name, b.name
         ));
         Ok(b.name.clone())
+    }
+
+    /// A lagg(4) port is refused as uplink before any change: if_lagg.c `lagg_port_create`
+    /// makes its `if_type` IFT_IEEE8023ADLAG, so if_bridge.c `bridge_ioctl_add` refuses it
+    /// (EINVAL, `BRDGADD em0: Invalid argument`), and if_ethersubr.c `ether_input_internal`
+    /// hands its frames to the lagg before ng_ether sees them. The lagg is the uplink to give.
+    fn refuse_lagg_port(&self, nic: &NicSpec, uplink: &str) -> Result<()> {
+        let Some(lagg) = self.v.host_ifaces.values().find(|i| i.lagg_ports.iter().any(|p| p == uplink)) else {
+            return Ok(());
+        };
+        Err(self
+            .err(
+                Kind::Data,
+                format!(
+                    "{}: uplink {uplink} is a port of {}, and a lagg(4) port cannot be bridged (if_bridge refuses it: BRDGADD {uplink}: Invalid argument)",
+                    nic.name, lagg.name
+                ),
+            )
+            .about(crate::error::Object::uplink(uplink))
+            .detail(format!("use the lagg itself: interface={}", lagg.name)))
     }
 
     /// The NIC's MAC: fixed by the admin, else stored, else a new unique one.

@@ -417,6 +417,7 @@ fn nic_spec_uplinks_round_trip() {
         mac: None,
         addrs: Default::default(),
         vlan: Default::default(),
+        link: Default::default(),
     };
     assert_eq!(n.uplink().map(|u| u.to_string()).as_deref(), Some("auto"));
 }

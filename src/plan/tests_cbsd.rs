@@ -86,6 +86,25 @@ fn cbsds_epair_on_the_host_is_taken_over_and_keeps_cbsds_description() {
 }
 
 #[test]
+fn cbsds_epair_keeps_cbsds_mtu_and_gets_the_nics_flags_with_their_inverse_as_undo() {
+    // CBSD 15.x jstart set nic_mtu=1400 on its epair: taking it over used to overwrite it with
+    // the uplink's 1500.
+    let b = CBSD_B.replace("mtu 1500", "mtu 1400");
+    let mut n = net(&["auto"]);
+    n.nics[0].mac = Some(crate::model::Mac::parse("02:00:00:00:00:07").unwrap());
+    let plan = plan_bridge(&n, &view(&format!("{EM0}{CBSD_BRIDGE}{CBSD_A}{b}"))).unwrap();
+    assert!(commands(&plan).contains(&"ifconfig epair9b mtu 1400 vnet 3".to_string()), "{:?}", commands(&plan));
+    n.nics[0].link.flags = crate::model::link::MemberFlag::parse_list("private").unwrap();
+    n.nics[0].link.mtu = Some(9000);
+    let e = plan_bridge(&n, &view(&format!("{EM0}{CBSD_BRIDGE}{CBSD_A}{b}"))).unwrap_err();
+    assert!(e.to_string().contains("mtu=9000 is above the MTU 1500"), "{e}");
+    n.nics[0].link.mtu = None;
+    let plan = plan_bridge(&n, &view(&format!("{EM0}{CBSD_BRIDGE}{CBSD_A}{b}"))).unwrap();
+    assert!(commands(&plan).contains(&"ifconfig bridge1 private epair9a".to_string()), "{:?}", commands(&plan));
+    assert!(undos(&plan).contains(&"ifconfig bridge1 -private epair9a".to_string()), "{:?}", undos(&plan));
+}
+
+#[test]
 fn cbsds_epair_already_moved_in_by_cbsds_move_loop_is_taken_over_in_the_jail() {
     let mut v = view(&format!("{EM0}{CBSD_BRIDGE}{CBSD_A}"));
     // sudoexec/jstart l.855: `ifconfig epair9b name eth0 && ifconfig eth0 vnet web1` (DOWN).

@@ -81,6 +81,14 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
                 .with_effect(Effect::BridgeGone { name: b.name.clone() });
             plan.steps.push(step);
             plan.notes.push(format!("{}: destroying vimage's bridge for {uplink}: its last jail left", b.name));
+            // vimage set this vtnet uplink's promisc as it made the bridge (its record says
+            // so); an admin's promisc has no such record and stays.
+            let set_by_vimage =
+                v.bridges.iter().any(|r| r.name == b.name && !r.is_netgraph() && r.ng_promisc == Some(false));
+            if set_by_vimage && v.host_iface(uplink).is_some_and(|u| u.has_flag("PPROMISC")) {
+                plan.steps.push(Step::new(Op::Promisc { iface: uplink.to_string(), on: false }));
+                plan.notes.push(format!("{uplink}: promisc off again (vimage set it for {})", b.name));
+            }
         }
     }
     vlans(&mut plan, v);

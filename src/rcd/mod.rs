@@ -5,6 +5,7 @@
 pub mod vars;
 
 use crate::error::{Error, Kind, Result};
+use crate::model::link::{MemberFlag, parse_mtu, parse_offload};
 use crate::model::privnet::{NetDef, NetInput, NetSource};
 use crate::model::{IfName, JailName, JailNet, Uplink, Userland};
 use crate::paths::Paths;
@@ -48,6 +49,9 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "",
         "freebsd or linux: what runs in the jail (default: read from ROOTDIR/bin/sh); linux keeps the kernel's interface names and configures everything from the host",
     ),
+    ("vimage_NAME_mtu", "", "MTU of the jail ends of the epair NICs, at most the bridge's (default: the bridge's)"),
+    ("vimage_NAME_flags", "", "bridge member flags of the epairs' host ends, e.g. private"),
+    ("vimage_NAME_offload", "on", "off: -txcsum -txcsum6 -tso -lro on both ends of each epair"),
     ("vimage_NAME_devfs_enable", "YES", "mount devfs in the jail"),
     ("vimage_NAME_devfs_ruleset", "5", "the devfs ruleset of the jail's /dev"),
     ("vimage_NAME_exec_start", "/bin/sh /etc/rc", "run inside the jail by its /bin/sh once the network is up"),
@@ -102,6 +106,9 @@ pub struct VimageConf {
     pub parameters: Vec<String>,
     /// `vimage_NAME_userland`: `freebsd` or `linux`; unset, vimage reads the jail's /bin/sh.
     pub userland: Option<Userland>,
+    /// `vimage_NAME_mtu`, `_flags`, `_offload`: link settings of every epair NIC.
+    #[serde(skip)]
+    pub link: crate::resolve::LinkPartial,
 }
 
 /// The service's global settings and every vimage in `vimage_list`.
@@ -260,6 +267,19 @@ pub fn vimage(v: &Vars, name: &str) -> Result<VimageConf> {
             None => None,
             Some(u) => Some(Userland::parse(u).map_err(|e| bad("userland", e.0))?),
         },
+        link: crate::resolve::LinkPartial {
+            mtu: get("mtu").filter(|s| !s.is_empty()).map(parse_mtu).transpose().map_err(|e| bad("mtu", e.0))?,
+            flags: get("flags")
+                .filter(|s| !s.is_empty())
+                .map(MemberFlag::parse_list)
+                .transpose()
+                .map_err(|e| bad("flags", e.0))?,
+            offload_off: get("offload")
+                .filter(|s| !s.is_empty())
+                .map(parse_offload)
+                .transpose()
+                .map_err(|e| bad("offload", e.0))?,
+        },
     };
     if let Some(r) = conf.rootdir.as_deref().filter(|r| !r.starts_with('/')) {
         return Err(bad("rootdir", format!("{r:?} is not an absolute path")));
@@ -321,6 +341,7 @@ impl VimageConf {
                 name: name.map(NicName::Chosen),
                 mac: None,
                 vlan,
+                link: Default::default(),
             });
         }
         Ok(Partial {
@@ -328,6 +349,7 @@ impl VimageConf {
             bridges: Some(self.bridges.iter().map(|b| Uplink::parse(b).map_err(bad)).collect::<Result<Vec<_>>>()?),
             vnets: Some(self.vnets.iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?),
             userland: self.userland,
+            link: self.link.clone(),
             ..Partial::default()
         })
     }
@@ -413,6 +435,23 @@ mod tests {
         assert!(!db.devfs_enable);
         assert_eq!(db.jail_params().unwrap()[5..], ["allow.raw_sockets", "children.max=2"]);
         assert!(db.jailnet().unwrap().nics.is_empty());
+    }
+
+    #[test]
+    fn rcconf_link_settings_reach_every_epair_nic_and_bad_ones_name_the_variable() {
+        let v = vars(
+            "vimage_list=web\nvimage_web_rootdir=/j/web\nvimage_web_epairs=\"em0 em1\"\nvimage_web_mtu=1400\n\
+             vimage_web_flags=\"private -learn\"\nvimage_web_offload=off\n",
+        );
+        let n = vimage(&v, "web").unwrap().jailnet().unwrap();
+        for nic in &n.nics {
+            assert_eq!(nic.link.mtu, Some(1400));
+            assert_eq!(nic.link.flags.iter().map(|f| f.to_string()).collect::<Vec<_>>(), ["private", "-learn"]);
+            assert!(nic.link.offload_off);
+        }
+        let bad = vars("vimage_list=web\nvimage_web_rootdir=/j/web\nvimage_web_flags=span\n");
+        let e = vimage(&bad, "web").unwrap_err().to_string();
+        assert!(e.contains("vimage_web_flags") && e.contains("unknown bridge member flag"), "{e}");
     }
 
     #[test]

@@ -9,9 +9,10 @@
 //! is part of each generated MAC, so keep the order). `ip4_addr=`, `ci_gw4=`,
 //! `devfs_ruleset=` and `rcconf=` give addressing, key by key.
 
-use super::{Mode, NicName, NicPartial, Partial};
+use super::{LinkPartial, Mode, NicName, NicPartial, Partial};
 use crate::error::{Error, Kind, Result};
 use crate::model::addr::{parse_ci_gw4, parse_ip4_addr};
+use crate::model::link::{MemberFlag, parse_mtu, parse_offload};
 use crate::model::{IfName, JailName, Mac, ModeKind, Uplink};
 use std::path::PathBuf;
 
@@ -46,6 +47,12 @@ pub struct Keys<'a> {
     pub rcconf: Option<&'a str>,
     /// `force=1`.
     pub force: bool,
+    /// `mtu=`: the jail ends' MTU (every epair NIC).
+    pub mtu: Option<&'a str>,
+    /// `flags=`: bridge member flags of the host ends (`private`, ...).
+    pub flags: Option<&'a str>,
+    /// `offload=off`: TXCSUM, TXCSUM6, TSO and LRO off on the epairs.
+    pub offload: Option<&'a str>,
 }
 
 impl Keys<'_> {
@@ -66,6 +73,14 @@ pub fn partial(jail: &JailName, k: &Keys<'_>) -> Result<Partial> {
     let mut p = if k.lists_nics() { nics(jail, k)? } else { Partial::default() };
     vlans(jail, k, &mut p)?;
     addressing(jail, k, &mut p)?;
+    p.link = link(jail, k)?;
+    if p.mode == Some(Mode::Netgraph) && p.link != LinkPartial::default() {
+        return Err(Error::jail(
+            Kind::Usage,
+            jail,
+            "mtu=, flags= and offload= apply to epair NICs (their host ends are if_bridge members); not to mode=netgraph",
+        ));
+    }
     p.force = Some(k.force);
     // When the keys list the NICs, nothing stored can change them: an `ip4_addr=` that names
     // none of them is refused now, before anything is read or locked.
@@ -154,6 +169,16 @@ fn vlans(jail: &JailName, k: &Keys<'_>, p: &mut Partial) -> Result<()> {
         None => p.vlans = per,
     }
     Ok(())
+}
+
+/// `mtu=`, `flags=` and `offload=`: for every epair NIC, over what a stored source says of it.
+fn link(jail: &JailName, k: &Keys<'_>) -> Result<LinkPartial> {
+    let bad = |e: crate::model::Invalid| Error::jail(Kind::Data, jail, e.0);
+    Ok(LinkPartial {
+        mtu: k.mtu.map(parse_mtu).transpose().map_err(bad)?,
+        flags: k.flags.map(MemberFlag::parse_list).transpose().map_err(bad)?,
+        offload_off: k.offload.map(parse_offload).transpose().map_err(bad)?,
+    })
 }
 
 /// `ip4_addr=`, `ci_gw4=`, `devfs_ruleset=` and `rcconf=`: each one given overrides what a

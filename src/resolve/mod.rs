@@ -28,6 +28,7 @@ pub mod settings;
 
 use crate::error::{Error, Kind, Result};
 use crate::model::addr::{Gateway, Ip4Addr, NicAddrs, Target};
+use crate::model::link::{MemberFlag, NicLink};
 use crate::model::vlan::NicVlan;
 use crate::model::{Addressing, IfName, JailName, JailNet, Mac, NicMode, NicSpec, Uplink, Userland};
 use std::path::PathBuf;
@@ -79,6 +80,8 @@ pub struct NicPartial {
     /// `nic_vlan_untagged`/`nic_vlan_tagged`), key by key: a source above overrides each key
     /// it gives, position by position, like the uplink.
     pub vlan: VlanPartial,
+    /// Its MTU, member flags and offloads (CBSD 15.x `nic_mtu`, `nic_flags`).
+    pub link: LinkPartial,
 }
 
 /// What one source says about a NIC's VLANs; `None`: it does not say.
@@ -184,6 +187,38 @@ impl VlanKeys {
     }
 }
 
+/// What one source says about a NIC's link settings ([`NicLink`]), field by field; `None`:
+/// it does not say. Layered like the other per-NIC keys: the highest source that says wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkPartial {
+    /// `mtu=` / `nic_mtu`.
+    pub mtu: Option<u32>,
+    /// `flags=` / `nic_flags`.
+    pub flags: Option<Vec<MemberFlag>>,
+    /// `offload=off` (true) or `offload=on`.
+    pub offload_off: Option<bool>,
+}
+
+impl LinkPartial {
+    /// This source's values, and `lower`'s where this one says nothing.
+    fn or(self, lower: &LinkPartial) -> LinkPartial {
+        LinkPartial {
+            mtu: self.mtu.or(lower.mtu),
+            flags: self.flags.or_else(|| lower.flags.clone()),
+            offload_off: self.offload_off.or(lower.offload_off),
+        }
+    }
+
+    /// The NIC's settings: what was said, the defaults elsewhere.
+    fn build(&self) -> NicLink {
+        NicLink {
+            mtu: self.mtu,
+            flags: self.flags.clone().unwrap_or_default(),
+            offload_off: self.offload_off.unwrap_or(false),
+        }
+    }
+}
+
 /// The mode of the listed NICs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -224,6 +259,9 @@ pub struct Partial {
     /// VLAN keys for the NICs another source lists (`vlan=` on the command line without NIC
     /// keys, `vimage set vlan=`), with the one-value-serves-every-NIC rule of [`VlanKeys`].
     pub vlans: VlanKeys,
+    /// Link settings for every epair NIC of the jail (`mtu=`, `flags=`, `offload=` on the
+    /// command line), under the NIC-by-NIC ones of the same source.
+    pub link: LinkPartial,
     /// A line added to any error about this source's addressing values, naming where they
     /// are (CBSD's columns).
     pub blame: Option<&'static str>,
@@ -320,11 +358,21 @@ pub fn layer(jail: &JailName, layers: &[(Source, &Partial)]) -> Result<(JailNet,
             (source, vec![NicPartial::default(); count])
         }
     };
-    // 2. Position by position, the keys of the sources above.
+    // 2. Position by position, the keys of the sources above; link settings field by field,
+    // the NIC's own before the jail-wide ones of each source.
+    let link_at = |i: usize, own: &LinkPartial| {
+        let mut acc = LinkPartial::default();
+        for (_, p) in above {
+            acc = acc.or(&p.per_nic.get(i).map(|n| n.link.clone()).unwrap_or_default()).or(&p.link);
+        }
+        let base_link = base.map(|b| layers[b].1.link.clone()).unwrap_or_default();
+        acc.or(own).or(&base_link)
+    };
     for (i, nic) in list.iter_mut().enumerate() {
         nic.uplink = uplink_at(i).or(nic.uplink.take());
         nic.name = name_at(i).or(nic.name.take());
         nic.vlan = vlan_at(i, &nic.vlan);
+        nic.link = link_at(i, &nic.link);
     }
     let userland = layers.iter().find_map(|(_, p)| p.userland);
     let force = layers.iter().find_map(|(_, p)| p.force).unwrap_or(false);
@@ -381,6 +429,7 @@ pub fn build(jail: &JailName, list: &[NicPartial], mode: Mode, bridges: &[Uplink
                     mac: n.mac,
                     addrs: NicAddrs::default(),
                     vlan: n.vlan.build(),
+                    link: n.link.build(),
                 });
             }
             net.add_netgraph(bridges);

@@ -24,7 +24,14 @@ pub fn partial(jail: &JailName, set: &JailSettings) -> Result<Partial> {
     let vlans = super::VlanKeys::parse(jail, get("vlan"), get("vlan_untagged"), get("vlan_tagged"), "vimage set ")?;
     let bridges = set.list("bridges").iter().map(|u| Uplink::parse(u).map_err(bad)).collect::<Result<Vec<_>>>()?;
     let vnets = set.list("vnets").iter().map(|v| IfName::parse(v).map_err(bad)).collect::<Result<Vec<_>>>()?;
+    // mtu, flags, offload: for every epair NIC (validated when stored).
+    let link = super::LinkPartial {
+        mtu: set.map.get("mtu").map(|m| crate::model::link::parse_mtu(m).map_err(bad)).transpose()?,
+        flags: set.map.get("flags").map(|f| crate::model::link::MemberFlag::parse_list(f).map_err(bad)).transpose()?,
+        offload_off: set.map.get("offload").map(|o| crate::model::link::parse_offload(o).map_err(bad)).transpose()?,
+    };
     Ok(Partial {
+        link,
         per_nic,
         mode: set.map.get("mode").map(|m| if m == ModeKind::Netgraph.as_str() { Mode::Netgraph } else { Mode::Epair }),
         bridges: (!bridges.is_empty()).then_some(bridges),

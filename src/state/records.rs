@@ -114,6 +114,8 @@ pub struct BridgeRec {
     /// An if_bridge or an ng_bridge.
     pub kind: BridgeKind,
     /// ng_bridge: the uplink's ng_ether `promisc` and `autosrc` before vimage set them.
+    /// if_bridge: `Some(false)` when vimage turned on its vtnet uplink's `promisc` as it made
+    /// the bridge (so it turns it off when the bridge goes); `None` otherwise.
     pub ng_promisc: Option<bool>,
     /// ng_bridge: the uplink's ng_ether `autosrc` before vimage cleared it (restored when the
     /// bridge goes).
@@ -462,6 +464,13 @@ impl StateDb {
                 b.ng_autosrc.map(i64::from)
             ],
         )?;
+        Ok(())
+    }
+
+    /// Notes on if_bridge `name`'s record that vimage turned on its vtnet uplink's `promisc`
+    /// (`ng_promisc` = 0: "not promiscuous before vimage"; see `Effect::UplinkPromisc`).
+    pub fn mark_uplink_promisc(&self, name: &str) -> Result<()> {
+        self.conn.execute("UPDATE bridge SET ng_promisc=0 WHERE name=?1 AND kind='if_bridge'", [name])?;
         Ok(())
     }
 

@@ -13,7 +13,8 @@ impl Kernel {
     /// In the order of sys/net/if_bridge.c `bridge_ioctl_add` (stable/14, opnsense/src):
     /// ENOENT no such interface; EEXIST already in this bridge; EBUSY in another bridge;
     /// EINVAL for an `if_type` other than IFT_ETHER / IFT_L2VLAN (/ IFT_GIF, which the model
-    /// has no interfaces of) — so lo0 and any if_bridge (IFT_BRIDGE) are never members —, for
+    /// has no interfaces of) — so lo0, any if_bridge (IFT_BRIDGE) and a lagg(4) port
+    /// (IFT_IEEE8023ADLAG) are never members —, for
     /// a bridge's SVI (a vlan on a bridge, 15.x), or,
     /// up to 14.x, an MTU different from the bridge's (the first member defines it). From 15.x the member is set to the bridge's
     /// MTU instead, and a member holding an IP address is EINVAL unless
@@ -32,6 +33,13 @@ impl Kernel {
             return Err(if owner == br { Errno::EEXIST } else { Errno::EBUSY });
         }
         if !mi.is_ethernet() {
+            return Err(Errno::EINVAL);
+        }
+        // A lagg(4) port is no longer IFT_ETHER: if_lagg.c `lagg_port_create` ("Change the
+        // interface type") sets its `if_type` to IFT_IEEE8023ADLAG, which the `if_type` switch
+        // of `bridge_ioctl_add` refuses with EINVAL (`BRDGADD em0: Invalid argument`). The lagg
+        // itself is IFT_ETHER and joins bridges as usual.
+        if mi.lagg.is_some() {
             return Err(Errno::EINVAL);
         }
         // A bridge's SVI (a vlan whose trunk is a bridge, which only 15.x's vlan_config

@@ -19,6 +19,8 @@ pub const AVAILABLE_MODULES: &[(&str, &[&str])] = &[
     ("ng_eiface", &["netgraph"]),
     ("ng_iface", &["netgraph"]),
     ("pf", &[]),
+    // lagg(4): `ifconfig lagg create` loads it (ifconfig.c ifmaybeload).
+    ("if_lagg", &[]),
 ];
 
 /// Modules compiled into the simulated kernel, as GENERIC has them (sys/amd64/conf/GENERIC

@@ -31,6 +31,13 @@ pub struct IfView {
     pub peer: Option<String>,
     /// True when the interface was created in (or belongs to) the host's vnet.
     pub home_is_host: bool,
+    /// The `IFF_*` bits set with ifconfig words (`promisc` is `IFF_PPROMISC`, 0x20000), apart
+    /// from those the kernel derives (UP, RUNNING, a bridge member's PROMISC).
+    #[serde(default)]
+    pub xflags: u32,
+    /// The capabilities enabled (`options=`, `IFCAP_*`: TXCSUM 0x2, TSO4 0x100, LRO 0x400, …).
+    #[serde(default)]
+    pub caps: u32,
 }
 
 /// One interface in a [`Snapshot`].
@@ -58,6 +65,13 @@ pub struct IfSnap {
     pub addrs: Vec<String>,
     /// Epair peer as (vnet label, name).
     pub peer: Option<(String, String)>,
+    /// `IFF_*` bits set with ifconfig words ([`IfView::xflags`]): an admin's or vimage's
+    /// `promisc` is state a teardown must give back.
+    #[serde(default)]
+    pub xflags: u32,
+    /// Enabled capabilities ([`IfView::caps`]), which `-txcsum`, `-tso` … change.
+    #[serde(default)]
+    pub caps: u32,
 }
 
 /// One jail in a [`Snapshot`].
@@ -138,6 +152,8 @@ impl Kernel {
             addrs: i.addrs.iter().map(|a| a.cidr()).collect(),
             peer: i.peer().and_then(|p| self.ifp(p)).map(|p| p.name.clone()),
             home_is_host: i.home == VnetId::HOST,
+            xflags: i.xflags,
+            caps: i.caps,
         })
     }
 
@@ -196,6 +212,8 @@ impl Kernel {
                     members,
                     addrs: i.addrs.iter().map(|a| a.cidr()).collect(),
                     peer: i.peer().and_then(|p| self.ifp(p)).map(|p| (self.vnet_label(p.vnet), p.name.clone())),
+                    xflags: i.xflags,
+                    caps: i.caps,
                 });
             }
             for (k, val) in &vn.sysctls {

@@ -212,3 +212,52 @@ fn lagg_ports_share_the_lagg_mac_if_lagg_c_lagg_port_create() {
     assert_ne!(k.host_iface("epair1a").unwrap().mac.as_deref(), Some("00:11:22:33:44:55"));
     fails(&mut k, "lagg0 -laggport epair1a", "ifconfig: SIOCSLAGGDELPORT: No such file or directory\n");
 }
+
+#[test]
+fn a_lagg_port_is_no_bridge_member_if_lagg_c_lagg_port_create_if_bridge_c_bridge_ioctl_add() {
+    // lagg_port_create turns the port's if_type into IFT_IEEE8023ADLAG; bridge_ioctl_add's
+    // if_type switch takes only IFT_ETHER / IFT_L2VLAN / IFT_GIF: EINVAL. The lagg joins.
+    let mut k = Kernel::demo();
+    k.add_ether("em1", "00:1b:21:aa:bb:cd", 1500);
+    ok(&mut k, "lagg create laggproto failover laggport em0 laggport em1 up");
+    ok(&mut k, "bridge create up");
+    fails(&mut k, "bridge0 addm em0", "ifconfig: BRDGADD em0: Invalid argument\n");
+    fails(&mut k, "bridge0 addm em1", "ifconfig: BRDGADD em1: Invalid argument\n");
+    assert!(k.host_iface("bridge0").unwrap().members.is_empty());
+    ok(&mut k, "bridge0 addm lagg0");
+    assert_eq!(k.host_iface("bridge0").unwrap().members, vec!["lagg0".to_string()]);
+    // Once it has left the lagg, em1 is IFT_ETHER again (lagg_port_destroy restores
+    // lp_iftype) and may join.
+    ok(&mut k, "lagg0 -laggport em1");
+    ok(&mut k, "bridge0 addm em1");
+    // A port's own status shows no lagg lines on 14.x (iflagg.c lagg_status asks
+    // SIOCGLAGG, which a port does not answer); the lagg lists it as `laggport:`.
+    assert!(!ok(&mut k, "em0").contains("lagg"));
+    assert!(ok(&mut k, "lagg0").contains("\tlaggport: em0 flags=5<MASTER,ACTIVE>\n"));
+}
+
+#[test]
+fn a_member_whose_mtu_differs_is_einval_up_to_14_and_takes_the_bridges_on_15_if_bridge_c_bridge_ioctl_add() {
+    // bridge_ioctl_add: up to stable/14 "if (ifs->if_mtu != sc->sc_ifp->if_mtu) EINVAL" once
+    // the bridge has a member (the first one sets the bridge's MTU); 15.x sets the member's
+    // MTU to the bridge's instead.
+    for (osreldate, joins) in [(1_402_000, false), (1_500_000, true)] {
+        let mut k = Kernel::demo();
+        k.set_osreldate(osreldate);
+        // em1 holds no address, which 15.x would refuse (net.link.bridge.member_ifaddrs=0).
+        k.add_ether("em1", "00:1b:21:aa:bb:cd", 1500);
+        ok(&mut k, "em1 mtu 9000");
+        ok(&mut k, "bridge create up");
+        ok(&mut k, "bridge0 addm em1");
+        assert_eq!(k.host_iface("bridge0").unwrap().mtu, 9000, "the first member sets it");
+        ok(&mut k, "epair create up");
+        if joins {
+            ok(&mut k, "bridge0 addm epair0a");
+            assert_eq!(k.host_iface("epair0a").unwrap().mtu, 9000);
+        } else {
+            fails(&mut k, "bridge0 addm epair0a", "ifconfig: BRDGADD epair0a: Invalid argument\n");
+            ok(&mut k, "epair0a mtu 9000");
+            ok(&mut k, "bridge0 addm epair0a");
+        }
+    }
+}

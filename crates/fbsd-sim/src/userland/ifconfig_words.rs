@@ -245,6 +245,11 @@ fn lookup_base(word: &str) -> Option<Act> {
         "-rxcsum" => Act::Cap(0x1, false),
         "txcsum" => Act::Cap(0x2, true),
         "-txcsum" => Act::Cap(0x2, false),
+        // ifconfig.c `cmds`: `rxcsum6` IFCAP_RXCSUM_IPV6, `txcsum6` IFCAP_TXCSUM_IPV6.
+        "rxcsum6" => Act::Cap(0x200000, true),
+        "-rxcsum6" => Act::Cap(0x200000, false),
+        "txcsum6" => Act::Cap(0x400000, true),
+        "-txcsum6" => Act::Cap(0x400000, false),
         "vlanmtu" => Act::Cap(0x8, true),
         "-vlanmtu" => Act::Cap(0x8, false),
         "vlanhwtag" => Act::Cap(0x10, true),
