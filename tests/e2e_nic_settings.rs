@@ -331,3 +331,53 @@ fn vimage_set_stores_mtu_flags_and_offload_for_the_next_bridge() {
     assert_eq!(code(&w.vimage(&["unbridge", "jname=web1"])), 0);
     assert_eq!(w.kernel().snapshot(), before);
 }
+
+#[test]
+fn host_address_on_the_admins_bridge_with_the_lagg_as_member_is_joined_not_duplicated() {
+    // Issue 14 "the host's address on a bridge", lagg variant: the admin's bridge0 holds the
+    // host's address and has lagg0 (failover over em0 em1) as its member. A jail on lagg0, or
+    // on bridge0 by name, joins bridge0; no second bridge is made (if_bridge.c
+    // bridge_ioctl_add: a lagg already in bridge0 cannot join another, EBUSY).
+    let w = lagg_world();
+    for args in [&["bridge0", "create", "addm", "lagg0", "up"][..], &["bridge0", "inet", "10.1.0.1/24"]] {
+        let o = w.sim("ifconfig", args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
+    w.edit(|k| {
+        k.create_jail("web2", "/usr/jails/jails/web2", true).unwrap();
+    });
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=lagg0"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = w.vimage(&["bridge", "jname=web2", "interface=bridge0"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let k = w.kernel();
+    let bridges: Vec<String> = k.host_ifnames().into_iter().filter(|n| n.starts_with("bridge")).collect();
+    assert_eq!(bridges, ["bridge0"], "no bridge of vimage's beside the admin's");
+    let br = k.host_iface("bridge0").unwrap();
+    assert_eq!(br.members.len(), 3, "lagg0 and both jails' host ends: {:?}", br.members);
+    assert!(k.jail_iface("web1", "eth0").is_some_and(|e| e.up) && k.jail_iface("web2", "eth0").is_some_and(|e| e.up));
+    for j in ["web1", "web2"] {
+        let o = w.vimage(&["unbridge", &format!("jname={j}")]);
+        assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    }
+    assert_eq!(w.kernel().snapshot(), before, "the admin's bridge0 with its address and lagg0 as they were");
+}
+
+#[test]
+fn a_vlan_over_a_lagg_is_created_on_the_lagg_and_destroyed_with_its_last_jail() {
+    // VLANs and lagg together: `interface=lagg0.100` makes vlan(4) lagg0.100 on the lagg
+    // (if_vlan.c vlan_clone_match_ethervid: parent before the last `.`), never on a port.
+    let w = lagg_world();
+    let before = w.kernel().snapshot();
+    let o = w.vimage(&["bridge", "jname=web1", "interface=lagg0.100"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let k = w.kernel();
+    let vlan = k.host_iface("lagg0.100").expect("vlan lagg0.100 created");
+    assert_eq!(vlan.description.as_deref(), Some("vimage:vlan/lagg0.100"));
+    let br = k.host_ifnames().into_iter().find(|n| n.starts_with("bridge")).expect("a bridge");
+    assert!(k.host_iface(&br).unwrap().members.contains(&"lagg0.100".to_string()));
+    let o = w.vimage(&["unbridge", "jname=web1"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(w.kernel().snapshot(), before, "vlan and bridge gone, lagg0 as it was");
+}
