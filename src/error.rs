@@ -99,6 +99,10 @@ pub enum ObjectKind {
     Route,
     /// A private network (`vimage net`), by its name.
     Network,
+    /// A pf anchor vimage loads its rules into (`vimage/jails`).
+    Anchor,
+    /// A sysctl vimage sets (`net.inet.ip.forwarding`).
+    Sysctl,
 }
 
 /// The object an error is about: what it is and its name, as vimage addresses it (a name the

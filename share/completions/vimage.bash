@@ -325,7 +325,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__doctor)
-            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --fix --dry-run --json"
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --fix --pf --dry-run --json"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -336,6 +336,10 @@ _vimage() {
                     return 0
                     ;;
                 --fix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pf)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -145,6 +145,7 @@ complete -c vimage -n "__fish_vimage_using_subcommand stop" -l desc -d 'the one-
 complete -c vimage -n "__fish_vimage_using_subcommand stop" -l args -d 'the keys, one a line'
 complete -c vimage -n "__fish_vimage_using_subcommand doctor" -l syslog -d 'syslog=0: no audit trail in syslog for this run' -r
 complete -c vimage -n "__fish_vimage_using_subcommand doctor" -l fix -d 'load the missing kernel modules' -r
+complete -c vimage -n "__fish_vimage_using_subcommand doctor" -l pf -d 'with fix=1: add vimage\'s anchor lines to /etc/pf.conf and load it' -r
 complete -c vimage -n "__fish_vimage_using_subcommand doctor" -l dry-run -d 'print the plan as the exact FreeBSD commands, in order, and change nothing' -r
 complete -c vimage -n "__fish_vimage_using_subcommand doctor" -l json -d 'print one JSON document (schema 1, keys in docs/json.md) instead of text; a failure prints an error document' -r
 complete -c vimage -n "__fish_vimage_using_subcommand doctor" -s v -l verbose -d 'print each FreeBSD command as it runs (stderr); -vv also why one failed'

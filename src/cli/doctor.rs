@@ -9,25 +9,8 @@ use crate::model::ModeKind;
 use crate::op::Op;
 use crate::ops::Session;
 use crate::plan::render;
-use serde::Serialize;
 
-/// One check's result.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    /// What is checked (`VIMAGE`, a kernel module such as `if_bridge`, `ip forwarding`), the key
-    /// scripts match on in `--json`.
-    pub name: String,
-    /// `ok`, `missing` (vimage or a mode cannot work), `warn` (works, with a caveat), `info`.
-    pub status: String,
-    /// What was found, in words, so the admin need not run the check by hand.
-    pub detail: String,
-    /// The command that fixes it now, if any.
-    pub fix: Option<String>,
-    /// What makes the fix survive a reboot, if anything.
-    pub persist: Option<String>,
-    /// Which mode needs it: `all`, `epair`, `netgraph`.
-    pub needed_by: String,
-}
+pub use super::doctor_check::Check;
 
 /// Kernel modules per mode, and whether the kernel loads them on first use by itself
 /// (ifconfig's ifmaybeload for cloners, ngctl mkpeer for node types); ng_ether never does,
@@ -50,7 +33,15 @@ fn check(
     persist: Option<String>,
     needed_by: &str,
 ) -> Check {
-    Check { name: name.into(), status: status.into(), detail, fix, persist, needed_by: needed_by.into() }
+    Check {
+        name: name.into(),
+        status: status.into(),
+        detail,
+        fix,
+        persist,
+        needed_by: needed_by.into(),
+        lines: Vec::new(),
+    }
 }
 
 /// What doctor looks at, gathered once: the kernel facts, each module of [`MODULES`] (loaded
@@ -249,6 +240,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let dry = k.dry_run;
     let facts = gather_facts(ctx.host)?;
     let inventory = inventory_check(&ctx.paths, facts.kernel.vimage);
+    let mut pf_facts = super::doctor_pf::gather(ctx.host);
     let plan = if k.fix { crate::plan::doctor::fix_plan(&facts.modules) } else { None };
     let mut fixed = Vec::new();
     let mut would = Vec::new();
@@ -269,8 +261,21 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
                 .collect();
         }
     }
+    // pf (private networks): its own block, after the modules' fix.
+    let pf_fixed = if k.fix && k.pf {
+        let done = super::doctor_pf::fix(ctx, &pf_facts, dry)?;
+        if !dry && !done.commands.is_empty() {
+            pf_facts = super::doctor_pf::gather(ctx.host);
+        }
+        done
+    } else {
+        super::doctor_pf::PfFixed::default()
+    };
+    fixed.extend(pf_fixed.commands.iter().filter(|_| !dry).cloned());
+    would.extend(pf_fixed.commands.iter().filter(|_| dry).cloned());
     let mut checks = checks(&facts, &loaded);
     checks.extend(inventory);
+    checks.extend(super::doctor_pf::checks(&pf_facts));
     let fatal = checks.iter().any(|c| c.status == "missing" && (c.needed_by == "all" || c.needed_by == "cbsd"));
     let code = if fatal { Kind::Unavailable.exit_code() } else { 0 };
     // The verdict is an error: on stderr, so -q and --json do not hide it.
@@ -286,7 +291,9 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
         ));
     };
     if k.json {
-        out.print(&json_doc(serde_json::json!({"checks": checks, "loaded": fixed, "usable": !fatal})));
+        out.print(&json_doc(
+            serde_json::json!({"checks": checks, "loaded": fixed, "wrote": pf_fixed.wrote, "usable": !fatal}),
+        ));
         if fatal {
             verdict();
         }
@@ -299,10 +306,16 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     for c in &would {
         s.push_str(&format!("would run: {c}\n"));
     }
+    for w in &pf_fixed.wrote {
+        s.push_str(&format!("{w}\n"));
+    }
     for c in &checks {
         s.push_str(&format!("{:<8} {:<14} ({}) {}\n", c.status.to_uppercase(), c.name, c.needed_by, c.detail));
         if let Some(f) = &c.fix {
             s.push_str(&format!("         fix: {f}\n"));
+        }
+        for l in &c.lines {
+            s.push_str(&format!("         add: {l}\n"));
         }
         if let Some(p) = &c.persist {
             s.push_str(&format!("         at boot: {p}\n"));

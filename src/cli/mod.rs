@@ -11,6 +11,8 @@ mod construct;
 mod demo;
 mod devfs;
 mod doctor;
+mod doctor_check;
+mod doctor_pf;
 mod gc;
 mod lines;
 pub mod log;

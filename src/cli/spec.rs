@@ -307,10 +307,19 @@ pub const VERBS: &[VerbSpec] = &[
         name: "doctor",
         desc: "check that the kernel can do what vimage needs, and say how to fix what is missing",
         about: "Checks VIMAGE (sysctl kern.features.vimage), the kernel modules of each mode (if_epair, if_bridge;\n\
-                netgraph, ng_socket, ng_ether, ng_bridge, ng_eiface) and IP forwarding, each with the exact command\n\
-                that fixes it. With fix=1 it loads missing modules (kldload -n).",
-        keys: &[flag("fix", "load the missing kernel modules"), DRY_RUN, JSON],
-        examples: &["vimage doctor", "vimage doctor fix=1"],
+                netgraph, ng_socket, ng_ether, ng_bridge, ng_eiface), IP forwarding, and pf for private networks\n\
+                (loaded, enabled, and the loaded main ruleset referencing nat-anchor, rdr-anchor and anchor\n\
+                \"vimage/*\"), each with the exact command or lines that fix it. With fix=1 it loads missing\n\
+                modules (kldload -n); with fix=1 pf=1 it also adds the missing anchor lines to /etc/pf.conf (every\n\
+                other byte kept), checks it with pfctl -nf and loads it with pfctl -f (the file is put back if\n\
+                either fails). It never enables pf (pfctl -e).",
+        keys: &[
+            flag("fix", "load the missing kernel modules"),
+            flag("pf", "with fix=1: add vimage's anchor lines to /etc/pf.conf and load it"),
+            DRY_RUN,
+            JSON,
+        ],
+        examples: &["vimage doctor", "vimage doctor fix=1", "vimage doctor fix=1 pf=1 --dry-run"],
     },
     VerbSpec {
         name: "construct",

@@ -312,6 +312,9 @@ pub struct DoctorKeys {
     /// `fix`: a flag.
     #[arg(long = "fix", action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub fix: bool,
+    /// `pf`: a flag; with `fix=1`, add vimage's anchor lines to /etc/pf.conf and load it.
+    #[arg(long = "pf", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    pub pf: bool,
     /// `json`: a flag.
     #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub json: bool,

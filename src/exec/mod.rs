@@ -60,7 +60,7 @@ pub fn apply_with(
     let mut done_effects: Vec<&Effect> = Vec::new();
     for (seq, step) in plan.steps.iter().enumerate() {
         let seq = seq as u32;
-        if matches!(plan.verb, Verb::Bridge | Verb::Start) && STOP.load(Ordering::SeqCst) {
+        if matches!(plan.verb, Verb::Bridge | Verb::Start | Verb::Doctor) && STOP.load(Ordering::SeqCst) {
             let err = run_error(plan, Kind::TempFail, "interrupted by a signal before all steps ran");
             let undo_errors =
                 if seq == 0 { Errors::default() } else { rollback(host, plan, seq - 1, &rep.bindings, db, run) };

@@ -47,11 +47,14 @@ pub enum Program {
     Route,
     /// Tells CBSD settings vimage chose (`cbsd jset`) and creates jails (`cbsd jcreate`).
     Cbsd,
+    /// Loads and flushes vimage's pf anchors (`pfctl -a vimage/NAME -f -`), and lets `doctor`
+    /// check and load the main ruleset's references to them.
+    Pfctl,
 }
 
 impl Program {
     /// Every program, for building a `VIMAGE_CMD_DIR` of stand-ins.
-    pub const ALL: [Program; 12] = [
+    pub const ALL: [Program; 13] = [
         Program::Ifconfig,
         Program::Ngctl,
         Program::Jail,
@@ -64,6 +67,7 @@ impl Program {
         Program::Service,
         Program::Route,
         Program::Cbsd,
+        Program::Pfctl,
     ];
 
     /// The command's file name, which is also how it is spelled in dry-run output.
@@ -81,6 +85,7 @@ impl Program {
             Program::Service => "service",
             Program::Route => "route",
             Program::Cbsd => "cbsd",
+            Program::Pfctl => "pfctl",
         }
     }
 
@@ -99,6 +104,7 @@ impl Program {
             Program::Service => "/usr/sbin/service",
             Program::Route => "/sbin/route",
             Program::Cbsd => "/usr/local/bin/cbsd",
+            Program::Pfctl => "/sbin/pfctl",
         }
     }
 
@@ -111,16 +117,17 @@ impl Program {
 /// One command line: a program and its arguments, never interpreted by a shell, and what it
 /// reads on stdin.
 ///
-/// `stdin` exists for one command: `ngctl -f -`, which runs a whole batch of netgraph commands
-/// in one process (one socket node, one fork) read from its standard input. Every other
-/// command gets `None`, which the hosts turn into an empty stdin.
+/// `stdin` exists for two commands: `ngctl -f -`, which runs a whole batch of netgraph
+/// commands in one process (one socket node, one fork) read from its standard input, and
+/// `pfctl -a ANCHOR -f -`, which loads an anchor's rules in one transaction from it. Every
+/// other command gets `None`, which the hosts turn into an empty stdin.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cmd {
     /// Which of the allowed programs runs.
     pub program: Program,
     /// Its arguments, passed as argv (never through a shell).
     pub args: Vec<String>,
-    /// Text fed on its standard input; only `ngctl -f -` uses it.
+    /// Text fed on its standard input; `ngctl -f -` and `pfctl -f -` use it.
     pub stdin: Option<String>,
 }
 

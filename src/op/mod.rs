@@ -2,7 +2,7 @@
 //! FreeBSD command and knows its undo, how to read its output, and which FreeBSD errors mean
 //! its object is already gone. The commands are built by family, one file each: `iface`
 //! (interfaces and bridges), `jail`, `netgraph` (with [`ngscript`]), `devfs`, `addr`
-//! (addresses and routes), [`cbsd`].
+//! (addresses and routes), [`cbsd`], [`pf`] (vimage's pf anchors and sysctls).
 //!
 //! Ops live here, below both the planner (which builds them) and the state database (whose
 //! journal stores them, serialized, so a crash recovery can replay their undos): the journal
@@ -25,6 +25,7 @@ mod jail;
 mod netgraph;
 pub mod ngscript;
 mod object;
+pub mod pf;
 
 use crate::host::{Cmd, Output, Program};
 use crate::model::{IfName, JailName, Mac};
@@ -546,6 +547,49 @@ pub enum Op {
         /// The interface inside the jail.
         iface: String,
     },
+    /// `pfctl -a <anchor> -f -` with `rules` on stdin: replaces everything the anchor held in
+    /// one transaction. `prev` is what it held (as [`pf::anchor_text`] makes it from pfctl's
+    /// listing), which the undo loads back; empty, the undo flushes the anchor.
+    PfLoadAnchor {
+        /// The anchor, always below `vimage/` (`vimage/jails`).
+        anchor: String,
+        /// The rules, one per line, as pf.conf(5) spells them.
+        rules: String,
+        /// What the anchor held before, for the undo.
+        prev: String,
+    },
+    /// `pfctl -a <anchor> -F all`: empties one of vimage's anchors (its network's last jail
+    /// left). `prev` is what it held, loaded back by the undo when not empty.
+    PfFlushAnchor {
+        /// The anchor, always below `vimage/`.
+        anchor: String,
+        /// What the anchor held before, for the undo (empty: nothing to put back).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        prev: String,
+    },
+    /// `pfctl -nf <path>`: checks the main ruleset file without loading it (`vimage doctor
+    /// fix=1 pf=1` after adding the anchor lines). Reads only: no undo.
+    PfCheckConf {
+        /// The file as pfctl opens it (`/etc/pf.conf`).
+        path: String,
+    },
+    /// `pfctl -f <path>`: loads the main ruleset from the admin's file, in one transaction
+    /// (nothing changes when it fails). No undo of its own: what was loaded before came from
+    /// the file as it was, which the doctor puts back when a later step fails.
+    PfLoadConf {
+        /// The file as pfctl opens it (`/etc/pf.conf`).
+        path: String,
+    },
+    /// `sysctl <name>=<value>` (`net.inet.ip.forwarding=1` for a NAT network); the undo puts
+    /// back `prev`, the value it found.
+    SysctlSet {
+        /// The OID (`net.inet.ip.forwarding`).
+        name: String,
+        /// The value to set.
+        value: String,
+        /// The value it had, for the undo.
+        prev: String,
+    },
 }
 
 /// Where a command inside a jail runs: the jail instance by ID (so a jail restarted since the
@@ -621,6 +665,11 @@ impl Op {
                 iface::member_vlans(bridge, member, *untagged, tagged, b)
             }
             Op::UplinkTagged { bridge, uplink, vlans, add } => iface::uplink_tagged(bridge, uplink, vlans, *add, b),
+            Op::PfLoadAnchor { anchor, rules, .. } => pf::load_anchor(anchor, rules),
+            Op::PfFlushAnchor { anchor, .. } => pf::flush_anchor(anchor),
+            Op::SysctlSet { name, value, .. } => pf::sysctl_set(name, value),
+            Op::PfCheckConf { path } => pf::check_conf(path),
+            Op::PfLoadConf { path } => pf::load_conf(path),
         }
     }
 
@@ -636,6 +685,7 @@ impl Op {
             Op::DevfsUse { .. } | Op::DevfsApply { .. } => devfs::mount_gone(out),
             Op::NgShutdown { .. } => netgraph::node_gone(out),
             Op::NgScript { lines, .. } => netgraph::script_target_gone(lines, out),
+            Op::PfFlushAnchor { .. } => pf::pf_gone(out),
             _ => false,
         }
     }
@@ -765,7 +815,9 @@ impl Op {
             | Op::KldLoad { .. }
             | Op::UpInJail { .. }
             | Op::BridgeAddr { .. }
-            | Op::MemberFlag { .. } => None,
+            | Op::MemberFlag { .. }
+            | Op::PfCheckConf { .. }
+            | Op::PfLoadConf { .. } => None,
             Op::Adopt { iface, .. } => Some(Op::Unadopt { iface: iface.clone(), description: None }),
             Op::DevfsRuleAdd { set, new_set: true, .. } => Some(Op::DevfsDelset { set: *set }),
             Op::DevfsRuleAdd { .. } | Op::DevfsDelset { .. } => None,
@@ -787,6 +839,19 @@ impl Op {
                 Some(Op::AddrAdd { jail: jail.clone(), at: *at, iface: iface.clone(), cidr: cidr.clone(), v6: *v6 })
             }
             Op::Slaac { .. } | Op::Dhclient { .. } | Op::RouteDelete { .. } => None,
+            Op::PfLoadAnchor { anchor, rules, prev } if prev.is_empty() => {
+                Some(Op::PfFlushAnchor { anchor: anchor.clone(), prev: rules.clone() })
+            }
+            Op::PfLoadAnchor { anchor, rules, prev } => {
+                Some(Op::PfLoadAnchor { anchor: anchor.clone(), rules: prev.clone(), prev: rules.clone() })
+            }
+            Op::PfFlushAnchor { prev, .. } if prev.is_empty() => None,
+            Op::PfFlushAnchor { anchor, prev } => {
+                Some(Op::PfLoadAnchor { anchor: anchor.clone(), rules: prev.clone(), prev: String::new() })
+            }
+            Op::SysctlSet { name, value, prev } => {
+                Some(Op::SysctlSet { name: name.clone(), value: prev.clone(), prev: value.clone() })
+            }
             Op::RouteDefault { jail, jid, v6, gw, old, route_j } => Some(match old {
                 Some(o) => Op::RouteDefault {
                     jail: jail.clone(),
@@ -812,8 +877,9 @@ impl Op {
     }
 
     /// True for steps whose undo a crash recovery runs even without a name the kernel printed:
-    /// settings that outlive the epair (devfs rulesets and mounts, CBSD's database). Their
-    /// undos are idempotent, so running one for a step that never happened is harmless.
+    /// settings that outlive the epair (devfs rulesets and mounts, CBSD's database, pf
+    /// anchors, sysctls). Their undos are idempotent and put back what was found at plan
+    /// time, so running one for a step that never happened is harmless.
     pub fn undo_after_crash(&self) -> bool {
         matches!(
             self,
@@ -822,6 +888,9 @@ impl Op {
                 | Op::DevfsApply { .. }
                 | Op::CbsdJset { .. }
                 | Op::JailSetDevfs { .. }
+                | Op::PfLoadAnchor { .. }
+                | Op::PfFlushAnchor { .. }
+                | Op::SysctlSet { .. }
         )
     }
 
@@ -938,6 +1007,39 @@ mod tests {
         let br = Op::CreateBridge { slot: Slot("b".into()), uplink: "em0".into() };
         assert_eq!(br.read_binding("bridge3\n").as_deref(), Some("bridge3"));
         assert_eq!(br.read_binding("bridge\n"), None);
+    }
+
+    #[test]
+    fn pf_and_sysctl_ops_render_undo_to_what_was_found_and_round_trip_the_journal() {
+        let b = Bindings::new();
+        let load = Op::PfLoadAnchor {
+            anchor: "vimage/jails".into(),
+            rules: "nat on em0 inet from 10.77.0.0/24 to any -> (em0)\n".into(),
+            prev: String::new(),
+        };
+        assert_eq!(
+            load.command(&b).to_string(),
+            "pfctl -a vimage/jails -f - <<'EOF'\nnat on em0 inet from 10.77.0.0/24 to any -> (em0)\nEOF"
+        );
+        let undo = load.undo().unwrap();
+        assert_eq!(undo.command(&b).to_string(), "pfctl -a vimage/jails -F all");
+        assert!(undo.undo().is_some(), "a flush that emptied something can put it back");
+        let reload = Op::PfLoadAnchor { anchor: "vimage/jails".into(), rules: "a\n".into(), prev: "b\n".into() };
+        assert_eq!(
+            reload.undo(),
+            Some(Op::PfLoadAnchor { anchor: "vimage/jails".into(), rules: "b\n".into(), prev: "a\n".into() })
+        );
+        let fw = Op::SysctlSet { name: "net.inet.ip.forwarding".into(), value: "1".into(), prev: "0".into() };
+        assert_eq!(fw.command(&b).to_string(), "sysctl net.inet.ip.forwarding=1");
+        assert_eq!(fw.undo().unwrap().command(&b).to_string(), "sysctl net.inet.ip.forwarding=0");
+        for op in [load, undo, reload, fw] {
+            let back: Op = serde_json::from_str(&serde_json::to_string(&op).unwrap()).unwrap();
+            assert_eq!(back, op);
+            assert!(op.undo_after_crash());
+        }
+        let gone =
+            Output { code: 1, stdout: String::new(), stderr: "pfctl: /dev/pf: No such file or directory\n".into() };
+        assert!(Op::PfFlushAnchor { anchor: "vimage/x".into(), prev: String::new() }.already_gone(&gone));
     }
 
     #[test]

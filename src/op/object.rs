@@ -47,6 +47,9 @@ impl Op {
             Op::VlanFilter { bridge } | Op::MemberVlans { bridge, .. } | Op::UplinkTagged { bridge, .. } => {
                 Object::new(Bridge, bridge.display(b))
             }
+            Op::PfLoadAnchor { anchor, .. } | Op::PfFlushAnchor { anchor, .. } => Object::new(Anchor, anchor),
+            Op::SysctlSet { name, .. } => Object::new(Sysctl, name),
+            Op::PfCheckConf { path } | Op::PfLoadConf { path } => Object::new(File, path),
             Op::NgScript { .. } | Op::NgUndo { .. } => return None,
         })
     }

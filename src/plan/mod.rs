@@ -10,6 +10,7 @@ pub mod gc;
 pub mod inventory;
 pub mod netgraph;
 mod passthrough;
+pub mod pf;
 mod planner;
 pub mod privnet;
 pub mod render;

@@ -18,6 +18,7 @@ pub const AVAILABLE_MODULES: &[(&str, &[&str])] = &[
     ("ng_bridge", &["netgraph"]),
     ("ng_eiface", &["netgraph"]),
     ("ng_iface", &["netgraph"]),
+    ("pf", &[]),
 ];
 
 /// Modules compiled into the simulated kernel, as GENERIC has them (sys/amd64/conf/GENERIC
@@ -28,6 +29,9 @@ pub const COMPILED_IN: &[&str] = &["if_vlan"];
 
 /// What `kldstat -m` reports for a module of [`COMPILED_IN`]: it lives in file 1, the kernel.
 static IN_KERNEL: LoadedFile = LoadedFile { fileid: 1, modid: 1, refs: 1, size: 0, address: 0 };
+/// Modules of [`AVAILABLE_MODULES`] a stock host does not load at boot: pf is loaded by
+/// rc.d/pf only with `pf_enable="YES"` (or `kldload pf`), so a fresh host has no `/dev/pf`.
+pub const NOT_AT_BOOT: &[&str] = &["pf"];
 
 /// One loaded module file (`NAME.ko`, containing the module `NAME`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +172,9 @@ impl Kernel {
             }
         }
         self.modules.force_unload(m);
+        if m == "pf" {
+            self.pf_unload_all();
+        }
         Ok(())
     }
 

@@ -18,6 +18,7 @@ mod jail;
 mod kld;
 pub(crate) mod lagg;
 pub(crate) mod netgraph;
+pub(crate) mod pf;
 pub(crate) mod reach;
 pub(crate) mod route;
 mod sysctl;
@@ -37,6 +38,7 @@ pub use dhcp::DhcpServer;
 pub(crate) use jail::{ALLOW_PARAMS, Jail, JailSpec, JailUpdate};
 pub use kld::AVAILABLE_MODULES;
 pub(crate) use kld::module_name as kld_module_name;
+pub use pf::{Pf, Ruleset};
 pub(crate) use sysctl::SysctlValue;
 pub(crate) use types::{IfAddr, IfId, Mac, VnetId};
 pub use view::{IfSnap, IfView, JailSnap, Snapshot};
@@ -124,7 +126,7 @@ pub const BOOTTIME: i64 = 1_763_880_000;
 
 impl Kernel {
     /// A FreeBSD 14.2 host (osreldate 1402000) with VIMAGE, only lo0, fixed `kern.hostuuid`
-    /// and `kern.boottime`, and every module of [`AVAILABLE_MODULES`] loaded; the neutral
+    /// and `kern.boottime`, and every module of [`AVAILABLE_MODULES`] but pf loaded; the neutral
     /// starting point tests add NICs and jails to.
     pub fn freebsd14() -> Kernel {
         Kernel::freebsd14_with_nics(&[])
@@ -164,7 +166,7 @@ impl Kernel {
             root: None,
         };
         k.vnets.insert(VnetId::HOST, Vnet::new(None));
-        for (m, _) in AVAILABLE_MODULES {
+        for (m, _) in AVAILABLE_MODULES.iter().filter(|(m, _)| !kld::NOT_AT_BOOT.contains(m)) {
             k.modules.force_load(m);
         }
         for (name, mac, mtu) in nics {
@@ -229,6 +231,9 @@ impl Kernel {
             self.ng_ether_detach_all();
         }
         self.modules.force_unload(name);
+        if name == "pf" {
+            self.pf_unload_all();
+        }
     }
 
     /// Loads a module without counting an operation (fixture setup).

@@ -61,6 +61,9 @@ pub struct Vnet {
     /// address in it (in.c `in_addprefix` adds no second prefix route for another interface).
     #[serde(default)]
     pub prefix_owner: BTreeMap<String, super::types::IfId>,
+    /// This vnet's pf (pf_ioctl.c keeps its status and rulesets per vnet).
+    #[serde(default)]
+    pub pf: super::pf::Pf,
 }
 
 impl Vnet {
@@ -82,6 +85,7 @@ impl Vnet {
             sysctls,
             netgraph: super::netgraph::Graph::default(),
             prefix_owner: BTreeMap::new(),
+            pf: super::pf::Pf::default(),
         }
     }
 

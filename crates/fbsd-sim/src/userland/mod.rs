@@ -19,6 +19,8 @@ mod jls;
 mod kld;
 mod ngctl;
 mod ngctl_cmds;
+mod pfctl;
+mod pfctl_parse;
 mod ping;
 mod rcd;
 mod rcvars;
@@ -51,6 +53,7 @@ pub(crate) const SIMULATED: &[&str] = &[
     "sysrc",
     "service",
     "ping",
+    "pfctl",
 ];
 
 /// Runs one command as the process `ctx` would (host, or inside a jail via jexec), with an empty
@@ -65,6 +68,7 @@ pub(crate) fn run_input(k: &mut Kernel, ctx: Ctx, program: &str, args: &[String]
     let prog = program.rsplit('/').next().unwrap_or(program);
     match prog {
         "ngctl" => ngctl::main(k, ctx, args, stdin),
+        "pfctl" => pfctl::main(k, ctx, args, stdin),
         "ifconfig" => ifconfig::main(k, ctx, args),
         "jls" => jls::main(k, ctx, args),
         "jail" => jail::main(k, ctx, args),

@@ -256,4 +256,20 @@ mod tests {
         let o = sysctl(&mut k, &["net.link.bridge.member_ifaddrs"]);
         assert_eq!(o.stdout, "net.link.bridge.member_ifaddrs: 0\n");
     }
+
+    /// `net.inet.ip.forwarding` is `VNET_DEFINE(int, ipforwarding)` (sys/netinet/ip_input.c,
+    /// `SYSCTL_INT(… CTLFLAG_VNET | CTLFLAG_RW …)`): the host's and each vnet jail's own.
+    #[test]
+    fn ip_forwarding_is_per_vnet_ip_input_c() {
+        let mut k = Kernel::demo();
+        let jctx = k.ctx_in_jail(1).unwrap();
+        let a = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let o = main(&mut k, jctx, &a(&["net.inet.ip.forwarding=1"]));
+        assert_eq!((o.code, o.stdout.as_str()), (0, "net.inet.ip.forwarding: 0 -> 1\n"));
+        assert_eq!(k.host_sysctl("net.inet.ip.forwarding"), Some(0), "the jail's own, not the host's");
+        let o = sysctl(&mut k, &["net.inet6.ip6.forwarding=1"]);
+        assert_eq!((o.code, o.stdout.as_str()), (0, "net.inet6.ip6.forwarding: 0 -> 1\n"));
+        let o = main(&mut k, jctx, &a(&["-n", "net.inet6.ip6.forwarding"]));
+        assert_eq!(o.stdout, "0\n");
+    }
 }

@@ -1,0 +1,252 @@
+//! `vimage doctor`'s pf checks and `vimage doctor fix=1 pf=1`.
+//!
+//! vimage puts a private network's NAT and port forwards into its own anchor
+//! (`vimage/NAME`), which pf evaluates only when the admin's main ruleset refers to it. vimage
+//! never rewrites /etc/pf.conf on its own: doctor says what is missing, with the exact lines,
+//! and `fix=1 pf=1` adds them (each block under a marker comment, every other byte kept), in
+//! pf.conf(5)'s section order ([`crate::plan::doctor::pf_conf_add`]), checks the file with
+//! `pfctl -nf`, then loads it with `pfctl -f`; when a step fails or the run is interrupted the
+//! file is put back byte for byte. Enabling pf (`pfctl -e`) stays the admin's decision: a
+//! firewall switched on by a tool can lock the admin out.
+
+use super::doctor_check::Check;
+use crate::error::{Error, Kind, Object, ObjectKind, Result};
+use crate::host::{Cmd, Host, Program, run_cmd};
+use crate::op::Op;
+use crate::paths::Paths;
+use crate::plan::doctor::{DOCTOR_SCOPE, PF_FILTER_LINE, PF_TRANSLATION_LINES, pf_conf_add};
+use crate::plan::{Plan, Step, Verb};
+
+/// The admin's main ruleset, as rc.d/pf loads it (`pf_rules`' default).
+pub const PF_CONF: &str = "/etc/pf.conf";
+
+/// What the pf checks look at.
+#[derive(Debug, Clone, Default)]
+pub struct PfFacts {
+    /// `kldstat -q -m pf` succeeded (`/dev/pf` exists).
+    pub loaded: bool,
+    /// `pfctl -s info`'s first line says `Status: Enabled`.
+    pub enabled: bool,
+    /// The loaded main ruleset's translation rules (`pfctl -s nat`).
+    pub nat: Vec<String>,
+    /// The loaded main ruleset's filter rules (`pfctl -s rules`).
+    pub rules: Vec<String>,
+}
+
+fn lines(out: &crate::host::Output) -> Vec<String> {
+    if !out.ok() {
+        return Vec::new();
+    }
+    out.stdout.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+}
+
+/// Gathers [`PfFacts`]: reads only (`kldstat`, then `pfctl -s info|nat|rules` when pf is
+/// loaded).
+pub fn gather(host: &mut dyn Host) -> PfFacts {
+    let loaded = run_cmd(host, &Cmd::new(Program::Kldstat, ["-q", "-m", "pf"])).ok();
+    if !loaded {
+        return PfFacts::default();
+    }
+    let info = run_cmd(host, &Cmd::new(Program::Pfctl, ["-s", "info"]));
+    let enabled = info.ok() && info.stdout.lines().next().is_some_and(|l| l.starts_with("Status: Enabled"));
+    let nat = lines(&run_cmd(host, &Cmd::new(Program::Pfctl, ["-s", "nat"])));
+    let rules = lines(&run_cmd(host, &Cmd::new(Program::Pfctl, ["-s", "rules"])));
+    PfFacts { loaded, enabled, nat, rules }
+}
+
+/// True when pfctl's listing has `line` (pfctl prints it back with ` all` and maybe more
+/// after the anchor's name: `nat-anchor "vimage/*" all`).
+fn listed(listing: &[String], line: &str) -> bool {
+    listing.iter().any(|l| l == line || l.starts_with(&format!("{line} ")))
+}
+
+/// The anchor lines the loaded main ruleset lacks, in pf.conf order.
+pub fn missing_refs(f: &PfFacts) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = PF_TRANSLATION_LINES.iter().copied().filter(|l| !listed(&f.nat, l)).collect();
+    if !listed(&f.rules, PF_FILTER_LINE) {
+        v.push(PF_FILTER_LINE);
+    }
+    v
+}
+
+/// The pf checks (needed by `net`: vimage's private networks). pf not loaded is `info`:
+/// hosts without private networks need no pf.
+pub fn checks(f: &PfFacts) -> Vec<Check> {
+    let mk = |status: &str, detail: String, fix: Option<&str>, persist: Option<&str>, lines: Vec<String>| Check {
+        name: "pf".into(),
+        status: status.into(),
+        detail,
+        fix: fix.map(str::to_string),
+        persist: persist.map(str::to_string),
+        needed_by: "net".into(),
+        lines,
+    };
+    if !f.loaded {
+        return vec![mk(
+            "info",
+            "not loaded (no /dev/pf): only private networks with NAT or port forwards need pf".into(),
+            Some("kldload pf"),
+            Some("sysrc pf_enable=YES"),
+            Vec::new(),
+        )];
+    }
+    let missing = missing_refs(f);
+    let mut v = vec![if f.enabled {
+        mk("ok", "loaded and enabled (pfctl -s info: Status: Enabled)".into(), None, None, Vec::new())
+    } else {
+        mk(
+            "info",
+            "loaded but disabled (pfctl -s info: Status: Disabled): NAT and port forwards of private networks do not work until it is enabled".into(),
+            Some("pfctl -e"),
+            Some("sysrc pf_enable=YES"),
+            Vec::new(),
+        )
+    }];
+    let mut anchors = if missing.is_empty() {
+        mk(
+            "ok",
+            "the loaded main ruleset references vimage's anchors (nat-anchor, rdr-anchor and anchor \"vimage/*\")"
+                .into(),
+            None,
+            None,
+            Vec::new(),
+        )
+    } else {
+        mk(
+            if f.enabled { "warn" } else { "info" },
+            format!(
+                "the loaded main ruleset does not reference vimage's anchors, so private networks get no NAT or port \
+                 forwards: add to {PF_CONF} (nat-anchor and rdr-anchor with the translation rules, before any filter \
+                 rule; anchor with the filter rules), then pfctl -f {PF_CONF}"
+            ),
+            Some("vimage doctor fix=1 pf=1"),
+            None,
+            missing.iter().map(|s| s.to_string()).collect(),
+        )
+    };
+    anchors.name = "pf anchors".into();
+    v.push(anchors);
+    v
+}
+
+/// What `fix=1 pf=1` did (or, in a dry run, would do), one line each for the report.
+#[derive(Debug, Clone, Default)]
+pub struct PfFixed {
+    /// `wrote /etc/pf.conf: added …` lines.
+    pub wrote: Vec<String>,
+    /// The commands run (or to run).
+    pub commands: Vec<String>,
+}
+
+/// The plan of the pfctl part: check the file, then load it.
+fn plan() -> Option<Plan> {
+    let mut p = Plan::new(crate::model::JailName::parse(DOCTOR_SCOPE).ok()?, Verb::Doctor);
+    p.steps.push(Step::new(Op::PfCheckConf { path: PF_CONF.into() }));
+    p.steps.push(Step::new(Op::PfLoadConf { path: PF_CONF.into() }));
+    Some(p)
+}
+
+fn refused(msg: impl Into<String>) -> Error {
+    Error::new(Kind::Unavailable, format!("doctor fix=1 pf=1: {}", msg.into()))
+        .about(Object::new(ObjectKind::File, PF_CONF))
+        .detail(format!("nothing was changed; {PF_CONF} is as it was"))
+}
+
+/// Runs `fix=1 pf=1`: nothing when the loaded ruleset already references the anchors;
+/// refused (69, nothing changed) when pf is not loaded (`pfctl -f` could not load the file)
+/// or the file is not text. Otherwise, under the edit lock: add the missing lines (if the
+/// file lacks them), then `pfctl -nf` and `pfctl -f` as one journalled run ([`Verb::Doctor`];
+/// a signal between the steps rolls it back); if that run fails, the file is put back byte
+/// for byte (or removed, when vimage created it).
+pub fn fix(ctx: &mut super::Ctx<'_>, f: &PfFacts, dry: bool) -> Result<PfFixed> {
+    let mut done = PfFixed::default();
+    if f.loaded && missing_refs(f).is_empty() {
+        return Ok(done);
+    }
+    if !f.loaded {
+        return Err(refused("pf is not loaded, so the ruleset cannot be loaded")
+            .detail("load it first: kldload pf (at boot: sysrc pf_enable=YES), then run this again"));
+    }
+    let Some(p) = plan() else { return Ok(done) };
+    let path = ctx.paths.host(PF_CONF);
+    if dry {
+        let old = read(&path)?;
+        if let Some(e) = pf_conf_add(old.as_deref().unwrap_or("")) {
+            done.wrote = e.added.iter().map(|l| format!("would add to {PF_CONF}: {l}")).collect();
+        }
+        done.commands = crate::plan::render::commands(&p).iter().map(|c| c.to_string()).collect();
+        return Ok(done);
+    }
+    let paths: Paths = ctx.paths.clone();
+    let s = crate::ops::Session::open(ctx.host, &paths, "doctor", false, ctx.lock_timeout)?;
+    crate::fsedit::with_edit_lock(&paths, || {
+        let old = read(&path)?;
+        let edit = pf_conf_add(old.as_deref().unwrap_or(""));
+        if let Some(e) = &edit {
+            if let Some(d) = path.parent() {
+                std::fs::create_dir_all(d).map_err(|err| cant(&path, err))?;
+            }
+            crate::fsedit::write_atomic(&path, e.text.as_bytes()).map_err(|err| cant(&path, err))?;
+        }
+        match crate::exec::apply(s.host, &p, &s.db, s.kernel.boottime) {
+            Ok(rep) => {
+                if let Some(e) = edit {
+                    done.wrote = e.added.iter().map(|l| format!("wrote {PF_CONF}: added {l}")).collect();
+                }
+                done.commands = rep.commands;
+                Ok(done)
+            }
+            Err(err) => {
+                if edit.is_none() {
+                    return Err(err.detail(format!("{PF_CONF} was not changed")));
+                }
+                let put_back = match &old {
+                    Some(bytes) => crate::fsedit::write_atomic(&path, bytes.as_bytes()),
+                    None => std::fs::remove_file(&path),
+                };
+                Err(match put_back {
+                    Ok(()) => err.detail(format!("{PF_CONF} was put back as it was, byte for byte")),
+                    Err(e) => err.detail(format!("{PF_CONF} could not be put back ({e}): it holds vimage's lines")),
+                })
+            }
+        }
+    })
+}
+
+fn read(path: &std::path::Path) -> Result<Option<String>> {
+    crate::facts::devfs::read_file(path)
+        .map_err(|e| refused(format!("{} cannot be edited: {}", path.display(), e.message)))
+}
+
+fn cant(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
+    Error::new(Kind::CantCreate, format!("cannot write {}: {e}", path.display())).detail("nothing was loaded")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(nat: &[&str], rules: &[&str]) -> PfFacts {
+        PfFacts {
+            loaded: true,
+            enabled: true,
+            nat: nat.iter().map(|s| s.to_string()).collect(),
+            rules: rules.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn anchors_are_found_as_pfctl_lists_them_and_the_missing_lines_are_named() {
+        let f = facts(&["nat-anchor \"vimage/*\" all", "rdr-anchor \"vimage/*\" all"], &["anchor \"vimage/*\" all"]);
+        assert!(missing_refs(&f).is_empty());
+        let c = checks(&f);
+        assert_eq!(c.iter().map(|c| c.status.as_str()).collect::<Vec<_>>(), ["ok", "ok"]);
+        let f = facts(&["nat-anchor \"vimage/x\" all"], &["pass all flags S/SA keep state"]);
+        assert_eq!(missing_refs(&f), ["nat-anchor \"vimage/*\"", "rdr-anchor \"vimage/*\"", "anchor \"vimage/*\""]);
+        let c = checks(&f);
+        assert_eq!((c[1].status.as_str(), c[1].lines.len()), ("warn", 3));
+        assert_eq!(c[1].fix.as_deref(), Some("vimage doctor fix=1 pf=1"));
+        let c = checks(&PfFacts::default());
+        assert_eq!((c.len(), c[0].status.as_str()), (1, "info"), "pf simply not used");
+    }
+}
