@@ -516,6 +516,18 @@ impl Session<'_> {
                 Err(e) => errors.push(e),
             }
         }
+        match self.stale_nat_anchors(&plans) {
+            Ok(Some(p)) => {
+                if !self.dry
+                    && let Err(e) = self.apply(&p)
+                {
+                    errors.push(gc_error(&p, e));
+                }
+                plans.push(p);
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
         let mut orphans = orphans;
         match self.stale_devfs_section() {
             Ok(Some(p)) => {
@@ -537,6 +549,38 @@ impl Session<'_> {
             }),
         }
         Ok(GcDone { orphans, plans, errors })
+    }
+
+    /// The anchors of NAT networks that no bridge of vimage's serves any more (after `done`,
+    /// the plans gc ran or would run): flushed, and forwarding put back when vimage set it
+    /// and no NAT network keeps a bridge ([`crate::plan::privnet::nat_down`]). What a
+    /// teardown that was killed or a bridge destroyed by hand leaves behind. Costs one
+    /// `pfctl -s` pair per NAT network without a bridge, and nothing without NAT networks.
+    fn stale_nat_anchors(&mut self, done: &[Plan]) -> Result<Option<Plan>> {
+        let defs: Vec<_> =
+            crate::facts::privnet::definitions(&self.db, &self.paths)?.into_iter().filter(|d| d.nat.is_on()).collect();
+        if defs.is_empty() {
+            return Ok(None);
+        }
+        let gone: std::collections::BTreeSet<String> = done
+            .iter()
+            .flat_map(|p| p.steps.iter().flat_map(|s| s.effects.iter()).chain(p.effects.iter()))
+            .filter_map(|e| match e {
+                crate::plan::Effect::BridgeGone { name } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        let live: Vec<_> =
+            self.db.bridges(self.kernel.boottime)?.into_iter().filter(|b| !gone.contains(&b.name)).collect();
+        let mut nets = Vec::new();
+        for d in &defs {
+            if live.iter().any(|b| b.uplink == d.name.uplink()) {
+                continue;
+            }
+            let nat = crate::facts::privnet::nat_facts(self.host, &self.db, &defs, &live, d, self.kernel.boottime)?;
+            nets.push(crate::facts::privnet::NetFacts { def: d.clone(), bridge: None, leases: Vec::new(), nat });
+        }
+        Ok(crate::plan::gc::stale_nat_anchors(&nets))
     }
 
     /// vimage's section of /etc/devfs.rules, when nothing uses it any more (see

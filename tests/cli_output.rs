@@ -62,7 +62,7 @@ fn every_verb(tmp: &std::path::Path) -> Vec<Vec<String>> {
         vec!["start", "web2"],
         vec!["stop", "web2"],
         vec!["gc"],
-        vec!["net", "create", "name=jails", "cidr=10.77.0.0/24"],
+        vec!["net", "create", "name=jails", "cidr=10.77.0.0/24", "nat=0"],
         vec!["net", "list"],
         vec!["net", "list", "--json"],
         vec!["net", "release", "jname=web1"],

@@ -32,8 +32,15 @@ fn name_arg(k: &NetKeys) -> Result<NetName> {
     NetName::parse(n).map_err(|e| Error::new(Kind::Usage, e.0).about(Object::network(n)))
 }
 
-/// One network as `list` and `status` show it: its definition, bridge, users and pool.
-pub fn describe(d: &NetDef, db: &StateDb) -> Result<serde_json::Value> {
+/// What NAT network `d`'s pf anchor holds now, as loadable text (`pfctl -a vimage/NAME -s
+/// rules|nat`; empty when pf is not loaded); `None` for `nat=0`, which uses no pf at all.
+pub fn anchor_now(host: &mut dyn crate::host::Host, d: &NetDef) -> Option<String> {
+    d.nat.is_on().then(|| crate::facts::pf::anchor(host, &crate::naming::pf_anchor(d.name.as_str())))
+}
+
+/// One network as `list` and `status` show it: its definition, bridge, users and pool, and
+/// for a NAT network its anchor and the rules loaded there (`anchor`, from [`anchor_now`]).
+pub fn describe(d: &NetDef, db: &StateDb, anchor: Option<&str>) -> Result<serde_json::Value> {
     let uplink = d.name.uplink();
     let bridge = db.all_bridges()?.into_iter().find(|b| b.uplink == uplink).map(|b| b.name);
     let mut jails: Vec<String> =
@@ -49,7 +56,9 @@ pub fn describe(d: &NetDef, db: &StateDb) -> Result<serde_json::Value> {
         "cidr6": d.cidr6.map(|c| c.to_string()),
         "private": d.private,
         "nat": d.nat.to_string(),
-        "nat_configured": false,
+        "nat_configured": anchor.is_some_and(|a| !a.is_empty()),
+        "nat_anchor": anchor.map(|_| crate::naming::pf_anchor(d.name.as_str())),
+        "nat_rules": anchor.map(|a| a.lines().map(str::to_string).collect::<Vec<_>>()).unwrap_or_default(),
         "source": d.source,
         "bridge": bridge,
         "jails": jails,
@@ -61,8 +70,15 @@ pub fn describe(d: &NetDef, db: &StateDb) -> Result<serde_json::Value> {
 /// The line `list` and `status` print for a network.
 pub fn line(v: &serde_json::Value) -> String {
     let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
-    let nat =
-        if s("nat") == "0" { "nat off".to_string() } else { format!("nat={} (pf rules not configured)", s("nat")) };
+    let nat_if = v["nat_rules"]
+        .as_array()
+        .and_then(|r| r.iter().filter_map(|l| l.as_str()).find_map(|l| l.strip_prefix("nat on ")))
+        .and_then(|l| l.split_whitespace().next());
+    let nat = match (s("nat").as_str(), nat_if) {
+        ("0", _) => "nat off".to_string(),
+        (n, Some(i)) => format!("nat={n} out of {i} (pf anchor {} loaded)", s("nat_anchor")),
+        (n, None) => format!("nat={n} (pf anchor {} empty: loaded by its first jail)", s("nat_anchor")),
+    };
     let bridge = v["bridge"].as_str().map_or("no bridge (no jail on it)".to_string(), |b| format!("bridge {b}"));
     let private = if v["private"].as_bool() == Some(true) { ", private" } else { "" };
     let from = if v["source"] == "rcconf" { " [rc.conf]" } else { "" };
@@ -80,7 +96,11 @@ pub fn line(v: &serde_json::Value) -> String {
 fn list(k: &NetKeys, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let s = Session::open(ctx.host, &ctx.paths, "net list", true, ctx.lock_timeout)?;
     let defs = crate::facts::privnet::definitions(&s.db, &ctx.paths)?;
-    let docs = defs.iter().map(|d| describe(d, &s.db)).collect::<Result<Vec<_>>>()?;
+    let mut docs = Vec::new();
+    for d in &defs {
+        let a = anchor_now(s.host, d);
+        docs.push(describe(d, &s.db, a.as_deref())?);
+    }
     if k.json {
         out.print(&json_doc(json!({"networks": docs})));
         return Ok(0);
@@ -137,6 +157,13 @@ fn create(k: &NetKeys, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
             return Err(bad(format!("network {name}: {} overlaps {a}/{p} on the host's {}", def.cidr, i.name))
                 .detail("choose a range the host does not use"));
         }
+    }
+    // NAT lives in pf anchors the admin's main ruleset must reference; vimage never edits
+    // pf.conf on its own, so it refuses here with the lines (the check `vimage doctor` makes).
+    if def.nat.is_on()
+        && let Some((why, lines)) = crate::facts::pf::nat_refusal(&crate::facts::pf::gather(s.host))
+    {
+        return Err(crate::facts::pf::nat_refused(name.as_str(), &def.nat.to_string(), &why, &lines));
     }
     if !k.dry_run {
         s.db.put_network(&def)?;

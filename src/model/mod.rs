@@ -11,8 +11,8 @@
 pub mod addr;
 mod names;
 mod net;
-pub mod vlan;
 pub mod privnet;
+pub mod vlan;
 
 pub use names::*;
 pub use net::*;

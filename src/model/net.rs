@@ -3,8 +3,8 @@
 
 use super::addr::{Gateway, NicAddrs};
 use super::names::{IfName, Invalid, JailName, Mac, default_name, ng_ifname};
-use super::vlan::NicVlan;
 use super::privnet::{NET_PREFIX, NetName};
+use super::vlan::NicVlan;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

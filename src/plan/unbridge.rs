@@ -67,6 +67,7 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
         .collect();
     let recorded: BTreeSet<&str> =
         v.attachments.iter().filter(|a| a.mode == ModeKind::Epair).filter_map(|a| a.bridge.as_deref()).collect();
+    let mut going: Vec<String> = Vec::new();
     for b in v.host_ifaces.values().filter(|b| b.is_bridge() && b.in_group(GROUP)) {
         let Some(uplink) = b.description.as_deref().and_then(|d| d.strip_prefix("vimage:")) else {
             continue;
@@ -81,6 +82,14 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
                 .with_effect(Effect::BridgeGone { name: b.name.clone() });
             plan.steps.push(step);
             plan.notes.push(format!("{}: destroying vimage's bridge for {uplink}: its last jail left", b.name));
+            if let Some(n) = uplink.strip_prefix(crate::model::privnet::NET_PREFIX) {
+                going.push(n.to_string());
+            }
+        }
+    }
+    for n in &going {
+        if let Some(f) = v.networks.get(n) {
+            super::privnet::nat_down(f, &going, &mut plan);
         }
     }
     vlans(&mut plan, v);

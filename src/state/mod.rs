@@ -359,6 +359,12 @@ impl StateDb {
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", [key, value])?;
         Ok(())
     }
+
+    /// Removes a value from the `meta` table (nothing when it is not there).
+    pub fn delete_meta(&self, key: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM meta WHERE key=?1", [key])?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
