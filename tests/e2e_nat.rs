@@ -301,3 +301,24 @@ mod faults {
         }
     }
 }
+
+#[test]
+fn persist_1_writes_gateway_enable_keeping_every_other_byte_and_without_it_the_output_says_a_reboot_loses_it() {
+    let w = world(Some(PF_CONF));
+    let o = w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]);
+    ok(&o);
+    assert!(stdout(&o).contains("until reboot; persist=1 writes gateway_enable=\"YES\""), "{}", stdout(&o));
+    assert_eq!(w.host_file("/etc/rc.conf"), HOST_RC, "untouched without persist=1");
+    let o = w.vimage(&["net", "create", "name=lan2", "cidr=10.78.0.0/24", "persist=1", "--dry-run"]);
+    ok(&o);
+    assert!(stdout(&o).contains("would write gateway_enable=\"YES\""), "{}", stdout(&o));
+    assert_eq!(w.host_file("/etc/rc.conf"), HOST_RC, "a dry run writes nothing");
+    let o = w.vimage(&["net", "create", "name=lan2", "cidr=10.78.0.0/24", "persist=1"]);
+    ok(&o);
+    assert!(stdout(&o).contains("/etc/rc.conf: wrote gateway_enable=\"YES\""), "{}", stdout(&o));
+    assert_eq!(w.host_file("/etc/rc.conf"), format!("{HOST_RC}gateway_enable=\"YES\"\n"));
+    let o = w.vimage(&["net", "create", "name=lan2", "cidr=10.78.0.0/24", "persist=1"]);
+    ok(&o);
+    assert!(stdout(&o).contains("already there"), "{}", stdout(&o));
+    assert_eq!(w.host_file("/etc/rc.conf"), format!("{HOST_RC}gateway_enable=\"YES\"\n"));
+}

@@ -595,7 +595,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__net)
-            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --action --name --cidr --gateway --nat --cidr6 --private --force --jname --dry-run --json"
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --action --name --cidr --gateway --nat --cidr6 --private --persist --force --jname --dry-run --json"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -630,6 +630,10 @@ _vimage() {
                     return 0
                     ;;
                 --private)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --persist)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

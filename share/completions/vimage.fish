@@ -184,6 +184,7 @@ complete -c vimage -n "__fish_vimage_using_subcommand net" -l gateway -d 'the ho
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l nat -d 'NAT out of the default route\'s interface, IF, or none (create; default auto)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l cidr6 -d 'an IPv6 network; the bridge gets its first host address (create)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l private -d 'isolate the network\'s jails from each other (create)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand net" -l persist -d 'with NAT: gateway_enable="YES" in /etc/rc.conf, so forwarding survives a reboot (create)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l force -d 'destroy a network jails still use (their leases go with it)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l jname -d 'the jail whose pool addresses go (release)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l dry-run -d 'print the plan as the exact FreeBSD commands, in order, and change nothing' -r

@@ -140,7 +140,9 @@ fn create(k: &NetKeys, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     if let Some(d) = defs.iter().find(|d| d.name == name) {
         let idem = d.cidr == def.cidr && d.gateway == def.gateway && d.nat == def.nat && d.cidr6 == def.cidr6;
         if idem && d.private == def.private && d.source == NetSource::Db {
-            return report(k, out, &def, false, "already exists as given; nothing to change");
+            report(k, out, &def, false, "already exists as given; nothing to change")?;
+            persist(k, &ctx.paths, out, &def)?;
+            return Ok(0);
         }
         let where_ =
             if d.source == NetSource::RcConf { "in rc.conf (vimage_net_list)" } else { "in vimage's database" };
@@ -168,7 +170,45 @@ fn create(k: &NetKeys, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     if !k.dry_run {
         s.db.put_network(&def)?;
     }
-    report(k, out, &def, true, if k.dry_run { "would create" } else { "created" })
+    report(k, out, &def, true, if k.dry_run { "would create" } else { "created" })?;
+    persist(k, &ctx.paths, out, &def)?;
+    Ok(0)
+}
+
+/// `persist=1` on a NAT network: `gateway_enable="YES"` in the host's rc.conf (under
+/// `VIMAGE_ROOT`), so rc.d/routing turns forwarding on at boot; the byte-preserving, atomic,
+/// locked rc.conf edit jails' rc.conf get (every other line kept). Without it, the output
+/// says a reboot loses the forwarding vimage turns on.
+fn persist(k: &NetKeys, paths: &crate::paths::Paths, out: &Out, def: &NetDef) -> Result<()> {
+    if !def.nat.is_on() {
+        return Ok(());
+    }
+    const RC: &str = "/etc/rc.conf";
+    if !k.persist {
+        if !k.json {
+            out.line(format!(
+                "network {}: its jails turn net.inet.ip.forwarding on until reboot; persist=1 writes gateway_enable=\"YES\" to {RC} to keep it",
+                def.name
+            ));
+        }
+        return Ok(());
+    }
+    let edit = crate::plan::FileEdit::RcConf {
+        path: paths.host(RC),
+        shown: RC.into(),
+        set: vec![("gateway_enable".into(), "YES".into())],
+        remove: Vec::new(),
+    };
+    let changed = if k.dry_run { false } else { crate::fsedit::apply(paths, &edit)? };
+    if !k.json {
+        let what = match (k.dry_run, changed) {
+            (true, _) => "would write gateway_enable=\"YES\"",
+            (false, true) => "wrote gateway_enable=\"YES\"",
+            (false, false) => "gateway_enable=\"YES\" is already there",
+        };
+        out.line(format!("{RC}: {what} (forwarding at boot, for network {})", def.name));
+    }
+    Ok(())
 }
 
 fn report(k: &NetKeys, out: &Out, def: &NetDef, changed: bool, what: &str) -> Result<i32> {

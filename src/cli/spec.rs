@@ -406,7 +406,12 @@ pub const VERBS: &[VerbSpec] = &[
                 the gateway address on it), its last jail's unbridge destroys it; each NIC gets the lowest free pool\n\
                 address (kept across restarts) and the gateway as its router, and a jail without a name server\n\
                 the host's nameserver lines. private=1 sets the bridge member flag private on each jail's host end:\n\
-                jails reach the gateway but not each other. nat= is stored and shown; pf rules come later.",
+                jails reach the gateway but not each other. With nat=auto|IF the first jail loads the network's pf\n\
+                anchor (pfctl -a vimage/NET -f -: nat on IF inet from CIDR to any -> (IF)) and turns\n\
+                net.inet.ip.forwarding on if it is off; the last jail flushes the anchor and puts forwarding back.\n\
+                create with NAT is refused while pf is not loaded or its main ruleset lacks nat-anchor, rdr-anchor\n\
+                and anchor \"vimage/*\" (vimage doctor fix=1 pf=1 adds them). persist=1 also writes\n\
+                gateway_enable=\"YES\" to /etc/rc.conf so forwarding survives a reboot.",
         keys: &[
             key(
                 "action",
@@ -419,6 +424,10 @@ pub const VERBS: &[VerbSpec] = &[
             key("nat", "auto|IF|0", "NAT out of the default route's interface, IF, or none (create; default auto)"),
             key("cidr6", "X::/P", "an IPv6 network; the bridge gets its first host address (create)"),
             flag("private", "isolate the network's jails from each other (create)"),
+            flag(
+                "persist",
+                "with NAT: gateway_enable=\"YES\" in /etc/rc.conf, so forwarding survives a reboot (create)",
+            ),
             flag("force", "destroy a network jails still use (their leases go with it)"),
             key(JAIL_KEY, "NAME", "the jail whose pool addresses go (release)"),
             DRY_RUN,

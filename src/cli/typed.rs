@@ -410,6 +410,9 @@ pub struct NetKeys {
     /// `private`: a flag.
     #[arg(long = "private", action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub private: bool,
+    /// `persist`: a flag (`gateway_enable="YES"` in rc.conf for a NAT network).
+    #[arg(long = "persist", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    pub persist: bool,
     /// `force`: a flag.
     #[arg(long = "force", action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub force: bool,
