@@ -353,6 +353,33 @@ impl<'h> Session<'h> {
         Ok(dropped)
     }
 
+    /// Reloads network `net`'s pf anchor for the jails on it now (after `vimage expose` or
+    /// `unexpose` changed `jail`'s forwards), as a journalled run of `jail`; an empty plan when
+    /// no jail is on it (the next start loads it) or the anchor holds the rules already.
+    pub fn reload_nat(&mut self, jail: &JailName, net: &crate::model::privnet::NetName) -> Result<Done> {
+        let mut plan = Plan::new(jail.clone(), Verb::Bridge);
+        let defs = crate::facts::privnet::definitions(&self.db, &self.paths)?;
+        let def = crate::facts::privnet::definition(&defs, net)?;
+        let running = crate::facts::privnet::running(&self.db, &def, self.kernel.boottime)?;
+        if running.is_empty() {
+            plan.notes.push(format!("network {net}: no jail on it now; its next start loads the forwards"));
+            return Ok(Done::planned(plan));
+        }
+        let bridges = self.db.bridges(self.kernel.boottime)?;
+        let nat = crate::facts::privnet::nat_facts(self.host, &self.db, &defs, &bridges, &def, self.kernel.boottime)?;
+        let f = crate::facts::privnet::NetFacts { def, bridge: None, leases: Vec::new(), nat };
+        crate::plan::privnet::nat_load(&f, &mut plan, &|j| running.iter().any(|r| r == j))
+            .map_err(|e| e.in_jail(jail))?;
+        if !self.dry {
+            self.progress.planned(&plan);
+        }
+        if self.dry || plan.changes_nothing() {
+            return Ok(Done::planned(plan));
+        }
+        let report = self.apply(&plan)?;
+        Ok(Done { plan, report: Some(report), results: Vec::new() })
+    }
+
     /// Removes what vimage made for `jail` (or just plans it, in a dry run).
     pub fn unbridge(&mut self, jail: &JailName) -> Result<Done> {
         let view = gather::for_unbridge(self.host, &self.db, &self.kernel, jail, &self.paths)?;

@@ -67,6 +67,8 @@ fn every_verb(tmp: &std::path::Path) -> Vec<Vec<String>> {
         vec!["net", "list", "--json"],
         vec!["net", "release", "jname=web1"],
         vec!["net", "destroy", "name=jails"],
+        vec!["expose", "--help"],
+        vec!["unexpose", "jname=web1", "port=80"],
         vec!["unbridge", "jname=web1"],
         vec!["construct", "jname=web5", "create=0"],
         vec!["demo"],

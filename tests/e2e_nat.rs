@@ -322,3 +322,69 @@ fn persist_1_writes_gateway_enable_keeping_every_other_byte_and_without_it_the_o
     assert!(stdout(&o).contains("already there"), "{}", stdout(&o));
     assert_eq!(w.host_file("/etc/rc.conf"), format!("{HOST_RC}gateway_enable=\"YES\"\n"));
 }
+
+fn anchor_rdr_lines(w: &World) -> Vec<String> {
+    anchor_nat(w).lines().filter(|l| l.starts_with("rdr")).map(str::to_string).collect()
+}
+
+#[test]
+fn expose_loads_rdr_rules_for_running_jails_and_every_start_and_stop_keeps_them_right() {
+    let w = world(Some(PF_CONF));
+    let initial = state(&w);
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]));
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
+    ok(&w.vimage(&["bridge", "jname=web2", "interface=net:jails"]));
+    // A dry run stores and loads nothing.
+    let before = state(&w);
+    let o = w.vimage(&["expose", "jname=web1", "port=80", "hostport=8080", "--dry-run"]);
+    ok(&o);
+    assert!(stdout(&o).contains("would forward tcp/8080 -> jail web1 port 80 (network jails)"), "{}", stdout(&o));
+    assert_eq!(state(&w), before);
+    // expose on a running jail: loaded now.
+    let o = w.vimage(&["expose", "jname=web1", "port=80", "hostport=8080"]);
+    ok(&o);
+    assert!(stdout(&o).contains("ran: pfctl -a vimage/jails -f -"), "{}", stdout(&o));
+    let rdr1 = "rdr on em0 inet proto tcp from any to any port = http-alt -> 10.77.0.2 port 80";
+    assert_eq!(anchor_rdr_lines(&w), [rdr1]);
+    assert_eq!(anchor_nat(&w).lines().next(), NAT_LISTED.lines().next(), "nat stays first");
+    let o = w.vimage(&["expose", "jname=web2", "port=53", "proto=udp", "--json"]);
+    ok(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["changed"].as_bool(), v["forward"]["host_port"].as_u64()), (Some(true), Some(53)), "{v}");
+    let rdr2 = "rdr on em0 inet proto udp from any to any port = domain -> 10.77.0.3 port 53";
+    assert_eq!(anchor_rdr_lines(&w), [rdr1, rdr2]);
+    // Refusals change nothing: the host port is taken (its holder named); web3 is not on it.
+    let before = state(&w);
+    let o = w.vimage(&["expose", "jname=web2", "port=8000", "hostport=8080"]);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    assert!(stderr(&o).contains("host port tcp/8080 is already forwarded to jail web1 port 80"), "{}", stderr(&o));
+    let o = w.vimage(&["expose", "jname=web3", "port=80", "net=jails"]);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    assert!(stderr(&o).contains("has no NIC on network jails"), "{}", stderr(&o));
+    assert_eq!(state(&w), before);
+    // status lists the forwards.
+    let o = w.vimage(&["status"]);
+    ok(&o);
+    assert!(stdout(&o).contains("forward tcp/8080 -> web1 port 80"), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_slice(&w.vimage(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(v["networks"][0]["forwards"][1]["jail"], "web2", "{v}");
+    // web1 stops: its forward leaves the anchor, web2's stays; it comes back with web1.
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(anchor_rdr_lines(&w), [rdr2]);
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
+    assert_eq!(anchor_rdr_lines(&w), [rdr1, rdr2]);
+    // unexpose while running: reloaded without it.
+    ok(&w.vimage(&["unexpose", "jname=web2", "port=53", "proto=udp"]));
+    assert_eq!(anchor_rdr_lines(&w), [rdr1]);
+    let o = w.vimage(&["unexpose", "jname=web2", "port=53", "proto=udp"]);
+    ok(&o);
+    assert!(stdout(&o).contains("nothing to do"), "{}", stdout(&o));
+    // All stop: the anchor is empty, the kernel as it was; the forward is kept for the next start.
+    for j in ["web1", "web2"] {
+        ok(&w.vimage(&["unbridge", &format!("jname={j}")]));
+    }
+    assert_eq!(anchor_nat(&w), "");
+    assert_eq!(without_jids(state(&w)), without_jids(initial));
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
+    assert_eq!(anchor_rdr_lines(&w), [rdr1]);
+}

@@ -64,7 +64,29 @@ pub fn describe(d: &NetDef, db: &StateDb, anchor: Option<&str>) -> Result<serde_
         "jails": jails,
         "pool": {"size": d.pool_size(), "used": leases.len(), "free": d.pool_size() - leases.len() as u64},
         "leases": leases_json,
+        "forwards": db.forwards(Some(d.name.as_str()))?.iter().map(|f| json!({
+            "jail": f.jail, "proto": f.proto, "host_port": f.host_port, "jail_port": f.jail_port,
+        })).collect::<Vec<_>>(),
     }))
+}
+
+/// The port forwards of a network as `list` and `status` print them
+/// (`forward tcp/8080 -> web1 port 80`).
+pub fn forward_lines(v: &serde_json::Value) -> Vec<String> {
+    v["forwards"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            format!(
+                "forward {}/{} -> {} port {}",
+                f["proto"].as_str().unwrap_or(""),
+                f["host_port"],
+                f["jail"].as_str().unwrap_or(""),
+                f["jail_port"]
+            )
+        })
+        .collect()
 }
 
 /// The line `list` and `status` print for a network.
@@ -117,6 +139,9 @@ fn list(k: &NetKeys, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
                 l["nic"],
                 l["address"].as_str().unwrap_or("")
             ));
+        }
+        for f in forward_lines(d) {
+            out.line(format!("  {f}"));
         }
     }
     Ok(0)

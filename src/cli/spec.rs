@@ -442,6 +442,43 @@ pub const VERBS: &[VerbSpec] = &[
         ],
     },
     VerbSpec {
+        name: "expose",
+        desc: "forward a host port into a jail on a NAT private network (pf rdr in the network's anchor)",
+        about: "vimage expose jname=J port=P [hostport=H] [proto=tcp|udp] [net=NET] stores a port forward: the host's\n\
+                H (default P) on the network's NAT interface to port P of the jail's address on the network, as\n\
+                `rdr on IF inet proto tcp from any to any port H -> ADDR port P` in the anchor vimage/NET. It is\n\
+                loaded now if the jail is on the network (pfctl -a vimage/NET -f -, journalled), and again on every\n\
+                start. Refused when the protocol and host port are already forwarded (the holder is named), when\n\
+                the jail has no NIC on the network, or when the network has nat=0.",
+        keys: &[
+            key(JAIL_KEY, "NAME", "the jail to forward to"),
+            key("port", "PORT", "the port in the jail (1-65535)"),
+            key("hostport", "PORT", "the port on the host's NAT interface (default: port)"),
+            key("proto", "tcp|udp", "the protocol (default tcp)"),
+            key("net", "NET", "the network (default: the jail's only one)"),
+            DRY_RUN,
+            JSON,
+        ],
+        examples: &["vimage expose jname=web1 port=80 hostport=8080", "vimage expose jname=dns1 port=53 proto=udp"],
+    },
+    VerbSpec {
+        name: "unexpose",
+        desc: "remove a port forward made by vimage expose (and from the loaded anchor)",
+        about: "vimage unexpose jname=J port=P [hostport=H] [proto=tcp|udp] [net=NET] forgets the jail's forward of\n\
+                port P (or of host port H) and reloads the network's anchor without it when the jail is on the\n\
+                network. Nothing to remove is not an error.",
+        keys: &[
+            key(JAIL_KEY, "NAME", "the jail whose forward goes"),
+            key("port", "PORT", "the port in the jail"),
+            key("hostport", "PORT", "the host port (default: any of the jail's forwards to port)"),
+            key("proto", "tcp|udp", "the protocol (default tcp)"),
+            key("net", "NET", "the network (default: any)"),
+            DRY_RUN,
+            JSON,
+        ],
+        examples: &["vimage unexpose jname=web1 port=80"],
+    },
+    VerbSpec {
         name: "version",
         desc: "print the version, the git commit it was built from, and whether the simulator is compiled in",
         about: "The same as `vimage --version`: the version line first, then the commit (\"unknown\" when built\n\

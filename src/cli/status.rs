@@ -347,6 +347,9 @@ fn text(r: &Report, only: Option<&str>) -> String {
                 let (j, a) = (l["jail"].as_str().unwrap_or(""), l["address"].as_str().unwrap_or(""));
                 s.push_str(&format!("    jail {j} NIC {}: pool address {a}\n", l["nic"]));
             }
+            for f in super::net::forward_lines(n) {
+                s.push_str(&format!("    {f}\n"));
+            }
         }
     }
     if r.orphans.is_empty() {

@@ -565,13 +565,16 @@ fn unbridge_networks(
         if !def.nat.is_on() || v.networks.contains_key(&n) {
             continue;
         }
+        // Others stay on the bridge: only a jail with port forwards there changes the anchor.
         if let Some(b) = &bridge
             && db.bridge_users(b, jail.as_str())? > 0
+            && !db.forwards(Some(&n))?.iter().any(|f| f.jail == jail.as_str())
         {
             continue;
         }
         let nat = super::privnet::nat_facts(host, db, &defs, &recorded, &def, k.boottime)?;
-        v.networks.insert(n, super::privnet::NetFacts { def, bridge: None, leases: Vec::new(), nat });
+        let leases = db.leases(Some(&n))?;
+        v.networks.insert(n, super::privnet::NetFacts { def, bridge: None, leases, nat });
     }
     Ok(())
 }

@@ -103,6 +103,13 @@ pub struct NatFacts {
     /// The other NAT networks of vimage's that have a bridge now (forwarding stays on while
     /// one of them does).
     pub other_nat_bridges: Vec<String>,
+    /// The network's port forwards (`vimage expose`), every jail's.
+    pub forwards: Vec<crate::state::Forward>,
+    /// The jails with a NIC on the network now (records of this boot): only their forwards
+    /// are loaded.
+    pub running: Vec<String>,
+    /// The network's leases: a forward goes to its jail's address there.
+    pub leases: Vec<crate::state::Lease>,
 }
 
 /// `pfctl -a <anchor> -s rules` and `-s nat`, as loadable text (empty without pf).

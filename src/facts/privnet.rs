@@ -74,7 +74,24 @@ pub fn nat_facts(
         forwarding: super::pf::forwarding(host),
         forwarding_set_from: forwarding_set_from(db, boottime)?,
         other_nat_bridges,
+        forwards: db.forwards(Some(def.name.as_str()))?,
+        running: running(db, def, boottime)?,
+        leases: db.leases(Some(def.name.as_str()))?,
     }))
+}
+
+/// The jails with a NIC on network `def` in this boot (from the records).
+pub fn running(db: &StateDb, def: &NetDef, boottime: i64) -> Result<Vec<String>> {
+    let uplink = def.name.uplink();
+    let mut v: Vec<String> = db
+        .all_attachments()?
+        .into_iter()
+        .filter(|a| a.boottime == boottime && a.uplink.as_deref() == Some(uplink.as_str()))
+        .map(|a| a.jail)
+        .collect();
+    v.sort();
+    v.dedup();
+    Ok(v)
 }
 
 /// The jail's `/etc/resolv.conf` and the host's name servers, for a jail on a private network.

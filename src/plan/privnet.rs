@@ -23,7 +23,7 @@
 //! The pool address and the gateway become the NIC's static address and the jail's router
 //! before the address planner ([`super::addr`]) runs: the same path as `ip4_addr=`.
 
-use super::pf::{AnchorSpec, IP_FORWARDING, forwarding_step, load_step};
+use super::pf::{AnchorSpec, Forward, IP_FORWARDING, Proto, forwarding_step, load_step};
 use super::planner::{Planner, Prelude};
 use super::userland::JailEnd;
 use super::{Effect, FileEdit, NicFx, Plan, Step};
@@ -95,17 +95,38 @@ fn nat_check(f: &NetFacts) -> Result<()> {
 /// as vimage's doing ([`Effect::Forwarding`]) so the last NAT network's stop puts back the
 /// value found. Each step's undo puts back what was found (rollback, crash recovery).
 pub fn nat_up(f: &NetFacts, plan: &mut Plan) -> Result<()> {
+    let jail = plan.jail.to_string();
+    nat_load(f, plan, &|j| j == jail || f.nat.as_ref().is_some_and(|n| n.running.iter().any(|r| r == j)))
+}
+
+/// The network's anchor text: its `nat` rule and the forwards of the jails `with` says are
+/// (or are becoming) on the network, each to its jail's address there (a forward whose jail
+/// has no address on it is left out).
+fn anchor_spec(f: &NetFacts, nat_if: &str, with: &dyn Fn(&str) -> bool) -> AnchorSpec {
+    let d = &f.def;
+    let mut forwards = Vec::new();
+    for fw in f.nat.iter().flat_map(|n| n.forwards.iter()).filter(|fw| with(&fw.jail)) {
+        let Some(l) = f.nat.iter().flat_map(|n| n.leases.iter()).find(|l| l.jail == fw.jail) else { continue };
+        let proto = if fw.proto == "udp" { Proto::Udp } else { Proto::Tcp };
+        forwards.push(Forward { proto, host_port: fw.host_port, jail_addr: l.addr, jail_port: fw.jail_port });
+    }
+    AnchorSpec {
+        name: d.name.to_string(),
+        cidr4: d.cidr.to_string(),
+        cidr6: d.cidr6.map(|c| c.to_string()),
+        nat_if: Some(nat_if.to_string()),
+        forwards,
+    }
+}
+
+/// The anchor reloaded for the jails `with` accepts, and forwarding on ([`nat_up`]'s body;
+/// `vimage expose`/`unexpose` reload a running jail's network with it).
+pub fn nat_load(f: &NetFacts, plan: &mut Plan, with: &dyn Fn(&str) -> bool) -> Result<()> {
     nat_check(f)?;
     let Some(n) = &f.nat else { return Ok(()) };
     let d = &f.def;
     let nat_if = n.nat_if.clone().unwrap_or_default();
-    let spec = AnchorSpec {
-        name: d.name.to_string(),
-        cidr4: d.cidr.to_string(),
-        cidr6: d.cidr6.map(|c| c.to_string()),
-        nat_if: Some(nat_if.clone()),
-        forwards: Vec::new(),
-    };
+    let spec = anchor_spec(f, &nat_if, with);
     let rules = spec.render().map_err(|e| Error::new(Kind::Data, e).about(crate::error::Object::network(&d.name)))?;
     let anchor = spec.anchor();
     let loading = plan.steps.iter().any(|s| matches!(&s.op, Op::PfLoadAnchor { anchor: a, .. } if *a == anchor));
@@ -125,6 +146,23 @@ pub fn nat_up(f: &NetFacts, plan: &mut Plan) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A jail leaves network `f` while others stay: the anchor reloaded without its forwards
+/// (nothing when it had none loaded).
+pub fn nat_leave(f: &NetFacts, jail: &str, plan: &mut Plan) {
+    let Some(n) = &f.nat else { return };
+    let Some(nat_if) = &n.nat_if else { return };
+    let spec = anchor_spec(f, nat_if, &|j| j != jail && n.running.iter().any(|r| r == j));
+    let Ok(rules) = spec.render() else { return };
+    if let Some(step) = load_step(&spec.anchor(), &rules, &n.anchor) {
+        plan.steps.push(step);
+        plan.notes.push(format!(
+            "network {}: {jail}'s port forwards taken out of pf anchor {}",
+            f.def.name,
+            spec.anchor()
+        ));
+    }
 }
 
 /// The pf side of the last jail leaving network `f` (its bridge is destroyed): the anchor

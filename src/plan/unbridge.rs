@@ -87,9 +87,11 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
             }
         }
     }
-    for n in &going {
-        if let Some(f) = v.networks.get(n) {
+    for (n, f) in &v.networks {
+        if going.contains(n) {
             super::privnet::nat_down(f, &going, &mut plan);
+        } else {
+            super::privnet::nat_leave(f, jail.as_str(), &mut plan);
         }
     }
     vlans(&mut plan, v);
