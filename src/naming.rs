@@ -245,6 +245,23 @@ pub fn safe_node_name(s: &str) -> bool {
     !s.is_empty() && s.len() < 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// The main ruleset's lines that make pf evaluate vimage's anchors, in pf.conf(5) order: the
+/// translation ones (nat, rdr) and the filter one. Each is how an admin writes it; pfctl lists
+/// them back with ` all` appended (`pfctl -s nat`, `pfctl -s rules`). Here, below the facts
+/// and the plans, because `doctor`, `net create` and a NAT network's start check them alike.
+pub const PF_TRANSLATION_LINES: [&str; 2] = ["nat-anchor \"vimage/*\"", "rdr-anchor \"vimage/*\""];
+/// See [`PF_TRANSLATION_LINES`].
+pub const PF_FILTER_LINE: &str = "anchor \"vimage/*\"";
+
+/// The pf anchor of private network `net`: `vimage/<net>` (what `vimage/*` in the main
+/// ruleset reaches).
+pub fn pf_anchor(net: &str) -> String {
+    format!("vimage/{net}")
+}
+
+/// The OID a NAT network needs set to 1 (sys/netinet/ip_input.c `ipforwarding`, per vnet).
+pub const IP_FORWARDING: &str = "net.inet.ip.forwarding";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -353,6 +353,33 @@ impl<'h> Session<'h> {
         Ok(dropped)
     }
 
+    /// Reloads network `net`'s pf anchor for the jails on it now (after `vimage expose` or
+    /// `unexpose` changed `jail`'s forwards), as a journalled run of `jail`; an empty plan when
+    /// no jail is on it (the next start loads it) or the anchor holds the rules already.
+    pub fn reload_nat(&mut self, jail: &JailName, net: &crate::model::privnet::NetName) -> Result<Done> {
+        let mut plan = Plan::new(jail.clone(), Verb::Bridge);
+        let defs = crate::facts::privnet::definitions(&self.db, &self.paths)?;
+        let def = crate::facts::privnet::definition(&defs, net)?;
+        let running = crate::facts::privnet::running(&self.db, &def, self.kernel.boottime)?;
+        if running.is_empty() {
+            plan.notes.push(format!("network {net}: no jail on it now; its next start loads the forwards"));
+            return Ok(Done::planned(plan));
+        }
+        let bridges = self.db.bridges(self.kernel.boottime)?;
+        let nat = crate::facts::privnet::nat_facts(self.host, &self.db, &defs, &bridges, &def, self.kernel.boottime)?;
+        let f = crate::facts::privnet::NetFacts { def, bridge: None, leases: Vec::new(), nat };
+        crate::plan::privnet::nat_load(&f, &mut plan, &|j| running.iter().any(|r| r == j))
+            .map_err(|e| e.in_jail(jail))?;
+        if !self.dry {
+            self.progress.planned(&plan);
+        }
+        if self.dry || plan.changes_nothing() {
+            return Ok(Done::planned(plan));
+        }
+        let report = self.apply(&plan)?;
+        Ok(Done { plan, report: Some(report), results: Vec::new() })
+    }
+
     /// Removes what vimage made for `jail` (or just plans it, in a dry run).
     pub fn unbridge(&mut self, jail: &JailName) -> Result<Done> {
         let view = gather::for_unbridge(self.host, &self.db, &self.kernel, jail, &self.paths)?;
@@ -516,6 +543,18 @@ impl Session<'_> {
                 Err(e) => errors.push(e),
             }
         }
+        match self.stale_nat_anchors(&plans) {
+            Ok(Some(p)) => {
+                if !self.dry
+                    && let Err(e) = self.apply(&p)
+                {
+                    errors.push(gc_error(&p, e));
+                }
+                plans.push(p);
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
         let mut orphans = orphans;
         match self.stale_devfs_section() {
             Ok(Some(p)) => {
@@ -537,6 +576,38 @@ impl Session<'_> {
             }),
         }
         Ok(GcDone { orphans, plans, errors })
+    }
+
+    /// The anchors of NAT networks that no bridge of vimage's serves any more (after `done`,
+    /// the plans gc ran or would run): flushed, and forwarding put back when vimage set it
+    /// and no NAT network keeps a bridge ([`crate::plan::privnet::nat_down`]). What a
+    /// teardown that was killed or a bridge destroyed by hand leaves behind. Costs one
+    /// `pfctl -s` pair per NAT network without a bridge, and nothing without NAT networks.
+    fn stale_nat_anchors(&mut self, done: &[Plan]) -> Result<Option<Plan>> {
+        let defs: Vec<_> =
+            crate::facts::privnet::definitions(&self.db, &self.paths)?.into_iter().filter(|d| d.nat.is_on()).collect();
+        if defs.is_empty() {
+            return Ok(None);
+        }
+        let gone: std::collections::BTreeSet<String> = done
+            .iter()
+            .flat_map(|p| p.steps.iter().flat_map(|s| s.effects.iter()).chain(p.effects.iter()))
+            .filter_map(|e| match e {
+                crate::plan::Effect::BridgeGone { name } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        let live: Vec<_> =
+            self.db.bridges(self.kernel.boottime)?.into_iter().filter(|b| !gone.contains(&b.name)).collect();
+        let mut nets = Vec::new();
+        for d in &defs {
+            if live.iter().any(|b| b.uplink == d.name.uplink()) {
+                continue;
+            }
+            let nat = crate::facts::privnet::nat_facts(self.host, &self.db, &defs, &live, d, self.kernel.boottime)?;
+            nets.push(crate::facts::privnet::NetFacts { def: d.clone(), bridge: None, leases: Vec::new(), nat });
+        }
+        Ok(crate::plan::gc::stale_nat_anchors(&nets))
     }
 
     /// vimage's section of /etc/devfs.rules, when nothing uses it any more (see

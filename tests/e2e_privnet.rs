@@ -39,9 +39,9 @@ fn bridge_of(w: &World) -> Option<vimage::sim::IfView> {
 fn three_jails_share_a_network_with_pool_addresses_and_unbridge_restores_the_kernel() {
     let w = world();
     let initial = w.kernel().snapshot();
-    let o = w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]);
+    let o = w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24", "nat=0"]);
     ok(&o);
-    assert!(stdout(&o).contains("network jails: created (10.77.0.0/24 gateway 10.77.0.1, nat=auto)"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("network jails: created (10.77.0.0/24 gateway 10.77.0.1, nat=0)"), "{}", stdout(&o));
     assert_eq!(w.kernel().snapshot(), initial, "a definition changes nothing in the kernel");
     for (j, _) in JAILS {
         let o = w.vimage(&["bridge", &format!("jname={j}"), "interface=net:jails"]);
@@ -131,7 +131,7 @@ fn three_jails_share_a_network_with_pool_addresses_and_unbridge_restores_the_ker
 #[test]
 fn gc_removes_a_network_bridge_no_jail_uses_and_a_dry_run_changes_nothing() {
     let w = world();
-    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]));
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24", "nat=0"]));
     let initial = w.kernel().snapshot();
     let o = w.vimage(&["bridge", "jname=web1", "interface=net:jails", "--dry-run"]);
     ok(&o);
@@ -155,7 +155,7 @@ fn gc_removes_a_network_bridge_no_jail_uses_and_a_dry_run_changes_nothing() {
 #[test]
 fn a_private_network_isolates_its_jails_but_not_from_the_gateway_if_bridge_c_ifbif_private() {
     let w = world();
-    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.78.0.0/24", "gateway=10.78.0.254", "private=1"]));
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.78.0.0/24", "nat=0", "gateway=10.78.0.254", "private=1"]));
     for (j, _) in JAILS.iter().take(2) {
         ok(&w.vimage(&["bridge", &format!("jname={j}"), "interface=net:jails"]));
     }
@@ -169,7 +169,7 @@ fn a_private_network_isolates_its_jails_but_not_from_the_gateway_if_bridge_c_ifb
 #[test]
 fn a_fixed_address_inside_the_network_is_kept_and_the_pool_skips_it() {
     let w = world();
-    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]));
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24", "nat=0"]));
     ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails", "ip4_addr=10.77.0.2/24"]));
     ok(&w.vimage(&["bridge", "jname=web2", "interface=net:jails"]));
     let k = w.kernel();
@@ -189,27 +189,27 @@ fn net_create_refuses_bad_definitions_naming_the_network() {
         (&["cidr=10.77.0.0/24", "gateway=10.77.0.255"][..], "broadcast address"),
         (&["cidr=192.168.0.0/16"][..], "overlaps 192.168.1.10/24 on the host's em0"),
     ] {
-        let mut a = vec!["net", "create", "name=jails"];
+        let mut a = vec!["net", "create", "name=jails", "nat=0"];
         a.extend_from_slice(args);
         let o = w.vimage(&a);
         assert_eq!(code(&o), 65, "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
     }
-    let o = w.vimage(&["net", "create", "name=a-b", "cidr=10.77.0.0/24"]);
+    let o = w.vimage(&["net", "create", "name=a-b", "cidr=10.77.0.0/24", "nat=0"]);
     assert_eq!(code(&o), 64, "{}", stderr(&o));
-    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]));
-    let o = w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]);
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24", "nat=0"]));
+    let o = w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24", "nat=0"]);
     ok(&o);
     assert!(stdout(&o).contains("already exists as given"), "{}", stdout(&o));
-    let o = w.vimage(&["net", "create", "name=other", "cidr=10.77.0.128/25"]);
+    let o = w.vimage(&["net", "create", "name=other", "cidr=10.77.0.128/25", "nat=0"]);
     assert!(stderr(&o).contains("overlaps network jails (10.77.0.0/24)"), "{}", stderr(&o));
-    let o = w.vimage(&["net", "create", "name=jails", "cidr=10.99.0.0/24"]);
+    let o = w.vimage(&["net", "create", "name=jails", "cidr=10.99.0.0/24", "nat=0"]);
     assert!(stderr(&o).contains("network jails already exists in vimage's database"), "{}", stderr(&o));
     let o = w.vimage(&["bridge", "jname=web1", "interface=net:nosuch"]);
     assert_eq!(code(&o), 65, "{}", stderr(&o));
     assert!(stderr(&o).contains("network nosuch does not exist"), "{}", stderr(&o));
     // A dry run stores nothing.
-    ok(&w.vimage(&["net", "create", "name=dry", "cidr=10.88.0.0/24", "--dry-run"]));
+    ok(&w.vimage(&["net", "create", "name=dry", "cidr=10.88.0.0/24", "nat=0", "--dry-run"]));
     assert!(!stdout(&w.vimage(&["net", "list"])).contains("dry"));
 }
 
@@ -218,7 +218,7 @@ fn an_rc_conf_network_serves_the_standalone_service_and_is_read_only() {
     let w = world();
     w.put_host_file(
         "/etc/rc.conf",
-        "vimage_net_list=\"lab\"\nvimage_net_lab_cidr=\"10.66.0.0/24\"\nvimage_net_lab_private=\"YES\"\n",
+        "vimage_net_list=\"lab\"\nvimage_net_lab_cidr=\"10.66.0.0/24\"\nvimage_net_lab_nat=\"0\"\nvimage_net_lab_private=\"YES\"\n",
     );
     let o = w.vimage(&["net", "list"]);
     ok(&o);
@@ -232,7 +232,7 @@ fn an_rc_conf_network_serves_the_standalone_service_and_is_read_only() {
 #[test]
 fn the_standalone_service_starts_and_stops_two_vimages_on_an_rc_conf_network() {
     let w = World::demo();
-    let rc = "vimage_list=\"a1 a2\"\nvimage_net_list=\"lab\"\nvimage_net_lab_cidr=\"10.66.0.0/24\"\n\
+    let rc = "vimage_list=\"a1 a2\"\nvimage_net_list=\"lab\"\nvimage_net_lab_cidr=\"10.66.0.0/24\"\nvimage_net_lab_nat=\"0\"\n\
               vimage_a1_rootdir=\"/vm/a1\"\nvimage_a1_epairs=\"net:lab\"\n\
               vimage_a2_rootdir=\"/vm/a2\"\nvimage_a2_epairs=\"net:lab\"\n";
     w.put_host_file("/etc/rc.conf", rc);
@@ -260,7 +260,7 @@ fn a_resolver_the_admin_wrote_is_kept_byte_for_byte() {
     w.put_host_file(&format!("{}/etc/resolv.conf", JAILS[0].1), mine);
     let nons = "search lan\n";
     w.put_host_file(&format!("{}/etc/resolv.conf", JAILS[1].1), nons);
-    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]));
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24", "nat=0"]));
     ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
     let o = w.vimage(&["bridge", "jname=web2", "interface=net:jails"]);
     ok(&o);
@@ -280,7 +280,7 @@ mod faults {
     use vimage::state::StateDb;
 
     const RC: &str = "hostname=\"web1\"\n";
-    const HOST_RC: &str = "vimage_net_list=\"jails\"\nvimage_net_jails_cidr=\"10.77.0.0/24\"\n\
+    const HOST_RC: &str = "vimage_net_list=\"jails\"\nvimage_net_jails_cidr=\"10.77.0.0/24\"\nvimage_net_jails_nat=\"0\"\n\
                            vimage_net_jails_cidr6=\"fd00:77::/64\"\nvimage_net_jails_private=\"YES\"\n";
 
     fn root() -> tempfile::TempDir {

@@ -159,7 +159,7 @@ fn every_json_document_matches_docs_json_md() {
     c.doc(&w, &["status", "--json"], 0);
     c.doc(&w, &["set", "jname=web1", "interface=em0", "--json"], 0);
     // Private networks: a definition, a jail on it (a lease, a bridge), then released and gone.
-    c.doc(&w, &["net", "create", "name=jails", "cidr=10.77.0.0/24", "cidr6=fd00:77::/64", "--json"], 0);
+    c.doc(&w, &["net", "create", "name=jails", "cidr=10.77.0.0/24", "cidr6=fd00:77::/64", "nat=0", "--json"], 0);
     w.jail_rc("/usr/jails/jails/lab1", "");
     w.edit(|k| {
         k.create_jail("lab1", "/usr/jails/jails/lab1", true).unwrap();

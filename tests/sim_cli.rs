@@ -154,6 +154,9 @@ fn jexec_without_a_command_runs_the_jail_shell_on_stdin() {
     assert!(!vimage::sim::cli::reads_stdin(&["jexec".into(), "web1".into(), "ifconfig".into()]));
     assert!(vimage::sim::cli::reads_stdin(&["fbsd-sim".into(), "jexec".into(), "-l".into(), "web1".into()]));
     assert!(!vimage::sim::cli::reads_stdin(&["ngctl".into(), "list".into()]));
+    let pf = |a: &[&str]| vimage::sim::cli::reads_stdin(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert!(pf(&["pfctl", "-a", "vimage/jails", "-f", "-"]) && pf(&["pfctl", "-nf", "-"]));
+    assert!(!pf(&["pfctl", "-f", "/etc/pf.conf"]) && !pf(&["pfctl", "-a", "vimage/jails", "-s", "nat"]));
 }
 
 #[test]

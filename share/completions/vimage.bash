@@ -31,6 +31,9 @@ _vimage() {
             vimage,doctor)
                 cmd="vimage__subcmd__doctor"
                 ;;
+            vimage,expose)
+                cmd="vimage__subcmd__expose"
+                ;;
             vimage,gc)
                 cmd="vimage__subcmd__gc"
                 ;;
@@ -55,6 +58,9 @@ _vimage() {
             vimage,unbridge)
                 cmd="vimage__subcmd__unbridge"
                 ;;
+            vimage,unexpose)
+                cmd="vimage__subcmd__unexpose"
+                ;;
             vimage,version)
                 cmd="vimage__subcmd__version"
                 ;;
@@ -72,6 +78,9 @@ _vimage() {
                 ;;
             vimage__subcmd__help,doctor)
                 cmd="vimage__subcmd__help__subcmd__doctor"
+                ;;
+            vimage__subcmd__help,expose)
+                cmd="vimage__subcmd__help__subcmd__expose"
                 ;;
             vimage__subcmd__help,gc)
                 cmd="vimage__subcmd__help__subcmd__gc"
@@ -97,6 +106,9 @@ _vimage() {
             vimage__subcmd__help,unbridge)
                 cmd="vimage__subcmd__help__subcmd__unbridge"
                 ;;
+            vimage__subcmd__help,unexpose)
+                cmd="vimage__subcmd__help__subcmd__unexpose"
+                ;;
             vimage__subcmd__help,version)
                 cmd="vimage__subcmd__help__subcmd__version"
                 ;;
@@ -107,7 +119,7 @@ _vimage() {
 
     case "${cmd}" in
         vimage)
-            opts="-v -q -h -V --verbose --quiet --syslog --help --desc --args --man --version bridge devfs unbridge status gc set start stop doctor construct demo net version help"
+            opts="-v -q -h -V --verbose --quiet --syslog --help --desc --args --man --version bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,6 +382,52 @@ _vimage() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vimage__subcmd__expose)
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --port --hostport --proto --net --dry-run --json"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --syslog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostport)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vimage__subcmd__gc)
             opts="-v -q -h --verbose --quiet --syslog --help --desc --args --dry-run --json"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -397,7 +455,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__help)
-            opts="bridge devfs unbridge status gc set start stop doctor construct demo net version help"
+            opts="bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -467,6 +525,20 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vimage__subcmd__help__subcmd__expose)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -592,6 +664,20 @@ _vimage() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vimage__subcmd__help__subcmd__unexpose)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vimage__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -607,7 +693,7 @@ _vimage() {
             return 0
             ;;
         vimage__subcmd__net)
-            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --action --name --cidr --gateway --nat --cidr6 --private --force --jname --dry-run --json"
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --action --name --cidr --gateway --nat --cidr6 --private --persist --force --jname --dry-run --json"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,6 +728,10 @@ _vimage() {
                     return 0
                     ;;
                 --private)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --persist)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -856,6 +946,52 @@ _vimage() {
                     return 0
                     ;;
                 --jname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vimage__subcmd__unexpose)
+            opts="-v -q -h --verbose --quiet --syslog --help --desc --args --jname --port --hostport --proto --net --dry-run --json"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --syslog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostport)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --net)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

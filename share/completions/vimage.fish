@@ -44,6 +44,8 @@ complete -c vimage -n "__fish_vimage_needs_command" -f -a "doctor" -d 'check tha
 complete -c vimage -n "__fish_vimage_needs_command" -f -a "construct" -d 'create a vnet jail for CBSD: ask (or take as keys) its name, network and devfs ruleset, write its jconf'
 complete -c vimage -n "__fish_vimage_needs_command" -f -a "demo" -d 'run bridge, status and unbridge against the built-in simulated FreeBSD host (not in the FreeBSD package)'
 complete -c vimage -n "__fish_vimage_needs_command" -f -a "net" -d 'private jail networks: host-only bridges with a gateway and an address pool'
+complete -c vimage -n "__fish_vimage_needs_command" -f -a "expose" -d 'forward a host port into a jail on a NAT private network (pf rdr in the network\'s anchor)'
+complete -c vimage -n "__fish_vimage_needs_command" -f -a "unexpose" -d 'remove a port forward made by vimage expose (and from the loaded anchor)'
 complete -c vimage -n "__fish_vimage_needs_command" -f -a "version" -d 'print the version, the git commit it was built from, and whether the simulator is compiled in'
 complete -c vimage -n "__fish_vimage_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vimage -n "__fish_vimage_using_subcommand bridge" -l syslog -d 'syslog=0: no audit trail in syslog for this run' -r
@@ -190,6 +192,7 @@ complete -c vimage -n "__fish_vimage_using_subcommand net" -l gateway -d 'the ho
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l nat -d 'NAT out of the default route\'s interface, IF, or none (create; default auto)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l cidr6 -d 'an IPv6 network; the bridge gets its first host address (create)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l private -d 'isolate the network\'s jails from each other (create)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand net" -l persist -d 'with NAT: gateway_enable="YES" in /etc/rc.conf, so forwarding survives a reboot (create)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l force -d 'destroy a network jails still use (their leases go with it)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l jname -d 'the jail whose pool addresses go (release)' -r
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l dry-run -d 'print the plan as the exact FreeBSD commands, in order, and change nothing' -r
@@ -199,6 +202,32 @@ complete -c vimage -n "__fish_vimage_using_subcommand net" -s q -l quiet -d 'not
 complete -c vimage -n "__fish_vimage_using_subcommand net" -s h -l help -d 'this help'
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l desc -d 'the one-line description CBSD shows'
 complete -c vimage -n "__fish_vimage_using_subcommand net" -l args -d 'the keys, one a line'
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -l syslog -d 'syslog=0: no audit trail in syslog for this run' -r
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -l jname -d 'the jail to forward to' -r
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -l port -d 'the port in the jail (1-65535)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -l hostport -d 'the port on the host\'s NAT interface (default: port)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -l proto -d 'the protocol (default tcp)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -l net -d 'the network (default: the jail\'s only one)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -l dry-run -d 'print the plan as the exact FreeBSD commands, in order, and change nothing' -r
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -l json -d 'print one JSON document (schema 1, keys in docs/json.md) instead of text; a failure prints an error document' -r
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -s v -l verbose -d 'print each FreeBSD command as it runs (stderr); -vv also why one failed'
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -s q -l quiet -d 'nothing on stdout when the command succeeds; errors still on stderr'
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -s h -l help -d 'this help'
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -l desc -d 'the one-line description CBSD shows'
+complete -c vimage -n "__fish_vimage_using_subcommand expose" -l args -d 'the keys, one a line'
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -l syslog -d 'syslog=0: no audit trail in syslog for this run' -r
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -l jname -d 'the jail whose forward goes' -r
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -l port -d 'the port in the jail' -r
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -l hostport -d 'the host port (default: any of the jail\'s forwards to port)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -l proto -d 'the protocol (default tcp)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -l net -d 'the network (default: any)' -r
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -l dry-run -d 'print the plan as the exact FreeBSD commands, in order, and change nothing' -r
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -l json -d 'print one JSON document (schema 1, keys in docs/json.md) instead of text; a failure prints an error document' -r
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -s v -l verbose -d 'print each FreeBSD command as it runs (stderr); -vv also why one failed'
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -s q -l quiet -d 'nothing on stdout when the command succeeds; errors still on stderr'
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -s h -l help -d 'this help'
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -l desc -d 'the one-line description CBSD shows'
+complete -c vimage -n "__fish_vimage_using_subcommand unexpose" -l args -d 'the keys, one a line'
 complete -c vimage -n "__fish_vimage_using_subcommand version" -l syslog -d 'syslog=0: no audit trail in syslog for this run' -r
 complete -c vimage -n "__fish_vimage_using_subcommand version" -l json -d 'print one JSON document (schema 1, keys in docs/json.md) instead of text; a failure prints an error document' -r
 complete -c vimage -n "__fish_vimage_using_subcommand version" -s v -l verbose -d 'print each FreeBSD command as it runs (stderr); -vv also why one failed'
@@ -206,17 +235,19 @@ complete -c vimage -n "__fish_vimage_using_subcommand version" -s q -l quiet -d 
 complete -c vimage -n "__fish_vimage_using_subcommand version" -s h -l help -d 'this help'
 complete -c vimage -n "__fish_vimage_using_subcommand version" -l desc -d 'the one-line description CBSD shows'
 complete -c vimage -n "__fish_vimage_using_subcommand version" -l args -d 'the keys, one a line'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "bridge" -d 'give a running vnet jail its network: epair or netgraph interfaces bridged to host uplinks, or NICs passed through'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "devfs" -d 'give a running jail\'s /dev vimage\'s devfs ruleset (stock ruleset 5 plus bpf, for DHCP)'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "unbridge" -d 'remove what vimage set up for a jail (its epairs and eifaces, passed-through NICs, unused vimage bridges)'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "status" -d 'show each jail\'s vimage interfaces, bridges and uplinks, and orphans'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "gc" -d 'remove vimage\'s orphans (objects whose jail is gone) and records that describe nothing'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "set" -d 'show or change a jail\'s vimage settings, its MACs in CBSD, and the CBSD integration'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "start" -d 'start a vimage from rc.conf: create the vnet jail, network it, run its exec_start'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "stop" -d 'stop a vimage: run its exec_stop, take its network back, remove the jail'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "doctor" -d 'check that the kernel can do what vimage needs, and say how to fix what is missing'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "construct" -d 'create a vnet jail for CBSD: ask (or take as keys) its name, network and devfs ruleset, write its jconf'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "demo" -d 'run bridge, status and unbridge against the built-in simulated FreeBSD host (not in the FreeBSD package)'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "net" -d 'private jail networks: host-only bridges with a gateway and an address pool'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "version" -d 'print the version, the git commit it was built from, and whether the simulator is compiled in'
-complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "bridge" -d 'give a running vnet jail its network: epair or netgraph interfaces bridged to host uplinks, or NICs passed through'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "devfs" -d 'give a running jail\'s /dev vimage\'s devfs ruleset (stock ruleset 5 plus bpf, for DHCP)'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "unbridge" -d 'remove what vimage set up for a jail (its epairs and eifaces, passed-through NICs, unused vimage bridges)'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "status" -d 'show each jail\'s vimage interfaces, bridges and uplinks, and orphans'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "gc" -d 'remove vimage\'s orphans (objects whose jail is gone) and records that describe nothing'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "set" -d 'show or change a jail\'s vimage settings, its MACs in CBSD, and the CBSD integration'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "start" -d 'start a vimage from rc.conf: create the vnet jail, network it, run its exec_start'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "stop" -d 'stop a vimage: run its exec_stop, take its network back, remove the jail'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "doctor" -d 'check that the kernel can do what vimage needs, and say how to fix what is missing'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "construct" -d 'create a vnet jail for CBSD: ask (or take as keys) its name, network and devfs ruleset, write its jconf'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "demo" -d 'run bridge, status and unbridge against the built-in simulated FreeBSD host (not in the FreeBSD package)'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "net" -d 'private jail networks: host-only bridges with a gateway and an address pool'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "expose" -d 'forward a host port into a jail on a NAT private network (pf rdr in the network\'s anchor)'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "unexpose" -d 'remove a port forward made by vimage expose (and from the loaded anchor)'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "version" -d 'print the version, the git commit it was built from, and whether the simulator is compiled in'
+complete -c vimage -n "__fish_vimage_using_subcommand help; and not __fish_seen_subcommand_from bridge devfs unbridge status gc set start stop doctor construct demo net expose unexpose version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

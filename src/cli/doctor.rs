@@ -145,7 +145,10 @@ pub fn checks(f: &DoctorFacts, loaded: &[String]) -> Vec<Check> {
         if on {
             "net.inet.ip.forwarding=1".into()
         } else {
-            "net.inet.ip.forwarding=0: fine for bridged jails; routed or NAT setups need it".into()
+            "net.inet.ip.forwarding=0: fine for bridged jails; routed setups and NAT private networks need it \
+             (vimage bridge turns it on while a NAT network (vimage net, nat=auto|IF) is in use, and back off with \
+             its last one)"
+                .into()
         },
         (!on).then(|| "sysctl net.inet.ip.forwarding=1".into()),
         (!on).then(|| "sysrc gateway_enable=YES".into()),

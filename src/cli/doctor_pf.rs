@@ -11,10 +11,9 @@
 
 use super::doctor_check::Check;
 use crate::error::{Error, Kind, Object, ObjectKind, Result};
-use crate::host::{Cmd, Host, Program, run_cmd};
 use crate::op::Op;
 use crate::paths::Paths;
-use crate::plan::doctor::{DOCTOR_SCOPE, PF_FILTER_LINE, PF_TRANSLATION_LINES, pf_conf_add};
+use crate::plan::doctor::{DOCTOR_SCOPE, pf_conf_add};
 use crate::plan::{Plan, Step, Verb};
 
 /// The admin's main ruleset, as rc.d/pf loads it (`pf_rules`' default).
@@ -69,54 +68,7 @@ pub fn recover(paths: &Paths, dry: bool) -> Result<Option<String>> {
     })
 }
 
-/// What the pf checks look at.
-#[derive(Debug, Clone, Default)]
-pub struct PfFacts {
-    /// `kldstat -q -m pf` succeeded (`/dev/pf` exists).
-    pub loaded: bool,
-    /// `pfctl -s info`'s first line says `Status: Enabled`.
-    pub enabled: bool,
-    /// The loaded main ruleset's translation rules (`pfctl -s nat`).
-    pub nat: Vec<String>,
-    /// The loaded main ruleset's filter rules (`pfctl -s rules`).
-    pub rules: Vec<String>,
-}
-
-fn lines(out: &crate::host::Output) -> Vec<String> {
-    if !out.ok() {
-        return Vec::new();
-    }
-    out.stdout.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
-}
-
-/// Gathers [`PfFacts`]: reads only (`kldstat`, then `pfctl -s info|nat|rules` when pf is
-/// loaded).
-pub fn gather(host: &mut dyn Host) -> PfFacts {
-    let loaded = run_cmd(host, &Cmd::new(Program::Kldstat, ["-q", "-m", "pf"])).ok();
-    if !loaded {
-        return PfFacts::default();
-    }
-    let info = run_cmd(host, &Cmd::new(Program::Pfctl, ["-s", "info"]));
-    let enabled = info.ok() && info.stdout.lines().next().is_some_and(|l| l.starts_with("Status: Enabled"));
-    let nat = lines(&run_cmd(host, &Cmd::new(Program::Pfctl, ["-s", "nat"])));
-    let rules = lines(&run_cmd(host, &Cmd::new(Program::Pfctl, ["-s", "rules"])));
-    PfFacts { loaded, enabled, nat, rules }
-}
-
-/// True when pfctl's listing has `line` (pfctl prints it back with ` all` and maybe more
-/// after the anchor's name: `nat-anchor "vimage/*" all`).
-fn listed(listing: &[String], line: &str) -> bool {
-    listing.iter().any(|l| l == line || l.starts_with(&format!("{line} ")))
-}
-
-/// The anchor lines the loaded main ruleset lacks, in pf.conf order.
-pub fn missing_refs(f: &PfFacts) -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = PF_TRANSLATION_LINES.iter().copied().filter(|l| !listed(&f.nat, l)).collect();
-    if !listed(&f.rules, PF_FILTER_LINE) {
-        v.push(PF_FILTER_LINE);
-    }
-    v
-}
+pub use crate::facts::pf::{PfFacts, gather, missing_refs};
 
 /// The pf checks (needed by `net`: vimage's private networks). pf not loaded is `info`:
 /// hosts without private networks need no pf.

@@ -13,6 +13,7 @@ mod devfs;
 mod doctor;
 mod doctor_check;
 mod doctor_pf;
+mod expose;
 mod gc;
 mod lines;
 pub mod log;
@@ -197,6 +198,8 @@ fn dispatch(vs: &spec::VerbSpec, a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Resu
         "doctor" => doctor::run(a, &mut sub, out),
         "gc" => gc::run(a, &mut sub, out),
         "net" => net::run(a, &mut sub, out),
+        "expose" => expose::run(a, &mut sub, out, true),
+        "unexpose" => expose::run(a, &mut sub, out, false),
         "set" => set::run(a, &mut sub, out),
         "start" => service::start(a, &mut sub, out),
         "stop" => service::stop(a, &mut sub, out),

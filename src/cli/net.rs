@@ -32,8 +32,15 @@ fn name_arg(k: &NetKeys) -> Result<NetName> {
     NetName::parse(n).map_err(|e| Error::new(Kind::Usage, e.0).about(Object::network(n)))
 }
 
-/// One network as `list` and `status` show it: its definition, bridge, users and pool.
-pub fn describe(d: &NetDef, db: &StateDb) -> Result<serde_json::Value> {
+/// What NAT network `d`'s pf anchor holds now, as loadable text (`pfctl -a vimage/NAME -s
+/// rules|nat`; empty when pf is not loaded); `None` for `nat=0`, which uses no pf at all.
+pub fn anchor_now(host: &mut dyn crate::host::Host, d: &NetDef) -> Option<String> {
+    d.nat.is_on().then(|| crate::facts::pf::anchor(host, &crate::naming::pf_anchor(d.name.as_str())))
+}
+
+/// One network as `list` and `status` show it: its definition, bridge, users and pool, and
+/// for a NAT network its anchor and the rules loaded there (`anchor`, from [`anchor_now`]).
+pub fn describe(d: &NetDef, db: &StateDb, anchor: Option<&str>) -> Result<serde_json::Value> {
     let uplink = d.name.uplink();
     let bridge = db.all_bridges()?.into_iter().find(|b| b.uplink == uplink).map(|b| b.name);
     let mut jails: Vec<String> =
@@ -49,20 +56,51 @@ pub fn describe(d: &NetDef, db: &StateDb) -> Result<serde_json::Value> {
         "cidr6": d.cidr6.map(|c| c.to_string()),
         "private": d.private,
         "nat": d.nat.to_string(),
-        "nat_configured": false,
+        "nat_configured": anchor.is_some_and(|a| !a.is_empty()),
+        "nat_anchor": anchor.map(|_| crate::naming::pf_anchor(d.name.as_str())),
+        "nat_rules": anchor.map(|a| a.lines().map(str::to_string).collect::<Vec<_>>()).unwrap_or_default(),
         "source": d.source,
         "bridge": bridge,
         "jails": jails,
         "pool": {"size": d.pool_size(), "used": leases.len(), "free": d.pool_size() - leases.len() as u64},
         "leases": leases_json,
+        "forwards": db.forwards(Some(d.name.as_str()))?.iter().map(|f| json!({
+            "jail": f.jail, "proto": f.proto, "host_port": f.host_port, "jail_port": f.jail_port,
+        })).collect::<Vec<_>>(),
     }))
+}
+
+/// The port forwards of a network as `list` and `status` print them
+/// (`forward tcp/8080 -> web1 port 80`).
+pub fn forward_lines(v: &serde_json::Value) -> Vec<String> {
+    v["forwards"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            format!(
+                "forward {}/{} -> {} port {}",
+                f["proto"].as_str().unwrap_or(""),
+                f["host_port"],
+                f["jail"].as_str().unwrap_or(""),
+                f["jail_port"]
+            )
+        })
+        .collect()
 }
 
 /// The line `list` and `status` print for a network.
 pub fn line(v: &serde_json::Value) -> String {
     let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
-    let nat =
-        if s("nat") == "0" { "nat off".to_string() } else { format!("nat={} (pf rules not configured)", s("nat")) };
+    let nat_if = v["nat_rules"]
+        .as_array()
+        .and_then(|r| r.iter().filter_map(|l| l.as_str()).find_map(|l| l.strip_prefix("nat on ")))
+        .and_then(|l| l.split_whitespace().next());
+    let nat = match (s("nat").as_str(), nat_if) {
+        ("0", _) => "nat off".to_string(),
+        (n, Some(i)) => format!("nat={n} out of {i} (pf anchor {} loaded)", s("nat_anchor")),
+        (n, None) => format!("nat={n} (pf anchor {} empty: loaded by its first jail)", s("nat_anchor")),
+    };
     let bridge = v["bridge"].as_str().map_or("no bridge (no jail on it)".to_string(), |b| format!("bridge {b}"));
     let private = if v["private"].as_bool() == Some(true) { ", private" } else { "" };
     let from = if v["source"] == "rcconf" { " [rc.conf]" } else { "" };
@@ -80,7 +118,11 @@ pub fn line(v: &serde_json::Value) -> String {
 fn list(k: &NetKeys, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let s = Session::open(ctx.host, &ctx.paths, "net list", true, ctx.lock_timeout)?;
     let defs = crate::facts::privnet::definitions(&s.db, &ctx.paths)?;
-    let docs = defs.iter().map(|d| describe(d, &s.db)).collect::<Result<Vec<_>>>()?;
+    let mut docs = Vec::new();
+    for d in &defs {
+        let a = anchor_now(s.host, d);
+        docs.push(describe(d, &s.db, a.as_deref())?);
+    }
     if k.json {
         out.print(&json_doc(json!({"networks": docs})));
         return Ok(0);
@@ -97,6 +139,9 @@ fn list(k: &NetKeys, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
                 l["nic"],
                 l["address"].as_str().unwrap_or("")
             ));
+        }
+        for f in forward_lines(d) {
+            out.line(format!("  {f}"));
         }
     }
     Ok(0)
@@ -120,7 +165,9 @@ fn create(k: &NetKeys, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     if let Some(d) = defs.iter().find(|d| d.name == name) {
         let idem = d.cidr == def.cidr && d.gateway == def.gateway && d.nat == def.nat && d.cidr6 == def.cidr6;
         if idem && d.private == def.private && d.source == NetSource::Db {
-            return report(k, out, &def, false, "already exists as given; nothing to change");
+            report(k, out, &def, false, "already exists as given; nothing to change")?;
+            persist(k, &ctx.paths, out, &def)?;
+            return Ok(0);
         }
         let where_ =
             if d.source == NetSource::RcConf { "in rc.conf (vimage_net_list)" } else { "in vimage's database" };
@@ -138,10 +185,55 @@ fn create(k: &NetKeys, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
                 .detail("choose a range the host does not use"));
         }
     }
+    // NAT lives in pf anchors the admin's main ruleset must reference; vimage never edits
+    // pf.conf on its own, so it refuses here with the lines (the check `vimage doctor` makes).
+    if def.nat.is_on()
+        && let Some((why, lines)) = crate::facts::pf::nat_refusal(&crate::facts::pf::gather(s.host))
+    {
+        return Err(crate::facts::pf::nat_refused(name.as_str(), &def.nat.to_string(), &why, &lines));
+    }
     if !k.dry_run {
         s.db.put_network(&def)?;
     }
-    report(k, out, &def, true, if k.dry_run { "would create" } else { "created" })
+    report(k, out, &def, true, if k.dry_run { "would create" } else { "created" })?;
+    persist(k, &ctx.paths, out, &def)?;
+    Ok(0)
+}
+
+/// `persist=1` on a NAT network: `gateway_enable="YES"` in the host's rc.conf (under
+/// `VIMAGE_ROOT`), so rc.d/routing turns forwarding on at boot; the byte-preserving, atomic,
+/// locked rc.conf edit jails' rc.conf get (every other line kept). Without it, the output
+/// says a reboot loses the forwarding vimage turns on.
+fn persist(k: &NetKeys, paths: &crate::paths::Paths, out: &Out, def: &NetDef) -> Result<()> {
+    if !def.nat.is_on() {
+        return Ok(());
+    }
+    const RC: &str = "/etc/rc.conf";
+    if !k.persist {
+        if !k.json {
+            out.line(format!(
+                "network {}: its jails turn net.inet.ip.forwarding on until reboot; persist=1 writes gateway_enable=\"YES\" to {RC} to keep it",
+                def.name
+            ));
+        }
+        return Ok(());
+    }
+    let edit = crate::plan::FileEdit::RcConf {
+        path: paths.host(RC),
+        shown: RC.into(),
+        set: vec![("gateway_enable".into(), "YES".into())],
+        remove: Vec::new(),
+    };
+    let changed = if k.dry_run { false } else { crate::fsedit::apply(paths, &edit)? };
+    if !k.json {
+        let what = match (k.dry_run, changed) {
+            (true, _) => "would write gateway_enable=\"YES\"",
+            (false, true) => "wrote gateway_enable=\"YES\"",
+            (false, false) => "gateway_enable=\"YES\" is already there",
+        };
+        out.line(format!("{RC}: {what} (forwarding at boot, for network {})", def.name));
+    }
+    Ok(())
 }
 
 fn report(k: &NetKeys, out: &Out, def: &NetDef, changed: bool, what: &str) -> Result<i32> {

@@ -428,7 +428,12 @@ pub const VERBS: &[VerbSpec] = &[
                 the gateway address on it), its last jail's unbridge destroys it; each NIC gets the lowest free pool\n\
                 address (kept across restarts) and the gateway as its router, and a jail without a name server\n\
                 the host's nameserver lines. private=1 sets the bridge member flag private on each jail's host end:\n\
-                jails reach the gateway but not each other. nat= is stored and shown; pf rules come later.",
+                jails reach the gateway but not each other. With nat=auto|IF the first jail loads the network's pf\n\
+                anchor (pfctl -a vimage/NET -f -: nat on IF inet from CIDR to any -> (IF)) and turns\n\
+                net.inet.ip.forwarding on if it is off; the last jail flushes the anchor and puts forwarding back.\n\
+                create with NAT is refused while pf is not loaded or its main ruleset lacks nat-anchor, rdr-anchor\n\
+                and anchor \"vimage/*\" (vimage doctor fix=1 pf=1 adds them). persist=1 also writes\n\
+                gateway_enable=\"YES\" to /etc/rc.conf so forwarding survives a reboot.",
         keys: &[
             key(
                 "action",
@@ -441,6 +446,10 @@ pub const VERBS: &[VerbSpec] = &[
             key("nat", "auto|IF|0", "NAT out of the default route's interface, IF, or none (create; default auto)"),
             key("cidr6", "X::/P", "an IPv6 network; the bridge gets its first host address (create)"),
             flag("private", "isolate the network's jails from each other (create)"),
+            flag(
+                "persist",
+                "with NAT: gateway_enable=\"YES\" in /etc/rc.conf, so forwarding survives a reboot (create)",
+            ),
             flag("force", "destroy a network jails still use (their leases go with it)"),
             key(JAIL_KEY, "NAME", "the jail whose pool addresses go (release)"),
             DRY_RUN,
@@ -453,6 +462,43 @@ pub const VERBS: &[VerbSpec] = &[
             "vimage net release jname=web1",
             "vimage net destroy name=jails",
         ],
+    },
+    VerbSpec {
+        name: "expose",
+        desc: "forward a host port into a jail on a NAT private network (pf rdr in the network's anchor)",
+        about: "vimage expose jname=J port=P [hostport=H] [proto=tcp|udp] [net=NET] stores a port forward: the host's\n\
+                H (default P) on the network's NAT interface to port P of the jail's address on the network, as\n\
+                `rdr on IF inet proto tcp from any to any port H -> ADDR port P` in the anchor vimage/NET. It is\n\
+                loaded now if the jail is on the network (pfctl -a vimage/NET -f -, journalled), and again on every\n\
+                start. Refused when the protocol and host port are already forwarded (the holder is named), when\n\
+                the jail has no NIC on the network, or when the network has nat=0.",
+        keys: &[
+            key(JAIL_KEY, "NAME", "the jail to forward to"),
+            key("port", "PORT", "the port in the jail (1-65535)"),
+            key("hostport", "PORT", "the port on the host's NAT interface (default: port)"),
+            key("proto", "tcp|udp", "the protocol (default tcp)"),
+            key("net", "NET", "the network (default: the jail's only one)"),
+            DRY_RUN,
+            JSON,
+        ],
+        examples: &["vimage expose jname=web1 port=80 hostport=8080", "vimage expose jname=dns1 port=53 proto=udp"],
+    },
+    VerbSpec {
+        name: "unexpose",
+        desc: "remove a port forward made by vimage expose (and from the loaded anchor)",
+        about: "vimage unexpose jname=J port=P [hostport=H] [proto=tcp|udp] [net=NET] forgets the jail's forward of\n\
+                port P (or of host port H) and reloads the network's anchor without it when the jail is on the\n\
+                network. Nothing to remove is not an error.",
+        keys: &[
+            key(JAIL_KEY, "NAME", "the jail whose forward goes"),
+            key("port", "PORT", "the port in the jail"),
+            key("hostport", "PORT", "the host port (default: any of the jail's forwards to port)"),
+            key("proto", "tcp|udp", "the protocol (default tcp)"),
+            key("net", "NET", "the network (default: any)"),
+            DRY_RUN,
+            JSON,
+        ],
+        examples: &["vimage unexpose jname=web1 port=80"],
     },
     VerbSpec {
         name: "version",

@@ -238,7 +238,8 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let (jails, db) = (f.jails, &s.db);
     report.notes = s.notes.iter().map(|n| n.text.clone()).collect();
     for d in crate::facts::privnet::definitions(&s.db, &ctx.paths)? {
-        let mut v = super::net::describe(&d, &s.db)?;
+        let a = super::net::anchor_now(s.host, &d);
+        let mut v = super::net::describe(&d, &s.db, a.as_deref())?;
         if let (Some(j), Some(l)) = (only, v["leases"].as_array_mut()) {
             l.retain(|x| x["jail"] == j);
         }
@@ -345,6 +346,9 @@ fn text(r: &Report, only: Option<&str>) -> String {
             for l in n["leases"].as_array().into_iter().flatten() {
                 let (j, a) = (l["jail"].as_str().unwrap_or(""), l["address"].as_str().unwrap_or(""));
                 s.push_str(&format!("    jail {j} NIC {}: pool address {a}\n", l["nic"]));
+            }
+            for f in super::net::forward_lines(n) {
+                s.push_str(&format!("    {f}\n"));
             }
         }
     }

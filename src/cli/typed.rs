@@ -59,6 +59,7 @@ pub fn command(name: &str) -> Option<Command> {
         "construct" => ConstructKeys::augment_args(c),
         "version" => VersionKeys::augment_args(c),
         "net" => NetKeys::augment_args(c),
+        "expose" | "unexpose" => ExposeKeys::augment_args(c),
         "demo" => DemoKeys::augment_args(c),
         _ => return None,
     })
@@ -431,6 +432,9 @@ pub struct NetKeys {
     /// `private`: a flag.
     #[arg(long = "private", action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub private: bool,
+    /// `persist`: a flag (`gateway_enable="YES"` in rc.conf for a NAT network).
+    #[arg(long = "persist", action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    pub persist: bool,
     /// `force`: a flag.
     #[arg(long = "force", action = ArgAction::Set, value_parser = flag, default_value = "0")]
     pub force: bool,
@@ -447,6 +451,36 @@ pub struct NetKeys {
 
 impl VerbKeys for NetKeys {
     const VERB: &'static str = "net";
+}
+
+/// The keys of `vimage expose` and `vimage unexpose`, typed.
+#[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExposeKeys {
+    /// `jname=`: as given.
+    #[arg(long = JAIL_KEY)]
+    pub jname: Option<String>,
+    /// `port=`: as given.
+    #[arg(long = "port")]
+    pub port: Option<String>,
+    /// `hostport=`: as given.
+    #[arg(long = "hostport")]
+    pub hostport: Option<String>,
+    /// `proto=`: as given.
+    #[arg(long = "proto")]
+    pub proto: Option<String>,
+    /// `net=`: as given.
+    #[arg(long = "net")]
+    pub net: Option<String>,
+    /// `dry-run`: a flag.
+    #[arg(long = DRY_RUN_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    pub dry_run: bool,
+    /// `json`: a flag.
+    #[arg(long = JSON_KEY, action = ArgAction::Set, value_parser = flag, default_value = "0")]
+    pub json: bool,
+}
+
+impl VerbKeys for ExposeKeys {
+    const VERB: &'static str = "expose";
 }
 
 #[cfg(test)]

@@ -330,6 +330,10 @@ fn record(db: &StateDb, plan: &Plan, e: &Effect, b: &Bindings, boottime: i64, ru
             cbsd: *cbsd,
         }),
         Effect::DevfsRelease => db.delete_devfs_user(jail),
+        Effect::Forwarding { set_from: Some(v) } => {
+            db.set_meta(crate::facts::privnet::FORWARDING_META, &format!("{v} {boottime}"))
+        }
+        Effect::Forwarding { set_from: None } => db.delete_meta(crate::facts::privnet::FORWARDING_META),
     }
 }
 

@@ -322,7 +322,7 @@ fn networks(
         if v.networks.contains_key(n.as_str()) {
             continue;
         }
-        let f = super::privnet::gather(host, db, &defs, &v.bridges, n)?;
+        let f = super::privnet::gather(host, db, &defs, &v.bridges, n, v.kernel.boottime)?;
         if let Some(b) = &f.bridge {
             v.host_ifaces.insert(b.name.clone(), b.clone());
         }
@@ -548,7 +548,54 @@ pub fn for_unbridge(
             v.host_ifaces.insert(u, s);
         }
     }
+    unbridge_networks(host, db, k, jail, paths, &mut v)?;
     Ok(v)
+}
+
+/// For `unbridge`: the NAT networks this jail's NICs are on whose bridge no other jail uses
+/// (so this stop is their last): definition and [`super::pf::NatFacts`], so the plan can flush
+/// the anchor and put forwarding back. A definition that is gone (`net destroy force=1`) is
+/// skipped: its anchor is still flushed by `gc`.
+fn unbridge_networks(
+    host: &mut dyn Host,
+    db: &StateDb,
+    k: &KernelFacts,
+    jail: &JailName,
+    paths: &Paths,
+    v: &mut HostView,
+) -> Result<()> {
+    let mut nets: Vec<(String, Option<String>)> = v
+        .attachments
+        .iter()
+        .filter_map(|a| {
+            let n = a.uplink.as_deref()?.strip_prefix(crate::model::privnet::NET_PREFIX)?;
+            Some((n.to_string(), a.bridge.clone()))
+        })
+        .collect();
+    if nets.is_empty() {
+        return Ok(());
+    }
+    nets.sort();
+    nets.dedup();
+    let defs = super::privnet::definitions(db, paths)?;
+    let recorded = db.bridges(k.boottime)?;
+    for (n, bridge) in nets {
+        let Some(def) = defs.iter().find(|d| d.name.as_str() == n).cloned() else { continue };
+        if !def.nat.is_on() || v.networks.contains_key(&n) {
+            continue;
+        }
+        // Others stay on the bridge: only a jail with port forwards there changes the anchor.
+        if let Some(b) = &bridge
+            && db.bridge_users(b, jail.as_str())? > 0
+            && !db.forwards(Some(&n))?.iter().any(|f| f.jail == jail.as_str())
+        {
+            continue;
+        }
+        let nat = super::privnet::nat_facts(host, db, &defs, &recorded, &def, k.boottime)?;
+        let leases = db.leases(Some(&n))?;
+        v.networks.insert(n, super::privnet::NetFacts { def, bridge: None, leases, nat });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 pub mod devfs;
 pub mod gather;
+pub mod pf;
 pub mod privnet;
 pub mod query;
 pub mod rebuild;

@@ -19,6 +19,79 @@ pub struct NetFacts {
     pub bridge: Option<IfStatus>,
     /// Every lease its pool gave, this jail's included.
     pub leases: Vec<Lease>,
+    /// pf and forwarding, for a network with NAT (`None` for `nat=0`).
+    pub nat: Option<super::pf::NatFacts>,
+}
+
+/// The `meta` key under which vimage records that it turned `net.inet.ip.forwarding` on:
+/// `<value it found> <kern.boottime>`, so the last NAT network's stop puts back exactly that,
+/// and a forwarding the admin turned on (no record, or one of an earlier boot) is never
+/// turned off.
+pub const FORWARDING_META: &str = "ip_forwarding_set_from";
+
+/// The value vimage found before it turned forwarding on, if it did so in this boot.
+pub fn forwarding_set_from(db: &StateDb, boottime: i64) -> Result<Option<String>> {
+    Ok(db.meta(FORWARDING_META)?.and_then(|v| {
+        let (prev, boot) = v.split_once(' ')?;
+        (boot.parse::<i64>().ok() == Some(boottime)).then(|| prev.to_string())
+    }))
+}
+
+/// The NAT facts of network `def` (`None` for `nat=0`): the NAT interface (`nat=auto`: the
+/// default route's, one `route -n get default`), pf's readiness (the doctor check), the
+/// anchor's rules, forwarding, and whether another NAT network of vimage's has a bridge now
+/// (from `bridges`, this boot's records).
+pub fn nat_facts(
+    host: &mut dyn Host,
+    db: &StateDb,
+    defs: &[NetDef],
+    bridges: &[BridgeRec],
+    def: &NetDef,
+    boottime: i64,
+) -> Result<Option<super::pf::NatFacts>> {
+    use crate::model::privnet::Nat;
+    let nat_if = match &def.nat {
+        Nat::Off => return Ok(None),
+        Nat::Iface(i) => Some(i.to_string()),
+        Nat::Auto => super::query::default_route(host)?.map(|r| r.interface),
+    };
+    let pf = super::pf::gather(host);
+    let refusal = super::pf::nat_refusal(&pf);
+    let anchor =
+        if pf.loaded { super::pf::anchor(host, &crate::naming::pf_anchor(def.name.as_str())) } else { String::new() };
+    let mut other_nat_bridges: Vec<String> = bridges
+        .iter()
+        .filter_map(|b| b.uplink.strip_prefix(crate::model::privnet::NET_PREFIX))
+        .filter(|n| *n != def.name.as_str() && defs.iter().any(|d| d.name.as_str() == *n && d.nat.is_on()))
+        .map(str::to_string)
+        .collect();
+    other_nat_bridges.sort();
+    other_nat_bridges.dedup();
+    Ok(Some(super::pf::NatFacts {
+        nat_if,
+        refusal,
+        anchor,
+        forwarding: super::pf::forwarding(host),
+        forwarding_set_from: forwarding_set_from(db, boottime)?,
+        other_nat_bridges,
+        forwards: db.forwards(Some(def.name.as_str()))?,
+        running: running(db, def, boottime)?,
+        leases: db.leases(Some(def.name.as_str()))?,
+    }))
+}
+
+/// The jails with a NIC on network `def` in this boot (from the records).
+pub fn running(db: &StateDb, def: &NetDef, boottime: i64) -> Result<Vec<String>> {
+    let uplink = def.name.uplink();
+    let mut v: Vec<String> = db
+        .all_attachments()?
+        .into_iter()
+        .filter(|a| a.boottime == boottime && a.uplink.as_deref() == Some(uplink.as_str()))
+        .map(|a| a.jail)
+        .collect();
+    v.sort();
+    v.dedup();
+    Ok(v)
 }
 
 /// The jail's `/etc/resolv.conf` and the host's name servers, for a jail on a private network.
@@ -92,11 +165,13 @@ pub fn gather(
     defs: &[NetDef],
     bridges: &[BridgeRec],
     name: &NetName,
+    boottime: i64,
 ) -> Result<NetFacts> {
     let def = definition(defs, name)?;
     let bridge = bridge(host, bridges, name)?;
     let leases = db.leases(Some(name.as_str()))?;
-    Ok(NetFacts { def, bridge, leases })
+    let nat = nat_facts(host, db, defs, bridges, &def, boottime)?;
+    Ok(NetFacts { def, bridge, leases, nat })
 }
 
 /// The resolver facts of a jail rooted at `jail_path`.

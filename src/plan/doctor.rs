@@ -28,12 +28,7 @@ pub fn fix_plan(modules: &[(String, bool)]) -> Option<Plan> {
     Some(p)
 }
 
-/// The main ruleset's lines that make pf evaluate vimage's anchors, in pf.conf(5) order: the
-/// translation ones (nat, rdr) and the filter one. Each is how an admin writes it; pfctl lists
-/// them back with ` all` appended (`pfctl -s nat`, `pfctl -s rules`).
-pub const PF_TRANSLATION_LINES: [&str; 2] = ["nat-anchor \"vimage/*\"", "rdr-anchor \"vimage/*\""];
-/// See [`PF_TRANSLATION_LINES`].
-pub const PF_FILTER_LINE: &str = "anchor \"vimage/*\"";
+pub use crate::naming::{PF_FILTER_LINE, PF_TRANSLATION_LINES};
 
 /// The comment above each block of lines `doctor fix=1 pf=1` adds to /etc/pf.conf, so the
 /// admin knows whose they are (as devfs.rules' section marker).

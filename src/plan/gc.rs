@@ -108,6 +108,18 @@ pub fn plans(o: &Orphans) -> Vec<Plan> {
     out
 }
 
+/// The plan that flushes the pf anchors of NAT networks no bridge serves (`nets`, each
+/// gathered without a bridge), and puts forwarding back when vimage set it: the same steps
+/// as the last jail's stop ([`super::privnet::nat_down`]). `None` when nothing is loaded.
+pub fn stale_nat_anchors(nets: &[crate::facts::privnet::NetFacts]) -> Option<Plan> {
+    let mut p = Plan::new(JailName::parse(GC_SCOPE).ok()?, Verb::Unbridge);
+    let going: Vec<String> = nets.iter().map(|f| f.def.name.to_string()).collect();
+    for f in nets {
+        super::privnet::nat_down(f, &going, &mut p);
+    }
+    (!p.steps.is_empty()).then_some(p)
+}
+
 /// The plan that takes vimage's section out of `/etc/devfs.rules` when nothing uses it any
 /// more: no jail is recorded as using vimage's ruleset and the kernel has no ruleset of that
 /// number loaded (so no running jail's /dev can be using it either). That is what a teardown

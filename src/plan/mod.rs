@@ -187,6 +187,12 @@ pub enum Effect {
     },
     /// The jail no longer uses it.
     DevfsRelease,
+    /// vimage turned `net.inet.ip.forwarding` on from `Some(value)` for a NAT network, or
+    /// (`None`) put it back: recorded so only a forwarding vimage turned on is turned off.
+    Forwarding {
+        /// The value vimage found; `None` clears the record.
+        set_from: Option<String>,
+    },
 }
 
 /// A change to a file on the host, made after every kernel step succeeded (so a failed run

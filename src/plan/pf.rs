@@ -16,8 +16,7 @@ use std::net::{IpAddr, Ipv4Addr};
 /// `nat-anchor "vimage/*"`, `rdr-anchor "vimage/*"` and `anchor "vimage/*"`.
 pub const ANCHOR_ROOT: &str = "vimage";
 
-/// The OID a NAT network needs set to 1 (sys/netinet/ip_input.c `ipforwarding`, per vnet).
-pub const IP_FORWARDING: &str = "net.inet.ip.forwarding";
+pub use crate::naming::IP_FORWARDING;
 
 /// A port forward's transport protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -135,11 +134,26 @@ impl AnchorSpec {
     }
 }
 
+/// A rule as pfctl lists it back, reduced to what vimage rendered: pfctl adds the default
+/// pool type to a translation to an interface (sbin/pfctl/pfctl_parser.c `print_pool`:
+/// ` round-robin`) and prints a port as `port = N`. Used only to recognise an anchor that
+/// already holds what vimage would load, so a start that changes nothing runs nothing.
+fn as_rendered(line: &str) -> String {
+    line.trim_end().trim_end_matches(" round-robin").replace("port = ", "port ")
+}
+
+/// True when the anchor's listing (`current`) is the rendered `rules`, as far as
+/// [`as_rendered`] can tell.
+pub fn same_rules(rules: &str, current: &str) -> bool {
+    let norm = |t: &str| t.lines().filter(|l| !l.trim().is_empty()).map(as_rendered).collect::<Vec<_>>();
+    norm(rules) == norm(current)
+}
+
 /// The step that makes the anchor hold `rules`, given what it holds now (`current`, as
-/// [`crate::op::pf::anchor_text`] reads it): `None` when they are the same text already.
+/// [`crate::op::pf::anchor_text`] reads it): `None` when they are the same rules already.
 /// Empty `rules` flush it.
 pub fn load_step(anchor: &str, rules: &str, current: &str) -> Option<Step> {
-    if rules == current {
+    if rules == current || same_rules(rules, current) {
         return None;
     }
     Some(Step::new(if rules.is_empty() {
@@ -219,6 +233,9 @@ mod tests {
     fn steps_change_only_what_differs_and_undo_to_what_was_found() {
         let r = jails().render().unwrap();
         assert!(load_step("vimage/jails", &r, &r).is_none());
+        let listed = "nat on em0 inet from 10.77.0.0/24 to any -> (em0) round-robin\n\
+                      rdr on em0 inet proto tcp from any to any port = 8080 -> 10.77.0.2 port 80\n";
+        assert!(load_step("vimage/jails", &r, listed).is_none(), "pfctl's listing of the same rules");
         let s = load_step("vimage/jails", &r, "").unwrap();
         assert_eq!(s.undo, Some(Op::PfFlushAnchor { anchor: "vimage/jails".into(), prev: r.clone() }));
         let f = load_step("vimage/jails", "", &r).unwrap();

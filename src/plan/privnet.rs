@@ -2,13 +2,16 @@
 //! the network's bridge on first use, each jail's epair on it, the pool address and router,
 //! and the jail's resolver.
 //!
-//! The network's start steps come from one function, [`network_up`] (NAT steps are to be
-//! appended there):
+//! The network's start steps come from one function, [`network_up`]:
 //! ```text
 //! ifconfig bridge create description vimage:net:jails group vimage up
 //! ifconfig $bridge_net_jails inet 10.77.0.1/24 alias
 //! ifconfig $bridge_net_jails inet6 fd00:77::1/64 alias            (with cidr6)
+//! pfctl -a vimage/jails -f -        (nat=auto|IF; stdin: nat on em0 inet from 10.77.0.0/24 to any -> (em0))
+//! sysctl net.inet.ip.forwarding=1   (NAT, when it is off)
 //! ```
+//! and with the last jail, after the bridge's destruction, `pfctl -a vimage/jails -F all` and
+//! forwarding back to what vimage found ([`nat_down`]).
 //! then per NIC (the epair path of [`super::epair`], on that bridge):
 //! ```text
 //! ifconfig epair create description vimage:web1:eth0 group vimage mtu 1500 up
@@ -20,13 +23,15 @@
 //! The pool address and the gateway become the NIC's static address and the jail's router
 //! before the address planner ([`super::addr`]) runs: the same path as `ip4_addr=`.
 
+use super::pf::{AnchorSpec, Forward, IP_FORWARDING, Proto, forwarding_step, load_step};
 use super::planner::{Planner, Prelude};
 use super::userland::JailEnd;
 use super::{Effect, FileEdit, NicFx, Plan, Step};
 use crate::error::{Error, Kind, Result};
 use crate::facts::HostView;
+use crate::facts::privnet::NetFacts;
 use crate::model::addr::{Cidr4, Gateway, V4};
-use crate::model::privnet::{NetDef, NetName};
+use crate::model::privnet::NetName;
 use crate::model::{JailNet, NicSpec};
 use crate::op::{IfRef, Op, Slot};
 use std::collections::BTreeSet;
@@ -35,18 +40,161 @@ use std::net::Ipv4Addr;
 /// The MTU of a network's bridge and its members: nothing physical sets another.
 pub const NET_MTU: u32 = 1500;
 
-/// The steps that bring network `def` up on a new bridge, appended to `steps`; returns the
-/// bridge. The one place a network's start is spelled (its NAT steps belong here too).
-pub fn network_up(def: &NetDef, steps: &mut Vec<Step>) -> IfRef {
+/// The steps that bring network `f` up on a new bridge, appended to `plan`; returns the
+/// bridge. The one place a network's start is spelled: the bridge, its gateway addresses,
+/// then for a NAT network its pf anchor and forwarding ([`nat_up`]).
+pub fn network_up(f: &NetFacts, plan: &mut Plan) -> Result<IfRef> {
+    let def = &f.def;
+    nat_check(f)?;
     let uplink = def.name.uplink();
     let slot = Slot(format!("bridge_net_{}", def.name));
-    steps.push(Step::new(Op::CreateNetBridge { slot: slot.clone(), uplink }));
+    plan.steps.push(Step::new(Op::CreateNetBridge { slot: slot.clone(), uplink }));
     let bridge = IfRef::Created(slot);
-    steps.push(Step::new(Op::BridgeAddr { bridge: bridge.clone(), cidr: def.gateway_cidr().to_string(), v6: false }));
+    plan.steps.push(Step::new(Op::BridgeAddr {
+        bridge: bridge.clone(),
+        cidr: def.gateway_cidr().to_string(),
+        v6: false,
+    }));
     if let Some(g6) = def.gateway6_cidr() {
-        steps.push(Step::new(Op::BridgeAddr { bridge: bridge.clone(), cidr: g6.to_string(), v6: true }));
+        plan.steps.push(Step::new(Op::BridgeAddr { bridge: bridge.clone(), cidr: g6.to_string(), v6: true }));
     }
-    bridge
+    nat_up(f, plan)?;
+    Ok(bridge)
+}
+
+/// Refuses a NAT network's start, before any change, when pf cannot serve it: pf not loaded,
+/// or the loaded main ruleset not referencing vimage's anchors (the doctor check,
+/// [`crate::facts::pf::nat_refusal`]), or `nat=auto` on a host without a default route.
+fn nat_check(f: &NetFacts) -> Result<()> {
+    let Some(n) = &f.nat else { return Ok(()) };
+    let d = &f.def;
+    if let Some((why, lines)) = &n.refusal {
+        return Err(crate::facts::pf::nat_refused(d.name.as_str(), &d.nat.to_string(), why, lines));
+    }
+    if n.nat_if.is_none() {
+        return Err(Error::new(
+            Kind::Unavailable,
+            format!(
+                "network {}: nat=auto NATs out of the default route's interface, but the host has no default route",
+                d.name
+            ),
+        )
+        .about(crate::error::Object::network(&d.name))
+        .detail(format!(
+            "name the interface: vimage net destroy name={0}, then vimage net create name={0} cidr={1} nat=IF",
+            d.name, d.cidr
+        ))
+        .detail("nothing was changed"));
+    }
+    Ok(())
+}
+
+/// The pf side of network `f`'s start (nothing for `nat=0`): its anchor `vimage/NAME` loaded
+/// with `nat on IF inet from CIDR to any -> (IF)` (`pfctl -a vimage/NAME -f -`; skipped when
+/// the anchor holds that already), and `net.inet.ip.forwarding=1` when it is off, recorded
+/// as vimage's doing ([`Effect::Forwarding`]) so the last NAT network's stop puts back the
+/// value found. Each step's undo puts back what was found (rollback, crash recovery).
+pub fn nat_up(f: &NetFacts, plan: &mut Plan) -> Result<()> {
+    let jail = plan.jail.to_string();
+    nat_load(f, plan, &|j| j == jail || f.nat.as_ref().is_some_and(|n| n.running.iter().any(|r| r == j)))
+}
+
+/// The network's anchor text: its `nat` rule and the forwards of the jails `with` says are
+/// (or are becoming) on the network, each to its jail's address there (a forward whose jail
+/// has no address on it is left out).
+fn anchor_spec(f: &NetFacts, nat_if: &str, with: &dyn Fn(&str) -> bool) -> AnchorSpec {
+    let d = &f.def;
+    let mut forwards = Vec::new();
+    for fw in f.nat.iter().flat_map(|n| n.forwards.iter()).filter(|fw| with(&fw.jail)) {
+        let Some(l) = f.nat.iter().flat_map(|n| n.leases.iter()).find(|l| l.jail == fw.jail) else { continue };
+        let proto = if fw.proto == "udp" { Proto::Udp } else { Proto::Tcp };
+        forwards.push(Forward { proto, host_port: fw.host_port, jail_addr: l.addr, jail_port: fw.jail_port });
+    }
+    AnchorSpec {
+        name: d.name.to_string(),
+        cidr4: d.cidr.to_string(),
+        cidr6: d.cidr6.map(|c| c.to_string()),
+        nat_if: Some(nat_if.to_string()),
+        forwards,
+    }
+}
+
+/// The anchor reloaded for the jails `with` accepts, and forwarding on ([`nat_up`]'s body;
+/// `vimage expose`/`unexpose` reload a running jail's network with it).
+pub fn nat_load(f: &NetFacts, plan: &mut Plan, with: &dyn Fn(&str) -> bool) -> Result<()> {
+    nat_check(f)?;
+    let Some(n) = &f.nat else { return Ok(()) };
+    let d = &f.def;
+    let nat_if = n.nat_if.clone().unwrap_or_default();
+    let spec = anchor_spec(f, &nat_if, with);
+    let rules = spec.render().map_err(|e| Error::new(Kind::Data, e).about(crate::error::Object::network(&d.name)))?;
+    let anchor = spec.anchor();
+    let loading = plan.steps.iter().any(|s| matches!(&s.op, Op::PfLoadAnchor { anchor: a, .. } if *a == anchor));
+    if !loading && let Some(step) = load_step(&anchor, &rules, &n.anchor) {
+        plan.steps.push(step);
+        plan.notes.push(format!("network {}: NAT out of {nat_if} (pf anchor {})", d.name, spec.anchor()));
+    }
+    let planned = plan.steps.iter().any(|s| matches!(&s.op, Op::SysctlSet { name, .. } if name == IP_FORWARDING));
+    let found = if n.forwarding.is_empty() { "0" } else { n.forwarding.as_str() };
+    if !planned && let Some(step) = forwarding_step(found) {
+        plan.steps.push(step);
+        plan.effects.push(Effect::Forwarding { set_from: Some(found.to_string()) });
+        plan.notes.push(format!(
+            "{IP_FORWARDING}=1 for NAT network {} (was {found}; put back when vimage's last NAT network goes). \
+             A reboot loses it: gateway_enable=\"YES\" in /etc/rc.conf keeps it",
+            d.name
+        ));
+    }
+    Ok(())
+}
+
+/// A jail leaves network `f` while others stay: the anchor reloaded without its forwards
+/// (nothing when it had none loaded).
+pub fn nat_leave(f: &NetFacts, jail: &str, plan: &mut Plan) {
+    let Some(n) = &f.nat else { return };
+    let Some(nat_if) = &n.nat_if else { return };
+    let spec = anchor_spec(f, nat_if, &|j| j != jail && n.running.iter().any(|r| r == j));
+    let Ok(rules) = spec.render() else { return };
+    if let Some(step) = load_step(&spec.anchor(), &rules, &n.anchor) {
+        plan.steps.push(step);
+        plan.notes.push(format!(
+            "network {}: {jail}'s port forwards taken out of pf anchor {}",
+            f.def.name,
+            spec.anchor()
+        ));
+    }
+}
+
+/// The pf side of the last jail leaving network `f` (its bridge is destroyed): the anchor
+/// flushed (`pfctl -a vimage/NAME -F all`, undone by loading what it held), and forwarding
+/// put back to the value vimage found when no other NAT network keeps a bridge
+/// (`going`: the networks this plan takes down).
+pub fn nat_down(f: &NetFacts, going: &[String], plan: &mut Plan) {
+    let Some(n) = &f.nat else { return };
+    let anchor = crate::naming::pf_anchor(f.def.name.as_str());
+    if let Some(step) = load_step(&anchor, "", &n.anchor) {
+        plan.steps.push(step);
+        plan.notes.push(format!("network {}: flushing pf anchor {anchor} (its last jail left)", f.def.name));
+    }
+    let planned = plan.steps.iter().any(|s| matches!(&s.op, Op::SysctlSet { name, .. } if name == IP_FORWARDING));
+    let others = n.other_nat_bridges.iter().any(|o| !going.contains(o));
+    if let Some(prev) = &n.forwarding_set_from
+        && !planned
+        && !others
+    {
+        if n.forwarding.trim() == "1" && prev != "1" {
+            plan.steps.push(Step::new(Op::SysctlSet {
+                name: IP_FORWARDING.into(),
+                value: prev.clone(),
+                prev: "1".into(),
+            }));
+            plan.notes.push(format!(
+                "{IP_FORWARDING}={prev}: back to what vimage found; its last NAT network ({}) went",
+                f.def.name
+            ));
+        }
+        plan.effects.push(Effect::Forwarding { set_from: None });
+    }
 }
 
 impl<'a> Planner<'a> {
@@ -57,7 +205,8 @@ impl<'a> Planner<'a> {
         if let Some(r) = self.new_bridges.get(&uplink) {
             return Ok(r.clone());
         }
-        let f = self.v.networks.get(name.as_str()).ok_or_else(|| {
+        let v = self.v;
+        let f = v.networks.get(name.as_str()).ok_or_else(|| {
             self.err(Kind::Internal, format!("network {name} was not gathered"))
                 .about(crate::error::Object::network(name))
         })?;
@@ -69,10 +218,11 @@ impl<'a> Planner<'a> {
                     self.push(Op::BridgeAddr { bridge: r.clone(), cidr, v6: false });
                 }
                 self.plan.notes.push(format!("using {} for network {name}: vimage's bridge for it", b.name));
+                nat_up(f, &mut self.plan).map_err(|e| e.in_jail(self.jail))?;
                 r
             }
             None => {
-                let r = network_up(&f.def, &mut self.plan.steps);
+                let r = network_up(f, &mut self.plan).map_err(|e| e.in_jail(self.jail))?;
                 self.plan.effects.push(Effect::Bridge { name: r.clone(), uplink: uplink.clone(), owned: true });
                 self.plan.notes.push(format!(
                     "creating the bridge of network {name} ({}, gateway {}), host-only",
@@ -92,6 +242,12 @@ impl<'a> Planner<'a> {
         let mac = self.decide_mac(nic)?;
         let in_jail = self.name_in_jail(nic);
         if let Prelude::InPlace = self.prelude(nic, in_jail.as_deref(), Some(&uplink), Some(mac))? {
+            // The NIC is in place; its network's NAT is put back if someone flushed the anchor
+            // or turned forwarding off (nothing when both are as they should be).
+            let v = self.v;
+            if let Some(f) = v.networks.get(name.as_str()) {
+                nat_up(f, &mut self.plan).map_err(|e| e.in_jail(self.jail))?;
+            }
             return Ok(());
         }
         let bridge = self.network_bridge(name)?;
@@ -223,7 +379,7 @@ pub fn plan_resolver(plan: &mut Plan, v: &HostView) {
 mod tests {
     use super::*;
     use crate::facts::privnet::NetFacts;
-    use crate::model::privnet::{NetInput, NetSource};
+    use crate::model::privnet::{NetDef, NetInput, NetSource};
     use crate::model::{JailName, Uplink};
     use crate::state::Lease;
 
@@ -234,7 +390,7 @@ mod tests {
             .map(|(j, n, a)| Lease { net: "jails".into(), jail: j.to_string(), nic: *n, addr: Ipv4Addr::from(*a) })
             .collect();
         let mut v = HostView::default();
-        v.networks.insert("jails".into(), NetFacts { def, bridge: None, leases });
+        v.networks.insert("jails".into(), NetFacts { def, bridge: None, leases, nat: None });
         v
     }
 
@@ -277,8 +433,10 @@ mod tests {
     fn network_up_is_the_bridge_its_gateway_and_ipv6() {
         let i = NetInput { name: "jails", cidr: "10.77.0.0/24", cidr6: "fd00:77::/64", ..Default::default() };
         let def = NetDef::from_input(&i, NetSource::Db).unwrap();
-        let mut steps = Vec::new();
-        let b = network_up(&def, &mut steps);
+        let f = NetFacts { def, bridge: None, leases: Vec::new(), nat: None };
+        let mut plan = Plan::new(JailName::parse("web1").unwrap(), super::super::Verb::Bridge);
+        let b = network_up(&f, &mut plan).unwrap();
+        let steps = &plan.steps;
         let lines: Vec<String> =
             steps.iter().map(|s| s.op.command(&Default::default()).script_line()).collect::<Vec<_>>();
         assert_eq!(

@@ -67,6 +67,7 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
         .collect();
     let recorded: BTreeSet<&str> =
         v.attachments.iter().filter(|a| a.mode == ModeKind::Epair).filter_map(|a| a.bridge.as_deref()).collect();
+    let mut going: Vec<String> = Vec::new();
     for b in v.host_ifaces.values().filter(|b| b.is_bridge() && b.in_group(GROUP)) {
         let Some(uplink) = b.description.as_deref().and_then(|d| d.strip_prefix("vimage:")) else {
             continue;
@@ -89,6 +90,16 @@ pub fn plan_unbridge(jail: &JailName, v: &HostView) -> Plan {
                 plan.steps.push(Step::new(Op::Promisc { iface: uplink.to_string(), on: false }));
                 plan.notes.push(format!("{uplink}: promisc off again (vimage set it for {})", b.name));
             }
+            if let Some(n) = uplink.strip_prefix(crate::model::privnet::NET_PREFIX) {
+                going.push(n.to_string());
+            }
+        }
+    }
+    for (n, f) in &v.networks {
+        if going.contains(n) {
+            super::privnet::nat_down(f, &going, &mut plan);
+        } else {
+            super::privnet::nat_leave(f, jail.as_str(), &mut plan);
         }
     }
     vlans(&mut plan, v);

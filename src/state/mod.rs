@@ -11,7 +11,7 @@ mod records;
 
 pub use devfs::DevfsUser;
 pub use journal::{RunRow, StepRow, StepState};
-pub use privnet::Lease;
+pub use privnet::{Forward, Lease};
 pub use records::{Attachment, BridgeKind, BridgeRec, StoredNic};
 
 use crate::error::{Error, Kind, Result};
@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     SCHEMA_V7_STORED_NIC,
     SCHEMA_V8_JAIL_IF,
     SCHEMA_V9_NETWORKS,
+    SCHEMA_V10_FORWARDS,
 ];
 
 /// The schema version this build writes; older databases are migrated forward on open.
@@ -133,6 +134,15 @@ CREATE TABLE IF NOT EXISTS network(
 CREATE TABLE IF NOT EXISTS net_lease(
     net TEXT NOT NULL, jail TEXT NOT NULL, nic INTEGER NOT NULL, addr TEXT NOT NULL,
     PRIMARY KEY(jail, nic), UNIQUE(net, addr));
+";
+
+/// Port forwards into jails on private networks (`vimage expose`): one per (protocol, host
+/// port), whatever the network, since NAT networks may share their NAT interface.
+const SCHEMA_V10_FORWARDS: &str = "
+CREATE TABLE IF NOT EXISTS net_forward(
+    net TEXT NOT NULL, jail TEXT NOT NULL, proto TEXT NOT NULL, host_port INTEGER NOT NULL,
+    jail_port INTEGER NOT NULL,
+    PRIMARY KEY(proto, host_port));
 ";
 
 /// A database written by a newer vimage, which this one must not touch.
@@ -357,6 +367,12 @@ impl StateDb {
     /// Sets a value in the `meta` table.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", [key, value])?;
+        Ok(())
+    }
+
+    /// Removes a value from the `meta` table (nothing when it is not there).
+    pub fn delete_meta(&self, key: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM meta WHERE key=?1", [key])?;
         Ok(())
     }
 }

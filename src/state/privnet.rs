@@ -25,6 +25,58 @@ pub struct Lease {
     pub addr: Ipv4Addr,
 }
 
+/// One port forward (`vimage expose`): the host's `proto`/`host_port` to `jail_port` of
+/// `jail`'s address on network `net`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Forward {
+    /// The network whose anchor carries the `rdr` rule.
+    pub net: String,
+    /// The jail it forwards to.
+    pub jail: String,
+    /// `tcp` or `udp`.
+    pub proto: String,
+    /// The port on the NAT interface.
+    pub host_port: u16,
+    /// The port in the jail.
+    pub jail_port: u16,
+}
+
+impl StateDb {
+    /// Every port forward (of network `net`, when given), by protocol and host port.
+    pub fn forwards(&self, net: Option<&str>) -> Result<Vec<Forward>> {
+        let mut st = self.conn.prepare(
+            "SELECT net, jail, proto, host_port, jail_port FROM net_forward \
+             WHERE ?1 IS NULL OR net=?1 ORDER BY proto, host_port",
+        )?;
+        let rows = st.query_map(params![net], |r| {
+            Ok(Forward {
+                net: r.get(0)?,
+                jail: r.get(1)?,
+                proto: r.get(2)?,
+                host_port: r.get::<_, i64>(3)?.clamp(0, 65535) as u16,
+                jail_port: r.get::<_, i64>(4)?.clamp(0, 65535) as u16,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Stores a forward (replacing one of the same protocol and host port).
+    pub fn put_forward(&self, f: &Forward) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO net_forward(net, jail, proto, host_port, jail_port) VALUES(?1, ?2, ?3, ?4, ?5)",
+            params![f.net, f.jail, f.proto, i64::from(f.host_port), i64::from(f.jail_port)],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the forward of `proto`/`host_port`.
+    pub fn delete_forward(&self, proto: &str, host_port: u16) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM net_forward WHERE proto=?1 AND host_port=?2", params![proto, i64::from(host_port)])?;
+        Ok(())
+    }
+}
+
 fn def_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, String, Option<String>, i64)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }

@@ -124,7 +124,7 @@ pub fn run_with_stdin(argv: &[String], env: &dyn Fn(&str) -> Option<String>, std
     CliOutput { code: out.code, stdout: out.stdout, stderr: out.stderr }
 }
 
-/// True when the invocation reads its standard input: `ngctl -f -`, `sh` without `-c`, and
+/// True when the invocation reads its standard input: `ngctl -f -`, `pfctl -f -`, `sh` without `-c`, and
 /// `jexec JAIL` without a command (which runs the jail's shell). Nothing else may block on it.
 pub fn reads_stdin(argv: &[String]) -> bool {
     let base = |a: &String| a.rsplit('/').next().unwrap_or(a).to_string();
@@ -134,6 +134,11 @@ pub fn reads_stdin(argv: &[String]) -> bool {
     };
     match prog.as_str() {
         "ngctl" => args.windows(2).any(|w| w[0] == "-f" && w[1] == "-") || args.iter().any(|a| a == "-f-"),
+        // pfctl -f - (and -nf -): sbin/pfctl/pfctl.c `pfctl_rules` reads "-" as stdin.
+        "pfctl" => {
+            let f_flag = |a: &String| a.starts_with('-') && !a.starts_with("--") && a.len() > 1 && a.ends_with('f');
+            args.windows(2).any(|w| f_flag(&w[0]) && w[1] == "-") || args.iter().any(|a| a == "-f-")
+        }
         "sh" => !args.iter().any(|a| a == "-c") && args.first().is_none_or(|a| a.starts_with('-')),
         "jexec" => {
             let mut operands = 0;
