@@ -388,3 +388,36 @@ fn expose_loads_rdr_rules_for_running_jails_and_every_start_and_stop_keeps_them_
     ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
     assert_eq!(anchor_rdr_lines(&w), [rdr1]);
 }
+
+#[test]
+fn gc_flushes_the_anchor_of_a_nat_network_no_bridge_serves_and_puts_forwarding_back() {
+    let w = world(Some(PF_CONF));
+    let initial = state(&w);
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]));
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
+    assert_eq!((anchor_nat(&w), forwarding(&w)), (NAT_LISTED.to_string(), Some(1)));
+    // web1 goes away behind vimage's back (its epair goes with its vnet), the bridge by hand.
+    w.edit(|k| k.remove_jail("web1").unwrap());
+    let br = w
+        .kernel()
+        .snapshot()
+        .interfaces
+        .iter()
+        .find(|i| i.description.as_deref() == Some("vimage:net:jails"))
+        .map(|i| i.name.clone())
+        .expect("the bridge");
+    ok(&w.sim("ifconfig", &[&br, "destroy"]));
+    let o = w.vimage(&["gc", "--dry-run"]);
+    ok(&o);
+    assert_eq!(anchor_nat(&w), NAT_LISTED, "a dry run flushes nothing");
+    let o = w.vimage(&["gc"]);
+    ok(&o);
+    assert_eq!(anchor_nat(&w), "", "{}", stdout(&o));
+    assert_eq!(forwarding(&w), Some(0));
+    let after = state(&w);
+    assert_eq!(after.1, initial.1, "pf as it was");
+    // Once more: nothing left to do.
+    let before = state(&w);
+    ok(&w.vimage(&["gc"]));
+    assert_eq!(state(&w), before);
+}
