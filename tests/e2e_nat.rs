@@ -271,6 +271,62 @@ mod faults {
         Session::open(host, &Paths::rooted(root), "test", false, std::time::Duration::from_secs(5))
     }
 
+    /// A host that "kills" vimage (a panic) just before or just after its `n`-th command.
+    struct Dying<'a> {
+        inner: &'a mut SimHost,
+        n: usize,
+        after: bool,
+    }
+
+    impl Host for Dying<'_> {
+        fn run(&mut self, cmd: &Cmd) -> Result<vimage::host::Output, vimage::host::SpawnError> {
+            self.n -= 1;
+            if self.n == 0 && !self.after {
+                panic!("killed before {cmd}");
+            }
+            let out = self.inner.run(cmd);
+            if self.n == 0 {
+                panic!("killed after {cmd}");
+            }
+            out
+        }
+    }
+
+    /// Killed before or after any command of a NAT network's start (pfctl and sysctl
+    /// included), the next session's recovery replays the journalled undos: the anchor and
+    /// forwarding are as they were, and a retry and its unbridge leave the kernel as found.
+    #[test]
+    fn a_nat_network_start_killed_at_any_command_is_rolled_back_by_the_next_run() {
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+        let n = JailNet::epairs(JailName::parse("web1").unwrap(), &[Uplink::parse("net:jails").unwrap()]);
+        let total = {
+            let dir = root();
+            let mut h = host();
+            h.clear_invocations();
+            session(&mut h, dir.path()).unwrap().bridge(&n).unwrap();
+            h.invocations().len()
+        };
+        for k in 1..=total {
+            for after in [false, true] {
+                let dir = root();
+                let mut h = host();
+                let before = state(&h);
+                let died = catch_unwind(AssertUnwindSafe(|| {
+                    let mut d = Dying { inner: &mut h, n: k, after };
+                    let _ = session(&mut d, dir.path()).unwrap().bridge(&n);
+                }));
+                assert!(died.is_err(), "command {k} should have killed the run");
+                let s = session(&mut h, dir.path()).unwrap();
+                assert!(s.db.unfinished_runs().unwrap().is_empty(), "k={k} after={after}: {:?}", s.notes);
+                drop(s);
+                assert_eq!(state(&h), before, "k={k} after={after}: not rolled back");
+                session(&mut h, dir.path()).unwrap().bridge(&n).unwrap();
+                session(&mut h, dir.path()).unwrap().unbridge(&n.jail).unwrap();
+                assert_eq!(state(&h), before, "k={k} after={after}");
+            }
+        }
+    }
+
     #[test]
     fn every_step_of_a_nat_network_start_fails_once_and_nothing_is_left_half_done() {
         let n = JailNet::epairs(JailName::parse("web1").unwrap(), &[Uplink::parse("net:jails").unwrap()]);
@@ -387,4 +443,50 @@ fn expose_loads_rdr_rules_for_running_jails_and_every_start_and_stop_keeps_them_
     assert_eq!(without_jids(state(&w)), without_jids(initial));
     ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
     assert_eq!(anchor_rdr_lines(&w), [rdr1]);
+}
+
+#[test]
+fn gc_flushes_the_anchor_of_a_nat_network_no_bridge_serves_and_puts_forwarding_back() {
+    let w = world(Some(PF_CONF));
+    let initial = state(&w);
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]));
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
+    assert_eq!((anchor_nat(&w), forwarding(&w)), (NAT_LISTED.to_string(), Some(1)));
+    // web1 goes away behind vimage's back (its epair goes with its vnet), the bridge by hand.
+    w.edit(|k| k.remove_jail("web1").unwrap());
+    let br = w
+        .kernel()
+        .snapshot()
+        .interfaces
+        .iter()
+        .find(|i| i.description.as_deref() == Some("vimage:net:jails"))
+        .map(|i| i.name.clone())
+        .expect("the bridge");
+    ok(&w.sim("ifconfig", &[&br, "destroy"]));
+    let o = w.vimage(&["gc", "--dry-run"]);
+    ok(&o);
+    assert_eq!(anchor_nat(&w), NAT_LISTED, "a dry run flushes nothing");
+    let o = w.vimage(&["gc"]);
+    ok(&o);
+    assert_eq!(anchor_nat(&w), "", "{}", stdout(&o));
+    assert_eq!(forwarding(&w), Some(0));
+    let after = state(&w);
+    assert_eq!(after.1, initial.1, "pf as it was");
+    // Once more: nothing left to do.
+    let before = state(&w);
+    ok(&w.vimage(&["gc"]));
+    assert_eq!(state(&w), before);
+}
+
+#[test]
+fn net_destroy_forgets_the_networks_forwards_with_it() {
+    let w = world(Some(PF_CONF));
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]));
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
+    ok(&w.vimage(&["expose", "jname=web1", "port=80"]));
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    ok(&w.vimage(&["net", "destroy", "name=jails"]));
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"]));
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"]));
+    assert_eq!(anchor_rdr_lines(&w), Vec::<String>::new(), "no forward came back with a new network of that name");
 }

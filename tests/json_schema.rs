@@ -233,6 +233,22 @@ fn every_json_document_matches_docs_json_md() {
     assert!(v["notes"].to_string().contains("not saved"), "{v}");
     assert_eq!(v["jails"][0]["nics"][0]["state"], "up", "rebuilt from the epair's marker: {v}");
     assert!(!w.state_db().exists(), "status saved nothing");
+    // A NAT network (pf with vimage's anchors), a jail on it, a port forward in and out.
+    let w = World::demo();
+    w.edit(|k| k.load_module("pf"));
+    w.put_host_file("/etc/pf.conf", "nat-anchor \"vimage/*\"\nrdr-anchor \"vimage/*\"\nanchor \"vimage/*\"\n");
+    assert_eq!(code(&w.sim("pfctl", &["-f", "/etc/pf.conf"])), 0);
+    w.jail_rc("/usr/jails/jails/web1", "hostname=\"web1\"\n");
+    assert_eq!(code(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24"])), 0);
+    assert_eq!(code(&w.vimage(&["bridge", "jname=web1", "interface=net:jails"])), 0);
+    let v = c.doc(&w, &["expose", "jname=web1", "port=80", "hostport=8080", "--json"], 0);
+    let cmd = v["commands"][0].as_str().unwrap_or_default();
+    assert!(cmd.starts_with("pfctl -a vimage/jails -f - <<'EOF'\nnat on em0") && cmd.contains("port 8080"), "{v}");
+    let v = c.doc(&w, &["status", "--json"], 0);
+    assert_eq!(v["networks"][0]["forwards"][0]["host_port"], 8080, "{v}");
+    assert_eq!(v["networks"][0]["nat_configured"], true, "{v}");
+    c.doc(&w, &["unexpose", "jname=web1", "port=80", "--json"], 0);
+    c.doc(&w, &["unexpose", "jname=web1", "port=80", "--json"], 0);
     c.covered();
 }
 

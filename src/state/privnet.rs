@@ -138,10 +138,11 @@ impl StateDb {
         Ok(())
     }
 
-    /// Forgets a network and every lease on it.
+    /// Forgets a network, every lease on it and its port forwards.
     pub fn delete_network(&self, name: &str) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute("DELETE FROM net_lease WHERE net=?1", [name])?;
+        tx.execute("DELETE FROM net_forward WHERE net=?1", [name])?;
         tx.execute("DELETE FROM network WHERE name=?1", [name])?;
         tx.commit()?;
         Ok(())
