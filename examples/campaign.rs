@@ -43,6 +43,23 @@ const NET_RC: &str = "vimage_net_list=\"jails\"\nvimage_net_jails_cidr=\"10.77.0
                       vimage_net_jails_cidr6=\"fd00:77::/64\"\nvimage_net_jails_private=\"YES\"\n\
                       vimage_net_jails_nat=\"0\"\n";
 
+/// The same network with NAT (`nat=auto`, the default: em0, the default route's interface):
+/// a start also loads the anchor `vimage/jails` and turns IP forwarding on.
+const NAT_RC: &str = "vimage_net_list=\"jails\"\nvimage_net_jails_cidr=\"10.77.0.0/24\"\n";
+
+/// The demo host with pf loaded and a main ruleset that references vimage's anchors, as
+/// `vimage doctor fix=1 pf=1` leaves it.
+fn pf_kernel() -> Kernel {
+    use vimage::host::{Cmd, Program};
+    let mut k = Kernel::demo();
+    k.load_module("pf");
+    let mut h = SimHost::new(Sim::new(k));
+    let conf = "nat-anchor \"vimage/*\"\nrdr-anchor \"vimage/*\"\nanchor \"vimage/*\"\n";
+    let out = h.run(&Cmd::new(Program::Pfctl, ["-f", "-"]).with_stdin(conf)).unwrap();
+    assert!(out.ok(), "{out:?}");
+    h.sim().kernel.clone()
+}
+
 /// One fault setup: its name, the kernel, the jails bridged first, the jail under test, and
 /// the host's rc.conf (private networks are defined there), if any.
 type FaultScenario = (&'static str, Kernel, Vec<JailNet>, JailNet, Option<&'static str>);
@@ -85,6 +102,13 @@ fn fault_scenarios() -> Vec<FaultScenario> {
             net("web2", &["net:jails"]),
             Some(NET_RC),
         ),
+        (
+            "first jail on a NAT network (pf anchor, forwarding)",
+            pf_kernel(),
+            vec![],
+            net("web1", &["net:jails"]),
+            Some(NAT_RC),
+        ),
     ]
 }
 
@@ -111,10 +135,12 @@ fn faults() -> Row {
             row.tried += 1;
             let dir = tempfile::tempdir().unwrap();
             let mut h = prepare(dir.path());
-            let before = h.sim().kernel.snapshot();
+            // pf's rulesets are not in the snapshot; a NAT network's start changes them too.
+            let state = |h: &SimHost| (h.sim().kernel.snapshot(), h.sim().kernel.host_pf().cloned());
+            let before = state(&h);
             h.sim_mut().kernel.fail_at(k, Errno::EIO);
             let failed = session(&mut h, dir.path()).and_then(|mut s| s.bridge(&n)).is_err();
-            let restored = h.sim().kernel.snapshot() == before;
+            let restored = state(&h) == before;
             let retry = session(&mut h, dir.path()).and_then(|mut s| s.bridge(&n)).is_ok();
             if failed && restored && retry {
                 row.held += 1;
