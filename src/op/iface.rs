@@ -49,12 +49,6 @@ pub(super) fn bridge_addr(bridge: &IfRef, cidr: &str, v6: bool, b: &Bindings) ->
     ifconfig(vec![bridge.display(b), af.into(), cidr.to_string(), "alias".into()])
 }
 
-/// `ifconfig <bridge> <flag> <member>`: a bridge member flag (`private`: sbin/ifconfig/ifbridge.c
-/// `setbridge_private`, BRDGSIFFLGS with IFBIF_PRIVATE).
-pub(super) fn member_flag(bridge: &IfRef, flag: &str, member: &IfRef, b: &Bindings) -> Cmd {
-    ifconfig(vec![bridge.display(b), flag.to_string(), member.display(b)])
-}
-
 /// `ifconfig epair create description vimage:<jail>:<nic> group vimage mtu <mtu> up`
 pub(super) fn create_epair(jail: &JailName, nic: &IfName, mtu: u32) -> Cmd {
     ifconfig(vec![

@@ -147,17 +147,6 @@ pub enum Op {
         /// IPv6 rather than IPv4.
         v6: bool,
     },
-    /// `ifconfig <bridge> <flag> <member>`: a member flag on a jail's host end (`private` for a
-    /// private network with `private=1`: if_bridge.c bridge_forward drops frames between two
-    /// IFBIF_PRIVATE members). No undo: the member leaves the bridge with its epair.
-    MemberFlag {
-        /// The bridge.
-        bridge: IfRef,
-        /// The member (a jail's epair host end).
-        member: IfRef,
-        /// The flag word as ifconfig takes it (`private`).
-        flag: String,
-    },
     /// `ifconfig epair create description vimage:<jail>:<nic> group vimage mtu <mtu> up`:
     /// the host end, configured in the same call that creates it.
     CreateEpair {
@@ -656,7 +645,6 @@ impl Op {
             Op::CreateBridge { uplink, .. } => iface::create_bridge(uplink),
             Op::CreateNetBridge { uplink, .. } => iface::create_net_bridge(uplink),
             Op::BridgeAddr { bridge, cidr, v6 } => iface::bridge_addr(bridge, cidr, *v6, b),
-            Op::MemberFlag { bridge, member, flag } => iface::member_flag(bridge, flag, member, b),
             Op::CreateEpair { jail, nic, mtu, .. } => iface::create_epair(jail, nic, *mtu),
             Op::AddMember { bridge, member } => iface::add_member(bridge, member, b),
             Op::MoveToJail { iface, mtu, jid, .. } => iface::move_to_jail(iface, *mtu, *jid, b),
@@ -853,7 +841,6 @@ impl Op {
             | Op::KldLoad { .. }
             | Op::UpInJail { .. }
             | Op::BridgeAddr { .. }
-            | Op::MemberFlag { .. }
             | Op::MemberFlags { .. }
             | Op::Offload { .. }
             | Op::PfCheckConf { .. }

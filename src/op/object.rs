@@ -14,7 +14,7 @@ impl Op {
             Op::CreateBridge { slot, .. } | Op::CreateNetBridge { slot, .. } => {
                 Object::new(Bridge, IfRef::Created(slot.clone()).display(b))
             }
-            Op::BridgeAddr { bridge, .. } | Op::MemberFlag { bridge, .. } => Object::new(Bridge, bridge.display(b)),
+            Op::BridgeAddr { bridge, .. } => Object::new(Bridge, bridge.display(b)),
             Op::CreateEpair { slot, .. } => Object::new(Interface, IfRef::Created(slot.clone()).display(b)),
             Op::AddMember { bridge, .. } => Object::new(Bridge, bridge.display(b)),
             Op::MoveToJail { iface, .. }

@@ -31,6 +31,7 @@ use crate::error::{Error, Kind, Result};
 use crate::facts::HostView;
 use crate::facts::privnet::NetFacts;
 use crate::model::addr::{Cidr4, Gateway, V4};
+use crate::model::link::{FlagWord, MemberFlag};
 use crate::model::privnet::NetName;
 use crate::model::{JailNet, NicSpec};
 use crate::op::{IfRef, Op, Slot};
@@ -257,9 +258,14 @@ impl<'a> Planner<'a> {
         let mtu = NET_MTU;
         self.push(Op::CreateEpair { slot: slot.clone(), jail: self.jail.clone(), nic: nic.name.clone(), mtu });
         self.push(Op::AddMember { bridge: bridge.clone(), member: IfRef::Created(slot.clone()) });
-        if private {
-            let flag = "private".to_string();
-            self.push(Op::MemberFlag { bridge: bridge.clone(), member: IfRef::Created(slot.clone()), flag });
+        // The network's `private=1` and the NIC's own `flags=`, as one member-flag step.
+        let mut flags = nic.link.flags.clone();
+        let isolate = MemberFlag { word: FlagWord::Private, on: true };
+        if private && !flags.contains(&isolate) {
+            flags.insert(0, isolate);
+        }
+        if !flags.is_empty() {
+            self.push(Op::MemberFlags { bridge: bridge.clone(), member: IfRef::Created(slot.clone()), flags });
         }
         self.push(Op::MoveToJail { iface: IfRef::Peer(slot.clone()), mtu, jail: self.jail.clone(), jid });
         let end = JailEnd { jail: self.jail, jid, iface: IfRef::Peer(slot.clone()), mac, name: &nic.name };
