@@ -119,6 +119,10 @@ fn faults() -> Row {
             if let Some(rc) = rc {
                 std::fs::create_dir_all(root.join("etc")).unwrap();
                 std::fs::write(root.join("etc/rc.conf"), rc).unwrap();
+                // A pool address is written to the jail's rc.conf too, which must be there.
+                for jail_etc in ["usr/jails/jails/web1/etc", "j/web2/etc"] {
+                    std::fs::create_dir_all(root.join(jail_etc)).unwrap();
+                }
             }
             let mut h = SimHost::new(Sim::new(kernel.clone()));
             for p in &pre {
