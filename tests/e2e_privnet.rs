@@ -406,3 +406,26 @@ mod faults {
         assert!(total >= 10 && killed == 2 * total, "every command of the start was killed at ({killed}/{total})");
     }
 }
+
+#[test]
+fn a_private_networks_isolation_and_a_nics_own_flags_go_in_one_member_flag_step() {
+    // Integration of issue 14's `flags=` with issue 15's `private=1`: one
+    // `ifconfig bridgeN private epairNa sticky epairNa` (ifbridge.c, BRDGSIFFLGS per word).
+    let w = world();
+    let initial = w.kernel().snapshot();
+    ok(&w.vimage(&["net", "create", "name=jails", "cidr=10.77.0.0/24", "nat=0", "private=1"]));
+    w.take_log();
+    ok(&w.vimage(&["bridge", "jname=web1", "interface=net:jails", "flags=sticky"]));
+    let log = w.take_log();
+    let br = bridge_of(&w).expect("the network's bridge");
+    let a = br.members[0].clone();
+    let flag_lines: Vec<&String> =
+        log.iter().filter(|l| l.contains(&format!(" {a} ")) && l.contains("private")).collect();
+    assert_eq!(flag_lines.len(), 1, "{log:#?}");
+    assert!(flag_lines[0].ends_with(&format!("ifconfig {} private {a} sticky {a}", br.name)), "{log:#?}");
+    let st = stdout(&w.sim("ifconfig", &[&br.name]));
+    let line = st.lines().find(|l| l.contains(&format!("member: {a} "))).unwrap();
+    assert!(line.contains("PRIVATE") && line.contains("STICKY"), "{line}");
+    ok(&w.vimage(&["unbridge", "jname=web1"]));
+    assert_eq!(w.kernel().snapshot(), initial);
+}
