@@ -266,7 +266,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let inventory = inventory_check(&ctx.paths, facts.kernel.vimage);
     // A `fix=1 pf=1` killed mid-run left /etc/pf.conf edited: put it back first.
     let pf_recovered = super::doctor_pf::recover(&ctx.paths, dry)?;
-    let mut pf_facts = super::doctor_pf::gather(ctx.host);
+    let mut pf_facts = crate::facts::pf::gather(ctx.host);
     let plan = if k.fix { crate::plan::doctor::fix_plan(&facts.modules) } else { None };
     let mut fixed = Vec::new();
     let mut would = Vec::new();
@@ -291,7 +291,7 @@ pub fn run(a: &Args, ctx: &mut Ctx<'_>, out: &Out) -> Result<i32> {
     let pf_fixed = if k.fix && k.pf {
         let done = super::doctor_pf::fix(ctx, &pf_facts, dry)?;
         if !dry && !done.commands.is_empty() {
-            pf_facts = super::doctor_pf::gather(ctx.host);
+            pf_facts = crate::facts::pf::gather(ctx.host);
         }
         done
     } else {

@@ -68,7 +68,7 @@ pub fn recover(paths: &Paths, dry: bool) -> Result<Option<String>> {
     })
 }
 
-pub use crate::facts::pf::{PfFacts, gather, missing_refs};
+use crate::facts::pf::{PfFacts, missing_refs};
 
 /// The pf checks (needed by `net`: vimage's private networks). pf not loaded is `info`:
 /// hosts without private networks need no pf.
